@@ -1,0 +1,124 @@
+"""Schema migrations, applied at start-up.
+
+Each migration has a sortable id (``"0001_core"``) and runs once, inside a
+transaction, recorded in ``schema_migration``. The schema version of a
+database is the newest id applied. Feature modules register their own
+migrations with `@migration`; a migration creating tables uses
+`create_tables(..., safe=True)` on the current models, and a later change to
+an existing table uses `add_column_if_missing` so both new and old databases
+end in the same shape.
+
+A database holding an id this code does not know was written by a newer
+Atende: it is refused rather than guessed at.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from playhouse.migrate import SchemaMigrator, migrate
+
+from .db import DatabaseError, db, is_sqlite
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: str
+    apply: Callable[[], None]
+
+
+_MIGRATIONS: dict[str, Migration] = {}
+
+
+def migration(id: str):
+    """Register the decorated function as the migration `id`."""
+
+    def register(fn: Callable[[], None]) -> Callable[[], None]:
+        if id in _MIGRATIONS:
+            raise ValueError(f"migration {id} registered twice")
+        _MIGRATIONS[id] = Migration(id, fn)
+        return fn
+
+    return register
+
+
+def known_migrations() -> list[Migration]:
+    _load_all()
+    return [_MIGRATIONS[k] for k in sorted(_MIGRATIONS)]
+
+
+def _load_all() -> None:
+    # Importing the models package imports every module that registers migrations.
+    from . import schema  # noqa: F401
+
+
+def _ensure_table() -> None:
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migration ("
+        " id VARCHAR(80) PRIMARY KEY, applied_at VARCHAR(32) NOT NULL)"
+    )
+
+
+def applied_ids() -> list[str]:
+    _ensure_table()
+    return [row[0] for row in db.execute_sql("SELECT id FROM schema_migration ORDER BY id")]
+
+
+def schema_version() -> str:
+    ids = applied_ids()
+    return ids[-1] if ids else ""
+
+
+def code_version() -> str:
+    return known_migrations()[-1].id
+
+
+def pending() -> list[Migration]:
+    done = set(applied_ids())
+    return [m for m in known_migrations() if m.id not in done]
+
+
+def upgrade(target: str | None = None) -> list[str]:
+    """Apply every pending migration (up to `target`, for tests); return their ids."""
+    known = {m.id for m in known_migrations()}
+    unknown = [i for i in applied_ids() if i not in known]
+    if unknown:
+        raise DatabaseError(
+            f"this database was upgraded by a newer Atende (schema {max(unknown)}); "
+            "install that version or newer to open it"
+        )
+    ran = []
+    for m in pending():
+        if target is not None and m.id > target:
+            break
+        with _migration_tx():
+            m.apply()
+            db.execute_sql(
+                "INSERT INTO schema_migration (id, applied_at) VALUES (?, ?)"
+                if is_sqlite() else
+                "INSERT INTO schema_migration (id, applied_at) VALUES (%s, %s)",
+                (m.id, dt.datetime.now().isoformat(timespec="seconds")),
+            )
+        ran.append(m.id)
+    return ran
+
+
+def _migration_tx():
+    from .db import write_tx
+
+    return write_tx()
+
+
+def schema_migrator() -> SchemaMigrator:
+    return SchemaMigrator.from_database(db.obj)
+
+
+def column_names(table: str) -> set[str]:
+    return {c.name for c in db.get_columns(table)}
+
+
+def add_column_if_missing(table: str, name: str, field) -> None:
+    """Add `field` as column `name` of `table` unless it is already there."""
+    if name not in column_names(table):
+        migrate(schema_migrator().add_column(table, name, field))

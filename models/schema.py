@@ -1,0 +1,15 @@
+"""Every migration, in one place to read in order.
+
+Feature modules keep their models in their own files; their migrations are
+registered here so the order of a database's history is easy to follow.
+"""
+from __future__ import annotations
+
+from .core import CORE_MODELS
+from .db import db
+from .migrations import migration
+
+
+@migration("0001_core")
+def _core() -> None:
+    db.create_tables(CORE_MODELS, safe=True)

@@ -1,0 +1,1 @@
+"""Every rule, query and transaction of Atende. Never imports the UI."""

@@ -1,0 +1,78 @@
+"""Who may do what. Every service checks here, so the rule holds for the TUI,
+the CLI and tests alike. The README's permission matrix is generated from
+`MATRIX` (see `matrix_markdown`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import PermissionDenied
+from .i18n import N_, _
+
+AGENT, COORDINATOR, SUPERVISOR, ADMIN, REPRESENTATIVE = (
+    "agent", "coordinator", "supervisor", "admin", "representative")
+ROLES = (AGENT, COORDINATOR, SUPERVISOR, ADMIN, REPRESENTATIVE)
+ROLE_LABELS = {
+    AGENT: N_("agent"), COORDINATOR: N_("coordinator"), SUPERVISOR: N_("supervisor"),
+    ADMIN: N_("admin"), REPRESENTATIVE: N_("company representative"),
+}
+STAFF = frozenset({AGENT, COORDINATOR, SUPERVISOR, ADMIN})
+LEADS = frozenset({SUPERVISOR, ADMIN})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting: who they are and what role they hold."""
+
+    login: str
+    name: str
+    role: str
+    id: int | None = None
+    company_id: int | None = None
+
+    @property
+    def role_label(self) -> str:
+        return _(ROLE_LABELS.get(self.role, self.role))
+
+
+# action -> (roles allowed, description for the README)
+MATRIX: dict[str, tuple[frozenset[str], str]] = {
+    "users.manage": (frozenset({ADMIN}), N_("Add people, change roles")),
+    "users.list": (LEADS, N_("List people and their roles")),
+    "demo.fill": (frozenset({ADMIN}), N_("Fill the database with demo data")),
+    "audit.read": (LEADS, N_("Read the audit log")),
+    "backup.run": (frozenset({ADMIN, SUPERVISOR}), N_("Back up the database")),
+    "customers.read": (STAFF, N_("Look up customers")),
+    "customers.edit": (STAFF, N_("Add and edit customers and contacts")),
+    "settings.edit": (frozenset({ADMIN}), N_("Change system parameters and custom fields")),
+    "area.desk": (STAFF, N_("Use the service desk")),
+    "area.events": (frozenset({COORDINATOR, SUPERVISOR, ADMIN, AGENT}), N_("Use the events area")),
+    "area.scheduling": (STAFF, N_("Use scheduling triage")),
+    "area.supervisor": (LEADS, N_("Use the supervisor's area")),
+}
+
+
+def can(actor: Actor, action: str) -> bool:
+    try:
+        roles, _desc = MATRIX[action]
+    except KeyError:
+        raise ValueError(f"unknown permission {action!r}") from None
+    return actor.role in roles
+
+
+def require(actor: Actor, action: str) -> None:
+    """Raise PermissionDenied unless `actor` may perform `action`."""
+    if not can(actor, action):
+        raise PermissionDenied(
+            _("{login} ({role}) may not: {what}").format(
+                login=actor.login, role=actor.role_label, what=_(MATRIX[action][1]).lower()
+            )
+        )
+
+
+def matrix_markdown() -> str:
+    header = "| action | " + " | ".join(ROLES) + " |"
+    lines = [header, "|" + "---|" * (len(ROLES) + 1)]
+    for action, (roles, desc) in MATRIX.items():
+        cells = " | ".join("yes" if r in roles else "" for r in ROLES)
+        lines.append(f"| {desc} (`{action}`) | {cells} |")
+    return "\n".join(lines)
