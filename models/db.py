@@ -37,7 +37,7 @@ def _is_sqlite_url(target: str) -> bool:
     return "://" not in target or target.startswith("sqlite")
 
 
-def open_database(target: str | os.PathLike, *, create: bool = True):
+def open_database(target: str | os.PathLike, *, create: bool = True, make_folder: bool = False):
     """Point `db` at the SQLite file (or database URL) `target` and connect.
 
     Raises DatabaseError with a one-line, human message on failure.
@@ -52,6 +52,8 @@ def open_database(target: str | os.PathLike, *, create: bool = True):
             if not create:
                 raise DatabaseError(f"no database at {path}")
             parent = path.parent
+            if not parent.exists() and not make_folder:
+                raise DatabaseError(f"folder {parent} does not exist")
             if not parent.exists():
                 try:
                     parent.mkdir(parents=True, exist_ok=True)

@@ -22,11 +22,11 @@ class StoreInfo:
     upgraded: tuple[str, ...]
 
 
-def open_store(target: str, *, create: bool = True, upgrade: bool = True) -> StoreInfo:
+def open_store(target: str, *, create: bool = True, upgrade: bool = True, make_folder: bool = False) -> StoreInfo:
     """Open the database at `target`, apply pending migrations, or raise
     StoreError with one line for a person."""
     try:
-        open_database(target, create=create)
+        open_database(target, create=create, make_folder=make_folder)
         ran = migrations.upgrade() if upgrade else []
         version = migrations.schema_version()
     except DatabaseError as exc:

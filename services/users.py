@@ -7,6 +7,8 @@ import pwd
 import re
 from dataclasses import dataclass
 
+from peewee import JOIN
+
 from models import Customer, User, reading, write_tx
 
 from . import audit, clock
@@ -159,7 +161,7 @@ def list_users(actor: Actor, include_inactive: bool = False) -> list[UserInfo]:
     require(actor, "users.list")
     with reading():
         q = (User.select(User, Customer.name.alias("company_name"))
-             .join(Customer, join_type="LEFT OUTER", on=(User.company == Customer.id))
+             .join(Customer, join_type=JOIN.LEFT_OUTER, on=(User.company == Customer.id))
              .order_by(User.role, User.login))
         if not include_inactive:
             q = q.where(User.active == True)  # noqa: E712

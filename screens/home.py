@@ -1,0 +1,135 @@
+"""The home screen: the work areas this person may enter."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from services import permissions
+from services.i18n import LANGUAGES, N_, _, current_language
+from tui.base import AtendeScreen, PaletteCommand
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    title: str
+    about: str
+    permission: str
+    screen: str  # "module:Class", imported only when the area is opened
+    key: str
+
+
+AREAS = (
+    Area("desk", N_("Service desk"), N_("New ticket, queues and the ticket thread"),
+         "area.desk", "screens.desk:DeskScreen", "f2"),
+    Area("events", N_("Events"), N_("Trainings and events: pipeline, registrations, check-in"),
+         "area.events", "screens.event_board:EventBoardScreen", "f3"),
+    Area("scheduling", N_("Scheduling"), N_("Triage requests and book implementation sessions"),
+         "area.scheduling", "screens.triage:TriageScreen", "f4"),
+    Area("supervisor", N_("Supervisor"), N_("Dashboard, audit log and steering the team"),
+         "area.supervisor", "screens.supervisor:SupervisorScreen", "f5"),
+    Area("people", N_("People"), N_("Who may use Atende, and their roles"),
+         "users.list", "screens.people:PeopleScreen", "f6"),
+)
+
+
+def available_areas(actor: permissions.Actor) -> list[Area]:
+    """Areas that are installed and that `actor` may use."""
+    found = []
+    for area in AREAS:
+        module = area.screen.split(":")[0]
+        if importlib.util.find_spec(module) is None:
+            continue
+        if permissions.can(actor, area.permission):
+            found.append(area)
+    return found
+
+
+def open_area(app, area: Area, **kwargs) -> None:
+    module_name, cls_name = area.screen.split(":")
+    screen_cls = getattr(importlib.import_module(module_name), cls_name)
+    app.push_screen(screen_cls(**kwargs))
+
+
+class HomeScreen(AtendeScreen):
+    HELP = N_("Choose a work area with the arrows and Enter, or with its function key.")
+    BINDINGS = [
+        Binding("enter", "open_selected", N_("Open"), show=False),
+    ] + [
+        Binding(area.key, f"area('{area.id}')", area.title, id=f"area-{area.id}")
+        for area in AREAS
+    ]
+
+    areas: list[Area] = []
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "area":
+            return any(a.id == parameters[0] for a in self.areas)
+        return True
+
+    def compose(self) -> ComposeResult:
+        self.areas = available_areas(self.app.actor)
+        yield Header()
+        with Horizontal(id="home"):
+            with Vertical(id="areas-box"):
+                yield Label(_("Work areas"), classes="box-title")
+                options = []
+                for area in self.areas:
+                    prompt = Text()
+                    prompt.append(f"{area.key.upper():>3}  ", style="bold")
+                    prompt.append(_(area.title), style="bold")
+                    prompt.append("\n      " + _(area.about), style="dim")
+                    options.append(Option(prompt, id=area.id))
+                yield OptionList(*options, id="areas")
+                if not self.areas:
+                    yield Static(_("No work area is open to your role yet."), markup=False)
+            with Vertical(id="me-box"):
+                yield Label(_("You"), classes="box-title")
+                yield Static(self._me(), id="me")
+        yield Footer()
+
+    def _me(self) -> Text:
+        actor = self.app.actor
+        text = Text()
+        text.append(actor.name + "\n", style="bold")
+        text.append(f"{actor.login} · {actor.role_label}\n\n")
+        text.append(_("Database") + "\n", style="dim")
+        text.append(self.app.db_label + "\n\n")
+        text.append(_("Language") + "\n", style="dim")
+        text.append(LANGUAGES[current_language()])
+        return text
+
+    def on_mount(self) -> None:
+        self.title = "Atende"
+        self.sub_title = f"{self.app.actor.name} · {self.app.actor.role_label}"
+        self.refresh_bindings()
+        if self.areas:
+            option_list = self.query_one(OptionList)
+            option_list.highlighted = 0
+            option_list.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_area(event.option.id)
+
+    def action_open_selected(self) -> None:
+        option_list = self.query_one(OptionList)
+        if option_list.highlighted is not None:
+            self.action_area(option_list.get_option_at_index(option_list.highlighted).id)
+
+    def action_area(self, area_id: str) -> None:
+        for area in self.areas:
+            if area.id == area_id:
+                open_area(self.app, area)
+                return
+
+    def palette_commands(self):
+        for area in self.areas:
+            yield PaletteCommand(_(area.title), _(area.about), lambda a=area: open_area(self.app, a))

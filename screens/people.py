@@ -1,0 +1,176 @@
+"""People: who may use this database, with which role."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select
+
+from services import permissions
+from services import users as users_svc
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.dialogs import ConfirmDialog
+from tui.forms import Field, clear_errors, show_errors
+
+
+def role_options(include_representative: bool = True) -> list[tuple[str, str]]:
+    return [
+        (_(permissions.ROLE_LABELS[r]), r) for r in permissions.ROLES
+        if include_representative or r != permissions.REPRESENTATIVE
+    ]
+
+
+class PersonForm(AtendeModal[users_svc.UserInfo | None]):
+    """Add a person, or change a person's role."""
+
+    DEFAULT_CSS = """
+    PersonForm { align: center middle; }
+    PersonForm > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    PersonForm #form-title { text-style: bold; padding: 1 0; }
+    PersonForm Horizontal { height: auto; align-horizontal: right; }
+    PersonForm Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+
+    def __init__(self, person: users_svc.UserInfo | None = None) -> None:
+        super().__init__()
+        self.person = person
+
+    def compose(self) -> ComposeResult:
+        p = self.person
+        with Vertical():
+            yield Label(_("Change role") if p else _("Add a person"), id="form-title")
+            yield Field(_("Login (as on the server)"), Input(p.login if p else "", id="login", disabled=bool(p)), name="login")
+            if not p:
+                yield Field(_("Full name"), Input(id="name"), name="name")
+                yield Field(_("E-mail"), Input(id="email"), name="email")
+            yield Field(_("Role"), Select(role_options(), value=p.role if p else permissions.AGENT,
+                                          allow_blank=False, id="role"), name="role")
+            yield Field(_("Company id (representatives only)"),
+                        Input(str(p.company_id or "") if p else "", id="company", type="integer"), name="company")
+            with Horizontal():
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        clear_errors(self)
+        company = self.query_one("#company", Input).value.strip()
+        role = self.query_one("#role", Select).value
+        try:
+            if self.person:
+                info = users_svc.set_role(self.app.actor, self.person.login, role,
+                                          company_id=int(company) if company else None)
+            else:
+                info = users_svc.add(
+                    self.app.actor, self.query_one("#login", Input).value, role,
+                    name=self.query_one("#name", Input).value,
+                    email=self.query_one("#email", Input).value,
+                    company_id=int(company) if company else None)
+        except ValidationError as exc:
+            if not show_errors(self, exc.errors):
+                self.notify(exc.message, severity="error", markup=False)
+            return
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.dismiss(info)
+
+
+class PeopleScreen(AtendeScreen):
+    HELP = N_("Everyone who may open this database. Admins add people and change roles.")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("a", "add", N_("Add"), id="people-add"),
+        Binding("r", "change_role", N_("Role"), id="people-role"),
+        Binding("delete", "remove", N_("Remove"), id="people-remove"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="people")
+        table.add_columns(_("Login"), _("Name"), _("Role"), _("Company"))
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("People")
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("add", "change_role", "remove"):
+            return permissions.can(self.app.actor, "users.manage")
+        return True
+
+    @work(thread=True, exclusive=True, group="people", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            people = users_svc.list_users(self.app.actor)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, people)
+
+    def _show(self, people: list[users_svc.UserInfo]) -> None:
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        self.people = people
+        for p in people:
+            table.add_row(Text(p.login), Text(p.name), Text(_(permissions.ROLE_LABELS.get(p.role, p.role))),
+                          Text(p.company_name), key=p.login)
+        if people:
+            table.move_cursor(row=min(cursor, len(people) - 1))
+
+    def _selected(self) -> users_svc.UserInfo | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        login = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((p for p in self.people if p.login == login), None)
+
+    def action_add(self) -> None:
+        self.app.push_screen(PersonForm(), self._after_edit)
+
+    def action_change_role(self) -> None:
+        person = self._selected()
+        if person:
+            self.app.push_screen(PersonForm(person), self._after_edit)
+
+    def _after_edit(self, info: users_svc.UserInfo | None) -> None:
+        if info:
+            self.notify(_("{login} saved").format(login=info.login), markup=False)
+            self.load()
+
+    def action_remove(self) -> None:
+        person = self._selected()
+        if not person:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                users_svc.remove(self.app.actor, person.login)
+            except AtendeError as exc:
+                self.notify(exc.message, severity="error", markup=False)
+                return
+            self.load()
+
+        self.app.push_screen(ConfirmDialog(
+            _("Remove {login}? They will no longer open Atende; their history stays.").format(login=person.login)),
+            confirmed)
+
+    def palette_commands(self):
+        if permissions.can(self.app.actor, "users.manage"):
+            yield PaletteCommand(_("Add a person"), _("Give someone access with a role"), self.action_add)

@@ -1,0 +1,62 @@
+"""Base classes shared by every screen."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Generic, Iterable, NamedTuple, TypeVar
+
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+
+from services.i18n import _
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Translate the descriptions and tooltips of `node`'s bindings.
+
+    BINDINGS are class attributes, built before the language is known; they
+    are written with `N_()` and translated here, per instance.
+    """
+    bindings = node._bindings.key_to_bindings
+    for key, items in list(bindings.items()):
+        bindings[key] = [
+            replace(b, description=_(b.description) if b.description else "",
+                    tooltip=_(b.tooltip) if b.tooltip else "")
+            for b in items
+        ]
+
+
+class PaletteCommand(NamedTuple):
+    title: str
+    help: str
+    callback: Callable[[], object]
+
+
+class AtendeScreen(Screen):
+    """A full screen of Atende: translated bindings, help text and palette commands."""
+
+    HELP: str = ""
+    """What this screen is for (N_ marked); shown at the top of the help screen."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        """Commands the command palette offers while this screen is active."""
+        return ()
+
+
+ResultType = TypeVar("ResultType")
+
+
+class AtendeModal(ModalScreen[ResultType], Generic[ResultType]):
+    """A modal dialog with translated bindings."""
+
+    HELP: str = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        return ()

@@ -1,0 +1,89 @@
+"""Reusable modal dialogs."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from services.i18n import N_, _
+
+from .base import AtendeModal
+
+
+class ConfirmDialog(AtendeModal[bool]):
+    """Ask a yes/no question; dismisses with True or False."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical {
+        width: 60; max-width: 100%; height: auto; padding: 1 2;
+        border: thick $primary; background: $panel;
+    }
+    ConfirmDialog #question { margin-bottom: 1; }
+    ConfirmDialog Horizontal { height: auto; align-horizontal: right; }
+    ConfirmDialog Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "answer(False)", N_("Cancel")),
+        Binding("y", "answer(True)", N_("Yes"), show=False),
+        Binding("n", "answer(False)", N_("No"), show=False),
+    ]
+
+    def __init__(self, question: str, yes: str | None = None, no: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes or _("Yes")
+        self.no = no or _("No")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="question", markup=False)
+            with Horizontal():
+                yield Button(self.no, id="no")
+                yield Button(self.yes, id="yes", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class MessageDialog(AtendeModal[None]):
+    """Show a message (such as a protocol number) until the person acknowledges it."""
+
+    DEFAULT_CSS = """
+    MessageDialog { align: center middle; }
+    MessageDialog > Vertical {
+        width: 64; max-width: 100%; height: auto; padding: 1 2;
+        border: thick $primary; background: $panel;
+    }
+    MessageDialog #title { text-style: bold; margin-bottom: 1; }
+    MessageDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="title", markup=False)
+            yield Static(self.body, markup=False)
+            with Horizontal():
+                yield Button(_("OK"), id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,65 @@
+"""The help screen (`?` / F1): what the current screen is for and its keys."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Label, Static
+
+from services.i18n import N_, _
+
+from .base import AtendeModal
+
+
+def binding_rows(screen: Screen) -> list[tuple[str, str]]:
+    """(key, description) of every binding active on `screen`, screen first."""
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    app = screen.app
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        rows.append((app.get_key_display(binding), binding.description))
+    return rows
+
+
+class HelpScreen(AtendeModal[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1;
+    }
+    HelpScreen #help-title { text-style: bold; padding: 1 0 0 0; }
+    HelpScreen #help-about { color: $text-muted; padding-bottom: 1; }
+    HelpScreen VerticalScroll { height: auto; max-height: 18; }
+    HelpScreen #help-close { color: $text-muted; padding: 1 0 0 0; }
+    """
+    BINDINGS = [
+        Binding("escape,f1,question_mark,q", "close", N_("Close"), show=False),
+    ]
+
+    def __init__(self, target: Screen) -> None:
+        super().__init__()
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        about = getattr(self.target, "HELP", "")
+        with Vertical():
+            yield Label(_("Keys on this screen"), id="help-title")
+            if about:
+                yield Static(_(about), id="help-about", markup=False)
+            table = Text()
+            for key, desc in binding_rows(self.target):
+                table.append(f"{key:>14}  ", style="bold")
+                table.append(f"{desc}\n")
+            with VerticalScroll():
+                yield Static(table)
+            yield Static(_("Ctrl+P opens the command palette. Esc closes this help."), id="help-close")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
