@@ -1,0 +1,60 @@
+"""Shared fixtures: a temporary database, people in every role, no leaks into
+the real home folder, English unless a test asks otherwise."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import models
+from services import clock, i18n, users
+from services.permissions import Actor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path_factory, monkeypatch):
+    """Keep config discovery, data and logs inside a temporary HOME."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+                "ATENDE_DB", "ATENDE_CONFIG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    i18n.set_language("en")
+    yield
+    clock.set_clock(None)
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "atende.db"
+
+
+@pytest.fixture
+def store(db_path):
+    """An empty, migrated database; the current OS login is its admin."""
+    from services.store import open_store
+
+    open_store(str(db_path))
+    yield db_path
+    models.close_database()
+
+
+@pytest.fixture
+def admin(store) -> Actor:
+    return users.identify(users.os_login())
+
+
+@pytest.fixture
+def people(admin) -> dict[str, Actor]:
+    """An Actor for each staff role (plus the admin)."""
+    actors = {"admin": admin}
+    for role in ("agent", "coordinator", "supervisor"):
+        users.add(admin, f"t_{role}", role, name=f"Test {role.title()}")
+        actors[role] = users.identify(f"t_{role}")
+    return actors

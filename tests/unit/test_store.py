@@ -1,0 +1,67 @@
+import sqlite3
+
+import pytest
+
+import models
+from models import migrations
+from services.errors import AtendeError
+from services.store import StoreError, open_store
+
+OLD_SCHEMA = __import__("pathlib").Path(__file__).parent.parent / "fixtures" / "atende-0.1.0.sql"
+
+
+def test_pragmas_are_durable_wal_with_foreign_keys(store):
+    q = lambda p: models.db.execute_sql(f"PRAGMA {p}").fetchone()[0]  # noqa: E731
+    assert q("journal_mode") == "wal"
+    assert q("foreign_keys") == 1
+    assert q("synchronous") == 2  # FULL
+    assert q("busy_timeout") >= 5000
+
+
+def test_schema_version_recorded(store):
+    assert migrations.schema_version() == migrations.code_version()
+    assert migrations.pending() == []
+
+
+def test_upgrade_of_a_database_made_by_version_0_1(tmp_path):
+    """A database written by Atende 0.1.0 (dumped SQL) opens and is upgraded in place."""
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.executescript(OLD_SCHEMA.read_text(encoding="utf-8"))
+    con.close()
+    info = open_store(str(path))
+    try:
+        assert info.schema_version == migrations.code_version()
+        assert set(info.upgraded) == {m.id for m in migrations.known_migrations()} - {"0001_core"}
+        # the old rows survived
+        assert models.Customer.select().where(models.Customer.name == "Conceição Araújo").exists()
+        assert models.User.get(models.User.login == "helena").role == "admin"
+    finally:
+        models.close_database()
+
+
+def test_database_from_a_newer_version_is_refused(store):
+    models.db.execute_sql("INSERT INTO schema_migration VALUES ('9999_future', '2030-01-01')")
+    models.close_database()
+    with pytest.raises(StoreError, match="newer Atende"):
+        open_store(str(store))
+    models.close_database()
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("just some text that is long enough to not be a database header" * 20)
+    with pytest.raises(StoreError, match="not an Atende database"):
+        open_store(str(path))
+
+
+def test_directory_and_missing_folder(tmp_path):
+    with pytest.raises(StoreError, match="directory"):
+        open_store(str(tmp_path))
+    with pytest.raises(StoreError, match="does not exist"):
+        open_store(str(tmp_path / "nope" / "x.db"))
+    assert isinstance(StoreError("x"), AtendeError)
+
+
+def test_migrations_run_once(store):
+    assert migrations.upgrade() == []
