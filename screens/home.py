@@ -36,6 +36,8 @@ AREAS = (
          "area.scheduling", "screens.triage:TriageScreen", "f4"),
     Area("supervisor", N_("Supervisor"), N_("Dashboard, audit log and steering the team"),
          "area.supervisor", "screens.supervisor:SupervisorScreen", "f5"),
+    Area("outbox", N_("Outbox"), N_("E-mail queued, sent and failed; certificates"),
+         "mail.read", "screens.outbox:OutboxScreen", "f7"),
     Area("people", N_("People"), N_("Who may use Atende, and their roles"),
          "users.list", "screens.people:PeopleScreen", "f6"),
 )

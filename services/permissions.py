@@ -48,6 +48,7 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "area.events": (frozenset({COORDINATOR, SUPERVISOR, ADMIN, AGENT}), N_("Use the events area")),
     "area.scheduling": (STAFF, N_("Use scheduling triage")),
     "area.supervisor": (LEADS, N_("Use the supervisor's area")),
+    "mail.read": (STAFF, N_("See the outbox")),
 }
 
 
