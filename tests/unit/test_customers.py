@@ -1,0 +1,85 @@
+import pytest
+
+from models import AccessPoint, Customer, Plan, write_tx
+from services import customers
+from services.customers import LookupQuery
+from services.errors import PermissionDenied, ValidationError
+from services.permissions import Actor
+from services.text import fold
+
+
+@pytest.fixture
+def some(admin):
+    rows = [
+        ("João Gonçalves", "52998224725", "5511912345678", "joao@uol.com.br", "São Paulo", "CT-000001", "jgoncalves"),
+        ("Maria Conceição", "11144477735", "5531987654321", "maria@gmail.com", "Belo Horizonte", "CT-000002", "mconceicao"),
+        ("[bold]Mário (NEAR) *", "39053344705", "5548999990000", "mario@terra.com.br", "Florianópolis", "CT-000003", "mario"),
+    ]
+    with write_tx():
+        ap = AccessPoint.create(name="POP Centro", name_norm="pop centro", city="São Paulo", state="SP")
+        for name, doc, phone, email, city, contract, login in rows:
+            c = Customer.create(kind="customer", name=name, name_norm=fold(name), doc=doc, phone_digits=phone,
+                                email=email, city=city, city_norm=fold(city), contract=contract)
+            Plan.create(customer=c, name="Fibra", login=login, access_point=ap)
+    return admin
+
+
+def names(hits):
+    return [h.name for h in hits]
+
+
+def test_accents_and_case_do_not_matter(some):
+    assert names(customers.lookup(some, LookupQuery("JOAO"))) == ["João Gonçalves"]
+    assert names(customers.lookup(some, LookupQuery("conceição", condition="contains"))) == ["Maria Conceição"]
+
+
+@pytest.mark.parametrize("field,text,condition,expected", [
+    ("name", "mar", "starts", ["Maria Conceição"]),
+    ("name", "mar", "contains", ["[bold]Mário (NEAR) *", "Maria Conceição"]),
+    ("doc", "529.982", "starts", ["João Gonçalves"]),
+    ("doc", "111.444.777-35", "equals", ["Maria Conceição"]),
+    ("phone", "98765", "contains", ["Maria Conceição"]),
+    ("email", "@gmail", "contains", ["Maria Conceição"]),
+    ("city", "florianopolis", "equals", ["[bold]Mário (NEAR) *"]),
+    ("login", "jgon", "starts", ["João Gonçalves"]),
+    ("contract", "ct-000002", "equals", ["Maria Conceição"]),
+])
+def test_fields_and_conditions(some, field, text, condition, expected):
+    assert names(customers.lookup(some, LookupQuery(text, field=field, condition=condition))) == expected
+
+
+@pytest.mark.parametrize("text", ['"', "*", "(", "NEAR", "[/", "%", "_", "\\", "'; drop table customer; --"])
+def test_odd_search_text_is_data(some, text):
+    customers.lookup(some, LookupQuery(text))  # no exception
+    assert Customer.select().count() == 3
+
+
+def test_odd_text_finds_literal_matches(some):
+    assert names(customers.lookup(some, LookupQuery("(near) *"))) == ["[bold]Mário (NEAR) *"]
+    assert customers.lookup(some, LookupQuery("%")) == []
+
+
+def test_empty_search_returns_nothing(some):
+    assert customers.lookup(some, LookupQuery("   ")) == []
+
+
+def test_limit_and_bad_controls(some):
+    assert len(customers.lookup(some, LookupQuery("o", limit=1))) == 1
+    with pytest.raises(ValidationError) as err:
+        customers.lookup(some, LookupQuery("a", field="shoe", condition="like", limit=0))
+    assert set(err.value.errors) == {"field", "condition", "limit"}
+
+
+def test_access_points(some):
+    hits = customers.lookup(some, LookupQuery("centro", kind="access_point"))
+    assert [(h.kind, h.name) for h in hits] == [("access_point", "POP Centro")]
+
+
+def test_representatives_cannot_look_up(some):
+    with pytest.raises(PermissionDenied):
+        customers.lookup(Actor("rep", "Rep", "representative"), LookupQuery("joao"))
+
+
+def test_format_doc():
+    assert customers.format_doc("52998224725") == "529.982.247-25"
+    assert customers.format_doc("11222333000181") == "11.222.333/0001-81"

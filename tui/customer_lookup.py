@@ -1,0 +1,143 @@
+"""The customer lookup used by the wizard, triage and the desk.
+
+Search as you type: each keystroke starts a thread worker; `exclusive=True`
+cancels the older one and a sequence number drops any stale result that
+still arrives, so a newer search always wins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Select
+
+from services import customers
+from services.errors import AtendeError, ValidationError
+from services.i18n import _
+
+
+class CustomerLookup(Vertical):
+    """Search text, quantity, field and condition (the seed's controls), and results."""
+
+    DEFAULT_CSS = """
+    CustomerLookup { height: 1fr; }
+    CustomerLookup #lookup-controls { height: auto; }
+    CustomerLookup #lookup-text { width: 1fr; min-width: 20; }
+    CustomerLookup #lookup-field { width: 20; }
+    CustomerLookup #lookup-condition { width: 18; }
+    CustomerLookup #lookup-limit { width: 9; }
+    CustomerLookup #lookup-status { color: $text-muted; height: 1; padding: 0 1; }
+    CustomerLookup DataTable { height: 1fr; }
+    """
+
+    @dataclass
+    class Selected(Message):
+        """The person chose a result (Enter on a row)."""
+
+        lookup: "CustomerLookup"
+        hit: customers.CustomerHit
+
+    def __init__(self, kind: str = "customer", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.kind = kind
+        self._seq = 0
+        self.hits: list[customers.CustomerHit] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="lookup-controls"):
+            yield Input(placeholder=_("Search"), id="lookup-text")
+            yield Select([(_(label), key) for key, label in customers.FIELDS.items()],
+                         value="name", allow_blank=False, id="lookup-field")
+            yield Select([(_(label), key) for key, label in customers.CONDITIONS.items()],
+                         value="contains", allow_blank=False, id="lookup-condition")
+            yield Input("50", id="lookup-limit", type="integer", max_length=3,
+                        tooltip=_("Quantity: how many results at most"))
+        yield Label("", id="lookup-status", markup=False)
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="lookup-results")
+        table.add_columns(_("Name"), _("CPF/CNPJ"), _("Phone"), _("City"), _("Contract"))
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one("#lookup-text", Input).focus()
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+        self.search()
+
+    def query_value(self) -> customers.LookupQuery:
+        limit_text = self.query_one("#lookup-limit", Input).value.strip()
+        try:
+            limit = int(limit_text) if limit_text else 50
+        except ValueError:
+            limit = 50
+        return customers.LookupQuery(
+            text=self.query_one("#lookup-text", Input).value,
+            field=self.query_one("#lookup-field", Select).value,
+            condition=self.query_one("#lookup-condition", Select).value,
+            limit=limit, kind=self.kind,
+        )
+
+    @on(Input.Changed, "#lookup-text")
+    @on(Input.Changed, "#lookup-limit")
+    @on(Select.Changed)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        self.search()
+
+    @on(Input.Submitted, "#lookup-text")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.focus()
+
+    def search(self) -> None:
+        self._seq += 1
+        self._run(self.query_value(), self._seq)
+
+    @work(thread=True, exclusive=True, group="customer-lookup", exit_on_error=False)
+    def _run(self, query: customers.LookupQuery, seq: int) -> None:
+        try:
+            hits = customers.lookup(self.app.actor, query)
+            error = None
+        except ValidationError as exc:
+            hits, error = [], exc.message
+        except AtendeError as exc:
+            hits, error = [], exc.message
+        self.app.call_from_thread(self._show, seq, hits, error)
+
+    def _show(self, seq: int, hits: list[customers.CustomerHit], error: str | None) -> None:
+        if seq != self._seq:
+            return  # a newer search has been started: this result is stale
+        self.hits = hits
+        status = self.query_one("#lookup-status", Label)
+        table = self.query_one(DataTable)
+        table.clear()
+        for hit in hits:
+            table.add_row(Text(hit.name), Text(customers.format_doc(hit.doc)), Text(hit.phone),
+                          Text(f"{hit.city}/{hit.state}" if hit.state else hit.city), Text(hit.contract),
+                          key=str(hit.id))
+        if error:
+            status.update(error)
+        elif not self.query_one("#lookup-text", Input).value.strip():
+            status.update(_("Type to search"))
+        else:
+            status.update(_("{n} found").format(n=len(hits)) if hits else _("Nothing found"))
+
+    @on(DataTable.RowSelected, "#lookup-results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        hit = next((h for h in self.hits if str(h.id) == event.row_key.value), None)
+        if hit:
+            self.post_message(self.Selected(self, hit))
+
+    def selected_hit(self) -> customers.CustomerHit | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((h for h in self.hits if str(h.id) == key), None)
