@@ -73,8 +73,9 @@ class AtendeApp(App):
             super()._handle_exception(error)
             return
         from services.logs import internal_error
+        from services.store import explain
 
-        self.notify(internal_error(error, "tui"), severity="error", timeout=10, markup=False)
+        self.notify(explain(error) or internal_error(error, "tui"), severity="error", timeout=10, markup=False)
 
     def _fatal_error(self) -> None:
         from services.logs import internal_error
@@ -125,8 +126,9 @@ class AtendeGroup(click.Group):
             fail(_("interrupted"), 130)
         except Exception as exc:  # never a traceback for a person
             from services.logs import internal_error
+            from services.store import explain
 
-            fail(internal_error(exc, "cli"), 70)
+            fail(explain(exc) or internal_error(exc, "cli"), 70)
 
 
 @click.group(cls=AtendeGroup, invoke_without_command=True,

@@ -17,20 +17,37 @@ db = DatabaseProxy()
 
 BUSY_TIMEOUT_MS = 10_000
 
-SQLITE_PRAGMAS = (
+def sqlite_pragmas() -> tuple:
+    return (
     ("journal_mode", "wal"),
     ("foreign_keys", 1),
-    ("busy_timeout", BUSY_TIMEOUT_MS),
+    ("busy_timeout", busy_timeout_ms()),
     # FULL makes every commit durable in WAL mode (NORMAL may lose the last
     # transactions on power loss): a protocol read to a customer must exist.
     ("synchronous", "full"),
     ("cache_size", -32_000),
     ("temp_store", "memory"),
-)
+    )
 
 
 class DatabaseError(Exception):
-    """The database cannot be used; the message is meant for a person."""
+    """The database cannot be used.
+
+    `kind` names the reason (translated for people by services.store);
+    `path` and `detail` fill the message.
+    """
+
+    def __init__(self, kind: str, path: object = "", detail: str = ""):
+        self.kind, self.path, self.detail = kind, str(path), detail
+        super().__init__(f"{kind}: {path} {detail}".strip())
+
+
+def busy_timeout_ms() -> int:
+    """How long a writer waits for the lock (ATENDE_BUSY_TIMEOUT_MS overrides)."""
+    try:
+        return max(0, int(os.environ.get("ATENDE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)))
+    except ValueError:
+        return BUSY_TIMEOUT_MS
 
 
 def _is_sqlite_url(target: str) -> bool:
@@ -47,22 +64,22 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
         path = Path(target.removeprefix("sqlite:///")) if "://" in target else Path(target)
         path = path.expanduser()
         if path.is_dir():
-            raise DatabaseError(f"{path} is a directory, not a database file")
+            raise DatabaseError("is_directory", path)
         if not path.exists():
             if not create:
-                raise DatabaseError(f"no database at {path}")
+                raise DatabaseError("missing", path)
             parent = path.parent
             if not parent.exists() and not make_folder:
-                raise DatabaseError(f"folder {parent} does not exist")
+                raise DatabaseError("no_folder", parent)
             if not parent.exists():
                 try:
                     parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
-                    raise DatabaseError(f"cannot create folder {parent}: {exc.strerror}") from None
+                    raise DatabaseError("cannot_create_folder", parent, exc.strerror) from None
         elif not os.access(path, os.R_OK):
-            raise DatabaseError(f"cannot read {path}: permission denied")
+            raise DatabaseError("readonly", path)
         database = SqliteDatabase(
-            str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000,
+            str(path), pragmas=sqlite_pragmas(), timeout=busy_timeout_ms() / 1000,
             check_same_thread=False,
         )
         db.initialize(database)
@@ -70,7 +87,7 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
             database.connect(reuse_if_open=True)
             database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         except Exception as exc:  # peewee wraps sqlite3 errors in its own types
-            raise DatabaseError(describe_sqlite_error(path, exc)) from None
+            raise classify_sqlite_error(path, exc) from None
         return database
     from playhouse.db_url import connect  # PostgreSQL and friends
 
@@ -79,23 +96,23 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
         db.initialize(database)
         database.connect(reuse_if_open=True)
     except Exception as exc:
-        raise DatabaseError(f"cannot connect to {target.split('@')[-1]}: {exc}") from None
+        raise DatabaseError("server", target.split("@")[-1], str(exc)) from None
     return database
 
 
-def describe_sqlite_error(path: Path, exc: BaseException) -> str:
+def classify_sqlite_error(path: Path, exc: BaseException) -> DatabaseError:
     text = str(exc)
     if "file is not a database" in text or "file is encrypted" in text:
-        return f"{path} is not an Atende database (not an SQLite file)"
+        return DatabaseError("not_a_database", path)
     if "unable to open" in text:
-        return f"cannot open {path}: check the folder exists and you may write to it"
+        return DatabaseError("cannot_open", path)
     if "locked" in text or "busy" in text:
-        return f"{path} is locked by another program; try again in a moment"
+        return DatabaseError("locked", path)
     if "readonly" in text or "read-only" in text:
-        return f"{path} is read-only for you; ask the administrator for write access"
+        return DatabaseError("readonly", path)
     if "disk" in text and ("full" in text or "I/O" in text):
-        return f"cannot write {path}: {text}"
-    return f"cannot use {path}: {text}"
+        return DatabaseError("disk", path, text)
+    return DatabaseError("other", path, text)
 
 
 def is_sqlite() -> bool:

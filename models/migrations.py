@@ -84,10 +84,7 @@ def upgrade(target: str | None = None) -> list[str]:
     known = {m.id for m in known_migrations()}
     unknown = [i for i in applied_ids() if i not in known]
     if unknown:
-        raise DatabaseError(
-            f"this database was upgraded by a newer Atende (schema {max(unknown)}); "
-            "install that version or newer to open it"
-        )
+        raise DatabaseError("newer", "", max(unknown))
     ran = []
     for m in pending():
         if target is not None and m.id > target:

@@ -89,11 +89,11 @@ def _expect(path: Path | None, key: str, value: Any, kind: type) -> Any:
 
 def from_dict(data: dict, path: Path | None = None) -> Config:
     mail_raw = _expect(path, "mail", data.get("mail", {}), dict)
+    if "password" in mail_raw:
+        raise ConfigError(_("config {path}: never put the SMTP password in the config; use 'atende secrets set smtp'").format(path=path))
     unknown_mail = set(mail_raw) - MAIL_KEYS
     if unknown_mail:
         raise ConfigError(_("config {path}: unknown setting mail.{key}").format(path=path, key=sorted(unknown_mail)[0]))
-    if "password" in mail_raw:
-        raise ConfigError(_("config {path}: never put the SMTP password in the config; use 'atende secrets set smtp'").format(path=path))
     mail = MailSettings(
         host=_expect(path, "mail.host", mail_raw.get("host", ""), str),
         port=_expect(path, "mail.port", mail_raw.get("port", 0), int),

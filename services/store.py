@@ -30,12 +30,45 @@ def open_store(target: str, *, create: bool = True, upgrade: bool = True, make_f
         ran = migrations.upgrade() if upgrade else []
         version = migrations.schema_version()
     except DatabaseError as exc:
-        raise StoreError(str(exc)) from None
+        raise StoreError(describe(exc)) from None
     except Exception as exc:  # sqlite3/peewee errors during the schema check
-        from models.db import describe_sqlite_error
+        from models.db import classify_sqlite_error
 
-        raise StoreError(describe_sqlite_error(Path(target), exc)) from None
+        raise StoreError(describe(classify_sqlite_error(Path(target), exc))) from None
     return StoreInfo(target=target, schema_version=version, upgraded=tuple(ran))
+
+
+def describe(exc: DatabaseError) -> str:
+    """A one-line, translated message for a database that cannot be used."""
+    messages = {
+        "is_directory": _("{path} is a directory, not a database file"),
+        "missing": _("no database at {path}"),
+        "no_folder": _("folder {path} does not exist"),
+        "cannot_create_folder": _("cannot create folder {path}: {detail}"),
+        "readonly": _("{path} is read-only for you; ask the administrator for write access"),
+        "not_a_database": _("{path} is not an Atende database (not an SQLite file)"),
+        "cannot_open": _("cannot open {path}: check the folder exists and you may write to it"),
+        "locked": _("{path} is locked by another program; try again in a moment"),
+        "disk": _("cannot write {path}: {detail}"),
+        "server": _("cannot connect to {path}: {detail}"),
+        "newer": _("this database was upgraded by a newer Atende (schema {detail}); install that version or newer to open it"),
+        "other": _("cannot use {path}: {detail}"),
+    }
+    return messages.get(exc.kind, messages["other"]).format(path=exc.path, detail=exc.detail)
+
+
+def explain(exc: BaseException) -> str | None:
+    """A message for a database failure met while working (locked, read-only,
+    disk full), or None when `exc` is not one."""
+    import sqlite3
+
+    import peewee
+
+    if not isinstance(exc, (peewee.DatabaseError, sqlite3.Error)):
+        return None
+    from models.db import classify_sqlite_error
+
+    return describe(classify_sqlite_error(Path(db_label()), exc))
 
 
 def resolve_target(cli_db: str | None, cfg: config_mod.Config) -> str:
