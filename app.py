@@ -41,14 +41,17 @@ class AtendeApp(App):
         self.db_label = db_label
         self.start = start
 
+    def get_default_screen(self) -> Screen:
+        # The home screen is the first thing painted, not pushed after a blank one.
+        from screens.home import HomeScreen
+
+        return HomeScreen()
+
     def on_mount(self) -> None:
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        from screens.home import HomeScreen
-
-        self.push_screen(HomeScreen())
 
     def action_help(self) -> None:
         from tui.help import HelpScreen

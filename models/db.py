@@ -120,6 +120,22 @@ def is_sqlite() -> bool:
 
 
 @contextmanager
+def _connected():
+    """This thread's connection for the block. A connection that was already
+    open (the main thread's) stays open; one opened here (a worker thread's)
+    is closed at the end, so short-lived threads leave nothing behind."""
+    if db.is_closed():
+        db.connect()
+        try:
+            yield
+        finally:
+            if not db.in_transaction():
+                db.close()
+    else:
+        yield
+
+
+@contextmanager
 def write_tx():
     """A write transaction on this thread's connection, taking the write lock at once.
 
@@ -128,7 +144,7 @@ def write_tx():
     instead. Other databases get a plain transaction. Nested calls become
     savepoints.
     """
-    with db.connection_context():
+    with _connected():
         if db.in_transaction() or not is_sqlite():
             with db.atomic():
                 yield
@@ -140,15 +156,14 @@ def write_tx():
 @contextmanager
 def read_tx():
     """One connection and one consistent snapshot for several queries."""
-    with db.connection_context():
+    with _connected():
         with db.atomic():
             yield
 
 
 def reading():
-    """A connection for this thread for the duration of the block (Textual
-    workers run on short-lived threads; each must close what it opens)."""
-    return db.connection_context()
+    """A connection for this thread for the duration of the block."""
+    return _connected()
 
 
 def close_database() -> None:

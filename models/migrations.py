@@ -17,8 +17,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from playhouse.migrate import SchemaMigrator, migrate
-
 from .db import DatabaseError, db, is_sqlite
 
 
@@ -107,7 +105,9 @@ def _migration_tx():
     return write_tx()
 
 
-def schema_migrator() -> SchemaMigrator:
+def schema_migrator():
+    from playhouse.migrate import SchemaMigrator  # only when a migration runs
+
     return SchemaMigrator.from_database(db.obj)
 
 
@@ -117,5 +117,7 @@ def column_names(table: str) -> set[str]:
 
 def add_column_if_missing(table: str, name: str, field) -> None:
     """Add `field` as column `name` of `table` unless it is already there."""
+    from playhouse.migrate import migrate
+
     if name not in column_names(table):
         migrate(schema_migrator().add_column(table, name, field))

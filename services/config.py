@@ -8,7 +8,6 @@ folder.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +66,8 @@ def load(explicit: str | None = None, environ: dict | None = None) -> Config:
 
 
 def parse(path: Path) -> Config:
+    import tomllib  # only when there is a file to read
+
     try:
         raw = path.read_bytes()
     except OSError as exc:

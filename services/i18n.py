@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gettext
 import os
-from importlib import resources
+from pathlib import Path
 
 DOMAIN = "atende"
 LANGUAGES = {"en": "English", "pt_BR": "Português (Brasil)"}
@@ -17,7 +17,9 @@ _language = "en"
 
 
 def locale_dir() -> str:
-    return str(resources.files("data") / "locale")
+    import data
+
+    return str(Path(data.__file__).parent / "locale")
 
 
 def resolve_language(configured: str | None = None, environ: dict | None = None) -> str:

@@ -54,11 +54,10 @@ def identify(login: str, db_label: str = "") -> Actor:
 
     On a database with no people yet, the first login becomes its admin.
     """
-    with write_tx():
+    with reading():
         user = User.get_or_none(User.login == login)
-        if user is None and not User.select().exists():
-            user = User.create(login=login, name=_display_name(login), role=ADMIN, created_at=clock.now())
-            audit.record(login, "user", user.id, "create", {"login": login, "role": ADMIN, "first": True})
+    if user is None:
+        user = _bootstrap_admin(login)
     if user is None:
         raise UnknownUser(
             _("'{login}' is not a user of this Atende database{where}. "
@@ -68,6 +67,16 @@ def identify(login: str, db_label: str = "") -> Actor:
     if not user.active:
         raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(login=login))
     return _actor(user)
+
+
+def _bootstrap_admin(login: str) -> User | None:
+    """On a database with no people yet, `login` becomes its admin."""
+    with write_tx():
+        user = User.get_or_none(User.login == login)
+        if user is None and not User.select().exists():
+            user = User.create(login=login, name=_display_name(login), role=ADMIN, created_at=clock.now())
+            audit.record(login, "user", user.id, "create", {"login": login, "role": ADMIN, "first": True})
+    return user
 
 
 def _display_name(login: str) -> str:

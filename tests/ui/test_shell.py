@@ -1,0 +1,119 @@
+"""The application shell: home, help, palette, people, languages, 80x24."""
+from textual.widgets import DataTable, Input, OptionList
+
+from screens.home import HomeScreen
+from screens.people import PeopleScreen, PersonForm
+from services import i18n, users
+from tui.help import HelpScreen
+
+
+def screen_text(app) -> str:
+    """Everything painted on screen, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_home_shows_areas_person_and_role_at_80x24(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        text = screen_text(app)
+        assert "Work areas" in text and "People" in text
+        assert "admin" in text and users.os_login() in text
+        assert "f1 Help" in text.replace("F1", "f1")
+
+
+async def test_agent_does_not_see_admin_areas(make_app, people):
+    app = make_app("t_agent")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        ids = [o.id for o in app.screen.query_one(OptionList)._options]
+        assert "people" not in ids and "supervisor" not in ids
+        await pilot.press("f6")  # the People key does nothing for an agent
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_help_lists_keys_and_closes(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "Keys on this screen" in text and "Quit" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_people_add_with_errors_at_the_field_then_success(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, PeopleScreen)
+        await pilot.press("a")
+        assert isinstance(app.screen, PersonForm)
+        await pilot.press(*"1bad", "ctrl+s")
+        await pilot.pause()
+        form = app.screen
+        field = form.query_one("Field.-invalid")
+        assert field.field_name == "login"
+        assert form.query_one("#login", Input).value == "1bad"  # what was typed stays
+        form.query_one("#login", Input).value = "carla"
+        form.query_one("#name", Input).value = "Carla [/x] [bold]Simões"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PeopleScreen)
+        assert "Carla [/x] [bold]Simões" in screen_text(app)
+        assert users.identify("carla").role == "agent"
+
+
+async def test_command_palette_offers_screen_commands(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "People" in commands and "Help" in commands and "Quit" in commands
+        await pilot.press("f6")
+        await pilot.pause()
+        assert "Add a person" in [c.title for c in app.get_system_commands(app.screen)]
+
+
+async def test_portuguese_home(make_app):
+    i18n.set_language("pt_BR")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Áreas de trabalho" in text and "Pessoas" in text and "Ajuda" in text
+        assert "administrador" in text
+
+
+async def test_keymap_from_config_rebinds_help(make_app):
+    from services.config import Config
+
+    app = make_app(config=Config(keymap={"help": "f12"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_theme_from_config(make_app):
+    from services.config import Config
+
+    app = make_app(config=Config(theme="nord"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
+
+
+async def test_people_table_never_parses_markup(make_app, admin):
+    users.add(admin, "zz", "agent", name="[/] [bold red]x")
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "[/] [bold red]x" in screen_text(app)
+        assert app.screen.query_one(DataTable).row_count == 2
