@@ -85,3 +85,9 @@ def test_permission_matrix_is_complete_and_documented():
         assert f"`{action}`" in md
     with pytest.raises(ValueError):
         permissions.can(rep, "no.such.action")
+
+
+def test_readme_permission_matrix_matches_the_code():
+    from tests import readme_tool
+
+    assert readme_tool.current() == readme_tool.block(), "run: python tests/readme_tool.py"
