@@ -79,6 +79,17 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} still on screen after {timeout}s:\n{screen}")
 
+    def wait_exit(self, timeout: float = 10.0) -> int:
+        """Wait for the program to end; return its exit status."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead, _, status = self._tmux("display-message", "-p", "-t", "t",
+                                         "#{pane_dead} #{pane_dead_status}").strip().partition(" ")
+            if dead == "1":
+                return int(status or 0)
+            time.sleep(0.1)
+        raise AssertionError(f"still running after {timeout}s:\n{self.screen()}")
+
     def pane_pid(self) -> int:
         return int(self._tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
 
