@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 class AtendeApp(App):
     """The terminal application. Everything it needs is passed in."""
 
-    CSS_PATH = "tui/app.tcss"
+    CSS_PATH = str(Path(__file__).parent / "tui" / "app.tcss")
     TITLE = "Atende"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -69,22 +69,17 @@ class AtendeApp(App):
         yield SystemCommand(_("Theme"), _("Change the colour theme"), self.action_change_theme)
         yield SystemCommand(_("Quit"), _("Leave Atende"), self.action_quit)
 
-    def _handle_exception(self, error: Exception) -> None:
-        # Under a test pilot, fail loudly. For a person, log it and keep the
-        # session (and whatever they typed) alive.
-        if self.is_headless or self._exception is not None or not self.is_running:
-            super()._handle_exception(error)
-            return
+    def _fatal_error(self) -> None:
+        # Textual stops a widget's message loop after an unhandled error, so
+        # the app cannot carry on safely. Instead of a traceback the person
+        # gets one line; the traceback goes to the log, and wizard drafts
+        # (saved at every step) are offered again at the next start.
         from services.logs import internal_error
         from services.store import explain
 
-        self.notify(explain(error) or internal_error(error, "tui"), severity="error", timeout=10, markup=False)
-
-    def _fatal_error(self) -> None:
-        from services.logs import internal_error
-
         error = sys.exc_info()[1] or self._exception or RuntimeError("unknown")
-        self._exit_renderables.append(f"atende: {internal_error(error, 'fatal')}")
+        message = explain(error) or internal_error(error, "tui")
+        self._exit_renderables.append(f"atende: {message}")
         self._close_messages_no_wait()
 
 
