@@ -348,15 +348,15 @@ def triage_check(obj: Context, customer_id: int, topic: str, as_json: bool) -> N
     if as_json:
         click.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{_('Route')}: {decision.title} ({decision.route})")
-    click.echo(f"{_('Reason')}: {decision.reason}")
+    click.echo(_("Route: {title} ({route})").format(title=decision.title, route=decision.route))
+    click.echo(_("Reason: {reason}").format(reason=decision.reason))
     click.echo(_("Next steps") + ":")
     for i, step in enumerate(decision.next_steps, 1):
         click.echo(f"  {i}. {step}")
     if decision.guidance:
-        click.echo(f"{_('Guidance')}: {decision.guidance}")
+        click.echo(_("Guidance: {text}").format(text=decision.guidance))
     if decision.webinar_link:
-        click.echo(f"{_('Webinar')}: {decision.webinar_link}")
+        click.echo(_("Webinar: {link}").format(link=decision.webinar_link))
 
 
 @triage.command("topics")
@@ -435,8 +435,9 @@ def bookings_list(obj: Context, analyst: str | None, month: str | None, status: 
         click.echo(json.dumps([b.as_dict() for b in rows], ensure_ascii=False, indent=2))
         return
     for b in rows:
+        status = _(bookings_mod.STATUS_LABELS[b.status])
         click.echo(f"{b.id:>5}  {b.start:%Y-%m-%d %H:%M}  {b.analyst_login:<12} "
-                   f"{_(bookings_mod.STATUS_LABELS[b.status]):<8} {b.protocol:<16} {b.customer_name} · {b.topic_label}")
+                   f"{status:<14} {b.protocol:<16} {b.customer_name} · {b.topic_label}")
     if not rows:
         click.echo(_("No bookings."))
 
