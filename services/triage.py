@@ -70,7 +70,7 @@ def _booking_steps(topic: TopicInfo) -> list[str]:
         steps.append(_("Before booking: {precondition}").format(precondition=p))
     steps.append(_("Collect the name and phone of the person who will attend."))
     steps.append(_("Tell the customer the session lasts 1h30, with 15 minutes of tolerance for lateness."))
-    steps.append(_("Book a free slot with the analyst of the month (F2)."))
+    steps.append(_("Book a free slot with the analyst of the month."))
     return steps
 
 
