@@ -13,3 +13,13 @@ from .migrations import migration
 @migration("0001_core")
 def _core() -> None:
     db.create_tables(CORE_MODELS, safe=True)
+
+
+@migration("0700_scheduling")
+def _scheduling() -> None:
+    """Triage topics, analysts, rota, bookings; the shipped topic catalogue."""
+    from .scheduling import SCHEDULING_MODELS, Topic, TriageTeam, load_topic_catalogue
+
+    db.create_tables(SCHEDULING_MODELS, safe=True)
+    if not Topic.select().exists() and not TriageTeam.select().exists():
+        load_topic_catalogue()

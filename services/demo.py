@@ -786,11 +786,30 @@ def fill(actor: Actor, customers: int = 10_000, seed: int = 7,
         finally:
             if saved:
                 _restore_sqlite(saved)
+    _fill_features(actor, seed, progress)
     return DemoReport(
         customers=customers - n_prospects, prospects=n_prospects, contacts=n_contacts, plans=n_plans,
         access_points=ref.access_points_added, users=ref.users_added,
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+FEATURE_DEMOS = (
+    "services.wizard_demo", "services.events_demo", "services.mail_demo", "services.scheduling_demo",
+)
+"""Each feature's demo: a module with `fill(actor, rng)`, run after the core data."""
+
+
+def _fill_features(actor: Actor, seed: int, progress: Progress | None) -> None:
+    import importlib
+    import importlib.util
+
+    for i, name in enumerate(FEATURE_DEMOS, start=1):
+        if importlib.util.find_spec(name) is None:
+            continue
+        if progress:
+            progress(name.rsplit(".", 1)[-1].removesuffix("_demo"), 0, 1)
+        importlib.import_module(name).fill(actor, random.Random(seed * 1000 + i))
 
 
 _TUNED = (("synchronous", "OFF"), ("cache_size", "-262144"))

@@ -49,6 +49,12 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "area.scheduling": (STAFF, N_("Use scheduling triage")),
     "area.supervisor": (LEADS, N_("Use the supervisor's area")),
     "mail.read": (STAFF, N_("See the outbox")),
+    "scheduling.triage": (STAFF, N_("Triage requests and see bookings")),
+    "scheduling.book": (STAFF, N_("Book implementation sessions")),
+    "scheduling.outcome": (STAFF, N_("Record whether a session was held (the session's analyst or a lead)")),
+    "scheduling.rota": (LEADS, N_("Edit the implementation rota and analysts")),
+    "scheduling.topics": (LEADS, N_("Edit the triage topics and team guidance")),
+    "customers.import": (LEADS, N_("Import customers from a CSV file")),
 }
 
 

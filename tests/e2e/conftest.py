@@ -1,21 +1,21 @@
-import shutil
-
 import pytest
 
-from tests.e2e.tmux import Terminal
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.tmux import Terminal, atende_command, available
 
 
 @pytest.fixture
-def terminal(request):
-    """terminal(args, width=80, height=24, env=...) -> a running Terminal, closed after the test."""
-    if not shutil.which("tmux"):
+def terminal():
+    """terminal(args, width=80, height=24, env=...) -> a started Terminal running
+    `atende args`, closed after the test."""
+    if not available():
         pytest.skip("tmux is not installed (.ci/run installs it)")
     opened = []
 
     def start(args, **kwargs):
-        t = Terminal(args, **kwargs)
+        kwargs.setdefault("env", {})
+        kwargs["env"] = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "TEXTUAL_ANIMATIONS": "none",
+                         **kwargs["env"]}
+        t = Terminal(atende_command() + list(args), **kwargs).start()
         opened.append(t)
         return t
 

@@ -1,0 +1,147 @@
+"""Bookings of a month: the analyst records held or no-show after each session."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from services import bookings as bookings_svc
+from services import clock, permissions
+from services import rota as rota_svc
+from services.errors import AtendeError
+from services.i18n import N_, _
+from tui.base import AtendeScreen, PaletteCommand
+from tui.dialogs import ConfirmDialog
+
+STATUS_STYLES = {"booked": "cyan", "held": "green", "no_show": "red"}
+
+
+class BookingsScreen(AtendeScreen):
+    HELP = N_("The implementation sessions of a month. After a session its analyst (or a supervisor) "
+              "records H held or N no-show (no-show only after the 15 minutes of tolerance). "
+              "[ and ] change the month, M shows only your sessions, Enter shows the details.")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back"), id="bookings-back"),
+        Binding("h", "outcome('held')", N_("Held"), id="bookings-held"),
+        Binding("n", "outcome('no_show')", N_("No-show"), id="bookings-noshow"),
+        Binding("left_square_bracket", "month(-1)", N_("Previous month"), id="bookings-prev"),
+        Binding("right_square_bracket", "month(1)", N_("Next month"), id="bookings-next"),
+        Binding("m", "mine", N_("Mine"), id="bookings-mine"),
+        Binding("enter", "details", N_("Details"), id="bookings-details", show=False),
+    ]
+
+    def __init__(self, month: str | None = None, mine: bool = False) -> None:
+        super().__init__()
+        self.month = month or rota_svc.month_key(clock.now())
+        self.mine = mine
+        self.rows: list[bookings_svc.BookingInfo] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="bookings-filter", markup=False)
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="bookings")
+        table.add_columns(_("When"), _("Analyst"), _("Status"), _("Customer"), _("Topic"), _("Protocol"))
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Bookings")
+        self.load()
+
+    @work(thread=True, exclusive=True, group="bookings", exit_on_error=False)
+    def load(self) -> None:
+        actor = self.app.actor
+        try:
+            rows = bookings_svc.list_bookings(actor, month=self.month)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        if self.mine:
+            rows = [r for r in rows if r.analyst_login == actor.login]
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[bookings_svc.BookingInfo]) -> None:
+        self.rows = rows
+        self.query_one("#bookings-filter", Static).update(
+            _("{month} · {n} sessions{mine}").format(
+                month=self.month, n=len(rows), mine=" · " + _("only mine") if self.mine else ""))
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for b in rows:
+            status = _(bookings_svc.STATUS_LABELS[b.status])
+            table.add_row(Text(f"{bookings_svc.weekday_short(b.start)} {b.start:%d/%m %H:%M}"),
+                          Text(b.analyst_login), Text(status, style=STATUS_STYLES.get(b.status, "")),
+                          Text(b.customer_name), Text(b.topic_label), Text(b.protocol), key=str(b.id))
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+    def selected(self) -> bookings_svc.BookingInfo | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((b for b in self.rows if str(b.id) == key), None)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "outcome":
+            return permissions.can(self.app.actor, "scheduling.outcome")
+        return True
+
+    def action_month(self, step: int) -> None:
+        self.month = rota_svc.add_months(self.month, step)
+        self.load()
+
+    def action_mine(self) -> None:
+        self.mine = not self.mine
+        self.load()
+
+    def action_details(self) -> None:
+        b = self.selected()
+        if b is None:
+            return
+        from screens.booking import BookedDialog
+
+        lines = [bookings_svc.confirmation_text(b),
+                 _("Contact: {name} · {phone} · {email}").format(
+                     name=b.contact_name, phone=b.contact_phone, email=b.contact_email)]
+        if b.equipment_manufacturer:
+            lines.append(_("Equipment: {manufacturer} {model}").format(
+                manufacturer=b.equipment_manufacturer, model=b.equipment_model))
+        lines.append(_("Status: {status}").format(status=_(bookings_svc.STATUS_LABELS[b.status]))
+                     + (f" · {b.outcome_by}: {b.outcome_note}" if b.outcome_by else ""))
+        lines.append(_("Booked by {login} on {when}").format(login=b.created_by, when=f"{b.created_at:%d/%m/%Y %H:%M}"))
+        body = "\n".join(lines)
+        self.app.push_screen(BookedDialog(_("Booking {id}").format(id=b.id), body))
+
+    def action_outcome(self, outcome: str) -> None:
+        b = self.selected()
+        if b is None:
+            return
+        question = (_("Record that {customer} did not come to the session of {when}?") if outcome == "no_show"
+                    else _("Record that the session of {when} with {customer} was held?")).format(
+            customer=b.customer_name, when=f"{b.start:%d/%m %H:%M}")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.record(b.id, outcome, b.version)
+
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    @work(thread=True, exclusive=True, group="bookings-outcome", exit_on_error=False)
+    def record(self, booking_id: int, outcome: str, version: int) -> None:
+        try:
+            info = bookings_svc.record_outcome(self.app.actor, booking_id, outcome, version)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=8, markup=False)
+            self.app.call_from_thread(self.load)
+            return
+        self.app.call_from_thread(self.notify, _("Recorded: {status}").format(
+            status=_(bookings_svc.STATUS_LABELS[info.status])), markup=False)
+        self.app.call_from_thread(self.load)
+
+    def palette_commands(self):
+        yield PaletteCommand(_("Only my sessions"), _("Show only the sessions where you are the analyst"),
+                             self.action_mine)

@@ -1,0 +1,283 @@
+"""The triage topic catalogue, edited by supervisors: labels, whether a topic
+is booked, trainings and their webinar, equipment, guidance, preconditions;
+and the guidance of the GR and franchise teams."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from services import permissions
+from services import topics as topics_svc
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.forms import Field, clear_errors, show_errors
+
+
+class TopicForm(AtendeModal[topics_svc.TopicInfo | None]):
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+
+    def __init__(self, topic: topics_svc.TopicInfo | None = None) -> None:
+        super().__init__(classes="scheduling-form")
+        self.topic = topic
+
+    def compose(self) -> ComposeResult:
+        t = self.topic
+        with VerticalScroll():
+            yield Label(_("Topic {label}").format(label=t.label) if t else _("New topic"),
+                        classes="form-title", markup=False)
+            yield Field(_("Key (for scripts: atende triage check --topic KEY)"),
+                        Input(t.key if t else "", id="key"), name="key")
+            yield Field(_("Label"), Input(t.label if t else "", id="label"), name="label")
+            yield Checkbox(_("Needs a booking with implementation (else support handles it now)"),
+                           t.needs_booking if t else False, id="needs_booking")
+            yield Field("", Checkbox(_("Full training (offer the webinar first)"), t.is_training if t else False,
+                                     id="is_training"), name="is_training")
+            yield Field(_("Webinar link"), Input(t.webinar_link if t else "", id="webinar_link"), name="webinar_link")
+            yield Checkbox(_("Involves equipment (manufacturer, model, homologated)"),
+                           t.involves_equipment if t else False, id="involves_equipment")
+            yield Field(_("Guidance for the agent"), TextArea(t.guidance if t else "", id="guidance",
+                                                              tab_behavior="focus"), name="guidance")
+            yield Field(_("Preconditions, one a line"),
+                        TextArea("\n".join(t.preconditions) if t else "", id="preconditions", tab_behavior="focus"),
+                        name="preconditions")
+            yield Field(_("Search words, separated by commas"),
+                        Input(", ".join(t.keywords) if t else "", id="keywords"), name="keywords")
+            with Horizontal(classes="form-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#label" if self.topic else "#key", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def draft(self) -> topics_svc.TopicDraft:
+        return topics_svc.TopicDraft(
+            key=self.query_one("#key", Input).value, label=self.query_one("#label", Input).value,
+            needs_booking=self.query_one("#needs_booking", Checkbox).value,
+            is_training=self.query_one("#is_training", Checkbox).value,
+            webinar_link=self.query_one("#webinar_link", Input).value,
+            involves_equipment=self.query_one("#involves_equipment", Checkbox).value,
+            guidance=self.query_one("#guidance", TextArea).text,
+            preconditions=tuple(self.query_one("#preconditions", TextArea).text.splitlines()),
+            keywords=tuple(self.query_one("#keywords", Input).value.split(",")),
+        )
+
+    def action_save(self) -> None:
+        clear_errors(self)
+        try:
+            if self.topic:
+                info = topics_svc.update_topic(self.app.actor, self.topic.id, self.draft(), self.topic.version)
+            else:
+                info = topics_svc.create_topic(self.app.actor, self.draft())
+        except ValidationError as exc:
+            if not show_errors(self, exc.errors):
+                self.notify(exc.message, severity="error", markup=False)
+            return
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", timeout=8, markup=False)
+            return
+        self.dismiss(info)
+
+
+class TeamForm(AtendeModal[topics_svc.TeamInfo | None]):
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+
+    def __init__(self, team: topics_svc.TeamInfo) -> None:
+        super().__init__(classes="scheduling-form")
+        self.team = team
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(_("Team guidance"), classes="form-title")
+            yield Field(_("Name"), Input(self.team.name, id="name"), name="name")
+            yield Field(_("Guidance shown when a request goes to this team"),
+                        TextArea(self.team.guidance, id="guidance", tab_behavior="focus"), name="guidance")
+            with Horizontal(classes="form-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#guidance", TextArea).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        clear_errors(self)
+        try:
+            info = topics_svc.update_team(self.app.actor, self.team.key, self.query_one("#name", Input).value,
+                                          self.query_one("#guidance", TextArea).text, self.team.version)
+        except ValidationError as exc:
+            if not show_errors(self, exc.errors):
+                self.notify(exc.message, severity="error", markup=False)
+            return
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", timeout=8, markup=False)
+            return
+        self.dismiss(info)
+
+
+class TeamPicker(AtendeModal[str | None]):
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, teams: dict[str, topics_svc.TeamInfo]) -> None:
+        super().__init__(classes="scheduling-form")
+        self.teams = teams
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(_("Which team's guidance?"), classes="form-title")
+            yield OptionList(*[Option(Text(t.name), id=k) for k, t in self.teams.items()], id="teams")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = 0
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TopicEditorScreen(AtendeScreen):
+    HELP = N_("The topics of the scheduling triage. Enter edits a topic, N adds one, D retires it (or brings "
+              "it back), T edits the guidance of the GR and franchise teams.")
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="topics-back"),
+        Binding("n", "new", N_("New"), id="topics-new"),
+        Binding("e", "edit", N_("Edit"), id="topics-edit"),
+        Binding("d", "toggle_active", N_("Retire/restore"), id="topics-retire"),
+        Binding("t", "teams", N_("Teams"), id="topics-teams"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.topics: list[topics_svc.TopicInfo] = []
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="topic-table")
+        table.add_columns(_("Topic"), _("Route"), _("Notes"), _("Key"))
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Topics")
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("new", "edit", "toggle_active", "teams"):
+            return permissions.can(self.app.actor, "scheduling.topics")
+        return True
+
+    @work(thread=True, exclusive=True, group="topics", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            topics = topics_svc.list_topics(self.app.actor, include_inactive=True)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, topics)
+
+    def _show(self, topics: list[topics_svc.TopicInfo]) -> None:
+        self.topics = topics
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for t in topics:
+            notes = [x for x, on_ in ((_("training"), t.is_training), (_("equipment"), t.involves_equipment),
+                                      (_("{n} preconditions").format(n=len(t.preconditions)), bool(t.preconditions)))
+                     if on_]
+            style = "" if t.active else "dim strike"
+            table.add_row(Text(t.label, style=style),
+                          Text(_("booking") if t.needs_booking else _("support"), style=style),
+                          Text(", ".join(notes) + ("" if t.active else " " + _("(retired)")), style=style),
+                          Text(t.key, style="dim"), key=str(t.id))
+        if topics:
+            table.move_cursor(row=min(cursor, len(topics) - 1))
+
+    def selected(self) -> topics_svc.TopicInfo | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((t for t in self.topics if str(t.id) == key), None)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    def action_new(self) -> None:
+        self.app.push_screen(TopicForm(), self._after_edit)
+
+    def action_edit(self) -> None:
+        topic = self.selected()
+        if topic and permissions.can(self.app.actor, "scheduling.topics"):
+            self.app.push_screen(TopicForm(topic), self._after_edit)
+
+    def _after_edit(self, info) -> None:
+        if info:
+            self.changed = True
+            self.notify(_("{label} saved").format(label=getattr(info, "label", None) or info.name), markup=False)
+            self.load()
+
+    def action_toggle_active(self) -> None:
+        topic = self.selected()
+        if topic is not None:
+            self.toggle(topic)
+
+    @work(thread=True, exclusive=True, group="topics-toggle", exit_on_error=False)
+    def toggle(self, topic: topics_svc.TopicInfo) -> None:
+        try:
+            topics_svc.set_topic_active(self.app.actor, topic.id, not topic.active, topic.version)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        self.changed = True
+        self.app.call_from_thread(self.load)
+
+    def action_teams(self) -> None:
+        self.load_teams()
+
+    @work(thread=True, exclusive=True, group="topics-teams", exit_on_error=False)
+    def load_teams(self) -> None:
+        try:
+            teams = topics_svc.list_teams(self.app.actor)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        if teams:
+            self.app.call_from_thread(self._pick_team, teams)
+
+    def _pick_team(self, teams: dict[str, topics_svc.TeamInfo]) -> None:
+        def picked(key: str | None) -> None:
+            if key:
+                self.app.push_screen(TeamForm(teams[key]), self._after_edit)
+
+        self.app.push_screen(TeamPicker(teams), picked)
+
+    def action_back(self) -> None:
+        self.dismiss(self.changed)
+
+    def palette_commands(self):
+        if permissions.can(self.app.actor, "scheduling.topics"):
+            yield PaletteCommand(_("New topic"), _("Add a topic to the triage catalogue"), self.action_new)
+            yield PaletteCommand(_("Team guidance"), _("Edit the GR and franchise teams' guidance"),
+                                 self.action_teams)

@@ -1,0 +1,294 @@
+"""Scheduling triage: pick the customer, search the topic, and the decision
+(route, reason, next steps, guidance) appears at once; from there, book."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import ContentSwitcher, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from services import permissions
+from services import topics as topics_svc
+from services import triage as triage_svc
+from services.errors import AtendeError
+from services.i18n import N_, _
+from tui.base import AtendeScreen, PaletteCommand
+from tui.customer_lookup import CustomerLookup
+
+ROUTE_STYLES = {
+    triage_svc.SUPPORT: "bold green",
+    triage_svc.GR_BLOCKED: "bold red",
+    triage_svc.GR_ONBOARDING: "bold yellow",
+    triage_svc.FRANCHISE: "bold magenta",
+    triage_svc.IMPLEMENTATION: "bold cyan",
+    triage_svc.WEBINAR_FIRST: "bold cyan",
+}
+
+
+def customer_line(c: triage_svc.CustomerFacts) -> Text:
+    """The chosen customer with the facts the triage looks at."""
+    text = Text()
+    text.append(_("Customer") + ": ", style="dim")
+    text.append(c.name, style="bold")
+    text.append(f"  #{c.id}", style="dim")
+    flags = []
+    if c.account_status == "blocked":
+        flags.append((_("blocked account"), "bold red"))
+    if c.onboarding:
+        flags.append((_("in onboarding"), "bold yellow"))
+    if c.franchise_group:
+        flags.append((_("franchise: {group}").format(group=c.franchise_group), "bold magenta"))
+    if not flags:
+        flags.append((_("active, not onboarding, not franchise"), "green"))
+    for label, style in flags:
+        text.append("  ")
+        text.append(f"[{label}]", style=style)
+    return text
+
+
+def decision_text(d: triage_svc.Decision) -> Text:
+    text = Text()
+    text.append(d.title + "\n", style=ROUTE_STYLES.get(d.route, "bold"))
+    text.append(d.reason + "\n\n")
+    text.append(_("Next steps") + "\n", style="bold")
+    for i, step in enumerate(d.next_steps, 1):
+        text.append(f"{i}. ", style="bold")
+        text.append(step + "\n")
+    if d.webinar_link:
+        text.append("\n" + _("Webinar") + ": ", style="bold")
+        text.append(d.webinar_link + "\n")
+    if d.guidance:
+        text.append("\n" + _("Guidance") + "\n", style="bold")
+        text.append(d.guidance + "\n")
+    if d.can_book:
+        text.append("\n" + _("F2 books a session with the analyst of the month.") + "\n", style="dim")
+    return text
+
+
+class TriageScreen(AtendeScreen):
+    """The Scheduling area (F4 on the home screen)."""
+
+    HELP = N_("Pick the customer (type to search, Enter on a row), then search the topic: the decision "
+              "appears as you move through the topics. F2 books a session when the route allows it.")
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="triage-back"),
+        Binding("f2", "book", N_("Book"), id="triage-book"),
+        Binding("f3", "bookings", N_("Bookings"), id="triage-bookings"),
+        Binding("f4", "change_customer", N_("Customer"), id="triage-customer"),
+        Binding("f5", "rota", N_("Rota"), id="triage-rota"),
+        Binding("f6", "topics", N_("Topics"), id="triage-topics"),
+    ]
+
+    def __init__(self, customer_id: int | None = None) -> None:
+        super().__init__()
+        self.initial_customer_id = customer_id
+        self.customer: triage_svc.CustomerFacts | None = None
+        self.decision: triage_svc.Decision | None = None
+        self.topic_list: list[topics_svc.TopicInfo] = []
+        self._topic_seq = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(_("Pick the customer: type to search, Enter on a row."), id="triage-customer-bar",
+                     markup=False)
+        with ContentSwitcher(initial="step-customer", id="triage-steps"):
+            with Vertical(id="step-customer"):
+                yield CustomerLookup(id="triage-lookup")
+            with Horizontal(id="step-topic"):
+                with Vertical(id="topic-pane"):
+                    yield Input(placeholder=_("Search the topic"), id="topic-search")
+                    yield OptionList(id="topics")
+                with VerticalScroll(id="decision-pane", can_focus=True):
+                    yield Static(_("Move through the topics: the decision appears here."), id="decision",
+                                 markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Scheduling")
+        if self.initial_customer_id:
+            self.load_customer(self.initial_customer_id)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        actor = self.app.actor
+        if action == "book":
+            return bool(self.decision and self.decision.can_book) or None
+        if action == "rota":
+            return permissions.can(actor, "scheduling.rota")
+        if action == "topics":
+            return permissions.can(actor, "scheduling.topics")
+        if action == "change_customer":
+            return self.customer is not None
+        return True
+
+    # ------------------------------------------------------------ customer
+
+    @on(CustomerLookup.Selected)
+    def _customer_chosen(self, event: CustomerLookup.Selected) -> None:
+        event.stop()
+        self.load_customer(event.hit.id)
+
+    @work(thread=True, exclusive=True, group="triage-customer", exit_on_error=False)
+    def load_customer(self, customer_id: int) -> None:
+        try:
+            facts = triage_svc.customer_facts(self.app.actor, customer_id)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show_customer, facts)
+
+    def _show_customer(self, facts: triage_svc.CustomerFacts) -> None:
+        self.customer = facts
+        self.decision = None
+        bar = self.query_one("#triage-customer-bar", Static)
+        bar.update(customer_line(facts))
+        self.query_one(ContentSwitcher).current = "step-topic"
+        self.query_one("#decision", Static).update(_("Move through the topics: the decision appears here."))
+        self.query_one("#topic-search", Input).focus()
+        self.search_topics(self.query_one("#topic-search", Input).value)
+        self.refresh_bindings()
+
+    def action_change_customer(self) -> None:
+        self.customer = None
+        self.decision = None
+        self.query_one("#triage-customer-bar", Static).update(
+            _("Pick the customer: type to search, Enter on a row."))
+        self.query_one(ContentSwitcher).current = "step-customer"
+        self.query_one("#lookup-text", Input).focus()
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        if self.query_one(ContentSwitcher).current == "step-topic":
+            self.action_change_customer()
+        else:
+            self.app.pop_screen()
+
+    # ------------------------------------------------------------ topics
+
+    @on(Input.Changed, "#topic-search")
+    def _topic_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.search_topics(event.value)
+
+    @on(Input.Submitted, "#topic-search")
+    def _topic_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        topics = self.query_one("#topics", OptionList)
+        if topics.option_count:
+            topics.focus()
+
+    def on_key(self, event) -> None:
+        # Down from the topic search goes into the list, as in a combo box.
+        if event.key == "down" and self.focused is self.query_one("#topic-search", Input):
+            topics = self.query_one("#topics", OptionList)
+            if topics.option_count:
+                event.stop()
+                topics.focus()
+
+    def search_topics(self, text: str) -> None:
+        self._topic_seq += 1
+        self._search_topics(text, self._topic_seq)
+
+    @work(thread=True, exclusive=True, group="triage-topics", exit_on_error=False)
+    def _search_topics(self, text: str, seq: int) -> None:
+        try:
+            found = topics_svc.search_topics(self.app.actor, text)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show_topics, found, seq)
+
+    def _show_topics(self, found: list[topics_svc.TopicInfo], seq: int) -> None:
+        if seq != self._topic_seq:
+            return
+        self.topic_list = found
+        options = self.query_one("#topics", OptionList)
+        options.clear_options()
+        for t in found:
+            options.add_option(Option(Text(t.label), id=t.key))
+        if found:
+            options.highlighted = 0
+        else:
+            self.decision = None
+            self.query_one("#decision", Static).update(_("No topic matches; try another word."))
+            self.refresh_bindings()
+
+    @on(OptionList.OptionHighlighted, "#topics")
+    def _topic_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if self.customer and event.option.id:
+            self.decide(self.customer.id, event.option.id)
+
+    @on(OptionList.OptionSelected, "#topics")
+    def _topic_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#decision-pane").focus()
+
+    @work(thread=True, exclusive=True, group="triage-decide", exit_on_error=False)
+    def decide(self, customer_id: int, topic_key: str) -> None:
+        try:
+            decision = triage_svc.triage(self.app.actor, customer_id, topic_key)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show_decision, decision)
+
+    def _show_decision(self, decision: triage_svc.Decision) -> None:
+        if not self.customer or decision.customer_id != self.customer.id:
+            return
+        highlighted = self.query_one("#topics", OptionList).highlighted_option
+        if highlighted is not None and highlighted.id != decision.topic_key:
+            return  # the agent has moved on to another topic
+        self.decision = decision
+        self.query_one("#decision", Static).update(decision_text(decision))
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------ actions
+
+    def action_book(self) -> None:
+        if not (self.customer and self.decision and self.decision.can_book):
+            return
+        topic = next((t for t in self.topic_list if t.key == self.decision.topic_key), None)
+        if topic is None:
+            return
+        from screens.booking import BookingScreen
+
+        self.app.push_screen(BookingScreen(self.customer, topic, self.decision), self._after_booking)
+
+    def _after_booking(self, result) -> None:
+        if result is not None:
+            self.notify(_("Booked: protocol {protocol}").format(protocol=result.booking.protocol), markup=False)
+
+    def action_bookings(self) -> None:
+        from screens.bookings import BookingsScreen
+
+        self.app.push_screen(BookingsScreen())
+
+    def action_rota(self) -> None:
+        from screens.rota import RotaScreen
+
+        self.app.push_screen(RotaScreen())
+
+    def action_topics(self) -> None:
+        from screens.topic_editor import TopicEditorScreen
+
+        self.app.push_screen(TopicEditorScreen(), lambda _changed: self._refresh_topics())
+
+    def _refresh_topics(self) -> None:
+        if self.customer:
+            self.search_topics(self.query_one("#topic-search", Input).value)
+
+    def palette_commands(self):
+        yield PaletteCommand(_("Bookings"), _("Sessions booked with implementation; held or no-show"),
+                             self.action_bookings)
+        if self.customer:
+            yield PaletteCommand(_("Change customer"), _("Pick another customer"), self.action_change_customer)
+        if self.decision and self.decision.can_book:
+            yield PaletteCommand(_("Book a session"), _("Book with the implementation analyst of the month"),
+                                 self.action_book)
+        if permissions.can(self.app.actor, "scheduling.rota"):
+            yield PaletteCommand(_("Rota"), _("Which analyst receives each month's bookings"), self.action_rota)
+        if permissions.can(self.app.actor, "scheduling.topics"):
+            yield PaletteCommand(_("Topics"), _("Edit the triage topics and team guidance"), self.action_topics)

@@ -1,0 +1,251 @@
+"""Pilot tests of the Scheduling area at 80x24: triage, booking, bookings,
+rota and topics, keyboard only."""
+import datetime as dt
+
+import pytest
+from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
+
+from app import AtendeApp
+from models.scheduling import Booking, RotaMonth, Topic
+from services import bookings, rota, users
+from tests.scheduling_fixtures import MONDAY, freeze, make_analysts, make_customers
+from tui.forms import Field
+
+
+@pytest.fixture
+def world(people):
+    ids = make_customers()
+    make_analysts(people["admin"])
+    rota.set_rota(people["supervisor"], "2026-03", "igor")
+    freeze(MONDAY)
+    return {"ids": ids, **people}
+
+
+async def settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot, text):
+    await pilot.press(*[{" ": "space", "-": "minus", ",": "comma", "(": "left_parenthesis",
+                         ")": "right_parenthesis", "@": "at", ".": "full_stop"}.get(c, c) for c in text])
+
+
+async def open_triage(pilot, customer="padaria"):
+    await pilot.press("f4")
+    await settle(pilot)
+    await type_text(pilot, customer)
+    await settle(pilot)
+    await pilot.press("enter")  # into the results
+    await pilot.press("enter")  # choose the customer
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def field(screen, name) -> Field:
+    return next(f for f in screen.query(Field) if f.field_name == name)
+
+
+async def test_full_triage_ends_in_a_booking(world):
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_triage(pilot)
+        assert type(screen).__name__ == "TriageScreen"
+        assert screen.customer.id == world["ids"]["active"]
+        assert "[bold]Pão Quente" in str(screen.query_one("#triage-customer-bar", Static).render())
+        await type_text(pilot, "financ")
+        await settle(pilot)
+        assert screen.decision.route == "webinar_first"
+        shown = str(screen.query_one("#decision", Static).render())
+        assert "webinar" in shown and "https://ajuda.atende.example/webinars/financeiro" in shown
+        await pilot.press("f2")
+        await settle(pilot)
+        booking = app.screen
+        assert type(booking).__name__ == "BookingScreen"
+        assert booking.analyst.login == "igor"
+        assert booking.chosen_slot().start == dt.datetime(2026, 3, 9, 9, 0)
+        await type_text(pilot, "Financeiro todo: pagar e receber")
+        await pilot.press("tab")
+        await type_text(pilot, "Marta")
+        await pilot.press("tab", "tab", "tab")  # phone and e-mail come from the customer
+        assert app.focused.id == "webinar_offered"
+        await pilot.press("space")
+        await pilot.press("tab", "tab")  # ticket protocol (empty: new ticket), then the slots
+        assert app.focused.id == "slots"
+        await pilot.press("down")  # 10:30
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BookedDialog"
+        body = str(app.screen.query_one("#booked-scroll Static", Static).render())
+        assert "1h30" in body and "15 minutes" in body and "10:30" in body
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+    b = Booking.get()
+    assert (b.start, b.contact_name, b.webinar_offered) == (dt.datetime(2026, 3, 9, 10, 30), "Marta", True)
+
+
+@pytest.mark.parametrize("customer,route", [
+    ("onboarding", "gr_onboarding"), ("franquia", "franchise"), ("bloqueado", "gr_blocked")])
+async def test_routes_that_do_not_book(world, customer, route):
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_triage(pilot, customer)
+        await type_text(pilot, "balanca")
+        await settle(pilot)
+        assert screen.decision.route == route
+        await pilot.press("f2")  # not offered on these routes
+        await settle(pilot)
+        assert app.screen is screen
+
+
+async def test_support_topic_and_guidance(world):
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_triage(pilot)
+        await type_text(pilot, "tef")
+        await settle(pilot)
+        assert screen.decision.route == "support"
+        assert "pinpad" in str(screen.query_one("#decision", Static).render())
+        await pilot.press("down")  # into the list
+        assert app.focused.id == "topics"
+        await pilot.press("escape")  # back to the customer
+        await settle(pilot)
+        assert screen.customer is None
+        await pilot.press("escape")  # back home
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_missing_data_is_shown_by_the_fields_and_kept(world):
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_triage(pilot)
+        await type_text(pilot, "balanca")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        booking = app.screen
+        await type_text(pilot, "balanca")
+        await pilot.press("tab")
+        await type_text(pilot, "[/x")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        for name in ("needs", "equipment_manufacturer", "equipment_model"):
+            assert field(booking, name).has_class("-invalid"), name
+        assert not field(booking, "contact_name").has_class("-invalid")
+        assert booking.query_one("#needs", TextArea).text == "balanca"
+        assert booking.query_one("#contact_name", Input).value == "[/x"
+        booking.query_one("#equipment_manufacturer", Input).value = "Marca X"
+        booking.query_one("#equipment_model", Input).value = "Y1"
+        await pilot.pause()
+        assert "no" in str(booking.query_one("#homologated", Static).render()).lower()
+    assert Booking.select().count() == 0
+
+
+async def test_slot_taken_meanwhile_offers_the_next(world):
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_triage(pilot)
+        await type_text(pilot, "fidelidade")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        booking = app.screen
+        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#contact_name", Input).value = "Marta Souza"
+        for cb in booking.query(".precondition").results(Checkbox):
+            cb.value = True
+        slot = booking.chosen_slot()
+        # another agent takes the same slot first
+        bookings.book(world["supervisor"], booking.request())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is booking
+        assert field(booking, "slot").has_class("-invalid")
+        assert booking.chosen_slot().start > slot.start
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BookedDialog"
+    assert Booking.select().count() == 2
+
+
+async def test_month_without_analyst_says_so(world):
+    RotaMonth.delete().execute()
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_triage(pilot)
+        await type_text(pilot, "balanca")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        text = str(app.screen.query_one("#analyst", Static).render())
+        assert "No implementation analyst is on the rota for 2026-03" in text
+        assert app.screen.query_one("#slots", OptionList).option_count == 0
+
+
+async def test_analyst_records_held(world):
+    start = dt.datetime(2026, 3, 9, 9, 0)
+    req = bookings.BookingRequest(world["ids"]["active"], "fidelidade", start,
+                                  "Configurar o programa de fidelidade com pontos e resgate", "Marta", "11 91234-5678",
+                                  preconditions_done=tuple(__import__("json").loads(
+                                      Topic.get(Topic.key == "fidelidade").preconditions)))
+    bookings.book(world["agent"], req)
+    freeze(dt.datetime(2026, 3, 9, 9, 20))
+    app = AtendeApp(actor=users.identify("igor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BookingsScreen"
+        await pilot.press("h")
+        await pilot.press("y")
+        await settle(pilot)
+    assert Booking.get().status == "held"
+
+
+async def test_supervisor_fills_the_rota(world):
+    app = AtendeApp(actor=world["supervisor"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RotaScreen"
+        await pilot.press("down")  # cursor starts on this month; next month is empty
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AnalystPicker"
+        await pilot.press("enter")  # the first analyst (alphabetical): Igor
+        await settle(pilot)
+    assert rota.get_rota(world["supervisor"], "2026-04", 1)[0].analyst.login == "igor"
+
+
+async def test_agents_do_not_get_rota_or_topics(world):
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("f5", "f6")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TriageScreen"
+
+
+async def test_supervisor_edits_a_topic(world):
+    app = AtendeApp(actor=world["supervisor"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TopicEditorScreen"
+        await pilot.press("enter")  # the first topic
+        await settle(pilot)
+        label = app.screen.query_one("#label", Input)
+        label.value = "Configuração de Etiquetas [/gôndola]"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TopicEditorScreen"
+    assert Topic.get(Topic.key == "etiqueta").label == "Configuração de Etiquetas [/gôndola]"

@@ -1,0 +1,62 @@
+"""Supervisors edit the topic catalogue and the teams' guidance."""
+import pytest
+
+from models.scheduling import Topic
+from services import topics
+from services.errors import Conflict, PermissionDenied, ValidationError
+from services.topics import TopicDraft
+
+
+def test_shipped_catalogue_is_loaded(people):
+    all_topics = topics.list_topics(people["agent"])
+    assert len(all_topics) == 20
+    booked = {t.key for t in all_topics if t.needs_booking}
+    assert {"etiqueta", "balanca", "catraca", "totem", "delivery_do_zero", "tapp_do_zero", "fidelidade",
+            "treinamento_financeiro"} <= booked
+    assert all(t.webinar_link.startswith("https://") for t in all_topics if t.is_training)
+    assert set(topics.list_teams(people["agent"])) == {"gr", "franchise"}
+
+
+def test_create_update_and_conflict(people):
+    sup = people["supervisor"]
+    t = topics.create_topic(sup, TopicDraft("treinamento_nfe", "Treinamento completo — NF-e", True, True,
+                                            "https://ajuda.atende.example/webinars/nfe",
+                                            preconditions=("Certificado digital instalado", " "),
+                                            keywords=("nota", "fiscal")))
+    assert t.preconditions == ("Certificado digital instalado",)
+    assert [x.key for x in topics.search_topics(people["agent"], "nota fiscal")] == ["treinamento_nfe"]
+    changed = topics.update_topic(sup, t.id, TopicDraft("treinamento_nfe", "NF-e completo", True, True,
+                                                        t.webinar_link), t.version)
+    assert changed.version == t.version + 1 and changed.label == "NF-e completo"
+    with pytest.raises(Conflict, match=sup.login):
+        topics.update_topic(people["admin"], t.id, TopicDraft("treinamento_nfe", "Outro", True, True,
+                                                              t.webinar_link), t.version)
+    with pytest.raises(ValidationError, match="already a topic"):
+        topics.create_topic(sup, TopicDraft("tef", "TEF de novo"))
+
+
+def test_validation(people):
+    with pytest.raises(ValidationError) as err:
+        topics.create_topic(people["supervisor"], TopicDraft("Bad Key!", "", False, True, "ftp://x"))
+    assert set(err.value.errors) == {"key", "label", "is_training", "webinar_link"}
+    assert Topic.select().count() == 20
+
+
+def test_agents_cannot_edit(people):
+    with pytest.raises(PermissionDenied):
+        topics.create_topic(people["agent"], TopicDraft("novo", "Novo"))
+
+
+def test_team_guidance(people):
+    team = topics.list_teams(people["supervisor"])["franchise"]
+    topics.update_team(people["supervisor"], "franchise", team.name, "Use o artigo X.", team.version)
+    assert topics.list_teams(people["agent"])["franchise"].guidance == "Use o artigo X."
+    with pytest.raises(Conflict):
+        topics.update_team(people["supervisor"], "franchise", team.name, "Y", team.version)
+
+
+def test_homologated_lookup_ignores_case_and_punctuation():
+    assert topics.find_homologated("TOLEDO", "prix3fit").model == "Prix 3 Fit"
+    assert topics.find_homologated("control id", "idblock").manufacturer == "Control iD"
+    assert topics.find_homologated("Toledo", "Prix 9") is None
+    assert topics.find_homologated("", "") is None
