@@ -807,9 +807,12 @@ def _fill_features(actor: Actor, seed: int, progress: Progress | None) -> None:
     for i, name in enumerate(FEATURE_DEMOS, start=1):
         if importlib.util.find_spec(name) is None:
             continue
+        label = name.rsplit(".", 1)[-1].removesuffix("_demo")
         if progress:
-            progress(name.rsplit(".", 1)[-1].removesuffix("_demo"), 0, 1)
+            progress(label, 0, 1)
         importlib.import_module(name).fill(actor, random.Random(seed * 1000 + i))
+        if progress:
+            progress(label, 1, 1)
 
 
 _TUNED = (("synchronous", "OFF"), ("cache_size", "-262144"))
