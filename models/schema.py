@@ -13,3 +13,10 @@ from .migrations import migration
 @migration("0001_core")
 def _core() -> None:
     db.create_tables(CORE_MODELS, safe=True)
+
+
+@migration("0600_mail")
+def _mail() -> None:
+    from .mail import MAIL_MODELS
+
+    db.create_tables(MAIL_MODELS, safe=True)

@@ -49,6 +49,10 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "area.scheduling": (STAFF, N_("Use scheduling triage")),
     "area.supervisor": (LEADS, N_("Use the supervisor's area")),
     "mail.read": (STAFF, N_("See the outbox")),
+    "mail.send": (STAFF, N_("Retry and resend e-mail")),
+    "mail.templates": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Edit e-mail templates")),
+    "certificates.issue": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Issue certificates")),
+    "certificates.verify": (STAFF, N_("Verify a certificate code")),
 }
 
 
