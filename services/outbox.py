@@ -37,7 +37,7 @@ import shutil
 import socket
 import uuid
 from dataclasses import dataclass, field
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -144,7 +144,15 @@ def normalize_address(value: str, field: str = "to") -> str:
         addr = validation.email(addr, field)
     except ValidationError:
         raise ValidationError(_("Invalid e-mail address: {address}").format(address=text), field) from None
-    return formataddr((clean(name), addr)) if name else addr
+    if not clean(name):
+        return addr
+    from email.headerregistry import Address
+
+    user, _at, domain = addr.rpartition("@")
+    try:
+        return str(Address(display_name=clean(name), username=user, domain=domain))
+    except (ValueError, IndexError):
+        return addr
 
 
 def _addresses(values: str | Iterable[str] | None, field: str, required: bool) -> list[str]:
