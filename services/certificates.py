@@ -6,9 +6,10 @@ workload can too. Issuing twice for the same `key` keeps the same code.
 
 Speed: fpdf2 parses a TrueType font on every `add_font` and subsets it on
 output (~100 ms a certificate). Here the font is parsed once per process and
-pre-subset once to the scripts names use (Latin, Greek, Cyrillic and
-punctuation); each certificate gets a light copy of that parsed font. Text
-with a character outside that set uses the whole font (slower, still right).
+pre-subset once to the scripts names use (Latin; or Latin, Greek and
+Cyrillic); each certificate gets a light copy of the smallest parsed font that
+covers its text. Text with a character outside those uses the whole font
+(slower, still right).
 
 The QR code is made with `segno` (pure Python, no imaging library): its module
 matrix is drawn as vector rectangles straight into the PDF, so there is no
@@ -162,11 +163,14 @@ def _font_path(bold: bool) -> str:
     return str(resources.files("data") / "fonts" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"))
 
 
+_PUNCTUATION = list(range(0x2000, 0x2070)) + [0x20AC, 0x2122]
+LATIN = frozenset(list(range(0x20, 0x7F)) + list(range(0xA0, 0x180)) + _PUNCTUATION)
+"""The smallest pre-subset font: Portuguese, Spanish and most European Latin names."""
 REPERTOIRE = frozenset(
-    list(range(0x20, 0x7F)) + list(range(0xA0, 0x250)) + list(range(0x370, 0x530))
-    + list(range(0x1E00, 0x1F00)) + list(range(0x2000, 0x2070)) + [0x20AC, 0x2122]
+    LATIN | set(range(0x180, 0x250)) | set(range(0x370, 0x530)) | set(range(0x1E00, 0x1F00))
 )
-"""Characters of the pre-subset font: Latin (with extensions), Greek, Cyrillic, punctuation."""
+"""The wider pre-subset font: every Latin extension, Greek, Cyrillic."""
+TIERS = ("latin", "wide", "full")
 
 
 class _FontTemplate:
@@ -224,15 +228,15 @@ class CertificateRenderer:
         # certificate still renders, and a warning there would only garble a terminal.
         logging.getLogger("fpdf").setLevel(logging.ERROR)
         self._lock = threading.Lock()
-        self._fonts: dict[bool, tuple[_FontTemplate, _FontTemplate]] = {}
+        self._fonts: dict[str, tuple[_FontTemplate, _FontTemplate]] = {}
 
-    def _templates(self, full: bool) -> tuple[_FontTemplate, _FontTemplate]:
+    def _templates(self, tier: str) -> tuple[_FontTemplate, _FontTemplate]:
         with self._lock:
-            if full not in self._fonts:
-                rep = None if full else REPERTOIRE
-                self._fonts[full] = (_FontTemplate(_font_path(False), self.FAMILY, "", rep),
+            if tier not in self._fonts:
+                rep = {"latin": LATIN, "wide": REPERTOIRE, "full": None}[tier]
+                self._fonts[tier] = (_FontTemplate(_font_path(False), self.FAMILY, "", rep),
                                      _FontTemplate(_font_path(True), self.FAMILY + "B", "B", rep))
-            return self._fonts[full]
+            return self._fonts[tier]
 
     def new_pdf(self, text: str, naive: bool = False):
         from fpdf import FPDF
@@ -244,9 +248,11 @@ class CertificateRenderer:
             pdf.add_font(self.FAMILY, "", _font_path(False))
             pdf.add_font(self.FAMILY, "B", _font_path(True))
             return pdf
-        regular, bold = self._templates(full=False)
-        if not set(map(ord, text)) <= regular.chars:
-            regular, bold = self._templates(full=True)
+        used = set(map(ord, text))
+        tier = "latin" if used <= LATIN else "wide" if used <= REPERTOIRE else "full"
+        regular, bold = self._templates(tier)
+        if tier != "full" and not used <= regular.chars:
+            regular, bold = self._templates("full")
         regular.attach(pdf)
         bold.attach(pdf)
         return pdf

@@ -113,8 +113,11 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
         log.warning("mail: %s", exc)
         return report
     try:
+        handed = False
         for index, item in enumerate(batch):
-            outbox.mark_handed(item.id, worker)
+            if not handed:
+                outbox.mark_handed(item.id, worker)
+            handed = False
             try:
                 note = transport.send(item)
             except TemporaryError as exc:
@@ -145,7 +148,9 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
                 log.warning("mail: %s", exc)
                 break
             else:
-                outbox.mark_sent(item.id, worker, note)
+                following = batch[index + 1].id if index + 1 < len(batch) else None
+                outbox.mark_sent(item.id, worker, note, hand_next=following)
+                handed = following is not None
                 report.sent += 1
             if progress is not None:
                 progress(index + 1, len(batch))
