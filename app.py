@@ -482,10 +482,11 @@ def certificates_verify(obj: Context, code: str, as_json: bool) -> None:
             "issued_at": info.issued_at.isoformat()}, ensure_ascii=False, indent=2))
         return
     click.echo(_("Valid certificate {code}").format(code=info.code))
-    click.echo(f"  {_('participant')}: {info.participant_name} ({info.cpf_masked})")
-    click.echo(f"  {_('event')}: {info.event_title}")
-    click.echo(f"  {_('dates')}: {info.start:%d/%m/%Y} - {info.end:%d/%m/%Y}, {info.workload_hours:g} h")
-    click.echo(f"  {_('issued')}: {info.issued_at:%d/%m/%Y %H:%M}")
+    click.echo(_("  participant: {name} ({cpf})").format(name=info.participant_name, cpf=info.cpf_masked))
+    click.echo(_("  event: {title}").format(title=info.event_title))
+    click.echo(_("  dates: {start} - {end}, {hours} h").format(
+        start=f"{info.start:%d/%m/%Y}", end=f"{info.end:%d/%m/%Y}", hours=f"{info.workload_hours:g}"))
+    click.echo(_("  issued: {when}").format(when=f"{info.issued_at:%d/%m/%Y %H:%M}"))
 
 
 @certificates.command("issue")
