@@ -44,7 +44,7 @@ class OutboxScreen(AtendeScreen):
             yield Label("", id="outbox-counts", markup=False)
             yield ProgressBar(total=1, show_eta=False, id="outbox-progress")
         table = DataTable(cursor_type="row", zebra_stripes=True, id="outbox-table")
-        table.add_columns("#", _("State"), _("To"), _("Subject"), _("Tries"), _("When"))
+        table.add_columns("#", _("State"), _("When"), _("To"), _("Subject"), _("Tries"))
         yield table
         yield Static("", id="outbox-detail", markup=False)
         yield WorkerStatus()
@@ -83,10 +83,11 @@ class OutboxScreen(AtendeScreen):
             table.clear()
             for m in items:
                 when = m.sent_at or m.created_at
+                to = ", ".join(m.recipients)
                 table.add_row(
                     Text(str(m.id)), Text(m.state_label, style=STATE_STYLE.get(m.state, "")),
-                    Text(", ".join(m.recipients)), Text(m.subject), Text(str(m.attempts)),
-                    Text(f"{when:%d/%m %H:%M}"), key=str(m.id))
+                    Text(f"{when:%d/%m %H:%M}"), Text(to if len(to) <= 30 else to[:29] + "…"),
+                    Text(m.subject), Text(str(m.attempts)), key=str(m.id))
             if selected is not None:
                 for row, m in enumerate(items):
                     if m.id == selected.id:
@@ -96,10 +97,9 @@ class OutboxScreen(AtendeScreen):
         self._show_detail()
 
     def _show_counts(self, counts: dict[str, int]) -> None:
-        label = _("Showing: {which}").format(which=_(outbox_svc.STATE_LABELS[self.state_filter])
-                                             if self.state_filter else _("all"))
+        label = _(outbox_svc.STATE_LABELS[self.state_filter]) if self.state_filter else _("all")
         parts = [f"{_(outbox_svc.STATE_LABELS[s])} {counts.get(s, 0)}" for s in outbox_svc.STATE_LABELS]
-        self.query_one("#outbox-counts", Label).update(f"{label}  ·  " + "  ".join(parts))
+        self.query_one("#outbox-counts", Label).update(f"[{label}]  " + " · ".join(parts))
         pending = counts.get("queued", 0) + counts.get("sending", 0)
         bar = self.query_one("#outbox-progress", ProgressBar)
         if pending:

@@ -45,7 +45,7 @@ class WorkerStatus(Static):
         if state.running:
             self.update("")
         elif state.last_seen is None:
-            self.update(_("⚠ The mail worker has never run: e-mail waits in the outbox. Start 'atende worker'."))
+            self.update(_("⚠ The mail worker is not running: e-mail waits. Start 'atende worker'."))
         else:
-            self.update(_("⚠ The mail worker is not running (last seen {when}): e-mail waits in the outbox. "
-                          "Start 'atende worker'.").format(when=state.last_seen.strftime("%d/%m %H:%M")))
+            self.update(_("⚠ Mail worker stopped since {when}: e-mail waits. Start 'atende worker'.").format(
+                when=state.last_seen.strftime("%d/%m %H:%M")))
