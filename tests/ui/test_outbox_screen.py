@@ -33,7 +33,7 @@ async def test_outbox_lists_filters_and_retries(people):
         assert type(screen).__name__ == "OutboxScreen"
         table = screen.query_one(DataTable)
         assert table.row_count == 2
-        assert "[bold]x [/ not markup" in str(table.get_row_at(1)[3])
+        assert "[bold]x [/ not markup" in str(table.get_row_at(1)[4])
         # the failed one is first (newest); its reason is shown
         assert "550 5.1.1 [no such] user" in str(screen.query_one("#outbox-detail", Static).render())
         await pilot.press("f", "f", "f", "f")  # all -> queued -> sending -> sent -> failed
