@@ -28,6 +28,7 @@ class OutboxScreen(AtendeScreen):
         Binding("f", "cycle_filter", N_("Filter"), id="outbox-filter"),
         Binding("r", "retry", N_("Retry"), id="outbox-retry"),
         Binding("e", "resend", N_("Resend"), id="outbox-resend"),
+        Binding("t", "templates", N_("Templates"), id="outbox-templates"),
         Binding("ctrl+r", "reload", N_("Refresh"), id="outbox-refresh"),
     ]
     REFRESH_SECONDS = 2.0
@@ -141,6 +142,11 @@ class OutboxScreen(AtendeScreen):
 
     # ---------------------------------------------------------------- actions
 
+    def action_templates(self) -> None:
+        from screens.templates import TemplatesScreen
+
+        self.app.push_screen(TemplatesScreen())
+
     def action_reload(self) -> None:
         self.load()
 
@@ -190,6 +196,8 @@ class OutboxScreen(AtendeScreen):
                 what=m.about_entity, id=m.about_id)), confirmed)
 
     def palette_commands(self):
+        yield PaletteCommand(_("E-mail templates"), _("See and edit the text of each kind of e-mail"),
+                             self.action_templates)
         yield PaletteCommand(_("Filter the outbox"), _("All, queued, sending, sent or failed"),
                              self.action_cycle_filter)
         if permissions.can(self.app.actor, "mail.send"):

@@ -71,3 +71,38 @@ async def test_worker_warning_on_home(people):
         status.check()
         await _wait(app, pilot)
         assert status.running is True and not status.has_class("-down")
+
+
+async def test_template_editor_previews_checks_and_saves(people):
+    from textual.widgets import Input, TextArea
+
+    from services import templates
+
+    app = AtendeApp(actor=people["coordinator"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _wait(app, pilot)
+        await pilot.press("f7")
+        await _wait(app, pilot)
+        await pilot.press("t")
+        await _wait(app, pilot)
+        assert type(app.screen).__name__ == "TemplatesScreen"
+        await pilot.press("enter")
+        await _wait(app, pilot)
+        editor = app.screen
+        assert type(editor).__name__ == "TemplateEditor"
+        kind, language = editor.info.kind, editor.info.language
+        editor.query_one("#template-text", TextArea).text = "Olá {participante}"
+        await pilot.pause()
+        assert "participante" in str(editor.query_one(".field-error", Static).render()) or \
+            "participante" in "".join(str(s.render()) for s in editor.query(".field-error"))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert templates.effective(kind, language).is_default  # refused, nothing saved
+        editor.query_one("#template-text", TextArea).text = "Olá {participant_name}, [bold]até[/]"
+        editor.query_one("#template-subject", Input).value = "Novo assunto {event_title}"
+        await pilot.pause()
+        assert "Olá Maria da Conceição, [bold]até[/]" in str(editor.query_one("#template-preview", Static).render())
+        await pilot.press("ctrl+s")
+        await _wait(app, pilot)
+        saved = templates.effective(kind, language)
+        assert not saved.is_default and saved.subject == "Novo assunto {event_title}"
