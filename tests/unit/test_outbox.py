@@ -186,3 +186,41 @@ def test_worker_heartbeat_and_status(store):
     assert worker.status().running is True
     later = clock.now() + dt.timedelta(minutes=5)
     assert worker.status(later).running is False
+
+
+class FlakyTransport:
+    """Sends until `fail_at`, then raises `error` (to exercise the worker's branches)."""
+
+    name = "flaky"
+
+    def __init__(self, fail_at, error):
+        self.fail_at, self.error, self.sent = fail_at, error, []
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+    def send(self, item):
+        if len(self.sent) == self.fail_at:
+            raise self.error
+        self.sent.append(item.id)
+        return ""
+
+
+def test_connection_lost_mid_message_is_in_doubt_and_the_rest_waits(store):
+    from services.mail_transport import ConnectionFailure, InDoubt
+
+    ids = _queue(5)
+    report = worker.send_due(FlakyTransport(2, InDoubt("Connection unexpectedly closed")))
+    assert (report.sent, report.failed, report.retried) == (2, 1, 2)
+    rows = {r.id: r for r in Outbox.select()}
+    assert rows[ids[2]].state == "failed" and "may have been delivered" in rows[ids[2]].last_error
+    assert rows[ids[3]].state == rows[ids[4]].state == "queued"
+    assert rows[ids[3]].handed_at is None
+
+    more = _queue(2, key=None)
+    report = worker.send_due(FlakyTransport(0, ConnectionFailure("connection refused")))
+    assert report.sent == 0 and report.connection_error
+    assert all(Outbox.get_by_id(i).state == "queued" for i in more)
