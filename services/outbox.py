@@ -43,7 +43,7 @@ from typing import Iterable, Sequence
 
 from peewee import fn
 
-from models import db, reading, write_tx
+from models import db, is_sqlite, reading, write_tx
 from models.db import sqlite_path
 from models.mail import MAIL_STATES, Outbox
 
@@ -435,13 +435,18 @@ def mark_sent(mail_id: int, worker: str, note: str = "", hand_next: int | None =
     """Record a delivery; with `hand_next`, mark the next row handed in the same
     commit (one commit per mail instead of two on the common path)."""
     now = clock.now()
+    # Plain SQL on this hot path (once per mail): peewee's query building costs
+    # as much as the SQLite statements themselves.
+    p = "?" if is_sqlite() else "%s"
     with write_tx():
-        done = Outbox.update(state=SENT, sent_at=now, claim="", claimed_at=None,
-                             attempts=Outbox.attempts + 1, last_error=note[:2000]).where(
-            (Outbox.id == mail_id) & (Outbox.claim == worker)).execute() == 1
+        cursor = db.execute_sql(
+            f"UPDATE outbox SET state = {p}, sent_at = {p}, claim = '', claimed_at = NULL, "
+            f"attempts = attempts + 1, last_error = {p} WHERE id = {p} AND claim = {p}",
+            (SENT, str(now), note[:2000], mail_id, worker))
+        done = cursor.rowcount == 1
         if hand_next is not None:
-            Outbox.update(handed_at=now).where(
-                (Outbox.id == hand_next) & (Outbox.claim == worker) & (Outbox.state == SENDING)).execute()
+            db.execute_sql(f"UPDATE outbox SET handed_at = {p} WHERE id = {p} AND claim = {p} AND state = {p}",
+                           (str(now), hand_next, worker, SENDING))
         return done
 
 
