@@ -515,6 +515,194 @@ def rota_analyst(obj: Context, login: str, hours: str | None, days: str | None, 
     click.echo(_("{login}: {hours}, weekdays {days}{inactive}").format(
         login=a.login, hours=a.hours, days=",".join(str(d) for d in a.weekdays),
         inactive=" " + _("(inactive)") if not a.active else ""))
+# --- mail, the worker, secrets and certificates
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Do one round (sweeps, then send what is due) and exit.")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 8), help="Job threads.")
+@click.pass_obj
+def worker(obj: Context, once: bool, threads: int) -> None:
+    """Run the background worker: send e-mail, reminders, certificates."""
+    import logging
+
+    from services import mail_transport
+    from services import worker as worker_mod
+
+    obj.open(identify=False)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if once:
+        report = worker_mod.run_once(obj.config.mail)
+        mail = report.mail
+        click.echo(_("sent {sent}, to retry {retried}, failed {failed}").format(
+            sent=mail.sent, retried=mail.retried, failed=mail.failed))
+        if mail.connection_error:
+            click.echo(_("mail server: {error}").format(error=mail.connection_error), err=True)
+        if report.requeued or report.uncertain:
+            click.echo(_("{n} e-mails of a stopped worker queued again; {m} in doubt (marked failed)").format(
+                n=report.requeued, m=len(report.uncertain)))
+        for result in report.sweeps:
+            click.echo(f"{result.name}: {result.error or result.done}")
+        return
+    where = obj.config.mail.host or _("files in {path}").format(
+        path=mail_transport.outbox_folder(obj.config.mail))
+    click.echo(_("Atende worker started (mail: {where}); Ctrl+C stops it.").format(where=where), err=True)
+    worker_mod.Worker(obj.config.mail, threads=threads).run()
+
+
+@main.group()
+def outbox() -> None:
+    """E-mail waiting, sent and failed."""
+
+
+@outbox.command("list")
+@click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]), default=None)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def outbox_list(obj: Context, state: str | None, limit: int, as_json: bool) -> None:
+    """List e-mails, newest first."""
+    from services import outbox as outbox_mod
+
+    actor = obj.open()
+    items = outbox_mod.list_mail(actor, state=state, limit=limit)
+    if as_json:
+        click.echo(json.dumps([{
+            "id": m.id, "state": m.state, "kind": m.kind, "to": list(m.recipients), "cc": list(m.cc),
+            "subject": m.subject, "attempts": m.attempts, "last_error": m.last_error,
+            "about": [m.about_entity, m.about_id], "created_at": m.created_at.isoformat(),
+            "next_attempt_at": m.next_attempt_at.isoformat(),
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+        } for m in items], ensure_ascii=False, indent=2))
+        return
+    for m in items:
+        line = f"{m.id:>7}  {m.state_label:<8}  {m.created_at:%Y-%m-%d %H:%M}  {', '.join(m.recipients)[:40]:<40}  {m.subject}"
+        click.echo(line)
+        if m.last_error and m.state != "sent":
+            click.echo(f"{'':>9}{m.last_error}")
+
+
+@outbox.command("retry")
+@click.argument("mail_id", type=int)
+@click.pass_obj
+def outbox_retry(obj: Context, mail_id: int) -> None:
+    """Queue failed e-mail MAIL_ID again."""
+    from services import outbox as outbox_mod
+
+    actor = obj.open()
+    outbox_mod.retry(actor, mail_id)
+    click.echo(_("E-mail {id} is queued again.").format(id=mail_id))
+
+
+@outbox.command("resend")
+@click.argument("entity")
+@click.argument("entity_id")
+@click.pass_obj
+def outbox_resend(obj: Context, entity: str, entity_id: str) -> None:
+    """Send again the last e-mails about ENTITY ENTITY_ID (e.g. event 12)."""
+    from services import outbox as outbox_mod
+
+    actor = obj.open()
+    ids = outbox_mod.resend(actor, entity, entity_id)
+    click.echo(_("{n} e-mails queued again.").format(n=len(ids)))
+
+
+@main.group()
+def secrets() -> None:
+    """Passwords Atende needs (kept out of the config and the database)."""
+
+
+@secrets.command("set")
+@click.argument("name", type=click.Choice(["smtp"]))
+@click.option("--file", "use_file", is_flag=True, help="Store in an owner-only file even if a keyring works.")
+@click.pass_obj
+def secrets_set(obj: Context, name: str, use_file: bool) -> None:
+    """Store the NAME password (read from standard input, or asked without echo)."""
+    import getpass
+
+    from services import secrets as secrets_mod
+
+    if sys.stdin.isatty():
+        value = getpass.getpass(_("SMTP password: "))
+        again = getpass.getpass(_("Again: "))
+        if value != again:
+            fail(_("the two passwords differ; nothing was stored"))
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
+    where = secrets_mod.set_secret(name, value, backend="file" if use_file else "auto")
+    click.echo(_("Stored in the {where} ({detail}).").format(
+        where={"keyring": _("system keyring"), "file": _("file")}.get(where.where, where.where), detail=where.detail))
+
+
+@secrets.command("where")
+@click.argument("name", type=click.Choice(["smtp"]))
+def secrets_where(name: str) -> None:
+    """Say where the NAME password would be read from (never the password)."""
+    from services import secrets as secrets_mod
+
+    found = secrets_mod.source(name)
+    if not found.where:
+        click.echo(_("not set: run 'atende secrets set {name}'").format(name=name))
+        sys.exit(1)
+    click.echo(f"{found.where}: {found.detail}")
+
+
+@main.group()
+def certificates() -> None:
+    """Attendance certificates: issue and verify."""
+
+
+@certificates.command("verify")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def certificates_verify(obj: Context, code: str, as_json: bool) -> None:
+    """Check a certificate's verification CODE."""
+    from services import certificates as cert_mod
+    from services.permissions import require
+
+    actor = obj.open()
+    require(actor, "certificates.verify")
+    info = cert_mod.verify(code)
+    if as_json:
+        click.echo(json.dumps({
+            "code": info.code, "participant": info.participant_name, "cpf": info.cpf_masked,
+            "event": info.event_title, "workload_hours": info.workload_hours,
+            "start": info.start.date().isoformat(), "end": info.end.date().isoformat(),
+            "issued_at": info.issued_at.isoformat()}, ensure_ascii=False, indent=2))
+        return
+    click.echo(_("Valid certificate {code}").format(code=info.code))
+    click.echo(_("  participant: {name} ({cpf})").format(name=info.participant_name, cpf=info.cpf_masked))
+    click.echo(_("  event: {title}").format(title=info.event_title))
+    click.echo(_("  dates: {start} - {end}, {hours} h").format(
+        start=f"{info.start:%d/%m/%Y}", end=f"{info.end:%d/%m/%Y}", hours=f"{info.workload_hours:g}"))
+    click.echo(_("  issued: {when}").format(when=f"{info.issued_at:%d/%m/%Y %H:%M}"))
+
+
+@certificates.command("issue")
+@click.argument("event")
+@click.pass_obj
+def certificates_issue(obj: Context, event: str) -> None:
+    """Issue the certificates of EVENT now (for those who came and have a CPF)."""
+    from services import certificates as cert_mod
+
+    actor = obj.open()
+    bar = {"bar": None}
+
+    def progress(done: int, total: int) -> None:
+        if bar["bar"] is None:
+            bar["bar"] = click.progressbar(length=total, label=_("Certificates"), file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar["bar"].pos)
+
+    try:
+        report = cert_mod.issue_for_event(actor, event, progress)
+    finally:
+        if bar["bar"] is not None:
+            bar["bar"].__exit__(None, None, None)
+    click.echo(_("{n} certificates issued.").format(n=report.issued))
+    for who, reason in report.skipped:
+        click.echo(f"  {who}: {reason}")
 
 
 if __name__ == "__main__":

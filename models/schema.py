@@ -15,6 +15,13 @@ def _core() -> None:
     db.create_tables(CORE_MODELS, safe=True)
 
 
+@migration("0600_mail")
+def _mail() -> None:
+    from .mail import MAIL_MODELS
+
+    db.create_tables(MAIL_MODELS, safe=True)
+
+
 @migration("0700_scheduling")
 def _scheduling() -> None:
     """Triage topics, analysts, rota, bookings; the shipped topic catalogue."""

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from services import permissions
 from services.i18n import LANGUAGES, N_, _, current_language
 from tui.base import AtendeScreen, PaletteCommand
+from tui.worker_status import WorkerStatus
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class HomeScreen(AtendeScreen):
             with Vertical(id="me-box"):
                 yield Label(_("You"), classes="box-title")
                 yield Static(self._me(), id="me")
+        yield WorkerStatus()
         yield Footer()
 
     def _me(self) -> Text:

@@ -99,6 +99,16 @@ def _person(target: str) -> Check:
 
 def _mail(cfg: Config, target: str) -> Check:
     if cfg.mail.host:
+        if cfg.mail.user:
+            from . import secrets
+
+            try:
+                found = secrets.source("smtp")
+            except Exception as exc:  # e.g. a secret file others may read
+                return Check(_("mail"), False, str(getattr(exc, "message", exc)), warning=True)
+            if not found.where:
+                return Check(_("mail"), False, _("SMTP {host}: no password for {user}; run 'atende secrets set smtp'").format(
+                    host=cfg.mail.host, user=cfg.mail.user), warning=True)
         return Check(_("mail"), True, _("SMTP {host}:{port} ({security})").format(
             host=cfg.mail.host, port=cfg.mail.port or "-", security=cfg.mail.security))
     folder = cfg.mail.outbox_dir or (str(paths.files_dir(Path(target)) / "outbox") if "://" not in target else "-")

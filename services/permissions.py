@@ -55,6 +55,10 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "scheduling.rota": (LEADS, N_("Edit the implementation rota and analysts")),
     "scheduling.topics": (LEADS, N_("Edit the triage topics and team guidance")),
     "customers.import": (LEADS, N_("Import customers from a CSV file")),
+    "mail.send": (STAFF, N_("Retry and resend e-mail")),
+    "mail.templates": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Edit e-mail templates")),
+    "certificates.issue": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Issue certificates")),
+    "certificates.verify": (STAFF, N_("Verify a certificate code")),
 }
 
 

@@ -18,7 +18,14 @@ def binding_rows(screen: Screen) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
     app = screen.app
-    for key, active in screen.active_bindings.items():
+
+    def rank(item) -> int:
+        # This screen's keys first, then the application's, then the focused
+        # widget's generic ones (arrows, paging).
+        node = item[1].node
+        return 0 if node is screen else 1 if node is app else 2
+
+    for key, active in sorted(screen.active_bindings.items(), key=rank):
         binding = active.binding
         if not binding.description or binding.action in seen:
             continue

@@ -1,0 +1,207 @@
+"""The outbox: e-mail queued, sent and failed (with the reason); retry and resend."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
+
+from services import outbox as outbox_svc
+from services import permissions
+from services.errors import AtendeError
+from services.i18n import N_, _
+from tui.base import AtendeScreen, PaletteCommand
+from tui.dialogs import ConfirmDialog
+from tui.worker_status import WorkerStatus
+
+FILTERS = (None, "queued", "sending", "sent", "failed")
+STATE_STYLE = {"queued": "yellow", "sending": "cyan", "sent": "green", "failed": "bold red"}
+
+
+class OutboxScreen(AtendeScreen):
+    HELP = N_("Every e-mail Atende sends waits here until the worker sends it. Failed ones show "
+              "the server's answer; retry them once the cause is fixed.")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("f", "cycle_filter", N_("Filter"), id="outbox-filter"),
+        Binding("r", "retry", N_("Retry"), id="outbox-retry"),
+        Binding("e", "resend", N_("Resend"), id="outbox-resend"),
+        Binding("t", "templates", N_("Templates"), id="outbox-templates"),
+        Binding("ctrl+r", "reload", N_("Refresh"), id="outbox-refresh"),
+    ]
+    REFRESH_SECONDS = 2.0
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.state_filter: str | None = None
+        self.items: list[outbox_svc.OutboxItem] = []
+        self.batch_total = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="outbox-bar"):
+            yield Label("", id="outbox-counts", markup=False)
+            yield ProgressBar(total=1, show_eta=False, id="outbox-progress")
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="outbox-table")
+        table.add_columns("#", _("State"), _("When"), _("To"), _("Subject"), _("Tries"))
+        yield table
+        yield Static("", id="outbox-detail", markup=False)
+        yield WorkerStatus()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Outbox")
+        self.query_one("#outbox-progress", ProgressBar).display = False
+        self.load()
+        self.set_interval(self.REFRESH_SECONDS, self.load)
+        self.query_one(DataTable).focus()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("retry", "resend"):
+            return permissions.can(self.app.actor, "mail.send")
+        return True
+
+    # ---------------------------------------------------------------- loading
+
+    @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            items = outbox_svc.list_mail(self.app.actor, state=self.state_filter, limit=500)
+            counts = outbox_svc.counts()
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, items, counts)
+
+    def _show(self, items: list[outbox_svc.OutboxItem], counts: dict[str, int]) -> None:
+        table = self.query_one(DataTable)
+        selected = self._selected()
+        changed = [(m.id, m.state, m.attempts) for m in items] != [(m.id, m.state, m.attempts) for m in self.items]
+        self.items = items
+        if changed:
+            table.clear()
+            for m in items:
+                when = m.sent_at or m.created_at
+                to = ", ".join(m.recipients)
+                table.add_row(
+                    Text(str(m.id)), Text(m.state_label, style=STATE_STYLE.get(m.state, "")),
+                    Text(f"{when:%d/%m %H:%M}"), Text(to if len(to) <= 30 else to[:29] + "…"),
+                    Text(m.subject), Text(str(m.attempts)), key=str(m.id))
+            if selected is not None:
+                for row, m in enumerate(items):
+                    if m.id == selected.id:
+                        table.move_cursor(row=row)
+                        break
+        self._show_counts(counts)
+        self._show_detail()
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        label = _(outbox_svc.STATE_LABELS[self.state_filter]) if self.state_filter else _("all")
+        parts = [f"{_(outbox_svc.STATE_LABELS[s])} {counts.get(s, 0)}" for s in outbox_svc.STATE_LABELS]
+        self.query_one("#outbox-counts", Label).update(f"[{label}]  " + " · ".join(parts))
+        pending = counts.get("queued", 0) + counts.get("sending", 0)
+        bar = self.query_one("#outbox-progress", ProgressBar)
+        if pending:
+            # A batch is going out: progress against the most that was pending at once.
+            self.batch_total = max(self.batch_total, pending)
+            bar.display = True
+            bar.update(total=self.batch_total, progress=self.batch_total - pending)
+        else:
+            self.batch_total = 0
+            bar.display = False
+
+    def _selected(self) -> outbox_svc.OutboxItem | None:
+        table = self.query_one(DataTable)
+        if not table.row_count or not self.items:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+        return next((m for m in self.items if str(m.id) == key), None)
+
+    def _show_detail(self) -> None:
+        m = self._selected()
+        detail = self.query_one("#outbox-detail", Static)
+        if m is None:
+            detail.update(_("No e-mail here yet.") if not self.items else "")
+            return
+        lines = [f"#{m.id} · {m.kind} · {m.state_label}"]
+        if m.about_entity:
+            lines[0] += f" · {m.about_entity} {m.about_id}"
+        if m.state == "queued" and m.attempts:
+            lines.append(_("Next try at {when}").format(when=f"{m.next_attempt_at:%d/%m %H:%M:%S}"))
+        if m.last_error:
+            lines.append(_("Reason: {reason}").format(reason=m.last_error))
+        detail.update("\n".join(lines))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    # ---------------------------------------------------------------- actions
+
+    def action_templates(self) -> None:
+        from screens.templates import TemplatesScreen
+
+        self.app.push_screen(TemplatesScreen())
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_cycle_filter(self) -> None:
+        index = FILTERS.index(self.state_filter)
+        self.state_filter = FILTERS[(index + 1) % len(FILTERS)]
+        self.items = []
+        self.load()
+
+    def action_retry(self) -> None:
+        m = self._selected()
+        if m is None:
+            return
+        if m.state != "failed":
+            self.notify(_("Only a failed e-mail can be retried."), severity="warning", markup=False)
+            return
+        try:
+            outbox_svc.retry(self.app.actor, m.id)
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.notify(_("E-mail {id} is queued again.").format(id=m.id), markup=False)
+        self.load()
+
+    def action_resend(self) -> None:
+        m = self._selected()
+        if m is None:
+            return
+        if not m.about_entity:
+            self.notify(_("This e-mail is not about an event or a ticket; retry it instead."),
+                        severity="warning", markup=False)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                ids = outbox_svc.resend(self.app.actor, m.about_entity, m.about_id)
+            except AtendeError as exc:
+                self.notify(exc.message, severity="error", markup=False)
+                return
+            self.notify(_("{n} e-mails queued again.").format(n=len(ids)), markup=False)
+            self.load()
+
+        self.app.push_screen(ConfirmDialog(
+            _("Send again the last e-mail each person got about {what} {id}?").format(
+                what=m.about_entity, id=m.about_id)), confirmed)
+
+    def palette_commands(self):
+        yield PaletteCommand(_("E-mail templates"), _("See and edit the text of each kind of e-mail"),
+                             self.action_templates)
+        yield PaletteCommand(_("Filter the outbox"), _("All, queued, sending, sent or failed"),
+                             self.action_cycle_filter)
+        if permissions.can(self.app.actor, "mail.send"):
+            yield PaletteCommand(_("Retry the e-mail"), _("Queue the selected failed e-mail again"),
+                                 self.action_retry)
+            yield PaletteCommand(_("Resend e-mail"), _("Send again the last e-mails about the same event or ticket"),
+                                 self.action_resend)

@@ -1,0 +1,176 @@
+"""E-mail templates: the list of kinds, and an editor with a live preview."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TextArea
+
+from services import permissions
+from services import templates as templates_svc
+from services.errors import AtendeError, Conflict, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeScreen, PaletteCommand
+from tui.dialogs import ConfirmDialog
+from tui.forms import Field, clear_errors, show_errors
+
+
+class TemplatesScreen(AtendeScreen):
+    HELP = N_("The e-mail each kind of message uses, in Portuguese and English. Enter edits one.")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("enter", "edit", N_("Edit"), id="templates-edit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="templates-table")
+        table.add_columns(_("Kind"), _("Language"), _("Event type"), _("Subject"), _("Changed"))
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("E-mail templates")
+        self.items: list[templates_svc.TemplateInfo] = []
+        self.load()
+        self.query_one(DataTable).focus()
+
+    @work(thread=True, exclusive=True, group="templates", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            items = templates_svc.list_templates(self.app.actor)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, items)
+
+    def _show(self, items: list[templates_svc.TemplateInfo]) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.items = items
+        for i, t in enumerate(items):
+            changed = f"{t.updated_at:%d/%m %H:%M} {t.updated_by}" if t.updated_at else _("default")
+            table.add_row(Text(t.label), Text(t.language), Text(t.event_type or "-"), Text(t.subject),
+                          Text(changed), key=str(i))
+        if items:
+            table.move_cursor(row=min(row, len(items) - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_edit()
+
+    def action_edit(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.items or not table.row_count:
+            return
+        info = self.items[table.cursor_row]
+        self.app.push_screen(TemplateEditor(info), lambda saved: self.load() if saved else None)
+
+
+class TemplateEditor(AtendeScreen):
+    HELP = N_("Edit the subject and text; names in braces such as {participant_name} are filled in "
+              "for each e-mail. The preview below uses example values.")
+    BINDINGS = [
+        Binding("escape", "close", N_("Back")),
+        Binding("ctrl+s", "save", N_("Save"), id="template-save"),
+        Binding("ctrl+o", "reset", N_("Default"), id="template-reset"),
+    ]
+
+    def __init__(self, info: templates_svc.TemplateInfo) -> None:
+        super().__init__()
+        self.info = info
+
+    def compose(self) -> ComposeResult:
+        info = self.info
+        yield Header()
+        with Vertical(id="template-editor"):
+            names = " ".join("{" + n + "}" for n in info.placeholders)
+            yield Static(_("Placeholders: {names}").format(names=names), id="template-names", markup=False)
+            yield Field(_("Subject"), Input(info.subject, id="template-subject"), name="subject")
+            yield Field(_("Text"), TextArea(info.body_text, id="template-text", soft_wrap=True), name="text")
+            yield Static("", id="template-preview", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.info.label} · {self.info.language}" + (
+            f" · {self.info.event_type}" if self.info.event_type else "")
+        self.query_one("#template-subject", Input).focus()
+        self.refresh_preview()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("save", "reset"):
+            return permissions.can(self.app.actor, "mail.templates")
+        return True
+
+    def _values(self) -> tuple[str, str]:
+        return self.query_one("#template-subject", Input).value, self.query_one("#template-text", TextArea).text
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_preview()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        """Render with example values as the person types; broken placeholders show at once."""
+        subject, text = self._values()
+        clear_errors(self)
+        preview = self.query_one("#template-preview", Static)
+        try:
+            rendered = templates_svc.preview(self.info.kind, self.info.language, subject, text, "")
+        except ValidationError as exc:
+            show_errors_quietly(self, exc.errors)
+            preview.update(_("Preview unavailable: fix the placeholders above."))
+            return
+        preview.update(_("Preview") + f"\n{rendered.subject}\n\n{rendered.text}")
+
+    def action_save(self) -> None:
+        subject, text = self._values()
+        try:
+            self.info = templates_svc.save_template(
+                self.app.actor, self.info.kind, self.info.language, subject, text, self.info.body_html,
+                event_type=self.info.event_type, version=self.info.version)
+        except ValidationError as exc:
+            if not show_errors(self, exc.errors):
+                self.notify(exc.message, severity="error", markup=False)
+            return
+        except Conflict as exc:
+            self.notify(exc.message, severity="error", markup=False, timeout=10)
+            return
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.notify(_("Template saved."), markup=False)
+        self.dismiss(True)
+
+    def action_reset(self) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                templates_svc.reset_template(self.app.actor, self.info.kind, self.info.language,
+                                             self.info.event_type)
+            except AtendeError as exc:
+                self.notify(exc.message, severity="error", markup=False)
+                return
+            self.notify(_("The shipped template applies again."), markup=False)
+            self.dismiss(True)
+
+        self.app.push_screen(ConfirmDialog(_("Drop the edits and use the shipped template again?")), confirmed)
+
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+    def palette_commands(self):
+        if permissions.can(self.app.actor, "mail.templates"):
+            yield PaletteCommand(_("Save the template"), _("Keep these edits"), self.action_save)
+            yield PaletteCommand(_("Use the shipped template"), _("Drop the edits of this template"),
+                                 self.action_reset)
+
+
+def show_errors_quietly(container, errors: dict[str, str]) -> None:
+    """Show field errors without moving the focus (the person is still typing)."""
+    for field in container.query(Field):
+        field.set_error(errors.get(field.field_name))

@@ -1,0 +1,51 @@
+"""A one-line warning shown while the background worker is not running."""
+from __future__ import annotations
+
+from textual import work
+from textual.widgets import Static
+
+from services import worker as worker_svc
+from services.i18n import _
+
+
+class WorkerStatus(Static):
+    """Reads the worker's heartbeat every few seconds (off the UI thread); hidden while it beats."""
+
+    DEFAULT_CSS = """
+    WorkerStatus {
+        height: auto;
+        padding: 0 1;
+        background: $warning;
+        color: $text;
+        display: none;
+    }
+    WorkerStatus.-down { display: block; }
+    """
+    CHECK_SECONDS = 10
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.running: bool | None = None
+
+    def on_mount(self) -> None:
+        self.check()
+        self.set_interval(self.CHECK_SECONDS, self.check)
+
+    @work(thread=True, exclusive=True, group="worker-status", exit_on_error=False)
+    def check(self) -> None:
+        try:
+            state = worker_svc.status()
+        except Exception:  # the database is busy or gone: say nothing rather than crash
+            return
+        self.app.call_from_thread(self._show, state)
+
+    def _show(self, state: worker_svc.WorkerState) -> None:
+        self.running = state.running
+        self.set_class(not state.running, "-down")
+        if state.running:
+            self.update("")
+        elif state.last_seen is None:
+            self.update(_("⚠ The mail worker is not running: e-mail waits. Start 'atende worker'."))
+        else:
+            self.update(_("⚠ Mail worker stopped since {when}: e-mail waits. Start 'atende worker'.").format(
+                when=state.last_seen.strftime("%d/%m %H:%M")))
