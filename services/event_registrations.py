@@ -26,7 +26,7 @@ from .permissions import Actor, require
 from .text import clean, digits, fold
 
 STAGE_LABELS = {
-    "new": N_("New"),
+    "new": N_("New registration"),
     "waiting": N_("Waiting for event"),
     "came": N_("Came"),
     "materials": N_("Waiting for materials"),
@@ -104,7 +104,7 @@ class RegistrationInfo:
     @property
     def stage_label(self) -> str:
         if self.cancelled_at is not None:
-            return _("Cancelled")
+            return _("Registration cancelled")
         if self.waitlisted:
             return _("Waiting list #{n}").format(n=self.waitlist_position or "?")
         return registration_stage_label(self.stage)
