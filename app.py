@@ -550,6 +550,16 @@ def event_type_add(obj: Context, name: str, fmt: str, preparation: str, checklis
     click.echo(_("Event type {id} added: {name}.").format(id=t.id, name=t.name))
 
 
+@event.command("remind")
+@click.pass_obj
+def event_remind(obj: Context) -> None:
+    """Queue the reminder e-mails due (three days and one day before); for cron or the worker."""
+    from services import event_registrations as er
+
+    obj.open(identify=False)
+    click.echo(_("{n} reminders queued.").format(n=er.queue_due_reminders()))
+
+
 @event.command("participant-export")
 @click.argument("email")
 @click.pass_obj

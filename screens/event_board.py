@@ -46,7 +46,7 @@ def card(e: ev.EventInfo, width: int = 22) -> Text:
     tail = len(seats[0]) + len(extra[0]) + 1
     name = Text(e.responsible_name, style="italic")
     name.truncate(max(4, width - tail), overflow="ellipsis")
-    for part in (line((when_text(e), "")), line((f"{e.type_name} · {ev.format_label(e.format)}", "dim")),
+    for part in (line((when_text(e), "")), line((f"{ev.format_label(e.format)} · {e.type_name}", "dim")),
                  line(name, (" ", ""), seats, extra)):
         text.append("\n")
         text.append_text(part)

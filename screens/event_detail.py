@@ -177,8 +177,9 @@ def summary(e: ev.EventInfo) -> Text:
 
 
 class EventDetailScreen(AtendeScreen):
-    HELP = N_("An event's registrations, preparation checklist and materials. A registers a participant, "
-              "I imports a CSV, C opens check-in, ] and [ move the event through the pipeline.")
+    HELP = N_("An event's registrations, preparation checklist and materials (keys 1, 2 and 3 switch "
+              "between them). A registers a participant, I imports a CSV, C opens check-in, ] and [ move "
+              "the event through the pipeline.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("a", "add", N_("Register"), id="event-register"),
@@ -186,7 +187,10 @@ class EventDetailScreen(AtendeScreen):
         Binding("e", "edit", N_("Edit"), id="event-edit"),
         Binding("right_square_bracket", "move(1)", N_("Next stage"), id="event-forward"),
         Binding("left_square_bracket", "move(-1)", N_("Back a stage"), show=False, id="event-back"),
-        Binding("i", "import_csv", N_("Import"), id="event-import"),
+        Binding("i", "import_csv", N_("Import"), id="event-import", show=False),
+        Binding("1", "tab('tab-registrations')", N_("Registrations"), show=False),
+        Binding("2", "tab('tab-checklist')", N_("Checklist"), show=False),
+        Binding("3", "tab('tab-materials')", N_("Materials"), show=False),
         Binding("x", "cancel_registration", N_("Cancel registration"), id="event-unregister", show=False),
         Binding("s", "stage", N_("Registration stage"), id="event-reg-stage", show=False),
         Binding("space", "toggle_item", N_("Tick item"), id="event-tick", show=False),
@@ -331,6 +335,12 @@ class EventDetailScreen(AtendeScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_tab(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+        target = {"tab-registrations": "#registrations", "tab-checklist": "#checklist",
+                  "tab-materials": "#materials"}[pane]
+        self.query_one(target).focus()
 
     def _later(self, action) -> bool:
         """Keep `action` for when the event is loaded; True if it had to wait."""

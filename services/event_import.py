@@ -13,7 +13,7 @@ from models import write_tx
 from . import audit, clock
 from .errors import ValidationError
 from .event_registrations import (
-    RegistrationInput, _check_open, _insert, _replicate, validate_input,
+    RegistrationInput, _check_open, _insert, _open_secondaries, _replicate, _seats_taken, validate_input,
 )
 from .events import _row
 from .i18n import _
@@ -177,14 +177,17 @@ def import_csv(actor: Actor, event_id: int, source: str | Path | bytes) -> Impor
         existing = {r.email: r.code for r in Registration.select(Registration.email, Registration.code).where(
             (Registration.event == event.id) & Registration.cancelled_at.is_null())}
         now = clock.now()
+        taken = _seats_taken(event.id)
+        secondaries = _open_secondaries(event) if event.main_id is None else []
         for line, fields in valid:
             if fields["email"] in existing:
                 rejected.append(RejectedRow(line, _("{email} is already registered in this event (code {code})").format(
                     email=fields["email"], code=existing[fields["email"]])))
                 continue
-            reg = _insert(actor.login, event, fields, "import", now, actor.login)
-            if event.main_id is None:
-                _replicate(actor.login, reg, event)
+            reg = _insert(actor.login, event, fields, "import", now, actor.login, taken=taken)
+            taken += 0 if reg.waitlisted else 1
+            if secondaries:
+                _replicate(actor.login, reg, event, secondaries)
             added += 1
             waitlisted += int(reg.waitlisted)
         audit.record(actor.login, "event", event.id, "import", {

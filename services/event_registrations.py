@@ -216,11 +216,16 @@ def validate_input(data: RegistrationInput) -> dict[str, str]:
 
 
 def _insert(actor_login: str, event: Event, fields: dict[str, str], source: str,
-            consent_at: dt.datetime, consent_by: str, origin: Registration | None = None) -> Registration:
+            consent_at: dt.datetime, consent_by: str, origin: Registration | None = None,
+            taken: int | None = None) -> Registration:
     """Insert one registration, holding a seat when one is free, else on the
-    waiting list (and the responsible is told). Call inside write_tx()."""
+    waiting list (and the responsible is told). Call inside write_tx().
+    `taken` is the seats already held, when the caller keeps count (imports)."""
     now = clock.now()
-    seat = _has_seat_for_one_more(event)
+    if taken is None:
+        seat = _has_seat_for_one_more(event)
+    else:
+        seat = event.seats is None or taken < event.seats
     reg = Registration.create(
         event=event.id, code=_new_code(), access_token=secrets.token_urlsafe(18),
         name=fields["name"], name_norm=fold(fields["name"]), email=fields["email"],
@@ -248,10 +253,14 @@ def _insert(actor_login: str, event: Event, fields: dict[str, str], source: str,
     return reg
 
 
-def _replicate(actor_login: str, reg: Registration, main: Event) -> int:
+def _open_secondaries(main: Event) -> list[Event]:
+    return list(Event.select().where((Event.main == main.id) & Event.stage.not_in(FINAL_STAGES)))
+
+
+def _replicate(actor_login: str, reg: Registration, main: Event, secondaries: list[Event] | None = None) -> int:
     """Copy a main event's registration to each of its open secondaries."""
     n = 0
-    for sec in Event.select().where((Event.main == main.id) & Event.stage.not_in(FINAL_STAGES)):
+    for sec in _open_secondaries(main) if secondaries is None else secondaries:
         exists = Registration.select().where(
             (Registration.event == sec.id) & (Registration.email == reg.email)
             & Registration.cancelled_at.is_null()).exists()
@@ -569,6 +578,41 @@ def access_online(token: str, now: dt.datetime | None = None, who: str = "online
             audit.record(who, "registration", reg.id, "online_access", {"event": event.id})
         return AccessResult(event.access_link, event.id, event.description, reg.name, event.starts_at,
                             event.ends_at, first)
+
+
+# --------------------------------------------------------------------------- reminders
+
+REMINDERS = (("1d", dt.timedelta(days=1)), ("3d", dt.timedelta(days=3)))
+"""Reminder e-mails before an event, nearest first: a day before and three days before."""
+
+
+def queue_due_reminders(now: dt.datetime | None = None) -> int:
+    """Queue the reminders that are due for confirmed events about to start;
+    each registration gets each reminder once (a late registration gets only
+    the nearest). For the mail worker or cron; returns how many were queued."""
+    now = now or clock.now()
+    horizon = now + REMINDERS[-1][1]
+    queued = 0
+    with write_tx():
+        events = list(Event.select().where(Event.stage.in_(REGISTRATION_OPEN_STAGES) & (Event.starts_at > now)
+                                           & (Event.starts_at <= horizon)))
+        for event in events:
+            due = [tag for tag, before in REMINDERS if event.starts_at - before <= now]
+            regs = Registration.select().where(
+                (Registration.event == event.id) & Registration.cancelled_at.is_null()
+                & (Registration.waitlisted == False) & (Registration.email != ""))  # noqa: E712
+            for reg in regs:
+                sent = set(filter(None, reg.reminders_sent.split(",")))
+                if due[0] in sent:
+                    continue
+                _queue_mail("event_reminder", ("registration", reg.id), [reg.email], {
+                    "event": event.description, "name": reg.name, "when": due[0], "starts_at": event.starts_at,
+                    "address": event.address, "access_token": reg.access_token, "code": reg.code})
+                # the nearest reminder also stands for the earlier ones it makes pointless
+                sent.update(due)
+                Registration.update(reminders_sent=",".join(sorted(sent))).where(Registration.id == reg.id).execute()
+                queued += 1
+    return queued
 
 
 # --------------------------------------------------------------------------- personal data on request

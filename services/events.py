@@ -538,7 +538,7 @@ def get_event(actor: Actor, event_id: int) -> EventInfo:
 
 
 def list_events(actor: Actor, *, stage: str | None = None, mine: bool = False, search: str = "",
-                include_old: bool = False, limit: int = 1000) -> list[EventInfo]:
+                include_old: bool = False, limit: int = 5000) -> list[EventInfo]:
     """Events by start date. Held and cancelled events that ended long ago
     are left out unless `include_old`."""
     require(actor, "events.read")

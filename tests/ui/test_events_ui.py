@@ -284,3 +284,46 @@ async def test_checkin_desk_search_first(people, frozen):
         await settle(app, pilot)
         assert er.get_registration(coord, a.id).stage == "came"
         assert "Ana [Souza] checked in" in last()
+
+
+# --------------------------------------------------------------------------- the desk's promotion
+
+
+async def test_event_promo_registers_the_current_contact(people, frozen):
+    from textual.app import ComposeResult
+
+    from tui.base import AtendeScreen
+    from tui.dialogs import ConfirmDialog
+    from tui.event_promo import EventPromo
+
+    coord = people["coordinator"]
+    open_registration(coord, make_event(coord, description="Private", seats=5))
+    public = open_registration(coord, make_event(coord, description="Open [day]", seats=5, public=True))
+    received = []
+
+    class Host(AtendeScreen):
+        def compose(self) -> ComposeResult:
+            yield EventPromo(id="promo")
+
+        def on_event_promo_registered(self, message: EventPromo.Registered) -> None:
+            received.append(message)
+
+    app = AtendeApp(actor=people["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(Host())
+        await settle(app, pilot)
+        promo = app.screen.query_one(EventPromo)
+        options = promo.query_one(OptionList)
+        assert [o.id for o in options.options] == [str(public.id)]
+        assert "Open [day]" in options.options[0].prompt.plain and "5 seats left" in options.options[0].prompt.plain
+        promo.set_contact("Rita [x]", "rita@example.com", phone="(11) 91234-5678", company="ACME")
+        options.focus()
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # the agent confirms the contact's consent
+        await pilot.press("y")
+        await settle(app, pilot)
+        [r] = er.list_registrations(coord, public.id)
+        assert (r.name, r.source, r.consent_by) == ("Rita [x]", "desk", "t_agent")
+        assert received and received[0].event.id == public.id
+        assert "4 seats left" in promo.query_one(OptionList).options[0].prompt.plain

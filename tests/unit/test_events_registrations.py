@@ -287,3 +287,25 @@ def test_export_and_erase_keep_what_certificates_prove(people, event):
     assert "ana@example.com" not in audit_text
     with pytest.raises(PermissionDenied):
         er.erase_participant(people["agent"], "ana@example.com")
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+def test_reminders_three_days_and_one_day_before_once_each(people, event):
+    coord = people["coordinator"]
+    first = er.register(coord, event.id, person(1)).registration
+    er.register(coord, event.id, person(2))
+    er.register(coord, event.id, person(3))  # waiting list: no reminder
+    start = event.starts_at
+    assert er.queue_due_reminders(start - dt.timedelta(days=4)) == 0
+    assert er.queue_due_reminders(start - dt.timedelta(days=3)) == 2
+    assert er.queue_due_reminders(start - dt.timedelta(days=2)) == 0
+    assert er.queue_due_reminders(start - dt.timedelta(hours=20)) == 2
+    assert er.queue_due_reminders(start - dt.timedelta(hours=2)) == 0
+    sent = mails("event_reminder")
+    assert [m["when"] for m in sent] == ["3d", "3d", "1d", "1d"]
+    # a late registration gets only the nearest reminder
+    er.cancel_registration(coord, first.id)  # p3 takes the seat, late
+    assert er.queue_due_reminders(start - dt.timedelta(hours=2)) == 1
+    assert mails("event_reminder")[-1]["to"] == ["p3@example.com"]
