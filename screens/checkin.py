@@ -10,7 +10,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from services import event_registrations as er
 from services import events as ev
-from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen
 
@@ -60,8 +59,8 @@ class CheckinScreen(AtendeScreen):
             event = ev.get_event(actor, self.event_id)
             regs = er.list_registrations(actor, self.event_id)
             counts = er.checkin_counts(actor, self.event_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._show, event, regs, counts)
 
@@ -72,7 +71,7 @@ class CheckinScreen(AtendeScreen):
         text.append(event.description, style="bold")
         text.append(f"  {ev.format_datetime(event.starts_at)}\n", style="dim")
         text.append(_("Expected") + f" {counts.expected}   ", style="bold")
-        text.append(_("Came") + f" {counts.came}   ", style="bold green")
+        text.append(_("Present") + f" {counts.came}   ", style="bold green")
         text.append(_("Missing") + f" {counts.missing}", style="bold yellow")
         if counts.waiting_list:
             text.append("   " + _("Waiting list") + f" {counts.waiting_list}", style="dim")
@@ -144,8 +143,8 @@ class CheckinScreen(AtendeScreen):
                 reg = er.checkin(actor, code, event_id=self.event_id)
             else:
                 reg = er.checkin_registration(actor, registration_id, event_id=self.event_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self._refused, exc.message)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self._refused, ev.error_text(exc))
             return
         self.app.call_from_thread(self._done, reg)
 
@@ -205,8 +204,8 @@ class CheckinScreen(AtendeScreen):
     def _undo(self, target: er.RegistrationInfo) -> None:
         try:
             reg = er.undo_checkin(self.app.actor, target.id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self._refused, exc.message)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self._refused, ev.error_text(exc))
             return
         self.app.call_from_thread(self._undone, reg)
 

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from services import events as ev
-from services.errors import AtendeError
+from services import permissions
 from services.i18n import N_, _, ngettext
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog, MessageDialog
@@ -67,12 +67,12 @@ def run_move(screen: AtendeScreen, event: ev.EventInfo, to: str, done: Callable[
     def work_(send_mail: bool) -> None:
         try:
             result = ev.move_event(app.actor, event.id, to, version=event.version, send_mail=send_mail)
-        except AtendeError as exc:
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
             app.call_from_thread(failed, exc)
             return
         app.call_from_thread(moved, result)
 
-    def failed(exc: AtendeError) -> None:
+    def failed(exc: Exception) -> None:
         if isinstance(exc, ev.NotReady):
             question = exc.message + "\n\n" + _("The event stays in {stage}. Edit it now?").format(
                 stage=ev.stage_label(event.stage))
@@ -82,7 +82,7 @@ def run_move(screen: AtendeScreen, event: ev.EventInfo, to: str, done: Callable[
             else:
                 app.push_screen(MessageDialog(_("Not ready"), exc.message), lambda _r: done(None))
             return
-        screen.notify(exc.message, severity="error", markup=False, timeout=8)
+        screen.notify(ev.error_text(exc), severity="error", markup=False, timeout=8)
         done(None)
 
     def moved(result: ev.MoveResult) -> None:
@@ -116,6 +116,9 @@ def run_move(screen: AtendeScreen, event: ev.EventInfo, to: str, done: Callable[
                 event=event.description)), lambda yes: perform(False) if yes else done(None))
     else:
         ask_mail()
+
+
+REFRESH_SECONDS = 30.0
 
 
 class Board(HorizontalScroll, inherit_bindings=False):
@@ -219,6 +222,16 @@ class EventBoardScreen(AtendeScreen):
         self.query_one("#board-inbox").display = False
         self._focus_column(0)
         self.load()
+        # others move cards too: look again now and then (moves check versions anyway)
+        self.set_interval(REFRESH_SECONDS, self.load)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        actor = self.app.actor
+        if action == "new":
+            return permissions.can(actor, "events.create")
+        if action in ("edit", "move", "cancel_event"):
+            return permissions.can(actor, "events.edit")
+        return True
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -230,8 +243,8 @@ class EventBoardScreen(AtendeScreen):
         try:
             items = ev.list_events(self.app.actor, mine=self.mine)
             unread = ev.unread_count(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._show, items, unread)
 
@@ -263,9 +276,7 @@ class EventBoardScreen(AtendeScreen):
                     if not cards.has_focus:
                         self._focus_column(ev.STAGES.index(stage))
                 elif highlighted is not None:
-                    cards.highlighted = min(highlighted, len(options[:-1]) - 1)
-                    if cards.highlighted_option is None or cards.highlighted_option.id is None:
-                        cards.highlighted = 0
+                    cards.highlighted = min(highlighted, len(in_stage) - 1)
                 else:
                     cards.highlighted = 0
         inbox = self.query_one("#board-inbox", Static)

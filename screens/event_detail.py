@@ -18,7 +18,7 @@ from services import event_import as imp
 from services import event_registrations as er
 from services import events as ev
 from services import permissions
-from services.errors import AtendeError, ValidationError
+from services.errors import ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog, MessageDialog
@@ -39,8 +39,9 @@ class RegistrationForm(AtendeModal["er.RegisterResult | None"]):
         with Vertical(classes="dialog-box"):
             yield Label(_("Register in: {event}").format(event=self.event.description), classes="box-title",
                         markup=False)
-            yield Field(_("Name"), Input(id="name"), name="name")
-            yield Field(_("E-mail"), Input(id="email"), name="email")
+            with Horizontal(classes="form-row"):
+                yield Field(_("Name"), Input(id="name"), name="name")
+                yield Field(_("E-mail"), Input(id="email"), name="email")
             with Horizontal(classes="form-row"):
                 yield Field(_("Phone"), Input(id="phone"), name="phone")
                 yield Field(_("CPF (for the certificate)"), Input(id="cpf"), name="cpf")
@@ -77,8 +78,8 @@ class RegistrationForm(AtendeModal["er.RegisterResult | None"]):
         except ValidationError as exc:
             self.app.call_from_thread(self._errors, exc)
             return
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self.dismiss, result)
 
@@ -246,8 +247,8 @@ class EventDetailScreen(AtendeScreen):
             regs = er.list_registrations(actor, self.event_id)
             task = ev.get_task(actor, self.event_id)
             materials = ev.list_materials(actor, self.event_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._show, event, regs, task, materials)
 
@@ -322,8 +323,8 @@ class EventDetailScreen(AtendeScreen):
         def job() -> None:
             try:
                 result = fn()
-            except AtendeError as exc:
-                self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False, timeout=8)
+            except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+                self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
                 return
             if success is not None:
                 self.app.call_from_thread(success, result)

@@ -82,8 +82,8 @@ class EventFormScreen(AtendeScreen):
             types = ev.list_types(actor, include_inactive=bool(event))
             staff = ev.staff_options(actor)
             mains = ev.main_event_options(actor, exclude=self.event_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
         self.app.call_from_thread(self._fill, event, types, staff, mains)
 
@@ -222,8 +222,8 @@ class EventFormScreen(AtendeScreen):
         except ValidationError as exc:
             self.app.call_from_thread(self._errors, exc)
             return
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False, timeout=8)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
             return
         self.app.call_from_thread(self._saved, saved)
 

@@ -52,7 +52,7 @@ STATUS_OF_STAGE = {
     "new": "open", "preparation": "open", "registration": "confirmed", "materials": "confirmed",
     "feedback": "confirmed", "held": "confirmed", "cancelled": "cancelled",
 }
-STATUS_LABELS = {"open": N_("Open"), "confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")}
+STATUS_LABELS = {"open": N_("Open event"), "confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")}
 FORMAT_LABELS = {"offline": N_("offline"), "online": N_("online"), "hybrid": N_("hybrid")}
 REGISTRATION_OPEN_STAGES = ("registration", "materials")
 """Stages in which participants may register."""
@@ -119,6 +119,16 @@ class NotReady(ValidationError):
 
 class StageError(AtendeError):
     """A stage move that the pipeline does not allow."""
+
+
+def error_text(exc: BaseException) -> str:
+    """What to show for a failure: an AtendeError's own message, or for
+    anything unexpected, a line saying where the details were logged."""
+    if isinstance(exc, AtendeError):
+        return exc.message
+    from .logs import internal_error
+
+    return internal_error(exc, "events")
 
 
 # --------------------------------------------------------------------------- data

@@ -22,7 +22,6 @@ from textual.widgets.option_list import Option
 
 from services import event_registrations as er
 from services import events as ev
-from services.errors import AtendeError
 from services.i18n import N_, _
 
 
@@ -83,7 +82,8 @@ class EventPromo(Vertical):
     def refresh_events(self) -> None:
         try:
             events = ev.upcoming_public_events_with_seats(self.app.actor, self.limit)
-        except AtendeError:
+        except Exception as exc:  # noqa: BLE001 (the promotion is optional: log it, show none)
+            ev.error_text(exc)
             events = []
         self.app.call_from_thread(self._show, events)
 
@@ -141,8 +141,8 @@ class EventPromo(Vertical):
             result = er.register(self.app.actor, event.id, er.RegistrationInput(
                 name=contact.name, email=contact.email, phone=contact.phone, cpf=contact.cpf,
                 company=contact.company, consent=True), source="desk")
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False, timeout=8)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
             return
         self.app.call_from_thread(self._registered, event, result)
 

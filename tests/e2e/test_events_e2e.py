@@ -127,7 +127,7 @@ def test_event_from_new_to_held(tmp_path):
         term.wait_for("Expected 2")
         term.type(ana.code.lower())
         term.press("enter")
-        screen = term.wait_for("Came 1")
+        screen = term.wait_for("Present 1")
         assert "Ana Paula checked in" in screen
         term.press("escape")
         term.wait_for("Registrations")

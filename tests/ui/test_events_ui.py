@@ -250,12 +250,12 @@ async def test_checkin_desk_search_first(people, frozen):
         screen = app.screen
         counts = lambda: text_of(screen.query_one("#checkin-counts", Static))  # noqa: E731
         last = lambda: text_of(screen.query_one("#checkin-last", Static))  # noqa: E731
-        assert "Expected 3" in counts() and "Came 0" in counts() and "Missing 3" in counts()
+        assert "Expected 3" in counts() and "Present 0" in counts() and "Missing 3" in counts()
         # a scanner types the code and Enter
         await pilot.press(*c.code.lower(), "enter")
         await settle(app, pilot)
         assert "Carlos Dias checked in" in last()
-        assert "Came 1" in counts() and "Missing 2" in counts()
+        assert "Present 1" in counts() and "Missing 2" in counts()
         assert screen.query_one("#checkin-search", Input).value == "" and screen.query_one("#checkin-search").has_focus
         # the same code again is refused, clearly
         await pilot.press(*c.code, "enter")
@@ -264,7 +264,7 @@ async def test_checkin_desk_search_first(people, frozen):
         # undo
         await pilot.press("ctrl+z")
         await settle(app, pilot)
-        assert "no longer checked in" in last() and "Came 0" in counts()
+        assert "no longer checked in" in last() and "Present 0" in counts()
         # unknown code
         await pilot.press(*"ZZZZ9999", "enter")
         await settle(app, pilot)
