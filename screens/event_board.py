@@ -66,7 +66,7 @@ def run_move(screen: AtendeScreen, event: ev.EventInfo, to: str, done: Callable[
 
     def work_(send_mail: bool) -> None:
         try:
-            result = ev.move_event(app.actor, event.id, to, version=event.version, send_mail=send_mail)
+            result = ev.move_event(app.actor, event.id, to, from_stage=event.stage, send_mail=send_mail)
         except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
             app.call_from_thread(failed, exc)
             return
@@ -383,6 +383,8 @@ class EventBoardScreen(AtendeScreen):
     def _move(self, e: ev.EventInfo, to: str) -> None:
         def done(moved: ev.EventInfo | None) -> None:
             self.keep = moved.id if moved else e.id
+            if moved is not None:
+                self.events[moved.id] = moved  # the next key acts on the new stage, before the reload
             self.load()
 
         run_move(self, e, to, done, edit=self._edit)

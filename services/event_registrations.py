@@ -358,8 +358,10 @@ def cancel_registration(actor: Actor, registration_id: int) -> list[int]:
             raise ValidationError(_("The event is {stage}; its registrations can no longer be cancelled").format(
                 stage=stage_label(event.stage).lower()), "registration")
         now = clock.now()
-        targets = [reg] + list(Registration.select().where(
-            (Registration.origin == reg.id) & Registration.cancelled_at.is_null()))
+        # replicas in secondary events already held or cancelled keep their history
+        targets = [reg] + list(Registration.select().join(Event).where(
+            (Registration.origin == reg.id) & Registration.cancelled_at.is_null()
+            & Event.stage.not_in(FINAL_STAGES)))
         promoted: list[int] = []
         for r in targets:
             Registration.update(cancelled_at=now, updated_at=now, updated_by=actor.login,

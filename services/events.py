@@ -809,7 +809,7 @@ def previous_stage(stage: str) -> str | None:
 
 
 def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
-               send_mail: bool = True) -> MoveResult:
+               send_mail: bool = True, from_stage: str | None = None) -> MoveResult:
     """Move an event to stage `to`, applying the pipeline's rules:
 
     - entering Preparation creates the preparation task once;
@@ -817,6 +817,10 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
       the event stays where it was, with what is missing);
     - entering Held closes the registrations;
     - becoming Confirmed or Cancelled e-mails the participants (`send_mail`).
+
+    `from_stage` is the stage the person saw: if someone moved the event
+    since, nothing happens and Conflict says who (`version` is stricter:
+    any change refuses).
     """
     if to not in STAGES:
         raise ValidationError(_("Unknown stage '{stage}'").format(stage=to), "stage")
@@ -825,6 +829,9 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
         _require_change(actor, row)
         _check_version(row, version)
         frm = row.stage
+        if from_stage is not None and from_stage != frm:
+            raise Conflict(_("{login} moved this event to {stage} in the meantime").format(
+                login=row.updated_by or "?", stage=stage_label(frm)))
         if to == frm:
             return MoveResult(_infos([row])[0])
         if frm in FINAL_STAGES:
@@ -890,8 +897,9 @@ def _ensure_task(actor: Actor, row: Event, t: EventType) -> bool:
     for i, text in enumerate(info.checklist):
         EventTaskItem.create(task=task.id, position=i, text=text[:300])
     audit.record(actor.login, "event", row.id, "task_created", {"items": len(info.checklist)})
-    _notify(row.responsible_id, _("Preparation task for {event} ({n} items)").format(
-        event=row.description, n=len(info.checklist)), row.id)
+    if actor.id != row.responsible_id:  # the responsible who moved it knows already
+        _notify(row.responsible_id, _("Preparation task for {event} ({n} items)").format(
+            event=row.description, n=len(info.checklist)), row.id)
     return True
 
 

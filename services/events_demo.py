@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from models import Contact, User, reading
@@ -71,6 +72,26 @@ def _people(rng: random.Random, n: int) -> list[er.RegistrationInput]:
             name=f"{first} {last}", email=email, phone=f"(11) 9{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
             cpf=_cpf(rng) if rng.random() < .7 else "", company=rng.choice(COMPANIES), consent=True))
     return out
+
+
+@contextmanager
+def _at(when: dt.datetime):
+    """Let things happen at `when` (check-ins at the door of a past event)."""
+    previous = clock._now
+    clock.set_clock(lambda: when)
+    try:
+        yield
+    finally:
+        clock.set_clock(previous)
+
+
+def _checkin(who: Actor, event: ev.EventInfo, code: str, rng: random.Random) -> None:
+    arrival = event.starts_at + dt.timedelta(minutes=rng.randint(-25, 15))
+    if arrival < clock.now():
+        with _at(arrival):
+            er.checkin(who, code)
+    else:
+        er.checkin(who, code)
 
 
 def _actor(login: str, fallback: Actor) -> Actor:
@@ -168,14 +189,14 @@ def fill(actor: Actor, rng: random.Random) -> None:
     advance(elisa, e, "materials")
     regs = register(elisa, e, 14)
     for r in regs[:3]:
-        er.checkin(elisa, r.code)
+        _checkin(elisa, e, r.code, rng)
     # Feedback: held today, check-in done, waiting for the closing.
     e = create(fabio, "Webinar: fechamento do mês sem erros", "hybrid", day(-1, 10), 2, seats=30, public=True)
     advance(fabio, e, "registration")
     regs = register(fabio, e, 16)
     for r in regs:
         if rng.random() < .7:
-            er.checkin(fabio, r.code)
+            _checkin(fabio, e, r.code, rng)
     advance(fabio, e, "feedback")
     # Held: closed, materials sent to part of them.
     e = create(elisa, "Treinamento Módulo Compras", "offline", day(-12, 9), 4, seats=15)
@@ -183,7 +204,7 @@ def fill(actor: Actor, rng: random.Random) -> None:
     regs = register(elisa, e, 12)
     for r in regs:
         if rng.random() < .75:
-            er.checkin(elisa, r.code)
+            _checkin(elisa, e, r.code, rng)
     advance(elisa, e, "held")
     with tempfile.TemporaryDirectory() as folder:
         slides = Path(folder) / "apostila-compras.txt"
@@ -194,7 +215,7 @@ def fill(actor: Actor, rng: random.Random) -> None:
     advance(fabio, e, "registration")
     regs = register(fabio, e, 10)
     for r in regs[:6]:
-        er.checkin(fabio, r.code)
+        _checkin(fabio, e, r.code, rng)
     advance(fabio, e, "held")
     # Cancelled.
     e = create(elisa, "Palestra: LGPD para pequenas empresas", "online", day(3, 19), 1, public=True)

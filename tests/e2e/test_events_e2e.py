@@ -5,6 +5,7 @@ close the event."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ import pytest
 from tests.e2e.tmux import Terminal, available
 
 ROOT = Path(__file__).resolve().parents[2]
+FOCUS = 0.5
+"""Seconds to wait after a key that moves the focus: Textual hands the next
+keys to the widget focused when they arrive, so typing on at once would land
+in the previous field."""
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not available(), reason="tmux is not installed")]
 
 
@@ -70,12 +75,14 @@ def test_event_from_new_to_held(tmp_path):
         # create the event: an offline meeting type, without address and seats
         term.press("n")
         term.wait_for("Description")
+        time.sleep(FOCUS)  # the form focuses its first field
         term.type("Treinamento [bold]Estoque")
-        term.press("tab")
+        term.press("tab", delay=FOCUS)
         term.type("10/12/2030 14:00")
-        term.press("tab")
+        term.press("tab", delay=FOCUS)
         term.type("10/12/2030 18:00")
-        term.press("tab", "enter")
+        term.press("tab", delay=FOCUS)
+        term.press("enter")
         term.wait_for("Webinar (online)")  # the type list is open
         term.press("down", "enter")
         term.wait_for("registration opens once it has")
@@ -92,8 +99,9 @@ def test_event_from_new_to_held(tmp_path):
         term.press("y")
         # the form opens on the first missing field, with what is missing marked
         screen = term.wait_for("Required for offline events")
+        time.sleep(FOCUS)
         term.type("Rua das Flores, 100")
-        term.press("tab")
+        term.press("tab", delay=FOCUS)
         term.type("2")
         term.press("ctrl+s")
         term.wait_for("Preparation (1)")
@@ -104,16 +112,18 @@ def test_event_from_new_to_held(tmp_path):
         term.wait_for("Registrations")
         term.press("a")
         term.wait_for("Register in:")
+        time.sleep(FOCUS)  # the form focuses its first field
         term.type("Ana Paula")
-        term.press("tab")
+        term.press("tab", delay=FOCUS)
         term.type("ana@example.com")
         for _ in range(4):
-            term.press("tab")
+            term.press("tab", delay=FOCUS)
         term.press("space")
         term.press("ctrl+s")
         term.wait_for("ana@example.com")
         term.press("i")
         term.wait_for("CSV file")
+        time.sleep(FOCUS)  # the form focuses its first field
         term.type(str(csv_file))
         term.press("enter")
         screen = term.wait_for("Import report")
@@ -125,6 +135,7 @@ def test_event_from_new_to_held(tmp_path):
         ana = next(r for r in regs if r.email == "ana@example.com")
         term.press("c")
         term.wait_for("Expected 2")
+        time.sleep(FOCUS)  # the form focuses its first field
         term.type(ana.code.lower())
         term.press("enter")
         screen = term.wait_for("Present 1")

@@ -136,6 +136,17 @@ def test_stage_moves_follow_the_pipeline(people, frozen):
         ev.update_event(coord, e.id, ev.EventInput.from_event(e))
 
 
+def test_a_move_from_a_stale_stage_is_refused(people, frozen):
+    coord = people["coordinator"]
+    e = make_event(coord)
+    ev.update_event(coord, e.id, replace(ev.EventInput.from_event(e), description="Renamed"))
+    # an edit does not stop a move from the stage the person saw...
+    assert ev.move_event(coord, e.id, "preparation", from_stage="new").event.stage == "preparation"
+    # ...but someone else's move does
+    with pytest.raises(Conflict, match="t_coordinator moved this event to Preparation"):
+        ev.move_event(people["supervisor"], e.id, "preparation", from_stage="new")
+
+
 def test_cancel_from_any_open_stage_and_status(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
@@ -180,7 +191,10 @@ def test_preparation_task_is_created_once_with_the_types_checklist(people, froze
     webinar = next(t for t in ev.list_types(coord) if t.format == "online")
     assert [i.text for i in task.items] == list(webinar.checklist)
     assert task.assignee_id == coord.id
-    assert any("Preparation task" in n.text for n in ev.notifications(coord))
+    assert ev.notifications(coord) == []  # they moved it themselves
+    other = make_event(coord, description="Moved by the supervisor")
+    ev.move_event(people["supervisor"], other.id, "preparation")
+    assert any("Preparation task for Moved by the supervisor" in n.text for n in ev.notifications(coord))
 
 
 def test_a_new_type_works_without_code(people, frozen):
@@ -324,7 +338,7 @@ def test_old_final_events_leave_the_board(people, frozen):
 def test_notifications_read(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
-    ev.move_event(coord, e.id, "preparation")
+    ev.move_event(people["supervisor"], e.id, "preparation")
     assert ev.unread_count(coord) == 1
     ev.mark_read(coord)
     assert ev.unread_count(coord) == 0 and ev.notifications(coord) == []
