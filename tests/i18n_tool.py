@@ -96,7 +96,6 @@ def missing(catalog: Catalog, template: Catalog) -> list[str]:
 
 def apply(lang: str, translations: dict[str, str]) -> int:
     """Set translations {msgid: msgstr} in the catalog; returns how many matched."""
-    update(lang)
     catalog = read(lang)
     n = 0
     for msgid, msgstr in translations.items():
