@@ -15,6 +15,27 @@ def _core() -> None:
     db.create_tables(CORE_MODELS, safe=True)
 
 
+@migration("0500_events")
+def _events() -> None:
+    from .events import EVENT_MODELS, EventType
+
+    db.create_tables(EVENT_MODELS, safe=True)
+    # The same e-mail may register once per event (cancelled and erased
+    # registrations aside); the services check first, this index guarantees it.
+    db.execute_sql(
+        "CREATE UNIQUE INDEX IF NOT EXISTS registration_event_email_active "
+        "ON registration (event_id, email) WHERE cancelled_at IS NULL AND email <> ''"
+    )
+    if not EventType.select().exists():
+        import json
+        from importlib import resources
+
+        types = json.loads((resources.files("data") / "event_types.json").read_text(encoding="utf-8"))
+        for t in types:
+            EventType.create(name=t["name"], format=t["format"], preparation=t.get("preparation", ""),
+                             checklist=json.dumps(t.get("checklist", []), ensure_ascii=False))
+
+
 @migration("0600_mail")
 def _mail() -> None:
     from .mail import MAIL_MODELS

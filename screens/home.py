@@ -67,7 +67,7 @@ class HomeScreen(AtendeScreen):
     BINDINGS = [
         Binding("enter", "open_selected", N_("Open"), show=False),
     ] + [
-        Binding(area.key, f"area('{area.id}')", area.title, id=f"area-{area.id}")
+        Binding(area.key, f"area('{area.id}')", area.title, id=f"area-{area.id}", show=False)
         for area in AREAS
     ]
 

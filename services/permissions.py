@@ -59,6 +59,17 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "mail.templates": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Edit e-mail templates")),
     "certificates.issue": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Issue certificates")),
     "certificates.verify": (STAFF, N_("Verify a certificate code")),
+    "events.read": (STAFF, N_("See events and their registrations")),
+    "events.create": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Create events")),
+    "events.edit": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}),
+                    N_("Change events they are responsible for (supervisors: any)")),
+    "events.types": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Manage event types and their checklists")),
+    "registrations.add": (STAFF, N_("Register participants in events")),
+    "registrations.manage": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}),
+                             N_("Import, cancel and move registrations")),
+    "registrations.checkin": (STAFF, N_("Check participants in")),
+    "registrations.privacy": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}),
+                              N_("Export or erase a participant's personal data")),
 }
 
 

@@ -102,7 +102,8 @@ def apply(lang: str, translations: dict[str, str]) -> int:
     for msgid, msgstr in translations.items():
         entry = catalog.get(msgid)
         if entry is not None:
-            entry.string = msgstr
+            # a plural entry takes a list: ["singular form", "plural form"]
+            entry.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
             entry.flags.discard("fuzzy")
             n += 1
     with po_path(lang).open("wb") as f:

@@ -1,0 +1,216 @@
+"""The check-in desk: type part of a name, a CPF or the code (or scan the
+badge: scanners type the code and Enter), Enter marks Came."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from services import event_registrations as er
+from services import events as ev
+from services.i18n import N_, _
+from tui.base import AtendeScreen
+
+REFRESH_SECONDS = 5.0
+MAX_ROWS = 200
+
+
+class CheckinScreen(AtendeScreen):
+    HELP = N_("Search first: type part of a name, a CPF or the registration code and press Enter. "
+              "A single match (or an exact code) is checked in at once; with several, choose with the "
+              "arrows and Enter. Ctrl+Z undoes the last check-in. Counts refresh every few seconds.")
+    BINDINGS = [
+        Binding("escape", "back", N_("Back")),
+        Binding("ctrl+z", "undo", N_("Undo"), id="checkin-undo", priority=True),
+        Binding("down", "to_results", N_("Results"), show=False),
+        Binding("ctrl+r", "reload", N_("Refresh"), show=False),
+    ]
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__()
+        self.event_id = event_id
+        self.registrations: list[er.RegistrationInfo] = []
+        self.last: er.RegistrationInfo | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="checkin-counts")
+        yield Input(placeholder=_("Name, CPF or code, then Enter"), id="checkin-search")
+        yield Static("", id="checkin-last", markup=False)
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="checkin-results")
+        table.add_columns(_("Code"), _("Name"), _("CPF"), _("Status"))
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Check-in")
+        self.query_one("#checkin-search", Input).focus()
+        self.load()
+        self.set_interval(REFRESH_SECONDS, self.load)
+
+    # ----------------------------------------------------------------- data
+
+    @work(thread=True, exclusive=True, group="checkin-load", exit_on_error=False)
+    def load(self) -> None:
+        actor = self.app.actor
+        try:
+            event = ev.get_event(actor, self.event_id)
+            regs = er.list_registrations(actor, self.event_id)
+            counts = er.checkin_counts(actor, self.event_id)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, event, regs, counts)
+
+    def _show(self, event: ev.EventInfo, regs: list[er.RegistrationInfo], counts: er.CheckinCounts) -> None:
+        self.sub_title = _("Check-in: {event}").format(event=event.description)
+        self.registrations = regs
+        text = Text()
+        text.append(event.description, style="bold")
+        text.append(f"  {ev.format_datetime(event.starts_at)}\n", style="dim")
+        text.append(_("Expected") + f" {counts.expected}   ", style="bold")
+        text.append(_("Present") + f" {counts.came}   ", style="bold green")
+        text.append(_("Missing") + f" {counts.missing}", style="bold yellow")
+        if counts.waiting_list:
+            text.append("   " + _("Waiting list") + f" {counts.waiting_list}", style="dim")
+        if event.stage not in ev.CHECKIN_STAGES:
+            text.append("\n" + _("Check-in is closed: the event is at stage {stage}").format(
+                stage=ev.stage_label(event.stage)), style="bold red")
+        self.query_one("#checkin-counts", Static).update(text)
+        self._filter()
+
+    def _matches(self) -> list[er.RegistrationInfo]:
+        query = self.query_one("#checkin-search", Input).value
+        return [r for r in self.registrations if er.matches(r, query)]
+
+    def _filter(self) -> None:
+        table = self.query_one("#checkin-results", DataTable)
+        key = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        table.clear()
+        found = self._matches()
+        for r in found[:MAX_ROWS]:
+            status = Text(r.stage_label, style="green" if r.came else ("dim" if r.waitlisted else ""))
+            if r.came and r.came_at:
+                status.append(f" {r.came_at:%H:%M}")
+            cpf = f"{r.cpf[:3]}.{r.cpf[3:6]}.{r.cpf[6:9]}-{r.cpf[9:]}" if len(r.cpf) == 11 else ""
+            table.add_row(Text(r.code), Text(r.name), Text(cpf), status, key=str(r.id))
+        if key is not None:
+            index = next((i for i, r in enumerate(found[:MAX_ROWS]) if str(r.id) == key), None)
+            if index is not None:
+                table.move_cursor(row=index)
+
+    @on(Input.Changed, "#checkin-search")
+    def _changed(self) -> None:
+        self._filter()
+
+    # ----------------------------------------------------------------- checking in
+
+    @on(Input.Submitted, "#checkin-search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        code = er.normalize_code(text)
+        exact = next((r for r in self.registrations if r.code == code), None)
+        if exact is not None:
+            self._checkin(code=exact.code)
+            return
+        found = self._matches()
+        if len(found) == 1:
+            self._checkin(registration_id=found[0].id)
+        elif not found:
+            if len(code) == er.CODE_LENGTH and code.isalnum():
+                self._checkin(code=code)  # the service says whose code it is, or that none has it
+            else:
+                self._say(_("No one matches {text}").format(text=text), error=True)
+        else:
+            self._say(_("{n} people match: choose with the arrows and Enter").format(n=len(found)))
+            self.action_to_results()
+
+    @on(DataTable.RowSelected, "#checkin-results")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self._checkin(registration_id=int(event.row_key.value))
+
+    @work(thread=True, exclusive=True, group="checkin", exit_on_error=False)
+    def _checkin(self, code: str | None = None, registration_id: int | None = None) -> None:
+        actor = self.app.actor
+        try:
+            if code is not None:
+                reg = er.checkin(actor, code, event_id=self.event_id)
+            else:
+                reg = er.checkin_registration(actor, registration_id, event_id=self.event_id)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self._refused, ev.error_text(exc))
+            return
+        self.app.call_from_thread(self._done, reg)
+
+    def _done(self, reg: er.RegistrationInfo) -> None:
+        self.last = reg
+        self._say(_("✓ {time} {name} checked in. Ctrl+Z undoes.").format(
+            time=f"{reg.came_at:%H:%M}", name=reg.name))
+        self._reset()
+        self.load()
+
+    def _refused(self, message: str) -> None:
+        self._say("✗ " + message, error=True)
+        self.app.bell()
+        self._reset()
+
+    def _reset(self) -> None:
+        search = self.query_one("#checkin-search", Input)
+        search.value = ""
+        search.focus()
+
+    def _say(self, message: str, error: bool = False) -> None:
+        last = self.query_one("#checkin-last", Static)
+        last.update(message)
+        last.set_class(error, "-error")
+
+    # ----------------------------------------------------------------- other keys
+
+    def action_to_results(self) -> None:
+        table = self.query_one("#checkin-results", DataTable)
+        if table.row_count:
+            table.focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#checkin-search", Input)
+        if search.value or not search.has_focus:
+            self._reset()
+            return
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_undo(self) -> None:
+        target = self.last
+        table = self.query_one("#checkin-results", DataTable)
+        if table.has_focus and table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            chosen = next((r for r in self.registrations if str(r.id) == key), None)
+            if chosen is not None and chosen.came:
+                target = chosen
+        if target is None:
+            self._say(_("Nothing to undo"))
+            return
+        self._undo(target)
+
+    @work(thread=True, exclusive=True, group="checkin", exit_on_error=False)
+    def _undo(self, target: er.RegistrationInfo) -> None:
+        try:
+            reg = er.undo_checkin(self.app.actor, target.id)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self._refused, ev.error_text(exc))
+            return
+        self.app.call_from_thread(self._undone, reg)
+
+    def _undone(self, reg: er.RegistrationInfo) -> None:
+        self.last = None
+        self._say(_("Undone: {name} is no longer checked in").format(name=reg.name))
+        self._reset()
+        self.load()

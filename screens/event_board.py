@@ -1,0 +1,407 @@
+"""The events board: one column per pipeline stage, a card per event."""
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import HorizontalScroll, Vertical
+from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from services import events as ev
+from services import permissions
+from services.i18n import N_, _, ngettext
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.dialogs import ConfirmDialog, MessageDialog
+
+
+def when_text(e: ev.EventInfo) -> str:
+    """'12/05 14:00–18:00', or with both dates when it spans days."""
+    if e.starts_at.date() == e.ends_at.date():
+        return f"{e.starts_at:%d/%m %H:%M}–{e.ends_at:%H:%M}"
+    return f"{e.starts_at:%d/%m %H:%M} → {e.ends_at:%d/%m %H:%M}"
+
+
+def card(e: ev.EventInfo, width: int = 22) -> Text:
+    """A card: description (wrapped), then one line each for the dates, the
+    type, and responsible with seats filled (cut to `width`)."""
+    def line(*parts: tuple[str, str]) -> Text:
+        t = Text.assemble(*parts)
+        t.truncate(width, overflow="ellipsis")
+        return t
+
+    text = Text(overflow="fold")
+    if e.is_secondary:
+        text.append("↳ ", style="dim")
+    text.append(e.description, style="bold")
+    filled = f"{e.registered}/{e.seats if e.seats is not None else '∞'}" + (f" +{e.waiting}" if e.waiting else "")
+    seats = (filled, "bold red" if e.waiting else ("bold" if e.free_seats == 0 else ""))
+    extra = ("", "")
+    if e.task_total and e.stage == "preparation":
+        extra = (f" ☑{e.task_done}/{e.task_total}", "dim")
+    # the seats filled matter more than the whole name: the name gives way
+    tail = len(seats[0]) + len(extra[0]) + 1
+    name = Text(e.responsible_name, style="italic")
+    name.truncate(max(4, width - tail), overflow="ellipsis")
+    for part in (line((when_text(e), "")), line((f"{ev.format_label(e.format)} · {e.type_name}", "dim")),
+                 line(name, (" ", ""), seats, extra)):
+        text.append("\n")
+        text.append_text(part)
+    return text
+
+
+def run_move(screen: AtendeScreen, event: ev.EventInfo, to: str, done: Callable[[ev.EventInfo | None], None],
+             edit: Callable[[ev.EventInfo, dict[str, str]], None] | None = None) -> None:
+    """Move `event` to stage `to` with the confirmations a person expects:
+    closing and cancelling are confirmed, participants are e-mailed only if
+    the person agrees, and a readiness refusal offers to edit the event."""
+    app = screen.app
+    participants = event.registered + event.waiting
+
+    def perform(send_mail: bool) -> None:
+        screen.run_worker(lambda: work_(send_mail), thread=True, group="move", exit_on_error=False)
+
+    def work_(send_mail: bool) -> None:
+        try:
+            result = ev.move_event(app.actor, event.id, to, from_stage=event.stage, send_mail=send_mail)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            app.call_from_thread(failed, exc)
+            return
+        app.call_from_thread(moved, result)
+
+    def failed(exc: Exception) -> None:
+        if isinstance(exc, ev.NotReady):
+            question = exc.message + "\n\n" + _("The event stays in {stage}. Edit it now?").format(
+                stage=ev.stage_label(event.stage))
+            if edit is not None:
+                app.push_screen(ConfirmDialog(question),
+                                lambda yes: edit(event, exc.errors) if yes else done(None))
+            else:
+                app.push_screen(MessageDialog(_("Not ready"), exc.message), lambda _r: done(None))
+            return
+        screen.notify(ev.error_text(exc), severity="error", markup=False, timeout=8)
+        done(None)
+
+    def moved(result: ev.MoveResult) -> None:
+        message = _("{event}: {stage}").format(event=event.description, stage=ev.stage_label(to))
+        if result.task_created:
+            message += "\n" + _("Preparation task created for {name}").format(name=result.event.responsible_name)
+        if result.closed:
+            message += "\n" + _("{came} waiting for materials, {absent} did not come").format(
+                came=result.closed.waiting_materials, absent=result.closed.did_not_come)
+        if result.mailed:
+            message += "\n" + _("{n} participants will be e-mailed").format(n=result.mailed)
+        screen.notify(message, markup=False)
+        done(result.event)
+
+    def ask_mail() -> None:
+        becomes = ev.STATUS_OF_STAGE[to]
+        if participants and to in ("registration", "cancelled") and becomes != event.status:
+            app.push_screen(ConfirmDialog(
+                _("E-mail the {n} participants that the event is now {status}?").format(
+                    n=participants, status=ev.status_label(to))),
+                lambda yes: perform(bool(yes)))
+        else:
+            perform(False)
+
+    if to == "cancelled":
+        app.push_screen(ConfirmDialog(_("Cancel the event {event}? This cannot be undone.").format(
+            event=event.description)), lambda yes: ask_mail() if yes else done(None))
+    elif to == "held":
+        app.push_screen(ConfirmDialog(
+            _("Close {event} as held? Those who came will wait for materials; everyone else did not come.").format(
+                event=event.description)), lambda yes: perform(False) if yes else done(None))
+    else:
+        ask_mail()
+
+
+REFRESH_SECONDS = 30.0
+
+
+class Board(HorizontalScroll, inherit_bindings=False):
+    """The columns side by side; scrolls to the focused column (its arrow
+    keys are the board's, not the scroll container's)."""
+
+    MIN_COLUMN = 26
+    column_width = MIN_COLUMN
+
+    def on_resize(self) -> None:
+        columns = list(self.query(StageColumn))
+        if columns:
+            visible = max(1, min(len(columns), self.size.width // self.MIN_COLUMN))
+            width = max(self.MIN_COLUMN, self.size.width // visible)
+            if width != self.column_width or columns[0].styles.width is None:
+                self.column_width = width
+                for column in columns:
+                    column.styles.width = width
+                self.screen.rerender()
+
+
+class StageColumn(Vertical):
+    """A stage's title and its cards."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(id=f"col-{stage}", classes="stage-column")
+        self.stage = stage
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title(0), classes="stage-title")
+        yield OptionList(id=f"cards-{self.stage}", classes="stage-cards")
+
+    def title(self, count: int) -> Text:
+        return Text.assemble((f"{_(ev.STAGE_SHORT[self.stage])} ({count})", "bold"), "\n",
+                             (ev.status_label(self.stage), "dim"))
+
+
+class NotificationsDialog(AtendeModal[None]):
+    """The person's unread notifications; opening them marks them read."""
+
+    BINDINGS = [Binding("escape,enter", "close", N_("Close"))]
+
+    def __init__(self, items: list[ev.NotificationInfo]) -> None:
+        super().__init__()
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="notifications-box"):
+            yield Label(_("Notifications"), classes="box-title")
+            text = Text()
+            for n in self.items:
+                text.append(f"{n.created_at:%d/%m %H:%M}  ", style="dim")
+                text.append(n.text + "\n")
+            if not self.items:
+                text.append(_("Nothing new."))
+            yield Static(text, id="notifications-text")
+            yield Static(_("Esc closes."), classes="muted")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class EventBoardScreen(AtendeScreen):
+    HELP = N_("The events pipeline: a column per stage. Arrows choose an event, ] and [ move it to the "
+              "next or previous stage, Enter opens its registrations. Cards show seats filled of seats, "
+              "and +N on the waiting list.")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("n", "new", N_("New"), id="events-new"),
+        Binding("enter", "open", N_("Open"), id="events-open", show=False),
+        Binding("e", "edit", N_("Edit"), id="events-edit"),
+        Binding("right_square_bracket,shift+right", "move(1)", N_("Next stage"), id="events-forward"),
+        Binding("left_square_bracket,shift+left", "move(-1)", N_("Back a stage"), id="events-back"),
+        Binding("c", "checkin", N_("Check-in"), id="events-checkin"),
+        Binding("x", "cancel_event", N_("Cancel event"), id="events-cancel", show=False),
+        Binding("m", "toggle_mine", N_("Mine/all"), id="events-mine"),
+        Binding("i", "inbox", N_("Notifications"), id="events-inbox"),
+        Binding("right", "column(1)", N_("Next column"), show=False),
+        Binding("left", "column(-1)", N_("Previous column"), show=False),
+        Binding("ctrl+r", "reload", N_("Refresh"), id="events-refresh", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.events: dict[int, ev.EventInfo] = {}
+        self.mine = False
+        self.column_index = 0
+        self.keep: int | None = None
+        self.last: tuple[list[ev.EventInfo], int] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="board-inbox", markup=False)
+        with Board(id="board"):
+            for stage in ev.STAGES:
+                yield StageColumn(stage)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Events")
+        self.query_one("#board-inbox").display = False
+        self._focus_column(0)
+        self.load()
+        # others move cards too: look again now and then (moves check versions anyway)
+        self.set_interval(REFRESH_SECONDS, self.load)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        actor = self.app.actor
+        if action == "new":
+            return permissions.can(actor, "events.create")
+        if action in ("edit", "move", "cancel_event"):
+            return permissions.can(actor, "events.edit")
+        return True
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    # ----------------------------------------------------------------- data
+
+    @work(thread=True, exclusive=True, group="board", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            items = ev.list_events(self.app.actor, mine=self.mine)
+            unread = ev.unread_count(self.app.actor)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, items, unread)
+
+    def rerender(self) -> None:
+        if self.last is not None:
+            self._show(*self.last)
+
+    def _show(self, items: list[ev.EventInfo], unread: int) -> None:
+        self.last = (items, unread)
+        selected = self.keep if self.keep is not None else (self.selected().id if self.selected() else None)
+        self.keep = None
+        self.events = {e.id: e for e in items}
+        for stage in ev.STAGES:
+            column = self.query_one(f"#col-{stage}", StageColumn)
+            cards = column.query_one(OptionList)
+            in_stage = [e for e in items if e.stage == stage]
+            highlighted = cards.highlighted
+            options: list[Option | None] = []
+            width = self.query_one(Board).column_width - 5
+            for e in in_stage:
+                options.append(Option(card(e, width), id=str(e.id)))
+                options.append(None)
+            cards.set_options(options[:-1] if options else [])
+            column.query_one(".stage-title", Label).update(column.title(len(in_stage)))
+            if in_stage:
+                ids = [e.id for e in in_stage]
+                if selected in ids:
+                    cards.highlighted = cards.get_option_index(str(selected))
+                    if not cards.has_focus:
+                        self._focus_column(ev.STAGES.index(stage))
+                elif highlighted is not None:
+                    cards.highlighted = min(highlighted, len(in_stage) - 1)
+                else:
+                    cards.highlighted = 0
+        inbox = self.query_one("#board-inbox", Static)
+        inbox.display = unread > 0
+        inbox.update(ngettext("{n} unread notification: press i to read it",
+                              "{n} unread notifications: press i to read them", unread).format(n=unread))
+        mine = _("only mine") if self.mine else _("everyone's")
+        self.sub_title = _("Events ({which})").format(which=mine)
+
+    def selected(self) -> ev.EventInfo | None:
+        cards = self.query_one(f"#cards-{ev.STAGES[self.column_index]}", OptionList)
+        option = cards.highlighted_option
+        if option is None or option.id is None:
+            return None
+        return self.events.get(int(option.id))
+
+    def _focus_column(self, index: int) -> None:
+        self.column_index = max(0, min(len(ev.STAGES) - 1, index))
+        column = self.query_one(f"#col-{ev.STAGES[self.column_index]}", StageColumn)
+        column.query_one(OptionList).focus()
+        self.query_one("#board", Board).scroll_to_widget(column, animate=False)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_descendant_focus(self, event) -> None:
+        widget = event.widget
+        if isinstance(widget, OptionList) and widget.id and widget.id.startswith("cards-"):
+            self.column_index = ev.STAGES.index(widget.id.removeprefix("cards-"))
+
+    # ----------------------------------------------------------------- actions
+
+    def action_column(self, step: int) -> None:
+        self._focus_column(self.column_index + step)
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_toggle_mine(self) -> None:
+        self.mine = not self.mine
+        self.load()
+
+    def action_new(self) -> None:
+        from screens.event_form import EventFormScreen
+
+        self.app.push_screen(EventFormScreen(), self._after_form)
+
+    def action_edit(self) -> None:
+        e = self.selected()
+        if e is None:
+            return
+        self._edit(e)
+
+    def _edit(self, e: ev.EventInfo, errors: dict[str, str] | None = None) -> None:
+        from screens.event_form import EventFormScreen
+
+        if not ev.may_change(self.app.actor, e):
+            self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
+                name=e.responsible_name), severity="warning", markup=False)
+            return
+        self.app.push_screen(EventFormScreen(e.id, errors=errors), self._after_form)
+
+    def _after_form(self, saved: ev.EventInfo | None) -> None:
+        if saved is not None:
+            self.keep = saved.id
+            self.load()
+
+    def action_open(self) -> None:
+        e = self.selected()
+        if e is None:
+            return
+        from screens.event_detail import EventDetailScreen
+
+        self.app.push_screen(EventDetailScreen(e.id))
+
+    def action_checkin(self) -> None:
+        e = self.selected()
+        if e is None:
+            return
+        from screens.checkin import CheckinScreen
+
+        self.app.push_screen(CheckinScreen(e.id))
+
+    def action_move(self, step: int) -> None:
+        e = self.selected()
+        if e is None:
+            return
+        if e.is_final:
+            self.notify(_("This event is {stage}; it can no longer move").format(
+                stage=ev.stage_label(e.stage).lower()), severity="warning", markup=False)
+            return
+        to = ev.next_stage(e.stage) if step > 0 else ev.previous_stage(e.stage)
+        if to is None:
+            return
+        self._move(e, to)
+
+    def action_cancel_event(self) -> None:
+        e = self.selected()
+        if e is not None and not e.is_final:
+            self._move(e, "cancelled")
+
+    def _move(self, e: ev.EventInfo, to: str) -> None:
+        def done(moved: ev.EventInfo | None) -> None:
+            self.keep = moved.id if moved else e.id
+            if moved is not None:
+                self.events[moved.id] = moved  # the next key acts on the new stage, before the reload
+            self.load()
+
+        run_move(self, e, to, done, edit=self._edit)
+
+    def action_inbox(self) -> None:
+        self._open_inbox()
+
+    @work(thread=True, exclusive=True, group="inbox", exit_on_error=False)
+    def _open_inbox(self) -> None:
+        items = ev.notifications(self.app.actor, unread_only=True)
+        if not items:
+            items = ev.notifications(self.app.actor, unread_only=False, limit=10)
+        ev.mark_read(self.app.actor)
+        self.app.call_from_thread(self.app.push_screen, NotificationsDialog(items), lambda _r: self.load())
+
+    def palette_commands(self):
+        yield PaletteCommand(_("New event"), _("Create an event"), self.action_new)
+        yield PaletteCommand(_("Notifications"), _("Read your notifications"), self.action_inbox)
+        yield PaletteCommand(_("Only my events / everyone's"), _("Filter the board"), self.action_toggle_mine)
+

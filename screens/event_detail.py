@@ -1,0 +1,547 @@
+"""One event: its registrations, its preparation checklist and its materials."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import (
+    Button, Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Static, TabbedContent, TabPane,
+)
+from textual.widgets.option_list import Option
+
+from services import event_import as imp
+from services import event_registrations as er
+from services import events as ev
+from services import permissions
+from services.errors import ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.dialogs import ConfirmDialog, MessageDialog
+from tui.forms import Field, clear_errors, show_errors
+
+
+class RegistrationForm(AtendeModal["er.RegisterResult | None"]):
+    """Register one participant (a phone registration, say). Consent is asked
+    explicitly: without it nothing is saved."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+
+    def __init__(self, event: ev.EventInfo) -> None:
+        super().__init__()
+        self.event = event
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(_("Register in: {event}").format(event=self.event.description), classes="box-title",
+                        markup=False)
+            with Horizontal(classes="form-row"):
+                yield Field(_("Name"), Input(id="name"), name="name")
+                yield Field(_("E-mail"), Input(id="email"), name="email")
+            with Horizontal(classes="form-row"):
+                yield Field(_("Phone"), Input(id="phone"), name="phone")
+                yield Field(_("CPF (for the certificate)"), Input(id="cpf"), name="cpf")
+            yield Field(_("Company"), Input(id="company"), name="company")
+            yield Field(_("Consent"), Checkbox(_("The participant agrees to the processing of their personal data"),
+                                               id="consent"), name="consent")
+            with Horizontal(classes="form-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Register"), id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.focus_next()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        clear_errors(self)
+        data = er.RegistrationInput(**{k: self.query_one(f"#{k}", Input).value
+                                       for k in ("name", "email", "phone", "cpf", "company")},
+                                    consent=self.query_one("#consent", Checkbox).value)
+        self.save(data)
+
+    @work(thread=True, exclusive=True, group="register", exit_on_error=False)
+    def save(self, data: er.RegistrationInput) -> None:
+        try:
+            result = er.register(self.app.actor, self.event.id, data)
+        except ValidationError as exc:
+            self.app.call_from_thread(self._errors, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.dismiss, result)
+
+    def _errors(self, exc: ValidationError) -> None:
+        if not show_errors(self, exc.errors):
+            self.notify(exc.message, severity="error", markup=False, timeout=8)
+
+
+class PathDialog(AtendeModal["str | None"]):
+    """Ask for a file path (CSV to import, material to attach)."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str, label: str, about: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.label = label
+        self.about = about
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.title_text, classes="box-title", markup=False)
+            if self.about:
+                yield Static(self.about, classes="muted", markup=False)
+            yield Field(self.label, Input(id="path"), name="path")
+            with Horizontal(classes="form-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("OK"), id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._done()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self._done() if event.button.id == "ok" else self.action_cancel()
+
+    def _done(self) -> None:
+        value = self.query_one(Input).value.strip()
+        if not value:
+            self.query_one(Field).set_error(_("Give the path of the file"))
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class StageDialog(AtendeModal["str | None"]):
+    """Choose a registration's stage (a correction by hand)."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, registration: er.RegistrationInfo) -> None:
+        super().__init__()
+        self.registration = registration
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(_("Stage of {name}").format(name=self.registration.name), classes="box-title", markup=False)
+            yield OptionList(*[Option(er.registration_stage_label(s), id=s) for s in er.STAGE_LABELS], id="stages")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = list(er.STAGE_LABELS).index(self.registration.stage)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def summary(e: ev.EventInfo) -> Text:
+    text = Text()
+    text.append(f"#{e.id} ", style="dim")
+    text.append(e.description, style="bold")
+    text.append(f"  {ev.stage_label(e.stage)} · {ev.status_label(e.stage)}\n", style="bold")
+    when = f"{ev.format_datetime(e.starts_at)} – {ev.format_datetime(e.ends_at)}"
+    text.append(f"{when} · {e.type_name} ({ev.format_label(e.format)}) · {e.responsible_name}\n")
+    text.append(_("Seats: {seats}").format(seats=e.seats_text()))
+    if e.client:
+        text.append(" · " + e.client)
+    if e.address:
+        text.append(" · " + e.address)
+    if e.access_link:
+        text.append(" · " + e.access_link)
+    if e.main_id:
+        text.append("\n" + _("Secondary of #{id} {event}").format(id=e.main_id, event=e.main_description), style="dim")
+    elif e.secondary_ids:
+        text.append("\n" + _("Registrations are replicated to: {ids}").format(
+            ids=", ".join(f"#{i}" for i in e.secondary_ids)), style="dim")
+    return text
+
+
+class EventDetailScreen(AtendeScreen):
+    HELP = N_("An event's registrations, preparation checklist and materials (keys 1, 2 and 3 switch "
+              "between them). A registers a participant, I imports a CSV, C opens check-in, ] and [ move "
+              "the event through the pipeline.")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("a", "add", N_("Register"), id="event-register"),
+        Binding("c", "checkin", N_("Check-in"), id="event-checkin"),
+        Binding("e", "edit", N_("Edit"), id="event-edit"),
+        Binding("right_square_bracket", "move(1)", N_("Next stage"), id="event-forward"),
+        Binding("left_square_bracket", "move(-1)", N_("Back a stage"), show=False, id="event-back"),
+        Binding("i", "import_csv", N_("Import"), id="event-import", show=False),
+        Binding("1", "tab('tab-registrations')", N_("Registrations"), show=False),
+        Binding("2", "tab('tab-checklist')", N_("Checklist"), show=False),
+        Binding("3", "tab('tab-materials')", N_("Materials"), show=False),
+        Binding("x", "cancel_registration", N_("Cancel registration"), id="event-unregister", show=False),
+        Binding("s", "stage", N_("Registration stage"), id="event-reg-stage", show=False),
+        Binding("space", "toggle_item", N_("Tick item"), id="event-tick", show=False),
+        Binding("f", "attach", N_("Attach file"), id="event-attach", show=False),
+        Binding("m", "send_materials", N_("Send materials"), id="event-materials", show=False),
+        Binding("r", "resend", N_("Resend e-mail"), id="event-resend", show=False),
+        Binding("ctrl+e", "export_data", N_("Export participant data"), id="event-export", show=False),
+        Binding("ctrl+d", "erase_data", N_("Erase participant data"), id="event-erase", show=False),
+        Binding("ctrl+r", "reload", N_("Refresh"), show=False),
+    ]
+
+    def __init__(self, event_id: int) -> None:
+        super().__init__()
+        self.event_id = event_id
+        self.event: ev.EventInfo | None = None
+        self.registrations: list[er.RegistrationInfo] = []
+        self.prep_task: ev.TaskInfo | None = None
+        self.pending: list = []
+        """Actions asked for before the event was loaded; run once it is."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="event-summary")
+        with TabbedContent(id="event-tabs"):
+            with TabPane(_("Registrations"), id="tab-registrations"):
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="registrations")
+            with TabPane(_("Checklist"), id="tab-checklist"):
+                yield Static("", id="preparation", classes="muted", markup=False)
+                yield OptionList(id="checklist")
+            with TabPane(_("Materials"), id="tab-materials"):
+                yield Static(_("F attaches a file; M sends the materials to everyone waiting for them (after the "
+                               "event is held)."), classes="muted", markup=False)
+                materials = DataTable(cursor_type="row", id="materials")
+                materials.add_columns(_("File"), _("Size"), _("Added"))
+                yield materials
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Event")
+        self.query_one("#registrations", DataTable).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    # ----------------------------------------------------------------- data
+
+    @work(thread=True, exclusive=True, group="event-detail", exit_on_error=False)
+    def load(self) -> None:
+        actor = self.app.actor
+        try:
+            event = ev.get_event(actor, self.event_id)
+            regs = er.list_registrations(actor, self.event_id)
+            task = ev.get_task(actor, self.event_id)
+            materials = ev.list_materials(actor, self.event_id)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, event, regs, task, materials)
+
+    def _show(self, event, regs, task, materials) -> None:
+        self.event, self.registrations, self.prep_task = event, regs, task
+        self.refresh_bindings()
+        self.sub_title = event.description
+        self.query_one("#event-summary", Static).update(summary(event))
+        self._show_registrations()
+        pending, self.pending = self.pending, []
+        for action in pending:
+            action()
+        checklist = self.query_one("#checklist", OptionList)
+        highlighted = checklist.highlighted
+        prep = self.query_one("#preparation", Static)
+        if task is None:
+            prep.update(_("The preparation task is created when the event enters Preparation."))
+            checklist.set_options([])
+        else:
+            prep.update(f"{task.title} · {task.assignee_name} · {task.done}/{len(task.items)}\n{task.preparation}")
+            checklist.set_options([Option(Text(("☑ " if i.done else "☐ ") + i.text
+                                                 + (f"  ({i.done_by})" if i.done else "")), id=str(i.id))
+                                   for i in task.items])
+            if task.items:
+                checklist.highlighted = min(highlighted or 0, len(task.items) - 1)
+        mtable = self.query_one("#materials", DataTable)
+        mtable.clear()
+        for m in materials:
+            mtable.add_row(Text(m.filename), Text(f"{m.size / 1024:.1f} KB"), Text(f"{m.added_at:%d/%m %H:%M}"),
+                           key=str(m.id))
+
+    def _show_registrations(self) -> None:
+        regs = self.registrations
+        table = self.query_one("#registrations", DataTable)
+        row = table.cursor_row
+        self._columns(table, regs)
+        for r in regs:
+            came = f"{r.came_at:%d/%m %H:%M}" if r.came_at else ""
+            table.add_row(Text(r.code), Text(r.name), Text(r.email), Text(r.stage_label), Text(came), key=str(r.id))
+        if regs:
+            table.move_cursor(row=min(row, len(regs) - 1))
+
+    def _columns(self, table: DataTable, regs: list[er.RegistrationInfo]) -> None:
+        """Clear the table and size its columns to the screen: code, stage and
+        time keep their width, name and e-mail share what is left."""
+        stage = max([len(_("Stage"))] + [len(r.stage_label) for r in regs])
+        fixed = er.CODE_LENGTH + stage + 11
+        room = max(20, self.size.width - fixed - 2 * 5 - 2)
+        name = max([len(_("Name"))] + [len(r.name) for r in regs])
+        email = max([len(_("E-mail"))] + [len(r.email) for r in regs])
+        if name + email > room:
+            name = min(name, max(room // 2, room - email))
+            email = room - name
+        table.clear(columns=True)
+        for label, width in ((_("Code"), er.CODE_LENGTH), (_("Name"), name), (_("E-mail"), email),
+                             (_("Stage"), stage), (_("Came"), 11)):
+            table.add_column(label, width=width)
+
+    def on_resize(self) -> None:
+        if self.event is not None:
+            self._show_registrations()
+
+    def selected(self) -> er.RegistrationInfo | None:
+        table = self.query_one("#registrations", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.registrations if str(r.id) == key), None)
+
+    def _run(self, fn, success=None) -> None:
+        """Run a service call off the UI thread; notify its error or `success(result)`."""
+        def job() -> None:
+            try:
+                result = fn()
+            except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+                self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
+                return
+            if success is not None:
+                self.app.call_from_thread(success, result)
+            self.app.call_from_thread(self.load)
+
+        self.run_worker(job, thread=True, group="event-action", exit_on_error=False)
+
+    # ----------------------------------------------------------------- actions
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_tab(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+        target = {"tab-registrations": "#registrations", "tab-checklist": "#checklist",
+                  "tab-materials": "#materials"}[pane]
+        self.query_one(target).focus()
+
+    def _later(self, action) -> bool:
+        """Keep `action` for when the event is loaded; True if it had to wait."""
+        if self.event is None:
+            self.pending.append(action)
+            return True
+        return False
+
+    def action_add(self) -> None:
+        if self._later(self.action_add):
+            return
+
+        def done(result: er.RegisterResult | None) -> None:
+            if result is None:
+                return
+            r = result.registration
+            if result.waitlisted:
+                self.notify(_("The event is full: {name} is #{n} on the waiting list").format(
+                    name=r.name, n=r.waitlist_position), severity="warning", markup=False)
+            else:
+                self.notify(_("{name} registered, code {code}").format(name=r.name, code=r.code), markup=False)
+            self.load()
+
+        self.app.push_screen(RegistrationForm(self.event), done)
+
+    def action_checkin(self) -> None:
+        from screens.checkin import CheckinScreen
+
+        self.app.push_screen(CheckinScreen(self.event_id))
+
+    def action_edit(self, errors: dict[str, str] | None = None) -> None:
+        if self._later(lambda: self.action_edit(errors)):
+            return
+        if not ev.may_change(self.app.actor, self.event):
+            self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
+                name=self.event.responsible_name), severity="warning", markup=False)
+            return
+        from screens.event_form import EventFormScreen
+
+        self.app.push_screen(EventFormScreen(self.event_id, errors=errors), lambda _saved: self.load())
+
+    def action_move(self, step: int) -> None:
+        from screens.event_board import run_move
+
+        if self._later(lambda: self.action_move(step)):
+            return
+        e = self.event
+        if e.is_final:
+            return
+        to = ev.next_stage(e.stage) if step > 0 else ev.previous_stage(e.stage)
+        if to:
+            run_move(self, e, to, lambda _moved: self.load(), edit=lambda _e, errors: self.action_edit(errors))
+
+    def action_import_csv(self) -> None:
+        if self._later(self.action_import_csv):
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._run(lambda: imp.import_csv(self.app.actor, self.event_id, path), self._imported)
+
+        self.app.push_screen(PathDialog(
+            _("Import registrations"), _("CSV file"),
+            _("Columns: name, email, phone, cpf, company, consent (sim/yes). Rows without consent are "
+              "rejected.")), chosen)
+
+    def _imported(self, report: imp.ImportReport) -> None:
+        lines = [_("{added} registered ({waiting} on the waiting list), {rejected} rejected, of {rows} rows.").format(
+            added=report.added, waiting=report.waitlisted, rejected=len(report.rejected), rows=report.rows)]
+        if report.encoding != "utf-8":
+            lines.append(_("The file was read as {encoding}.").format(encoding=report.encoding))
+        for row in report.rejected[:30]:
+            lines.append(_("line {line}: {reason}").format(line=row.line, reason=row.reason))
+        if len(report.rejected) > 30:
+            lines.append(_("… and {n} more").format(n=len(report.rejected) - 30))
+        self.app.push_screen(MessageDialog(_("Import report"), "\n".join(lines)))
+
+    def action_cancel_registration(self) -> None:
+        r = self.selected()
+        if r is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda: er.cancel_registration(self.app.actor, r.id),
+                          lambda promoted: self.notify(
+                              _("Registration cancelled; {n} promoted from the waiting list").format(n=len(promoted)),
+                              markup=False))
+
+        self.app.push_screen(ConfirmDialog(_("Cancel {name}'s registration?").format(name=r.name)), confirmed)
+
+    def action_stage(self) -> None:
+        r = self.selected()
+        if r is None:
+            return
+
+        def chosen(stage: str | None) -> None:
+            if stage and stage != r.stage:
+                self._run(lambda: er.set_stage(self.app.actor, r.id, stage, version=r.version))
+
+        self.app.push_screen(StageDialog(r), chosen)
+
+    def action_toggle_item(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != "tab-checklist":
+            return
+        option = self.query_one("#checklist", OptionList).highlighted_option
+        if option is not None and option.id:
+            self._run(lambda: ev.toggle_task_item(self.app.actor, int(option.id)))
+
+    @on(OptionList.OptionSelected, "#checklist")
+    def _item_selected(self, event: OptionList.OptionSelected) -> None:
+        self._run(lambda: ev.toggle_task_item(self.app.actor, int(event.option.id)))
+
+    def action_attach(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self._run(lambda: ev.attach_material(self.app.actor, self.event_id, path),
+                          lambda m: self.notify(_("Attached {file}").format(file=m.filename), markup=False))
+
+        self.app.push_screen(PathDialog(_("Attach a material"), _("File"),
+                                        _("The file is copied into Atende and sent after the event is held.")), chosen)
+
+    def action_send_materials(self) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda: ev.send_materials(self.app.actor, self.event_id),
+                          lambda n: self.notify(_("Materials sent to {n} participants").format(n=n), markup=False))
+
+        self.app.push_screen(ConfirmDialog(_("Send the materials to everyone waiting for them?")), confirmed)
+
+    def action_resend(self) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda: ev.resend_mail(self.app.actor, self.event_id),
+                          lambda n: self.notify(_("{n} participants will be e-mailed").format(n=n), markup=False))
+
+        self.app.push_screen(ConfirmDialog(_("E-mail every participant the event's details again?")), confirmed)
+
+    def action_export_data(self) -> None:
+        r = self.selected()
+        if r is None or not r.email:
+            return
+
+        def job() -> Path:
+            from models.db import sqlite_path
+            from services import paths
+
+            data = er.export_participant(self.app.actor, r.email)
+            db_file = sqlite_path()
+            folder = (paths.files_dir(db_file) if db_file else paths.user_data_dir()) / "exports"
+            folder.mkdir(parents=True, exist_ok=True)
+            dest = folder / f"participant-{r.code}.json"
+            dest.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+            return dest
+
+        self._run(job, lambda dest: self.app.push_screen(MessageDialog(
+            _("Participant data exported"), _("Everything kept about {email} is in:\n{path}").format(
+                email=r.email, path=dest))))
+
+    def action_erase_data(self) -> None:
+        r = self.selected()
+        if r is None or not r.email:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda: er.erase_participant(self.app.actor, r.email),
+                          lambda rep: self.notify(_("{n} registration(s) erased; {kept} keep the name and CPF their "
+                                                    "certificates prove.").format(n=rep.registrations,
+                                                                                  kept=rep.kept_for_certificates),
+                                                  markup=False))
+
+        self.app.push_screen(ConfirmDialog(
+            _("Erase all personal data of {email} in every event? This cannot be undone.").format(email=r.email)),
+            confirmed)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        actor = self.app.actor
+        if action in ("export_data", "erase_data"):
+            return permissions.can(actor, "registrations.privacy")
+        if action in ("import_csv", "cancel_registration", "stage"):
+            return permissions.can(actor, "registrations.manage")
+        if action in ("edit", "move", "attach", "send_materials", "resend"):
+            if not permissions.can(actor, "events.edit"):
+                return False
+            if action in ("edit", "move") and self.event is not None and self.event.is_final:
+                return None
+        return True
+
+    def palette_commands(self):
+        yield PaletteCommand(_("Register a participant"), _("Add a registration"), self.action_add)
+        yield PaletteCommand(_("Check-in"), _("Open the check-in desk"), self.action_checkin)
+        if permissions.can(self.app.actor, "registrations.manage"):
+            yield PaletteCommand(_("Import registrations"), _("From a CSV file"), self.action_import_csv)
+        if permissions.can(self.app.actor, "events.edit"):
+            yield PaletteCommand(_("Attach a material"), _("A file sent after the event"), self.action_attach)
+            yield PaletteCommand(_("Send materials"), _("To everyone waiting for them"), self.action_send_materials)
+            yield PaletteCommand(_("Resend e-mail"), _("The event's details to every participant"), self.action_resend)
+        if permissions.can(self.app.actor, "registrations.privacy"):
+            yield PaletteCommand(_("Export participant data"), _("Everything kept about the selected participant"),
+                                 self.action_export_data)
+            yield PaletteCommand(_("Erase participant data"), _("On the participant's request"), self.action_erase_data)

@@ -1,0 +1,238 @@
+"""Create or change an event. A secondary event shows the fields it inherits
+from its main event read-only."""
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+
+from services import events as ev
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeScreen
+from tui.dialogs import ConfirmDialog
+from tui.forms import Field, clear_errors, show_errors
+
+TEXT_FIELDS = ("description", "starts_at", "ends_at", "client", "access_link", "address", "seats", "workload_hours")
+
+
+class EventFormScreen(AtendeScreen):
+    """Dismisses with the saved EventInfo, or None."""
+
+    HELP = N_("Fill in the event. Tab moves between fields, Ctrl+S saves, Esc goes back. Dates are "
+              "DD/MM/YYYY HH:MM. Which fields registration needs depends on the type's format.")
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Save"), id="event-form-save"),
+        Binding("escape", "cancel", N_("Back")),
+    ]
+
+    def __init__(self, event_id: int | None = None, main_id: int | None = None,
+                 errors: dict[str, str] | None = None) -> None:
+        """`errors` are shown at once (what the readiness check found missing)."""
+        super().__init__()
+        self.initial_errors = dict(errors or {})
+        self.event_id = event_id
+        self.initial_main = main_id
+        self.event: ev.EventInfo | None = None
+        self.types: dict[int, ev.EventTypeInfo] = {}
+        self.mains: dict[int, ev.EventInfo] = {}
+        self.loaded = False
+        self.original: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="event-form"):
+            yield Label(_("Change event") if self.event_id else _("New event"), id="form-title", classes="box-title")
+            yield Field(_("Main event (leave empty unless this is a secondary session)"),
+                        Select([], prompt=_("(none: a main or standalone event)"), id="main"), name="main")
+            yield Field(_("Description (the name participants will see)"), Input(id="description"), name="description")
+            with Horizontal(classes="form-row"):
+                yield Field(_("Start"), Input(id="starts_at", placeholder=_("DD/MM/YYYY HH:MM")), name="starts_at")
+                yield Field(_("End"), Input(id="ends_at", placeholder=_("DD/MM/YYYY HH:MM")), name="ends_at")
+            with Horizontal(classes="form-row"):
+                yield Field(_("Type"), Select([], prompt=_("Choose the type"), id="type"), name="type")
+                yield Field(_("Responsible"), Select([], prompt=_("Choose"), id="responsible"), name="responsible")
+            yield Static("", id="format-hint", classes="muted", markup=False)
+            yield Field(_("Client / location"), Input(id="client"), name="client")
+            yield Field(_("Online access link"), Input(id="access_link", placeholder="https://"), name="access_link")
+            yield Field(_("Address"), Input(id="address"), name="address")
+            with Horizontal(classes="form-row"):
+                yield Field(_("Seats"), Input(id="seats"), name="seats")
+                yield Field(_("Workload (hours)"), Input(id="workload_hours"), name="workload_hours")
+            yield Field(_("Public registration"), Checkbox(_("Anyone may register (public event)"), id="public"),
+                        name="public")
+            yield Static("", id="inherited-hint", classes="muted", markup=False)
+            with Horizontal(classes="form-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Change event") if self.event_id else _("New event")
+        self.query_one("#description", Input).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="event-form", exit_on_error=False)
+    def load(self) -> None:
+        actor = self.app.actor
+        try:
+            event = ev.get_event(actor, self.event_id) if self.event_id else None
+            types = ev.list_types(actor, include_inactive=bool(event))
+            staff = ev.staff_options(actor)
+            mains = ev.main_event_options(actor, exclude=self.event_id)
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._fill, event, types, staff, mains)
+
+    def _fill(self, event, types, staff, mains) -> None:
+        self.event = event
+        self.types = {t.id: t for t in types}
+        self.mains = {m.id: m for m in mains}
+        if event and event.main_id and event.main_id not in self.mains:
+            try:
+                self.mains[event.main_id] = ev.get_event(self.app.actor, event.main_id)
+            except AtendeError:
+                pass
+        self.query_one("#type", Select).set_options(
+            [(f"{t.name} ({ev.format_label(t.format)})", t.id) for t in types])
+        self.query_one("#responsible", Select).set_options([(f"{p.name} ({p.login})", p.id) for p in staff])
+        self.query_one("#main", Select).set_options(
+            [(f"{m.id} · {m.description} · {m.starts_at:%d/%m/%Y}", m.id) for m in self.mains.values()])
+        if event:
+            self._set(ev.EventInput.from_event(event))
+        else:
+            self.query_one("#responsible", Select).value = self.app.actor.id \
+                if any(p.id == self.app.actor.id for p in staff) else Select.NULL
+            if self.initial_main in self.mains:
+                self.query_one("#main", Select).value = self.initial_main
+        self.loaded = True
+        self._apply_main()
+        self._hint()
+        self.original = self._values()
+        if self.initial_errors:
+            show_errors(self, self.initial_errors)
+
+    def _set(self, data: ev.EventInput) -> None:
+        for name in TEXT_FIELDS:
+            value = getattr(data, name)
+            if name in ("starts_at", "ends_at"):
+                value = ev.format_datetime(value) if value else ""
+            elif name == "workload_hours" and value is not None and value != "":
+                value = f"{value:g}".replace(".", ",")
+            self.query_one(f"#{name}", Input).value = "" if value is None else str(value)
+        self.query_one("#public", Checkbox).value = bool(data.public)
+        for name, value in (("type", data.type_id), ("responsible", data.responsible_id), ("main", data.main_id)):
+            select = self.query_one(f"#{name}", Select)
+            select.value = value if value is not None else Select.NULL
+
+    def _select(self, name: str) -> int | None:
+        value = self.query_one(f"#{name}", Select).value
+        return None if value in (Select.NULL, None) else int(value)
+
+    def _values(self) -> dict:
+        values = {name: self.query_one(f"#{name}", Input).value for name in TEXT_FIELDS}
+        values.update(public=self.query_one("#public", Checkbox).value, type_id=self._select("type"),
+                      responsible_id=self._select("responsible"), main_id=self._select("main"))
+        return values
+
+    # ----------------------------------------------------------------- secondaries
+
+    @on(Select.Changed, "#main")
+    def _main_changed(self) -> None:
+        if self.loaded:
+            self._apply_main()
+
+    @on(Select.Changed, "#type")
+    def _type_changed(self) -> None:
+        self._hint()
+
+    def _apply_main(self) -> None:
+        main = self.mains.get(self._select("main") or -1)
+        inherited = {"type": "#type", "responsible": "#responsible", "client": "#client", "public": "#public",
+                     "seats": "#seats"}
+        for selector in inherited.values():
+            self.query_one(selector).disabled = main is not None
+        hint = self.query_one("#inherited-hint", Static)
+        if main is None:
+            hint.update("")
+            return
+        self.query_one("#type", Select).value = main.type_id
+        self.query_one("#responsible", Select).value = main.responsible_id
+        self.query_one("#client", Input).value = main.client
+        self.query_one("#public", Checkbox).value = main.public
+        self.query_one("#seats", Input).value = "" if main.seats is None else str(main.seats)
+        description = self.query_one("#description", Input)
+        if not description.value.strip():
+            description.value = main.description
+        hint.update(_("Type, responsible, client, public registration and seats follow the main event: {event}").format(
+            event=main.description))
+
+    def _hint(self) -> None:
+        t = self.types.get(self._select("type") or -1)
+        hint = self.query_one("#format-hint", Static)
+        if t is None:
+            hint.update("")
+            return
+        needs = ", ".join(ev.field_label(f) for f in ev.REQUIRED_BY_FORMAT.get(t.format, ()))
+        text = _("{type} is {format}: registration opens once it has {fields}.").format(
+            type=t.name, format=ev.format_label(t.format), fields=needs)
+        if t.preparation:
+            text += "\n" + t.preparation
+        hint.update(text)
+
+    # ----------------------------------------------------------------- saving
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if self.loaded and self.original is not None and self._values() != self.original:
+            self.app.push_screen(ConfirmDialog(_("Discard the changes to this event?")),
+                                 lambda yes: self.dismiss(None) if yes else None)
+            return
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        if not self.loaded:
+            return
+        values = self._values()
+        data = ev.EventInput(
+            description=values["description"], responsible_id=values["responsible_id"],
+            starts_at=values["starts_at"], ends_at=values["ends_at"], type_id=values["type_id"],
+            client=values["client"], access_link=values["access_link"], address=values["address"],
+            seats=values["seats"], public=values["public"], workload_hours=values["workload_hours"],
+            main_id=values["main_id"])
+        clear_errors(self)
+        self.save(data)
+
+    @work(thread=True, exclusive=True, group="event-form-save", exit_on_error=False)
+    def save(self, data: ev.EventInput) -> None:
+        actor = self.app.actor
+        try:
+            if self.event:
+                saved = ev.update_event(actor, self.event.id, data, version=self.event.version)
+            else:
+                saved = ev.create_event(actor, data)
+        except ValidationError as exc:
+            self.app.call_from_thread(self._errors, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
+            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
+            return
+        self.app.call_from_thread(self._saved, saved)
+
+    def _errors(self, exc: ValidationError) -> None:
+        if not show_errors(self, exc.errors):
+            self.notify(exc.message, severity="error", markup=False, timeout=8)
+        else:
+            self.notify(_("Check the fields marked in red"), severity="error", markup=False)
+
+    def _saved(self, saved: ev.EventInfo) -> None:
+        self.notify(_("Event saved: {event}").format(event=saved.description), markup=False)
+        self.dismiss(saved)

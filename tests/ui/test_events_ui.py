@@ -1,0 +1,329 @@
+"""Pilot tests of the events board, the event form, the registrations screen
+and the check-in desk, at 80x24 with the keyboard only."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
+
+from app import AtendeApp
+from services import clock
+from services import event_registrations as er
+from services import events as ev
+from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def frozen():
+    clock.set_clock(lambda: NOW)
+    yield NOW
+
+
+async def settle(app, pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def text_of(widget) -> str:
+    rendered = widget.render()
+    return getattr(rendered, "plain", str(rendered))
+
+
+async def open_board(app, pilot):
+    await pilot.press("f3")
+    await settle(app, pilot)
+    from screens.event_board import EventBoardScreen
+
+    assert isinstance(app.screen, EventBoardScreen)
+    return app.screen
+
+
+def cards(screen, stage: str) -> list[str]:
+    options = screen.query_one(f"#cards-{stage}", OptionList)
+    return [o.id for o in options.options if o.id]
+
+
+# --------------------------------------------------------------------------- board
+
+
+async def test_board_shows_cards_and_moves_them_with_the_keyboard(people, frozen):
+    coord = people["coordinator"]
+    ready = make_event(coord, description="[bold]Ready [/")
+    bare = ev.create_event(coord, ev.EventInput(
+        description="Bare", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=2),
+        ends_at=NOW + dt.timedelta(days=2, hours=1), type_id=type_id(coord, "offline")))
+    ev.move_event(coord, bare.id, "preparation")
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await open_board(app, pilot)
+        assert cards(board, "new") == [str(ready.id)]
+        assert cards(board, "preparation") == [str(bare.id)]
+        card_text = board.query_one("#cards-new", OptionList).options[0].prompt.plain
+        assert "[bold]Ready [/" in card_text and "0/10" in card_text
+        # ] moves the card forward; the task is created
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert ev.get_event(coord, ready.id).stage == "preparation"
+        assert ev.get_task(coord, ready.id) is not None
+        assert str(ready.id) in cards(board, "preparation")
+        # focus followed the moved card; choose the bare event: registration is refused
+        assert board.query_one("#cards-preparation", OptionList).has_focus
+        options = board.query_one("#cards-preparation", OptionList)
+        options.highlighted = options.get_option_index(str(bare.id))
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        from tui.dialogs import ConfirmDialog
+
+        assert isinstance(app.screen, ConfirmDialog)
+        question = text_of(app.screen.query_one("#question", Static))
+        assert "missing Address, Seats" in question
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert ev.get_event(coord, bare.id).stage == "preparation"
+        # [ moves back
+        await pilot.press("left_square_bracket")
+        await settle(app, pilot)
+        assert ev.get_event(coord, bare.id).stage == "new"
+
+
+async def test_board_refuses_moves_by_someone_not_responsible(people, frozen, admin):
+    from services import users
+
+    users.add(admin, "t_other", "coordinator", name="Other")
+    other = users.identify("t_other")
+    e = make_event(people["coordinator"])
+    app = AtendeApp(actor=other)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(app, pilot)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert ev.get_event(other, e.id).stage == "new"
+        assert any("Only the responsible" in str(n.message) for n in app._notifications)
+
+
+async def test_board_shows_unread_notifications(people, frozen):
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=1))
+    er.register(coord, e.id, person(1))
+    er.register(coord, e.id, person(2))  # waiting list: the responsible is told
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await open_board(app, pilot)
+        inbox = board.query_one("#board-inbox", Static)
+        assert inbox.display and "unread" in text_of(inbox)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert "waiting list" in text_of(app.screen.query_one("#notifications-text", Static))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert ev.unread_count(coord) == 0
+        assert not board.query_one("#board-inbox", Static).display
+
+
+# --------------------------------------------------------------------------- form
+
+
+async def type_into(pilot, app, selector: str, text: str) -> None:
+    """Focus the input and type `text` (the first characters pasted, the last typed)."""
+    widget = app.screen.query_one(selector, Input)
+    widget.focus()
+    await pilot.pause()
+    widget.value = text[:-2]
+    widget.cursor_position = len(widget.value)
+    await pilot.press(*text[-2:])
+
+
+async def test_event_form_shows_errors_next_to_fields_and_saves(people, frozen):
+    coord = people["coordinator"]
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        from screens.event_form import EventFormScreen
+        from tui.forms import Field
+
+        form = app.screen
+        assert isinstance(form, EventFormScreen)
+        await type_into(pilot, app, "#description", "Workshop [/")
+        await type_into(pilot, app, "#starts_at", "10/05/2026 14:00")
+        await type_into(pilot, app, "#ends_at", "10/05/2026 13:00")
+        await type_into(pilot, app, "#seats", "0")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        errors = {f.field_name: text_of(f.query_one(".field-error")) for f in form.query(Field) if f.has_class("-invalid")}
+        assert errors["ends_at"] == "The end must be after the start"
+        assert "seats" in errors and "type" in errors
+        assert form.query_one("#description", Input).value == "Workshop [/"  # nothing typed is lost
+        await type_into(pilot, app, "#ends_at", "10/05/2026 18:00")
+        await type_into(pilot, app, "#seats", "12")
+        form.query_one("#type").value = type_id(coord, "offline")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, EventFormScreen)
+        [saved] = ev.list_events(coord)
+        assert (saved.description, saved.seats, saved.starts_at) == ("Workshop [/", 12, dt.datetime(2026, 5, 10, 14))
+
+
+async def test_secondary_event_shows_inherited_fields_read_only(people, frozen):
+    coord = people["coordinator"]
+    main = make_event(coord, description="Main course", seats=7, public=True)
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#main").value = main.id
+        await settle(app, pilot)
+        assert form.query_one("#seats", Input).disabled and form.query_one("#seats", Input).value == "7"
+        assert form.query_one("#public", Checkbox).disabled and form.query_one("#public", Checkbox).value
+        assert form.query_one("#type").disabled
+        assert form.query_one("#description", Input).value == "Main course"
+        assert not form.query_one("#address", Input).disabled
+        await type_into(pilot, app, "#description", "Main course, day 2")
+        await type_into(pilot, app, "#starts_at", "15/05/2026 09:00")
+        await type_into(pilot, app, "#ends_at", "15/05/2026 12:00")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        sec = next(e for e in ev.list_events(coord) if e.main_id == main.id)
+        assert (sec.description, sec.seats, sec.public) == ("Main course, day 2", 7, True)
+
+
+# --------------------------------------------------------------------------- registrations
+
+
+async def test_registration_form_requires_consent(people, frozen):
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=5))
+    app = AtendeApp(actor=people["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        from screens.event_detail import EventDetailScreen, RegistrationForm
+
+        app.push_screen(EventDetailScreen(e.id))
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RegistrationForm)
+        await type_into(pilot, app, "#name", "Joana [b]")
+        await type_into(pilot, app, "#email", "joana@example.com")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RegistrationForm)
+        consent_field = app.screen.query_one("#consent", Checkbox).parent
+        assert consent_field.has_class("-invalid")
+        assert "consent" in text_of(consent_field.query_one(".field-error"))
+        assert er.list_registrations(coord, e.id) == []
+        app.screen.query_one("#consent", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventDetailScreen)
+        [r] = er.list_registrations(coord, e.id)
+        assert (r.name, r.consent_by) == ("Joana [b]", "t_agent")
+        table = app.screen.query_one("#registrations", DataTable)
+        assert table.row_count == 1
+
+
+# --------------------------------------------------------------------------- check-in
+
+
+async def test_checkin_desk_search_first(people, frozen):
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=10))
+    a = er.register(coord, e.id, er.RegistrationInput(name="Ana [Souza]", email="ana@example.com",
+                                                      cpf="529.982.247-25", consent=True)).registration
+    er.register(coord, e.id, er.RegistrationInput(name="Anabela Reis", email="anabela@example.com", consent=True))
+    c = er.register(coord, e.id, er.RegistrationInput(name="Carlos Dias", email="carlos@example.com",
+                                                      consent=True)).registration
+    app = AtendeApp(actor=people["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        from screens.checkin import CheckinScreen
+
+        app.push_screen(CheckinScreen(e.id))
+        await settle(app, pilot)
+        screen = app.screen
+        counts = lambda: text_of(screen.query_one("#checkin-counts", Static))  # noqa: E731
+        last = lambda: text_of(screen.query_one("#checkin-last", Static))  # noqa: E731
+        assert "Expected 3" in counts() and "Present 0" in counts() and "Missing 3" in counts()
+        # a scanner types the code and Enter
+        await pilot.press(*c.code.lower(), "enter")
+        await settle(app, pilot)
+        assert "Carlos Dias checked in" in last()
+        assert "Present 1" in counts() and "Missing 2" in counts()
+        assert screen.query_one("#checkin-search", Input).value == "" and screen.query_one("#checkin-search").has_focus
+        # the same code again is refused, clearly
+        await pilot.press(*c.code, "enter")
+        await settle(app, pilot)
+        assert "already checked in" in last()
+        # undo
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert "no longer checked in" in last() and "Present 0" in counts()
+        # unknown code
+        await pilot.press(*"ZZZZ9999", "enter")
+        await settle(app, pilot)
+        assert "Unknown code" in last()
+        # part of a name matching two people: choose in the table
+        await pilot.press(*"ana", "enter")
+        await settle(app, pilot)
+        table = screen.query_one("#checkin-results", DataTable)
+        assert table.has_focus and table.row_count == 2
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert er.get_registration(coord, a.id).stage == "came"
+        # part of a CPF, a single match: checked in at once
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        await pilot.press(*"529.982", "enter")
+        await settle(app, pilot)
+        assert er.get_registration(coord, a.id).stage == "came"
+        assert "Ana [Souza] checked in" in last()
+
+
+# --------------------------------------------------------------------------- the desk's promotion
+
+
+async def test_event_promo_registers_the_current_contact(people, frozen):
+    from textual.app import ComposeResult
+
+    from tui.base import AtendeScreen
+    from tui.dialogs import ConfirmDialog
+    from tui.event_promo import EventPromo
+
+    coord = people["coordinator"]
+    open_registration(coord, make_event(coord, description="Private", seats=5))
+    public = open_registration(coord, make_event(coord, description="Open [day]", seats=5, public=True))
+    received = []
+
+    class Host(AtendeScreen):
+        def compose(self) -> ComposeResult:
+            yield EventPromo(id="promo")
+
+        def on_event_promo_registered(self, message: EventPromo.Registered) -> None:
+            received.append(message)
+
+    app = AtendeApp(actor=people["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(Host())
+        await settle(app, pilot)
+        promo = app.screen.query_one(EventPromo)
+        options = promo.query_one(OptionList)
+        assert [o.id for o in options.options] == [str(public.id)]
+        assert "Open [day]" in options.options[0].prompt.plain and "5 seats left" in options.options[0].prompt.plain
+        promo.set_contact("Rita [x]", "rita@example.com", phone="(11) 91234-5678", company="ACME")
+        options.focus()
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # the agent confirms the contact's consent
+        await pilot.press("y")
+        await settle(app, pilot)
+        [r] = er.list_registrations(coord, public.id)
+        assert (r.name, r.source, r.consent_by) == ("Rita [x]", "desk", "t_agent")
+        assert received and received[0].event.id == public.id
+        assert "4 seats left" in promo.query_one(OptionList).options[0].prompt.plain

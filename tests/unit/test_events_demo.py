@@ -1,0 +1,22 @@
+"""The events demo fills every stage on a database with the core demo's people."""
+from __future__ import annotations
+
+import random
+
+from services import event_registrations as er
+from services import events as ev
+from services import events_demo, users
+
+
+def test_demo_fills_every_stage(admin):
+    for login, role in (("elisa", "coordinator"), ("fabio", "coordinator"), ("ana", "agent")):
+        users.add(admin, login, role, name=login.title(), email=f"{login}@example.com")
+    events_demo.fill(admin, random.Random(7))
+    events = ev.list_events(admin, include_old=True)
+    assert {e.stage for e in events} == set(ev.STAGES)
+    assert any(e.secondary_ids for e in events)
+    assert any(e.waiting for e in events)
+    stages = {r.stage for e in events for r in er.list_registrations(admin, e.id)}
+    assert stages == {"new", "waiting", "came", "materials", "processed", "no_show"}
+    assert ev.upcoming_public_events_with_seats(users.identify("ana"))
+    assert {e.responsible_login for e in events} == {"elisa", "fabio"}
