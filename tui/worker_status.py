@@ -4,7 +4,6 @@ from __future__ import annotations
 from textual import work
 from textual.widgets import Static
 
-from services import worker as worker_svc
 from services.i18n import _
 
 
@@ -34,12 +33,16 @@ class WorkerStatus(Static):
     @work(thread=True, exclusive=True, group="worker-status", exit_on_error=False)
     def check(self) -> None:
         try:
+            # Imported here, on the worker thread: the mail machinery is not
+            # needed for the first paint of the home screen.
+            from services import worker as worker_svc
+
             state = worker_svc.status()
         except Exception:  # the database is busy or gone: say nothing rather than crash
             return
         self.app.call_from_thread(self._show, state)
 
-    def _show(self, state: worker_svc.WorkerState) -> None:
+    def _show(self, state) -> None:
         self.running = state.running
         self.set_class(not state.running, "-down")
         if state.running:
