@@ -13,3 +13,10 @@ from .migrations import migration
 @migration("0001_core")
 def _core() -> None:
     db.create_tables(CORE_MODELS, safe=True)
+
+
+@migration("0300_wizard")
+def _wizard() -> None:
+    from .wizard import WIZARD_MODELS
+
+    db.create_tables(WIZARD_MODELS, safe=True)

@@ -49,6 +49,9 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "area.scheduling": (STAFF, N_("Use scheduling triage")),
     "area.supervisor": (LEADS, N_("Use the supervisor's area")),
     "mail.read": (STAFF, N_("See the outbox")),
+    "tickets.create": (STAFF, N_("Open tickets (the new-ticket wizard)")),
+    "tickets.read": (STAFF, N_("See tickets")),
+    "scripts.edit": (LEADS, N_("Edit the guided scripts")),
 }
 
 

@@ -1,0 +1,120 @@
+"""Protocol numbers: reserved the moment a wizard opens, unique under any
+number of agents and processes.
+
+Each reservation is its own short `BEGIN IMMEDIATE` transaction: it bumps the
+counter of the protocol's prefix (the format rendered without the sequence,
+so the default format gets one counter a day), and inserts the ticket row in
+the "draft" state. The number stays on record even if the wizard is
+cancelled: the ticket then becomes "abandoned", with who and when.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import string
+from dataclasses import dataclass
+
+from models import Ticket, User, write_tx
+from models.wizard import ProtocolCounter, TicketDraft
+
+from . import audit, clock
+from .errors import ConfigError, Conflict, NotFound
+from .i18n import N_, _
+from .permissions import Actor, require
+
+DEFAULT_FORMAT = "{date:%Y%m%d}{seq:06d}"
+
+STATUSES = {
+    "draft": N_("being opened"),
+    "open": N_("open"),
+    "in_progress": N_("in progress"),
+    "waiting_customer": N_("waiting for the customer"),
+    "resolved": N_("resolved"),
+    "finished": N_("finished"),
+    "abandoned": N_("abandoned"),
+}
+OPEN_STATUSES = ("open", "in_progress", "waiting_customer")
+
+
+@dataclass(frozen=True)
+class Reservation:
+    protocol: str
+    ticket_id: int
+    at: dt.datetime
+
+
+class _Marker:
+    """Renders the sequence as a fixed mark, giving the counter's key."""
+
+    def __format__(self, spec: str) -> str:
+        return "#"
+
+
+def check_format(fmt: str) -> str:
+    """Return `fmt` if it makes unique protocols, else raise ConfigError."""
+    try:
+        names = {name for _lit, name, _spec, _conv in string.Formatter().parse(fmt) if name is not None}
+        fmt.format(date=dt.datetime(2026, 1, 31, 23, 59), seq=1)
+    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise ConfigError(_("protocol_format {fmt!r} is not valid: {reason}").format(fmt=fmt, reason=exc)) from None
+    if "seq" not in names:
+        raise ConfigError(_("protocol_format must contain {{seq}} (the sequence number)"))
+    if names - {"date", "seq"}:
+        raise ConfigError(_("protocol_format may use only {{date}} and {{seq}}"))
+    return fmt
+
+
+def counter_key(fmt: str, at: dt.datetime) -> str:
+    return fmt.format(date=at, seq=_Marker())[:80]
+
+
+def _user_id(actor: Actor) -> int:
+    if actor.id is not None:
+        return actor.id
+    user = User.get_or_none(User.login == actor.login)
+    if user is None:
+        raise NotFound(_("No user '{login}'").format(login=actor.login))
+    return user.id
+
+
+def reserve(actor: Actor, fmt: str | None = None) -> Reservation:
+    """Reserve the next protocol and create its ticket (status "draft")."""
+    require(actor, "tickets.create")
+    fmt = check_format(fmt or DEFAULT_FORMAT)
+    with write_tx():
+        at = clock.now()
+        key = counter_key(fmt, at)
+        user_id = _user_id(actor)
+        while True:
+            (ProtocolCounter.insert(key=key, seq=1)
+             .on_conflict(conflict_target=[ProtocolCounter.key],
+                          update={ProtocolCounter.seq: ProtocolCounter.seq + 1})
+             .execute())
+            seq = ProtocolCounter.select(ProtocolCounter.seq).where(ProtocolCounter.key == key).scalar()
+            protocol = fmt.format(date=at, seq=seq)
+            # A format changed during the day could meet an older number: skip it.
+            if not Ticket.select().where(Ticket.protocol == protocol).exists():
+                break
+        ticket_id = Ticket.insert(
+            protocol=protocol, status="draft", created_by=user_id, created_at=at, updated_at=at,
+            updated_by=actor.login,
+        ).execute()
+        audit.record(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol})
+    return Reservation(protocol, ticket_id, at)
+
+
+def abandon(actor: Actor, protocol: str) -> None:
+    """The wizard was cancelled: keep the number, mark it abandoned (who, when)."""
+    require(actor, "tickets.create")
+    with write_tx():
+        ticket = Ticket.get_or_none(Ticket.protocol == protocol)
+        if ticket is None:
+            raise NotFound(_("No ticket with protocol {protocol}").format(protocol=protocol))
+        if ticket.status != "draft":
+            raise Conflict(_("Ticket {protocol} is already {status}").format(
+                protocol=protocol, status=_(STATUSES.get(ticket.status, ticket.status))))
+        at = clock.now()
+        (Ticket.update(status="abandoned", updated_by=actor.login, updated_at=at, closed_at=at,
+                       version=Ticket.version + 1)
+         .where(Ticket.id == ticket.id).execute())
+        TicketDraft.delete().where(TicketDraft.ticket == ticket.id).execute()
+        audit.record(actor.login, "ticket", ticket.id, "abandon", {"status": ["draft", "abandoned"]})
