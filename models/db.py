@@ -103,6 +103,18 @@ def is_sqlite() -> bool:
 
 
 @contextmanager
+def _connection():
+    """This thread's connection for the block: opened (and closed after) only
+    when the thread had none, so a long-lived thread keeps its connection and
+    a short-lived worker thread closes what it opened."""
+    if db.is_closed():
+        with db.connection_context():
+            yield
+    else:
+        yield
+
+
+@contextmanager
 def write_tx():
     """A write transaction on this thread's connection, taking the write lock at once.
 
@@ -111,7 +123,7 @@ def write_tx():
     instead. Other databases get a plain transaction. Nested calls become
     savepoints.
     """
-    with db.connection_context():
+    with _connection():
         if db.in_transaction() or not is_sqlite():
             with db.atomic():
                 yield
@@ -123,7 +135,7 @@ def write_tx():
 @contextmanager
 def read_tx():
     """One connection and one consistent snapshot for several queries."""
-    with db.connection_context():
+    with _connection():
         with db.atomic():
             yield
 
@@ -131,7 +143,7 @@ def read_tx():
 def reading():
     """A connection for this thread for the duration of the block (Textual
     workers run on short-lived threads; each must close what it opens)."""
-    return db.connection_context()
+    return _connection()
 
 
 def close_database() -> None:

@@ -20,3 +20,12 @@ def _wizard() -> None:
     from .wizard import WIZARD_MODELS
 
     db.create_tables(WIZARD_MODELS, safe=True)
+
+
+@migration("0301_customer_search")
+def _customer_search() -> None:
+    """Trigram full-text indexes for 'contains' lookups, and the B-tree indexes
+    the other conditions use (see services.customers)."""
+    from .search import create_search_index
+
+    create_search_index()

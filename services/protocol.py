@@ -13,10 +13,11 @@ import datetime as dt
 import string
 from dataclasses import dataclass
 
-from models import Ticket, User, write_tx
-from models.wizard import ProtocolCounter, TicketDraft
+from models import Ticket, User
+from models.wizard import TicketDraft
+from models.writelock import queued_write_tx
 
-from . import audit, clock
+from . import audit, clock, fastsql
 from .errors import ConfigError, Conflict, NotFound
 from .i18n import N_, _
 from .permissions import Actor, require
@@ -77,35 +78,38 @@ def _user_id(actor: Actor) -> int:
 
 
 def reserve(actor: Actor, fmt: str | None = None) -> Reservation:
-    """Reserve the next protocol and create its ticket (status "draft")."""
+    """Reserve the next protocol and create its ticket (status "draft").
+
+    Inside a caller's transaction it joins it (the wizard saves the draft in
+    the same commit); alone it takes its turn with `queued_write_tx`."""
     require(actor, "tickets.create")
     fmt = check_format(fmt or DEFAULT_FORMAT)
-    with write_tx():
+    with queued_write_tx():
         at = clock.now()
         key = counter_key(fmt, at)
         user_id = _user_id(actor)
         while True:
-            (ProtocolCounter.insert(key=key, seq=1)
-             .on_conflict(conflict_target=[ProtocolCounter.key],
-                          update={ProtocolCounter.seq: ProtocolCounter.seq + 1})
-             .execute())
-            seq = ProtocolCounter.select(ProtocolCounter.seq).where(ProtocolCounter.key == key).scalar()
+            seq = fastsql.run(
+                "INSERT INTO protocol_counter (\"key\", seq) VALUES (?, 1) "
+                "ON CONFLICT (\"key\") DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq", (key,)).fetchone()[0]
             protocol = fmt.format(date=at, seq=seq)
             # A format changed during the day could meet an older number: skip it.
-            if not Ticket.select().where(Ticket.protocol == protocol).exists():
+            if fastsql.run("SELECT 1 FROM ticket WHERE protocol = ?", (protocol,)).fetchone() is None:
                 break
-        ticket_id = Ticket.insert(
-            protocol=protocol, status="draft", created_by=user_id, created_at=at, updated_at=at,
-            updated_by=actor.login,
-        ).execute()
-        audit.record(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol})
+        stamp = fastsql.stamp(at)
+        ticket_id = fastsql.run(
+            "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
+            "created_by_id, created_at, updated_at, updated_by, version) "
+            "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, ?, 1) RETURNING id",
+            (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
+        fastsql.audit(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol}, at)
     return Reservation(protocol, ticket_id, at)
 
 
 def abandon(actor: Actor, protocol: str) -> None:
     """The wizard was cancelled: keep the number, mark it abandoned (who, when)."""
     require(actor, "tickets.create")
-    with write_tx():
+    with queued_write_tx():
         ticket = Ticket.get_or_none(Ticket.protocol == protocol)
         if ticket is None:
             raise NotFound(_("No ticket with protocol {protocol}").format(protocol=protocol))

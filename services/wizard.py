@@ -20,12 +20,13 @@ from pathlib import Path
 from models import (
     AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, reading, write_tx,
 )
+from models.writelock import queued_write_tx
 from models.wizard import (
     EmailTemplate, OsType, ServiceOrder, Technician, TicketAttachment, TicketDraft, TicketEmail,
     TicketTask,
 )
 
-from . import audit, clock, paths, protocol, validation
+from . import clock, fastsql, paths, protocol, validation
 from .errors import Conflict, NotFound, ValidationError
 from .i18n import N_, _
 from .permissions import Actor, require
@@ -472,10 +473,11 @@ def make_email(recipients, subject: str, body: str, cc="", read_receipt: bool = 
 
 def start(actor: Actor, fmt: str | None = None) -> Draft:
     """Reserve a protocol and open a draft for it (both saved at once)."""
-    reservation = protocol.reserve(actor, fmt)
-    d = Draft(protocol=reservation.protocol, ticket_id=reservation.ticket_id, owner=actor.login,
-              created_at=reservation.at.isoformat())
-    save(actor, d)
+    with queued_write_tx():  # one durable commit: the number and its draft
+        reservation = protocol.reserve(actor, fmt)
+        d = Draft(protocol=reservation.protocol, ticket_id=reservation.ticket_id, owner=actor.login,
+                  created_at=reservation.at.isoformat())
+        save(actor, d)
     return d
 
 
@@ -485,13 +487,12 @@ def save(actor: Actor, d: Draft) -> None:
     if d.owner != actor.login:
         raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
     data = to_json(d)
-    with write_tx():
-        (TicketDraft.insert(protocol=d.protocol, owner=d.owner, ticket=d.ticket_id, step=d.step, data=data,
-                            updated_at=clock.now())
-         .on_conflict(conflict_target=[TicketDraft.protocol],
-                      update={TicketDraft.step: d.step, TicketDraft.data: data,
-                              TicketDraft.updated_at: clock.now()})
-         .execute())
+    with queued_write_tx():
+        fastsql.run(
+            "INSERT INTO ticket_draft (protocol, owner, ticket_id, step, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (protocol) DO UPDATE SET step = excluded.step, data = excluded.data, "
+            "updated_at = excluded.updated_at",
+            (d.protocol, d.owner, d.ticket_id, d.step, data, fastsql.stamp(clock.now())))
 
 
 def pending_drafts(actor: Actor) -> list[Draft]:
@@ -537,11 +538,13 @@ def files_root() -> Path:
 
 def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, str], list[Path]]:
     """Copy attachments and e-mail files into the files folder (before the transaction)."""
+    created: list[Path] = []
+    if not d.attachments and not any(e.attachments for e in d.emails):
+        return [], {}, created
     root = files_root()
     folder = Path("tickets") / sanitize_name(d.protocol)
     target_dir = root / folder
     target_dir.mkdir(parents=True, exist_ok=True)
-    created: list[Path] = []
     used: set[str] = set()
 
     def place(source: str, name: str) -> str:
@@ -575,15 +578,22 @@ def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, 
 
 
 def finish(actor: Actor, d: Draft) -> Finished:
-    """Write the ticket and everything attached to it in ONE transaction, with an audit row."""
+    """Write the ticket and everything attached to it in ONE transaction, with an audit row.
+
+    What can be checked without the write lock is checked first (the draft's
+    own rules, that what it points at exists), so the transaction holds the
+    lock only for the writes and the rules that other writers could break
+    (the ticket still a draft, the link, the technicians' agendas)."""
     require(actor, "tickets.create")
     if d.owner != actor.login:
         raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
     validate_all(d)
+    with reading():
+        access_point_id = _check_references(d)
     attachments, email_files, created = _copy_files(d)
     try:
-        with write_tx():
-            result = _write(actor, d, attachments, email_files)
+        with queued_write_tx():
+            result = _write(actor, d, attachments, email_files, access_point_id)
     except BaseException:
         for p in created:
             p.unlink(missing_ok=True)
@@ -591,18 +601,35 @@ def finish(actor: Actor, d: Draft) -> Finished:
     return result
 
 
-def _write(actor: Actor, d: Draft, attachments, email_files) -> Finished:
+_FINISH_SQL = (
+    "UPDATE ticket SET status = ?, kind = ?, customer_id = ?, access_point_id = ?, contact_id = ?, plan_id = ?, "
+    "queue_id = ?, type_id = ?, responsible_id = ?, parent_id = ?, subject = ?, problem = ?, checks = ?, "
+    "solution = ?, script_report = ?, updated_at = ?, updated_by = ?, closed_at = ?, version = version + 1 "
+    "WHERE id = ? AND protocol = ? AND status = 'draft'"
+)
+
+
+def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) -> Finished:
     from . import links
 
     now = clock.now()
-    ticket = Ticket.get_or_none(Ticket.id == d.ticket_id)
-    if ticket is None or ticket.protocol != d.protocol:
-        raise NotFound(_("No ticket with protocol {protocol}").format(protocol=d.protocol))
-    if ticket.status != "draft":
+    status = "resolved" if d.resolved else "open"
+    customer_id = d.customer_id if d.kind != "access_point" else None
+    problem = clean(d.problem, multiline=True)
+    stamp = fastsql.stamp(now)
+    changed = fastsql.run(_FINISH_SQL, (
+        status, d.kind, customer_id, access_point_id, d.contact_id if d.kind != "access_point" else None,
+        d.plan_id, d.queue_id, d.type_id, d.responsible_id, d.parent_id, problem.split("\n", 1)[0][:200], problem,
+        clean(d.checks, multiline=True), clean(d.solution, multiline=True) if d.resolved else "",
+        d.script_report if d.use_script else "", stamp, actor.login, stamp if d.resolved else None,
+        d.ticket_id, d.protocol)).rowcount
+    if not changed:
+        row = fastsql.run("SELECT status, updated_by FROM ticket WHERE id = ? AND protocol = ?",
+                          (d.ticket_id, d.protocol)).fetchone()
+        if row is None:
+            raise NotFound(_("No ticket with protocol {protocol}").format(protocol=d.protocol))
         raise Conflict(_("Ticket {protocol} is already {status} (by {login})").format(
-            protocol=d.protocol, status=_(protocol.STATUSES.get(ticket.status, ticket.status)),
-            login=ticket.updated_by))
-    _check_references(d)
+            protocol=d.protocol, status=_(protocol.STATUSES.get(row[0], row[0])), login=row[1]))
     parent_protocol = ""
     if d.parent_id:
         parent = links.check_link(d.parent_id, d.plan_id, d.type_id, d.ticket_id)
@@ -618,71 +645,67 @@ def _write(actor: Actor, d: Draft, attachments, email_files) -> Finished:
             raise ValidationError({"service_orders": _("Service order {n}: {reason}").format(
                 n=i + 1, reason=exc.message)}) from None
         taken_by_tech[key].append(Slot(minutes_of(o.start), o.duration_minutes, _("an order in this ticket")))
-    status = "resolved" if d.resolved else "open"
-    customer_id = d.customer_id if d.kind != "access_point" else None
-    access_point_id = d.access_point_id
-    if d.plan_id and not access_point_id:
-        access_point_id = Plan.select(Plan.access_point).where(Plan.id == d.plan_id).scalar()
-    problem = validation.long_text(d.problem, "problem", required=True, max_len=MAX_PROBLEM)
-    fields = dict(
-        status=status, kind=d.kind, customer=customer_id, access_point=access_point_id, contact=d.contact_id,
-        plan=d.plan_id, queue=d.queue_id, type=d.type_id, responsible=d.responsible_id,
-        parent=d.parent_id, subject=clean(problem)[:200], problem=problem,
-        checks=validation.long_text(d.checks, "checks", max_len=MAX_CHECKS),
-        solution=validation.long_text(d.solution, "solution", max_len=MAX_CHECKS) if d.resolved else "",
-        script_report=d.script_report if d.use_script else "",
-        updated_at=now, updated_by=actor.login, closed_at=now if d.resolved else None,
-        version=Ticket.version + 1,
-    )
-    changed = Ticket.update(**fields).where((Ticket.id == ticket.id) & (Ticket.status == "draft")).execute()
-    if not changed:
-        raise Conflict(_("Ticket {protocol} was changed meanwhile").format(protocol=d.protocol))
     for a, stored in attachments:
-        TicketAttachment.insert(ticket=ticket.id, name=a.name, path=stored, size=a.size, notes=a.notes,
-                                created_by=actor.login, created_at=now).execute()
+        fastsql.run("INSERT INTO ticket_attachment (ticket_id, name, path, size, notes, created_by, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (d.ticket_id, a.name, stored, a.size, a.notes, actor.login, stamp))
     for o in d.service_orders:
-        ServiceOrder.insert(ticket=ticket.id, technician=o.technician_id, os_type=o.os_type_id, status=o.status,
-                            date=dt.date.fromisoformat(o.date), start_minute=minutes_of(o.start),
-                            duration_minutes=o.duration_minutes, description=o.description,
-                            created_by=actor.login, created_at=now).execute()
+        fastsql.run("INSERT INTO service_order (ticket_id, technician_id, os_type_id, status, date, start_minute, "
+                    "duration_minutes, description, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.ticket_id, o.technician_id, o.os_type_id, o.status, o.date, minutes_of(o.start),
+                     o.duration_minutes, o.description, actor.login, stamp))
     for t in d.tasks:
-        TicketTask.insert(ticket=ticket.id, assignee=t.assignee_id, description=t.description,
-                          due=dt.date.fromisoformat(t.due) if t.due else None,
-                          created_by=actor.login, created_at=now).execute()
+        fastsql.run("INSERT INTO ticket_task (ticket_id, assignee_id, due, description, done, created_by, created_at) "
+                    "VALUES (?, ?, ?, ?, 0, ?, ?)", (d.ticket_id, t.assignee_id, t.due or None, t.description,
+                                                     actor.login, stamp))
     for e in d.emails:
-        TicketEmail.insert(ticket=ticket.id, recipients=json.dumps(list(e.recipients)),
-                           cc=json.dumps(list(e.cc)), subject=e.subject, body=e.body, read_receipt=e.read_receipt,
-                           attachments=json.dumps([email_files[p] for p in e.attachments]),
-                           created_by=actor.login, created_at=now).execute()
-    TicketDraft.delete().where(TicketDraft.protocol == d.protocol).execute()
-    audit.record(actor.login, "ticket", ticket.id, "finish", {
+        fastsql.run("INSERT INTO ticket_email (ticket_id, recipients, cc, subject, body, read_receipt, attachments, "
+                    "status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'ready', ?, ?)",
+                    (d.ticket_id, json.dumps(list(e.recipients)), json.dumps(list(e.cc)), e.subject, e.body,
+                     e.read_receipt, json.dumps([email_files[p] for p in e.attachments]), actor.login, stamp))
+    fastsql.run("DELETE FROM ticket_draft WHERE protocol = ?", (d.protocol,))
+    fastsql.audit(actor.login, "ticket", d.ticket_id, "finish", {
         "protocol": d.protocol, "status": ["draft", status], "kind": d.kind, "customer": customer_id,
         "queue": d.queue_id, "type": d.type_id, "parent": parent_protocol or None,
         "attachments": len(attachments), "service_orders": len(d.service_orders), "tasks": len(d.tasks),
         "emails": len(d.emails), "script": bool(d.use_script),
-    })
-    return Finished(d.protocol, ticket.id, status, parent_protocol, len(attachments), len(d.service_orders),
+    }, now)
+    return Finished(d.protocol, d.ticket_id, status, parent_protocol, len(attachments), len(d.service_orders),
                     len(d.tasks), len(d.emails))
 
 
-def _check_references(d: Draft) -> None:
-    """Everything the draft points at still exists (someone may have deleted it meanwhile)."""
+_REFERENCES_SQL = (
+    "SELECT (SELECT count(*) FROM customer WHERE id = ?), "
+    "(SELECT count(*) FROM contact WHERE id = ? AND customer_id = ?), "
+    "(SELECT count(*) FROM plan WHERE id = ?), "
+    "(SELECT access_point_id FROM plan WHERE id = ?), "
+    "(SELECT count(*) FROM access_point WHERE id = ?), "
+    "(SELECT count(*) FROM queue WHERE id = ? AND active), "
+    "(SELECT count(*) FROM ticket_type WHERE id = ? AND active), "
+    "(SELECT count(*) FROM user WHERE id = ? AND active)"
+)
+
+
+def _check_references(d: Draft) -> int | None:
+    """Everything the draft points at still exists (someone may have deleted it
+    meanwhile); returns the access point of the ticket. One statement."""
     errors = {}
-    if d.customer_id and not Customer.select().where(Customer.id == d.customer_id).exists():
-        errors["lookup"] = _("The customer no longer exists: look it up again")
-    if d.contact_id and not Contact.select().where(
-            (Contact.id == d.contact_id) & (Contact.customer == d.customer_id)).exists():
-        errors["contact"] = _("The contact no longer exists: choose another")
-    if d.plan_id and not Plan.select().where((Plan.id == d.plan_id)).exists():
+    (customer, contact, plan, plan_ap, ap, queue, type_, responsible) = fastsql.run(_REFERENCES_SQL, (
+        d.customer_id, d.contact_id, d.customer_id, d.plan_id, d.plan_id, d.access_point_id, d.queue_id,
+        d.type_id, d.responsible_id)).fetchone()
+    if d.kind != "access_point":
+        if d.customer_id and not customer:
+            errors["lookup"] = _("The customer no longer exists: look it up again")
+        if d.contact_id and not contact:
+            errors["contact"] = _("The contact no longer exists: choose another")
+    if d.plan_id and not plan:
         errors["plan"] = _("The plan no longer exists: choose another")
-    if d.access_point_id and not AccessPoint.select().where(AccessPoint.id == d.access_point_id).exists():
+    if d.access_point_id and not ap:
         errors["lookup"] = _("The access point no longer exists")
-    if d.queue_id and not Queue.select().where((Queue.id == d.queue_id) & (Queue.active == True)).exists():  # noqa: E712
+    if d.queue_id and not queue:
         errors["queue"] = _("This destination is no longer active")
-    if d.type_id and not TicketType.select().where(
-            (TicketType.id == d.type_id) & (TicketType.active == True)).exists():  # noqa: E712
+    if d.type_id and not type_:
         errors["type"] = _("This ticket type is no longer active")
-    if d.responsible_id and not User.select().where((User.id == d.responsible_id) & (User.active == True)).exists():  # noqa: E712
+    if d.responsible_id and not responsible:
         errors["responsible"] = _("This person can no longer be responsible")
     for t in d.tasks:
         if not User.select().where((User.id == t.assignee_id) & (User.active == True)).exists():  # noqa: E712
@@ -692,6 +715,7 @@ def _check_references(d: Draft) -> None:
             errors["service_orders"] = _("A service order's technician no longer exists")
     if errors:
         raise ValidationError(errors)
+    return d.access_point_id or plan_ap
 
 
 # ----------------------------------------------------------------------------- agenda
