@@ -23,28 +23,37 @@ _B_TREE = (
 )
 
 
+FTS_TABLES = {column: f"customer_fts_{column.split('_')[0]}" for column in CUSTOMER_COLUMNS}
+"""One single-column index per searched column: a trigram's doclist then holds
+only that column's rows (a phone's digits do not wade through CPFs)."""
+
+
 def _tables() -> tuple[str, ...]:
-    cols = ", ".join(CUSTOMER_COLUMNS)
-    return (
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS customer_search USING fts5({cols}, "
-        "content='customer', content_rowid='id', tokenize='trigram')",
+    return tuple(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({column}, "
+        f"content='customer', content_rowid='id', tokenize='trigram')"
+        for column, table in FTS_TABLES.items()
+    ) + (
         "CREATE VIRTUAL TABLE IF NOT EXISTS plan_search USING fts5(login, "
         "content='plan', content_rowid='id', tokenize='trigram')",
     )
 
 
 def _triggers() -> tuple[str, ...]:
+    def add(prefix: str) -> str:
+        return " ".join(f"INSERT INTO {t}(rowid, {c}) VALUES ({prefix}.id, {prefix}.{c});"
+                        for c, t in FTS_TABLES.items())
+
+    def remove(prefix: str) -> str:
+        return " ".join(f"INSERT INTO {t}({t}, rowid, {c}) VALUES ('delete', {prefix}.id, {prefix}.{c});"
+                        for c, t in FTS_TABLES.items())
+
     cols = ", ".join(CUSTOMER_COLUMNS)
-    new = ", ".join(f"new.{c}" for c in CUSTOMER_COLUMNS)
-    old = ", ".join(f"old.{c}" for c in CUSTOMER_COLUMNS)
     return (
-        f"CREATE TRIGGER IF NOT EXISTS customer_search_ai AFTER INSERT ON customer BEGIN "
-        f"INSERT INTO customer_search(rowid, {cols}) VALUES (new.id, {new}); END",
-        f"CREATE TRIGGER IF NOT EXISTS customer_search_ad AFTER DELETE ON customer BEGIN "
-        f"INSERT INTO customer_search(customer_search, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER IF NOT EXISTS customer_search_ai AFTER INSERT ON customer BEGIN {add('new')} END",
+        f"CREATE TRIGGER IF NOT EXISTS customer_search_ad AFTER DELETE ON customer BEGIN {remove('old')} END",
         f"CREATE TRIGGER IF NOT EXISTS customer_search_au AFTER UPDATE OF {cols} ON customer BEGIN "
-        f"INSERT INTO customer_search(customer_search, rowid, {cols}) VALUES ('delete', old.id, {old}); "
-        f"INSERT INTO customer_search(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"{remove('old')} {add('new')} END",
         "CREATE TRIGGER IF NOT EXISTS plan_search_ai AFTER INSERT ON plan BEGIN "
         "INSERT INTO plan_search(rowid, login) VALUES (new.id, new.login); END",
         "CREATE TRIGGER IF NOT EXISTS plan_search_ad AFTER DELETE ON plan BEGIN "
@@ -63,7 +72,7 @@ def has_search_index() -> bool:
     if not is_sqlite():
         return False
     return db.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE name = 'customer_search'").fetchone() is not None
+        "SELECT 1 FROM sqlite_master WHERE name = 'plan_search'").fetchone() is not None
 
 
 def ensure_btree_indexes() -> None:
@@ -88,10 +97,9 @@ def rebuild() -> None:
         return
     for sql in _B_TREE:
         db.execute_sql(sql)
-    db.execute_sql("INSERT INTO customer_search(customer_search) VALUES ('rebuild')")
-    db.execute_sql("INSERT INTO plan_search(plan_search) VALUES ('rebuild')")
-    db.execute_sql("INSERT INTO customer_search(customer_search) VALUES ('optimize')")
-    db.execute_sql("INSERT INTO plan_search(plan_search) VALUES ('optimize')")
+    for table in (*FTS_TABLES.values(), "plan_search"):
+        db.execute_sql(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+        db.execute_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
 
 @contextmanager

@@ -85,6 +85,8 @@ CAP = 500
 """At most this many candidates come from an index before the sort by name:
 an unselective search ('silva') costs no more than a rare one."""
 
+CAP_MULTI = 100
+
 _COLUMNS = {"name": "name_norm", "doc": "doc", "phone": "phone_digits", "email": "email",
             "city": "city_norm", "contract": "contract"}
 _SELECT = ("SELECT c.id, c.kind, c.name, c.doc, c.phone, c.email, c.city, c.state, c.contract, "
@@ -120,7 +122,7 @@ def build_sql(q: LookupQuery, needle: str, fts: bool | None = None) -> tuple[str
                          [needle, needle + _TOP], kind, limit)
         if fts and len(needle) >= 3:
             return _best("SELECT p.customer_id FROM plan p WHERE p.id IN (SELECT rowid FROM plan_search "
-                         f"WHERE plan_search MATCH ? LIMIT {CAP})", ["login : " + _phrase(needle)], kind, limit)
+                         f"WHERE plan_search MATCH ? LIMIT {CAP})", [_phrase(needle)], kind, limit)
         return _best(f"SELECT customer_id FROM plan WHERE instr(login, ?) > 0 LIMIT {CAP}", [needle], kind, limit)
     col = _COLUMNS[q.field]
     if cond == "equals":
@@ -136,9 +138,14 @@ def build_sql(q: LookupQuery, needle: str, fts: bool | None = None) -> tuple[str
     long_words = [w for w in words if len(w) >= 3]
     if fts and long_words:
         # A trigram phrase matches exactly that substring; shorter words are checked on the name.
-        match = " AND ".join(f"{col} : {_phrase(w)}" for w in long_words)
+        from models.search import FTS_TABLES
+
+        table = FTS_TABLES[col]
+        match = " AND ".join(_phrase(w) for w in long_words)
         short = [w for w in words if len(w) < 3]
-        return _best(f"SELECT rowid FROM customer_search WHERE customer_search MATCH ? LIMIT {CAP}", [match],
+        # An AND of phrases walks every phrase's doclist: fewer candidates keep it quick.
+        cap = CAP if len(long_words) == 1 else CAP_MULTI
+        return _best(f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT {cap}", [match],
                      kind, limit, " AND ".join("instr(k.name_norm, ?) > 0" for _w in short), tuple(short))
     target = "lower(c.email)" if q.field == "email" else f"c.{col}"
     checks = " AND ".join(f"instr({target}, ?) > 0" for _w in words)
