@@ -38,7 +38,7 @@ def _candidates(plan_id: int | None, type_id: int | None, exclude_ticket: int | 
     network = _network_of(plan_id)
     if not allows or network is None:
         return None
-    q = (Ticket.select(Ticket.id, Ticket.protocol, Ticket.subject, Customer.name)
+    q = (Ticket.select(Ticket.id, Ticket.protocol, Ticket.subject, Customer.name.alias("customer_name"))
          .join(Plan, on=(Ticket.plan == Plan.id))
          .join(AccessPoint, on=(Plan.access_point == AccessPoint.id))
          .switch(Ticket).join(Customer, join_type=JOIN.LEFT_OUTER, on=(Ticket.customer == Customer.id))
@@ -62,8 +62,8 @@ def parent_candidates(actor: Actor, plan_id: int | None, type_id: int | None,
 
         network = _network_of(plan_id)
         net_name = Network.select(Network.name).where(Network.id == network).scalar() or ""
-        return [ParentCandidate(t.id, t.protocol, t.customer.name if t.customer_id else "", t.subject, net_name)
-                for t in q.limit(limit)]
+        return [ParentCandidate(t["id"], t["protocol"], t["customer_name"] or "", t["subject"], net_name)
+                for t in q.limit(limit).dicts()]
 
 
 def check_link(parent_id: int, plan_id: int | None, type_id: int | None, exclude_ticket: int | None) -> Ticket:

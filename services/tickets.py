@@ -154,7 +154,10 @@ def list_tickets(actor: Actor, status: str | None = None, limit: int = 50,
         raise ValidationError(_("Unknown status '{status}': use one of {all}").format(
             status=status, all=", ".join(STATUSES)), "status")
     with reading():
-        q = (Ticket.select(Ticket, Customer.name, Queue.name, TicketType.name, User.login, AccessPoint.name)
+        q = (Ticket.select(Ticket.id, Ticket.protocol, Ticket.status, Ticket.kind, Ticket.subject,
+                           Ticket.created_at, Customer.name.alias("customer_name"), Queue.name.alias("queue_name"),
+                           TicketType.name.alias("type_name"), User.login.alias("login"),
+                           AccessPoint.name.alias("ap_name"))
              .join(Customer, join_type=JOIN.LEFT_OUTER, on=(Ticket.customer == Customer.id))
              .switch(Ticket).join(Queue, join_type=JOIN.LEFT_OUTER, on=(Ticket.queue == Queue.id))
              .switch(Ticket).join(TicketType, join_type=JOIN.LEFT_OUTER, on=(Ticket.type == TicketType.id))
@@ -166,9 +169,8 @@ def list_tickets(actor: Actor, status: str | None = None, limit: int = 50,
         if mine:
             q = q.where(User.login == actor.login)
         out = []
-        for t in q:
-            who = t.customer.name if t.customer_id else (t.access_point.name if t.access_point_id else "")
-            out.append(TicketRow(t.id, t.protocol, t.status, t.kind, who, t.subject,
-                                 t.queue.name if t.queue_id else "", t.type.name if t.type_id else "",
-                                 t.created_by.login, _iso(t.created_at)))
+        for t in q.dicts():
+            who = t["customer_name"] or (t["ap_name"] if t["kind"] == "access_point" else "") or ""
+            out.append(TicketRow(t["id"], t["protocol"], t["status"], t["kind"], who, t["subject"],
+                                 t["queue_name"] or "", t["type_name"] or "", t["login"], _iso(t["created_at"])))
         return out
