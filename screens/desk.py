@@ -212,9 +212,14 @@ class DeskScreen(AtendeScreen):
         self.app.call_from_thread(self.open_wizard, draft)
 
     def open_wizard(self, draft: wizard.Draft) -> None:
-        from screens.wizard import WizardScreen
+        from screens.wizard import WizardScreen, finished_message
 
-        self.app.push_screen(WizardScreen(draft), lambda _done: self.load())
+        def closed(done: wizard.Finished | None) -> None:
+            self.load()
+            if done is not None:
+                self.notify(finished_message(done), title=_("Ticket opened"), timeout=15, markup=False)
+
+        self.app.push_screen(WizardScreen(draft), closed)
 
     def action_resume(self) -> None:
         self.check_drafts(offer=True, say_none=True)

@@ -29,7 +29,7 @@ from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand, translate_bindings
 from tui.customer_lookup import CustomerLookup
-from tui.dialogs import ChoiceDialog, MessageDialog
+from tui.dialogs import ChoiceDialog
 from tui.forms import Field, show_errors
 from tui.guarded_text import GuardedTextArea
 
@@ -744,7 +744,7 @@ class WizardScreen(AtendeScreen):
         self.tech_names: dict[int, str] = {}
         self._save_lock = threading.Lock()
         self._save_timer = None
-        self._closing = False
+        self._leaving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -839,7 +839,7 @@ class WizardScreen(AtendeScreen):
         self._save_timer = self.set_timer(1.0, self.save_now)
 
     def save_now(self) -> None:
-        if self._closing:
+        if self._leaving:
             return
         try:
             self.draft = self.current_panel().collect(self.draft)
@@ -923,8 +923,7 @@ class WizardScreen(AtendeScreen):
     @work(thread=True, exclusive=True, group="wizard-finish", exit_on_error=False)
     def _finish(self, d: wizard.Draft) -> None:
         try:
-            with self._save_lock:
-                done = wizard.finish(self.app.actor, d)
+            done = wizard.finish(self.app.actor, d)
         except ValidationError as exc:
             self.app.call_from_thread(self._finish_failed, exc.errors)
             return
@@ -938,24 +937,16 @@ class WizardScreen(AtendeScreen):
         self.show_field_errors(errors)
 
     def _finished(self, done: wizard.Finished) -> None:
-        self._closing = True
+        self._leaving = True
         if self._save_timer is not None:
             self._save_timer.stop()
-        parts = [_("Ticket {protocol} saved ({status}).").format(
-            protocol=done.protocol, status=_(wizard.protocol.STATUSES.get(done.status, done.status)))]
-        if done.parent_protocol:
-            parts.append(_("Linked as a child of {protocol}.").format(protocol=done.parent_protocol))
-        if done.service_orders or done.tasks or done.attachments or done.emails:
-            parts.append(_("{o} service orders, {t} tasks, {a} attachments, {e} e-mails.").format(
-                o=done.service_orders, t=done.tasks, a=done.attachments, e=done.emails))
         self.dismiss(done)
-        self.app.push_screen(MessageDialog(_("Ticket opened"), "\n".join(parts)))
 
     def action_leave(self) -> None:
         def chosen(answer: str | None) -> None:
             if answer == "keep":
                 self.save_now()
-                self._closing = True
+                self._leaving = True
                 self.dismiss(None)
             elif answer == "abandon":
                 self._abandon()
@@ -966,12 +957,11 @@ class WizardScreen(AtendeScreen):
             [("stay", _("Stay")), ("abandon", _("Abandon")), ("keep", _("Keep draft"))], default="keep"), chosen)
 
     def _abandon(self) -> None:
-        self._closing = True
+        self._leaving = True
         if self._save_timer is not None:
             self._save_timer.stop()
         try:
-            with self._save_lock:
-                wizard.cancel(self.app.actor, self.draft)
+            wizard.cancel(self.app.actor, self.draft)
         except AtendeError as exc:
             self.notify(exc.message, severity="error", markup=False)
         else:
@@ -985,3 +975,14 @@ class WizardScreen(AtendeScreen):
             yield PaletteCommand(_("Finish the ticket"), _("Save the ticket and everything attached"),
                                  self.action_finish)
 
+
+def finished_message(done: wizard.Finished) -> str:
+    """What the agent is told once a ticket is saved."""
+    parts = [_("Ticket {protocol} saved ({status}).").format(
+        protocol=done.protocol, status=_(wizard.protocol.STATUSES.get(done.status, done.status)))]
+    if done.parent_protocol:
+        parts.append(_("Linked as a child of {protocol}.").format(protocol=done.parent_protocol))
+    if done.service_orders or done.tasks or done.attachments or done.emails:
+        parts.append(_("{o} service orders, {t} tasks, {a} attachments, {e} e-mails.").format(
+            o=done.service_orders, t=done.tasks, a=done.attachments, e=done.emails))
+    return "\n".join(parts)

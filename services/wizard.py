@@ -192,7 +192,7 @@ def validate(d: Draft, step: str | None = None) -> None:
             errors["contact"] = _("Choose who is calling, or add a contact")
     elif step == "plan":
         try:
-            problem = validation.long_text(d.problem, "problem", required=True, max_len=MAX_PROBLEM)
+            problem = validation.long_text(d.problem, "problem", max_len=MAX_PROBLEM)
         except ValidationError as exc:
             errors.update(exc.errors)
         else:
