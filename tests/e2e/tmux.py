@@ -17,10 +17,9 @@ class Tmux:
             raise RuntimeError("tmux is not installed")
         self.name = f"atende-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in (env or {}).items())
-        full = f"cd {shlex.quote(cwd or os.getcwd())} && env {exports} {command}"
+        full = f"cd {shlex.quote(cwd or os.getcwd())} && exec env {exports} {command}"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
                         full], check=True)
-        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"], check=False)
 
     def send(self, *keys: str, literal: bool = False, pause: float = 0.05) -> None:
         """Send tmux key names (Enter, C-n, F2, Escape...) or, with literal=True, text as typed."""
