@@ -472,13 +472,13 @@ def make_email(recipients, subject: str, body: str, cc="", read_receipt: bool = 
 
 
 def start(actor: Actor, fmt: str | None = None) -> Draft:
-    """Reserve a protocol and open a draft for it (both saved at once)."""
-    with queued_write_tx():  # one durable commit: the number and its draft
-        reservation = protocol.reserve(actor, fmt)
-        d = Draft(protocol=reservation.protocol, ticket_id=reservation.ticket_id, owner=actor.login,
-                  created_at=reservation.at.isoformat())
-        save(actor, d)
-    return d
+    """Reserve a protocol and open a draft for it: one durable commit.
+
+    The ticket row in status "draft" is the draft until the first step change
+    saves one (`pending_drafts` offers both)."""
+    reservation = protocol.reserve(actor, fmt)
+    return Draft(protocol=reservation.protocol, ticket_id=reservation.ticket_id, owner=actor.login,
+                 created_at=reservation.at.isoformat())
 
 
 def save(actor: Actor, d: Draft) -> None:
@@ -499,13 +499,19 @@ def pending_drafts(actor: Actor) -> list[Draft]:
     """The actor's drafts whose ticket is still being opened, newest first."""
     require(actor, "tickets.create")
     with reading():
-        rows = (TicketDraft.select(TicketDraft.data).join(Ticket, on=(TicketDraft.ticket == Ticket.id))
-                .where((TicketDraft.owner == actor.login) & (Ticket.status == "draft"))
-                .order_by(TicketDraft.updated_at.desc(), TicketDraft.id.desc()))
+        rows = fastsql.run(
+            "SELECT t.id, t.protocol, t.created_at, d.data FROM ticket t JOIN user u ON u.id = t.created_by_id "
+            "LEFT JOIN ticket_draft d ON d.ticket_id = t.id "
+            "WHERE t.status = 'draft' AND u.login = ? ORDER BY coalesce(d.updated_at, t.created_at) DESC, t.id DESC",
+            (actor.login,)).fetchall()
         out = []
-        for row in rows:
+        for ticket_id, number, created_at, data in rows:
+            if data is None:  # reserved, then the terminal died before the first step change
+                out.append(Draft(protocol=number, ticket_id=ticket_id, owner=actor.login,
+                                 created_at=str(created_at).replace(" ", "T")))
+                continue
             try:
-                out.append(from_json(row.data))
+                out.append(from_json(data))
             except (ValueError, TypeError, KeyError):
                 continue  # a draft written by another version: the ticket stays a draft
         return out
