@@ -97,6 +97,8 @@ def test_a_call_from_start_to_finish(demo_db, tmp_path):
         t.send("Enter")  # the plan
         t.wait_for("routing point")
         t.type("Cliente sem internet desde ontem [bold]")
+        t.wait_for("desde ontem [bold]")
+        time.sleep(0.3)
         t.send("C-n")
         t.wait_for("Checks performed in this contact")
         time.sleep(0.5)

@@ -77,6 +77,10 @@ async def test_protocol_is_reserved_and_shown_at_once(admin, world):
     async with app.run_test(size=SIZE) as pilot:
         wiz = await open_wizard(pilot, app)
         assert Ticket.get(Ticket.protocol == wiz.draft.protocol).status == "draft"
+        # offered back even before the first step change saves a draft row
+        assert [d.protocol for d in wizard.pending_drafts(admin)] == [wiz.draft.protocol]
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
         assert TicketDraft.select().where(TicketDraft.protocol == wiz.draft.protocol).exists()
         assert wiz.draft.protocol in str(app.screen.query_one("#wizard-top", Static).render())
 
