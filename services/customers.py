@@ -179,6 +179,15 @@ def _hit(c: Customer) -> CustomerHit:
     return CustomerHit(c.id, c.kind, c.name, c.doc, c.phone, c.email, c.city, c.state, c.contract, c.account_status)
 
 
+def lookup_on_kept_connection(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
+    """`lookup` on a connection this thread keeps open between calls.
+
+    For the one long-lived thread the search-as-you-type widget uses: opening a
+    connection (pragmas, schema) costs more than the search itself."""
+    db.connect(reuse_if_open=True)
+    return lookup(actor, q)
+
+
 def rebuild_search_index() -> None:
     """Refill the customer search index from the tables: call it after a bulk
     insert (the demo fill) made with the triggers paused, or to repair it.
