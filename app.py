@@ -963,6 +963,73 @@ def event_participant_erase(obj: Context, email: str, yes: bool) -> None:
     report = er.erase_participant(actor, email)
     click.echo(_("{n} registration(s) erased; {kept} keep the name and CPF their certificates prove.").format(
         n=report.registrations, kept=report.kept_for_certificates))
+# --- tickets
+
+
+@main.group()
+def ticket() -> None:
+    """Tickets: show one, list them."""
+
+
+@ticket.command("show")
+@click.argument("protocol")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ticket_show(obj: Context, protocol: str, as_json: bool) -> None:
+    """Show the ticket PROTOCOL with everything attached to it."""
+    from dataclasses import asdict
+
+    from services import tickets
+
+    actor = obj.open(create=False)
+    view = tickets.show(actor, protocol)
+    if as_json:
+        click.echo(json.dumps(asdict(view), ensure_ascii=False, indent=2))
+        return
+    from services.protocol import STATUSES
+
+    rows = [(_("protocol"), view.protocol), (_("status"), _(STATUSES.get(view.status, view.status))),
+            (_("customer"), view.customer), (_("access point"), view.access_point), (_("contact"), view.contact),
+            (_("plan"), f"{view.plan} ({view.login})" if view.plan else ""), (_("destination"), view.queue),
+            (_("type"), view.type), (_("responsible"), view.responsible), (_("parent"), view.parent),
+            (_("children"), ", ".join(view.children)), (_("opened"), f"{view.created_at} {view.created_by}"),
+            (_("closed"), view.closed_at)]
+    width = max(len(k) for k, _v in rows)
+    for key, value in rows:
+        if value:
+            click.echo(f"{key:<{width}}  {value}")
+    for label, body in ((_("problem"), view.problem), (_("checks"), view.checks), (_("solution"), view.solution),
+                        (_("script report"), view.script_report)):
+        if body:
+            click.echo(f"\n{label}:\n{body}")
+    for o in view.service_orders:
+        click.echo(_("service order") + f": {o.date} {o.start} +{o.duration_minutes} min {o.technician} {o.os_type}")
+    for k in view.tasks:
+        click.echo(_("task") + f": {k.assignee} {k.due} {k.description}")
+    for a in view.attachments:
+        click.echo(_("attachment") + f": {a.name} ({a.size} B) {a.path}")
+    for e in view.emails:
+        click.echo(_("e-mail") + f": {', '.join(e.recipients)} · {e.subject} · {e.status}")
+
+
+@ticket.command("list")
+@click.option("--status", default=None, help="open, resolved, abandoned, draft...")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ticket_list(obj: Context, status: str | None, limit: int, as_json: bool) -> None:
+    """List tickets, newest first."""
+    from dataclasses import asdict
+
+    from services import tickets
+
+    actor = obj.open(create=False)
+    rows = tickets.list_tickets(actor, status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r.protocol:<16} {r.status:<10} {r.created_at[:16]:<17} {r.customer[:30]:<30} {r.type}")
 
 
 if __name__ == "__main__":

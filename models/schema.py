@@ -15,6 +15,22 @@ def _core() -> None:
     db.create_tables(CORE_MODELS, safe=True)
 
 
+@migration("0300_wizard")
+def _wizard() -> None:
+    from .wizard import WIZARD_MODELS
+
+    db.create_tables(WIZARD_MODELS, safe=True)
+
+
+@migration("0301_customer_search")
+def _customer_search() -> None:
+    """Trigram full-text indexes for 'contains' lookups, and the B-tree indexes
+    the other conditions use (see services.customers)."""
+    from .search import create_search_index
+
+    create_search_index()
+
+
 @migration("0500_events")
 def _events() -> None:
     from .events import EVENT_MODELS, EventType

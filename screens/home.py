@@ -6,6 +6,7 @@ import importlib.util
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -119,6 +120,29 @@ class HomeScreen(AtendeScreen):
             option_list = self.query_one(OptionList)
             option_list.highlighted = 0
             option_list.focus()
+        if permissions.can(self.app.actor, "tickets.create"):
+            self.check_drafts()
+
+    @work(thread=True, exclusive=True, group="home-drafts", exit_on_error=False)
+    def check_drafts(self) -> None:
+        """A terminal that died mid-call left a draft: offer it back at start-up."""
+        from services import wizard
+
+        try:
+            drafts = wizard.pending_drafts(self.app.actor)
+        except Exception:  # never block the start-up over this
+            return
+        if drafts:
+            self.app.call_from_thread(self._offer_drafts, drafts)
+
+    def _offer_drafts(self, drafts) -> None:
+        from screens.desk import DeskScreen, ResumeDialog
+
+        def chosen(draft) -> None:
+            if draft is not None:
+                self.app.push_screen(DeskScreen(resume=draft))
+
+        self.app.push_screen(ResumeDialog(drafts), chosen)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_area(event.option.id)

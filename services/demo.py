@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from models.search import search_index_paused
 from models import (
     AccessPoint, Contact, ContactExtraValue, Customer, ExtraField, Network, Plan,
     Queue, TicketType, User, db, is_sqlite, reading, write_tx,
@@ -762,21 +763,27 @@ def fill(actor: Actor, customers: int = 10_000, seed: int = 7,
                 ids = _next_ids()
                 writer = _SqliteWriter() if sqlite else _PeeweeWriter()
                 n_contacts = n_plans = n_prospects = n_values = 0
-                for first in range(0, customers, BATCH):
-                    size = min(BATCH, customers - first)
-                    cust, contacts, values, plans, prospects = gen.batch(first, size, ids)
-                    writer.write(Customer, cust)
-                    writer.write(Contact, contacts)
-                    writer.write(ContactExtraValue, values)
-                    writer.write(Plan, plans)
-                    n_contacts += len(contacts)
-                    n_plans += len(plans)
-                    n_values += len(values)
-                    n_prospects += prospects
-                    del cust, contacts, values, plans
+                # one search-index rebuild at the end, not a trigger per row
+                with search_index_paused():
+                    for first in range(0, customers, BATCH):
+                        size = min(BATCH, customers - first)
+                        cust, contacts, values, plans, prospects = gen.batch(first, size, ids)
+                        writer.write(Customer, cust)
+                        writer.write(Contact, contacts)
+                        writer.write(ContactExtraValue, values)
+                        writer.write(Plan, plans)
+                        n_contacts += len(contacts)
+                        n_plans += len(plans)
+                        n_values += len(values)
+                        n_prospects += prospects
+                        del cust, contacts, values, plans
+                        if progress:
+                            progress("customers", first + size, customers)
+                    writer.finish(progress)
                     if progress:
-                        progress("customers", first + size, customers)
-                writer.finish(progress)
+                        progress("search index", 0, 1)
+                if progress:
+                    progress("search index", 1, 1)
                 summary = {
                     "seed": seed, "customers": customers - n_prospects, "prospects": n_prospects,
                     "contacts": n_contacts, "plans": n_plans, "extra_values": n_values,

@@ -70,6 +70,9 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "registrations.checkin": (STAFF, N_("Check participants in")),
     "registrations.privacy": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}),
                               N_("Export or erase a participant's personal data")),
+    "tickets.create": (STAFF, N_("Open tickets (the new-ticket wizard)")),
+    "tickets.read": (STAFF, N_("See tickets")),
+    "scripts.edit": (LEADS, N_("Edit the guided scripts")),
 }
 
 

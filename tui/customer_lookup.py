@@ -1,11 +1,15 @@
 """The customer lookup used by the wizard, triage and the desk.
 
-Search as you type: each keystroke starts a thread worker; `exclusive=True`
-cancels the older one and a sequence number drops any stale result that
-still arrives, so a newer search always wins.
+Search as you type: each keystroke starts a worker; `exclusive=True` cancels
+the older one and a sequence number drops any stale result that still
+arrives, so a newer search always wins. The query itself runs on one
+long-lived search thread that keeps its database connection open (a new
+connection costs more than the search).
 """
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -18,6 +22,17 @@ from textual.widgets import DataTable, Input, Label, Select
 from services import customers
 from services.errors import AtendeError, ValidationError
 from services.i18n import _
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def search_executor() -> ThreadPoolExecutor:
+    """The one thread searches run on (created on first use)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atende-lookup")
+    return _executor
 
 
 class CustomerLookup(Vertical):
@@ -99,16 +114,18 @@ class CustomerLookup(Vertical):
         self._seq += 1
         self._run(self.query_value(), self._seq)
 
-    @work(thread=True, exclusive=True, group="customer-lookup", exit_on_error=False)
-    def _run(self, query: customers.LookupQuery, seq: int) -> None:
+    @work(exclusive=True, group="customer-lookup", exit_on_error=False)
+    async def _run(self, query: customers.LookupQuery, seq: int) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            hits = customers.lookup(self.app.actor, query)
+            hits = await loop.run_in_executor(search_executor(), customers.lookup_on_kept_connection,
+                                              self.app.actor, query)
             error = None
         except ValidationError as exc:
             hits, error = [], exc.message
         except AtendeError as exc:
             hits, error = [], exc.message
-        self.app.call_from_thread(self._show, seq, hits, error)
+        self._show(seq, hits, error)
 
     def _show(self, seq: int, hits: list[customers.CustomerHit], error: str | None) -> None:
         if seq != self._seq:

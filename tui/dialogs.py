@@ -87,3 +87,43 @@ class MessageDialog(AtendeModal[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ChoiceDialog(AtendeModal[str | None]):
+    """Ask a question with several answers (buttons); dismisses with the chosen key, or None on Esc."""
+
+    DEFAULT_CSS = """
+    ChoiceDialog { align: center middle; }
+    ChoiceDialog > Vertical {
+        width: 70; max-width: 100%; height: auto; padding: 1 2;
+        border: thick $primary; background: $panel;
+    }
+    ChoiceDialog #question { margin-bottom: 1; }
+    ChoiceDialog Horizontal { height: auto; align-horizontal: right; }
+    ChoiceDialog Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, question: str, choices: list[tuple[str, str]], default: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.choices = choices
+        self.default = default or (choices[-1][0] if choices else None)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, id="question", markup=False)
+            with Horizontal():
+                for key, label in self.choices:
+                    yield Button(label, id=f"choice-{key}",
+                                 variant="primary" if key == self.default else "default")
+
+    def on_mount(self) -> None:
+        if self.default:
+            self.query_one(f"#choice-{self.default}", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id.removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

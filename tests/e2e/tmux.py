@@ -172,3 +172,33 @@ class Terminal:
     def kill_app(self) -> None:
         """kill -9 the program, as a dropped SSH connection or a crash would."""
         os.kill(self.app_pid(), 9)
+
+
+class Tmux(Terminal):
+    """The same terminal, started at once, with tmux key names for `send`
+    (the wizard's end-to-end tests are written this way)."""
+
+    def __init__(self, command: str | Iterable[str], **kwargs) -> None:
+        super().__init__(command, **kwargs)
+        self.start()
+
+    def send(self, *keys: str, literal: bool = False, pause: float = 0.05) -> None:
+        for key in keys:
+            if literal:
+                self.type(key, delay=pause)
+            else:
+                self.press(key, delay=pause)
+
+    def paste(self, text: str) -> None:
+        """Paste `text` as a terminal paste (bracketed), as a clipboard paste arrives."""
+        self._tmux("set-buffer", "-b", "paste", text)
+        self._tmux("paste-buffer", "-p", "-d", "-b", "paste", "-t", self.session)
+
+    def pane_pid(self) -> int:
+        return self.app_pid()
+
+    def kill(self) -> None:
+        self.close()
+
+    def __enter__(self) -> "Tmux":
+        return self  # already started

@@ -1,7 +1,10 @@
 import pytest
-
 from app import AtendeApp
 from services import users
+import datetime as dt
+from models.wizard import EmailTemplate
+from services import clock, scripts
+from tests.wizard_world import make_world
 
 
 @pytest.fixture
@@ -13,3 +16,15 @@ def make_app(store):
         return AtendeApp(actor=actor, db_label=str(store), **kwargs)
 
     return build
+
+
+@pytest.fixture
+def world(admin):
+    clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
+    w = make_world()
+    scripts.load_shipped(admin)
+    from models import write_tx
+
+    with write_tx():
+        EmailTemplate.create(name="Protocolo", subject="Protocolo {protocol}", body="Olá {contact}")
+    return w

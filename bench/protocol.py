@@ -1,0 +1,132 @@
+"""Protocol numbering and ticket throughput under concurrent agents.
+
+    python bench/protocol.py --procs 8 --tickets 500 [--db PATH]
+
+N processes open wizards (reserve a protocol: one durable commit with its
+draft) and finish tickets (one durable commit with everything attached) at
+once against one database, with the app's own durability settings (WAL,
+synchronous=FULL, busy timeout). In the same run, a bare SQLite loop measures
+the machine's raw rate of durable commits. Last line, one JSON object:
+tickets_per_s, raw_commits_per_s, duplicates, errors, lost.
+Target: tickets_per_s >= 0.35 x raw_commits_per_s, and 0, 0, 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def setup(path: str) -> dict:
+    from models import Contact, Customer, Plan, Queue, TicketType, write_tx
+    from services import users
+    from services.store import open_store
+
+    open_store(path)
+    users.identify(users.os_login())
+    with write_tx():
+        c = Customer.create(kind="customer", name="Bench Cliente", name_norm="bench cliente", doc="52998224725")
+        k = Contact.create(customer=c, name="Bench Contato", phone="+55 11 91234-5678")
+        p = Plan.create(customer=c, name="Fibra", login="bench")
+        q = Queue.create(name="Suporte")
+        t = TicketType.create(name="Sem conexão", queue=q, responsible_role="agent")
+    import models
+
+    models.close_database()
+    return {"customer": c.id, "contact": k.id, "plan": p.id, "queue": q.id, "type": t.id}
+
+
+def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
+    from services import users, wizard
+    from services.store import open_store
+
+    open_store(path)
+    actor = users.identify(users.os_login())
+    done, errors = [], []
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for i in range(n):
+        try:
+            d = wizard.start(actor)
+            d = wizard.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
+                              contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {i}",
+                              queue_id=ids["queue"], type_id=ids["type"], responsible_role="agent",
+                              checks="reiniciou a ONU", step="first_contact")
+            wizard.finish(actor, d)
+            done.append(d.protocol)
+        except Exception as exc:  # counted, never hidden
+            errors.append(f"{type(exc).__name__}: {exc}")
+    out.put((done, errors))
+
+
+def raw_commits(path: str, seconds: float = 2.0) -> float:
+    """Durable commits per second of a bare loop (WAL, synchronous=FULL), one process."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=wal")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("CREATE TABLE IF NOT EXISTS raw_bench (id INTEGER PRIMARY KEY, v TEXT)")
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("INSERT INTO raw_bench (v) VALUES ('x')")
+        con.execute("COMMIT")
+        n += 1
+    rate = n / (time.perf_counter() - t0)
+    con.close()
+    return rate
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--procs", type=int, default=8)
+    ap.add_argument("--tickets", type=int, default=500, help="tickets in all (split among the processes)")
+    ap.add_argument("--db", help="database file (default: a temporary one)")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="atende-bench-"))
+    path = args.db or str(folder / "protocol.db")
+    raw_before = raw_commits(str(folder / "raw.db"))
+    ids = setup(path)
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    share = [args.tickets // args.procs + (1 if i < args.tickets % args.procs else 0) for i in range(args.procs)]
+    start_at = time.time() + 3.0  # every process connected before the clock starts
+    procs = [ctx.Process(target=worker, args=(path, n, ids, start_at, out)) for n in share]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    elapsed = time.time() - start_at
+    for p in procs:
+        p.join()
+    # The disk is shared: measure the raw rate on both sides of the run and take the mean.
+    raw_after = raw_commits(str(folder / "raw.db"))
+    raw = (raw_before + raw_after) / 2
+    done = [x for d, _e in results for x in d]
+    errors = [x for _d, e in results for x in e]
+    con = sqlite3.connect(path)
+    stored = {r[0]: r[1] for r in con.execute("SELECT protocol, status FROM ticket")}
+    drafts = con.execute("SELECT count(*) FROM ticket_draft").fetchone()[0]
+    con.close()
+    duplicates = len(done) - len(set(done))
+    lost = sum(1 for p in done if stored.get(p) != "open") + drafts
+    rate = len(done) / elapsed
+    print(f"raw durable commits: {raw:,.0f}/s (bare SQLite loop, WAL, synchronous=FULL; "
+          f"{raw_before:,.0f} before, {raw_after:,.0f} after the run)")
+    print(f"{len(done)} tickets by {args.procs} processes in {elapsed:.2f} s: {rate:,.0f} tickets/s "
+          f"= {rate / raw:.2f} x raw ({2 * rate:,.0f} commits/s)")
+    for e in errors[:5]:
+        print("error:", e)
+    print(json.dumps({"tickets": len(done), "procs": args.procs, "tickets_per_s": round(rate, 1),
+                      "raw_commits_per_s": round(raw, 1), "ratio": round(rate / raw, 3),
+                      "duplicates": duplicates, "errors": len(errors), "lost": lost}))
+
+
+if __name__ == "__main__":
+    main()

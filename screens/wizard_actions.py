@@ -1,0 +1,289 @@
+"""The wizard's actions before finishing: attachment, service order (with the
+technician's agenda), task and e-mail. Each form receives the draft and
+dismisses with the draft that carries the new item (or None)."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, SelectionList
+
+from services import clock, validation, wizard
+from services import contacts as contacts_svc
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeModal
+from tui.forms import Field, clear_errors, show_errors
+from tui.guarded_text import GuardedTextArea
+
+
+class ActionForm(AtendeModal[wizard.Draft | None]):
+    """Common frame: a title, fields, Cancel and Add."""
+
+    DEFAULT_CSS = """
+    ActionForm { align: center middle; }
+    ActionForm > VerticalScroll { width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    ActionForm .form-title { text-style: bold; padding: 1 0 0 0; }
+    ActionForm .form-buttons { height: auto; align-horizontal: right; }
+    ActionForm .form-buttons Button { margin-left: 1; }
+    ActionForm Field { margin-bottom: 0; }
+    ActionForm .form-row { height: auto; }
+    ActionForm .form-row Field { width: 1fr; margin-right: 1; }
+    ActionForm #agenda { height: auto; max-height: 8; }
+    ActionForm GuardedTextArea { height: 5; }
+    ActionForm SelectionList { height: auto; max-height: 6; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "add", N_("Add"), priority=True)]
+    title_text = ""
+
+    def __init__(self, draft: wizard.Draft) -> None:
+        super().__init__()
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(self.title_text, classes="form-title", markup=False)
+            yield from self.fields()
+            with Horizontal(classes="form-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Add (Ctrl+S)"), id="add", variant="primary")
+
+    def fields(self) -> ComposeResult:
+        return iter(())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "add":
+            self.action_add()
+        elif event.button.id == "cancel":
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_add(self) -> None:
+        clear_errors(self)
+        try:
+            d = self.build()
+        except ValidationError as exc:
+            if not show_errors(self, exc.errors):
+                self.notify(exc.message, severity="error", markup=False)
+            return
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.dismiss(d)
+
+    def build(self) -> wizard.Draft:
+        raise NotImplementedError
+
+    def value(self, selector: str):
+        widget = self.query_one(selector)
+        if isinstance(widget, Select):
+            return None if widget.value is Select.NULL else widget.value
+        if isinstance(widget, GuardedTextArea):
+            return widget.text
+        return widget.value
+
+    @on(GuardedTextArea.Refused)
+    def _refused(self, event: GuardedTextArea.Refused) -> None:
+        show_errors(self, {event.area.id or "": event.reason})
+
+
+class AttachmentForm(ActionForm):
+    title_text = N_("Add an attachment")
+
+    def __init__(self, draft: wizard.Draft) -> None:
+        super().__init__(draft)
+        self.title_text = _(AttachmentForm.title_text)
+
+    def fields(self) -> ComposeResult:
+        yield Field(_("File (path on the server, e.g. ~/fotos/roteador.jpg)"), Input(id="path"), name="path")
+        yield Field(_("Notes"), Input(id="notes", max_length=2000), name="notes")
+        yield Label(_("At most {size} MB; the file is copied into Atende when the ticket is finished.").format(
+            size=wizard.MAX_ATTACHMENT // (1024 * 1024)), classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#path").focus()
+
+    def build(self) -> wizard.Draft:
+        return wizard.add_attachment(self.draft, self.value("#path"), self.value("#notes"))
+
+
+class ServiceOrderForm(ActionForm):
+    title_text = N_("Service order")
+
+    def __init__(self, draft: wizard.Draft) -> None:
+        super().__init__(draft)
+        self.title_text = _(ServiceOrderForm.title_text)
+        self.tech_names: dict[int, str] = {}
+        self.os_defaults: dict[int, int] = {}
+
+    def fields(self) -> ComposeResult:
+        with Horizontal(classes="form-row"):
+            yield Field(_("Technician"), Select([], prompt=_("Choose"), id="technician"), name="technician")
+            yield Field(_("Status"), Select([(_(v), k) for k, v in wizard.OS_STATUSES.items()], value="scheduled",
+                                            allow_blank=False, id="status"), name="status")
+        with Horizontal(classes="form-row"):
+            yield Field(_("OS type"), Select([], prompt=_("Choose"), id="os_type"), name="os_type")
+            yield Field(_("Date"), Input(clock.today().strftime("%d/%m/%Y"), id="date"), name="date")
+        with Horizontal(classes="form-row"):
+            yield Field(_("Start (HH:MM)"), Input(id="start", placeholder="09:00"), name="start")
+            yield Field(_("Duration (min or H:MM)"), Input("60", id="duration"), name="duration")
+        yield Field(_("Description"), Input(id="description", max_length=2000), name="description")
+        table = DataTable(cursor_type="row", id="agenda")
+        table.add_columns(_("Start"), _("End"), _("Ticket"), _("OS type"))
+        yield Field(_("Technician's agenda for the day"), table, name="agenda")
+
+    def on_mount(self) -> None:
+        self.query_one("#technician").focus()
+        self.load_choices()
+
+    @work(thread=True, exclusive=True, group="os-choices", exit_on_error=False)
+    def load_choices(self) -> None:
+        try:
+            techs = wizard.technicians(self.app.actor)
+            types = wizard.os_types(self.app.actor)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._choices, techs, types)
+
+    def _choices(self, techs, types) -> None:
+        self.tech_names = {t.id: t.name for t in techs}
+        self.os_defaults = {t.id: int(t.extra or 60) for t in types}
+        self.query_one("#technician", Select).set_options([(t.name, t.id) for t in techs])
+        self.query_one("#os_type", Select).set_options([(t.name, t.id) for t in types])
+
+    @on(Select.Changed, "#os_type")
+    def _os_type(self, event: Select.Changed) -> None:
+        if event.value in self.os_defaults:
+            self.query_one("#duration", Input).value = str(self.os_defaults[event.value])
+
+    @on(Select.Changed, "#technician")
+    @on(Input.Changed, "#date")
+    def _agenda_changed(self, _event) -> None:
+        tech = self.value("#technician")
+        try:
+            day = validation.date(self.value("#date"), "date")
+        except ValidationError:
+            return
+        if tech:
+            self.load_agenda(tech, day)
+
+    @work(thread=True, exclusive=True, group="os-agenda", exit_on_error=False)
+    def load_agenda(self, tech: int, day: dt.date) -> None:
+        try:
+            entries = wizard.agenda(self.app.actor, tech, day)
+        except AtendeError:
+            entries = []
+        self.app.call_from_thread(self._agenda, tech, day, entries)
+
+    def _agenda(self, tech: int, day: dt.date, entries) -> None:
+        table = self.query_one("#agenda", DataTable)
+        table.clear()
+        for e in entries:
+            table.add_row(Text(e.start), Text(e.end), Text(e.protocol), Text(e.os_type))
+        for o in self.draft.service_orders:
+            if o.technician_id == tech and o.date == day.isoformat():
+                end = wizard.fmt_minutes(wizard.minutes_of(o.start) + o.duration_minutes)
+                table.add_row(Text(o.start), Text(end), Text(_("this ticket")), Text(""))
+        if not table.row_count:
+            table.add_row(Text(_("free all day")), Text(""), Text(""), Text(""))
+
+    def build(self) -> wizard.Draft:
+        order = wizard.make_service_order(self.value("#technician"), self.value("#date"), self.value("#start"),
+                                          self.value("#duration"), self.value("#os_type"), self.value("#status"),
+                                          self.value("#description"))
+        return wizard.add_service_order(self.app.actor, self.draft, order)
+
+
+class TaskForm(ActionForm):
+    title_text = N_("Task")
+
+    def __init__(self, draft: wizard.Draft) -> None:
+        super().__init__(draft)
+        self.title_text = _(TaskForm.title_text)
+
+    def fields(self) -> ComposeResult:
+        yield Field(_("Who does it"), Select([], prompt=_("Choose"), id="assignee"), name="assignee")
+        yield Field(_("Due date (DD/MM/YYYY, optional)"), Input(id="due"), name="due")
+        yield Field(_("What to do"), Input(id="description", max_length=2000), name="description")
+
+    def on_mount(self) -> None:
+        self.query_one("#assignee").focus()
+        self.load_people()
+
+    @work(thread=True, exclusive=True, group="task-people", exit_on_error=False)
+    def load_people(self) -> None:
+        try:
+            options = wizard.first_contact_options(self.app.actor)
+        except AtendeError:
+            return
+        self.app.call_from_thread(
+            self.query_one("#assignee", Select).set_options, [(p.name, p.id) for p in options.people])
+
+    def build(self) -> wizard.Draft:
+        task = wizard.make_task(self.value("#assignee"), self.value("#description"), self.value("#due"))
+        return dataclasses.replace(self.draft, tasks=self.draft.tasks + (task,))
+
+
+class EmailForm(ActionForm):
+    title_text = N_("E-mail to the contact")
+
+    def __init__(self, draft: wizard.Draft, details: contacts_svc.CustomerDetails | None) -> None:
+        super().__init__(draft)
+        self.title_text = _(EmailForm.title_text)
+        self.details = details
+        self.templates: list[wizard.Template] = []
+
+    def fields(self) -> ComposeResult:
+        yield Field(_("Template"), Select([], prompt=_("None"), id="template"), name="template")
+        addresses = []
+        if self.details:
+            for c in self.details.contacts:
+                if c.email:
+                    addresses.append((f"{c.name} <{c.email}>", c.email, c.id == self.draft.contact_id))
+        yield Field(_("Send to (Space ticks)"), SelectionList(*addresses, id="recipients"), name="recipients")
+        yield Field(_("Copy to (CC, comma-separated)"), Input(id="cc"), name="cc")
+        yield Field(_("Subject"), Input(id="subject", max_length=200), name="subject")
+        yield Checkbox(_("Ask for a read receipt"), id="read_receipt")
+        yield Field(_("Message"), GuardedTextArea(id="body", max_length=wizard.MAX_PROBLEM), name="body")
+        yield Field(_("Attach files (paths, comma-separated)"), Input(id="attachments"), name="attachments")
+
+    def on_mount(self) -> None:
+        self.query_one("#template").focus()
+        self.load_templates()
+
+    @work(thread=True, exclusive=True, group="email-templates", exit_on_error=False)
+    def load_templates(self) -> None:
+        try:
+            found = wizard.email_templates(self.app.actor)
+        except AtendeError:
+            return
+        self.app.call_from_thread(self._templates, found)
+
+    def _templates(self, found) -> None:
+        self.templates = found
+        self.query_one("#template", Select).set_options([(t.name, t.id) for t in found])
+
+    @on(Select.Changed, "#template")
+    def _template(self, event: Select.Changed) -> None:
+        t = next((t for t in self.templates if t.id == event.value), None)
+        if t:
+            subject, body = wizard.render_template(t, self.draft)
+            self.query_one("#subject", Input).value = subject
+            self.query_one("#body", GuardedTextArea).load_text(body)
+
+    def build(self) -> wizard.Draft:
+        recipients = self.query_one("#recipients", SelectionList).selected
+        files = tuple(p.strip() for p in self.value("#attachments").split(",") if p.strip())
+        mail = wizard.make_email(recipients, self.value("#subject"), self.value("#body"), self.value("#cc"),
+                                 self.query_one("#read_receipt", Checkbox).value, self.value("#template"), files)
+        return dataclasses.replace(self.draft, emails=self.draft.emails + (mail,))
+

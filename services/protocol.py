@@ -1,0 +1,124 @@
+"""Protocol numbers: reserved the moment a wizard opens, unique under any
+number of agents and processes.
+
+Each reservation is its own short `BEGIN IMMEDIATE` transaction: it bumps the
+counter of the protocol's prefix (the format rendered without the sequence,
+so the default format gets one counter a day), and inserts the ticket row in
+the "draft" state. The number stays on record even if the wizard is
+cancelled: the ticket then becomes "abandoned", with who and when.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import string
+from dataclasses import dataclass
+
+from models import Ticket, User
+from models.wizard import TicketDraft
+from models.writelock import queued_write_tx
+
+from . import audit, clock, fastsql
+from .errors import ConfigError, Conflict, NotFound
+from .i18n import N_, _
+from .permissions import Actor, require
+
+DEFAULT_FORMAT = "{date:%Y%m%d}{seq:06d}"
+
+STATUSES = {
+    "draft": N_("being opened"),
+    "open": N_("open"),
+    "in_progress": N_("in progress"),
+    "waiting_customer": N_("waiting for the customer"),
+    "resolved": N_("resolved"),
+    "finished": N_("finished"),
+    "abandoned": N_("abandoned"),
+}
+OPEN_STATUSES = ("open", "in_progress", "waiting_customer")
+
+
+@dataclass(frozen=True)
+class Reservation:
+    protocol: str
+    ticket_id: int
+    at: dt.datetime
+
+
+class _Marker:
+    """Renders the sequence as a fixed mark, giving the counter's key."""
+
+    def __format__(self, spec: str) -> str:
+        return "#"
+
+
+def check_format(fmt: str) -> str:
+    """Return `fmt` if it makes unique protocols, else raise ConfigError."""
+    try:
+        names = {name for _lit, name, _spec, _conv in string.Formatter().parse(fmt) if name is not None}
+        fmt.format(date=dt.datetime(2026, 1, 31, 23, 59), seq=1)
+    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise ConfigError(_("protocol_format {fmt!r} is not valid: {reason}").format(fmt=fmt, reason=exc)) from None
+    if "seq" not in names:
+        raise ConfigError(_("protocol_format must contain {{seq}} (the sequence number)"))
+    if names - {"date", "seq"}:
+        raise ConfigError(_("protocol_format may use only {{date}} and {{seq}}"))
+    return fmt
+
+
+def counter_key(fmt: str, at: dt.datetime) -> str:
+    return fmt.format(date=at, seq=_Marker())[:80]
+
+
+def _user_id(actor: Actor) -> int:
+    if actor.id is not None:
+        return actor.id
+    user = User.get_or_none(User.login == actor.login)
+    if user is None:
+        raise NotFound(_("No user '{login}'").format(login=actor.login))
+    return user.id
+
+
+def reserve(actor: Actor, fmt: str | None = None) -> Reservation:
+    """Reserve the next protocol and create its ticket (status "draft").
+
+    Inside a caller's transaction it joins it (the wizard saves the draft in
+    the same commit); alone it takes its turn with `queued_write_tx`."""
+    require(actor, "tickets.create")
+    fmt = check_format(fmt or DEFAULT_FORMAT)
+    with queued_write_tx():
+        at = clock.now()
+        key = counter_key(fmt, at)
+        user_id = _user_id(actor)
+        while True:
+            seq = fastsql.run(
+                "INSERT INTO protocol_counter (\"key\", seq) VALUES (?, 1) "
+                "ON CONFLICT (\"key\") DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq", (key,)).fetchone()[0]
+            protocol = fmt.format(date=at, seq=seq)
+            # A format changed during the day could meet an older number: skip it.
+            if fastsql.run("SELECT 1 FROM ticket WHERE protocol = ?", (protocol,)).fetchone() is None:
+                break
+        stamp = fastsql.stamp(at)
+        ticket_id = fastsql.run(
+            "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
+            "created_by_id, created_at, updated_at, updated_by, version) "
+            "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, ?, 1) RETURNING id",
+            (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
+        fastsql.audit(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol}, at)
+    return Reservation(protocol, ticket_id, at)
+
+
+def abandon(actor: Actor, protocol: str) -> None:
+    """The wizard was cancelled: keep the number, mark it abandoned (who, when)."""
+    require(actor, "tickets.create")
+    with queued_write_tx():
+        ticket = Ticket.get_or_none(Ticket.protocol == protocol)
+        if ticket is None:
+            raise NotFound(_("No ticket with protocol {protocol}").format(protocol=protocol))
+        if ticket.status != "draft":
+            raise Conflict(_("Ticket {protocol} is already {status}").format(
+                protocol=protocol, status=_(STATUSES.get(ticket.status, ticket.status))))
+        at = clock.now()
+        (Ticket.update(status="abandoned", updated_by=actor.login, updated_at=at, closed_at=at,
+                       version=Ticket.version + 1)
+         .where(Ticket.id == ticket.id).execute())
+        TicketDraft.delete().where(TicketDraft.ticket == ticket.id).execute()
+        audit.record(actor.login, "ticket", ticket.id, "abandon", {"status": ["draft", "abandoned"]})

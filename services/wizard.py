@@ -1,0 +1,864 @@
+"""The new-ticket wizard as data.
+
+`Draft` is a frozen dataclass holding every step's data; pure functions
+validate and advance it; `save` writes it (JSON, keyed by protocol and owner)
+at every step change so an SSH drop or a `kill -9` loses nothing, and
+`pending_drafts` offers it back. `finish` writes the ticket and everything
+attached to it in one transaction, with an audit row.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from models import (
+    AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, reading, write_tx,
+)
+from models.writelock import queued_write_tx
+from models.wizard import (
+    EmailTemplate, OsType, ServiceOrder, Technician, TicketAttachment, TicketDraft, TicketEmail,
+    TicketTask,
+)
+
+from . import clock, fastsql, paths, protocol, validation
+from .errors import Conflict, NotFound, ValidationError
+from .i18n import N_, _
+from .permissions import Actor, require
+from .text import clean
+
+KINDS = {"customer": N_("Customer"), "prospect": N_("Prospect"), "access_point": N_("Access point")}
+STEP_LABELS = {
+    "kind": N_("Kind"), "lookup": N_("Lookup"), "customer": N_("Customer and contact"),
+    "plan": N_("Plan and problem"), "script": N_("Script"), "first_contact": N_("First contact"),
+}
+OS_STATUSES = {"scheduled": N_("scheduled"), "confirmed": N_("confirmed"), "waiting": N_("waiting parts")}
+MAX_ATTACHMENT = 10 * 1024 * 1024
+MAX_PROBLEM = 20_000
+MAX_CHECKS = 20_000
+DAY_MINUTES = 24 * 60
+
+
+# ----------------------------------------------------------------------------- the draft
+
+
+@dataclass(frozen=True)
+class AttachmentDraft:
+    source: str  # absolute path of the file picked
+    name: str  # sanitised file name
+    size: int
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceOrderDraft:
+    technician_id: int
+    date: str  # ISO date
+    start: str  # HH:MM
+    duration_minutes: int
+    os_type_id: int | None = None
+    status: str = "scheduled"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    assignee_id: int
+    description: str
+    due: str = ""  # ISO date or ""
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    recipients: tuple[str, ...]
+    subject: str
+    body: str = ""
+    cc: tuple[str, ...] = ()
+    read_receipt: bool = False
+    template_id: int | None = None
+    attachments: tuple[str, ...] = ()  # absolute paths of files picked
+
+
+@dataclass(frozen=True)
+class Draft:
+    protocol: str
+    ticket_id: int
+    owner: str
+    created_at: str
+    step: str = "kind"
+    kind: str = "customer"
+    customer_id: int | None = None
+    customer_name: str = ""
+    access_point_id: int | None = None
+    access_point_name: str = ""
+    contact_id: int | None = None
+    contact_name: str = ""
+    plan_id: int | None = None
+    plan_name: str = ""
+    login: str = ""
+    problem: str = ""
+    use_script: bool = False
+    script_id: int | None = None
+    script_answers: tuple[tuple[str, int], ...] = ()
+    script_position: int = 0
+    script_done: bool = False
+    script_report: str = ""
+    queue_id: int | None = None
+    type_id: int | None = None
+    responsible_id: int | None = None
+    responsible_role: str = ""
+    checks: str = ""
+    parent_id: int | None = None
+    parent_protocol: str = ""
+    attachments: tuple[AttachmentDraft, ...] = ()
+    service_orders: tuple[ServiceOrderDraft, ...] = ()
+    tasks: tuple[TaskDraft, ...] = ()
+    resolved: bool = False
+    solution: str = ""
+    emails: tuple[EmailDraft, ...] = ()
+
+
+_NESTED = {"attachments": AttachmentDraft, "service_orders": ServiceOrderDraft, "tasks": TaskDraft,
+           "emails": EmailDraft}
+
+
+def to_json(d: Draft) -> str:
+    return json.dumps(dataclasses.asdict(d), ensure_ascii=False)
+
+
+def from_json(text: str) -> Draft:
+    raw = json.loads(text)
+    known = {f.name for f in dataclasses.fields(Draft)}
+    data = {k: v for k, v in raw.items() if k in known}
+    for key, cls in _NESTED.items():
+        items = []
+        for item in data.get(key, ()):
+            names = {f.name for f in dataclasses.fields(cls)}
+            values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in item.items() if k in names}
+            items.append(cls(**values))
+        data[key] = tuple(items)
+    data["script_answers"] = tuple((str(n), int(o)) for n, o in data.get("script_answers", ()))
+    return Draft(**data)
+
+
+def update(d: Draft, **changes) -> Draft:
+    """A copy of `d` with `changes`; changing who the ticket is about clears what followed."""
+    if "kind" in changes and changes["kind"] != d.kind:
+        changes = {"customer_id": None, "customer_name": "", "access_point_id": None, "access_point_name": "",
+                   "contact_id": None, "contact_name": "", "plan_id": None, "plan_name": "", "login": "",
+                   "parent_id": None, "parent_protocol": "", **changes}
+    if "customer_id" in changes and changes["customer_id"] != d.customer_id:
+        changes = {"contact_id": None, "contact_name": "", "plan_id": None, "plan_name": "", "login": "",
+                   "parent_id": None, "parent_protocol": "", **changes}
+    if "plan_id" in changes and changes["plan_id"] != d.plan_id:
+        changes = {"parent_id": None, "parent_protocol": "", **changes}
+    if "script_id" in changes and changes["script_id"] != d.script_id:
+        changes = {"script_answers": (), "script_position": 0, "script_done": False, "script_report": "",
+                   **changes}
+    return replace(d, **changes)
+
+
+def steps(d: Draft) -> tuple[str, ...]:
+    """The steps this draft goes through, in order."""
+    out = ["kind", "lookup"]
+    if d.kind != "access_point":
+        out.append("customer")
+    out.append("plan")
+    if d.use_script:
+        out.append("script")
+    out.append("first_contact")
+    return tuple(out)
+
+
+def validate(d: Draft, step: str | None = None) -> None:
+    """Raise ValidationError({field: message}) for what `step` (default: the current one) lacks."""
+    step = step or d.step
+    errors: dict[str, str] = {}
+    if step == "kind":
+        if d.kind not in KINDS:
+            errors["kind"] = _("Choose customer, prospect or access point")
+    elif step == "lookup":
+        if d.kind == "access_point" and not d.access_point_id:
+            errors["lookup"] = _("Choose an access point from the results (Enter on a row)")
+        elif d.kind != "access_point" and not d.customer_id:
+            errors["lookup"] = _("Choose a customer from the results (Enter on a row)")
+    elif step == "customer":
+        if not d.contact_id:
+            errors["contact"] = _("Choose who is calling, or add a contact")
+    elif step == "plan":
+        try:
+            problem = validation.long_text(d.problem, "problem", max_len=MAX_PROBLEM)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        else:
+            if not problem:
+                errors["problem"] = _("Describe the problem as the customer tells it")
+    elif step == "script":
+        if not d.script_id:
+            errors["script"] = _("Choose a script, or go back and turn 'create script' off")
+        elif not d.script_done:
+            errors["script"] = _("Answer the script to its end and choose 'End script'")
+    elif step == "first_contact":
+        if not d.queue_id:
+            errors["queue"] = _("Choose the destination")
+        if not d.type_id:
+            errors["type"] = _("Choose the ticket type")
+        if not d.responsible_id and not d.responsible_role:
+            errors["responsible"] = _("Choose who is responsible (a person or a role)")
+        try:
+            validation.long_text(d.checks, "checks", max_len=MAX_CHECKS)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        if d.resolved and not clean(d.solution, multiline=True):
+            errors["solution"] = _("Describe the solution, or untick 'resolved'")
+        try:
+            validation.long_text(d.solution, "solution", max_len=MAX_CHECKS)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def advance(d: Draft) -> Draft:
+    """Validate the current step and move to the next one (the last step stays)."""
+    validate(d)
+    order = steps(d)
+    i = order.index(d.step) if d.step in order else 0
+    return replace(d, step=order[min(i + 1, len(order) - 1)])
+
+
+def back(d: Draft) -> Draft:
+    order = steps(d)
+    i = order.index(d.step) if d.step in order else 0
+    return replace(d, step=order[max(i - 1, 0)])
+
+
+def go_to(d: Draft, step: str) -> Draft:
+    """Jump to an earlier step (later ones must be reached by advancing)."""
+    order = steps(d)
+    if step not in order:
+        raise ValidationError(_("This ticket has no step '{step}'").format(step=step), "step")
+    if order.index(step) > order.index(d.step if d.step in order else "kind"):
+        validate_up_to(d, step)
+    return replace(d, step=step)
+
+
+def validate_up_to(d: Draft, step: str) -> None:
+    for s in steps(d):
+        if s == step:
+            return
+        validate(d, s)
+
+
+def validate_all(d: Draft) -> None:
+    for s in steps(d):
+        validate(d, s)
+
+
+# ----------------------------------------------------------------------------- actions (pure parts)
+
+
+_UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
+
+
+def sanitize_name(name: str) -> str:
+    """A safe file name: no folders, no control or shell characters, at most 120 characters."""
+    base = os.path.basename(name.replace("\\", "/")).strip()
+    base = _UNSAFE.sub("_", clean(base)).strip(" .")
+    if not base:
+        base = "file"
+    stem, dot, ext = base.rpartition(".")
+    if dot and len(ext) <= 10:
+        return stem[:110] + "." + ext
+    return base[:120]
+
+
+def check_file(path_text: str, field: str = "path", limit: int = MAX_ATTACHMENT) -> tuple[Path, int]:
+    text = clean(path_text)
+    if not text:
+        raise ValidationError(_("Type the path of the file"), field)
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise ValidationError(_("No file at {path}").format(path=text), field)
+    if path.is_dir():
+        raise ValidationError(_("{path} is a folder: choose a file").format(path=text), field)
+    if not os.access(path, os.R_OK):
+        raise ValidationError(_("Cannot read {path}: permission denied").format(path=text), field)
+    size = path.stat().st_size
+    if size > limit:
+        raise ValidationError(_("{path} has {size:,} bytes; at most {limit:,}").format(
+            path=text, size=size, limit=limit), field)
+    return path.resolve(), size
+
+
+def add_attachment(d: Draft, path_text: str, notes: str = "") -> Draft:
+    path, size = check_file(path_text)
+    notes = validation.long_text(notes, "notes", max_len=2000)
+    item = AttachmentDraft(str(path), sanitize_name(path.name), size, notes)
+    return replace(d, attachments=d.attachments + (item,))
+
+
+def remove_item(d: Draft, kind: str, index: int) -> Draft:
+    items = getattr(d, kind)
+    return replace(d, **{kind: items[:index] + items[index + 1:]})
+
+
+def parse_minutes(text: str, field: str = "duration") -> int:
+    """'90', '1:30', '1h30' -> minutes."""
+    value = clean(text).lower().replace("h", ":").rstrip(":")
+    if not value:
+        raise ValidationError(_("Type the duration (minutes, or H:MM)"), field)
+    try:
+        if ":" in value:
+            hours, minutes = value.split(":", 1)
+            total = int(hours or 0) * 60 + int(minutes or 0)
+        else:
+            total = int(value)
+    except ValueError:
+        raise ValidationError(_("Invalid duration: use minutes (90) or H:MM (1:30)"), field) from None
+    if total <= 0:
+        raise ValidationError(_("The duration must be more than zero"), field)
+    return total
+
+
+def minutes_of(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def fmt_minutes(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Slot:
+    start_minute: int
+    duration_minutes: int
+    label: str
+
+    @property
+    def end_minute(self) -> int:
+        return self.start_minute + self.duration_minutes
+
+
+def check_overlap(start: int, duration: int, taken: list[Slot], field: str = "start") -> None:
+    """Refuse a slot ending after midnight, with no duration, or overlapping one in `taken`."""
+    if duration <= 0:
+        raise ValidationError(_("The duration must be more than zero"), "duration")
+    if start + duration > DAY_MINUTES:
+        raise ValidationError(_("This order would end at {end} the next day: end it by 24:00 and "
+                                "schedule the rest on the next day").format(
+            end=fmt_minutes(start + duration - DAY_MINUTES)), "duration")
+    for slot in taken:
+        if start < slot.end_minute and slot.start_minute < start + duration:
+            raise ValidationError(_("Overlaps {label} ({start}-{end}) in the technician's agenda").format(
+                label=slot.label, start=fmt_minutes(slot.start_minute), end=fmt_minutes(slot.end_minute)), field)
+
+
+def make_service_order(technician_id, date_text: str, start_text: str, duration_text: str,
+                       os_type_id=None, status: str = "scheduled", description: str = "") -> ServiceOrderDraft:
+    """Validate the fields of a service order (not yet the agenda)."""
+    errors = {}
+    date = start = duration = None
+    if not technician_id:
+        errors["technician"] = _("Choose the technician")
+    try:
+        date = validation.date(date_text or clock.today().strftime("%d/%m/%Y"), "date")
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        start = validation.time(start_text, "start")
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        duration = parse_minutes(duration_text)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if status not in OS_STATUSES:
+        errors["status"] = _("Choose a status")
+    try:
+        description = validation.long_text(description, "description", max_len=MAX_CHECKS)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if start is not None and duration is not None and start.hour * 60 + start.minute + duration > DAY_MINUTES:
+        errors["duration"] = _("This order would end at {end} the next day: end it by 24:00 and "
+                               "schedule the rest on the next day").format(
+            end=fmt_minutes(start.hour * 60 + start.minute + duration - DAY_MINUTES))
+    if errors:
+        raise ValidationError(errors)
+    return ServiceOrderDraft(int(technician_id), date.isoformat(), start.strftime("%H:%M"), duration,
+                             int(os_type_id) if os_type_id else None, status, description)
+
+
+def draft_slots(d: Draft, technician_id: int, date: str, skip: int | None = None) -> list[Slot]:
+    return [Slot(minutes_of(o.start), o.duration_minutes, _("an order in this ticket"))
+            for i, o in enumerate(d.service_orders)
+            if o.technician_id == technician_id and o.date == date and i != skip]
+
+
+def make_task(assignee_id, description: str, due_text: str = "") -> TaskDraft:
+    errors = {}
+    if not assignee_id:
+        errors["assignee"] = _("Choose who does it")
+    due = None
+    try:
+        due = validation.date(due_text, "due", required=False)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        description = validation.long_text(description, "description", required=True, max_len=MAX_CHECKS)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if due and due < clock.today():
+        errors["due"] = _("The due date is in the past")
+    if errors:
+        raise ValidationError(errors)
+    return TaskDraft(int(assignee_id), description, due.isoformat() if due else "")
+
+
+def split_addresses(text: str | tuple | list, field: str) -> tuple[str, ...]:
+    items = text if isinstance(text, (tuple, list)) else re.split(r"[,;\s]+", text or "")
+    out = []
+    for item in items:
+        item = clean(item)
+        if item:
+            try:
+                out.append(validation.email(item, field))
+            except ValidationError:
+                raise ValidationError(_("Invalid e-mail address: {address}").format(address=item), field) from None
+    return tuple(dict.fromkeys(out))
+
+
+def make_email(recipients, subject: str, body: str, cc="", read_receipt: bool = False,
+               template_id=None, attachments: tuple[str, ...] = ()) -> EmailDraft:
+    errors = {}
+    to = cc_list = ()
+    try:
+        to = split_addresses(recipients, "recipients")
+        if not to:
+            errors["recipients"] = _("Pick at least one recipient")
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        cc_list = split_addresses(cc, "cc")
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        subject = validation.name(subject, "subject", max_len=200)
+    except ValidationError:
+        errors["subject"] = _("Type the subject") if not clean(subject) else _("Too long: at most {n} characters").format(n=200)
+    try:
+        body = validation.long_text(body, "body", max_len=MAX_PROBLEM)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    files = []
+    for path_text in attachments:
+        try:
+            files.append(str(check_file(path_text, "attachments")[0]))
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return EmailDraft(to, subject, body, cc_list, bool(read_receipt), int(template_id) if template_id else None,
+                      tuple(files))
+
+
+# ----------------------------------------------------------------------------- persistence
+
+
+def start(actor: Actor, fmt: str | None = None) -> Draft:
+    """Reserve a protocol and open a draft for it: one durable commit.
+
+    The ticket row in status "draft" is the draft until the first step change
+    saves one (`pending_drafts` offers both)."""
+    reservation = protocol.reserve(actor, fmt)
+    return Draft(protocol=reservation.protocol, ticket_id=reservation.ticket_id, owner=actor.login,
+                 created_at=reservation.at.isoformat())
+
+
+def save(actor: Actor, d: Draft) -> None:
+    """Store the draft (one short transaction); only its owner may."""
+    require(actor, "tickets.create")
+    if d.owner != actor.login:
+        raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
+    data = to_json(d)
+    with queued_write_tx():
+        fastsql.run(
+            "INSERT INTO ticket_draft (protocol, owner, ticket_id, step, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (protocol) DO UPDATE SET step = excluded.step, data = excluded.data, "
+            "updated_at = excluded.updated_at",
+            (d.protocol, d.owner, d.ticket_id, d.step, data, fastsql.stamp(clock.now())))
+
+
+def pending_drafts(actor: Actor) -> list[Draft]:
+    """The actor's drafts whose ticket is still being opened, newest first."""
+    require(actor, "tickets.create")
+    with reading():
+        rows = fastsql.run(
+            "SELECT t.id, t.protocol, t.created_at, d.data FROM ticket t JOIN user u ON u.id = t.created_by_id "
+            "LEFT JOIN ticket_draft d ON d.ticket_id = t.id "
+            "WHERE t.status = 'draft' AND u.login = ? ORDER BY coalesce(d.updated_at, t.created_at) DESC, t.id DESC",
+            (actor.login,)).fetchall()
+        out = []
+        for ticket_id, number, created_at, data in rows:
+            if data is None:  # reserved, then the terminal died before the first step change
+                out.append(Draft(protocol=number, ticket_id=ticket_id, owner=actor.login,
+                                 created_at=str(created_at).replace(" ", "T")))
+                continue
+            try:
+                out.append(from_json(data))
+            except (ValueError, TypeError, KeyError):
+                continue  # a draft written by another version: the ticket stays a draft
+        return out
+
+
+def cancel(actor: Actor, d: Draft) -> None:
+    protocol.abandon(actor, d.protocol)
+
+
+@dataclass(frozen=True)
+class Finished:
+    protocol: str
+    ticket_id: int
+    status: str
+    parent_protocol: str = ""
+    attachments: int = 0
+    service_orders: int = 0
+    tasks: int = 0
+    emails: int = 0
+
+
+def files_root() -> Path:
+    from models.db import sqlite_path
+
+    path = sqlite_path()
+    if path is None:
+        return paths.user_data_dir() / "files"
+    return paths.files_dir(path)
+
+
+def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, str], list[Path]]:
+    """Copy attachments and e-mail files into the files folder (before the transaction)."""
+    created: list[Path] = []
+    if not d.attachments and not any(e.attachments for e in d.emails):
+        return [], {}, created
+    root = files_root()
+    folder = Path("tickets") / sanitize_name(d.protocol)
+    target_dir = root / folder
+    target_dir.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+
+    def place(source: str, name: str) -> str:
+        stem, dot, ext = name.rpartition(".")
+        candidate, n = name, 1
+        while candidate in used or (target_dir / candidate).exists():
+            n += 1
+            candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
+        used.add(candidate)
+        dest = target_dir / candidate
+        shutil.copyfile(source, dest)
+        created.append(dest)
+        return str(folder / candidate)
+
+    attachments = []
+    try:
+        for a in d.attachments:
+            check_file(a.source, "attachments")
+            attachments.append((a, place(a.source, a.name)))
+        email_files: dict[str, str] = {}
+        for e in d.emails:
+            for source in e.attachments:
+                if source not in email_files:
+                    check_file(source, "email")
+                    email_files[source] = place(source, sanitize_name(Path(source).name))
+    except BaseException:
+        for p in created:
+            p.unlink(missing_ok=True)
+        raise
+    return attachments, email_files, created
+
+
+def finish(actor: Actor, d: Draft) -> Finished:
+    """Write the ticket and everything attached to it in ONE transaction, with an audit row.
+
+    What can be checked without the write lock is checked first (the draft's
+    own rules, that what it points at exists), so the transaction holds the
+    lock only for the writes and the rules that other writers could break
+    (the ticket still a draft, the link, the technicians' agendas)."""
+    require(actor, "tickets.create")
+    if d.owner != actor.login:
+        raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
+    validate_all(d)
+    with reading():
+        access_point_id = _check_references(d)
+    attachments, email_files, created = _copy_files(d)
+    try:
+        with queued_write_tx():
+            result = _write(actor, d, attachments, email_files, access_point_id)
+    except BaseException:
+        for p in created:
+            p.unlink(missing_ok=True)
+        raise
+    return result
+
+
+_FINISH_SQL = (
+    "UPDATE ticket SET status = ?, kind = ?, customer_id = ?, access_point_id = ?, contact_id = ?, plan_id = ?, "
+    "queue_id = ?, type_id = ?, responsible_id = ?, parent_id = ?, subject = ?, problem = ?, checks = ?, "
+    "solution = ?, script_report = ?, updated_at = ?, updated_by = ?, closed_at = ?, version = version + 1 "
+    "WHERE id = ? AND protocol = ? AND status = 'draft'"
+)
+
+
+def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) -> Finished:
+    from . import links
+
+    now = clock.now()
+    status = "resolved" if d.resolved else "open"
+    customer_id = d.customer_id if d.kind != "access_point" else None
+    problem = clean(d.problem, multiline=True)
+    stamp = fastsql.stamp(now)
+    changed = fastsql.run(_FINISH_SQL, (
+        status, d.kind, customer_id, access_point_id, d.contact_id if d.kind != "access_point" else None,
+        d.plan_id, d.queue_id, d.type_id, d.responsible_id, d.parent_id, problem.split("\n", 1)[0][:200], problem,
+        clean(d.checks, multiline=True), clean(d.solution, multiline=True) if d.resolved else "",
+        d.script_report if d.use_script else "", stamp, actor.login, stamp if d.resolved else None,
+        d.ticket_id, d.protocol)).rowcount
+    if not changed:
+        row = fastsql.run("SELECT status, updated_by FROM ticket WHERE id = ? AND protocol = ?",
+                          (d.ticket_id, d.protocol)).fetchone()
+        if row is None:
+            raise NotFound(_("No ticket with protocol {protocol}").format(protocol=d.protocol))
+        raise Conflict(_("Ticket {protocol} is already {status} (by {login})").format(
+            protocol=d.protocol, status=_(protocol.STATUSES.get(row[0], row[0])), login=row[1]))
+    parent_protocol = ""
+    if d.parent_id:
+        parent = links.check_link(d.parent_id, d.plan_id, d.type_id, d.ticket_id)
+        parent_protocol = parent.protocol
+    taken_by_tech: dict[tuple[int, str], list[Slot]] = {}
+    for i, o in enumerate(d.service_orders):
+        key = (o.technician_id, o.date)
+        if key not in taken_by_tech:
+            taken_by_tech[key] = _agenda_slots(o.technician_id, dt.date.fromisoformat(o.date))
+        try:
+            check_overlap(minutes_of(o.start), o.duration_minutes, taken_by_tech[key])
+        except ValidationError as exc:
+            raise ValidationError({"service_orders": _("Service order {n}: {reason}").format(
+                n=i + 1, reason=exc.message)}) from None
+        taken_by_tech[key].append(Slot(minutes_of(o.start), o.duration_minutes, _("an order in this ticket")))
+    for a, stored in attachments:
+        fastsql.run("INSERT INTO ticket_attachment (ticket_id, name, path, size, notes, created_by, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (d.ticket_id, a.name, stored, a.size, a.notes, actor.login, stamp))
+    for o in d.service_orders:
+        fastsql.run("INSERT INTO service_order (ticket_id, technician_id, os_type_id, status, date, start_minute, "
+                    "duration_minutes, description, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (d.ticket_id, o.technician_id, o.os_type_id, o.status, o.date, minutes_of(o.start),
+                     o.duration_minutes, o.description, actor.login, stamp))
+    for t in d.tasks:
+        fastsql.run("INSERT INTO ticket_task (ticket_id, assignee_id, due, description, done, created_by, created_at) "
+                    "VALUES (?, ?, ?, ?, 0, ?, ?)", (d.ticket_id, t.assignee_id, t.due or None, t.description,
+                                                     actor.login, stamp))
+    for e in d.emails:
+        fastsql.run("INSERT INTO ticket_email (ticket_id, recipients, cc, subject, body, read_receipt, attachments, "
+                    "status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'ready', ?, ?)",
+                    (d.ticket_id, json.dumps(list(e.recipients)), json.dumps(list(e.cc)), e.subject, e.body,
+                     e.read_receipt, json.dumps([email_files[p] for p in e.attachments]), actor.login, stamp))
+    fastsql.run("DELETE FROM ticket_draft WHERE protocol = ?", (d.protocol,))
+    fastsql.audit(actor.login, "ticket", d.ticket_id, "finish", {
+        "protocol": d.protocol, "status": ["draft", status], "kind": d.kind, "customer": customer_id,
+        "queue": d.queue_id, "type": d.type_id, "parent": parent_protocol or None,
+        "attachments": len(attachments), "service_orders": len(d.service_orders), "tasks": len(d.tasks),
+        "emails": len(d.emails), "script": bool(d.use_script),
+    }, now)
+    return Finished(d.protocol, d.ticket_id, status, parent_protocol, len(attachments), len(d.service_orders),
+                    len(d.tasks), len(d.emails))
+
+
+_REFERENCES_SQL = (
+    "SELECT (SELECT count(*) FROM customer WHERE id = ?), "
+    "(SELECT count(*) FROM contact WHERE id = ? AND customer_id = ?), "
+    "(SELECT count(*) FROM plan WHERE id = ?), "
+    "(SELECT access_point_id FROM plan WHERE id = ?), "
+    "(SELECT count(*) FROM access_point WHERE id = ?), "
+    "(SELECT count(*) FROM queue WHERE id = ? AND active), "
+    "(SELECT count(*) FROM ticket_type WHERE id = ? AND active), "
+    "(SELECT count(*) FROM user WHERE id = ? AND active)"
+)
+
+
+def _check_references(d: Draft) -> int | None:
+    """Everything the draft points at still exists (someone may have deleted it
+    meanwhile); returns the access point of the ticket. One statement."""
+    errors = {}
+    (customer, contact, plan, plan_ap, ap, queue, type_, responsible) = fastsql.run(_REFERENCES_SQL, (
+        d.customer_id, d.contact_id, d.customer_id, d.plan_id, d.plan_id, d.access_point_id, d.queue_id,
+        d.type_id, d.responsible_id)).fetchone()
+    if d.kind != "access_point":
+        if d.customer_id and not customer:
+            errors["lookup"] = _("The customer no longer exists: look it up again")
+        if d.contact_id and not contact:
+            errors["contact"] = _("The contact no longer exists: choose another")
+    if d.plan_id and not plan:
+        errors["plan"] = _("The plan no longer exists: choose another")
+    if d.access_point_id and not ap:
+        errors["lookup"] = _("The access point no longer exists")
+    if d.queue_id and not queue:
+        errors["queue"] = _("This destination is no longer active")
+    if d.type_id and not type_:
+        errors["type"] = _("This ticket type is no longer active")
+    if d.responsible_id and not responsible:
+        errors["responsible"] = _("This person can no longer be responsible")
+    for t in d.tasks:
+        if not User.select().where((User.id == t.assignee_id) & (User.active == True)).exists():  # noqa: E712
+            errors["tasks"] = _("A task's assignee can no longer use Atende")
+    for o in d.service_orders:
+        if not Technician.select().where(Technician.id == o.technician_id).exists():
+            errors["service_orders"] = _("A service order's technician no longer exists")
+    if errors:
+        raise ValidationError(errors)
+    return d.access_point_id or plan_ap
+
+
+# ----------------------------------------------------------------------------- agenda
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    id: int
+    start: str
+    end: str
+    start_minute: int
+    duration_minutes: int
+    protocol: str
+    os_type: str
+    status: str
+    description: str
+
+
+def _agenda_slots(technician_id: int, date: dt.date) -> list[Slot]:
+    rows = (ServiceOrder.select(ServiceOrder.start_minute, ServiceOrder.duration_minutes, Ticket.protocol)
+            .join(Ticket, on=(ServiceOrder.ticket == Ticket.id))
+            .where((ServiceOrder.technician == technician_id) & (ServiceOrder.date == date)))
+    return [Slot(r.start_minute, r.duration_minutes, _("the order of ticket {protocol}").format(
+        protocol=r.ticket.protocol)) for r in rows]
+
+
+def agenda(actor: Actor, technician_id: int, date: dt.date) -> list[AgendaEntry]:
+    """The technician's service orders on `date`, by start time."""
+    require(actor, "tickets.read")
+    with reading():
+        rows = (ServiceOrder.select(ServiceOrder, Ticket.protocol)
+                .join(Ticket, on=(ServiceOrder.ticket == Ticket.id))
+                .where((ServiceOrder.technician == technician_id) & (ServiceOrder.date == date))
+                .order_by(ServiceOrder.start_minute))
+        names = {t.id: t.name for t in OsType.select(OsType.id, OsType.name)}
+        out = []
+        for r in rows:
+            out.append(AgendaEntry(r.id, fmt_minutes(r.start_minute),
+                                   fmt_minutes(r.start_minute + r.duration_minutes), r.start_minute,
+                                   r.duration_minutes, r.ticket.protocol, names.get(r.os_type_id, ""), r.status,
+                                   r.description))
+        return out
+
+
+def add_service_order(actor: Actor, d: Draft, order: ServiceOrderDraft, replace_index: int | None = None) -> Draft:
+    """Add (or replace) a service order, refusing a slot taken in the technician's agenda."""
+    with reading():
+        taken = _agenda_slots(order.technician_id, dt.date.fromisoformat(order.date))
+        if not Technician.select().where(Technician.id == order.technician_id).exists():
+            raise ValidationError(_("Choose the technician"), "technician")
+    taken += draft_slots(d, order.technician_id, order.date, skip=replace_index)
+    check_overlap(minutes_of(order.start), order.duration_minutes, taken)
+    items = list(d.service_orders)
+    if replace_index is None:
+        items.append(order)
+    else:
+        items[replace_index] = order
+    return replace(d, service_orders=tuple(items))
+
+
+# ----------------------------------------------------------------------------- reference data for the screens
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    name: str
+    extra: str = ""
+
+
+@dataclass(frozen=True)
+class TypeChoice:
+    id: int
+    name: str
+    queue_id: int | None
+    responsible_id: int | None
+    responsible_role: str
+    allows_link: bool
+
+
+@dataclass(frozen=True)
+class FirstContactOptions:
+    queues: tuple[Choice, ...]
+    types: tuple[TypeChoice, ...]
+    people: tuple[Choice, ...]
+
+
+def first_contact_options(actor: Actor) -> FirstContactOptions:
+    require(actor, "tickets.create")
+    with reading():
+        queues = tuple(Choice(q.id, q.name) for q in Queue.select().where(Queue.active == True).order_by(Queue.name))  # noqa: E712
+        types = tuple(TypeChoice(t.id, t.name, t.queue_id, t.responsible_user_id, t.responsible_role, t.allows_link)
+                      for t in TicketType.select().where(TicketType.active == True).order_by(TicketType.name))  # noqa: E712
+        people = tuple(Choice(u.id, u.name, u.role) for u in User.select().where(
+            (User.active == True) & (User.role != "representative")).order_by(User.name))  # noqa: E712
+    return FirstContactOptions(queues, types, people)
+
+
+def technicians(actor: Actor) -> list[Choice]:
+    require(actor, "tickets.read")
+    with reading():
+        return [Choice(t.id, t.name, t.phone) for t in
+                Technician.select().where(Technician.active == True).order_by(Technician.name)]  # noqa: E712
+
+
+def os_types(actor: Actor) -> list[Choice]:
+    require(actor, "tickets.read")
+    with reading():
+        return [Choice(t.id, t.name, str(t.default_minutes)) for t in
+                OsType.select().where(OsType.active == True).order_by(OsType.name)]  # noqa: E712
+
+
+@dataclass(frozen=True)
+class Template:
+    id: int
+    name: str
+    subject: str
+    body: str
+
+
+def email_templates(actor: Actor) -> list[Template]:
+    require(actor, "tickets.read")
+    with reading():
+        return [Template(t.id, t.name, t.subject, t.body) for t in
+                EmailTemplate.select().where(EmailTemplate.active == True).order_by(EmailTemplate.name)]  # noqa: E712
+
+
+_PLACEHOLDER = re.compile(r"\{(protocol|customer|contact|problem|solution)\}")
+
+
+def render_template(t: Template, d: Draft) -> tuple[str, str]:
+    """Subject and body of `t` with {protocol}, {customer}, {contact}, {problem}, {solution} filled in;
+    any other brace is left as written."""
+    values = dict(protocol=d.protocol, customer=d.customer_name or d.access_point_name,
+                  contact=d.contact_name, problem=d.problem[:500], solution=d.solution)
+
+    def fill(text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+    return fill(t.subject), fill(t.body)

@@ -1,0 +1,147 @@
+"""The new-ticket wizard in a real terminal (tmux), at 80x24."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import re
+import signal
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.tmux import Tmux
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
+
+ROOT = Path(__file__).resolve().parents[2]
+ATENDE = str(Path(sys.executable).parent / "atende")
+PROTOCOL = re.compile(r"Protocol\s+(\d{14})")
+
+
+def fill(db: Path) -> None:
+    """A database with demo customers (the core demo when present) and the desk's demo data."""
+    code = (
+        "import random, sys\n"
+        "from services.store import open_store\n"
+        "from services import users, wizard_demo\n"
+        f"open_store({str(db)!r})\n"
+        "actor = users.identify(users.os_login())\n"
+        "try:\n"
+        "    from services import demo\n"
+        "    demo.fill(actor, customers=300, seed=7)\n"
+        "    from services.customers import rebuild_search_index\n"
+        "    rebuild_search_index()\n"
+        "except ImportError:\n"
+        "    from tests.wizard_world import make_world\n"
+        "    make_world()\n"
+        "wizard_demo.fill(actor, random.Random(7), tickets=2)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=_env(db.parent))
+
+
+def _env(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ATENDE_", "XDG_"))}
+    env.update(HOME=str(home), LANG="C.UTF-8", TEXTUAL_ANIMATIONS="none")
+    return env
+
+
+def start(db: Path, home: Path) -> Tmux:
+    env = {"HOME": str(home), "LANG": "C.UTF-8", "TEXTUAL_ANIMATIONS": "none"}
+    return Tmux(f"{ATENDE} --db {db}", width=80, height=24, env=env, cwd=str(ROOT))
+
+
+def cli(db: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([ATENDE, "--db", str(db), *args], capture_output=True, text=True, env=_env(home))
+
+
+@pytest.fixture
+def demo_db(tmp_path):
+    db = tmp_path / "atende.db"
+    fill(db)
+    return db
+
+
+def open_wizard(t: Tmux) -> str:
+    t.wait_for("Service desk")
+    t.send("F2")
+    t.wait_for("Recent tickets")
+    t.send("C-n")
+    screen = t.wait_for("read it to the customer")
+    return PROTOCOL.search(screen).group(1)
+
+
+def to_customer(t: Tmux, name: str) -> None:
+    t.send("C-n")
+    t.wait_for("Find the customer")
+    t.type(name)
+    t.wait_for(" found")
+    t.send("Enter", pause=0.3)
+    t.send("Enter")
+    t.wait_for("Who is calling")
+
+
+def test_a_call_from_start_to_finish(demo_db, tmp_path):
+    with start(demo_db, tmp_path) as t:
+        protocol = open_wizard(t)
+        to_customer(t, "joao")
+        time.sleep(0.5)
+        t.send("Enter")  # the contact calling
+        t.wait_for("Plan (Enter chooses)")
+        time.sleep(0.5)
+        t.send("Enter")  # the plan
+        t.wait_for("routing point")
+        t.type("Cliente sem internet desde ontem [bold]")
+        t.wait_for("desde ontem [bold]")
+        time.sleep(0.3)
+        t.send("C-n")
+        t.wait_for("Checks performed in this contact")
+        time.sleep(0.5)
+        t.send("Enter", pause=0.3)  # destination: open the list
+        t.send("Down", "Enter", pause=0.3)
+        t.send("Tab", pause=0.3)
+        t.send("Enter", pause=0.3)  # ticket type
+        t.send("Down", "Enter", pause=0.3)
+        t.wait_for("Role:")  # the type proposed its responsible
+        t.send("C-s")
+        t.wait_for("Recent tickets")
+        t.wait_for(protocol)
+        t.send("C-q")
+    shown = cli(demo_db, tmp_path, "ticket", "show", protocol, "--json")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["status"] == "open"
+    assert data["problem"] == "Cliente sem internet desde ontem [bold]"
+    assert "jo" in data["customer"].lower() and data["plan"]
+    listed = cli(demo_db, tmp_path, "ticket", "list", "--status", "open")
+    assert protocol in listed.stdout
+
+
+def test_kill_9_mid_wizard_and_resume_with_the_same_protocol(demo_db, tmp_path):
+    t = start(demo_db, tmp_path)
+    try:
+        protocol = open_wizard(t)
+        to_customer(t, "maria")
+        pid = t.pane_pid()
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+    finally:
+        t.kill()
+    assert json.loads(cli(demo_db, tmp_path, "ticket", "show", protocol, "--json").stdout)["status"] == "draft"
+    with start(demo_db, tmp_path) as t:
+        t.wait_for("did not finish")
+        screen = t.wait_for(protocol)
+        t.send("Enter")
+        screen = t.wait_for("Who is calling")
+        assert protocol in screen and "Customer and contact" in screen
+        assert "Maria" in screen or "maria" in screen.lower()
+        t.send("Escape")
+        t.wait_for("Keep draft")
+        t.send("Enter")  # the default: keep
+        t.wait_for("Recent tickets")
+        t.send("C-q")

@@ -1,0 +1,355 @@
+"""Pilot tests of every step of the new-ticket wizard, at 80x24."""
+import json
+
+from textual.widgets import Checkbox, DataTable, Input, OptionList, Select, Static
+
+from app import AtendeApp
+from models import Ticket
+from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
+from screens.desk import DeskScreen, ResumeDialog
+from screens.wizard import WizardScreen
+from services import wizard
+from tui.guarded_text import GuardedTextArea
+
+SIZE = (80, 24)
+
+
+async def wait(pilot, app):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_wizard(pilot, app) -> WizardScreen:
+    app.push_screen(DeskScreen(offer_drafts=False))
+    await wait(pilot, app)
+    await pilot.press("ctrl+n")
+    await wait(pilot, app)
+    assert isinstance(app.screen, WizardScreen)
+    return app.screen
+
+
+async def to_customer(pilot, app, name="joao"):
+    wiz = await open_wizard(pilot, app)
+    await pilot.press("ctrl+n")  # kind: customer
+    await wait(pilot, app)
+    await pilot.press(*name)
+    await wait(pilot, app)
+    await pilot.press("enter")  # to the results
+    await pilot.press("enter")  # choose the first
+    await wait(pilot, app)
+    assert wiz.draft.step == "customer"
+    return wiz
+
+
+async def to_plan(pilot, app):
+    wiz = await to_customer(pilot, app)
+    await pilot.press("enter")  # the contact
+    await wait(pilot, app)
+    assert wiz.draft.step == "plan"
+    await pilot.press("enter")  # the plan
+    await wait(pilot, app)
+    return wiz
+
+
+async def finish(pilot, app, wiz):
+    # Called as the key would: pressing a key that closes the screen makes
+    # Pilot wait for the closed screen to go idle.
+    wiz.action_finish()
+    for _ in range(50):
+        await wait(pilot, app)
+        if not isinstance(app.screen, WizardScreen):
+            return
+    raise AssertionError("the wizard did not close")
+
+
+def field_error(screen, name: str) -> str:
+    from tui.forms import Field
+
+    for f in screen.query(Field):
+        if f.field_name == name:
+            return str(f.query_one(".field-error", Static).render())
+    raise AssertionError(name)
+
+
+async def test_protocol_is_reserved_and_shown_at_once(admin, world):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(pilot, app)
+        assert Ticket.get(Ticket.protocol == wiz.draft.protocol).status == "draft"
+        # offered back even before the first step change saves a draft row
+        assert [d.protocol for d in wizard.pending_drafts(admin)] == [wiz.draft.protocol]
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        assert TicketDraft.select().where(TicketDraft.protocol == wiz.draft.protocol).exists()
+        assert wiz.draft.protocol in str(app.screen.query_one("#wizard-top", Static).render())
+
+
+async def test_lookup_and_kind(admin, world):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(pilot, app)
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        await pilot.press("ctrl+n")  # nobody chosen: refused at the field
+        await wait(pilot, app)
+        assert "Choose a customer" in field_error(wiz, "lookup")
+        for text in ('"', "*", "(", "NEAR", "[bold]", "[/"):
+            lookup_input = wiz.query_one("#lookup-text", Input)
+            lookup_input.value = text
+            await wait(pilot, app)
+        lookup_input.value = "ze (near"
+        await wait(pilot, app)
+        await pilot.press("enter", "enter")
+        await wait(pilot, app)
+        assert wiz.draft.customer_name == "[bold]Zé (NEAR)" and wiz.draft.step == "customer"
+        await pilot.press("ctrl+b", "ctrl+b")  # back to kind: choose access point
+        await wait(pilot, app)
+        assert wiz.draft.step == "kind"
+        await pilot.press("down", "down", "enter", "ctrl+n")
+        await wait(pilot, app)
+        assert wiz.draft.kind == "access_point" and wiz.draft.customer_id is None
+        await pilot.press(*"liberdade")
+        await wait(pilot, app)
+        await pilot.press("enter", "enter")
+        await wait(pilot, app)
+        assert wiz.draft.access_point_name == "POP Liberdade" and wiz.draft.step == "plan"
+
+
+async def test_contact_add_with_errors_at_the_fields(admin, world):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_customer(pilot, app)
+        await pilot.press("a")
+        await wait(pilot, app)
+        form = app.screen
+        form.query_one("#name", Input).value = "[bold]Novo [/"
+        form.query_one("#phone", Input).value = "123"
+        form.query_one("#email", Input).value = "x@"
+        form.query_one("#doc", Input).value = "111.111.111-11"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert field_error(form, "phone") == "Invalid phone number"
+        assert field_error(form, "email") == "Invalid e-mail address"
+        assert "Invalid CPF" in field_error(form, "doc")
+        assert form.query_one("#name", Input).value == "[bold]Novo [/"  # kept
+        form.query_one("#phone", Input).value = "(11) 98765-4321"
+        form.query_one("#email", Input).value = "novo@example.com"
+        form.query_one("#doc", Input).value = "529.982.247-25"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert app.screen is wiz
+        assert wiz.draft.contact_name == "[bold]Novo [/"
+        assert wiz.query_one("#contacts", DataTable).row_count == 2
+
+
+async def test_plan_problem_paste_and_router(admin, world):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_plan(pilot, app)
+        assert wiz.draft.plan_id == world["customers"][0].plans[0].id and wiz.draft.login == "login0"
+        await pilot.press("ctrl+r")
+        await wait(pilot, app)
+        assert "No router is configured" in str(wiz.query_one("#router-info", Static).render())
+        area = wiz.query_one("#problem", GuardedTextArea)
+        area.focus()
+        await pilot.press(*"caiu")
+        from textual import events
+
+        area.post_message(events.Paste("x" * 1_048_576))
+        await wait(pilot, app)
+        assert "Not pasted: 1,048,576 characters" in field_error(wiz, "problem")
+        assert area.text == "caiu"
+        area.load_text("")
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        assert "Describe the problem" in field_error(wiz, "problem")
+        area.load_text("Sem internet [bold]")
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        assert wiz.draft.step == "first_contact" and wiz.draft.problem == "Sem internet [bold]"
+
+
+async def test_guided_script(admin, world):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_plan(pilot, app)
+        wiz.query_one("#problem", GuardedTextArea).load_text("sem conexão")
+        wiz.query_one("#use-script", Checkbox).value = True
+        await wait(pilot, app)
+        select = wiz.query_one("#script-choice", Select)
+        select.value = next(v for label, v in select._options if label == "Sem conexão")
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        assert wiz.draft.step == "script"
+        options = wiz.query_one("#script-options", OptionList)
+        assert "luzes" in str(wiz.query_one("#script-question", Static).render()).lower()
+        await pilot.press("down", "down", "enter")  # normal lights -> bloqueio
+        await pilot.press("down", "enter")  # not blocked -> reiniciar
+        await wait(pilot, app)
+        assert "reiniciar" in str(wiz.query_one("#script-question", Static).render()).lower()
+        await pilot.press("left", "left")  # back to the first question, change the answer
+        await pilot.press("up", "up", "enter")  # all dark -> energia (the path is recomputed)
+        await wait(pilot, app)
+        assert "energia" in str(wiz.query_one("#script-question", Static).render()).lower()
+        await pilot.press("ctrl+n")  # not finished: refused
+        await wait(pilot, app)
+        assert "End script" in field_error(wiz, "script")
+        await pilot.press("enter")  # was off; now on: ends the script
+        await pilot.press("ctrl+e")
+        await wait(pilot, app)
+        assert wiz.draft.step == "first_contact" and wiz.draft.script_done
+        assert wiz.draft.script_report.splitlines()[:3] == [
+            "Script: Sem conexão", "1. Como estão as luzes do equipamento (ONU/modem)?", "   -> Tudo apagado"]
+        assert options is not None
+
+
+async def first_contact(pilot, app, wiz, world):
+    wiz.query_one("#queue", Select).value = world["queue"].id
+    wiz.query_one("#type", Select).value = world["outage"].id
+    await wait(pilot, app)
+    assert wiz.query_one("#responsible", Select).value == "role:agent"  # proposed by the type
+
+
+async def test_first_contact_actions_and_finish(admin, world, tmp_path):
+    photo = tmp_path / "foto [bold].jpg"
+    photo.write_bytes(b"jpeg")
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_plan(pilot, app)
+        wiz.query_one("#problem", GuardedTextArea).load_text("Sem internet")
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        await first_contact(pilot, app, wiz, world)
+        # attachment: a folder, then a real file
+        await pilot.press("f2")
+        await wait(pilot, app)
+        app.screen.query_one("#path", Input).value = str(tmp_path)
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert "is a folder" in field_error(app.screen, "path")
+        app.screen.query_one("#path", Input).value = str(photo)
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        # service order: past midnight, then zero, then fine
+        await pilot.press("f3")
+        await wait(pilot, app)
+        form = app.screen
+        form.query_one("#technician", Select).value = world["tech"].id
+        form.query_one("#start", Input).value = "23:30"
+        form.query_one("#duration", Input).value = "60"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert "00:30 the next day" in field_error(form, "duration")
+        form.query_one("#duration", Input).value = "0"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert "more than zero" in field_error(form, "duration")
+        form.query_one("#start", Input).value = "09:00"
+        form.query_one("#duration", Input).value = "1:30"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        # a second order overlapping the first is refused, with the agenda shown
+        await pilot.press("f3")
+        await wait(pilot, app)
+        form = app.screen
+        form.query_one("#technician", Select).value = world["tech"].id
+        form.query_one("#start", Input).value = "10:00"
+        await wait(pilot, app)
+        assert form.query_one("#agenda", DataTable).row_count == 1
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert "Overlaps" in field_error(form, "start")
+        await pilot.press("escape")
+        await wait(pilot, app)
+        # task
+        await pilot.press("f4")
+        await wait(pilot, app)
+        app.screen.query_one("#assignee", Select).value = admin.id
+        app.screen.query_one("#description", Input).value = "Ligar amanhã"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        # e-mail from a template, to the contact
+        await pilot.press("f6")
+        await wait(pilot, app)
+        form = app.screen
+        form.query_one("#template", Select).value = form.templates[0].id
+        await wait(pilot, app)
+        form.query_one("#recipients").select_all()
+        form.query_one("#cc", Input).value = "chefe@example.com"
+        form.query_one("#read_receipt", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert app.screen is wiz and len(wiz.draft.emails) == 1
+        assert wiz.draft.emails[0].subject == f"Protocolo {wiz.draft.protocol}"
+        # resolved
+        await pilot.press("f5")
+        await wait(pilot, app)
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert "Describe the solution" in field_error(wiz, "solution")
+        wiz.query_one("#solution", GuardedTextArea).load_text("Reiniciou a ONU")
+        protocol = wiz.draft.protocol
+        await finish(pilot, app, wiz)
+        assert not isinstance(app.screen, WizardScreen)
+        t = Ticket.get(Ticket.protocol == protocol)
+        assert (t.status, t.solution) == ("resolved", "Reiniciou a ONU")
+        assert TicketAttachment.get(TicketAttachment.ticket == t.id).name == "foto _bold_.jpg"
+        assert ServiceOrder.select().where(ServiceOrder.ticket == t.id).count() == 1
+        assert TicketTask.select().where(TicketTask.ticket == t.id).count() == 1
+        mail = TicketEmail.get(TicketEmail.ticket == t.id)
+        assert json.loads(mail.recipients) == ["c0@example.com"] and mail.read_receipt
+
+
+async def test_link_offer(admin, world):
+    parent = wizard.start(admin)
+    c = world["customers"][0]
+    wizard.finish(admin, wizard.update(
+        parent, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
+        queue_id=world["queue"].id, type_id=world["outage"].id, responsible_role="agent", step="first_contact"))
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_customer(pilot, app, name="maria")
+        await pilot.press("enter")
+        await wait(pilot, app)
+        await pilot.press("enter")
+        wiz.query_one("#problem", GuardedTextArea).load_text("sem sinal")
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        await first_contact(pilot, app, wiz, world)
+        await wait(pilot, app)
+        assert wiz.query_one("#parent-field").display
+        wiz.query_one("#parent", Select).value = parent.ticket_id
+        await finish(pilot, app, wiz)
+        child = Ticket.select().where(Ticket.parent == parent.ticket_id).get()
+        assert child.customer_id == world["customers"][1].id
+
+
+async def test_leave_keep_abandon_and_resume_at_start_up(admin, world):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_customer(pilot, app)
+        kept = wiz.draft.protocol
+        await pilot.press("escape")
+        await wait(pilot, app)
+        app.screen.dismiss("keep")
+        await wait(pilot, app)
+        assert not isinstance(app.screen, WizardScreen)
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        gone = app.screen.draft.protocol
+        await pilot.press("escape")
+        await wait(pilot, app)
+        app.screen.dismiss("abandon")
+        await wait(pilot, app)
+    assert Ticket.get(Ticket.protocol == gone).status == "abandoned"
+    assert [d.protocol for d in wizard.pending_drafts(admin)] == [kept]
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait(pilot, app)
+        assert isinstance(app.screen, ResumeDialog)
+        await pilot.press("enter")
+        await wait(pilot, app)
+        assert isinstance(app.screen, WizardScreen)
+        assert app.screen.draft.protocol == kept and app.screen.draft.step == "customer"
+        assert app.screen.draft.customer_name == "João Gonçalves"

@@ -1,0 +1,114 @@
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from models import AccessPoint, Plan, Ticket, write_tx
+from models.wizard import EmailTemplate, OsType, Script, Technician
+from services import contacts, router, tickets, wizard, wizard_demo
+from services.errors import NotFound, ValidationError
+from tests.wizard_world import make_world
+
+
+@pytest.fixture
+def world(admin):
+    return make_world()
+
+
+def test_demo_fill_adds_the_desk_data(admin, world):
+    wizard_demo.fill(admin, random.Random(3), tickets=6)
+    before = Technician.select().count()
+    assert {t.name for t in Technician.select()} >= {n for n, _p in wizard_demo.TECHNICIANS}
+    assert {t.name for t in OsType.select()} >= {n for n, _m in wizard_demo.OS_TYPES}
+    assert EmailTemplate.select().count() == len(wizard_demo.TEMPLATES)
+    assert Script.select().count() >= 3
+    assert Ticket.select().where(Ticket.status.in_(("open", "resolved"))).count() == 6
+    assert wizard.pending_drafts(admin) == []
+    wizard_demo.fill(admin, random.Random(3), tickets=0)  # again: no duplicates
+    assert Technician.select().count() == before
+
+
+def test_contacts_extra_fields_by_type(admin, world):
+    from models import ExtraField
+
+    with write_tx():
+        n = ExtraField.create(name="pontos", label="Pontos", type="number", position=1)
+        d = ExtraField.create(name="aniv", label="Aniversário", type="date", position=2)
+        c = ExtraField.create(name="decisor", label="Decisor", type="choice", choices='["Sim", "Não"]', position=3)
+    cust = world["customers"][0]
+    with pytest.raises(ValidationError) as err:
+        contacts.save_contact(admin, cust.id, None, name="Zé", phone="11 98765-4321",
+                              extras={n.id: "muitos", d.id: "31/02/2020", c.id: "Talvez"})
+    assert set(err.value.errors) == {f"extra_{n.id}", f"extra_{d.id}", f"extra_{c.id}"}
+    saved = contacts.save_contact(admin, cust.id, None, name="Zé", phone="11 98765-4321",
+                                  extras={n.id: "3", d.id: "01/02/1990", c.id: "Sim"})
+    assert dict(saved.extras) == {n.id: "3", d.id: "01/02/1990", c.id: "Sim"}
+    edited = contacts.save_contact(admin, cust.id, saved.id, name="Zé Silva", email="ze@example.com",
+                                   extras={n.id: ""})
+    assert edited.name == "Zé Silva" and n.id not in dict(edited.extras)
+    details = contacts.details(admin, cust.id)
+    assert {k.name for k in details.contacts} == {"João Gonçalves", "Zé Silva"}
+    assert details.plans[0].network == "Rede Centro"
+    contacts.delete_contact(admin, saved.id)
+    assert len(contacts.details(admin, cust.id).contacts) == 1
+
+
+def test_router_data_without_and_with_a_router(admin, world):
+    plan = world["customers"][0].plans[0]
+    assert "No router is configured" in router.router_data(admin, plan.id).message
+    with write_tx():
+        AccessPoint.update(router_host="10.0.0.1", router_user="api").where(
+            AccessPoint.id == plan.access_point_id).execute()
+
+    class FakeApi:
+        def path(self, *parts):
+            if parts == ("ppp", "active"):
+                return [{"name": "login0", "address": "100.64.0.9", "caller-id": "AA:BB", "uptime": "1h2m"}]
+            return [{"name": "<pppoe-login0>", "tx-byte": 5 * 1024 ** 3, "rx-byte": 1024}]
+
+        def close(self):
+            pass
+
+    data = router.router_data(admin, plan.id, connect=lambda **kw: FakeApi())
+    assert data.ok and dict(data.lines)["Address"] == "100.64.0.9" and dict(data.lines)["Downloaded"] == "5.0 GB"
+
+    def refuse(**kw):
+        raise TimeoutError("timed out")
+
+    failed = router.router_data(admin, plan.id, connect=refuse)
+    assert not failed.ok and "Could not reach the router 10.0.0.1" in failed.message
+    with write_tx():
+        Plan.update(login_kind="ipoe").where(Plan.id == plan.id).execute()
+    assert "PPPoE logins only" in router.router_data(admin, plan.id).message
+
+
+def test_ticket_show_and_list(admin, world):
+    d = wizard.start(admin)
+    c = world["customers"][2]
+    wizard.finish(admin, wizard.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id,
+                                       problem="[bold]sem sinal", queue_id=world["queue"].id,
+                                       type_id=world["plain"].id, responsible_role="agent", step="first_contact"))
+    view = tickets.show(admin, d.protocol)
+    assert (view.customer, view.status, view.queue) == ("[bold]Zé (NEAR)", "open", "Suporte Técnico")
+    rows = tickets.list_tickets(admin, status="open")
+    assert [r.protocol for r in rows] == [d.protocol] and rows[0].customer == "[bold]Zé (NEAR)"
+    with pytest.raises(NotFound):
+        tickets.show(admin, "nope")
+    with pytest.raises(ValidationError):
+        tickets.list_tickets(admin, status="weird")
+
+
+def test_cli_ticket_commands(admin, world, store):
+    from app import main
+
+    d = wizard.start(admin)
+    wizard.cancel(admin, d)
+    runner = CliRunner()
+    out = runner.invoke(main, ["--db", str(store), "ticket", "show", d.protocol, "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["status"] == "abandoned"
+    out = runner.invoke(main, ["--db", str(store), "ticket", "list", "--status", "abandoned", "--json"])
+    assert [r["protocol"] for r in json.loads(out.output)] == [d.protocol]
+    out = runner.invoke(main, ["--db", str(store), "ticket", "show", "000"])
+    assert out.exit_code == 1 and "No ticket with protocol 000" in out.output

@@ -1,0 +1,72 @@
+import datetime as dt
+import multiprocessing as mp
+
+import pytest
+
+from models import Ticket
+from models.wizard import TicketDraft
+from services import clock, protocol, wizard
+from services.errors import ConfigError, Conflict
+
+
+def test_reserve_formats_and_sequences_per_day(admin):
+    clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
+    a = protocol.reserve(admin)
+    b = protocol.reserve(admin)
+    assert (a.protocol, b.protocol) == ("20260309000001", "20260309000002")
+    clock.set_clock(lambda: dt.datetime(2026, 3, 10, 8, 0))
+    assert protocol.reserve(admin).protocol == "20260310000001"
+    t = Ticket.get(Ticket.protocol == a.protocol)
+    assert t.status == "draft" and t.created_by_id == admin.id
+
+
+def test_custom_format_and_bad_formats(admin):
+    clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
+    assert protocol.reserve(admin, "AT-{date:%y}-{seq:04d}").protocol == "AT-26-0001"
+    assert protocol.reserve(admin, "{seq}").protocol == "1"
+    for bad in ("{date:%Y}", "{seq}{who}", "{seq", "{date.nope}{seq}"):
+        with pytest.raises(ConfigError):
+            protocol.reserve(admin, bad)
+
+
+def test_a_format_changed_during_the_day_skips_taken_numbers(admin):
+    protocol.reserve(admin, "X{seq}")
+    from models.wizard import ProtocolCounter
+
+    ProtocolCounter.update(seq=0).execute()
+    assert protocol.reserve(admin, "X{seq}").protocol == "X2"
+
+
+def test_abandon_keeps_the_number_with_who_and_when(admin):
+    clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 5))
+    d = wizard.start(admin)
+    wizard.cancel(admin, d)
+    t = Ticket.get(Ticket.protocol == d.protocol)
+    assert (t.status, t.updated_by, t.closed_at) == ("abandoned", admin.login, dt.datetime(2026, 3, 9, 10, 5))
+    assert not TicketDraft.select().exists()
+    with pytest.raises(Conflict):
+        wizard.cancel(admin, d)
+
+
+def _worker(path, n, queue):
+    from services import protocol as p, users
+    from services.store import open_store
+
+    open_store(path)
+    actor = users.identify(users.os_login())
+    queue.put([p.reserve(actor).protocol for _ in range(n)])
+
+
+def test_unique_under_concurrent_processes(admin, store):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(str(store), 25, queue)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    got = [x for _ in procs for x in queue.get(timeout=60)]
+    for p in procs:
+        p.join(30)
+    assert len(got) == 100 and len(set(got)) == 100
+    assert Ticket.select().count() == 100
+    seqs = sorted(int(x[-6:]) for x in got)
+    assert seqs == list(range(1, 101))

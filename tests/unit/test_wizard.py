@@ -1,0 +1,230 @@
+import dataclasses
+import datetime as dt
+import json
+
+import pytest
+
+from models import Ticket
+from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
+from services import audit, clock, links, wizard
+from services.errors import Conflict, ValidationError
+from services.wizard import Draft
+from tests.wizard_world import make_world
+
+
+@pytest.fixture
+def world(admin):
+    clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
+    return make_world()
+
+
+def ready(admin, world, **extra) -> Draft:
+    c = world["customers"][0]
+    d = wizard.start(admin)
+    d = wizard.update(d, kind="customer", customer_id=c.id, customer_name=c.name, contact_id=c.contacts[0].id,
+                      plan_id=c.plans[0].id, problem="Sem internet desde ontem", queue_id=world["queue"].id,
+                      type_id=world["outage"].id, responsible_role="agent", step="first_contact", **extra)
+    return d
+
+
+def test_steps_depend_on_kind_and_script():
+    d = Draft("p", 1, "me", "2026-01-01")
+    assert wizard.steps(d) == ("kind", "lookup", "customer", "plan", "first_contact")
+    assert wizard.steps(wizard.update(d, kind="access_point", use_script=True)) == (
+        "kind", "lookup", "plan", "script", "first_contact")
+
+
+def test_advance_validates_each_step():
+    d = Draft("p", 1, "me", "2026-01-01")
+    d = wizard.advance(d)
+    assert d.step == "lookup"
+    with pytest.raises(ValidationError) as err:
+        wizard.advance(d)
+    assert "lookup" in err.value.errors
+    d = wizard.advance(wizard.update(d, customer_id=5, customer_name="X"))
+    assert d.step == "customer"
+    with pytest.raises(ValidationError, match="who is calling"):
+        wizard.advance(d)
+    d = wizard.advance(wizard.update(d, contact_id=3))
+    with pytest.raises(ValidationError) as err:
+        wizard.advance(wizard.update(d, problem="   "))
+    assert set(err.value.errors) == {"problem"}
+    with pytest.raises(ValidationError, match="Too long"):
+        wizard.advance(wizard.update(d, problem="x" * 1_048_576))
+    d = wizard.advance(wizard.update(d, problem="caiu"))
+    assert d.step == "first_contact"
+    with pytest.raises(ValidationError) as err:
+        wizard.advance(d)
+    assert set(err.value.errors) == {"queue", "type", "responsible"}
+    assert wizard.back(d).step == "plan"
+
+
+def test_changing_customer_clears_what_followed():
+    d = Draft("p", 1, "me", "x", customer_id=1, contact_id=2, plan_id=3, parent_id=9, problem="keep")
+    d2 = wizard.update(d, customer_id=7)
+    assert (d2.contact_id, d2.plan_id, d2.parent_id, d2.problem) == (None, None, None, "keep")
+
+
+def test_json_round_trip_with_everything():
+    d = Draft("p", 1, "me", "x", script_answers=(("a", 1),),
+              attachments=(wizard.AttachmentDraft("/x", "x", 3, "n"),),
+              service_orders=(wizard.ServiceOrderDraft(1, "2026-03-09", "09:00", 60),),
+              tasks=(wizard.TaskDraft(2, "ligar"),),
+              emails=(wizard.EmailDraft(("a@b.com",), "s", cc=("c@d.com",), attachments=("/x",)),))
+    assert wizard.from_json(wizard.to_json(d)) == d
+
+
+def test_drafts_are_saved_and_offered_back(admin, world, people):
+    d = ready(admin, world)
+    wizard.save(admin, wizard.update(d, problem="o que foi digitado [bold]"))
+    other = wizard.start(people["agent"])
+    back = wizard.pending_drafts(admin)
+    assert [x.protocol for x in back] == [d.protocol]
+    assert back[0].problem == "o que foi digitado [bold]"
+    assert [x.protocol for x in wizard.pending_drafts(people["agent"])] == [other.protocol]
+    with pytest.raises(Conflict):
+        wizard.save(people["agent"], d)
+
+
+def test_finish_writes_everything_in_one_transaction(admin, world, tmp_path, store):
+    f = tmp_path / "foto do roteador.jpg"
+    f.write_bytes(b"jpeg" * 100)
+    d = ready(admin, world)
+    d = wizard.add_attachment(d, str(f), "luz vermelha")
+    order = wizard.make_service_order(world["tech"].id, "09/03/2026", "09:00", "1:30", world["os_type"].id,
+                                      description="trocar ONU")
+    d = wizard.add_service_order(admin, d, order)
+    d = dataclasses.replace(d, tasks=(wizard.make_task(admin.id, "Ligar amanhã", "10/03/2026"),))
+    mail = wizard.make_email("c0@example.com", "Protocolo", "Olá", cc="sup@example.com; x@example.com",
+                             read_receipt=True, attachments=(str(f),))
+    d = dataclasses.replace(d, emails=(mail,), resolved=True, solution="Reiniciou a ONU")
+    wizard.save(admin, d)
+    done = wizard.finish(admin, d)
+    assert (done.status, done.attachments, done.service_orders, done.tasks, done.emails) == ("resolved", 1, 1, 1, 1)
+    t = Ticket.get(Ticket.protocol == d.protocol)
+    assert (t.status, t.solution, t.problem) == ("resolved", "Reiniciou a ONU", "Sem internet desde ontem")
+    att = TicketAttachment.get(TicketAttachment.ticket == t.id)
+    stored = wizard.files_root() / att.path
+    assert stored.read_bytes() == f.read_bytes() and att.name == "foto do roteador.jpg"
+    assert str(wizard.files_root()).startswith(str(store.parent))
+    so = ServiceOrder.get(ServiceOrder.ticket == t.id)
+    assert (so.start_minute, so.duration_minutes) == (540, 90)
+    assert TicketTask.get(TicketTask.ticket == t.id).description == "Ligar amanhã"
+    mail_row = TicketEmail.get(TicketEmail.ticket == t.id)
+    assert json.loads(mail_row.cc) == ["sup@example.com", "x@example.com"] and mail_row.read_receipt
+    assert mail_row.status == "ready" and len(json.loads(mail_row.attachments)) == 1
+    assert not TicketDraft.select().exists()
+    assert [e.action for e in audit.history(admin, "ticket", t.id)] == ["finish", "reserve"]
+    with pytest.raises(Conflict):
+        wizard.finish(admin, d)
+
+
+def test_finish_failing_leaves_nothing_behind(admin, world, tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("x")
+    d = ready(admin, world)
+    d = wizard.add_attachment(d, str(f))
+    d = dataclasses.replace(d, tasks=(wizard.TaskDraft(99999, "ninguém"),))
+    with pytest.raises(ValidationError):
+        wizard.finish(admin, d)
+    assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
+    assert not TicketAttachment.select().exists()
+    assert not list((wizard.files_root() / "tickets").rglob("*.txt"))
+
+
+@pytest.mark.parametrize("path,msg", [("/nope/x.pdf", "No file"), ("{tmp}", "folder"), ("", "Type the path")])
+def test_bad_attachments(tmp_path, path, msg):
+    d = Draft("p", 1, "me", "x")
+    with pytest.raises(ValidationError, match=msg):
+        wizard.add_attachment(d, path.format(tmp=tmp_path))
+
+
+def test_attachment_size_and_name(tmp_path):
+    big = tmp_path / "../..;rm -rf [bold].bin"
+    big = tmp_path / "x;rm -rf [bold].bin"
+    with big.open("wb") as fh:
+        fh.truncate(wizard.MAX_ATTACHMENT + 1)
+    with pytest.raises(ValidationError, match="at most"):
+        wizard.add_attachment(Draft("p", 1, "me", "x"), str(big))
+    assert wizard.sanitize_name("../../etc/passwd") == "passwd"
+    assert wizard.sanitize_name("a;b|c.txt") == "a_b_c.txt"
+    assert "/" not in wizard.sanitize_name("..")
+
+
+# -------------------------------------------------------------- service orders
+
+
+def test_service_order_overlap_per_technician(admin, world, people):
+    d = ready(admin, world)
+    tech = world["tech"].id
+    d = wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "09:00", "60"))
+    with pytest.raises(ValidationError, match="Overlaps") as err:
+        wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "09:30", "30"))
+    assert "start" in err.value.errors
+    d = wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "10:00", "30"))
+    d = wizard.add_service_order(admin, d, wizard.make_service_order(tech, "10/03/2026", "09:30", "30"))
+    wizard.finish(admin, d)
+    assert [a.start for a in wizard.agenda(admin, tech, dt.date(2026, 3, 9))] == ["09:00", "10:00"]
+    # another ticket meets the stored agenda
+    other = ready(admin, world)
+    with pytest.raises(ValidationError, match="ticket " + d.protocol):
+        wizard.add_service_order(admin, other, wizard.make_service_order(tech, "09/03/2026", "08:30", "45"))
+    wizard.add_service_order(admin, other, wizard.make_service_order(tech, "09/03/2026", "08:00", "60"))
+
+
+def test_service_order_midnight_and_zero_duration(world):
+    with pytest.raises(ValidationError) as err:
+        wizard.make_service_order(world["tech"].id, "09/03/2026", "23:30", "60")
+    assert "00:30 the next day" in err.value.errors["duration"]
+    with pytest.raises(ValidationError, match="more than zero"):
+        wizard.make_service_order(world["tech"].id, "09/03/2026", "10:00", "0")
+    with pytest.raises(ValidationError) as err:
+        wizard.make_service_order(None, "31/02/2026", "25:00", "abc")
+    assert set(err.value.errors) == {"technician", "date", "start", "duration"}
+    order = wizard.make_service_order(world["tech"].id, "", "23:00", "60")
+    assert order.date == "2026-03-09"
+
+
+# -------------------------------------------------------------- linking
+
+
+def test_linking_rule(admin, world):
+    parent = ready(admin, world)
+    wizard.finish(admin, parent)
+    c1, c2, c3 = world["customers"]
+    child = wizard.update(ready(admin, world), customer_id=c2.id, contact_id=c2.contacts[0].id, plan_id=c2.plans[0].id)
+    cands = links.parent_candidates(admin, c2.plans[0].id, world["outage"].id, child.ticket_id)
+    assert [c.protocol for c in cands] == [parent.protocol]  # same network, type allows linking
+    assert links.parent_candidates(admin, c2.plans[0].id, world["plain"].id) == []  # type does not allow
+    assert links.parent_candidates(admin, c3.plans[0].id, world["outage"].id) == []  # other network
+    done = wizard.finish(admin, wizard.update(child, parent_id=cands[0].id))
+    assert done.parent_protocol == parent.protocol
+    assert Ticket.get(Ticket.protocol == child.protocol).parent_id == parent.ticket_id
+    # enforced in the service: a type without linking, or another network, is refused
+    bad = wizard.update(ready(admin, world), type_id=world["plain"].id, parent_id=parent.ticket_id)
+    with pytest.raises(ValidationError, match="does not allow"):
+        wizard.finish(admin, bad)
+    far = wizard.update(ready(admin, world), customer_id=c3.id, contact_id=c3.contacts[0].id,
+                        plan_id=c3.plans[0].id, parent_id=parent.ticket_id)
+    with pytest.raises(ValidationError, match="not an open ticket"):
+        wizard.finish(admin, far)
+
+
+# -------------------------------------------------------------- tasks and e-mail
+
+
+def test_task_and_email_validation(admin):
+    with pytest.raises(ValidationError) as err:
+        wizard.make_task(None, "", "ontem")
+    assert set(err.value.errors) == {"assignee", "due", "description"}
+    with pytest.raises(ValidationError) as err:
+        wizard.make_email("", "", "", cc="not-an-address")
+    assert set(err.value.errors) == {"recipients", "subject", "cc"}
+    with pytest.raises(ValidationError, match="No file"):
+        wizard.make_email("a@b.com", "s", "b", attachments=("/nope",))
+
+
+def test_template_rendering():
+    t = wizard.Template(1, "t", "Protocolo {protocol}", "Olá {contact}, {unknown} {0}")
+    d = Draft("2026", 1, "me", "x", contact_name="Zé")
+    assert wizard.render_template(t, d)[0] == "Protocolo 2026"
