@@ -589,32 +589,12 @@ REMINDERS = (("1d", dt.timedelta(days=1)), ("3d", dt.timedelta(days=3)))
 
 
 def queue_due_reminders(now: dt.datetime | None = None) -> int:
-    """Queue the reminders that are due for confirmed events about to start;
-    each registration gets each reminder once (a late registration gets only
-    the nearest). For the mail worker or cron; returns how many were queued."""
-    now = now or clock.now()
-    horizon = now + REMINDERS[-1][1]
-    queued = 0
-    with write_tx():
-        events = list(Event.select().where(Event.stage.in_(REGISTRATION_OPEN_STAGES) & (Event.starts_at > now)
-                                           & (Event.starts_at <= horizon)))
-        for event in events:
-            due = [tag for tag, before in REMINDERS if event.starts_at - before <= now]
-            regs = Registration.select().where(
-                (Registration.event == event.id) & Registration.cancelled_at.is_null()
-                & (Registration.waitlisted == False) & (Registration.email != ""))  # noqa: E712
-            for reg in regs:
-                sent = set(filter(None, reg.reminders_sent.split(",")))
-                if due[0] in sent:
-                    continue
-                _queue_mail("event_reminder", ("registration", reg.id), [reg.email], {
-                    "event": event.description, "name": reg.name, "when": due[0], "starts_at": event.starts_at,
-                    "address": event.address, "access_token": reg.access_token, "code": reg.code})
-                # the nearest reminder also stands for the earlier ones it makes pointless
-                sent.update(due)
-                Registration.update(reminders_sent=",".join(sorted(sent))).where(Registration.id == reg.id).execute()
-                queued += 1
-    return queued
+    """Queue the reminders that are due (three days and one day before the
+    start); the same path as the worker's sweep, so nothing is queued twice.
+    Returns how many were queued."""
+    from .event_mail import reminders_sweep
+
+    return reminders_sweep(now or clock.now())
 
 
 # --------------------------------------------------------------------------- personal data on request

@@ -40,12 +40,16 @@ KIND_LABELS = {
     "materials": N_("Materials after the event"),
     "certificate": N_("Certificate"),
     "waiting_list": N_("Waiting list notice"),
+    "registration_promoted": N_("Seat from the waiting list"),
+    "waitlist_responsible": N_("Waiting list, to the responsible"),
+    "event_details": N_("Event details"),
     "ticket": N_("Ticket e-mail"),
     "booking_confirmation": N_("Booking confirmation"),
 }
 KINDS = tuple(KIND_LABELS)
 EVENT_KINDS = frozenset({"registration_confirmation", "reminder_3d", "reminder_1d", "event_confirmed",
-                         "event_cancelled", "materials", "certificate", "waiting_list"})
+                         "event_cancelled", "materials", "certificate", "waiting_list",
+                         "registration_promoted", "waitlist_responsible", "event_details"})
 """Kinds that may have a variant per event type."""
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -241,7 +245,7 @@ def sample_context(kind: str) -> dict[str, str]:
         "coordinator_name": "Elisa Martins", "company_name": "Atende", "reason": "",
         "materials_link": "https://example.com/materiais", "materials_text": "",
         "event_dates": "10/03/2026", "workload_hours": "3", "verification_code": "7KQ2-M9XD-4HTA",
-        "verify_hint": "", "position": "2", "contact_name": "João Pereira",
+        "verify_hint": "", "position": "2", "seats": "30", "contact_name": "João Pereira",
         "customer_name": "Mercado Bom Preço", "protocol": "20260310000123",
         "ticket_subject": "Nota fiscal rejeitada", "ticket_status": _("open"),
         "message": "", "agent_name": "Ana", "booking_date": "12/03/2026", "booking_time": "14:00",
