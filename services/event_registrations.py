@@ -668,3 +668,19 @@ def mark_certificate_issued(registration_id: int, when: dt.datetime | None = Non
     with write_tx():
         Registration.update(certificate_issued_at=when or clock.now()).where(
             Registration.id == registration_id).execute()
+
+
+def update_cpf(actor: Actor, registration_id: int, cpf: str, version: int | None = None) -> RegistrationInfo:
+    """Correct a participant's CPF (e.g. so the certificate can be issued: the
+    worker's next sweep picks the registration up)."""
+    require(actor, "registrations.add")
+    number = validation.cpf(cpf, "cpf", required=True)
+    with write_tx():
+        reg = _get(registration_id)
+        if version is not None and reg.version != version:
+            raise _conflict(reg)
+        now = clock.now()
+        Registration.update(cpf=number, updated_at=now, updated_by=actor.login,
+                            version=Registration.version + 1).where(Registration.id == reg.id).execute()
+        audit.record(actor.login, "registration", reg.id, "cpf", {"changed": True})
+        return _info(Registration.get_by_id(reg.id))
