@@ -18,7 +18,7 @@ from services import event_import as imp
 from services import event_mail
 from services import event_registrations as er
 from services import events as ev
-from services import permissions
+from services import permissions, validation
 from services.errors import ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
@@ -94,9 +94,11 @@ class PathDialog(AtendeModal["str | None"]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, title: str, label: str, about: str = "", empty: str = "") -> None:
+    def __init__(self, title: str, label: str, about: str = "", empty: str = "", check=None) -> None:
         super().__init__()
         self.empty = empty
+        self.check = check
+        """Optional `check(value)` raising ValidationError: shown under the field, the value kept."""
         self.title_text = title
         self.label = label
         self.about = about
@@ -125,6 +127,12 @@ class PathDialog(AtendeModal["str | None"]):
         if not value:
             self.query_one(Field).set_error(self.empty or _("Give the path of the file"))
             return
+        if self.check is not None:
+            try:
+                self.check(value)
+            except ValidationError as exc:
+                self.query_one(Field).set_error(exc.message)
+                return
         self.dismiss(value)
 
     def action_cancel(self) -> None:
@@ -506,7 +514,8 @@ class EventDetailScreen(AtendeScreen):
                           lambda info: self.notify(_("CPF of {name} corrected").format(name=info.name), markup=False))
 
         self.app.push_screen(PathDialog(_("CPF of {name}").format(name=r.name), _("CPF"),
-                                        _("Needed for the certificate."), empty=_("CPF is required")), done)
+                                        _("Needed for the certificate."), empty=_("CPF is required"),
+                                        check=lambda v: validation.cpf(v, "cpf", True)), done)
 
     def action_export_data(self) -> None:
         r = self.selected()
