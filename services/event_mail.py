@@ -319,12 +319,20 @@ def without_cpf(actor: Actor, event_id: int) -> list[MissingCpf]:
 # --------------------------------------------------------------------------- materials
 
 
+MATERIALS_SETTLE = dt.timedelta(hours=1)
+"""The sweep sends materials once the last file was attached this long ago, so a
+coordinator attaching several files sends them together (M sends at once)."""
+
+
 def materials_sweep(now: dt.datetime) -> int:
     """Held events with materials attached: those still waiting get them."""
+    from peewee import fn
+
     n = 0
     with write_tx():
         held = [e for e in Event.select().where(Event.stage == "held")
-                if EventMaterial.select().where(EventMaterial.event == e.id).exists()]
+                if (EventMaterial.select(fn.MAX(EventMaterial.added_at)).where(EventMaterial.event == e.id).scalar()
+                    or now) <= now - MATERIALS_SETTLE]
         for event in held:
             files = [m.stored_path for m in EventMaterial.select().where(EventMaterial.event == event.id)
                      if Path(m.stored_path).is_file()]

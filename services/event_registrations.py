@@ -584,10 +584,6 @@ def access_online(token: str, now: dt.datetime | None = None, who: str = "online
 
 # --------------------------------------------------------------------------- reminders
 
-REMINDERS = (("1d", dt.timedelta(days=1)), ("3d", dt.timedelta(days=3)))
-"""Reminder e-mails before an event, nearest first: a day before and three days before."""
-
-
 def queue_due_reminders(now: dt.datetime | None = None) -> int:
     """Queue the reminders that are due (three days and one day before the
     start); the same path as the worker's sweep, so nothing is queued twice.

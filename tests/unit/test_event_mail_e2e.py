@@ -184,3 +184,23 @@ def test_certificates_issue_event_cli_path(people):
     assert report.issued == 1 and [who for who, _why in report.skipped] == ["Participant 2"]
     assert seen[-1] == (2, 2)
     assert len(mails("certificate")) == 1
+
+
+def test_materials_sweep_waits_for_the_last_file_then_sends_once(people, tmp_path):
+    coord = people["coordinator"]
+    at(NOW)
+    event = open_registration(coord, make_event(coord))
+    reg = er.register(coord, event.id, person(1)).registration
+    at(event.starts_at)
+    er.checkin(coord, reg.code, event.id)
+    for stage in ("materials", "feedback", "held"):
+        ev.move_event(coord, event.id, stage)
+    slides = tmp_path / "slides.pdf"
+    slides.write_bytes(b"%PDF-1.4 test")
+    ev.attach_material(coord, event.id, str(slides))
+    assert event_mail.materials_sweep(event.starts_at + dt.timedelta(minutes=5)) == 0
+    assert event_mail.materials_sweep(event.starts_at + dt.timedelta(hours=2)) == 1
+    assert event_mail.materials_sweep(event.starts_at + dt.timedelta(hours=3)) == 0
+    [mail] = mails("event_materials")
+    assert "001-slides.pdf" in mail["attachments"] and mail["to"] == ["p1@example.com"]
+    assert er.get_registration(coord, reg.id).stage == "processed"
