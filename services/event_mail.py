@@ -56,8 +56,35 @@ def _fmt(value: dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+_MEMO: dict[tuple, tuple[float, Any]] = {}
+MEMO_SECONDS = 5.0
+
+
+def _memo(key: tuple, load: Callable[[], Any]) -> Any:
+    """Event types and coordinators' names, kept a few seconds: bulk mail reads them once."""
+    import time
+
+    from models.db import sqlite_path
+
+    key = (str(sqlite_path()),) + key
+    hit = _MEMO.get(key)
+    if hit is not None and time.monotonic() - hit[0] < MEMO_SECONDS:
+        return hit[1]
+    value = load()
+    _MEMO[key] = (time.monotonic(), value)
+    return value
+
+
 def _type(event: Event) -> EventType:
-    return EventType.get_by_id(event.type_id)
+    return _memo(("type", event.type_id), lambda: EventType.get_by_id(event.type_id))
+
+
+def _responsible_name(event: Event) -> str:
+    def load() -> str:
+        user = User.get_or_none(User.id == event.responsible_id)
+        return user.name if user else ""
+
+    return _memo(("user", event.responsible_id), load)
 
 
 def access_link_for(event: Event, reg: Registration | None, fmt: str) -> str:
@@ -75,7 +102,6 @@ def context_for(reg: Registration | None, event: Event, etype: EventType | None 
     from .events import STATUS_OF_STAGE
 
     etype = etype or _type(event)
-    responsible = User.get_or_none(User.id == event.responsible_id)
     online = etype.format != "offline"
     return {
         "participant_name": reg.name if reg else "", "event_title": event.description,
@@ -84,7 +110,7 @@ def context_for(reg: Registration | None, event: Event, etype: EventType | None 
         "event_location": event.address or (event.access_link if online else "") or event.client,
         "online_link": event.access_link if online else "",
         "access_link": access_link_for(event, reg, etype.format),
-        "event_description": "", "coordinator_name": responsible.name if responsible else "",
+        "event_description": "", "coordinator_name": _responsible_name(event),
         "company_name": COMPANY_NAME, "reason": "", "materials_link": "", "materials_text": "",
         "position": "", "seats": event.seats if event.seats is not None else "",
     }
@@ -164,8 +190,8 @@ def queue_legacy(kind: str, about: tuple[str, Any], recipients, context: dict[st
     if template is None:
         raise ValueError(f"unknown event mail {kind!r}")
     if kind == "waitlist_responsible":
-        event = Event.get_by_id(entity_id)
-        reg = Registration.get_or_none(Registration.code == context.get("code", ""))
+        event = context.get("_event") or Event.get_by_id(entity_id)
+        reg = context.get("_reg") or Registration.get_or_none(Registration.code == context.get("code", ""))
         responsible = User.get_or_none(User.id == event.responsible_id)
         to = next((r for r in recipients if r), "")
         if not to:
@@ -175,8 +201,8 @@ def queue_legacy(kind: str, about: tuple[str, Any], recipients, context: dict[st
         queue_mail(template, to=to, name=responsible.name if responsible else "", context=ctx, event=event,
                    key=f"event:{event.id}:waitlist:reg:{reg.id if reg else context.get('code', '')}")
         return 1
-    reg = Registration.get_by_id(entity_id)
-    event = Event.get_by_id(reg.event_id)
+    reg = context.get("_reg") or Registration.get_by_id(entity_id)
+    event = context.get("_event") or Event.get_by_id(reg.event_id)
     attachments = list(context.get("attachments") or [])
     extra = {}
     if kind == "registration_waitlisted":

@@ -237,7 +237,8 @@ def _insert(actor_login: str, event: Event, fields: dict[str, str], source: str,
         "event": event.id, "code": reg.code, "waitlisted": not seat, "source": source,
         "origin": origin.id if origin else None})
     context = {"event": event.description, "name": reg.name, "code": reg.code, "starts_at": event.starts_at,
-               "ends_at": event.ends_at, "address": event.address, "access_token": reg.access_token}
+               "ends_at": event.ends_at, "address": event.address, "access_token": reg.access_token,
+               "_reg": reg, "_event": event}
     if seat:
         _queue_mail("registration_confirmed", ("registration", reg.id), [reg.email], context)
     else:
