@@ -310,7 +310,7 @@ def certificates_sweep(now: dt.datetime, window: dt.timedelta = reminders.CERTIF
     with reading():
         events = {e.id: e for e in Event.select().where(
             (Event.ends_at <= now) & (Event.ends_at >= now - window) & (Event.stage != "cancelled"))}
-        regs = list(_came(list(events))) if events else []
+        regs = list(_came(list(events)).where(Registration.certificate_issued_at.is_null())) if events else []
     n = 0
     for reg in regs:
         event = events[reg.event_id]
@@ -321,7 +321,13 @@ def certificates_sweep(now: dt.datetime, window: dt.timedelta = reminders.CERTIF
                                              window=window, event_status="done")
         if not decision.due:
             continue
-        issue_one(reg, event)
+        try:
+            issue_one(reg, event)
+        except ValidationError as exc:  # e.g. a blank name: the others still get theirs
+            from .logs import internal_error
+
+            internal_error(exc, f"certificate for registration {reg.id}")
+            continue
         n += 1
     return n
 
