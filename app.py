@@ -531,6 +531,7 @@ def worker(obj: Context, once: bool, threads: int) -> None:
 
     obj.open(identify=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # one line per glyph table otherwise
     if once:
         report = worker_mod.run_once(obj.config.mail)
         mail = report.mail

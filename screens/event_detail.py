@@ -15,9 +15,10 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from services import event_import as imp
+from services import event_mail
 from services import event_registrations as er
 from services import events as ev
-from services import permissions
+from services import permissions, validation
 from services.errors import ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
@@ -93,8 +94,11 @@ class PathDialog(AtendeModal["str | None"]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, title: str, label: str, about: str = "") -> None:
+    def __init__(self, title: str, label: str, about: str = "", empty: str = "", check=None) -> None:
         super().__init__()
+        self.empty = empty
+        self.check = check
+        """Optional `check(value)` raising ValidationError: shown under the field, the value kept."""
         self.title_text = title
         self.label = label
         self.about = about
@@ -121,8 +125,14 @@ class PathDialog(AtendeModal["str | None"]):
     def _done(self) -> None:
         value = self.query_one(Input).value.strip()
         if not value:
-            self.query_one(Field).set_error(_("Give the path of the file"))
+            self.query_one(Field).set_error(self.empty or _("Give the path of the file"))
             return
+        if self.check is not None:
+            try:
+                self.check(value)
+            except ValidationError as exc:
+                self.query_one(Field).set_error(exc.message)
+                return
         self.dismiss(value)
 
     def action_cancel(self) -> None:
@@ -178,9 +188,9 @@ def summary(e: ev.EventInfo) -> Text:
 
 
 class EventDetailScreen(AtendeScreen):
-    HELP = N_("An event's registrations, preparation checklist and materials (keys 1, 2 and 3 switch "
-              "between them). A registers a participant, I imports a CSV, C opens check-in, ] and [ move "
-              "the event through the pipeline.")
+    HELP = N_("An event's registrations, preparation checklist, materials and certificates (keys 1 to 4 "
+              "switch between them). A registers a participant, I imports a CSV, C opens check-in, ] and [ move "
+              "the event through the pipeline, P corrects the selected participant's CPF.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("a", "add", N_("Register"), id="event-register"),
@@ -192,6 +202,8 @@ class EventDetailScreen(AtendeScreen):
         Binding("1", "tab('tab-registrations')", N_("Registrations"), show=False),
         Binding("2", "tab('tab-checklist')", N_("Checklist"), show=False),
         Binding("3", "tab('tab-materials')", N_("Materials"), show=False),
+        Binding("4", "tab('tab-certificates')", N_("Certificates"), show=False),
+        Binding("p", "fix_cpf", N_("Correct CPF"), id="event-fix-cpf", show=False),
         Binding("x", "cancel_registration", N_("Cancel registration"), id="event-unregister", show=False),
         Binding("s", "stage", N_("Registration stage"), id="event-reg-stage", show=False),
         Binding("space", "toggle_item", N_("Tick item"), id="event-tick", show=False),
@@ -227,6 +239,8 @@ class EventDetailScreen(AtendeScreen):
                 materials = DataTable(cursor_type="row", id="materials")
                 materials.add_columns(_("File"), _("Size"), _("Added"))
                 yield materials
+            with TabPane(_("Certificates"), id="tab-certificates"):
+                yield Static("", id="no-cpf", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -247,12 +261,13 @@ class EventDetailScreen(AtendeScreen):
             regs = er.list_registrations(actor, self.event_id)
             task = ev.get_task(actor, self.event_id)
             materials = ev.list_materials(actor, self.event_id)
+            no_cpf = event_mail.without_cpf(actor, self.event_id)
         except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
             self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self._show, event, regs, task, materials)
+        self.app.call_from_thread(self._show, event, regs, task, materials, no_cpf)
 
-    def _show(self, event, regs, task, materials) -> None:
+    def _show(self, event, regs, task, materials, no_cpf=()) -> None:
         self.event, self.registrations, self.prep_task = event, regs, task
         self.refresh_bindings()
         self.sub_title = event.description
@@ -274,6 +289,13 @@ class EventDetailScreen(AtendeScreen):
                                    for i in task.items])
             if task.items:
                 checklist.highlighted = min(highlighted or 0, len(task.items) - 1)
+        if no_cpf:
+            lines = [_("No certificate for these participants: no valid CPF. Correct the CPF and the next "
+                       "round of the worker issues the certificate.")]
+            lines += [f"• {m.name} <{m.email}> CPF: {m.cpf or '-'}" for m in no_cpf]
+        else:
+            lines = [_("Everyone who came has a valid CPF for the certificate.")]
+        self.query_one("#no-cpf", Static).update("\n".join(lines))
         mtable = self.query_one("#materials", DataTable)
         mtable.clear()
         for m in materials:
@@ -340,7 +362,7 @@ class EventDetailScreen(AtendeScreen):
     def action_tab(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
         target = {"tab-registrations": "#registrations", "tab-checklist": "#checklist",
-                  "tab-materials": "#materials"}[pane]
+                  "tab-materials": "#materials", "tab-certificates": "#registrations"}[pane]
         self.query_one(target).focus()
 
     def _later(self, action) -> bool:
@@ -481,6 +503,20 @@ class EventDetailScreen(AtendeScreen):
 
         self.app.push_screen(ConfirmDialog(_("E-mail every participant the event's details again?")), confirmed)
 
+    def action_fix_cpf(self) -> None:
+        r = self.selected()
+        if r is None:
+            return
+
+        def done(value: str | None) -> None:
+            if value:
+                self._run(lambda: er.update_cpf(self.app.actor, r.id, value, r.version),
+                          lambda info: self.notify(_("CPF of {name} corrected").format(name=info.name), markup=False))
+
+        self.app.push_screen(PathDialog(_("CPF of {name}").format(name=r.name), _("CPF"),
+                                        _("Needed for the certificate."), empty=_("CPF is required"),
+                                        check=lambda v: validation.cpf(v, "cpf", True)), done)
+
     def action_export_data(self) -> None:
         r = self.selected()
         if r is None or not r.email:
@@ -523,6 +559,8 @@ class EventDetailScreen(AtendeScreen):
         actor = self.app.actor
         if action in ("export_data", "erase_data"):
             return permissions.can(actor, "registrations.privacy")
+        if action == "fix_cpf":
+            return permissions.can(actor, "registrations.add")
         if action in ("import_csv", "cancel_registration", "stage"):
             return permissions.can(actor, "registrations.manage")
         if action in ("edit", "move", "attach", "send_materials", "resend"):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError, fn
 
 from models import Customer, Setting, Ticket, User, reading, write_tx
-from models.scheduling import Booking, BookingEmail, ImplementationAnalyst, Topic
+from models.scheduling import Booking, ImplementationAnalyst, Topic
 
 from . import audit, clock, validation
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -317,15 +317,20 @@ def _create_ticket_for_booking(actor: Actor, *, customer_id: int, subject: str, 
     return ticket.id, protocol
 
 
-def _queue_booking_email(booking_id: int, to_addr: str, subject: str, body: str, ics: str) -> int:
-    """Queue the confirmation e-mail (with its ICS) of a booking; returns its id.
+def _queue_booking_email(booking_id: int, to_addr: str, subject: str, body: str, ics: str,
+                         created_by: str = "atende") -> int:
+    """Queue the confirmation e-mail of a booking in the outbox (its ICS attached
+    as a file); returns the outbox id. Runs inside the booking's transaction;
+    the same booking never gets two confirmations (idempotency key)."""
+    from . import outbox
 
-    Runs inside the booking's transaction. For now it writes a BookingEmail
-    row; at merge it hands the message to the outbox (issue 6) instead.
-    """
-    row = BookingEmail.create(booking=booking_id, to_addr=to_addr, subject=subject[:255], body=body, ics=ics,
-                              status="queued", created_at=clock.now())
-    return row.id
+    folder = outbox.store_files_dir() / "ics"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"booking-{booking_id}.ics"
+    path.write_text(ics, encoding="utf-8")
+    return outbox.queue(to=to_addr, subject=subject, text=body, attachments=[path], about=("booking", booking_id),
+                        kind="booking_confirmation", key=f"booking:{booking_id}:confirmation",
+                        created_by=created_by)
 
 
 def book(actor: Actor, req: BookingRequest) -> BookingResult:
@@ -382,7 +387,7 @@ def book(actor: Actor, req: BookingRequest) -> BookingResult:
             info = _load(row.id)
             text = confirmation_text(info)
             email_id = _queue_booking_email(row.id, ok.contact_email, confirmation_subject(info), text,
-                                            ics_text(info))
+                                            ics_text(info), created_by=actor.login)
     except (_SlotGone, IntegrityError):
         alternatives = free_slots(actor, analyst, after=req.start)[:5] or free_slots(actor, analyst)[:5]
         raise SlotTaken(
@@ -527,11 +532,28 @@ def list_bookings(actor: Actor, analyst: str | None = None, month: str | None = 
 
 
 def queued_emails(actor: Actor, booking_id: int) -> list[dict]:
-    """The confirmation e-mails of a booking (until the outbox takes them)."""
+    """The confirmation e-mails of a booking, as the outbox holds them."""
+    from pathlib import Path
+
+    from models.mail import Outbox
+
     require(actor, "scheduling.triage")
+    out = []
     with reading():
-        return [dict(id=e.id, to=e.to_addr, subject=e.subject, body=e.body, ics=e.ics, status=e.status)
-                for e in BookingEmail.select().where(BookingEmail.booking == booking_id).order_by(BookingEmail.id)]
+        rows = list(Outbox.select().where((Outbox.about_entity == "booking") & (Outbox.about_id == str(booking_id)))
+                    .order_by(Outbox.id))
+    for e in rows:
+        files = json.loads(e.attachments or "[]")
+        ics = ""
+        for f in files:
+            if f.get("name", "").endswith(".ics"):
+                try:
+                    ics = Path(f["path"]).read_text(encoding="utf-8")
+                except OSError:
+                    ics = ""
+        out.append(dict(id=e.id, to=", ".join(json.loads(e.recipients)), subject=e.subject, body=e.body_text,
+                        ics=ics, status=e.state))
+    return out
 
 
 # ---------------------------------------------------------------- after the session

@@ -464,7 +464,7 @@ _event_issuer = None
 
 def register_event_issuer(fn) -> None:
     """The events feature registers `fn(actor, event_ref, progress) -> IssueReport`
-    for `atende certificates issue EVENT` (see EVENTS_HOOKS.md)."""
+    for `atende certificates issue EVENT` (services/event_certificates.py does)."""
     global _event_issuer
     _event_issuer = fn
 

@@ -237,7 +237,8 @@ def _insert(actor_login: str, event: Event, fields: dict[str, str], source: str,
         "event": event.id, "code": reg.code, "waitlisted": not seat, "source": source,
         "origin": origin.id if origin else None})
     context = {"event": event.description, "name": reg.name, "code": reg.code, "starts_at": event.starts_at,
-               "ends_at": event.ends_at, "address": event.address, "access_token": reg.access_token}
+               "ends_at": event.ends_at, "address": event.address, "access_token": reg.access_token,
+               "_reg": reg, "_event": event}
     if seat:
         _queue_mail("registration_confirmed", ("registration", reg.id), [reg.email], context)
     else:
@@ -584,37 +585,13 @@ def access_online(token: str, now: dt.datetime | None = None, who: str = "online
 
 # --------------------------------------------------------------------------- reminders
 
-REMINDERS = (("1d", dt.timedelta(days=1)), ("3d", dt.timedelta(days=3)))
-"""Reminder e-mails before an event, nearest first: a day before and three days before."""
-
-
 def queue_due_reminders(now: dt.datetime | None = None) -> int:
-    """Queue the reminders that are due for confirmed events about to start;
-    each registration gets each reminder once (a late registration gets only
-    the nearest). For the mail worker or cron; returns how many were queued."""
-    now = now or clock.now()
-    horizon = now + REMINDERS[-1][1]
-    queued = 0
-    with write_tx():
-        events = list(Event.select().where(Event.stage.in_(REGISTRATION_OPEN_STAGES) & (Event.starts_at > now)
-                                           & (Event.starts_at <= horizon)))
-        for event in events:
-            due = [tag for tag, before in REMINDERS if event.starts_at - before <= now]
-            regs = Registration.select().where(
-                (Registration.event == event.id) & Registration.cancelled_at.is_null()
-                & (Registration.waitlisted == False) & (Registration.email != ""))  # noqa: E712
-            for reg in regs:
-                sent = set(filter(None, reg.reminders_sent.split(",")))
-                if due[0] in sent:
-                    continue
-                _queue_mail("event_reminder", ("registration", reg.id), [reg.email], {
-                    "event": event.description, "name": reg.name, "when": due[0], "starts_at": event.starts_at,
-                    "address": event.address, "access_token": reg.access_token, "code": reg.code})
-                # the nearest reminder also stands for the earlier ones it makes pointless
-                sent.update(due)
-                Registration.update(reminders_sent=",".join(sorted(sent))).where(Registration.id == reg.id).execute()
-                queued += 1
-    return queued
+    """Queue the reminders that are due (three days and one day before the
+    start); the same path as the worker's sweep, so nothing is queued twice.
+    Returns how many were queued."""
+    from .event_mail import reminders_sweep
+
+    return reminders_sweep(now or clock.now())
 
 
 # --------------------------------------------------------------------------- personal data on request
@@ -688,3 +665,19 @@ def mark_certificate_issued(registration_id: int, when: dt.datetime | None = Non
     with write_tx():
         Registration.update(certificate_issued_at=when or clock.now()).where(
             Registration.id == registration_id).execute()
+
+
+def update_cpf(actor: Actor, registration_id: int, cpf: str, version: int | None = None) -> RegistrationInfo:
+    """Correct a participant's CPF (e.g. so the certificate can be issued: the
+    worker's next sweep picks the registration up)."""
+    require(actor, "registrations.add")
+    number = validation.cpf(cpf, "cpf", required=True)
+    with write_tx():
+        reg = _get(registration_id)
+        if version is not None and reg.version != version:
+            raise _conflict(reg)
+        now = clock.now()
+        Registration.update(cpf=number, updated_at=now, updated_by=actor.login,
+                            version=Registration.version + 1).where(Registration.id == reg.id).execute()
+        audit.record(actor.login, "registration", reg.id, "cpf", {"changed": True})
+        return _info(Registration.get_by_id(reg.id))

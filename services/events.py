@@ -298,20 +298,13 @@ class StaffOption:
 
 def _queue_mail(kind: str, about: tuple[str, Any], recipients: Iterable[str],
                 context: dict[str, Any] | None = None) -> int:
-    """Queue e-mail `kind` about (entity, id) to `recipients`; return how many.
-
-    INTEGRATION POINT for the mail issue: this must become one outbox row per
-    recipient, written in the caller's transaction. Until then it records the
-    request in the audit log (entity "mail") so nothing is lost and tests can
-    see what would be sent.
-    """
-    to = sorted({r for r in recipients if r})
-    if not to:
+    """Queue e-mail `kind` about (entity, id) to `recipients` through the outbox,
+    inside the caller's transaction (see `services.event_mail`); return how many."""
+    if not any(r for r in recipients):
         return 0
-    entity, entity_id = about
-    audit.record("atende", "mail", f"{entity}:{entity_id}", kind,
-                 {"to": to, **{k: v for k, v in (context or {}).items()}})
-    return len(to)
+    from .event_mail import queue_legacy
+
+    return queue_legacy(kind, about, list(recipients), context)
 
 
 def _notify(user_id: int, text: str, event_id: int | None = None) -> None:
@@ -854,21 +847,22 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
         audit.record(actor.login, "event", row.id, "stage", {"stage": [frm, to]})
         closed = _close(actor, row) if to == "held" else None
         mailed = 0
-        if send_mail and STATUS_OF_STAGE[to] != STATUS_OF_STAGE[frm] and to in ("registration", "cancelled"):
-            mailed = _mail_participants(row, "event_confirmed" if to == "registration" else "event_cancelled")
         row = Event.get_by_id(row.id)
+        if send_mail and STATUS_OF_STAGE[to] != STATUS_OF_STAGE[frm] and to in ("registration", "cancelled"):
+            status = STATUS_OF_STAGE[to]
+            mailed = _mail_participants(row, "event_confirmed" if to == "registration" else "event_cancelled",
+                                        lambda reg: f"event:{row.id}:status:{status}:v{row.version}:reg:{reg.id}")
         return MoveResult(_infos([row])[0], task_created, closed, mailed)
 
 
-def _participant_emails(event_id: int) -> list[str]:
-    return [r.email for r in Registration.select(Registration.email).where(
-        (Registration.event == event_id) & Registration.cancelled_at.is_null() & (Registration.email != ""))]
+def _mail_participants(row: Event, kind: str, key_of=None) -> int:
+    """One e-mail per active registration, in the caller's transaction."""
+    from .event_mail import mail_participants
 
-
-def _mail_participants(row: Event, kind: str) -> int:
-    return _queue_mail(kind, ("event", row.id), _participant_emails(row.id), {
-        "event": row.description, "starts_at": row.starts_at, "ends_at": row.ends_at,
-        "address": row.address, "access_link": row.access_link})
+    if key_of is None:
+        stamp = clock.now().isoformat()
+        key_of = lambda reg: f"event:{row.id}:{kind}:{stamp}:reg:{reg.id}"  # noqa: E731
+    return mail_participants(row, kind, key_of)
 
 
 def resend_mail(actor: Actor, event_id: int) -> int:

@@ -28,7 +28,7 @@ SweepFn = Callable[[dt.datetime], "int | None"]
 
 _SWEEPS: dict[str, SweepFn] = {}
 
-SWEEP_MODULES: list[str] = []
+SWEEP_MODULES: list[str] = ["services.event_mail"]
 """Modules imported by the worker before the first sweep (they call register_sweep).
 The events feature adds e.g. "services.event_mail" here."""
 

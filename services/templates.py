@@ -40,12 +40,16 @@ KIND_LABELS = {
     "materials": N_("Materials after the event"),
     "certificate": N_("Certificate"),
     "waiting_list": N_("Waiting list notice"),
+    "registration_promoted": N_("Seat from the waiting list"),
+    "waitlist_responsible": N_("Waiting list, to the responsible"),
+    "event_details": N_("Event details"),
     "ticket": N_("Ticket e-mail"),
     "booking_confirmation": N_("Booking confirmation"),
 }
 KINDS = tuple(KIND_LABELS)
 EVENT_KINDS = frozenset({"registration_confirmation", "reminder_3d", "reminder_1d", "event_confirmed",
-                         "event_cancelled", "materials", "certificate", "waiting_list"})
+                         "event_cancelled", "materials", "certificate", "waiting_list",
+                         "registration_promoted", "waitlist_responsible", "event_details"})
 """Kinds that may have a variant per event type."""
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -191,8 +195,32 @@ def _row(kind: str, language: str, event_type: str) -> MailTemplate | None:
                                     & (MailTemplate.event_type == event_type))
 
 
+_CACHE: dict[tuple, tuple[float, TemplateInfo]] = {}
+CACHE_SECONDS = 5.0
+"""Bulk mail (an import of thousands of registrations) renders the same template
+over and over: the effective one is kept this long (edits here clear it)."""
+
+
+def _forget() -> None:
+    _CACHE.clear()
+
+
 def effective(kind: str, language: str = DEFAULT_LANGUAGE, event_type: str = "") -> TemplateInfo:
     """The template in use: the event type's edit, else the kind's edit, else the shipped one."""
+    import time
+
+    from models.db import sqlite_path
+
+    key = (str(sqlite_path()), kind, language, event_type)
+    hit = _CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    info = _effective(kind, language, event_type)
+    _CACHE[key] = (time.monotonic(), info)
+    return info
+
+
+def _effective(kind: str, language: str, event_type: str) -> TemplateInfo:
     _check_kind(kind)
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     event_type = clean(event_type) if kind in EVENT_KINDS else ""
@@ -241,7 +269,7 @@ def sample_context(kind: str) -> dict[str, str]:
         "coordinator_name": "Elisa Martins", "company_name": "Atende", "reason": "",
         "materials_link": "https://example.com/materiais", "materials_text": "",
         "event_dates": "10/03/2026", "workload_hours": "3", "verification_code": "7KQ2-M9XD-4HTA",
-        "verify_hint": "", "position": "2", "contact_name": "João Pereira",
+        "verify_hint": "", "position": "2", "seats": "30", "contact_name": "João Pereira",
         "customer_name": "Mercado Bom Preço", "protocol": "20260310000123",
         "ticket_subject": "Nota fiscal rejeitada", "ticket_status": _("open"),
         "message": "", "agent_name": "Ana", "booking_date": "12/03/2026", "booking_time": "14:00",
@@ -295,6 +323,7 @@ def save_template(actor: Actor, kind: str, language: str, subject: str, body_tex
         raise ValidationError(errors)
     check({"subject": subject, "text": body_text, "html": body_html}, allowed_placeholders(kind))
     now = clock.now()
+    _forget()
     with write_tx():
         row = _row(kind, language, event_type)
         if row is None:
@@ -317,6 +346,7 @@ def save_template(actor: Actor, kind: str, language: str, subject: str, body_tex
             audit.record(actor.login, "mail_template", row.id, "update",
                          audit.diff({"subject": row.subject, "body_text": row.body_text, "body_html": row.body_html},
                                     {"subject": subject, "body_text": body_text, "body_html": body_html}))
+    _forget()
     return effective(kind, language, event_type)
 
 
@@ -325,9 +355,11 @@ def reset_template(actor: Actor, kind: str, language: str, event_type: str = "")
     require(actor, "mail.templates")
     _check_kind(kind)
     _check_language(language)
+    _forget()
     with write_tx():
         row = _row(kind, language, clean(event_type))
         if row is not None:
             audit.record(actor.login, "mail_template", row.id, "reset", {"kind": kind, "language": language})
             row.delete_instance()
+    _forget()
     return effective(kind, language, event_type)

@@ -1,4 +1,5 @@
 """A full triage ending in a booking, in a real terminal at 80x24."""
+import json
 import random
 import sys
 from pathlib import Path
@@ -6,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import models
-from models.scheduling import Booking, BookingEmail
+from models.mail import Outbox
+from models.scheduling import Booking
 from services import scheduling_demo, users
 from services.store import open_store
 from tests.e2e.tmux import Terminal
@@ -60,6 +62,8 @@ def test_triage_to_booking_in_a_real_terminal(tmp_path):
         assert Booking.select().count() == before + 1
         b = Booking.select().order_by(Booking.id.desc()).get()
         assert (b.contact_name, b.equipment_model, b.equipment_homologated) == ("Marta Souza", "Prix 3 Fit", True)
-        assert "BEGIN:VCALENDAR" in BookingEmail.get(BookingEmail.booking == b.id).ics
+        mail = Outbox.get((Outbox.about_entity == "booking") & (Outbox.about_id == str(b.id)))
+        [ics_file] = json.loads(mail.attachments)
+        assert mail.kind == "booking_confirmation" and "BEGIN:VCALENDAR" in Path(ics_file["path"]).read_text()
     finally:
         models.close_database()

@@ -327,3 +327,42 @@ async def test_event_promo_registers_the_current_contact(people, frozen):
         assert (r.name, r.source, r.consent_by) == ("Rita [x]", "desk", "t_agent")
         assert received and received[0].event.id == public.id
         assert "4 seats left" in promo.query_one(OptionList).options[0].prompt.plain
+
+
+# --------------------------------------------------------------------------- certificates tab
+
+
+async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, frozen):
+    from models import write_tx
+    from models.events import Registration
+    from screens.event_detail import EventDetailScreen, PathDialog
+    from services import event_mail
+
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=5))
+    r = er.register(coord, e.id, person(1, name="Zé [bold]Sem CPF")).registration
+    with write_tx():
+        Registration.update(stage="came").where(Registration.id == r.id).execute()
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(EventDetailScreen(e.id))
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        listing = text_of(app.screen.query_one("#no-cpf", Static))
+        assert "Zé [bold]Sem CPF" in listing and "no valid CPF" in listing
+        await pilot.press("1")
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PathDialog)
+        await type_into(pilot, app, "#path", "123.456.789-00")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PathDialog)  # refused under the field, what was typed kept
+        assert app.screen.query_one("#path", Input).value == "123.456.789-00"
+        app.screen.query_one("#path", Input).value = "529.982.247-25"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventDetailScreen)
+        assert event_mail.without_cpf(coord, e.id) == []
+        assert "valid CPF for the certificate" in text_of(app.screen.query_one("#no-cpf", Static))

@@ -7,12 +7,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
 from models import AuditLog, Ticket, write_tx
-from models.scheduling import Booking, BookingEmail
+from models.mail import Outbox
+from models.scheduling import Booking
 from services import bookings, clock, rota
 from services.bookings import BookingRequest, SlotTaken
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -45,7 +47,7 @@ def request(ids, **over):
 
 
 def counts():
-    return Booking.select().count(), Ticket.select().count(), BookingEmail.select().count()
+    return Booking.select().count(), Ticket.select().count(), Outbox.select().count()
 
 
 def test_rota_by_month(world):
@@ -105,8 +107,13 @@ def test_book_a_session(world):
     assert ticket.customer_id == ids["active"] and ticket.responsible_id == world["analysts"]["igor"].user_id
     assert "1h30" in result.confirmation and "15 minutes" in result.confirmation
     assert "10/03/2026" in result.confirmation and "09:00" in result.confirmation
-    email = BookingEmail.get_by_id(result.email_id)
-    assert email.to_addr == "marta@padaria.com.br" and email.body == result.confirmation
+    [email] = bookings.queued_emails(world["agent"], b.id)
+    assert email["id"] == result.email_id and email["to"] == "marta@padaria.com.br"
+    assert email["body"] == result.confirmation.strip()
+    row = Outbox.get_by_id(result.email_id)
+    assert row.kind == "booking_confirmation" and row.about_entity == "booking" and row.state == "queued"
+    assert [a["name"] for a in json.loads(row.attachments)] == [f"booking-{b.id}.ics"]
+    email = SimpleNamespace(**email)
     assert "DTSTART;TZID=America/Sao_Paulo:20260310T090000" in email.ics
     assert "DTEND;TZID=America/Sao_Paulo:20260310T103000" in email.ics
     assert "BEGIN:VTIMEZONE" in email.ics and "mailto:marta@padaria.com.br" in email.ics

@@ -88,8 +88,8 @@ def test_certificate_mail_attaches_the_pdf(store):
     assert path.name in row.attachments and path.stem in row.body_text
 
 
-def test_issue_for_event_without_the_events_feature(people):
-    from services.errors import AtendeError
+def test_issue_for_an_unknown_event(people):
+    from services.errors import NotFound
 
-    with pytest.raises(AtendeError):
+    with pytest.raises(NotFound):
         certs.issue_for_event(people["coordinator"], "12")

@@ -304,7 +304,7 @@ def test_reminders_three_days_and_one_day_before_once_each(people, event):
     assert er.queue_due_reminders(start - dt.timedelta(hours=20)) == 2
     assert er.queue_due_reminders(start - dt.timedelta(hours=2)) == 0
     sent = mails("event_reminder")
-    assert [m["when"] for m in sent] == ["3d", "3d", "1d", "1d"]
+    assert [m["kind"] for m in sent] == ["reminder_3d", "reminder_3d", "reminder_1d", "reminder_1d"]
     # a late registration gets only the nearest reminder
     er.cancel_registration(coord, first.id)  # p3 takes the seat, late
     assert er.queue_due_reminders(start - dt.timedelta(hours=2)) == 1

@@ -1,0 +1,48 @@
+"""`atende certificates issue EVENT`: issue now every certificate of one event
+(the same path as the worker's sweep, without the 15-day window)."""
+from __future__ import annotations
+
+from models import reading
+from models.events import Event
+
+from . import certificates as certs
+from .errors import NotFound, ValidationError
+from .event_mail import NO_CPF, _came, cpf_valid, issue_one
+from .i18n import _
+from .permissions import Actor, require
+
+
+def _event(ref: str) -> Event:
+    text = (ref or "").strip().lstrip("#")
+    row = Event.get_or_none(Event.id == int(text)) if text.isdigit() else None
+    if row is None:
+        raise NotFound(_("No event {ref}").format(ref=ref or "-"))
+    return row
+
+
+def issue_event(actor: Actor, event_ref: str, progress=None) -> certs.IssueReport:
+    require(actor, "certificates.issue")
+    with reading():
+        event = _event(event_ref)
+        regs = list(_came([event.id]))
+    report = certs.IssueReport()
+    if event.stage == "cancelled":
+        raise ValidationError(_("This event is cancelled"), "event")
+    total = len(regs)
+    if progress:
+        progress(0, total)
+    for i, reg in enumerate(regs, 1):
+        if not cpf_valid(reg.cpf):
+            report.skipped.append((reg.name, _(NO_CPF)))
+        else:
+            try:
+                issue_one(reg, event, issued_by=actor.login)
+                report.issued += 1
+            except ValidationError as exc:
+                report.skipped.append((reg.name, "; ".join(exc.errors.values())))
+        if progress:
+            progress(i, total)
+    return report
+
+
+certs.register_event_issuer(issue_event)
