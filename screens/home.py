@@ -32,16 +32,16 @@ class Area:
 AREAS = (
     Area("desk", N_("Service desk"), N_("New ticket, queues and the ticket thread"),
          "area.desk", "screens.desk:DeskScreen", "f2"),
-    Area("events", N_("Events"), N_("Trainings and events: pipeline, registrations, check-in"),
+    Area("events", N_("Events"), N_("Pipeline, registrations, check-in"),
          "area.events", "screens.event_board:EventBoardScreen", "f3"),
-    Area("scheduling", N_("Scheduling"), N_("Triage requests and book implementation sessions"),
+    Area("scheduling", N_("Scheduling"), N_("Triage and implementation bookings"),
          "area.scheduling", "screens.triage:TriageScreen", "f4"),
-    Area("supervisor", N_("Supervisor"), N_("Dashboard, audit log and steering the team"),
+    Area("supervisor", N_("Supervisor"), N_("Dashboard, audit log, the team's work"),
          "area.supervisor", "screens.supervisor:SupervisorScreen", "f5"),
-    Area("outbox", N_("Outbox"), N_("E-mail queued, sent and failed; certificates"),
-         "mail.read", "screens.outbox:OutboxScreen", "f7"),
     Area("people", N_("People"), N_("Who may use Atende, and their roles"),
          "users.list", "screens.people:PeopleScreen", "f6"),
+    Area("outbox", N_("Outbox"), N_("E-mail waiting, sent and failed"),
+         "mail.read", "screens.outbox:OutboxScreen", "f7"),
 )
 
 
@@ -87,7 +87,9 @@ class HomeScreen(AtendeScreen):
                 yield Label(_("Work areas"), classes="box-title")
                 options = []
                 for area in self.areas:
-                    prompt = Text()
+                    # one line each for the name and what it is for, cut
+                    # with an ellipsis rather than wrapped, at any width
+                    prompt = Text(no_wrap=True, overflow="ellipsis")
                     prompt.append(f"{area.key.upper():>3}  ", style="bold")
                     prompt.append(_(area.title), style="bold")
                     prompt.append("\n      " + _(area.about), style="dim")
