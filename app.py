@@ -1033,5 +1033,37 @@ def ticket_list(obj: Context, status: str | None, limit: int, as_json: bool) -> 
         click.echo(f"{r.protocol:<16} {r.status:<10} {r.created_at[:16]:<17} {r.customer[:30]:<30} {r.type}")
 
 
+# --- system parameters
+
+
+@main.group()
+def settings() -> None:
+    """System parameters shared by everyone on this database."""
+
+
+@settings.command("list")
+@click.pass_obj
+def settings_list(obj: Context) -> None:
+    """Show every parameter with its value."""
+    from services import settings as settings_svc
+
+    obj.open()
+    for key, value, about in settings_svc.describe():
+        click.echo(f"{key:<28} {value:>6}  {about}")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+def settings_set(obj: Context, key: str, value: str) -> None:
+    """Set parameter KEY to VALUE (admins)."""
+    from services import settings as settings_svc
+
+    actor = obj.open()
+    number = settings_svc.set_value(actor, key, value)
+    click.echo(f"{key} = {number}")
+
+
 if __name__ == "__main__":
     main()

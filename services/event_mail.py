@@ -306,7 +306,11 @@ def _came(event_ids: list[int]):
                                        & Registration.stage.in_(CAME_STAGES)).order_by(Registration.id)
 
 
-def certificates_sweep(now: dt.datetime, window: dt.timedelta = reminders.CERTIFICATE_WINDOW) -> int:
+def certificates_sweep(now: dt.datetime, window: dt.timedelta | None = None) -> int:
+    if window is None:  # the system parameter, 15 days unless an admin changed it
+        from . import settings
+
+        window = dt.timedelta(days=settings.get_int("certificates.window_days"))
     with reading():
         events = {e.id: e for e in Event.select().where(
             (Event.ends_at <= now) & (Event.ends_at >= now - window) & (Event.stage != "cancelled"))}

@@ -1,0 +1,69 @@
+"""System parameters shared by everyone on one database (the Setting table).
+
+Only keys listed in `KNOWN` may be set, each with its type and limits, so a
+typo never becomes a silent new parameter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models import Setting, reading, write_tx
+
+from . import audit
+from .errors import ValidationError
+from .i18n import N_, _
+from .permissions import Actor, require
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    default: int
+    minimum: int
+    maximum: int
+    about: str
+
+
+KNOWN = {
+    p.key: p for p in (
+        Parameter("certificates.window_days", 15, 1, 365,
+                  N_("Days after an event ends during which its certificates are issued")),
+    )
+}
+
+
+def get_int(key: str) -> int:
+    """The parameter's value, or its default when unset or unreadable."""
+    parameter = KNOWN[key]
+    with reading():
+        row = Setting.get_or_none(Setting.key == key)
+    try:
+        value = int(row.value) if row else parameter.default
+    except ValueError:
+        return parameter.default
+    return value if parameter.minimum <= value <= parameter.maximum else parameter.default
+
+
+def set_value(actor: Actor, key: str, value: str) -> int:
+    require(actor, "settings.edit")
+    parameter = KNOWN.get(key)
+    if parameter is None:
+        raise ValidationError(_("Unknown parameter '{key}': use one of {keys}").format(
+            key=key, keys=", ".join(sorted(KNOWN))), "key")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(_("Enter a whole number"), "value") from None
+    if not parameter.minimum <= number <= parameter.maximum:
+        raise ValidationError(_("Must be between {low} and {high}").format(
+            low=parameter.minimum, high=parameter.maximum), "value")
+    with write_tx():
+        old = Setting.get_or_none(Setting.key == key)
+        Setting.insert(key=key, value=str(number)).on_conflict_replace().execute()
+        audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, number]})
+    return number
+
+
+def describe() -> list[tuple[str, int, str]]:
+    """(key, current value, what it is for) of every parameter."""
+    return [(p.key, get_int(p.key), _(p.about)) for p in KNOWN.values()]
