@@ -9,7 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from services import permissions, protocol, tickets, wizard
+from services import outbox, permissions, protocol, tickets, wizard
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
@@ -60,12 +60,38 @@ class ResumeDialog(AtendeModal[wizard.Draft | None]):
 class TicketViewScreen(AtendeScreen):
     """A ticket, read-only, with everything attached to it."""
 
-    HELP = N_("A ticket as it was recorded. Esc goes back.")
-    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
+    HELP = N_("A ticket as it was recorded. M queues its e-mails again (Resend e-mail). Esc goes back.")
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back")),
+                Binding("m", "resend_mail", N_("Resend e-mail"), id="ticket-resend-mail")]
 
     def __init__(self, protocol_number: str) -> None:
         super().__init__()
         self.protocol_number = protocol_number
+        self.view: tickets.TicketView | None = None
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "resend_mail":
+            return permissions.can(self.app.actor, "mail.send")
+        return True
+
+    def action_resend_mail(self) -> None:
+        if self.view is None:
+            return
+        self.resend(self.view.id)
+
+    @work(thread=True, exclusive=True, group="ticket-resend", exit_on_error=False)
+    def resend(self, ticket_id: int) -> None:
+        try:
+            ids = outbox.resend(self.app.actor, "ticket", ticket_id)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        if ids:
+            message = _("{n} e-mail(s) queued again.").format(n=len(ids))
+        else:
+            message = _("This ticket has no e-mail in the outbox to resend.")
+        self.app.call_from_thread(self.notify, message, markup=False)
+        self.load()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,7 +111,11 @@ class TicketViewScreen(AtendeScreen):
         except AtendeError as exc:
             self.app.call_from_thread(self.query_one("#ticket-body", Static).update, exc.message)
             return
-        self.app.call_from_thread(self.query_one("#ticket-body", Static).update, render_ticket(view))
+        self.app.call_from_thread(self._show, view)
+
+    def _show(self, view: tickets.TicketView) -> None:
+        self.view = view
+        self.query_one("#ticket-body", Static).update(render_ticket(view))
 
 
 def render_ticket(v: tickets.TicketView) -> Text:
@@ -130,7 +160,8 @@ def render_ticket(v: tickets.TicketView) -> Text:
     if v.emails:
         t.append("\n" + _("E-mails") + "\n", style="bold")
         for e in v.emails:
-            t.append(f"  {', '.join(e.recipients)} · {e.subject} · {e.status}\n")
+            state = _(outbox.STATE_LABELS.get(e.status, e.status))
+            t.append(f"  {', '.join(e.recipients)} · {e.subject} · {state}\n")
     return t
 
 

@@ -22,7 +22,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from services import contacts as contacts_svc
-from services import links, permissions, router
+from services import links, permissions, router, validation
 from services import scripts as scripts_svc
 from services import wizard
 from services.errors import AtendeError, ValidationError
@@ -30,6 +30,7 @@ from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand, translate_bindings
 from tui.customer_lookup import CustomerLookup
 from tui.dialogs import ChoiceDialog
+from tui.event_promo import EventPromo
 from tui.forms import Field, show_errors
 from tui.guarded_text import GuardedTextArea
 
@@ -183,6 +184,7 @@ class CustomerStep(Step):
         self.details = details
         self.fields = fields
         self.wiz.customer_details = details
+        self.wiz.update_promo()
         status = _("blocked") if details.account_status == "blocked" else _("active")
         from services.customers import format_doc
 
@@ -229,6 +231,7 @@ class CustomerStep(Step):
         contact = self._selected()
         if contact:
             self.wiz.draft = wizard.update(self.wiz.draft, contact_id=contact.id, contact_name=contact.name)
+            self.wiz.update_promo()
             self._show_chosen(self.wiz.draft)
             self.wiz.action_next()
 
@@ -249,6 +252,7 @@ class CustomerStep(Step):
         def done(saved: contacts_svc.ContactInfo | None) -> None:
             if saved:
                 self.wiz.draft = wizard.update(self.wiz.draft, contact_id=saved.id, contact_name=saved.name)
+                self.wiz.update_promo()
                 self.wiz.schedule_save()
                 self.fetch(self.wiz.draft.customer_id)
 
@@ -270,6 +274,7 @@ class CustomerStep(Step):
                 return
             if self.wiz.draft.contact_id == contact.id:
                 self.wiz.draft = wizard.update(self.wiz.draft, contact_id=None, contact_name="")
+                self.wiz.update_promo()
             self.fetch(self.wiz.draft.customer_id)
 
         self.app.push_screen(ConfirmDialog(_("Delete the contact {name}?").format(name=contact.name)), confirmed)
@@ -735,6 +740,7 @@ class WizardScreen(AtendeScreen):
         Binding("f4", "task", N_("Task"), id="wizard-task", priority=True),
         Binding("f5", "resolved", N_("Resolved"), id="wizard-resolved", priority=True),
         Binding("f6", "email", N_("E-mail"), id="wizard-email", priority=True),
+        Binding("ctrl+g", "promo_register", N_("Register in event"), id="wizard-promo-register", priority=True),
     ]
 
     def __init__(self, draft: wizard.Draft) -> None:
@@ -752,6 +758,7 @@ class WizardScreen(AtendeScreen):
         with ContentSwitcher(initial="step-kind", id="wizard-steps"):
             for cls in STEP_CLASSES:
                 yield cls()
+        yield EventPromo(limit=3, hide_when_empty=True, id="wizard-promo")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -784,7 +791,31 @@ class WizardScreen(AtendeScreen):
         panel = self.current_panel()
         panel.load(self.draft)
         panel.entered()
+        self.update_promo()
         self.refresh_bindings()
+
+    # -- the events promotion
+
+    def update_promo(self) -> None:
+        """Tell the events strip who is calling (nobody before a contact is chosen)."""
+        d = self.draft
+        details = self.customer_details
+        contact = None
+        if d.kind != "access_point" and d.contact_id and details is not None and details.id == d.customer_id:
+            contact = next((c for c in details.contacts if c.id == d.contact_id), None)
+        promo = self.query_one("#wizard-promo", EventPromo)
+        if contact is None:
+            promo.set_contact("", "")
+            return
+        try:
+            cpf = validation.cpf(contact.doc, "cpf", required=False) or ""
+        except ValidationError:
+            cpf = ""
+        company = details.name if len("".join(ch for ch in details.doc if ch.isdigit())) == 14 else ""
+        promo.set_contact(contact.name, contact.email, contact.phone, cpf, company)
+
+    def action_promo_register(self) -> None:
+        self.query_one("#wizard-promo", EventPromo).action_register()
 
     def collect(self) -> wizard.Draft:
         self.draft = self.current_panel().collect(self.draft)
@@ -822,6 +853,9 @@ class WizardScreen(AtendeScreen):
             self.notify("; ".join(errors.values()), severity="error", markup=False)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "promo_register":
+            promo = self.query("#wizard-promo")
+            return bool(promo) and promo.first(EventPromo).offering
         if action in ("attachment", "service_order", "task", "resolved", "email"):
             return self.draft.step == "first_contact"
         if action == "finish":

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from models import Customer, Setting, Ticket, User, reading, write_tx
 from models.scheduling import Booking, ImplementationAnalyst, Topic
@@ -296,25 +296,24 @@ def _user_id(actor: Actor) -> int:
 
 
 def _create_ticket_for_booking(actor: Actor, *, customer_id: int, subject: str, problem: str,
-                               responsible_user_id: int, now: dt.datetime) -> tuple[int, str]:
+                               responsible_user_id: int, now: dt.datetime,
+                               protocol_format: str | None = None) -> tuple[int, str]:
     """Open the ticket a new booking is linked to; returns (ticket id, protocol).
 
-    Runs inside the booking's transaction. The protocol here is a simple one
-    of this feature's own ("AG" + date + sequence); at merge this function
-    switches to the wizard's protocol service (services.protocol.reserve).
+    Runs inside the booking's transaction. The protocol comes from the
+    wizard's protocol service (services.protocol.reserve), so tickets opened
+    by bookings and by the wizard share one sequence and never collide.
     """
-    prefix = f"AG{now:%Y%m%d}"
-    last = (Ticket.select(fn.MAX(Ticket.protocol))
-            .where((Ticket.protocol >= prefix) & (Ticket.protocol < prefix + "~")).scalar())
-    seq = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
-    protocol = f"{prefix}{seq:04d}"
-    ticket = Ticket.create(
-        protocol=protocol, status="open", kind="customer", customer=customer_id,
-        responsible=responsible_user_id, subject=subject[:200], problem=problem,
-        created_by=_user_id(actor), created_at=now, updated_at=now, updated_by=actor.login,
-    )
-    audit.record(actor.login, "ticket", ticket.id, "create", {"protocol": protocol, "from": "booking"})
-    return ticket.id, protocol
+    from . import protocol as protocols
+
+    reservation = protocols.reserve(actor, protocol_format)
+    (Ticket.update(status="open", kind="customer", customer=customer_id, responsible=responsible_user_id,
+                   subject=subject[:200], problem=problem, updated_at=now, updated_by=actor.login,
+                   version=Ticket.version + 1)
+     .where(Ticket.id == reservation.ticket_id).execute())
+    audit.record(actor.login, "ticket", reservation.ticket_id, "create",
+                 {"protocol": reservation.protocol, "from": "booking", "status": ["draft", "open"]})
+    return reservation.ticket_id, reservation.protocol
 
 
 def _queue_booking_email(booking_id: int, to_addr: str, subject: str, body: str, ics: str,

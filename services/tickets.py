@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from peewee import JOIN
 
 from models import AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, reading
+from models.mail import Outbox
 from models.wizard import OsType, ServiceOrder, Technician, TicketAttachment, TicketEmail, TicketTask
 
 from .errors import NotFound, ValidationError
@@ -136,6 +137,11 @@ def show(actor: Actor, protocol: str) -> TicketView:
         emails = [EmailView(json.loads(e.recipients), json.loads(e.cc), e.subject, e.body, e.read_receipt,
                             json.loads(e.attachments), e.status)
                   for e in TicketEmail.select().where(TicketEmail.ticket == t.id).order_by(TicketEmail.id)]
+        # since the outbox: the wizard's e-mails are queued there, about the ticket
+        emails += [EmailView(json.loads(m.recipients), json.loads(m.cc), m.subject, m.body_text, m.read_receipt,
+                             [a.get("name", "") for a in json.loads(m.attachments)], m.state)
+                   for m in Outbox.select().where((Outbox.about_entity == "ticket") & (Outbox.about_id == str(t.id)))
+                   .order_by(Outbox.id)]
         children = [c.protocol for c in Ticket.select(Ticket.protocol).where(Ticket.parent == t.id).order_by(Ticket.id)]
         return TicketView(
             t.id, t.protocol, t.status, t.kind, name_of(Customer, t.customer_id), t.customer_id,

@@ -22,7 +22,7 @@ from models import (
 )
 from models.writelock import queued_write_tx
 from models.wizard import (
-    EmailTemplate, OsType, ServiceOrder, Technician, TicketAttachment, TicketDraft, TicketEmail,
+    EmailTemplate, OsType, ServiceOrder, Technician, TicketAttachment, TicketDraft,
     TicketTask,
 )
 
@@ -422,13 +422,16 @@ def make_task(assignee_id, description: str, due_text: str = "") -> TaskDraft:
 
 
 def split_addresses(text: str | tuple | list, field: str) -> tuple[str, ...]:
+    """Addresses the outbox accepts as they are (checked the outbox's way too)."""
+    from . import outbox
+
     items = text if isinstance(text, (tuple, list)) else re.split(r"[,;\s]+", text or "")
     out = []
     for item in items:
         item = clean(item)
         if item:
             try:
-                out.append(validation.email(item, field))
+                out.append(outbox.normalize_address(validation.email(item, field), field))
             except ValidationError:
                 raise ValidationError(_("Invalid e-mail address: {address}").format(address=item), field) from None
     return tuple(dict.fromkeys(out))
@@ -663,20 +666,35 @@ def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) ->
         fastsql.run("INSERT INTO ticket_task (ticket_id, assignee_id, due, description, done, created_by, created_at) "
                     "VALUES (?, ?, ?, ?, 0, ?, ?)", (d.ticket_id, t.assignee_id, t.due or None, t.description,
                                                      actor.login, stamp))
-    for e in d.emails:
-        fastsql.run("INSERT INTO ticket_email (ticket_id, recipients, cc, subject, body, read_receipt, attachments, "
-                    "status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'ready', ?, ?)",
-                    (d.ticket_id, json.dumps(list(e.recipients)), json.dumps(list(e.cc)), e.subject, e.body,
-                     e.read_receipt, json.dumps([email_files[p] for p in e.attachments]), actor.login, stamp))
+    mail_ids = _queue_emails(actor, d, email_files)
     fastsql.run("DELETE FROM ticket_draft WHERE protocol = ?", (d.protocol,))
     fastsql.audit(actor.login, "ticket", d.ticket_id, "finish", {
         "protocol": d.protocol, "status": ["draft", status], "kind": d.kind, "customer": customer_id,
         "queue": d.queue_id, "type": d.type_id, "parent": parent_protocol or None,
         "attachments": len(attachments), "service_orders": len(d.service_orders), "tasks": len(d.tasks),
-        "emails": len(d.emails), "script": bool(d.use_script),
+        "emails": len(d.emails), "outbox": mail_ids, "script": bool(d.use_script),
     }, now)
     return Finished(d.protocol, d.ticket_id, status, parent_protocol, len(attachments), len(d.service_orders),
                     len(d.tasks), len(d.emails))
+
+
+def _queue_emails(actor: Actor, d: Draft, email_files: dict[str, str]) -> list[int]:
+    """Queue the draft's e-mails in the outbox, in the finish transaction (the
+    worker sends them). A bad address is reported on the e-mail action."""
+    from . import outbox
+
+    root = files_root()
+    ids = []
+    for i, e in enumerate(d.emails):
+        key = f"ticket:{d.ticket_id}:wizard-email" + (f":{i + 1}" if i else "")
+        try:
+            ids.append(outbox.queue(
+                to=list(e.recipients), cc=list(e.cc), subject=e.subject, text=e.body,
+                attachments=[str(root / email_files[p]) for p in e.attachments], read_receipt=e.read_receipt,
+                about=("ticket", d.ticket_id), kind="ticket", key=key, created_by=actor.login))
+        except ValidationError as exc:
+            raise ValidationError({"emails": _("E-mail {n}: {reason}").format(n=i + 1, reason=exc.message)}) from None
+    return ids
 
 
 _REFERENCES_SQL = (

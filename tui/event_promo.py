@@ -57,9 +57,11 @@ class EventPromo(Vertical):
             self.result = result
 
     def __init__(self, *, limit: int = 3, on_register: Callable[[ev.EventInfo, PromoContact], None] | None = None,
-                 ask_consent: bool = True, **kwargs) -> None:
+                 ask_consent: bool = True, hide_when_empty: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.limit = limit
+        self.hide_when_empty = hide_when_empty
+        """Take no space at all while there is no contact or no event to offer."""
         self.on_register = on_register
         self.ask_consent = ask_consent
         self.contact: PromoContact | None = None
@@ -71,12 +73,27 @@ class EventPromo(Vertical):
         yield Label(_("No public event with free seats right now."), classes="promo-empty")
 
     def on_mount(self) -> None:
+        self._fit()
         self.refresh_events()
 
     def set_contact(self, name: str, email: str, phone: str = "", cpf: str = "", company: str = "") -> None:
         """The contact the agent is talking to (None-like values clear it)."""
         self.contact = PromoContact(name or "", email or "", phone or "", cpf or "", company or "") \
             if (name or email) else None
+        self._fit()
+
+    @property
+    def offering(self) -> bool:
+        """There is a contact and at least one event to offer."""
+        return self.contact is not None and bool(self.events)
+
+    def _fit(self) -> None:
+        if self.hide_when_empty:
+            shown = self.offering
+            if self.display != shown:
+                self.display = shown
+                if self.is_attached:
+                    self.screen.refresh_bindings()
 
     @work(thread=True, exclusive=True, group="event-promo", exit_on_error=False)
     def refresh_events(self) -> None:
@@ -95,6 +112,7 @@ class EventPromo(Vertical):
             options.highlighted = 0
         options.display = bool(events)
         self.query_one(".promo-empty").display = not events
+        self._fit()
 
     @staticmethod
     def _line(e: ev.EventInfo) -> Text:

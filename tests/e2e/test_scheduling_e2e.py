@@ -54,7 +54,7 @@ def test_triage_to_booking_in_a_real_terminal(tmp_path):
         screen = term.wait_for("Session booked")
         assert "1h30" in screen and "15 minutes" in screen
         term.keys("Enter")
-        term.wait_for("Booked: protocol AG")
+        term.wait_for("Booked: protocol 20")
         term.keys("C-q")
 
     open_store(str(db))

@@ -5,6 +5,7 @@ from textual.widgets import Checkbox, DataTable, Input, OptionList, Select, Stat
 
 from app import AtendeApp
 from models import Ticket
+from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
 from screens.desk import DeskScreen, ResumeDialog
 from screens.wizard import WizardScreen
@@ -276,6 +277,11 @@ async def test_first_contact_actions_and_finish(admin, world, tmp_path):
         form.query_one("#template", Select).value = form.templates[0].id
         await wait(pilot, app)
         form.query_one("#recipients").select_all()
+        form.query_one("#cc", Input).value = "chefe@[bold]"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert app.screen is form and "Invalid e-mail address" in field_error(form, "cc")
+        assert form.query_one("#cc", Input).value == "chefe@[bold]" and not wiz.draft.emails
         form.query_one("#cc", Input).value = "chefe@example.com"
         form.query_one("#read_receipt", Checkbox).value = True
         await pilot.press("ctrl+s")
@@ -297,8 +303,11 @@ async def test_first_contact_actions_and_finish(admin, world, tmp_path):
         assert TicketAttachment.get(TicketAttachment.ticket == t.id).name == "foto _bold_.jpg"
         assert ServiceOrder.select().where(ServiceOrder.ticket == t.id).count() == 1
         assert TicketTask.select().where(TicketTask.ticket == t.id).count() == 1
-        mail = TicketEmail.get(TicketEmail.ticket == t.id)
-        assert json.loads(mail.recipients) == ["c0@example.com"] and mail.read_receipt
+        assert not TicketEmail.select().exists()
+        mails = list(Outbox.select().where((Outbox.about_entity == "ticket") & (Outbox.about_id == str(t.id))))
+        assert len(mails) == 1 and mails[0].state == "queued" and mails[0].kind == "ticket"
+        assert json.loads(mails[0].recipients) == ["c0@example.com"] and mails[0].read_receipt
+        assert json.loads(mails[0].cc) == ["chefe@example.com"]
 
 
 async def test_link_offer(admin, world):
@@ -353,3 +362,24 @@ async def test_leave_keep_abandon_and_resume_at_start_up(admin, world):
         assert isinstance(app.screen, WizardScreen)
         assert app.screen.draft.protocol == kept and app.screen.draft.step == "customer"
         assert app.screen.draft.customer_name == "João Gonçalves"
+
+
+async def test_ticket_view_shows_outbox_mail_and_resends(admin, world):
+    from screens.desk import TicketViewScreen
+
+    c = world["customers"][0]
+    d = wizard.start(admin)
+    d = wizard.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
+                      queue_id=world["queue"].id, type_id=world["outage"].id, responsible_role="agent",
+                      emails=(wizard.make_email("c0@example.com", "[bold]Protocolo", "Olá"),))
+    done = wizard.finish(admin, d)
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(TicketViewScreen(done.protocol))
+        await wait(pilot, app)
+        body = str(app.screen.query_one("#ticket-body", Static).render())
+        assert "[bold]Protocolo" in body and "queued" in body
+        await pilot.press("m")
+        await wait(pilot, app)
+        rows = list(Outbox.select().where(Outbox.about_id == str(done.ticket_id)).order_by(Outbox.id))
+        assert len(rows) == 2 and rows[1].subject == "[bold]Protocolo" and rows[1].created_by == admin.login

@@ -1,10 +1,12 @@
 import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
 from models import Ticket
+from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
 from services import audit, clock, links, wizard
 from services.errors import Conflict, ValidationError
@@ -110,13 +112,36 @@ def test_finish_writes_everything_in_one_transaction(admin, world, tmp_path, sto
     so = ServiceOrder.get(ServiceOrder.ticket == t.id)
     assert (so.start_minute, so.duration_minutes) == (540, 90)
     assert TicketTask.get(TicketTask.ticket == t.id).description == "Ligar amanhã"
-    mail_row = TicketEmail.get(TicketEmail.ticket == t.id)
+    assert not TicketEmail.select().exists()
+    mail_row = Outbox.get((Outbox.about_entity == "ticket") & (Outbox.about_id == str(t.id)))
+    assert json.loads(mail_row.recipients) == ["c0@example.com"]
     assert json.loads(mail_row.cc) == ["sup@example.com", "x@example.com"] and mail_row.read_receipt
-    assert mail_row.status == "ready" and len(json.loads(mail_row.attachments)) == 1
+    assert (mail_row.state, mail_row.kind, mail_row.idempotency_key) == (
+        "queued", "ticket", f"ticket:{t.id}:wizard-email")
+    stored_mail = json.loads(mail_row.attachments)
+    assert len(stored_mail) == 1 and Path(stored_mail[0]["path"]).read_bytes() == f.read_bytes()
+    assert mail_row.created_by == admin.login
     assert not TicketDraft.select().exists()
     assert [e.action for e in audit.history(admin, "ticket", t.id)] == ["finish", "reserve"]
     with pytest.raises(Conflict):
         wizard.finish(admin, d)
+
+
+def test_finish_queues_one_mail_and_a_bad_address_loses_nothing(admin, world):
+    d = ready(admin, world)
+    bad = wizard.EmailDraft(("c0@",), "Protocolo", "Olá")
+    d = dataclasses.replace(d, emails=(bad,))
+    wizard.save(admin, d)
+    with pytest.raises(ValidationError) as err:
+        wizard.finish(admin, d)
+    assert "emails" in err.value.errors
+    assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
+    assert TicketDraft.select().count() == 1 and not Outbox.select().exists()
+    d = dataclasses.replace(d, emails=(wizard.make_email("c0@example.com", "Protocolo", "Olá"),))
+    wizard.finish(admin, d)
+    rows = list(Outbox.select())
+    assert len(rows) == 1 and (rows[0].about_entity, rows[0].about_id) == ("ticket", str(d.ticket_id))
+    assert rows[0].state == "queued"
 
 
 def test_finish_failing_leaves_nothing_behind(admin, world, tmp_path):
