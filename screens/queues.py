@@ -193,6 +193,6 @@ class QueuesScreen(AtendeScreen):
         self._open(str(event.row_key.value).split(":", 1)[1])
 
     def _open(self, protocol_number: str) -> None:
-        from screens.desk import TicketViewScreen
+        from screens.ticket_detail import TicketDetailScreen
 
-        self.app.push_screen(TicketViewScreen(protocol_number))
+        self.app.push_screen(TicketDetailScreen(protocol_number))

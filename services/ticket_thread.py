@@ -220,3 +220,20 @@ def reassign(actor: Actor, ticket_id: int, login: str, *, expected_version: int)
         audit.record(actor.login, "ticket", t.id, "reassign",
                      {"responsible": [old.login if old else "", user.login]})
         return _state(Ticket.get_by_id(t.id))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    login: str
+    action: str
+    changes: dict
+
+
+def history(actor: Actor, ticket_id: int, limit: int = 200) -> list[HistoryEntry]:
+    """The ticket's audit rows, newest first: whoever may read the ticket may read its history."""
+    require(actor, "tickets.read")
+    with reading():
+        _ticket(ticket_id)
+    rows = audit.history(actor, entity="ticket", entity_id=ticket_id, limit=limit, check=False)
+    return [HistoryEntry(at=r.at, login=r.login, action=r.action, changes=r.changes) for r in rows]

@@ -7,7 +7,8 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
-from screens.desk import DeskScreen, TicketViewScreen
+from screens.desk import DeskScreen
+from screens.ticket_detail import TicketDetailScreen
 from screens.queues import QueuesScreen
 from services import clock, users
 
@@ -80,7 +81,7 @@ async def test_queue_screen_views_filter_paging_and_open(make_app, queue_world):
         # Enter opens the ticket
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, TicketViewScreen) and app.screen.protocol_number == "P0112"
+        assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0112"
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
@@ -112,4 +113,4 @@ async def test_search_by_text_and_protocol_jump(make_app, queue_world):
         assert table_protocols(app.screen) == ["P0007"]
         await pilot.press("slash", "ctrl+u", *"P0042", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, TicketViewScreen) and app.screen.protocol_number == "P0042"
+        assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0042"
