@@ -379,3 +379,53 @@ def search(actor: Actor, text: str, *, view: str = "all", limit: int = PAGE_SIZE
     """Full-text search (ticket text, messages and script reports) within a view; a
     protocol number comes back as `jump_to`."""
     return page(actor, view, text, limit=limit)
+
+
+EXPORT_COLUMNS = ("protocol", "customer", "type", "status", "responsible", "queue", "created_at", "updated_at")
+
+
+def iter_rows(actor: Actor, view: str = "all", filter_text: str = "", *, sort: str = "updated",
+              descending: bool = True):
+    """Every row of a view, read page by page (for exports)."""
+    flt = parse_filter(filter_text or "")
+    after = None
+    while True:
+        p = page(actor, view, flt, sort=sort, descending=descending, after=after, limit=MAX_PAGE)
+        yield from p.rows
+        after = p.next_cursor
+        if after is None:
+            return
+
+
+def _cell(value: str) -> str:
+    # Spreadsheets run cells starting with these as formulas.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def export(actor: Actor, out, fmt: str, view: str = "all", filter_text: str = "") -> int:
+    """Write a view's tickets to the text stream `out` as csv or json; return how many."""
+    import csv
+    import json
+
+    require(actor, "tickets.read")
+    if fmt not in ("csv", "json"):
+        raise ValidationError({"format": _("Unknown format {format}; use csv or json").format(format=fmt)})
+    rows = iter_rows(actor, view, filter_text)
+    n = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        for r in rows:
+            writer.writerow([_cell(r.protocol), _cell(r.customer), _cell(r.type), r.status, _cell(r.responsible),
+                             _cell(r.queue), r.created_at.isoformat(sep=" "), r.updated_at.isoformat(sep=" ")])
+            n += 1
+        return n
+    out.write("[")
+    for r in rows:
+        item = {"protocol": r.protocol, "customer": r.customer, "type": r.type, "status": r.status,
+                "responsible": r.responsible, "queue": r.queue, "created_at": r.created_at.isoformat(sep=" "),
+                "updated_at": r.updated_at.isoformat(sep=" ")}
+        out.write(("," if n else "") + "\n  " + json.dumps(item, ensure_ascii=False))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n

@@ -188,3 +188,41 @@ def test_representatives_cannot_read_queues(desk_world):
         desk.page(rep, "all")
     with pytest.raises(PermissionDenied):
         desk.count(rep, "all")
+
+
+def test_export_csv_and_json(desk_world, store, tmp_path):
+    import csv
+    import io
+    import json
+
+    from click.testing import CliRunner
+
+    from app import main
+
+    ana = desk_world["ana"]
+    with write_tx():
+        Ticket.update(subject="x").where(Ticket.protocol == "2026030200001").execute()
+        Customer.update(name="=HYPERLINK(1)").where(Customer.name == "João Pereira").execute()
+    buf = io.StringIO()
+    assert desk.export(ana, buf, "csv", "open") == 3
+    rows = list(csv.reader(io.StringIO(buf.getvalue())))
+    assert rows[0][:4] == ["protocol", "customer", "type", "status"]
+    assert [r[0] for r in rows[1:]] == ["2026030200001", "2026030200002", "2026030200003"]
+    assert rows[2][1] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
+    with pytest.raises(ValidationError):
+        desk.export(ana, io.StringIO(), "xml")
+    runner = CliRunner()
+    out = runner.invoke(main, ["--db", str(store), "export", "tickets", "--format", "json",
+                               "--filter", 'type:"Sem conexão"', "--view", "all"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert [d["protocol"] for d in data] == ["2026030200001", "2026030200003", "2026030200005"]
+    assert data[0]["customer"] == "Maria [bold]Silva"
+    target = tmp_path / "t.csv"
+    out = runner.invoke(main, ["--db", str(store), "export", "tickets", "-o", str(target), "internet"])
+    assert out.exit_code == 0 and target.read_text().count("\n") == 2
+    out = runner.invoke(main, ["--db", str(store), "export", "tickets", "--filter", "colour:red"])
+    assert out.exit_code == 1 and "Unknown field" in out.output
+    out = runner.invoke(main, ["--db", str(store), "export", "tickets", "--format", "json", "--view", "waiting",
+                               "--filter", "status:finished"])
+    assert json.loads(out.stdout) == []
