@@ -23,7 +23,8 @@ class QueuesScreen(AtendeScreen):
     HELP = N_("V picks the view (All, Open, Finished, Mine, Waiting on customer, a queue, a type). "
               "/ types a filter such as status:open type:\"Sem conexão\" agent:ana, plus words to search "
               "the tickets' text, messages and script reports; a protocol number opens that ticket. "
-              "O changes the sort column, D its direction, N loads the next page, Enter opens a ticket.")
+              "O changes the sort column, D its direction, N loads the next page, Enter opens a ticket. "
+              "Space selects tickets; B acts on the selected ones (status, reassign, internal note).")
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
         Binding("v", "views", N_("View"), id="queues-view"),
@@ -31,6 +32,8 @@ class QueuesScreen(AtendeScreen):
         Binding("o", "sort", N_("Sort"), id="queues-sort"),
         Binding("d", "direction", N_("Direction"), id="queues-direction"),
         Binding("n", "more", N_("Next page"), id="queues-more"),
+        Binding("space", "select", N_("Select"), id="queues-select"),
+        Binding("b", "bulk", N_("Bulk action"), id="queues-bulk"),
         Binding("f5", "refresh", N_("Refresh"), id="queues-refresh"),
     ]
 
@@ -43,6 +46,8 @@ class QueuesScreen(AtendeScreen):
         self.cursor: tuple | None = None
         self.rows: list[desk.QueueRow] = []
         self._generation = 0
+        self.selected: dict[int, str] = {}
+        self._columns: list = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -53,7 +58,7 @@ class QueuesScreen(AtendeScreen):
                                             id="queues-filter-input"), name="filter", id="queues-filter-field")
         yield Static("", id="queues-status", markup=False)
         table = DataTable(cursor_type="row", zebra_stripes=True, id="queues-table")
-        table.add_columns(*(_(desk.SORT_LABELS[c]).capitalize() for c in COLUMNS))
+        self._columns = table.add_columns(*(_(desk.SORT_LABELS[c]).capitalize() for c in COLUMNS))
         yield table
         yield Footer()
 
@@ -71,6 +76,7 @@ class QueuesScreen(AtendeScreen):
 
     def reload(self) -> None:
         self._generation += 1
+        self.selected.clear()
         self.cursor = None
         self.rows = []
         self.query_one("#queues-table", DataTable).clear()
@@ -111,7 +117,7 @@ class QueuesScreen(AtendeScreen):
         clear_errors(self)
         table = self.query_one("#queues-table", DataTable)
         for r in page.rows:
-            table.add_row(Text(r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
+            table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
                           Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
         self.rows.extend(page.rows)
         self.cursor = page.next_cursor
@@ -127,11 +133,18 @@ class QueuesScreen(AtendeScreen):
     def _summary(self, total: int | None) -> str:
         arrow = "↓" if self.descending else "↑"
         shown = _("{shown} shown").format(shown=len(self.rows))
+        if self.selected:
+            shown = _("{n} selected · ").format(n=len(self.selected)) + shown
         if total is not None:
             shown = _("{shown} of {total}").format(shown=len(self.rows), total=total)
         more = _(" · N: next page") if self.cursor else ""
         return _("{shown} · sorted by {column} {arrow}{more}").format(
             shown=shown, column=_(desk.SORT_LABELS[self.sort]), arrow=arrow, more=more)
+
+    def _protocol_cell(self, ticket_id: int, protocol_number: str) -> Text:
+        if ticket_id in self.selected:
+            return Text("● " + protocol_number, style="bold")
+        return Text(protocol_number)
 
     def _set_status(self, text: str) -> None:
         self.query_one("#queues-status", Static).update(text)
@@ -184,9 +197,68 @@ class QueuesScreen(AtendeScreen):
         self.app.pop_screen()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("views", "filter", "sort", "direction", "more") and isinstance(self.focused, Input):
+        if action in ("views", "filter", "sort", "direction", "more", "select", "bulk") and isinstance(
+                self.focused, Input):
             return False
         return True
+
+    def action_select(self) -> None:
+        table = self.query_one("#queues-table", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        ticket_id, protocol_number = str(key.value).split(":", 1)
+        ticket_id = int(ticket_id)
+        if ticket_id in self.selected:
+            del self.selected[ticket_id]
+        else:
+            self.selected[ticket_id] = protocol_number
+        table.update_cell(key, self._columns[0], self._protocol_cell(ticket_id, protocol_number))
+        self._set_status(self._summary(None))
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_bulk(self) -> None:
+        from screens.ticket_detail import ChoiceDialog, MessageDialog, ReassignDialog
+
+        if not self.selected:
+            self.notify(_("Select tickets first (Space)."), markup=False)
+            return
+        ids = list(self.selected)
+
+        def chosen(action: str | None) -> None:
+            if action == "status":
+                self.app.push_screen(ChoiceDialog(_("New status for {n} tickets").format(n=len(ids)), [
+                    (s, _(desk.STATUSES[s])) for s in desk.LISTED_STATUSES if s != "abandoned"]),
+                    lambda status: status and self.run_bulk(ids, "status", status))
+            elif action == "reassign":
+                self.app.push_screen(ReassignDialog(), lambda login: login and self.run_bulk(ids, "reassign", login))
+            elif action == "note":
+                self.app.push_screen(MessageDialog(True), lambda body: body is not None and
+                                     self.run_bulk(ids, "note", body))
+
+        self.app.push_screen(ChoiceDialog(_("Do what with {n} tickets?").format(n=len(ids)), [
+            ("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]),
+            chosen)
+
+    @work(thread=True, exclusive=True, group="queues-bulk", exit_on_error=False)
+    def run_bulk(self, ids: list[int], action: str, value: str) -> None:
+        from services import ticket_thread
+
+        try:
+            result = ticket_thread.bulk(self.app.actor, ids, action, value)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._bulk_done, result)
+
+    def _bulk_done(self, result) -> None:
+        message = _("{n} tickets changed.").format(n=len(result.done))
+        for protocol_number, why in result.failed:
+            message += "\n" + f"{protocol_number}: {why}"
+        self.notify(message, severity="warning" if result.failed else "information", markup=False, timeout=10)
+        self.selected.clear()
+        self.reload()
 
     @on(DataTable.RowSelected, "#queues-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:

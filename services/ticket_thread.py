@@ -237,3 +237,42 @@ def history(actor: Actor, ticket_id: int, limit: int = 200) -> list[HistoryEntry
         _ticket(ticket_id)
     rows = audit.history(actor, entity="ticket", entity_id=ticket_id, limit=limit, check=False)
     return [HistoryEntry(at=r.at, login=r.login, action=r.action, changes=r.changes) for r in rows]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: tuple
+    failed: tuple  # (protocol, message)
+
+
+BULK_ACTIONS = ("status", "reassign", "note")
+
+
+def bulk(actor: Actor, ticket_ids, action: str, value: str, *, reason: str = "") -> BulkResult:
+    """Apply one action to many tickets, each in its own transaction against
+    its current version; a ticket that refuses (wrong workflow step, gone)
+    is reported and the others still change."""
+    require(actor, "tickets.work")
+    if action not in BULK_ACTIONS:
+        raise ValidationError(_("Unknown action {action}").format(action=action), "action")
+    if action == "note":
+        _body(value)  # refuse an empty or oversized note once, before touching anything
+    done, failed = [], []
+    for ticket_id in dict.fromkeys(ticket_ids):
+        with reading():
+            t = Ticket.get_or_none(Ticket.id == ticket_id)
+        protocol = t.protocol if t else str(ticket_id)
+        try:
+            if t is None:
+                raise NotFound(_("No such ticket"))
+            if action == "status":
+                change_status(actor, t.id, value, expected_version=t.version, reason=reason)
+            elif action == "reassign":
+                reassign(actor, t.id, value, expected_version=t.version)
+            else:
+                add_message(actor, t.id, value, internal=True)
+        except (ValidationError, NotFound, Conflict) as exc:
+            failed.append((protocol, exc.message))
+            continue
+        done.append(protocol)
+    return BulkResult(tuple(done), tuple(failed))

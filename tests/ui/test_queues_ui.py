@@ -114,3 +114,43 @@ async def test_search_by_text_and_protocol_jump(make_app, queue_world):
         await pilot.press("slash", "ctrl+u", *"P0042", "enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0042"
+
+
+async def test_bulk_actions_on_selected_tickets(make_app, queue_world):
+    from services import ticket_thread
+
+    users.add(users.identify(users.os_login()), "bruno", "agent", name="Bruno Lima")
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen(view="open"))
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("b")  # nothing selected: a hint, nothing else
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("space", "space")
+        assert table_protocols(screen)[:2] == ["● P0000", "● P0001"]
+        assert "2 selected" in str(screen.query_one("#queues-status").render())
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # Reassign
+        await pilot.pause()
+        await pilot.press(*"bruno", "enter")
+        await settle(pilot)
+        ana = app.actor
+        ids = [t.id for t in Ticket.select().where(Ticket.protocol.in_(["P0000", "P0001"]))]
+        assert {ticket_thread.state(ana, i).responsible_login for i in ids} == {"bruno"}
+        # both moved to the top (same last update; the newer id first)
+        assert not screen.selected and table_protocols(screen)[:2] == ["P0001", "P0000"]
+        # a bulk note
+        await pilot.press("space", "b")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        from textual.widgets import TextArea
+
+        app.screen.query_one(TextArea).load_text("Verificado")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        p1 = Ticket.get(Ticket.protocol == "P0001").id
+        assert ticket_thread.messages(ana, p1)[-1].body == "Verificado"

@@ -130,3 +130,23 @@ def test_permissions_and_missing_tickets(people, ticket):
         Ticket.update(status="draft").where(Ticket.id == ticket).execute()
     with pytest.raises(NotFound):
         tt.state(people["agent"], ticket)
+
+
+def test_bulk_actions_report_each_ticket(people, ticket):
+    agent, sup = people["agent"], people["supervisor"]
+    creator = User.get(User.login == agent.login)
+    now = dt.datetime.now()
+    with write_tx():
+        other = Ticket.create(protocol="P2", status="finished", created_by=creator, created_at=now,
+                              updated_at=now)
+    r = tt.bulk(agent, [ticket, other.id, ticket], "status", "in_progress")
+    assert r.done == ("P1",) and r.failed[0][0] == "P2" and "cannot become" in r.failed[0][1]
+    r = tt.bulk(agent, [ticket, other.id], "reassign", sup.login)
+    assert r.done == ("P1", "P2")
+    r = tt.bulk(agent, [ticket, other.id, 424242], "note", "Verificado em massa")
+    assert r.done == ("P1", "P2") and r.failed == (("424242", "No such ticket"),)
+    assert tt.messages(agent, other.id)[-1].internal
+    with pytest.raises(ValidationError):
+        tt.bulk(agent, [ticket], "note", "  ")
+    with pytest.raises(ValidationError):
+        tt.bulk(agent, [ticket], "delete", "")
