@@ -67,6 +67,11 @@ class QueuesScreen(AtendeScreen):
         self.query_one("#queues-table", DataTable).focus()
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        # Back from a ticket: show what changed there (status, responsible, last update).
+        if self.rows or self._generation > 1:
+            self.reload()
+
     def palette_commands(self):
         for v in desk.VIEWS:
             yield PaletteCommand(_("Queues: {view}").format(view=_(desk.VIEWS[v])),

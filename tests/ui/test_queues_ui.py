@@ -82,9 +82,15 @@ async def test_queue_screen_views_filter_paging_and_open(make_app, queue_world):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0112"
+        from services import ticket_thread
+
+        ticket_thread.change_status(app.actor, Ticket.get(Ticket.protocol == "P0112").id, "in_progress",
+                                    expected_version=1)
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+        # reloaded: no longer waiting on the customer, so out of this view
+        assert "P0112" not in table_protocols(screen) and "P0100" in table_protocols(screen)
 
 
 async def test_bad_filter_shows_a_message_and_keeps_the_text(make_app, queue_world):
