@@ -1063,6 +1063,35 @@ def settings_set(obj: Context, key: str, value: str) -> None:
     actor = obj.open()
     number = settings_svc.set_value(actor, key, value)
     click.echo(f"{key} = {number}")
+# -- export (issue 4: the desk's queues) -----------------------------------
+
+@main.group("export")
+def export_group() -> None:
+    """Export data to files."""
+
+
+@export_group.command("tickets")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--view", default="all", show_default=True,
+              help="all, open, finished, mine, waiting, queue:ID or type:ID")
+@click.option("--filter", "filter_text", default="",
+              help='Conditions and words, e.g. status:open type:"Sem conexão" agent:ana modem')
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file instead of the standard output.")
+@click.argument("words", nargs=-1)
+@click.pass_obj
+def export_tickets(obj: Context, fmt: str, view: str, filter_text: str, output: Path | None, words) -> None:
+    """Export the tickets of a view (filtered) as CSV or JSON."""
+    from services import desk
+
+    actor = obj.open(create=False)
+    text = " ".join([filter_text, *words]).strip()
+    if output is None:
+        desk.export(actor, sys.stdout, fmt, view, text)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as fh:
+        n = desk.export(actor, fh, fmt, view, text)
+    click.echo(_("{n} tickets written to {path}").format(n=n, path=output), err=True)
 
 
 if __name__ == "__main__":

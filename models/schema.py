@@ -31,6 +31,22 @@ def _customer_search() -> None:
     create_search_index()
 
 
+@migration("0400_desk")
+def _desk() -> None:
+    """Indexes for the queue views and the tickets' full-text index."""
+    from .desk import create_desk_indexes
+
+    create_desk_indexes()
+
+
+@migration("0401_ticket_thread")
+def _ticket_thread() -> None:
+    """The tickets' threads (public replies and internal notes) and their full-text index."""
+    from .desk import create_thread_tables
+
+    create_thread_tables()
+
+
 @migration("0500_events")
 def _events() -> None:
     from .events import EVENT_MODELS, EventType

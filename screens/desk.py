@@ -169,13 +169,14 @@ class DeskScreen(AtendeScreen):
     """The service desk's entry."""
 
     HELP = N_("Ctrl+N opens a new ticket and reserves its protocol at once. Unfinished tickets are offered "
-              "back (R). Enter opens a ticket read-only.")
+              "back (R). Q opens the queues. Enter opens a ticket read-only.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("ctrl+n", "new_ticket", N_("New ticket"), id="desk-new"),
         Binding("r", "resume", N_("Resume draft"), id="desk-resume"),
         Binding("f5", "refresh", N_("Refresh"), id="desk-refresh"),
         Binding("s", "scripts", N_("Scripts"), id="desk-scripts"),
+        Binding("q", "queues", N_("Queues"), id="desk-queues"),
     ]
 
     def __init__(self, resume: wizard.Draft | None = None, offer_drafts: bool = True) -> None:
@@ -272,6 +273,11 @@ class DeskScreen(AtendeScreen):
                 self.open_wizard(d)
 
         self.app.push_screen(ResumeDialog(drafts), chosen)
+
+    def action_queues(self) -> None:
+        from screens.queues import QueuesScreen
+
+        self.app.push_screen(QueuesScreen())
 
     def action_scripts(self) -> None:
         from screens.script_editor import ScriptListScreen

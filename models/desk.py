@@ -1,0 +1,111 @@
+"""The ticket desk's indexes: B-tree indexes that serve each queue view in
+'last update' order, and an FTS5 index over the text of tickets (subject,
+problem, checks, solution and the script report), kept in step by triggers.
+"""
+from __future__ import annotations
+
+from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, TextField
+
+from .base import BaseModel
+from .core import Ticket, User
+from .db import db, is_sqlite
+
+MESSAGE_KINDS = ("public", "internal")
+
+
+class TicketMessage(BaseModel):
+    """One message of a ticket's thread: a public reply (the customer sees it)
+    or an internal note (staff only)."""
+
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, backref="messages", on_delete="CASCADE", lazy_load=False)
+    kind = CharField(max_length=10)  # public | internal
+    body = TextField()
+    author = ForeignKeyField(User, null=True, lazy_load=False, backref="+")
+    author_login = CharField(max_length=64)
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "ticket_message"
+        indexes = ((("ticket", "id"), False),)
+
+
+DESK_MODELS = [TicketMessage]
+
+TICKET_TEXT_COLUMNS = ("subject", "problem", "checks", "solution", "script_report")
+
+_B_TREE = (
+    'CREATE INDEX IF NOT EXISTS "ticket_status_updated" ON "ticket" ("status", "updated_at", "id")',
+    'CREATE INDEX IF NOT EXISTS "ticket_responsible_updated" ON "ticket" ("responsible_id", "updated_at", "id")',
+    'CREATE INDEX IF NOT EXISTS "ticket_queue_updated" ON "ticket" ("queue_id", "updated_at", "id")',
+    'CREATE INDEX IF NOT EXISTS "ticket_type_updated" ON "ticket" ("type_id", "updated_at", "id")',
+    'CREATE INDEX IF NOT EXISTS "ticket_updated_id" ON "ticket" ("updated_at", "id")',
+    'CREATE INDEX IF NOT EXISTS "ticket_created_id" ON "ticket" ("created_at", "id")',
+)
+
+
+def _cols(prefix: str) -> str:
+    return ", ".join(f"{prefix}{c}" for c in TICKET_TEXT_COLUMNS)
+
+
+def _triggers() -> tuple[str, ...]:
+    cols = _cols("")
+    add = f"INSERT INTO ticket_fts(rowid, {cols}) VALUES (new.id, {_cols('new.')});"
+    remove = (f"INSERT INTO ticket_fts(ticket_fts, rowid, {cols}) "
+              f"VALUES ('delete', old.id, {_cols('old.')});")
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS ticket_fts_ai AFTER INSERT ON ticket BEGIN {add} END",
+        f"CREATE TRIGGER IF NOT EXISTS ticket_fts_ad AFTER DELETE ON ticket BEGIN {remove} END",
+        f"CREATE TRIGGER IF NOT EXISTS ticket_fts_au AFTER UPDATE OF {cols} ON ticket BEGIN "
+        f"{remove} {add} END",
+    )
+
+
+def has_ticket_search() -> bool:
+    if not is_sqlite():
+        return False
+    return db.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE name = 'ticket_fts'").fetchone() is not None
+
+
+def create_desk_indexes() -> None:
+    for sql in _B_TREE:
+        db.execute_sql(sql)
+    if not is_sqlite():
+        return
+    db.execute_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS ticket_fts USING fts5({_cols('')}, "
+        "content='ticket', content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
+    for sql in _triggers():
+        db.execute_sql(sql)
+    db.execute_sql("INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')")
+
+
+def rebuild_ticket_search() -> None:
+    """Re-read every ticket and message into the indexes (after a bulk load)."""
+    if has_ticket_search():
+        db.execute_sql("INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')")
+        db.execute_sql("INSERT INTO ticket_message_fts(ticket_message_fts) VALUES ('rebuild')")
+
+
+_MESSAGE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS ticket_message_fts_ai AFTER INSERT ON ticket_message BEGIN "
+    "INSERT INTO ticket_message_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER IF NOT EXISTS ticket_message_fts_ad AFTER DELETE ON ticket_message BEGIN "
+    "INSERT INTO ticket_message_fts(ticket_message_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER IF NOT EXISTS ticket_message_fts_au AFTER UPDATE OF body ON ticket_message BEGIN "
+    "INSERT INTO ticket_message_fts(ticket_message_fts, rowid, body) VALUES ('delete', old.id, old.body); "
+    "INSERT INTO ticket_message_fts(rowid, body) VALUES (new.id, new.body); END",
+)
+
+
+def create_thread_tables() -> None:
+    db.create_tables(DESK_MODELS, safe=True)
+    if not is_sqlite():
+        return
+    db.execute_sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS ticket_message_fts USING fts5(body, "
+        "content='ticket_message', content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
+    for sql in _MESSAGE_TRIGGERS:
+        db.execute_sql(sql)
+    db.execute_sql("INSERT INTO ticket_message_fts(ticket_message_fts) VALUES ('rebuild')")

@@ -1,0 +1,275 @@
+"""The queues: views, a typed filter, sortable results read a page at a time."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from services import desk
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeScreen, PaletteCommand
+from tui.forms import Field, clear_errors, show_errors
+
+COLUMNS = ("protocol", "customer", "type", "status", "responsible", "age", "updated")
+
+
+class QueuesScreen(AtendeScreen):
+    """Work a queue with the keyboard: pick a view, type a filter, open a ticket."""
+
+    HELP = N_("V picks the view (All, Open, Finished, Mine, Waiting on customer, a queue, a type). "
+              "/ types a filter such as status:open type:\"Sem conexão\" agent:ana, plus words to search "
+              "the tickets' text, messages and script reports; a protocol number opens that ticket. "
+              "O changes the sort column, D its direction, N loads the next page, Enter opens a ticket. "
+              "Space selects tickets; B acts on the selected ones (status, reassign, internal note).")
+    BINDINGS = [
+        Binding("escape", "back", N_("Back")),
+        Binding("v", "views", N_("View"), id="queues-view"),
+        Binding("slash", "filter", N_("Filter"), id="queues-filter"),
+        Binding("o", "sort", N_("Sort"), id="queues-sort"),
+        Binding("d", "direction", N_("Direction"), id="queues-direction"),
+        Binding("n", "more", N_("Next page"), id="queues-more"),
+        Binding("space", "select", N_("Select"), id="queues-select"),
+        Binding("b", "bulk", N_("Bulk action"), id="queues-bulk"),
+        Binding("f5", "refresh", N_("Refresh"), id="queues-refresh"),
+    ]
+
+    def __init__(self, view: str = "open") -> None:
+        super().__init__()
+        self.view = view
+        self.filter_text = ""
+        self.sort = "updated"
+        self.descending = True
+        self.cursor: tuple | None = None
+        self.rows: list[desk.QueueRow] = []
+        self._generation = 0
+        self.selected: dict[int, str] = {}
+        self._columns: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="queues-bar"):
+            yield Select([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
+                         allow_blank=False, id="queues-views")
+            yield Field(_("Filter"), Input(placeholder=_('status:open type:"Sem conexão" agent:ana'),
+                                            id="queues-filter-input"), name="filter", id="queues-filter-field")
+        yield Static("", id="queues-status", markup=False)
+        table = DataTable(cursor_type="row", zebra_stripes=True, id="queues-table")
+        self._columns = table.add_columns(*(_(desk.SORT_LABELS[c]).capitalize() for c in COLUMNS))
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = _("Queues")
+        self.query_one("#queues-table", DataTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        # Back from a ticket: show what changed there (status, responsible, last update).
+        if self.rows or self._generation > 1:
+            self.reload()
+
+    def palette_commands(self):
+        for v in desk.VIEWS:
+            yield PaletteCommand(_("Queues: {view}").format(view=_(desk.VIEWS[v])),
+                                 lambda v=v: self._switch(v), _("Show this view"))
+
+    # -- loading ---------------------------------------------------------
+
+    def reload(self) -> None:
+        self._generation += 1
+        self.selected.clear()
+        self.cursor = None
+        self.rows = []
+        self.query_one("#queues-table", DataTable).clear()
+        self._set_status(_("Loading..."))
+        self.load_page(self._generation, None, True)
+
+    @work(thread=True, exclusive=True, group="queues-page", exit_on_error=False)
+    def load_page(self, generation: int, after: tuple | None, first: bool) -> None:
+        try:
+            page = desk.page(self.app.actor, self.view, self.filter_text, sort=self.sort,
+                             descending=self.descending, after=after)
+        except ValidationError as exc:
+            self.app.call_from_thread(self._bad_filter, exc.errors)
+            return
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show_page, generation, page, first)
+
+    @work(thread=True, exclusive=True, group="queues-count", exit_on_error=False)
+    def load_count(self, generation: int) -> None:
+        try:
+            n = desk.count(self.app.actor, self.view, self.filter_text)
+        except AtendeError:
+            return
+        self.app.call_from_thread(self._show_count, generation, n)
+
+    def _bad_filter(self, errors: dict[str, str]) -> None:
+        if not show_errors(self, errors):
+            self.notify("; ".join(errors.values()), severity="error", markup=False)
+        self._set_status("")
+
+    def _show_page(self, generation: int, page: desk.Page, first: bool) -> None:
+        if generation != self._generation:
+            return
+        if first and page.jump_to:
+            self._open(page.jump_to)
+        clear_errors(self)
+        table = self.query_one("#queues-table", DataTable)
+        for r in page.rows:
+            table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
+                          Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
+        self.rows.extend(page.rows)
+        self.cursor = page.next_cursor
+        self._counted = None
+        self._set_status(self._summary(None))
+        if first:
+            self.load_count(generation)
+
+    def _show_count(self, generation: int, n: int) -> None:
+        if generation == self._generation:
+            self._set_status(self._summary(n))
+
+    def _summary(self, total: int | None) -> str:
+        arrow = "↓" if self.descending else "↑"
+        shown = _("{shown} shown").format(shown=len(self.rows))
+        if self.selected:
+            shown = _("{n} selected · ").format(n=len(self.selected)) + shown
+        if total is not None:
+            shown = _("{shown} of {total}").format(shown=len(self.rows), total=total)
+        more = _(" · N: next page") if self.cursor else ""
+        return _("{shown} · sorted by {column} {arrow}{more}").format(
+            shown=shown, column=_(desk.SORT_LABELS[self.sort]), arrow=arrow, more=more)
+
+    def _protocol_cell(self, ticket_id: int, protocol_number: str) -> Text:
+        if ticket_id in self.selected:
+            return Text("● " + protocol_number, style="bold")
+        return Text(protocol_number)
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#queues-status", Static).update(text)
+
+    # -- actions -----------------------------------------------------------
+
+    def _switch(self, view: str) -> None:
+        self.query_one("#queues-views", Select).value = view
+
+    @on(Select.Changed, "#queues-views")
+    def _view_changed(self, event: Select.Changed) -> None:
+        if event.value != self.view and event.value is not Select.BLANK:
+            self.view = str(event.value)
+            self.reload()
+
+    @on(Input.Submitted, "#queues-filter-input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.filter_text = event.value
+        self.query_one("#queues-table", DataTable).focus()
+        self.reload()
+
+    def action_views(self) -> None:
+        select = self.query_one("#queues-views", Select)
+        select.focus()
+        select.action_show_overlay()
+
+    def action_filter(self) -> None:
+        self.query_one("#queues-filter-input", Input).focus()
+
+    def action_sort(self) -> None:
+        keys = list(COLUMNS)
+        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self.reload()
+
+    def action_direction(self) -> None:
+        self.descending = not self.descending
+        self.reload()
+
+    def action_more(self) -> None:
+        if self.cursor is not None:
+            self.load_page(self._generation, self.cursor, False)
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_back(self) -> None:
+        if self.focused is not None and self.focused.id == "queues-filter-input":
+            self.query_one("#queues-table", DataTable).focus()
+            return
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("views", "filter", "sort", "direction", "more", "select", "bulk") and isinstance(
+                self.focused, Input):
+            return False
+        return True
+
+    def action_select(self) -> None:
+        table = self.query_one("#queues-table", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        ticket_id, protocol_number = str(key.value).split(":", 1)
+        ticket_id = int(ticket_id)
+        if ticket_id in self.selected:
+            del self.selected[ticket_id]
+        else:
+            self.selected[ticket_id] = protocol_number
+        table.update_cell(key, self._columns[0], self._protocol_cell(ticket_id, protocol_number))
+        self._set_status(self._summary(None))
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_bulk(self) -> None:
+        from screens.ticket_detail import ChoiceDialog, MessageDialog, ReassignDialog
+
+        if not self.selected:
+            self.notify(_("Select tickets first (Space)."), markup=False)
+            return
+        ids = list(self.selected)
+
+        def chosen(action: str | None) -> None:
+            if action == "status":
+                self.app.push_screen(ChoiceDialog(_("New status for {n} tickets").format(n=len(ids)), [
+                    (s, _(desk.STATUSES[s])) for s in desk.LISTED_STATUSES if s != "abandoned"]),
+                    lambda status: status and self.run_bulk(ids, "status", status))
+            elif action == "reassign":
+                self.app.push_screen(ReassignDialog(), lambda login: login and self.run_bulk(ids, "reassign", login))
+            elif action == "note":
+                self.app.push_screen(MessageDialog(True), lambda body: body is not None and
+                                     self.run_bulk(ids, "note", body))
+
+        self.app.push_screen(ChoiceDialog(_("Do what with {n} tickets?").format(n=len(ids)), [
+            ("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]),
+            chosen)
+
+    @work(thread=True, exclusive=True, group="queues-bulk", exit_on_error=False)
+    def run_bulk(self, ids: list[int], action: str, value: str) -> None:
+        from services import ticket_thread
+
+        try:
+            result = ticket_thread.bulk(self.app.actor, ids, action, value)
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._bulk_done, result)
+
+    def _bulk_done(self, result) -> None:
+        message = _("{n} tickets changed.").format(n=len(result.done))
+        for protocol_number, why in result.failed:
+            message += "\n" + f"{protocol_number}: {why}"
+        self.notify(message, severity="warning" if result.failed else "information", markup=False, timeout=10)
+        self.selected.clear()
+        self.reload()
+
+    @on(DataTable.RowSelected, "#queues-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self._open(str(event.row_key.value).split(":", 1)[1])
+
+    def _open(self, protocol_number: str) -> None:
+        from screens.ticket_detail import TicketDetailScreen
+
+        self.app.push_screen(TicketDetailScreen(protocol_number))

@@ -1,0 +1,162 @@
+"""Pilot tests of the queue screen at 80x24, keyboard only."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import DataTable, Input, Select
+
+from models import Customer, Queue, Ticket, TicketType, User, write_tx
+from screens.desk import DeskScreen
+from screens.ticket_detail import TicketDetailScreen
+from screens.queues import QueuesScreen
+from services import clock, users
+
+NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
+
+
+@pytest.fixture
+def queue_world(admin):
+    clock.set_clock(lambda: NOW)
+    users.add(admin, "ana", "agent", name="Ana Souza")
+    with write_tx():
+        suporte = Queue.create(name="Suporte")
+        sem = TicketType.create(name="Sem conexão", queue=suporte)
+        boleto = TicketType.create(name="Boleto", queue=suporte)
+        ana = User.get(User.login == "ana")
+        cust = Customer.create(kind="customer", name="[bold]Maria[/", name_norm="[bold]maria[/")
+        for i in range(120):
+            status = ("open", "waiting_customer", "finished")[i % 3]
+            at = NOW - dt.timedelta(minutes=i)
+            Ticket.create(protocol=f"P{i:04d}", status=status, type=sem if i % 2 else boleto, queue=suporte,
+                          responsible=ana if i % 4 == 0 else None, customer=cust,
+                          problem="modem queimado" if i == 7 else "sem sinal", created_by=ana,
+                          created_at=at, updated_at=at)
+
+
+def table_protocols(screen) -> list[str]:
+    table = screen.query_one("#queues-table", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def settle(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_queue_screen_views_filter_paging_and_open(make_app, queue_world):
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(DeskScreen(offer_drafts=False))
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueuesScreen)
+        # the Open view: newest first, 50 a page, count computed after the page
+        assert table_protocols(screen)[:2] == ["P0000", "P0001"] and len(table_protocols(screen)) == 50
+        status = str(screen.query_one("#queues-status").render())
+        assert "50 of 80" in status
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(table_protocols(screen)) == 80
+        # markup in a customer's name is shown as typed
+        assert str(screen.query_one("#queues-table", DataTable).get_row_at(0)[1]) == "[bold]Maria[/"
+        # the view switcher
+        screen.query_one("#queues-views", Select).value = "waiting"
+        await settle(pilot)
+        assert table_protocols(screen)[:2] == ["P0001", "P0004"]
+        # a typed filter
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"agent:ana", "enter")
+        await settle(pilot)
+        assert table_protocols(screen) == ["P0004", "P0016", "P0028", "P0040", "P0052", "P0064",
+                                           "P0076", "P0088", "P0100", "P0112"]
+        # sort column and direction
+        await pilot.press("d")
+        await settle(pilot)
+        assert table_protocols(screen)[0] == "P0112"
+        # Enter opens the ticket
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0112"
+        from services import ticket_thread
+
+        ticket_thread.change_status(app.actor, Ticket.get(Ticket.protocol == "P0112").id, "in_progress",
+                                    expected_version=1)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        # reloaded: no longer waiting on the customer, so out of this view
+        assert "P0112" not in table_protocols(screen) and "P0100" in table_protocols(screen)
+
+
+async def test_bad_filter_shows_a_message_and_keeps_the_text(make_app, queue_world):
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen(view="all"))
+        await settle(pilot)
+        await pilot.press("slash", *'colour:"red', "enter")
+        await settle(pilot)
+        screen = app.screen
+        error = str(screen.query_one("#queues-filter-field .field-error").render())
+        assert "quote is not closed" in error
+        assert screen.query_one("#queues-filter-input", Input).value == 'colour:"red'
+        await pilot.press("ctrl+u", *"colour:red", "enter")
+        await settle(pilot)
+        assert "Unknown field" in str(screen.query_one("#queues-filter-field .field-error").render())
+
+
+async def test_search_by_text_and_protocol_jump(make_app, queue_world):
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen(view="all"))
+        await settle(pilot)
+        await pilot.press("slash", *"queimado", "enter")
+        await settle(pilot)
+        assert table_protocols(app.screen) == ["P0007"]
+        await pilot.press("slash", "ctrl+u", *"P0042", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0042"
+
+
+async def test_bulk_actions_on_selected_tickets(make_app, queue_world):
+    from services import ticket_thread
+
+    users.add(users.identify(users.os_login()), "bruno", "agent", name="Bruno Lima")
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen(view="open"))
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("b")  # nothing selected: a hint, nothing else
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("space", "space")
+        assert table_protocols(screen)[:2] == ["● P0000", "● P0001"]
+        assert "2 selected" in str(screen.query_one("#queues-status").render())
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # Reassign
+        await pilot.pause()
+        await pilot.press(*"bruno", "enter")
+        await settle(pilot)
+        ana = app.actor
+        ids = [t.id for t in Ticket.select().where(Ticket.protocol.in_(["P0000", "P0001"]))]
+        assert {ticket_thread.state(ana, i).responsible_login for i in ids} == {"bruno"}
+        # both moved to the top (same last update; the newer id first)
+        assert not screen.selected and table_protocols(screen)[:2] == ["P0001", "P0000"]
+        # a bulk note
+        await pilot.press("space", "b")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        from textual.widgets import TextArea
+
+        app.screen.query_one(TextArea).load_text("Verificado")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        p1 = Ticket.get(Ticket.protocol == "P0001").id
+        assert ticket_thread.messages(ana, p1)[-1].body == "Verificado"

@@ -1,0 +1,106 @@
+"""Pilot tests of the ticket detail screen: reply, note, status, reassign, conflicts."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import TextArea
+
+from models import Customer, Ticket, User, write_tx
+from screens.ticket_detail import MessageDialog, StatusDialog, TicketDetailScreen
+from services import clock, ticket_thread, users
+
+NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
+
+
+@pytest.fixture
+def one_ticket(admin):
+    clock.set_clock(lambda: NOW)
+    users.add(admin, "ana", "agent", name="Ana Souza")
+    users.add(admin, "bruno", "agent", name="Bruno Lima")
+    with write_tx():
+        ana = User.get(User.login == "ana")
+        cust = Customer.create(kind="customer", name="[bold]Maria[/", name_norm="[bold]maria[/")
+        t = Ticket.create(protocol="P0001", status="open", responsible=ana, customer=cust,
+                          problem="sem sinal [red]", script_report="LED LOS aceso", created_by=ana,
+                          created_at=NOW, updated_at=NOW)
+    return t.id
+
+
+async def settle(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def text_of(screen, selector) -> str:
+    return str(screen.query_one(selector).render())
+
+
+async def test_reply_note_status_reassign(make_app, one_ticket):
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(TicketDetailScreen("P0001"))
+        await settle(pilot)
+        screen = app.screen
+        record = text_of(screen, "#ticket-record")
+        assert "[bold]Maria[/" in record and "LED LOS aceso" in record and "sem sinal [red]" in record
+        # a public reply
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, MessageDialog) and not app.screen.internal
+        app.screen.query_one(TextArea).load_text("Reinicie o modem [b]agora")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # an internal note
+        await pilot.press("i")
+        await pilot.pause()
+        assert app.screen.internal
+        app.screen.query_one(TextArea).load_text("Cliente difícil")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        thread = text_of(screen, "#ticket-thread")
+        assert "PUBLIC REPLY · the customer sees it" in thread and "INTERNAL NOTE · staff only" in thread
+        assert thread.index("Reinicie o modem [b]agora") < thread.index("Cliente difícil")
+        # an empty message keeps the dialog open with the message under the field
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one(TextArea).load_text("   ")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "Write the message first" in text_of(app.screen, ".field-error")
+        await pilot.press("escape")
+        await settle(pilot)
+        # change status
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, StatusDialog)
+        await pilot.press("enter")  # the first allowed: in progress
+        await settle(pilot)
+        assert ticket_thread.state(app.actor, one_ticket).status == "in_progress"
+        # reassign
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*"bruno", "enter")
+        await settle(pilot)
+        assert ticket_thread.state(app.actor, one_ticket).responsible_login == "bruno"
+        history = text_of(screen, "#ticket-history")
+        assert "reassign" in history and "status" in history and "message" in history
+
+
+async def test_a_stale_save_is_refused_and_reloaded(make_app, one_ticket):
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(TicketDetailScreen("P0001"))
+        await settle(pilot)
+        screen = app.screen
+        bruno = users.identify("bruno")
+        ticket_thread.change_status(bruno, one_ticket, "waiting_customer", expected_version=1)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ticket_thread.state(bruno, one_ticket).status == "waiting_customer"
+        assert screen.state.version == 2  # reloaded after the refusal
+        assert any("bruno changed ticket P0001" in n.message for n in app._notifications)
