@@ -196,6 +196,7 @@ class EventBoardScreen(AtendeScreen):
         Binding("x", "cancel_event", N_("Cancel event"), id="events-cancel", show=False),
         Binding("m", "toggle_mine", N_("Mine/all"), id="events-mine"),
         Binding("i", "inbox", N_("Notifications"), id="events-inbox"),
+        Binding("t", "types", N_("Types"), id="events-types", show=False),
         Binding("right", "column(1)", N_("Next column"), show=False),
         Binding("left", "column(-1)", N_("Previous column"), show=False),
         Binding("ctrl+r", "reload", N_("Refresh"), id="events-refresh", show=False),
@@ -321,6 +322,11 @@ class EventBoardScreen(AtendeScreen):
         self.mine = not self.mine
         self.load()
 
+    def action_types(self) -> None:
+        from screens.event_types import EventTypesScreen
+
+        self.app.push_screen(EventTypesScreen())
+
     def action_new(self) -> None:
         from screens.event_form import EventFormScreen
 
@@ -403,5 +409,6 @@ class EventBoardScreen(AtendeScreen):
     def palette_commands(self):
         yield PaletteCommand(_("New event"), _("Create an event"), self.action_new)
         yield PaletteCommand(_("Notifications"), _("Read your notifications"), self.action_inbox)
+        yield PaletteCommand(_("Event types"), _("Formats and preparation checklists"), self.action_types)
         yield PaletteCommand(_("Only my events / everyone's"), _("Filter the board"), self.action_toggle_mine)
 

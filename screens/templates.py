@@ -1,6 +1,8 @@
 """E-mail templates: the list of kinds, and an editor with a live preview."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -22,6 +24,7 @@ class TemplatesScreen(AtendeScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("enter", "edit", N_("Edit"), id="templates-edit"),
+        Binding("v", "variant", N_("Variant for a type"), id="templates-variant"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -67,6 +70,45 @@ class TemplatesScreen(AtendeScreen):
             return
         info = self.items[table.cursor_row]
         self.app.push_screen(TemplateEditor(info), lambda saved: self.load() if saved else None)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "variant":
+            return permissions.can(self.app.actor, "mail.templates")
+        return True
+
+    def action_variant(self) -> None:
+        """Write a version of an event e-mail for one event type (e.g. a webinar's
+        reminder that speaks of the link, not the room)."""
+        table = self.query_one(DataTable)
+        if not self.items or not table.row_count:
+            return
+        info = self.items[table.cursor_row]
+        if info.kind not in templates_svc.EVENT_KINDS:
+            self.notify(_("Only event e-mails have versions per event type."), severity="warning", markup=False)
+            return
+        from services import events as ev
+        from tui.dialogs import PickDialog
+
+        try:
+            types = ev.list_types(self.app.actor)
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        if not types:
+            self.notify(_("There are no event types yet."), severity="warning", markup=False)
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            variant = templates_svc.effective(info.kind, info.language, name)
+            if variant.event_type != name:  # new: start from the general template's words
+                variant = replace(variant, event_type=name, is_default=True, version=0,
+                                  updated_at=None, updated_by="")
+            self.app.push_screen(TemplateEditor(variant), lambda saved: self.load() if saved else None)
+
+        self.app.push_screen(PickDialog(_("{kind} ({language}) for which event type?").format(
+            kind=info.label, language=info.language), [(t.name, t.name) for t in types]), chosen)
 
 
 class TemplateEditor(AtendeScreen):

@@ -386,3 +386,12 @@ def materials_sweep(now: dt.datetime) -> int:
 register_sweep("events.reminders", reminders_sweep)
 register_sweep("events.certificates", certificates_sweep)
 register_sweep("events.materials", materials_sweep)
+
+
+def close_sweep(now: dt.datetime) -> int:
+    from .events import close_ended
+
+    return close_ended(now)
+
+
+register_sweep("events.close", close_sweep)

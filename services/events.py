@@ -943,6 +943,46 @@ def _close(actor: Actor, row: Event) -> CloseReport:
     return CloseReport(to_materials, no_show)
 
 
+WORKER = Actor("worker", "Atende worker", "admin")
+"""Who the worker's automatic changes are recorded as."""
+
+
+def close_ended(now: dt.datetime, after: dt.timedelta | None = None) -> int:
+    """Close as Held the events that ran (registration opened) and ended `after`
+    ago (the `events.autoclose_hours` parameter; 0 never closes): the same
+    closing as a person's, recorded as the worker, and the responsible is told.
+    Events that never opened registrations are left for their responsible."""
+    if after is None:
+        from . import settings
+
+        hours = settings.get_int("events.autoclose_hours")
+        if hours <= 0:
+            return 0
+        after = dt.timedelta(hours=hours)
+    with reading():
+        due = [e.id for e in Event.select(Event.id).where(
+            Event.stage.in_(CHECKIN_STAGES) & (Event.ends_at <= now - after)).order_by(Event.id)]
+    n = 0
+    for event_id in due:
+        with write_tx():
+            row = Event.get_or_none(Event.id == event_id)
+            if row is None or row.stage not in CHECKIN_STAGES:
+                continue  # someone moved it meanwhile
+            frm = row.stage
+            changed = (Event.update(stage="held", updated_at=now, updated_by=WORKER.login,
+                                    version=Event.version + 1)
+                       .where((Event.id == row.id) & (Event.version == row.version)).execute())
+            if not changed:
+                continue
+            audit.record(WORKER.login, "event", row.id, "stage", {"stage": [frm, "held"], "automatic": True})
+            report = _close(WORKER, row)
+            _notify(row.responsible_id, _(
+                "{event} ended and was closed as held: {came} waiting for materials, {absent} did not come").format(
+                event=row.description, came=report.waiting_materials, absent=report.did_not_come), row.id)
+            n += 1
+    return n
+
+
 def _files_root() -> Path:
     from models.db import sqlite_path
 

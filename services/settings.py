@@ -28,6 +28,8 @@ KNOWN = {
     p.key: p for p in (
         Parameter("certificates.window_days", 15, 1, 365,
                   N_("Days after an event ends during which its certificates are issued")),
+        Parameter("events.autoclose_hours", 24, 0, 720,
+                  N_("Hours after an event ends before the worker closes it as held (0: never)")),
     )
 }
 

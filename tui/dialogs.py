@@ -127,3 +127,42 @@ class ChoiceDialog(AtendeModal[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PickDialog(AtendeModal[str | None]):
+    """Pick one of a list (names come from people, so never markup); dismisses
+    with the chosen key, or None on Esc."""
+
+    DEFAULT_CSS = """
+    PickDialog { align: center middle; }
+    PickDialog > Vertical { width: 60; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    PickDialog OptionList { height: auto; max-height: 12; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        with Vertical():
+            yield Label(self.title_text, markup=False)
+            yield OptionList(*(Option(Text(label), id=key) for key, label in self.choices))
+
+    def on_mount(self) -> None:
+        from textual.widgets import OptionList
+
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -366,3 +366,51 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
         assert isinstance(app.screen, EventDetailScreen)
         assert event_mail.without_cpf(coord, e.id) == []
         assert "valid CPF for the certificate" in text_of(app.screen.query_one("#no-cpf", Static))
+
+
+# --------------------------------------------------------------------------- event types
+
+
+async def test_event_types_are_added_and_changed_from_the_board(people, frozen):
+    from screens.event_types import EventTypeForm, EventTypesScreen
+
+    coord = people["coordinator"]
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(app, pilot)
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventTypesScreen)
+        before = app.screen.query_one(DataTable).row_count
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventTypeForm)
+        await pilot.press("ctrl+s")  # empty name: refused next to the field, form kept
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventTypeForm)
+        assert "-invalid" in app.screen.query_one("Field").classes
+        app.screen.query_one("#type-name", Input).value = "Workshop [b]prático"
+        app.screen.query_one("#type-checklist").text = "Reservar sala\n\nImprimir apostilas\n"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventTypesScreen)
+        assert app.screen.query_one(DataTable).row_count == before + 1
+        made = next(t for t in ev.list_types(coord) if t.name == "Workshop [b]prático")
+        assert made.checklist == ("Reservar sala", "Imprimir apostilas") and made.format == "offline"
+        await pilot.press("d")  # turned off: no longer offered, still listed
+        await settle(app, pilot)
+        assert made.id not in {t.id for t in ev.list_types(coord)}
+        assert made.id in {t.id for t in ev.list_types(coord, include_inactive=True)}
+
+
+async def test_agents_see_event_types_but_cannot_change_them(people, frozen):
+    from screens.event_types import EventTypesScreen
+
+    app = AtendeApp(actor=people["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(EventTypesScreen())
+        await settle(app, pilot)
+        rows = app.screen.query_one(DataTable).row_count
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EventTypesScreen) and rows > 0

@@ -106,3 +106,51 @@ async def test_template_editor_previews_checks_and_saves(people):
         await _wait(app, pilot)
         saved = templates.effective(kind, language)
         assert not saved.is_default and saved.subject == "Novo assunto {event_title}"
+
+
+async def test_an_event_type_gets_its_own_version_of_an_event_email(people):
+    from textual.widgets import Input, TextArea
+
+    from services import events as ev
+    from services import templates
+    from tui.dialogs import PickDialog
+
+    coordinator = people["coordinator"]
+    webinar = next(t for t in ev.list_types(coordinator) if t.format == "online").name
+    app = AtendeApp(actor=coordinator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _wait(app, pilot)
+        await pilot.press("f7")
+        await _wait(app, pilot)
+        await pilot.press("t")
+        await _wait(app, pilot)
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        row = next(i for i, t in enumerate(screen.items) if t.kind in templates.EVENT_KINDS)
+        kind, language = screen.items[row].kind, screen.items[row].language
+        not_event = next(i for i, t in enumerate(screen.items) if t.kind not in templates.EVENT_KINDS)
+        table.move_cursor(row=not_event)
+        await pilot.press("v")  # not an event e-mail: a message, nothing opens
+        await _wait(app, pilot)
+        assert app.screen is screen
+        table.move_cursor(row=row)
+        await pilot.press("v")
+        await _wait(app, pilot)
+        assert isinstance(app.screen, PickDialog)
+        from textual.widgets import OptionList
+
+        options = app.screen.query_one(OptionList)
+        options.highlighted = next(i for i in range(options.option_count)
+                                   if options.get_option_at_index(i).id == webinar)
+        await pilot.press("enter")
+        await _wait(app, pilot)
+        editor = app.screen
+        assert type(editor).__name__ == "TemplateEditor" and editor.info.event_type == webinar
+        editor.query_one("#template-subject", Input).value = "Link do webinar: {event_title}"
+        editor.query_one("#template-text", TextArea).text = "Olá {participant_name}, entre pelo link."
+        await pilot.press("ctrl+s")
+        await _wait(app, pilot)
+        assert app.screen is screen
+        assert templates.effective(kind, language, webinar).subject == "Link do webinar: {event_title}"
+        assert templates.effective(kind, language).subject != "Link do webinar: {event_title}"  # general kept
+        assert any(t.event_type == webinar for t in screen.items)

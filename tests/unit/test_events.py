@@ -359,3 +359,36 @@ def test_notifications_read(people, frozen):
 def test_unknown_event(people):
     with pytest.raises(NotFound):
         ev.get_event(people["agent"], 999)
+
+
+def test_the_worker_closes_events_that_ran_a_day_after_they_ended(people, frozen):
+    from models.events import Notification
+    from services import settings
+    from services.sweeps import load_modules, registered
+
+    coord = people["coordinator"]
+    ran = open_registration(coord, make_event(coord, description="Ran"))
+    er.register(coord, ran.id, person(1))
+    came = er.register(coord, ran.id, person(2)).registration
+    er.checkin(coord, came.code)
+    never_opened = make_event(coord, description="Never opened")
+    load_modules()
+    assert "events.close" in registered()
+    end = ran.ends_at
+    assert ev.close_ended(end + dt.timedelta(hours=23)) == 0  # not yet
+    assert ev.close_ended(end + dt.timedelta(hours=25)) == 1
+    assert ev.get_event(coord, ran.id).stage == "held"
+    assert ev.get_event(coord, never_opened.id).stage == "new"  # left for its responsible
+    stages = sorted(r.stage for r in er.list_registrations(coord, ran.id))
+    assert stages == ["materials", "no_show"]
+    with reading():
+        note = Notification.select().order_by(Notification.id.desc()).first()
+        entry = AuditLog.select().where(AuditLog.entity == "event", AuditLog.action == "stage").order_by(
+            AuditLog.id.desc()).first()
+    assert "Ran" in note.text and "1" in note.text
+    assert entry.login == "worker"
+    assert ev.close_ended(end + dt.timedelta(hours=26)) == 0  # idempotent
+    settings.set_value(people["admin"], "events.autoclose_hours", "0")
+    other = open_registration(coord, make_event(coord, description="Kept open"))
+    assert ev.close_ended(other.ends_at + dt.timedelta(days=30)) == 0
+    assert ev.get_event(coord, other.id).stage == "registration"
