@@ -133,7 +133,7 @@ class EventTypeForm(AtendeScreen):
         with VerticalScroll(id="event-type-form"):
             yield Label(_("Change event type") if info else _("New event type"), classes="box-title")
             yield Field(_("Name"), Input(info.name if info else "", id="type-name"), name="name")
-            yield Field(_("Format (online needs an access link; offline an address and seats; hybrid both)"),
+            yield Field(_("Format (online: link; offline: address, seats; hybrid: all)"),
                         Select(formats, value=info.format if info else "offline", allow_blank=False,
                                id="type-format"), name="format")
             yield Field(_("What preparing this kind of event involves"),
