@@ -23,6 +23,10 @@ from pathlib import Path
 import uuid
 from typing import Iterable, Mapping
 
+SLOW = float(os.environ.get("ATENDE_E2E_SLOW", "2"))
+"""Waits last this many times their stated timeout: a loaded 2-core CI machine
+is slow, and a wait only lasts long when it is about to fail anyway."""
+
 TMUX = shutil.which("tmux")
 
 # Textual key names -> tmux key names.
@@ -137,7 +141,7 @@ class Terminal:
     def wait_for(self, pattern: str, timeout: float = 10.0, regex: bool = False) -> str:
         """Wait until `pattern` is on screen; return the screen. Raises
         TerminalTimeout with the last screen when it does not appear."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * SLOW
         screen = ""
         while time.monotonic() < deadline:
             screen = self.capture()
@@ -147,7 +151,7 @@ class Terminal:
         raise TerminalTimeout(f"{pattern!r} did not appear within {timeout}s; the screen was:\n{screen}")
 
     def wait_gone(self, pattern: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * SLOW
         screen = ""
         while time.monotonic() < deadline:
             screen = self.capture()
