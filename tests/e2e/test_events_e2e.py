@@ -121,6 +121,7 @@ def test_event_from_new_to_held(tmp_path):
         term.press("space")
         term.press("ctrl+s")
         term.wait_for("ana@example.com")
+        time.sleep(FOCUS)  # the form has gone and the table has the focus again
         term.press("i")
         term.wait_for("CSV file")
         time.sleep(FOCUS)  # the form focuses its first field
