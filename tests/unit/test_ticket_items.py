@@ -183,3 +183,29 @@ def test_search_finds_script_reports_and_messages(people, world):
     assert found == {"T0"}
     assert {r.protocol for r in desk.page(people["agent"], "all", "optico").rows} == {"T1"}
     assert desk.page(people["agent"], "all", "T1").jump_to == "T1"
+
+
+def test_text_search_pages_newest_first_through_every_match(people, world):
+    from models.desk import TicketMessage
+    from services import ticket_thread
+
+    agent = User.get(User.login == people["agent"].login)
+    with write_tx():
+        for i in range(7):
+            Ticket.create(protocol=f"S{i}", status="open", created_by=agent, created_at=NOW, updated_at=NOW,
+                          problem="antena torta" if i % 2 else "outra coisa")
+    ticket_thread.add_message(people["agent"], Ticket.get(Ticket.protocol == "S2").id, "a antena caiu",
+                              internal=False)
+    seen, after = [], None
+    while True:
+        page = desk.page(people["agent"], "all", "antena", limit=2, after=after)
+        seen += [r.protocol for r in page.rows]
+        after = page.next_cursor
+        if after is None:
+            break
+    assert seen == ["S5", "S3", "S2", "S1"] and page.sort == "age"
+    # the thread's text follows edits and deletions of messages
+    with write_tx():
+        TicketMessage.delete().where(TicketMessage.body == "a antena caiu").execute()
+    assert [r.protocol for r in desk.page(people["agent"], "all", "antena").rows] == ["S5", "S3", "S1"]
+    assert desk.count(people["agent"], "open", "antena") == 3
