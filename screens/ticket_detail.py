@@ -388,6 +388,7 @@ class TicketDetailScreen(AtendeScreen):
         self.state = state
         self.view_data = view
         self.query_one("#ticket-header", Static).update(render_header(view, clock.now()))
+        self.refresh_bindings()  # the keys that need a loaded ticket appear in the footer
         self.query_one("#ticket-record", Static).update(render_ticket(view))
         self.query_one("#ticket-thread", Static).update(render_thread(thread))
         self.query_one("#ticket-history", Static).update(render_history(hist))
