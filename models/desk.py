@@ -86,6 +86,8 @@ def rebuild_ticket_search() -> None:
     if has_ticket_search():
         db.execute_sql("INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')")
         db.execute_sql("INSERT INTO ticket_message_fts(ticket_message_fts) VALUES ('rebuild')")
+    if has_doc_search():
+        fill_doc_search()
 
 
 _MESSAGE_TRIGGERS = (
@@ -109,3 +111,63 @@ def create_thread_tables() -> None:
     for sql in _MESSAGE_TRIGGERS:
         db.execute_sql(sql)
     db.execute_sql("INSERT INTO ticket_message_fts(ticket_message_fts) VALUES ('rebuild')")
+
+
+# -- one search document per ticket (migration 0420) ------------------------
+#
+# The ticket's text, its script report AND its thread in one FTS5 row whose
+# rowid is the ticket id: a search reads matches newest ticket first straight
+# from the index and stops after a page, instead of collecting every match
+# (tens of thousands for a common word) and sorting them.
+
+DOC_COLUMNS = TICKET_TEXT_COLUMNS + ("messages",)
+
+_THREAD_TEXT = ("COALESCE((SELECT group_concat(body, char(10)) FROM ticket_message m "
+                "WHERE m.ticket_id = {ticket}), '')")
+
+
+def _doc_triggers() -> tuple[str, ...]:
+    cols = _cols("")
+    sets = ", ".join(f"{c} = new.{c}" for c in TICKET_TEXT_COLUMNS)
+    rethread = ("UPDATE ticket_doc_fts SET messages = " + _THREAD_TEXT.format(ticket="old.ticket_id")
+                + " WHERE rowid = old.ticket_id;")
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_ai AFTER INSERT ON ticket BEGIN "
+        f"INSERT INTO ticket_doc_fts(rowid, {cols}, messages) VALUES (new.id, {_cols('new.')}, ''); END",
+        "CREATE TRIGGER IF NOT EXISTS ticket_doc_ad AFTER DELETE ON ticket BEGIN "
+        "DELETE FROM ticket_doc_fts WHERE rowid = old.id; END",
+        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_au AFTER UPDATE OF {cols} ON ticket BEGIN "
+        f"UPDATE ticket_doc_fts SET {sets} WHERE rowid = new.id; END",
+        "CREATE TRIGGER IF NOT EXISTS ticket_doc_msg_ai AFTER INSERT ON ticket_message BEGIN "
+        "UPDATE ticket_doc_fts SET messages = CASE WHEN messages = '' THEN new.body "
+        "ELSE messages || char(10) || new.body END WHERE rowid = new.ticket_id; END",
+        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_msg_ad AFTER DELETE ON ticket_message BEGIN {rethread} END",
+        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_msg_au AFTER UPDATE OF body ON ticket_message BEGIN "
+        f"{rethread} END",
+    )
+
+
+def has_doc_search() -> bool:
+    if not is_sqlite():
+        return False
+    return db.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE name = 'ticket_doc_fts'").fetchone() is not None
+
+
+def fill_doc_search() -> None:
+    db.execute_sql("DELETE FROM ticket_doc_fts")
+    db.execute_sql(
+        f"INSERT INTO ticket_doc_fts(rowid, {_cols('')}, messages) "
+        f"SELECT t.id, {_cols('t.')}, {_THREAD_TEXT.format(ticket='t.id')} FROM ticket t")
+    db.execute_sql("INSERT INTO ticket_doc_fts(ticket_doc_fts) VALUES ('optimize')")
+
+
+def create_doc_search() -> None:
+    if not is_sqlite():
+        return
+    db.execute_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS ticket_doc_fts USING fts5({_cols('')}, messages, "
+        "tokenize='unicode61 remove_diacritics 2')")
+    for sql in _doc_triggers():
+        db.execute_sql(sql)
+    fill_doc_search()

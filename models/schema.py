@@ -47,6 +47,15 @@ def _ticket_thread() -> None:
     create_thread_tables()
 
 
+@migration("0420_ticket_search")
+def _ticket_search() -> None:
+    """One full-text document per ticket (its text, script report and thread),
+    read newest ticket first so a search stops after one page."""
+    from .desk import create_doc_search
+
+    create_doc_search()
+
+
 @migration("0500_events")
 def _events() -> None:
     from .events import EVENT_MODELS, EventType

@@ -152,7 +152,8 @@ def render_ticket(v: tickets.TicketView) -> Text:
     if v.tasks:
         t.append("\n" + _("Tasks") + "\n", style="bold")
         for k in v.tasks:
-            t.append(f"  {k.assignee} · {k.due or '-'} · {k.description}\n")
+            t.append("  ✓ " if k.done else "  ☐ ", style="green" if k.done else "")
+            t.append(f"{k.assignee} · {k.due or '-'} · {k.description}\n", style="dim" if k.done else "")
     if v.attachments:
         t.append("\n" + _("Attachments") + "\n", style="bold")
         for a in v.attachments:

@@ -126,6 +126,7 @@ class QueuesScreen(AtendeScreen):
                           Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
         self.rows.extend(page.rows)
         self.cursor = page.next_cursor
+        self.shown_sort = page.sort  # a text search lists the newest tickets first
         self._counted = None
         self._set_status(self._summary(None))
         if first:
@@ -144,7 +145,7 @@ class QueuesScreen(AtendeScreen):
             shown = _("{shown} of {total}").format(shown=len(self.rows), total=total)
         more = _(" · N: next page") if self.cursor else ""
         return _("{shown} · sorted by {column} {arrow}{more}").format(
-            shown=shown, column=_(desk.SORT_LABELS[self.sort]), arrow=arrow, more=more)
+            shown=shown, column=_(desk.SORT_LABELS[getattr(self, 'shown_sort', self.sort)]), arrow=arrow, more=more)
 
     def _protocol_cell(self, ticket_id: int, protocol_number: str) -> Text:
         if ticket_id in self.selected:

@@ -1,6 +1,10 @@
-"""One ticket to work on: its record, the thread (public replies and internal
-notes set apart), its history; keys to reply, note, change status, reassign."""
+"""One ticket to work on: a header line, its record, the thread (public replies
+and internal notes set apart), its history; keys to reply, note, change status,
+reassign, and to add attachments, service orders, tasks and a parent link
+after the wizard finished the ticket."""
 from __future__ import annotations
+
+import datetime as dt
 
 from rich.text import Text
 from textual import on, work
@@ -11,12 +15,13 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static, Te
 from textual.widgets.option_list import Option
 
 from screens.desk import render_ticket
-from services import ticket_thread, tickets
+from screens.wizard_actions import AttachmentForm, ServiceOrderForm, TaskForm
+from services import clock, desk, ticket_items, ticket_thread, tickets, wizard
 from services.errors import AtendeError, Conflict, ValidationError
 from services.i18n import N_, _
 from services.protocol import STATUSES
 from tui.base import AtendeModal, AtendeScreen
-from tui.forms import Field, show_errors
+from tui.forms import Field, clear_errors, show_errors
 
 
 class MessageDialog(AtendeModal[str | None]):
@@ -149,6 +154,141 @@ class ReassignDialog(AtendeModal[str | None]):
         self.dismiss(None)
 
 
+def render_header(v: tickets.TicketView, now: dt.datetime) -> Text:
+    """One line that stays on screen: protocol, status, type, responsible, queue, age."""
+    t = Text(no_wrap=False, overflow="ellipsis")
+    t.append(f" {v.protocol} ", style="bold reverse")
+    t.append(" " + _(STATUSES.get(v.status, v.status)), style="bold")
+    try:
+        age = desk.age_text(dt.datetime.fromisoformat(v.created_at), now)
+    except ValueError:
+        age = ""
+    for label, value in ((_("Type"), v.type), (_("Responsible"), v.responsible), (_("Queue"), v.queue),
+                         (_("Age"), age)):
+        if value:
+            t.append(" · ", style="dim")
+            t.append(f"{label}: ", style="dim")
+            t.append(value)
+    return t
+
+
+class _AfterCreation:
+    """Mixin for the wizard's forms used on a finished ticket: Ctrl+S saves
+    straight into the ticket (checked against the version read) and the form
+    dismisses with the ticket's new state. A stale version closes the form
+    with the message naming who saved first; the screen reloads."""
+
+    def action_add(self) -> None:
+        clear_errors(self)
+        try:
+            result = self.save()
+        except ValidationError as exc:
+            if not show_errors(self, exc.errors):
+                self.notify(exc.message, severity="error", markup=False)
+            return
+        except Conflict as exc:
+            self.dismiss(exc)
+            return
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.dismiss(result)
+
+
+def _draft_for(state: ticket_thread.TicketState, owner: str) -> wizard.Draft:
+    return wizard.Draft(protocol=state.protocol, ticket_id=state.id, owner=owner, created_at="")
+
+
+class TicketAttachmentForm(_AfterCreation, AttachmentForm):
+    """Attach a file to a finished ticket: the file is copied at once."""
+
+    def __init__(self, state: ticket_thread.TicketState, owner: str) -> None:
+        super().__init__(_draft_for(state, owner))
+        self.state = state
+
+    def fields(self) -> ComposeResult:
+        yield Field(_("File (path on the server, e.g. ~/fotos/roteador.jpg)"), Input(id="path"), name="path")
+        yield Field(_("Notes"), Input(id="notes", max_length=2000), name="notes")
+        yield Label(_("At most {size} MB; the file is copied into Atende now.").format(
+            size=wizard.MAX_ATTACHMENT // (1024 * 1024)), classes="muted", markup=False)
+
+    def save(self):
+        return ticket_items.add_attachment(self.app.actor, self.state.id, self.value("#path"),
+                                           self.value("#notes"), expected_version=self.state.version)
+
+
+class TicketServiceOrderForm(_AfterCreation, ServiceOrderForm):
+    """Schedule a service order for a finished ticket (the technician's agenda is shown)."""
+
+    def __init__(self, state: ticket_thread.TicketState, owner: str) -> None:
+        super().__init__(_draft_for(state, owner))
+        self.state = state
+
+    def save(self):
+        order = wizard.make_service_order(self.value("#technician"), self.value("#date"), self.value("#start"),
+                                          self.value("#duration"), self.value("#os_type"), self.value("#status"),
+                                          self.value("#description"))
+        return ticket_items.add_service_order(self.app.actor, self.state.id, order,
+                                              expected_version=self.state.version)
+
+
+class TicketTaskForm(_AfterCreation, TaskForm):
+    """Add a task to a finished ticket."""
+
+    def __init__(self, state: ticket_thread.TicketState, owner: str) -> None:
+        super().__init__(_draft_for(state, owner))
+        self.state = state
+
+    def save(self):
+        task = wizard.make_task(self.value("#assignee"), self.value("#description"), self.value("#due"))
+        return ticket_items.add_task(self.app.actor, self.state.id, task, expected_version=self.state.version)
+
+
+class LinkDialog(AtendeModal["ticket_thread.TicketState | Conflict | None"]):
+    """Type the protocol of the parent ticket; the reason of a refusal shows under the field."""
+
+    DEFAULT_CSS = """
+    LinkDialog { align: center middle; }
+    LinkDialog > Vertical { width: 60; max-width: 100%; height: auto; border: thick $primary;
+        background: $panel; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, state: ticket_thread.TicketState) -> None:
+        super().__init__()
+        self.state = state
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(_("Link ticket {protocol} to a parent ticket").format(protocol=self.state.protocol),
+                        markup=False)
+            yield Field(_("Protocol of the parent ticket"), Input(id="link-parent"), name="parent")
+            yield Static(_("Enter links; Esc cancels."), classes="muted", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        clear_errors(self)
+        try:
+            result = ticket_items.link_parent(self.app.actor, self.state.id, event.value,
+                                              expected_version=self.state.version)
+        except ValidationError as exc:
+            show_errors(self, {"parent": exc.message})
+            return
+        except Conflict as exc:
+            self.dismiss(exc)
+            return
+        except AtendeError as exc:
+            show_errors(self, {"parent": exc.message})
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def render_thread(messages: list[ticket_thread.MessageView]) -> Text:
     t = Text()
     if not messages:
@@ -181,14 +321,26 @@ def render_history(entries: list[ticket_thread.HistoryEntry]) -> Text:
 class TicketDetailScreen(AtendeScreen):
     """A ticket being worked on."""
 
-    HELP = N_("R adds a public reply (the customer sees it), I an internal note (staff only). S changes the "
-              "status, A reassigns the ticket. F5 reloads. Esc goes back.")
+    HELP = N_("The top line stays: protocol, status, type, responsible, queue, age. Arrows and PgUp/PgDn "
+              "scroll; 1 jumps to the record, 2 to the thread, 3 to the history. R adds a public reply (the "
+              "customer sees it), I an internal note (staff only). S changes the status, A reassigns the "
+              "ticket. F attaches a file, O adds a service order, T a task, D marks a task done, L links a "
+              "parent ticket, G opens the parent or a child. F5 reloads. Esc goes back.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("r", "reply", N_("Reply"), id="ticket-reply"),
         Binding("i", "note", N_("Internal note"), id="ticket-note"),
         Binding("s", "status", N_("Status"), id="ticket-status"),
         Binding("a", "reassign", N_("Reassign"), id="ticket-reassign"),
+        Binding("f", "attach", N_("Attach file"), id="ticket-attach"),
+        Binding("o", "service_order", N_("Service order"), id="ticket-service-order"),
+        Binding("t", "task", N_("Task"), id="ticket-task"),
+        Binding("d", "task_done", N_("Task done"), id="ticket-task-done"),
+        Binding("l", "link", N_("Link parent"), id="ticket-link"),
+        Binding("g", "go_linked", N_("Go to linked"), id="ticket-go-linked"),
+        Binding("1", "jump('ticket-record')", N_("Record"), show=False, id="ticket-jump-record"),
+        Binding("2", "jump('ticket-thread-title')", N_("Thread"), show=False, id="ticket-jump-thread"),
+        Binding("3", "jump('ticket-history-title')", N_("History"), show=False, id="ticket-jump-history"),
         Binding("f5", "reload", N_("Refresh"), id="ticket-refresh"),
     ]
 
@@ -197,14 +349,16 @@ class TicketDetailScreen(AtendeScreen):
         self.protocol_number = protocol_number
         self.ticket_id: int | None = None
         self.state: ticket_thread.TicketState | None = None
+        self.view_data: tickets.TicketView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static("", id="ticket-header", markup=False)
         with VerticalScroll(id="ticket-detail"):
             yield Static(_("Loading..."), id="ticket-record", markup=False)
-            yield Label(_("Thread"), classes="box-title")
+            yield Label(_("Thread"), classes="box-title", id="ticket-thread-title")
             yield Static("", id="ticket-thread", markup=False)
-            yield Label(_("History"), classes="box-title")
+            yield Label(_("History"), classes="box-title", id="ticket-history-title")
             yield Static("", id="ticket-history", markup=False)
         yield Footer()
 
@@ -232,12 +386,16 @@ class TicketDetailScreen(AtendeScreen):
     def _show(self, view, state, thread, hist) -> None:
         self.ticket_id = view.id
         self.state = state
+        self.view_data = view
+        self.query_one("#ticket-header", Static).update(render_header(view, clock.now()))
+        self.refresh_bindings()  # the keys that need a loaded ticket appear in the footer
         self.query_one("#ticket-record", Static).update(render_ticket(view))
         self.query_one("#ticket-thread", Static).update(render_thread(thread))
         self.query_one("#ticket-history", Static).update(render_history(hist))
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("reply", "note", "status", "reassign"):
+        if action in ("reply", "note", "status", "reassign", "attach", "service_order", "task", "task_done",
+                      "link", "go_linked"):
             return self.state is not None
         return True
 
@@ -307,3 +465,76 @@ class TicketDetailScreen(AtendeScreen):
             self.load()
 
         self.app.push_screen(ReassignDialog(), done)
+
+    # -- after creation: attachments, service orders, tasks, links -------------
+
+    def action_jump(self, widget_id: str) -> None:
+        scroll = self.query_one("#ticket-detail", VerticalScroll)
+        scroll.scroll_to_widget(self.query_one(f"#{widget_id}"), top=True, animate=False)
+        scroll.focus()
+
+    def _item_saved(self, result, message: str) -> None:
+        if result is None:
+            return
+        if isinstance(result, Conflict):
+            self._failed(result)
+            return
+        self.notify(message, markup=False)
+        self.load()
+
+    def action_attach(self) -> None:
+        self.app.push_screen(TicketAttachmentForm(self.state, self.app.actor.login),
+                             lambda r: self._item_saved(r, _("File attached.")))
+
+    def action_service_order(self) -> None:
+        self.app.push_screen(TicketServiceOrderForm(self.state, self.app.actor.login),
+                             lambda r: self._item_saved(r, _("Service order added.")))
+
+    def action_task(self) -> None:
+        self.app.push_screen(TicketTaskForm(self.state, self.app.actor.login),
+                             lambda r: self._item_saved(r, _("Task added.")))
+
+    def action_task_done(self) -> None:
+        state = self.state
+        items = [k for k in (self.view_data.tasks if self.view_data else []) if k.id]
+        if not items:
+            self.notify(_("This ticket has no tasks: T adds one."), markup=False)
+            return
+        choices = [(str(k.id), ("✓ " if k.done else "☐ ") + f"{k.description[:50]} · {k.assignee}"
+                    + (f" · {k.due}" if k.due else "")) for k in items]
+        done_by_id = {k.id: k.done for k in items}
+
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            task_id = int(key)
+            try:
+                ticket_items.set_task_done(self.app.actor, state.id, task_id, not done_by_id[task_id],
+                                           expected_version=state.version)
+            except AtendeError as exc:
+                self._failed(exc)
+                return
+            self.notify(_("Task marked not done.") if done_by_id[task_id] else _("Task done."), markup=False)
+            self.load()
+
+        self.app.push_screen(ChoiceDialog(_("Enter marks the task done (or not done again):"), choices), chosen)
+
+    def action_link(self) -> None:
+        self.app.push_screen(LinkDialog(self.state), lambda r: self._item_saved(r, _("Linked.")))
+
+    def action_go_linked(self) -> None:
+        v = self.view_data
+        choices = []
+        if v and v.parent:
+            choices.append((v.parent, _("Parent: {protocol}").format(protocol=v.parent)))
+        for child in (v.children if v else []):
+            choices.append((child, _("Child: {protocol}").format(protocol=child)))
+        if not choices:
+            self.notify(_("No linked tickets: L links this one to a parent."), markup=False)
+            return
+
+        def chosen(protocol: str | None) -> None:
+            if protocol:
+                self.app.push_screen(TicketDetailScreen(protocol))
+
+        self.app.push_screen(ChoiceDialog(_("Open a linked ticket:"), choices), chosen)

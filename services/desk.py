@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from models import Customer, Queue, Ticket, TicketType, User, db, reading
-from models.desk import has_ticket_search
+from models.desk import has_doc_search, has_ticket_search
 
 from . import clock
 from .errors import ValidationError
@@ -249,7 +249,9 @@ def _filter_sql(flt: Filter, sql: _Sql) -> None:
                 params.append(_like(value) + "%")
         sql.add("(" + " OR ".join(clauses) + ")", *params)
     if flt.words:
-        if not has_ticket_search():
+        if has_doc_search():
+            sql.add("t.id IN (SELECT rowid FROM ticket_doc_fts WHERE ticket_doc_fts MATCH ?)", fts_query(flt.words))
+        elif not has_ticket_search():
             for word in flt.words:
                 sql.add("(" + " OR ".join(f"t.{c} LIKE ? ESCAPE '\\'" for c in
                                           ("subject", "problem", "checks", "solution", "script_report"))
@@ -328,17 +330,36 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
     with reading():
         if after is None and isinstance(filter_text, str):
             jump = _protocol_jump(filter_text)
-        sql = _base_sql(actor, view, filter_text)
-        key = SORTS[sort]
-        if after is not None:
-            op = "<" if descending else ">"
-            sql.add(f"({key}, t.id) {op} (?, ?)", after[0], after[1])
+        flt = filter_text if isinstance(filter_text, Filter) else parse_filter(filter_text or "")
+        source = _FROM
+        if flt.words and sort in ("updated", "age") and has_doc_search():
+            # A text search lists the newest tickets first, read in that order
+            # from the index (ids follow the time tickets are opened) and stopping
+            # after one page: a word found in half the tickets costs what a rare one does.
+            sort = "age"
+            key = "d.rowid"
+            source = _FROM.replace('FROM "ticket" t ', 'FROM ticket_doc_fts d JOIN "ticket" t ON t.id = d.rowid ', 1)
+            sql = _Sql()
+            sql.add("ticket_doc_fts MATCH ?", fts_query(flt.words))
+            _view_sql(actor, view, sql)
+            _filter_sql(Filter(flt.conditions, ()), sql)
+        else:
+            sql = _base_sql(actor, view, flt)
+            key = SORTS[sort]
+        op = "<" if descending else ">"
         direction = "DESC" if descending else "ASC"
+        if key == "d.rowid":
+            if after is not None:
+                sql.add(f"d.rowid {op} ?", after[1])
+            order = f"d.rowid {direction}"
+        else:
+            if after is not None:
+                sql.add(f"({key}, t.id) {op} (?, ?)", after[0], after[1])
+            order = f"{key} {direction}, t.id {direction}"
         query = (
             f"SELECT t.id, t.protocol, COALESCE(c.name, ''), COALESCE(tt.name, ''), t.status, "
             f"COALESCE(u.name, ''), COALESCE(q.name, ''), t.created_at, t.updated_at, {key} "
-            f"{_FROM} WHERE {' AND '.join(sql.where)} "
-            f"ORDER BY {key} {direction}, t.id {direction} LIMIT ?")
+            f"{source} WHERE {' AND '.join(sql.where)} ORDER BY {order} LIMIT ?")
         rows = db.execute_sql(query, [*sql.params, limit + 1]).fetchall()
     now = clock.now()
     more = len(rows) > limit

@@ -57,6 +57,7 @@ class TaskView:
     due: str
     description: str
     done: bool
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def show(actor: Actor, protocol: str) -> TicketView:
         orders = [ServiceOrderView(name_of(Technician, o.technician_id), name_of(OsType, o.os_type_id), o.status,
                                    _iso(o.date), fmt_minutes(o.start_minute), o.duration_minutes, o.description)
                   for o in ServiceOrder.select().where(ServiceOrder.ticket == t.id).order_by(ServiceOrder.id)]
-        tasks = [TaskView(name_of(User, k.assignee_id), _iso(k.due), k.description, k.done)
+        tasks = [TaskView(name_of(User, k.assignee_id), _iso(k.due), k.description, k.done, k.id)
                  for k in TicketTask.select().where(TicketTask.ticket == t.id).order_by(TicketTask.id)]
         files = [AttachmentView(a.name, a.path, a.size, a.notes)
                  for a in TicketAttachment.select().where(TicketAttachment.ticket == t.id).order_by(TicketAttachment.id)]
