@@ -33,9 +33,9 @@ class OutboxScreen(AtendeScreen):
     ]
     REFRESH_SECONDS = 2.0
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, state: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.state_filter: str | None = None
+        self.state_filter: str | None = state
         self.items: list[outbox_svc.OutboxItem] = []
         self.batch_total = 0
 
