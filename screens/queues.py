@@ -252,9 +252,12 @@ class QueuesScreen(AtendeScreen):
                 self.app.push_screen(MessageDialog(True), lambda body: body is not None and
                                      self.run_bulk(ids, "note", body))
 
-        self.app.push_screen(ChoiceDialog(_("Do what with {n} tickets?").format(n=len(ids)), [
-            ("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]),
-            chosen)
+        from services import permissions
+
+        choices = [("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]
+        if len(ids) > 1 and not permissions.can(self.app.actor, "tickets.reassign_many"):
+            choices = [c for c in choices if c[0] != "reassign"]  # bulk reassignment is for leads
+        self.app.push_screen(ChoiceDialog(_("Do what with {n} tickets?").format(n=len(ids)), choices), chosen)
 
     @work(thread=True, exclusive=True, group="queues-bulk", exit_on_error=False)
     def run_bulk(self, ids: list[int], action: str, value: str) -> None:
