@@ -19,7 +19,10 @@ from tui.forms import Field, clear_errors, show_errors
 class AuditEntryDialog(AtendeModal[None]):
     """One audit entry: who, when, what, and each field's old and new value."""
 
-    DEFAULT_CSS = "AuditEntryDialog { align: center middle; }"
+    DEFAULT_CSS = """
+    AuditEntryDialog { align: center middle; }
+    AuditEntryDialog Horizontal { height: auto; align-horizontal: right; }
+    """
     BINDINGS = [Binding("escape,enter", "close", N_("Close"))]
 
     def __init__(self, entry: audit.AuditEntry) -> None:
