@@ -146,3 +146,30 @@ def test_export_path_checks(tmp_path):
     assert n == 2
     assert list(csv.reader(target.open())) == [["a", "b"], ["'=1+1", "[bold]x"], ["ok", ""]]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".atende-export")] == []
+
+
+def test_audit_list_cli(tmp_path):
+    """`atende audit list`: text, csv and json; a bad date is one line on stderr."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    db = str(tmp_path / "cli.db")
+
+    def atende(*args):
+        return subprocess.run([sys.executable, "-c", "from app import main; main()", "--db", db, *args],
+                              cwd=root, capture_output=True, text=True, timeout=60)
+
+    assert atende("users", "add", "ana", "--role", "agent").returncode == 0
+    listed = atende("audit", "list", "--entity", "user", "--format", "json")
+    assert listed.returncode == 0
+    rows = json.loads(listed.stdout)
+    assert [r["changes"].get("login") for r in rows][:1] == ["ana"] and rows[0]["entity"] == "user"
+    as_csv = atende("audit", "list", "--format", "csv", "--limit", "1")
+    assert as_csv.stdout.splitlines()[0] == "id,at,login,entity,entity_id,action,changes"
+    assert len(as_csv.stdout.splitlines()) == 2
+    bad = atende("audit", "list", "--since", "yesterday")
+    assert bad.returncode == 1 and bad.stdout == "" and bad.stderr.startswith("atende: ")
+    assert len(bad.stderr.strip().splitlines()) == 1
