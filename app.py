@@ -1094,5 +1094,50 @@ def export_tickets(obj: Context, fmt: str, view: str, filter_text: str, output: 
     click.echo(_("{n} tickets written to {path}").format(n=n, path=output), err=True)
 
 
+# -- the supervisor's area (issue 8): the audit log --------------------------
+
+@main.group()
+def audit() -> None:
+    """The audit log: who did what and when."""
+
+
+@audit.command("list")
+@click.option("--login", default="", help="Only this person's changes.")
+@click.option("--entity", default="", help="A kind (ticket) or one thing (ticket:42).")
+@click.option("--since", default="", metavar="DATE", help="From this day (YYYY-MM-DD).")
+@click.option("--until", default="", metavar="DATE", help="Up to this day, inclusive (YYYY-MM-DD).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.pass_obj
+def audit_list(obj: Context, login: str, entity: str, since: str, until: str, limit: int, fmt: str) -> None:
+    """List audit entries, newest first."""
+    import itertools
+
+    from services import audit as audit_svc
+
+    actor = obj.open(create=False)
+    filters = {"login": login, "entity": entity, "since": since, "until": until}
+    if fmt == "csv":
+        audit_svc.page(actor, limit=1, **filters)  # bad dates fail before any output
+        import csv
+
+        from services.export import safe_cell
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(audit_svc.EXPORT_COLUMNS)
+        for e in itertools.islice(audit_svc.iter_entries(actor, **filters), limit):
+            writer.writerow([e.id, str(e.at), safe_cell(e.login), safe_cell(e.entity), safe_cell(e.entity_id),
+                             safe_cell(e.action), safe_cell(json.dumps(e.changes, ensure_ascii=False))])
+        return
+    entries = list(itertools.islice(audit_svc.iter_entries(actor, **filters), limit))
+    if fmt == "json":
+        click.echo(json.dumps([{"id": e.id, "at": str(e.at), "login": e.login, "entity": e.entity,
+                                "entity_id": e.entity_id, "action": e.action, "changes": e.changes}
+                               for e in entries], ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        click.echo(f"{e.id:>7}  {e.at:%Y-%m-%d %H:%M:%S}  {e.login:<12}  {e.action:<12}  {e.entity} {e.entity_id}")
+
+
 if __name__ == "__main__":
     main()

@@ -92,3 +92,11 @@ def _scheduling() -> None:
     db.create_tables(SCHEDULING_MODELS, safe=True)
     if not Topic.select().exists() and not TriageTeam.select().exists():
         load_topic_catalogue()
+
+
+@migration("0820_dashboard")
+def _dashboard() -> None:
+    """Covering indexes for the supervisor's dashboard and the audit viewer."""
+    from .dashboard import create_dashboard_indexes
+
+    create_dashboard_indexes()

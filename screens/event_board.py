@@ -200,6 +200,7 @@ class EventBoardScreen(AtendeScreen):
         Binding("right", "column(1)", N_("Next column"), show=False),
         Binding("left", "column(-1)", N_("Previous column"), show=False),
         Binding("ctrl+r", "reload", N_("Refresh"), id="events-refresh", show=False),
+        Binding("X", "export", N_("Export CSV"), id="events-export", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -351,6 +352,16 @@ class EventBoardScreen(AtendeScreen):
         if saved is not None:
             self.keep = saved.id
             self.load()
+
+    def action_export(self) -> None:
+        """The events on the board (shift+X; x cancels an event) as CSV."""
+        from tui.export import export_csv
+
+        rows = [[e.id, e.description, e.starts_at.isoformat(sep=" "), e.ends_at.isoformat(sep=" "), e.stage,
+                 e.type_name, e.responsible_login, e.seats if e.seats is not None else "", e.registered, e.waiting,
+                 e.came] for e in sorted(self.events.values(), key=lambda e: (e.starts_at, e.id))]
+        export_csv(self, ["id", "description", "starts_at", "ends_at", "stage", "type", "responsible", "seats",
+                          "registered", "waiting", "came"], rows, default_name="events.csv")
 
     def action_open(self) -> None:
         e = self.selected()

@@ -30,12 +30,13 @@ class OutboxScreen(AtendeScreen):
         Binding("e", "resend", N_("Resend"), id="outbox-resend"),
         Binding("t", "templates", N_("Templates"), id="outbox-templates"),
         Binding("ctrl+r", "reload", N_("Refresh"), id="outbox-refresh"),
+        Binding("x", "export", N_("Export CSV"), id="outbox-export"),
     ]
     REFRESH_SECONDS = 2.0
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, state: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.state_filter: str | None = None
+        self.state_filter: str | None = state
         self.items: list[outbox_svc.OutboxItem] = []
         self.batch_total = 0
 
@@ -205,3 +206,11 @@ class OutboxScreen(AtendeScreen):
                                  self.action_retry)
             yield PaletteCommand(_("Resend e-mail"), _("Send again the last e-mails about the same event or ticket"),
                                  self.action_resend)
+
+    def action_export(self) -> None:
+        from tui.export import export_csv
+
+        rows = [[m.id, m.state, m.kind, m.created_at.isoformat(sep=" "), ", ".join(m.recipients), m.subject,
+                 m.attempts, m.last_error] for m in self.items]
+        export_csv(self, ["id", "state", "kind", "created_at", "to", "subject", "attempts", "last_error"], rows,
+                   default_name="outbox.csv")

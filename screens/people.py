@@ -94,6 +94,7 @@ class PeopleScreen(AtendeScreen):
         Binding("a", "add", N_("Add"), id="people-add"),
         Binding("r", "change_role", N_("Role"), id="people-role"),
         Binding("delete", "remove", N_("Remove"), id="people-remove"),
+        Binding("x", "export", N_("Export CSV"), id="people-export"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -174,3 +175,11 @@ class PeopleScreen(AtendeScreen):
     def palette_commands(self):
         if permissions.can(self.app.actor, "users.manage"):
             yield PaletteCommand(_("Add a person"), _("Give someone access with a role"), self.action_add)
+
+    def action_export(self) -> None:
+        from tui.export import export_csv
+
+        rows = [[p.login, p.name, p.email, p.role, p.company_name, "yes" if p.active else "no"]
+                for p in getattr(self, "people", [])]
+        export_csv(self, ["login", "name", "email", "role", "company", "active"], rows,
+                   default_name="people.csv")

@@ -35,12 +35,13 @@ class QueuesScreen(AtendeScreen):
         Binding("space", "select", N_("Select"), id="queues-select"),
         Binding("b", "bulk", N_("Bulk action"), id="queues-bulk"),
         Binding("f5", "refresh", N_("Refresh"), id="queues-refresh"),
+        Binding("x", "export", N_("Export CSV"), id="queues-export"),
     ]
 
-    def __init__(self, view: str = "open") -> None:
+    def __init__(self, view: str = "open", filter_text: str = "") -> None:
         super().__init__()
         self.view = view
-        self.filter_text = ""
+        self.filter_text = filter_text
         self.sort = "updated"
         self.descending = True
         self.cursor: tuple | None = None
@@ -54,7 +55,7 @@ class QueuesScreen(AtendeScreen):
         with Horizontal(id="queues-bar"):
             yield Select([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
                          allow_blank=False, id="queues-views")
-            yield Field(_("Filter"), Input(placeholder=_('status:open type:"Sem conexão" agent:ana'),
+            yield Field(_("Filter"), Input(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
                                             id="queues-filter-input"), name="filter", id="queues-filter-field")
         yield Static("", id="queues-status", markup=False)
         table = DataTable(cursor_type="row", zebra_stripes=True, id="queues-table")
@@ -203,7 +204,7 @@ class QueuesScreen(AtendeScreen):
         self.app.pop_screen()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("views", "filter", "sort", "direction", "more", "select", "bulk") and isinstance(
+        if action in ("views", "filter", "sort", "direction", "more", "select", "bulk", "export") and isinstance(
                 self.focused, Input):
             return False
         return True
@@ -224,6 +225,15 @@ class QueuesScreen(AtendeScreen):
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
 
+    def action_export(self) -> None:
+        """Every ticket of the view and filter (not only the pages shown), as CSV."""
+        from services import desk as desk_svc
+        from tui.export import export_csv
+
+        actor, view, text = self.app.actor, self.view, self.filter_text
+        export_csv(self, writer=lambda fh: desk_svc.export(actor, fh, "csv", view, text),
+                   default_name="tickets.csv", title=_("Export tickets"))
+
     def action_bulk(self) -> None:
         from screens.ticket_detail import ChoiceDialog, MessageDialog, ReassignDialog
 
@@ -243,9 +253,12 @@ class QueuesScreen(AtendeScreen):
                 self.app.push_screen(MessageDialog(True), lambda body: body is not None and
                                      self.run_bulk(ids, "note", body))
 
-        self.app.push_screen(ChoiceDialog(_("Do what with {n} tickets?").format(n=len(ids)), [
-            ("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]),
-            chosen)
+        from services import permissions
+
+        choices = [("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]
+        if len(ids) > 1 and not permissions.can(self.app.actor, "tickets.reassign_many"):
+            choices = [c for c in choices if c[0] != "reassign"]  # bulk reassignment is for leads
+        self.app.push_screen(ChoiceDialog(_("Do what with {n} tickets?").format(n=len(ids)), choices), chosen)
 
     @work(thread=True, exclusive=True, group="queues-bulk", exit_on_error=False)
     def run_bulk(self, ids: list[int], action: str, value: str) -> None:

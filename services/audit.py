@@ -77,3 +77,107 @@ def history(actor: Actor, entity: str | None = None, entity_id: Any = None,
             AuditEntry(r.id, r.at, r.login, r.entity, r.entity_id, r.action, json.loads(r.changes or "{}"))
             for r in q
         ]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: tuple[AuditEntry, ...]
+    next_before: int | None
+    """Pass as `before_id` for the next (older) page; None on the last page."""
+
+
+def parse_day(text: str | dt.date | None, field: str) -> dt.date | None:
+    """A date typed as YYYY-MM-DD or DD/MM/YYYY (blank: none)."""
+    from .errors import ValidationError
+    from .i18n import _
+
+    if text is None or isinstance(text, dt.date):
+        return text
+    raw = text.strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError({field: _("Write a date as YYYY-MM-DD or DD/MM/YYYY")})
+
+
+def page(actor: Actor, *, login: str = "", entity: str = "", since=None, until=None,
+         before_id: int | None = None, limit: int = 100) -> AuditPage:
+    """One page of the audit log, newest first. `entity` is a kind ("ticket")
+    or one thing ("ticket:42"); `since`/`until` are days (inclusive)."""
+    from .errors import ValidationError
+    from .i18n import _
+
+    require(actor, "audit.read")
+    since_day, until_day = parse_day(since, "since"), parse_day(until, "until")
+    if since_day and until_day and since_day > until_day:
+        raise ValidationError({"until": _("The end is before the start")})
+    kind, _sep, entity_id = (entity or "").strip().partition(":")
+    limit = max(1, min(int(limit), 1000))
+    rows = history(actor, entity=kind.strip() or None, entity_id=entity_id.strip() or None,
+                   login=(login or "").strip() or None, since=since_day, until=until_day,
+                   limit=limit + 1, before_id=before_id, check=False)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(tuple(rows), rows[-1].id if more and rows else None)
+
+
+def iter_entries(actor: Actor, **filters):
+    """Every matching entry, newest first, read a page at a time (for exports)."""
+    before = None
+    while True:
+        p = page(actor, before_id=before, limit=1000, **filters)
+        yield from p.rows
+        before = p.next_before
+        if before is None:
+            return
+
+
+EXPORT_COLUMNS = ("id", "at", "login", "entity", "entity_id", "action", "changes")
+
+
+def export_csv(actor: Actor, out, **filters) -> int:
+    """Write the matching entries to `out` as CSV (formula-safe cells); return how many."""
+    import csv
+
+    from .export import safe_cell
+
+    require(actor, "audit.read")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    n = 0
+    for e in iter_entries(actor, **filters):
+        writer.writerow([e.id, e.at.isoformat(sep=" ") if isinstance(e.at, dt.datetime) else str(e.at),
+                         safe_cell(e.login), safe_cell(e.entity), safe_cell(e.entity_id), safe_cell(e.action),
+                         safe_cell(json.dumps(e.changes, ensure_ascii=False))])
+        n += 1
+    return n
+
+
+def entities(actor: Actor) -> list[str]:
+    """The kinds of things the log mentions (for the viewer's hint)."""
+    require(actor, "audit.read")
+    with reading():
+        return [r[0] for r in db.execute_sql("SELECT DISTINCT entity FROM audit_log ORDER BY entity").fetchall()]
+
+
+def changes_text(entry: AuditEntry) -> str:
+    """The changes of one entry as plain lines: `field: old → new`."""
+    lines = []
+    for key, value in sorted(entry.changes.items()):
+        if isinstance(value, list) and len(value) == 2:
+            lines.append(f"{key}: {_show(value[0])} → {_show(value[1])}")
+        else:
+            lines.append(f"{key}: {_show(value)}")
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -48,9 +48,12 @@ SORT_LABELS = {
     "updated": N_("last update"),
 }
 
-FILTER_FIELDS = ("status", "type", "queue", "agent", "customer", "protocol", "text")
+FILTER_FIELDS = ("status", "type", "queue", "agent", "customer", "protocol", "text", "age", "opener", "created")
 FIELD_ALIASES = {"responsible": "agent", "tipo": "type", "fila": "queue", "cliente": "customer",
-                 "protocolo": "protocol", "texto": "text", "responsavel": "agent"}
+                 "protocolo": "protocol", "texto": "text", "responsavel": "agent", "idade": "age",
+                 "aberto_por": "opener", "criado": "created"}
+
+_AGE = re.compile(r"^(?:([<>])(\d+)([hd])|(\d+)([hd])-(\d+)([hd]))$")
 
 PAGE_SIZE = 50
 MAX_PAGE = 500
@@ -153,6 +156,10 @@ def parse_filter(text: str) -> Filter:
             raise ValidationError({"filter": _("The field \"{field}\" needs a value").format(field=name)})
         if key == "status":
             value = _status_key(value)
+        elif key == "age":
+            _age_bounds(value)
+        elif key == "created":
+            _created_day(value)
         if key == "text":
             words.append(value)
         else:
@@ -167,6 +174,39 @@ def _status_key(value: str) -> str:
             return key
     raise ValidationError({"filter": _("Unknown status \"{value}\"; use one of: {values}").format(
         value=value, values=", ".join(LISTED_STATUSES))})
+
+
+def _span(n: str, unit: str) -> dt.timedelta:
+    return dt.timedelta(hours=int(n)) if unit == "h" else dt.timedelta(days=int(n))
+
+
+def _age_bounds(value: str) -> tuple[dt.timedelta | None, dt.timedelta | None]:
+    """`<1h`, `>7d` or `1d-3d`: (at least this old, younger than this)."""
+    m = _AGE.match(fold(value).replace(" ", ""))
+    if m is None:
+        raise ValidationError({"filter": _(
+            "Unknown age \"{value}\"; write <1h, >7d or 1d-3d (h hours, d days)").format(value=value)})
+    if m.group(1) == "<":
+        return None, _span(m.group(2), m.group(3))
+    if m.group(1) == ">":
+        return _span(m.group(2), m.group(3)), None
+    return _span(m.group(4), m.group(5)), _span(m.group(6), m.group(7))
+
+
+def _created_day(value: str) -> dt.date:
+    """`today`, `yesterday` (or hoje, ontem) or a date YYYY-MM-DD."""
+    word = fold(value)
+    today = clock.today()
+    if word in ("today", "hoje"):
+        return today
+    if word in ("yesterday", "ontem"):
+        return today - dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({"filter": _(
+            "Unknown day \"{value}\"; write today, yesterday or a date like 2026-03-09").format(
+                value=value)}) from None
 
 
 # -- views ---------------------------------------------------------------
@@ -247,6 +287,28 @@ def _filter_sql(flt: Filter, sql: _Sql) -> None:
             elif name == "protocol":
                 clauses.append("t.protocol LIKE ? ESCAPE '\\'")
                 params.append(_like(value) + "%")
+            elif name == "age":
+                older, younger = _age_bounds(value)
+                now = clock.now()
+                parts = []
+                if older is not None:
+                    parts.append("t.created_at <= ?")
+                    params.append(str(now - older))
+                if younger is not None:
+                    parts.append("t.created_at > ?")
+                    params.append(str(now - younger))
+                clauses.append("(" + " AND ".join(parts) + ")")
+            elif name == "opener":
+                wanted = fold(value)
+                ids = [u.id for u in User.select(User.id, User.login, User.name)
+                       if fold(u.login) == wanted or wanted in fold(u.name)] or [-1]
+                clauses.append(f"t.created_by_id IN ({','.join('?' * len(ids))})")
+                params.extend(ids)
+            elif name == "created":
+                day = _created_day(value)
+                clauses.append("(t.created_at >= ? AND t.created_at < ?)")
+                params.extend([str(dt.datetime.combine(day, dt.time.min)),
+                               str(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))])
         sql.add("(" + " OR ".join(clauses) + ")", *params)
     if flt.words:
         if has_doc_search():

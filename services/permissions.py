@@ -74,6 +74,7 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "tickets.read": (STAFF, N_("See tickets")),
     "tickets.work": (STAFF, N_("Reply to tickets, add notes, change their status and responsible")),
     "scripts.edit": (LEADS, N_("Edit the guided scripts")),
+    "tickets.reassign_many": (LEADS, N_("Reassign many tickets at once (bulk)")),
 }
 
 

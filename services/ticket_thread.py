@@ -255,6 +255,8 @@ def bulk(actor: Actor, ticket_ids, action: str, value: str, *, reason: str = "")
     require(actor, "tickets.work")
     if action not in BULK_ACTIONS:
         raise ValidationError(_("Unknown action {action}").format(action=action), "action")
+    if action == "reassign" and len(dict.fromkeys(ticket_ids)) > 1:
+        require(actor, "tickets.reassign_many")  # moving a batch of work is a lead's call
     if action == "note":
         _body(value)  # refuse an empty or oversized note once, before touching anything
     done, failed = [], []

@@ -22,3 +22,19 @@ def test_home_80x24_portuguese(store, snap_compare):
 
 def test_help_80x24(store, snap_compare):
     assert snap_compare(home_app(store), press=["f1"], terminal_size=(80, 24))
+
+
+def test_supervisor_dashboard_80x24(store, snap_compare):
+    """The supervisor's dashboard on a known database, time frozen (tests.dashboard_world)."""
+    from tests.dashboard_world import make_dashboard_world
+
+    make_dashboard_world(users.identify("helena"))
+    app = AtendeApp(actor=users.identify("gabi"), db_label="/srv/atende/atende.db")
+
+    async def run_before(pilot):
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
