@@ -16,6 +16,9 @@ db = DatabaseProxy()
 """Every model binds to this proxy; `open_database` points it at a real database."""
 
 BUSY_TIMEOUT_MS = 10_000
+FILE_MODE = 0o666
+"""A new database file, less the umask (Atende sets 0o007: the owner's and the
+group's, see services.paths). SQLite's own default leaves the group read-only."""
 
 def sqlite_pragmas() -> tuple:
     return (
@@ -50,6 +53,12 @@ def busy_timeout_ms() -> int:
         return BUSY_TIMEOUT_MS
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def _is_sqlite_url(target: str) -> bool:
     return "://" not in target or target.startswith("sqlite")
 
@@ -78,6 +87,7 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
                     raise DatabaseError("cannot_create_folder", parent, exc.strerror) from None
         elif not os.access(path, os.R_OK):
             raise DatabaseError("readonly", path)
+        new_file = not path.exists()
         database = SqliteDatabase(
             str(path), pragmas=sqlite_pragmas(), timeout=busy_timeout_ms() / 1000,
             check_same_thread=False,
@@ -88,6 +98,13 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
             database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         except Exception as exc:  # peewee wraps sqlite3 errors in its own types
             raise classify_sqlite_error(path, exc) from None
+        if new_file:
+            # SQLite creates files 0644 (less the umask): the group must write
+            # too, and its -wal/-shm files copy this mode.
+            try:
+                os.chmod(path, FILE_MODE & ~_current_umask())
+            except OSError:
+                pass
         return database
     from playhouse.db_url import connect  # PostgreSQL and friends
 

@@ -22,7 +22,7 @@ from models.events import (
     Notification, Registration,
 )
 
-from . import audit, clock
+from . import audit, clock, paths
 from .errors import AtendeError, Conflict, NotFound, PermissionDenied, ValidationError
 from .i18n import N_, _
 from .permissions import LEADS, REPRESENTATIVE, Actor, can, require
@@ -986,10 +986,11 @@ def attach_material(actor: Actor, event_id: int, source: str | Path) -> Material
             raise StageError(_("This event is cancelled"))
         folder = _files_root() / "events" / str(row.id)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(folder)
             n = EventMaterial.select().where(EventMaterial.event == row.id).count() + 1
             dest = folder / f"{n:03d}-{filename}"
             shutil.copyfile(path, dest)
+            paths.private_file(dest)
         except OSError as exc:
             raise AtendeError(_("Cannot copy the file: {error}").format(error=exc.strerror or exc)) from None
         m = EventMaterial.create(event=row.id, filename=filename, stored_path=str(dest), size=size,

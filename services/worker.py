@@ -283,6 +283,9 @@ class Worker:
 
     def run(self) -> None:
         """Run until SIGINT/SIGTERM. Must be called from the main thread."""
+        from . import paths
+
+        paths.set_umask()
         sweeps.load_modules()
         recovery = outbox.recover_stale()
         if recovery.requeued or recovery.uncertain:
