@@ -231,7 +231,6 @@ def test_private_dir_and_file(tmp_path):
 
 
 def test_attachments_certificates_and_backups_are_group_only(people, tmp_path, umask007):
-    from models.db import sqlite_path
     from services import backup, certificates, outbox
 
     src = tmp_path / "doc.txt"
@@ -247,4 +246,3 @@ def test_attachments_certificates_and_backups_are_group_only(people, tmp_path, u
     assert mode(pdf) == 0o660 and mode(pdf.parent) == 0o2770
     result = backup.backup(people["admin"], tmp_path / "copy.db")
     assert mode(result.path) & 0o007 == 0
-    assert mode(sqlite_path()) & 0o007 == 0
