@@ -48,6 +48,9 @@ class AtendeApp(App):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        from tui import account
+
+        account.watch(self)  # a person removed while logged in is told, and stops acting
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
         if self.config.keymap:
@@ -78,7 +81,10 @@ class AtendeApp(App):
         from services.store import explain
 
         error = sys.exc_info()[1] or self._exception or RuntimeError("unknown")
-        message = explain(error) or internal_error(error, "tui")
+        if isinstance(error, AtendeError):  # e.g. removed while logged in: its message is for the person
+            message = error.message
+        else:
+            message = explain(error) or internal_error(error, "tui")
         self._exit_renderables.append(f"atende: {message}")
         self._close_messages_no_wait()
 

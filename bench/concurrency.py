@@ -125,9 +125,13 @@ def _is_lock_error(exc: BaseException) -> bool:
 
     import peewee
 
-    text = str(exc).lower()
-    return (isinstance(exc, (sqlite3.OperationalError, peewee.OperationalError))
-            or "database is locked" in text or "database is busy" in text)
+    while exc is not None:  # services.store turns a lock met while saving into StoreUnavailable
+        text = str(exc).lower()
+        if (isinstance(exc, (sqlite3.OperationalError, peewee.OperationalError))
+                or "database is locked" in text or "database is busy" in text):
+            return True
+        exc = exc.__cause__
+    return False
 
 
 class Session:

@@ -10,6 +10,7 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from peewee import DatabaseError as PeeweeDatabaseError
 from peewee import DatabaseProxy, SqliteDatabase
 
 db = DatabaseProxy()
@@ -127,7 +128,9 @@ def classify_sqlite_error(path: Path, exc: BaseException) -> DatabaseError:
         return DatabaseError("locked", path)
     if "readonly" in text or "read-only" in text:
         return DatabaseError("readonly", path)
-    if "disk" in text and ("full" in text or "I/O" in text):
+    if "full" in text:
+        return DatabaseError("full", path, text)
+    if "disk" in text and "I/O" in text:
         return DatabaseError("disk", path, text)
     return DatabaseError("other", path, text)
 
@@ -152,6 +155,25 @@ def _connected():
         yield
 
 
+WRITE_ERRORS = ("readonly", "read-only", "disk is full", "database or disk is full", "disk i/o error",
+                "database is locked", "unable to open database")
+"""Failures of the store itself (not of the data) that a person must be told about clearly."""
+
+write_error_hook = None
+"""Set by services.store: turns a store failure met in `write_tx` into an
+error with a message for a person (models know no messages). Called with the
+exception; returns the exception to raise instead, or None."""
+
+
+def _store_failure(exc: BaseException) -> BaseException | None:
+    if write_error_hook is None:
+        return None
+    text = str(exc).lower()
+    if not any(marker in text for marker in WRITE_ERRORS):
+        return None
+    return write_error_hook(exc)
+
+
 @contextmanager
 def write_tx():
     """A write transaction on this thread's connection, taking the write lock at once.
@@ -160,14 +182,26 @@ def write_tx():
     readers both try to upgrade; `BEGIN IMMEDIATE` waits on the busy timeout
     instead. Other databases get a plain transaction. Nested calls become
     savepoints.
+
+    A store that cannot be written (read-only folder or file, disk full, lock
+    held too long) rolls the transaction back and raises the error
+    `write_error_hook` gives (services.store: a StoreUnavailable saying what
+    happened and that nothing was saved).
     """
-    with _connected():
-        if db.in_transaction() or not is_sqlite():
-            with db.atomic():
-                yield
-        else:
-            with db.atomic("IMMEDIATE"):
-                yield
+    outermost = not db.in_transaction()
+    try:
+        with _connected():
+            if not outermost or not is_sqlite():
+                with db.atomic():
+                    yield
+            else:
+                with db.atomic("IMMEDIATE"):
+                    yield
+    except (sqlite3.Error, PeeweeDatabaseError) as exc:
+        replacement = _store_failure(exc) if outermost else None
+        if replacement is None:
+            raise
+        raise replacement from exc
 
 
 @contextmanager
