@@ -130,7 +130,8 @@ def folder_checks(path: Path, group: str = "") -> list[Check]:
     folder = path.parent
     name = _("folder")
     if not folder.is_dir():
-        return [_fail(name, _("folder {path} does not exist: sudo mkdir -p {path} && sudo chgrp atende {path} && sudo chmod 2770 {path}").format(path=folder))]
+        return [_fail(name, _("folder {path} does not exist: sudo mkdir -p {path} && sudo chgrp {group} {path} && sudo chmod 2770 {path}").format(
+            path=folder, group=group or "atende"))]
     st = folder.stat()
     mode = stat.S_IMODE(st.st_mode)
     checks = []

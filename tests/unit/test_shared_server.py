@@ -246,3 +246,27 @@ def test_attachments_certificates_and_backups_are_group_only(people, tmp_path, u
     assert mode(pdf) == 0o660 and mode(pdf.parent) == 0o2770
     result = backup.backup(people["admin"], tmp_path / "copy.db")
     assert mode(result.path) & 0o007 == 0
+
+
+def test_worker_unit_file_ships():
+    from importlib import resources
+
+    unit = (resources.files("data") / "systemd" / "atende-worker.service").read_text(encoding="utf-8")
+    assert "ExecStart=" in unit and " worker" in unit
+    assert "UMask=0007" in unit and "Group=atende" in unit and "Restart=on-failure" in unit
+
+
+def test_cli_doctor_reads_a_broken_config_instead_of_stopping(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    bad = tmp_path / "config.toml"
+    bad.write_text("database = [unclosed\n")
+    r = subprocess.run([sys.executable, "-c", "from app import main; main()", "--config", str(bad),
+                        "--db", str(tmp_path / "a.db"), "doctor"], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "HOME": str(tmp_path)})
+    assert r.returncode == 1
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("FAIL") and "config" in first and str(bad) in first
