@@ -263,7 +263,7 @@ class Session:
             self.refused["conflict"] += 1
         except ValidationError as exc:
             self.refused[f"{name}_refused"] += 1
-            if name not in ("register", "status"):
+            if name not in ("register", "status", "cancel"):  # raced another session: a correct refusal
                 self.errors.append(f"{name}: {exc}")
         except Exception as exc:  # counted, never hidden
             (self.lock_errors if _is_lock_error(exc) else self.errors).append(
