@@ -102,10 +102,14 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
         if new_file:
             # SQLite creates files 0644 (less the umask): the group must write
             # too, and its -wal/-shm files copy this mode.
-            try:
-                os.chmod(path, FILE_MODE & ~_current_umask())
-            except OSError:
-                pass
+            # The -wal/-shm files were made with the old mode: they follow too
+            # (later ones copy the database file's mode).
+            mode = FILE_MODE & ~_current_umask()
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.chmod(f"{path}{suffix}", mode)
+                except OSError:
+                    pass
         return database
     from playhouse.db_url import connect  # PostgreSQL and friends
 

@@ -212,6 +212,12 @@ class Worker:
         self._wanted = threading.Event()
         self._stop = threading.Event()
         self.huey = self._build()
+        from . import paths
+
+        for suffix in ("", "-wal", "-shm"):  # SQLite makes it 0644 less the umask: the group's, like the database
+            extra = Path(f"{self.huey_path}{suffix}")
+            if extra.exists():
+                paths.private_file(extra)
 
     def _build(self):
         from huey import SqliteHuey, crontab

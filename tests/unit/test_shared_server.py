@@ -218,8 +218,21 @@ def test_new_database_is_the_groups(tmp_path, umask007):
     import models
 
     open_store(str(tmp_path / "n.db"))
+    for suffix in ("-wal", "-shm"):  # made while the store was open: the group writes them too
+        assert mode(tmp_path / f"n.db{suffix}") == 0o660
     models.close_database()
     assert mode(tmp_path / "n.db") == 0o660
+    open_store(str(tmp_path / "n.db"))  # and when they are made anew, they copy the database's mode
+    assert mode(tmp_path / "n.db-wal") == 0o660
+    models.close_database()
+
+
+def test_worker_queue_file_is_the_groups(store, umask007):
+    from services import worker
+    from services.config import MailSettings
+
+    w = worker.Worker(MailSettings(), huey_path=store.parent / "q-huey.db")
+    assert mode(w.huey_path) == 0o660
 
 
 def test_private_dir_and_file(tmp_path):
