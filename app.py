@@ -48,6 +48,9 @@ class AtendeApp(App):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        from tui import account
+
+        account.watch(self)  # a person removed while logged in is told, and stops acting
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
         if self.config.keymap:
@@ -78,7 +81,10 @@ class AtendeApp(App):
         from services.store import explain
 
         error = sys.exc_info()[1] or self._exception or RuntimeError("unknown")
-        message = explain(error) or internal_error(error, "tui")
+        if isinstance(error, AtendeError):  # e.g. removed while logged in: its message is for the person
+            message = error.message
+        else:
+            message = explain(error) or internal_error(error, "tui")
         self._exit_renderables.append(f"atende: {message}")
         self._close_messages_no_wait()
 
@@ -146,13 +152,20 @@ def main(ctx: click.Context, db: str | None, config_path: str | None, lang: str 
 
     Without a command, opens the application.
     """
+    from services import paths
+
+    paths.set_umask()  # files Atende creates: the owner's and the group's, nobody else's
+    config_error = None
     try:
         cfg = config_mod.load(config_path)
     except AtendeError as exc:
         set_language(resolve_language(lang))
-        fail(exc.message)
+        if ctx.invoked_subcommand != "doctor":  # the doctor says what is wrong with it
+            fail(exc.message)
+        cfg, config_error = config_mod.Config(), exc.message
     set_language(resolve_language(lang or cfg.locale))
     ctx.obj = Context(cfg, db)
+    ctx.obj.config_error = config_error
     if ctx.invoked_subcommand is None:
         run_tui(ctx.obj)
 
@@ -236,7 +249,7 @@ def doctor(obj: Context) -> None:
     """Check the database, permissions, config, mail, fonts and worker."""
     from services import doctor as doctor_mod
 
-    checks = doctor_mod.run(obj.config, obj.target)
+    checks = doctor_mod.run(obj.config, obj.target, config_error=getattr(obj, "config_error", None))
     width = max(len(c.name) for c in checks)
     for check in checks:
         mark = "OK  " if check.ok else ("WARN" if check.warning else "FAIL")

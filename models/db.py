@@ -10,12 +10,16 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+from peewee import DatabaseError as PeeweeDatabaseError
 from peewee import DatabaseProxy, SqliteDatabase
 
 db = DatabaseProxy()
 """Every model binds to this proxy; `open_database` points it at a real database."""
 
 BUSY_TIMEOUT_MS = 10_000
+FILE_MODE = 0o666
+"""A new database file, less the umask (Atende sets 0o007: the owner's and the
+group's, see services.paths). SQLite's own default leaves the group read-only."""
 
 def sqlite_pragmas() -> tuple:
     return (
@@ -50,6 +54,12 @@ def busy_timeout_ms() -> int:
         return BUSY_TIMEOUT_MS
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def _is_sqlite_url(target: str) -> bool:
     return "://" not in target or target.startswith("sqlite")
 
@@ -78,6 +88,7 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
                     raise DatabaseError("cannot_create_folder", parent, exc.strerror) from None
         elif not os.access(path, os.R_OK):
             raise DatabaseError("readonly", path)
+        new_file = not path.exists()
         database = SqliteDatabase(
             str(path), pragmas=sqlite_pragmas(), timeout=busy_timeout_ms() / 1000,
             check_same_thread=False,
@@ -88,6 +99,17 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
             database.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
         except Exception as exc:  # peewee wraps sqlite3 errors in its own types
             raise classify_sqlite_error(path, exc) from None
+        if new_file:
+            # SQLite creates files 0644 (less the umask): the group must write
+            # too, and its -wal/-shm files copy this mode.
+            # The -wal/-shm files were made with the old mode: they follow too
+            # (later ones copy the database file's mode).
+            mode = FILE_MODE & ~_current_umask()
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    os.chmod(f"{path}{suffix}", mode)
+                except OSError:
+                    pass
         return database
     from playhouse.db_url import connect  # PostgreSQL and friends
 
@@ -110,7 +132,9 @@ def classify_sqlite_error(path: Path, exc: BaseException) -> DatabaseError:
         return DatabaseError("locked", path)
     if "readonly" in text or "read-only" in text:
         return DatabaseError("readonly", path)
-    if "disk" in text and ("full" in text or "I/O" in text):
+    if "full" in text:
+        return DatabaseError("full", path, text)
+    if "disk" in text and "I/O" in text:
         return DatabaseError("disk", path, text)
     return DatabaseError("other", path, text)
 
@@ -135,6 +159,25 @@ def _connected():
         yield
 
 
+WRITE_ERRORS = ("readonly", "read-only", "disk is full", "database or disk is full", "disk i/o error",
+                "database is locked", "unable to open database")
+"""Failures of the store itself (not of the data) that a person must be told about clearly."""
+
+write_error_hook = None
+"""Set by services.store: turns a store failure met in `write_tx` into an
+error with a message for a person (models know no messages). Called with the
+exception; returns the exception to raise instead, or None."""
+
+
+def _store_failure(exc: BaseException) -> BaseException | None:
+    if write_error_hook is None:
+        return None
+    text = str(exc).lower()
+    if not any(marker in text for marker in WRITE_ERRORS):
+        return None
+    return write_error_hook(exc)
+
+
 @contextmanager
 def write_tx():
     """A write transaction on this thread's connection, taking the write lock at once.
@@ -143,14 +186,26 @@ def write_tx():
     readers both try to upgrade; `BEGIN IMMEDIATE` waits on the busy timeout
     instead. Other databases get a plain transaction. Nested calls become
     savepoints.
+
+    A store that cannot be written (read-only folder or file, disk full, lock
+    held too long) rolls the transaction back and raises the error
+    `write_error_hook` gives (services.store: a StoreUnavailable saying what
+    happened and that nothing was saved).
     """
-    with _connected():
-        if db.in_transaction() or not is_sqlite():
-            with db.atomic():
-                yield
-        else:
-            with db.atomic("IMMEDIATE"):
-                yield
+    outermost = not db.in_transaction()
+    try:
+        with _connected():
+            if not outermost or not is_sqlite():
+                with db.atomic():
+                    yield
+            else:
+                with db.atomic("IMMEDIATE"):
+                    yield
+    except (sqlite3.Error, PeeweeDatabaseError) as exc:
+        replacement = _store_failure(exc) if outermost else None
+        if replacement is None:
+            raise
+        raise replacement from exc
 
 
 @contextmanager

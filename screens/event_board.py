@@ -34,6 +34,8 @@ def card(e: ev.EventInfo, width: int = 22) -> Text:
         return t
 
     text = Text(overflow="fold")
+    if e.damaged:
+        text.append("⚠ " + _("damaged: {fields}").format(fields=", ".join(e.damaged)) + "\n", style="bold red")
     if e.is_secondary:
         text.append("↳ ", style="dim")
     text.append(e.description, style="bold")

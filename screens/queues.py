@@ -46,6 +46,7 @@ class QueuesScreen(AtendeScreen):
         self.descending = True
         self.cursor: tuple | None = None
         self.rows: list[desk.QueueRow] = []
+        self._damaged: set[int] = set()
         self._generation = 0
         self.selected: dict[int, str] = {}
         self._columns: list = []
@@ -123,6 +124,8 @@ class QueuesScreen(AtendeScreen):
         clear_errors(self)
         table = self.query_one("#queues-table", DataTable)
         for r in page.rows:
+            if r.damaged:
+                self._damaged.add(r.id)
             table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
                           Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
         self.rows.extend(page.rows)
@@ -150,8 +153,12 @@ class QueuesScreen(AtendeScreen):
 
     def _protocol_cell(self, ticket_id: int, protocol_number: str) -> Text:
         if ticket_id in self.selected:
-            return Text("● " + protocol_number, style="bold")
-        return Text(protocol_number)
+            cell = Text("● " + protocol_number, style="bold")
+        else:
+            cell = Text(protocol_number)
+        if ticket_id in self._damaged:  # a value another program broke: the row is marked, the list works
+            cell = Text.assemble(("⚠ ", "bold red"), cell)
+        return cell
 
     def _set_status(self, text: str) -> None:
         self.query_one("#queues-status", Static).update(text)

@@ -20,6 +20,7 @@ from services import clock, desk, ticket_items, ticket_thread, tickets, wizard
 from services.errors import AtendeError, Conflict, ValidationError
 from services.i18n import N_, _
 from services.protocol import STATUSES
+from services.store import StoreUnavailable
 from tui.base import AtendeModal, AtendeScreen
 from tui.forms import Field, clear_errors, show_errors
 
@@ -421,6 +422,10 @@ class TicketDetailScreen(AtendeScreen):
             except ValidationError as exc:
                 # Keep what was typed: open the dialog again with the text and the message.
                 self.app.push_screen(MessageDialog(internal, body, exc.errors), done)
+                return
+            except StoreUnavailable as exc:
+                # The store cannot take it (read-only, disk full): say so and keep the text.
+                self.app.push_screen(MessageDialog(internal, body, {"body": exc.message}), done)
                 return
             except AtendeError as exc:
                 self._failed(exc)

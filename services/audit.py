@@ -34,12 +34,28 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 def record(login: str, entity: str, entity_id: Any, action: str, changes: dict | None = None) -> None:
     """Write one audit row. Call inside the transaction of the change."""
     assert db.in_transaction(), "audit rows belong inside the change's transaction"
+    _check_still_a_user(login)
     AuditLog.insert(
         at=clock.now(), login=login, entity=entity, entity_id=str(entity_id),
         action=action,
         changes=json.dumps({k: _jsonable(v) if not isinstance(v, list) else [_jsonable(x) for x in v]
                             for k, v in (changes or {}).items()}, ensure_ascii=False),
     ).execute()
+
+
+def _check_still_a_user(login: str) -> None:
+    """A person removed while logged in saves nothing more: every change writes
+    its audit row in its own transaction, so refusing here rolls it back.
+    Logins that are not people (the worker, online forms) pass."""
+    from models import User
+
+    active = User.select(User.active).where(User.login == login).scalar()
+    if active is not None and not active:
+        from .errors import UnknownUser
+        from .i18n import _
+
+        raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(
+            login=login))
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def backup(actor: Actor, dest: Path, force: bool = False) -> BackupResult:
             src.close()
         if check != "ok":
             raise AtendeError(_("the copy failed its integrity check: {detail}").format(detail=check))
-        os.chmod(tmp, 0o600)
+        os.chmod(tmp, 0o640)  # the group's, like the database itself
         os.replace(tmp, dest)
     except sqlite3.Error as exc:
         raise AtendeError(_("backup failed: {reason}").format(reason=exc)) from None

@@ -21,7 +21,7 @@ from peewee import IntegrityError
 from models import Customer, Setting, Ticket, User, reading, write_tx
 from models.scheduling import Booking, ImplementationAnalyst, Topic
 
-from . import audit, clock, validation
+from . import audit, clock, paths, validation
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .i18n import N_, _
 from .permissions import LEADS, Actor, require
@@ -324,9 +324,10 @@ def _queue_booking_email(booking_id: int, to_addr: str, subject: str, body: str,
     from . import outbox
 
     folder = outbox.store_files_dir() / "ics"
-    folder.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(folder)
     path = folder / f"booking-{booking_id}.ics"
     path.write_text(ics, encoding="utf-8")
+    paths.private_file(path)
     return outbox.queue(to=to_addr, subject=subject, text=body, attachments=[path], about=("booking", booking_id),
                         kind="booking_confirmation", key=f"booking:{booking_id}:confirmation",
                         created_by=created_by)

@@ -30,7 +30,7 @@ from pathlib import Path
 from models import reading, write_tx
 from models.mail import Certificate
 
-from . import clock, validation
+from . import clock, paths, validation
 from .errors import NotFound, ValidationError
 from .i18n import _
 from .text import clean, digits
@@ -401,9 +401,10 @@ def issue_certificate(data: CertificateData, *, issued_by: str = "worker", folde
                                path=str(path)).where(Certificate.id == row.id).execute()
         code, issued_at = row.code, row.issued_at
     pdf = renderer().render(data, code, issued_at)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(pdf)
+    paths.private_file(tmp)
     os.replace(tmp, path)
     return path
 

@@ -15,6 +15,7 @@ from models import Customer, Queue, Ticket, TicketType, User, db, reading
 from models.desk import has_doc_search, has_ticket_search
 
 from . import clock
+from . import rows as rows_mod
 from .errors import ValidationError
 from .i18n import N_, _
 from .permissions import Actor, require
@@ -89,6 +90,8 @@ class QueueRow:
     updated_at: dt.datetime
     age: str
     updated: str
+    damaged: tuple[str, ...] = ()
+    """Fields whose stored value could not be read (the row is shown marked)."""
 
 
 @dataclass(frozen=True)
@@ -428,12 +431,15 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
     rows = rows[:limit]
     out = []
     for r in rows:
-        created, updated = _parse_dt(r[7]), _parse_dt(r[8])
+        bad = rows_mod.Damage()  # a value another program broke: shown marked, never a crash
+        created, updated = bad.datetime(r[7], "created_at"), bad.datetime(r[8], "updated_at")
+        status = bad.choice(r[4], "status", STATUSES, "open")
         out.append(QueueRow(
-            id=r[0], protocol=r[1], customer=r[2], type=r[3], status=r[4],
-            status_label=_(STATUSES.get(r[4], r[4])), responsible=r[5], queue=r[6],
-            created_at=created, updated_at=updated, age=age_text(created, now),
-            updated=age_text(updated, now)))
+            id=r[0], protocol=bad.text(r[1], "protocol") or f"#{r[0]}", customer=str(r[2]), type=str(r[3]),
+            status=status, status_label=_(STATUSES[status]), responsible=str(r[5]), queue=str(r[6]),
+            created_at=created, updated_at=updated,
+            age="?" if "created_at" in bad.fields else age_text(created, now),
+            updated="?" if "updated_at" in bad.fields else age_text(updated, now), damaged=bad.result()))
     cursor = (rows[-1][9], rows[-1][0]) if more and rows else None
     return Page(tuple(out), cursor, view, sort, descending, jump)
 

@@ -22,7 +22,8 @@ from models.events import (
     Notification, Registration,
 )
 
-from . import audit, clock
+from . import audit, clock, paths
+from . import rows as rows_mod
 from .errors import AtendeError, Conflict, NotFound, PermissionDenied, ValidationError
 from .i18n import N_, _
 from .permissions import LEADS, REPRESENTATIVE, Actor, can, require
@@ -176,6 +177,8 @@ class EventInfo:
     version: int
     updated_by: str
     updated_at: dt.datetime
+    damaged: tuple[str, ...] = ()
+    """Fields whose stored value could not be read (shown marked, never a crash)."""
 
     @property
     def status(self) -> str:
@@ -513,16 +516,22 @@ def _infos(rows: list[Event]) -> list[EventInfo]:
         t = types.get(r.type_id)
         seat, waiting, came = counts.get(r.id, (0, 0, 0))
         done, total = progress.get(r.id, (0, 0))
+        bad = rows_mod.Damage()  # a value another program broke: shown marked, never a crash
+        starts_at = bad.datetime(r.starts_at, "starts_at")
         out.append(EventInfo(
-            id=r.id, description=r.description, responsible_id=r.responsible_id,
+            id=r.id, description=bad.text(r.description, "description"), responsible_id=r.responsible_id,
             responsible_login=person.login if person else "", responsible_name=person.name if person else "",
-            starts_at=r.starts_at, ends_at=r.ends_at, type_id=r.type_id, type_name=t.name if t else "",
-            format=t.format if t else "offline", client=r.client, access_link=r.access_link,
-            address=r.address, seats=r.seats, public=r.public, workload_hours=r.workload_hours,
-            stage=r.stage, main_id=r.main_id, main_description=mains.get(r.main_id, ""),
+            starts_at=starts_at, ends_at=bad.datetime(r.ends_at, "ends_at") if r.ends_at is not None else starts_at,
+            type_id=r.type_id, type_name=t.name if t else "",
+            format=t.format if t else "offline", client=r.client or "", access_link=r.access_link or "",
+            address=r.address or "", seats=bad.integer(r.seats, "seats", optional=True), public=bool(r.public),
+            workload_hours=bad.number(r.workload_hours, "workload_hours"),
+            stage=bad.choice(r.stage, "stage", STAGES, "new"), main_id=r.main_id,
+            main_description=mains.get(r.main_id, ""),
             secondary_ids=tuple(secondaries.get(r.id, ())), registered=seat, waiting=waiting, came=came,
-            task_done=done, task_total=total, version=r.version, updated_by=r.updated_by,
-            updated_at=r.updated_at,
+            task_done=done, task_total=total, version=bad.integer(r.version, "version", default=1),
+            updated_by=r.updated_by or "", updated_at=bad.datetime(r.updated_at, "updated_at"),
+            damaged=bad.result(),
         ))
     return out
 
@@ -1026,10 +1035,11 @@ def attach_material(actor: Actor, event_id: int, source: str | Path) -> Material
             raise StageError(_("This event is cancelled"))
         folder = _files_root() / "events" / str(row.id)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(folder)
             n = EventMaterial.select().where(EventMaterial.event == row.id).count() + 1
             dest = folder / f"{n:03d}-{filename}"
             shutil.copyfile(path, dest)
+            paths.private_file(dest)
         except OSError as exc:
             raise AtendeError(_("Cannot copy the file: {error}").format(error=exc.strerror or exc)) from None
         m = EventMaterial.create(event=row.id, filename=filename, stored_path=str(dest), size=size,

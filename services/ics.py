@@ -13,7 +13,7 @@ import os
 import socket
 from pathlib import Path
 
-from . import clock
+from . import clock, paths
 from .errors import ValidationError
 from .i18n import _
 
@@ -72,10 +72,11 @@ def build_ics(*, uid: str, title: str, start: dt.datetime, end: dt.datetime | No
 def write_ics(folder: Path, name: str, **fields) -> Path:
     """Write build_ics(**fields) to folder/name.ics (atomically) and return the path."""
     data = build_ics(**fields)
-    folder.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(folder)
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:80] or "event"
     path = folder / f"{safe}.ics"
     tmp = folder / f".{safe}.{hashlib.sha1(data).hexdigest()[:8]}.tmp"
     tmp.write_bytes(data)
+    paths.private_file(tmp)
     os.replace(tmp, path)
     return path

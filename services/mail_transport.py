@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
-from . import clock
+from . import clock, paths
 from .config import MailSettings
 from .i18n import _
 from .outbox import OutboxItem
@@ -108,7 +108,7 @@ class EmlTransport:
 
     def open(self) -> None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(self.folder)
         except OSError as exc:
             raise ConnectionFailure(_("cannot create the mail folder {path}: {reason}").format(
                 path=self.folder, reason=exc.strerror)) from None
@@ -119,6 +119,7 @@ class EmlTransport:
         tmp = self.folder / f".{item.id:08d}.eml.tmp"
         try:
             tmp.write_bytes(msg.as_bytes(policy=policy.SMTPUTF8))
+            paths.private_file(tmp)
             os.replace(tmp, final)  # same name for every attempt: never two files
         except OSError as exc:
             raise ConnectionFailure(_("cannot write {path}: {reason}").format(

@@ -182,7 +182,7 @@ def _copy_attachments(files: Sequence[str | os.PathLike], key: str) -> list[dict
         src = Path(source)
         if not src.is_file():
             raise ValidationError(_("Attachment not found: {path}").format(path=src), "attachments")
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.private_dir(folder)
         dest = folder / src.name
         n = 1
         while dest.exists() and not _same_file(src, dest):

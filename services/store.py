@@ -15,6 +15,11 @@ class StoreError(AtendeError):
     pass
 
 
+class StoreUnavailable(StoreError):
+    """The shared database cannot take a save right now (read-only, disk
+    full, locked): nothing was saved; other sessions are not affected."""
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     target: str
@@ -50,6 +55,7 @@ def describe(exc: DatabaseError) -> str:
         "cannot_open": _("cannot open {path}: check the folder exists and you may write to it"),
         "locked": _("{path} is locked by another program; try again in a moment"),
         "disk": _("cannot write {path}: {detail}"),
+        "full": _("the disk holding {path} is full; ask the administrator to free space"),
         "server": _("cannot connect to {path}: {detail}"),
         "newer": _("this database was upgraded by a newer Atende (schema {detail}); install that version or newer to open it"),
         "other": _("cannot use {path}: {detail}"),
@@ -77,3 +83,20 @@ def resolve_target(cli_db: str | None, cfg: config_mod.Config) -> str:
 
 def db_label() -> str:
     return str(db.obj.database) if db.obj is not None and is_sqlite() else _("the shared database")
+
+
+def _write_failure(exc: BaseException) -> StoreUnavailable:
+    """What a person is told when a save meets a store that cannot be written."""
+    from models.db import classify_sqlite_error
+
+    reason = describe(classify_sqlite_error(Path(db_label()), exc))
+    return StoreUnavailable(_("Nothing was saved: {reason}").format(reason=reason))
+
+
+def _install_write_hook() -> None:
+    import importlib
+
+    importlib.import_module("models.db").write_error_hook = _write_failure  # `models.db` is also the proxy
+
+
+_install_write_hook()

@@ -553,7 +553,7 @@ def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, 
     root = files_root()
     folder = Path("tickets") / sanitize_name(d.protocol)
     target_dir = root / folder
-    target_dir.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(target_dir)
     used: set[str] = set()
 
     def place(source: str, name: str) -> str:
@@ -565,6 +565,7 @@ def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, 
         used.add(candidate)
         dest = target_dir / candidate
         shutil.copyfile(source, dest)
+        paths.private_file(dest)
         created.append(dest)
         return str(folder / candidate)
 

@@ -212,6 +212,12 @@ class Worker:
         self._wanted = threading.Event()
         self._stop = threading.Event()
         self.huey = self._build()
+        from . import paths
+
+        for suffix in ("", "-wal", "-shm"):  # SQLite makes it 0644 less the umask: the group's, like the database
+            extra = Path(f"{self.huey_path}{suffix}")
+            if extra.exists():
+                paths.private_file(extra)
 
     def _build(self):
         from huey import SqliteHuey, crontab
@@ -283,6 +289,9 @@ class Worker:
 
     def run(self) -> None:
         """Run until SIGINT/SIGTERM. Must be called from the main thread."""
+        from . import paths
+
+        paths.set_umask()
         sweeps.load_modules()
         recovery = outbox.recover_stale()
         if recovery.requeued or recovery.uncertain:

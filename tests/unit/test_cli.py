@@ -103,8 +103,8 @@ def test_locate_and_doctor(tmp_path):
     r = atende("--db", db, "doctor")
     lines = r.stdout.splitlines()
     names = [line.split()[1] for line in lines]
-    assert names[:3] == ["config", "database", "permissions"]
-    assert {"mail", "fonts", "worker", "person"} <= set(names)
+    assert names[:3] == ["config", "database", "folder"]
+    assert {"files", "disk", "mail", "fonts", "worker", "person"} <= set(names)
     assert lines[1].startswith("OK")
 
 
