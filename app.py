@@ -33,10 +33,14 @@ class AtendeApp(App):
     ]
 
     def __init__(self, *, actor: Actor, config: config_mod.Config | None = None,
-                 db_label: str = "", start: str | None = None) -> None:
+                 db_label: str = "", start: str | None = None, live: bool = True) -> None:
         super().__init__()
         translate_bindings(self)
         self.actor = actor
+        from tui.live import LiveSession
+
+        # other sessions' commits refresh open lists; presence heartbeat
+        self.live = LiveSession(self) if live else None
         self.config = config or config_mod.Config()
         self.db_label = db_label
         self.start = start
@@ -52,6 +56,12 @@ class AtendeApp(App):
             self.theme = self.config.theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        if self.live is not None:
+            self.live.start()
+
+    def on_unmount(self) -> None:
+        if self.live is not None:
+            self.live.stop()
 
     def action_help(self) -> None:
         from tui.help import HelpScreen
@@ -162,7 +172,11 @@ def run_tui(context: Context) -> None:
         fail(_("the application needs a terminal; see 'atende --help' for commands"))
     actor = context.open()
     app = AtendeApp(actor=actor, config=context.config, db_label=context.target)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if app.live is not None:
+            app.live.stop(wait=True)
     if app.return_code:
         sys.exit(app.return_code)
 

@@ -83,3 +83,11 @@ def _scheduling() -> None:
     db.create_tables(SCHEDULING_MODELS, safe=True)
     if not Topic.select().exists() and not TriageTeam.select().exists():
         load_topic_catalogue()
+
+
+@migration("0800_live")
+def _live() -> None:
+    """Change counters watched by open sessions, and presence."""
+    from .live import create_live_tables
+
+    create_live_tables()
