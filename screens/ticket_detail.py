@@ -17,6 +17,7 @@ from services.i18n import N_, _
 from services.protocol import STATUSES
 from tui.base import AtendeModal, AtendeScreen
 from tui.forms import Field, show_errors
+from tui.live import LiveScreen, PeersBar
 
 
 class MessageDialog(AtendeModal[str | None]):
@@ -178,7 +179,7 @@ def render_history(entries: list[ticket_thread.HistoryEntry]) -> Text:
     return t
 
 
-class TicketDetailScreen(AtendeScreen):
+class TicketDetailScreen(LiveScreen, AtendeScreen):
     """A ticket being worked on."""
 
     HELP = N_("R adds a public reply (the customer sees it), I an internal note (staff only). S changes the "
@@ -191,6 +192,8 @@ class TicketDetailScreen(AtendeScreen):
         Binding("a", "reassign", N_("Reassign"), id="ticket-reassign"),
         Binding("f5", "reload", N_("Refresh"), id="ticket-refresh"),
     ]
+    LIVE_TOPICS = frozenset({"data", "presence"})
+    PRESENCE_NAME = N_("Ticket")
 
     def __init__(self, protocol_number: str) -> None:
         super().__init__()
@@ -200,6 +203,7 @@ class TicketDetailScreen(AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield PeersBar(id="ticket-peers")
         with VerticalScroll(id="ticket-detail"):
             yield Static(_("Loading..."), id="ticket-record", markup=False)
             yield Label(_("Thread"), classes="box-title")
@@ -216,6 +220,15 @@ class TicketDetailScreen(AtendeScreen):
     def action_reload(self) -> None:
         self.load()
 
+    def presence_place(self):
+        return ("ticket", self.ticket_id, self.protocol_number) if self.ticket_id is not None else None
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        if "data" in topics:
+            self.load()  # a dialog open over this screen defers it (tui.live): its version stays
+        if "presence" in topics:
+            self.query_one(PeersBar).look("ticket", self.ticket_id)
+
     @work(thread=True, exclusive=True, group="ticket-detail", exit_on_error=False)
     def load(self) -> None:
         actor = self.app.actor
@@ -230,6 +243,8 @@ class TicketDetailScreen(AtendeScreen):
         self.app.call_from_thread(self._show, view, state, thread, hist)
 
     def _show(self, view, state, thread, hist) -> None:
+        if self.ticket_id is None:
+            self.query_one(PeersBar).look("ticket", view.id)
         self.ticket_id = view.id
         self.state = state
         self.query_one("#ticket-record", Static).update(render_ticket(view))

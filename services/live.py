@@ -68,8 +68,10 @@ class ChangeWatcher:
             return frozenset()
         changed = frozenset(t for t, n in counters.items() if self._counters.get(t) != n)
         self._counters = counters
-        # A commit that bypassed write_tx moves data_version but no counter.
-        return changed or frozenset({"data"})
+        if not changed:
+            # A commit that bypassed write_tx moves data_version but no counter.
+            return frozenset({"data"})
+        return changed - {"beat"}  # heartbeats alone change nothing anyone shows
 
     def close(self) -> None:
         if self._conn is not None:

@@ -26,12 +26,13 @@ import threading
 import time
 from typing import Iterable
 
-from textual import on
+from textual import on, work
 from textual.events import ScreenResume
 from textual.screen import ModalScreen
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from services import presence
+from services.errors import AtendeError
 from services.live import ChangeWatcher
 
 log = logging.getLogger("atende.live")
@@ -196,3 +197,37 @@ def keep_cursor(table: DataTable, fill, *, key: str | None = None) -> None:
                 table.move_cursor(row=table.cursor_row, animate=False, scroll=True)
 
             table.call_after_refresh(restore)
+
+
+class PeersBar(Static):
+    """One line naming who else is on this record ("ana is editing"); hidden
+    when nobody is. The screen calls `look(kind, id)` when its record is
+    loaded and on each "presence" change."""
+
+    DEFAULT_CSS = """
+    PeersBar { display: none; height: auto; padding: 0 1; background: $warning 25%; color: $text;
+        text-style: bold; }
+    PeersBar.-shown { display: block; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.text = ""
+
+    def look(self, kind: str, entity_id: int | None) -> None:
+        if entity_id is not None:
+            self._look(kind, entity_id)
+
+    @work(thread=True, exclusive=True, group="peers", exit_on_error=False)
+    def _look(self, kind: str, entity_id: int) -> None:
+        live = getattr(self.app, "live", None)
+        try:
+            peers = presence.others_on(self.app.actor, kind, entity_id, session=live.session if live else "")
+        except AtendeError:
+            return
+        self.app.call_from_thread(self._show, presence.peers_text(peers))
+
+    def _show(self, text: str) -> None:
+        self.text = text
+        self.update(text)
+        self.set_class(bool(text), "-shown")
