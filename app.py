@@ -111,7 +111,7 @@ class Context:
         default = self.target == config_mod.database_path(None, config_mod.Config(), {})
         store.open_store(self.target, create=create, make_folder=default)
         if identify:
-            self.actor = users.identify(users.os_login(), self.target)
+            self.actor = users.identify(users.session_login(), self.target)
         return self.actor
 
 
@@ -563,6 +563,36 @@ def worker(obj: Context, once: bool, threads: int) -> None:
         path=mail_transport.outbox_folder(obj.config.mail))
     click.echo(_("Atende worker started (mail: {where}); Ctrl+C stops it.").format(where=where), err=True)
     worker_mod.Worker(obj.config.mail, threads=threads).run()
+
+
+# --------------------------------------------------------------------------- live: who is online
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per session, in a list.")
+@click.pass_obj
+def who(obj: Context, as_json: bool) -> None:
+    """Who is running Atende now: screen, ticket or event, editing."""
+    from services import presence
+
+    actor = obj.open(create=False)
+    online = presence.online(actor)
+    if as_json:
+        click.echo(json.dumps([{
+            "login": o.login, "name": o.name, "host": o.host, "pid": o.pid, "session": o.session,
+            "screen": o.screen, "entity": {"kind": o.entity_kind, "id": o.entity_id, "label": o.entity_label}
+            if o.entity_kind else None, "editing": o.editing, "started_at": o.started_at.isoformat(),
+            "heartbeat_at": o.heartbeat_at.isoformat(),
+        } for o in online], ensure_ascii=False, indent=2))
+        return
+    if not online:
+        click.echo(_("Nobody is online."))
+        return
+    for o in online:
+        where = f"{o.entity_kind} {o.entity_label or o.entity_id}" if o.entity_kind else ""
+        editing = _("editing") if o.editing else ""
+        click.echo(f"{o.login:<16} {_(o.screen) if o.screen else '':<20} {where:<24} {editing:<8} "
+                   f"{o.host} {o.started_at:%H:%M}".rstrip())
 
 
 @main.group()

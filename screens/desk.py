@@ -168,6 +168,7 @@ def render_ticket(v: tickets.TicketView) -> Text:
 class DeskScreen(AtendeScreen):
     """The service desk's entry."""
 
+    PRESENCE_NAME = N_("Service desk")
     HELP = N_("Ctrl+N opens a new ticket and reserves its protocol at once. Unfinished tickets are offered "
               "back (R). Q opens the queues. Enter opens a ticket read-only.")
     BINDINGS = [

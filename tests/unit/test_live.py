@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 
@@ -92,3 +93,46 @@ def test_presence_lists_live_sessions_and_peers(people):
 def test_beat_after_cleanup_joins_again(admin):
     presence.beat(admin, "gone", presence.Place("Home"))
     assert [o.session for o in presence.online(admin)] == ["gone"]
+
+
+def _atende(*args, env=None):
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-c", "from app import main; main()", *args], cwd=root,
+                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60)
+
+
+def test_who_cli_lists_sessions_as_json(people, store):
+    presence.join(people["agent"], "a1", presence.Place("Ticket", "ticket", 9, "[bold]P9"))
+    models_close()
+    r = _atende("--db", str(store), "who", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [(d["login"], d["screen"], d["entity"]) for d in data] == [
+        ("t_agent", "Ticket", {"kind": "ticket", "id": 9, "label": "[bold]P9"})]
+    r = _atende("--db", str(store), "who")
+    assert "t_agent" in r.stdout and "[bold]P9" in r.stdout
+    # an agent may not list who is online
+    r = _atende("--db", str(store), "who", env={"ATENDE_USER": "t_agent"})
+    assert r.returncode == 1 and r.stderr.startswith("atende: ") and len(r.stderr.splitlines()) == 1
+
+
+def test_atende_user_only_on_own_database(admin, store, monkeypatch):
+    from services import users
+
+    monkeypatch.setenv("ATENDE_USER", "someone")
+    assert users.session_login() == "someone"  # the test's own file
+    monkeypatch.setattr("os.getuid", lambda: 4242)
+    monkeypatch.setattr(users, "os_login", lambda: "me")
+    from services.errors import UnknownUser
+
+    with pytest.raises(UnknownUser):
+        users.session_login()
+    monkeypatch.delenv("ATENDE_USER")
+    assert users.session_login() == "me"
+
+
+def models_close():
+    pass  # the CLI opens its own connection; WAL lets both read
