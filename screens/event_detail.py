@@ -467,7 +467,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(lambda: er.cancel_registration(self.app.actor, r.id),
+                self._run(lambda: er.cancel_registration(self.app.actor, r.id, version=r.version),
                           lambda promoted: self.notify(
                               _("Registration cancelled; {n} promoted from the waiting list").format(n=len(promoted)),
                               markup=False))
