@@ -135,7 +135,13 @@ class LiveSession:
                 screen.live_changed(topics)
 
     def _loop(self) -> None:
+        from models import db
+
         self.watcher = ChangeWatcher()
+        try:  # keep this thread's connection for its life: heartbeats do not reconnect
+            db.connect(reuse_if_open=True)
+        except Exception as exc:  # noqa: BLE001 - heartbeats will try (and log) again
+            log.warning("live connection failed: %s", exc)
         last_place: presence.Place | None = None
         last_beat = last_tick = time.monotonic()
         try:
@@ -168,6 +174,10 @@ class LiveSession:
             self.watcher.close()
             if self._stop.is_set():
                 self._leave()  # a heartbeat may have raced with stop()
+            try:
+                db.close()
+            except Exception:  # noqa: BLE001
+                pass
 
 
 def keep_cursor(table: DataTable, fill, *, key: str | None = None) -> None:
