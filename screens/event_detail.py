@@ -251,7 +251,8 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         self.sub_title = _("Event")
         self.query_one("#registrations", DataTable).focus()
         self.load()
-        self.query_one(PeersBar).look("event", self.event_id)
+        for bar in self.query(PeersBar):
+            bar.look("event", self.event_id)
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -263,7 +264,8 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         if "data" in topics:
             self.load()
         if "presence" in topics:
-            self.query_one(PeersBar).look("event", self.event_id)
+            for bar in self.query(PeersBar):
+                bar.look("event", self.event_id)
 
     # ----------------------------------------------------------------- data
 

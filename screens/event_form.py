@@ -79,13 +79,15 @@ class EventFormScreen(LiveScreen, AtendeScreen):
         self.sub_title = _("Change event") if self.event_id else _("New event")
         self.query_one("#description", Input).focus()
         self.load()
-        self.query_one(PeersBar).look("event", self.event_id)
+        for bar in self.query(PeersBar):
+            bar.look("event", self.event_id)
 
     def presence_place(self):
         return ("event", self.event_id, "") if self.event_id else None
 
     def live_reload(self, topics: frozenset[str]) -> None:
-        self.query_one(PeersBar).look("event", self.event_id)
+        for bar in self.query(PeersBar):
+            bar.look("event", self.event_id)
 
     @work(thread=True, exclusive=True, group="event-form", exit_on_error=False)
     def load(self) -> None:

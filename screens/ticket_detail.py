@@ -227,7 +227,8 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         if "data" in topics:
             self.load()  # a dialog open over this screen defers it (tui.live): its version stays
         if "presence" in topics:
-            self.query_one(PeersBar).look("ticket", self.ticket_id)
+            for bar in self.query(PeersBar):
+                bar.look("ticket", self.ticket_id)
 
     @work(thread=True, exclusive=True, group="ticket-detail", exit_on_error=False)
     def load(self) -> None:
@@ -244,7 +245,8 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
 
     def _show(self, view, state, thread, hist) -> None:
         if self.ticket_id is None:
-            self.query_one(PeersBar).look("ticket", view.id)
+            for bar in self.query(PeersBar):
+                bar.look("ticket", view.id)
         self.ticket_id = view.id
         self.state = state
         self.query_one("#ticket-record", Static).update(render_ticket(view))

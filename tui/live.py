@@ -131,8 +131,11 @@ class LiveSession:
     def dispatch(self, topics: frozenset[str]) -> None:
         """On the UI thread: tell every live screen of the stack."""
         for screen in list(self.app.screen_stack):
-            if isinstance(screen, LiveScreen):
-                screen.live_changed(topics)
+            if isinstance(screen, LiveScreen) and screen.is_attached:
+                try:
+                    screen.live_changed(topics)
+                except Exception:  # noqa: BLE001 - one screen's trouble never stops the others' refresh
+                    log.exception("live reload of %s failed", type(screen).__name__)
 
     def _loop(self) -> None:
         from models import db
@@ -157,6 +160,8 @@ class LiveSession:
                         self.app.call_from_thread(self.dispatch, frozenset(topics))
                     except RuntimeError:  # the app is closing
                         break
+                    except Exception:  # noqa: BLE001 - keep watching
+                        log.exception("live dispatch failed")
                 if self._stop.is_set():
                     break
                 try:
@@ -238,6 +243,8 @@ class PeersBar(Static):
         self.app.call_from_thread(self._show, presence.peers_text(peers))
 
     def _show(self, text: str) -> None:
+        if not self.is_attached:
+            return  # the screen closed meanwhile
         self.text = text
         self.update(text)
         self.set_class(bool(text), "-shown")
