@@ -147,6 +147,7 @@ class LiveSession:
             log.warning("live connection failed: %s", exc)
         last_place: presence.Place | None = None
         last_beat = last_tick = time.monotonic()
+        retry_at = 0.0
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
@@ -164,16 +165,18 @@ class LiveSession:
                         log.exception("live dispatch failed")
                 if self._stop.is_set():
                     break
-                try:
-                    place = place_of(list(self.app.screen_stack))
-                    if place != last_place:
-                        presence.beat(self.app.actor, self.session, place)
-                        last_place, last_beat = place, now
-                    elif now - last_beat >= self.heartbeat:
-                        presence.beat(self.app.actor, self.session)
-                        last_beat = now
-                except Exception as exc:  # noqa: BLE001 - a read-only or busy database: try again later
-                    log.warning("presence heartbeat failed: %s", exc)
+                if now >= retry_at:
+                    try:
+                        place = place_of(list(self.app.screen_stack))
+                        if place != last_place:
+                            presence.beat(self.app.actor, self.session, place)
+                            last_place, last_beat = place, now
+                        elif now - last_beat >= self.heartbeat:
+                            presence.beat(self.app.actor, self.session)
+                            last_beat = now
+                    except Exception as exc:  # noqa: BLE001 - a read-only or busy database: try later
+                        log.warning("presence heartbeat failed: %s", exc)
+                        retry_at = now + self.heartbeat  # not at every tick
                 self._stop.wait(self.interval)
         finally:
             self.watcher.close()

@@ -113,3 +113,39 @@ async def test_who_screen_lists_sessions_live(make_app, tickets_world):
         presence.join(users.identify("ana"), "ana-1", presence.Place("Queues"))
         await until(pilot, lambda: table.row_count == 2)
         assert "ana" in [str(table.get_row_at(i)[0]) for i in range(2)]
+
+
+async def test_a_dialog_over_a_record_means_editing(make_app, tickets_world):
+    from screens.ticket_detail import MessageDialog
+    from tui.live import place_of
+
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(TicketDetailScreen("P0002"))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        place = place_of(list(app.screen_stack))
+        assert (place.screen, place.entity_kind, place.entity_label, place.editing) == ("Ticket", "ticket", "P0002",
+                                                                                        False)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, MessageDialog)
+        assert place_of(list(app.screen_stack)).editing
+        # others see it within a heartbeat tick
+        gabi = users.identify("gabi")
+        await until(pilot, lambda: any(o.session == app.live.session and o.editing for o in presence.online(gabi)))
+
+
+async def test_one_failing_screen_does_not_stop_the_others(make_app, tickets_world):
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen("open"))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        calls = []
+        screen.live_changed = lambda topics: (calls.append(topics), 1 / 0)
+        app.live.dispatch(frozenset({"data"}))  # logged, not raised
+        assert calls == [frozenset({"data"})]
+        assert app.live.worker.is_alive()
