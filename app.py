@@ -33,10 +33,14 @@ class AtendeApp(App):
     ]
 
     def __init__(self, *, actor: Actor, config: config_mod.Config | None = None,
-                 db_label: str = "", start: str | None = None) -> None:
+                 db_label: str = "", start: str | None = None, live: bool = True) -> None:
         super().__init__()
         translate_bindings(self)
         self.actor = actor
+        from tui.live import LiveSession
+
+        # other sessions' commits refresh open lists; presence heartbeat
+        self.live = LiveSession(self) if live else None
         self.config = config or config_mod.Config()
         self.db_label = db_label
         self.start = start
@@ -55,6 +59,12 @@ class AtendeApp(App):
             self.theme = self.config.theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        if self.live is not None:
+            self.live.start()
+
+    def on_unmount(self) -> None:
+        if self.live is not None:
+            self.live.stop()
 
     def action_help(self) -> None:
         from tui.help import HelpScreen
@@ -107,7 +117,7 @@ class Context:
         default = self.target == config_mod.database_path(None, config_mod.Config(), {})
         store.open_store(self.target, create=create, make_folder=default)
         if identify:
-            self.actor = users.identify(users.os_login(), self.target)
+            self.actor = users.identify(users.session_login(), self.target)
         return self.actor
 
 
@@ -175,7 +185,11 @@ def run_tui(context: Context) -> None:
         fail(_("the application needs a terminal; see 'atende --help' for commands"))
     actor = context.open()
     app = AtendeApp(actor=actor, config=context.config, db_label=context.target)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if app.live is not None:
+            app.live.stop(wait=True)
     if app.return_code:
         sys.exit(app.return_code)
 
@@ -562,6 +576,36 @@ def worker(obj: Context, once: bool, threads: int) -> None:
         path=mail_transport.outbox_folder(obj.config.mail))
     click.echo(_("Atende worker started (mail: {where}); Ctrl+C stops it.").format(where=where), err=True)
     worker_mod.Worker(obj.config.mail, threads=threads).run()
+
+
+# --------------------------------------------------------------------------- live: who is online
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per session, in a list.")
+@click.pass_obj
+def who(obj: Context, as_json: bool) -> None:
+    """Who is running Atende now: screen, ticket or event, editing."""
+    from services import presence
+
+    actor = obj.open(create=False)
+    online = presence.online(actor)
+    if as_json:
+        click.echo(json.dumps([{
+            "login": o.login, "name": o.name, "host": o.host, "pid": o.pid, "session": o.session,
+            "screen": o.screen, "entity": {"kind": o.entity_kind, "id": o.entity_id, "label": o.entity_label}
+            if o.entity_kind else None, "editing": o.editing, "started_at": o.started_at.isoformat(),
+            "heartbeat_at": o.heartbeat_at.isoformat(),
+        } for o in online], ensure_ascii=False, indent=2))
+        return
+    if not online:
+        click.echo(_("Nobody is online."))
+        return
+    for o in online:
+        where = f"{o.entity_kind} {o.entity_label or o.entity_id}" if o.entity_kind else ""
+        editing = _("editing") if o.editing else ""
+        click.echo(f"{o.login:<16} {_(o.screen) if o.screen else '':<20} {where:<24} {editing:<8} "
+                   f"{o.host} {o.started_at:%H:%M}".rstrip())
 
 
 @main.group()

@@ -178,14 +178,28 @@ def _store_failure(exc: BaseException) -> BaseException | None:
     return write_error_hook(exc)
 
 
+LIVE_TABLE = "live_change"
+"""One counter per topic ("data", "presence"), bumped by every top-level
+write transaction: sessions watching for changes (services.live) read it
+after SQLite's `PRAGMA data_version` moved, to tell real work from
+presence heartbeats."""
+
+
+def _bump_live(topic: str | None) -> None:
+    if topic is None or not getattr(db.obj, "atende_live", False):
+        return
+    db.execute_sql(f"UPDATE {LIVE_TABLE} SET n = n + 1 WHERE topic = ?", (topic,))
+
+
 @contextmanager
-def write_tx():
+def write_tx(live: str | None = "data"):
     """A write transaction on this thread's connection, taking the write lock at once.
 
     SQLite's deferred transactions fail with "database is locked" when two
     readers both try to upgrade; `BEGIN IMMEDIATE` waits on the busy timeout
     instead. Other databases get a plain transaction. Nested calls become
-    savepoints.
+    savepoints. A top-level transaction bumps the change counter of topic
+    `live` (None: none) so other sessions' open lists refresh.
 
     A store that cannot be written (read-only folder or file, disk full, lock
     held too long) rolls the transaction back and raises the error
@@ -200,6 +214,7 @@ def write_tx():
                     yield
             else:
                 with db.atomic("IMMEDIATE"):
+                    _bump_live(live)
                     yield
     except (sqlite3.Error, PeeweeDatabaseError) as exc:
         replacement = _store_failure(exc) if outermost else None

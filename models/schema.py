@@ -94,6 +94,14 @@ def _scheduling() -> None:
         load_topic_catalogue()
 
 
+@migration("0800_live")
+def _live() -> None:
+    """Change counters watched by open sessions, and presence."""
+    from .live import create_live_tables
+
+    create_live_tables()
+
+
 @migration("0820_dashboard")
 def _dashboard() -> None:
     """Covering indexes for the supervisor's dashboard and the audit viewer."""

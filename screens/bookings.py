@@ -13,12 +13,15 @@ from services import rota as rota_svc
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
+from tui.live import LiveScreen, keep_cursor
 from tui.dialogs import ConfirmDialog
 
 STATUS_STYLES = {"booked": "cyan", "held": "green", "no_show": "red"}
 
 
-class BookingsScreen(AtendeScreen):
+class BookingsScreen(LiveScreen, AtendeScreen):
+    PRESENCE_NAME = N_("Bookings")
+
     HELP = N_("The implementation sessions of a month. After a session its analyst (or a supervisor) "
               "records H held or N no-show (no-show only after the 15 minutes of tolerance). "
               "[ and ] change the month, M shows only your sessions, Enter shows the details.")
@@ -67,16 +70,17 @@ class BookingsScreen(AtendeScreen):
         self.query_one("#bookings-filter", Static).update(
             _("{month} · {n} sessions{mine}").format(
                 month=self.month, n=len(rows), mine=" · " + _("only mine") if self.mine else ""))
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for b in rows:
-            status = _(bookings_svc.STATUS_LABELS[b.status])
-            table.add_row(Text(f"{bookings_svc.weekday_short(b.start)} {b.start:%d/%m %H:%M}"),
-                          Text(b.analyst_login), Text(status, style=STATUS_STYLES.get(b.status, "")),
-                          Text(b.customer_name), Text(b.topic_label), Text(b.protocol), key=str(b.id))
-        if rows:
-            table.move_cursor(row=min(cursor, len(rows) - 1))
+        def fill(table: DataTable) -> None:
+            for b in rows:
+                status = _(bookings_svc.STATUS_LABELS[b.status])
+                table.add_row(Text(f"{bookings_svc.weekday_short(b.start)} {b.start:%d/%m %H:%M}"),
+                              Text(b.analyst_login), Text(status, style=STATUS_STYLES.get(b.status, "")),
+                              Text(b.customer_name), Text(b.topic_label), Text(b.protocol), key=str(b.id))
+
+        keep_cursor(self.query_one(DataTable), fill)
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        self.load()
 
     def selected(self) -> bookings_svc.BookingInfo | None:
         table = self.query_one(DataTable)

@@ -12,12 +12,15 @@ from services import event_registrations as er
 from services import events as ev
 from services.i18n import N_, _
 from tui.base import AtendeScreen
+from tui.live import LiveScreen
 
 REFRESH_SECONDS = 5.0
 MAX_ROWS = 200
 
 
-class CheckinScreen(AtendeScreen):
+class CheckinScreen(LiveScreen, AtendeScreen):
+    PRESENCE_NAME = N_("Check-in")
+
     HELP = N_("Search first: type part of a name, a CPF or the registration code and press Enter. "
               "A single match (or an exact code) is checked in at once; with several, choose with the "
               "arrows and Enter. Ctrl+Z undoes the last check-in. Counts refresh every few seconds.")
@@ -47,10 +50,15 @@ class CheckinScreen(AtendeScreen):
     def on_mount(self) -> None:
         self.sub_title = _("Check-in")
         self.query_one("#checkin-search", Input).focus()
-        self.load()
-        self.set_interval(REFRESH_SECONDS, self.load)
+        self.load()  # then again whenever another desk checks someone in (tui.live)
 
     # ----------------------------------------------------------------- data
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        self.load()
+
+    def presence_place(self):
+        return ("event", self.event_id, "")
 
     @work(thread=True, exclusive=True, group="checkin-load", exit_on_error=False)
     def load(self) -> None:

@@ -13,6 +13,7 @@ from services import outbox, permissions, protocol, tickets, wizard
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.live import LiveScreen, keep_cursor
 
 
 class ResumeDialog(AtendeModal[wizard.Draft | None]):
@@ -166,9 +167,10 @@ def render_ticket(v: tickets.TicketView) -> Text:
     return t
 
 
-class DeskScreen(AtendeScreen):
+class DeskScreen(LiveScreen, AtendeScreen):
     """The service desk's entry."""
 
+    PRESENCE_NAME = N_("Service desk")
     HELP = N_("Ctrl+N opens a new ticket and reserves its protocol at once. Unfinished tickets are offered "
               "back (R). Q opens the queues. Enter opens a ticket read-only.")
     BINDINGS = [
@@ -217,13 +219,22 @@ class DeskScreen(AtendeScreen):
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[tickets.TicketRow]) -> None:
+        first = not hasattr(self, "_shown_once")
+        self._shown_once = True
         self.rows = rows
         table = self.query_one("#recent", DataTable)
-        table.clear()
-        for r in rows:
-            table.add_row(Text(r.protocol), Text(_(protocol.STATUSES.get(r.status, r.status))), Text(r.customer),
-                          Text(r.type), Text(r.created_at[:16]), key=r.protocol)
-        table.focus()
+
+        def fill(table: DataTable) -> None:
+            for r in rows:
+                table.add_row(Text(r.protocol), Text(_(protocol.STATUSES.get(r.status, r.status))), Text(r.customer),
+                              Text(r.type), Text(r.created_at[:16]), key=r.protocol)
+
+        keep_cursor(table, fill)
+        if first:
+            table.focus()
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        self.load()
 
     def action_refresh(self) -> None:
         self.load()

@@ -15,6 +15,7 @@ from services import events as ev
 from services import permissions
 from services.i18n import N_, _, ngettext
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.live import LiveScreen
 from tui.dialogs import ConfirmDialog, MessageDialog
 
 
@@ -183,7 +184,7 @@ class NotificationsDialog(AtendeModal[None]):
         self.dismiss(None)
 
 
-class EventBoardScreen(AtendeScreen):
+class EventBoardScreen(LiveScreen, AtendeScreen):
     HELP = N_("The events pipeline: a column per stage. Arrows choose an event, ] and [ move it to the "
               "next or previous stage, Enter opens its registrations. Cards show seats filled of seats, "
               "and +N on the waiting list.")
@@ -204,6 +205,7 @@ class EventBoardScreen(AtendeScreen):
         Binding("ctrl+r", "reload", N_("Refresh"), id="events-refresh", show=False),
         Binding("X", "export", N_("Export CSV"), id="events-export", show=False),
     ]
+    PRESENCE_NAME = N_("Events")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -225,9 +227,7 @@ class EventBoardScreen(AtendeScreen):
         self.sub_title = _("Events")
         self.query_one("#board-inbox").display = False
         self._focus_column(0)
-        self.load()
-        # others move cards too: look again now and then (moves check versions anyway)
-        self.set_interval(REFRESH_SECONDS, self.load)
+        self.load()  # and again when anyone commits (tui.live); moves check versions anyway
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         actor = self.app.actor
@@ -241,6 +241,9 @@ class EventBoardScreen(AtendeScreen):
         self.load()
 
     # ----------------------------------------------------------------- data
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, group="board", exit_on_error=False)
     def load(self) -> None:

@@ -22,6 +22,7 @@ from services import permissions, validation
 from services.errors import ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.forms import Field, clear_errors, show_errors
 
@@ -187,7 +188,7 @@ def summary(e: ev.EventInfo) -> Text:
     return text
 
 
-class EventDetailScreen(AtendeScreen):
+class EventDetailScreen(LiveScreen, AtendeScreen):
     HELP = N_("An event's registrations, preparation checklist, materials and certificates (keys 1 to 4 "
               "switch between them). A registers a participant, I imports a CSV, C opens check-in, ] and [ move "
               "the event through the pipeline, P corrects the selected participant's CPF.")
@@ -214,6 +215,8 @@ class EventDetailScreen(AtendeScreen):
         Binding("ctrl+d", "erase_data", N_("Erase participant data"), id="event-erase", show=False),
         Binding("ctrl+r", "reload", N_("Refresh"), show=False),
     ]
+    LIVE_TOPICS = frozenset({"data", "presence"})
+    PRESENCE_NAME = N_("Event")
 
     def __init__(self, event_id: int) -> None:
         super().__init__()
@@ -226,6 +229,7 @@ class EventDetailScreen(AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield PeersBar(id="event-peers")
         yield Static("", id="event-summary")
         with TabbedContent(id="event-tabs"):
             with TabPane(_("Registrations"), id="tab-registrations"):
@@ -247,9 +251,21 @@ class EventDetailScreen(AtendeScreen):
         self.sub_title = _("Event")
         self.query_one("#registrations", DataTable).focus()
         self.load()
+        for bar in self.query(PeersBar):
+            bar.look("event", self.event_id)
 
     def on_screen_resume(self) -> None:
         self.load()
+
+    def presence_place(self):
+        return ("event", self.event_id, self.event.description if self.event else "")
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        if "data" in topics:
+            self.load()
+        if "presence" in topics:
+            for bar in self.query(PeersBar):
+                bar.look("event", self.event_id)
 
     # ----------------------------------------------------------------- data
 
@@ -306,12 +322,17 @@ class EventDetailScreen(AtendeScreen):
         regs = self.registrations
         table = self.query_one("#registrations", DataTable)
         row = table.cursor_row
+        key = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self._columns(table, regs)
         for r in regs:
             came = f"{r.came_at:%d/%m %H:%M}" if r.came_at else ""
             table.add_row(Text(r.code), Text(r.name), Text(r.email), Text(r.stage_label), Text(came), key=str(r.id))
         if regs:
-            table.move_cursor(row=min(row, len(regs) - 1))
+            # the same participant stays under the cursor when others register or cancel
+            ids = [str(r.id) for r in regs]
+            table.move_cursor(row=ids.index(key) if key in ids else min(row, len(regs) - 1))
 
     def _columns(self, table: DataTable, regs: list[er.RegistrationInfo]) -> None:
         """Clear the table and size its columns to the screen: code, stage and
@@ -448,7 +469,7 @@ class EventDetailScreen(AtendeScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(lambda: er.cancel_registration(self.app.actor, r.id),
+                self._run(lambda: er.cancel_registration(self.app.actor, r.id, version=r.version),
                           lambda promoted: self.notify(
                               _("Registration cancelled; {n} promoted from the waiting list").format(n=len(promoted)),
                               markup=False))

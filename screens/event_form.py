@@ -12,13 +12,14 @@ from services import events as ev
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen
+from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, clear_errors, show_errors
 
 TEXT_FIELDS = ("description", "starts_at", "ends_at", "client", "access_link", "address", "seats", "workload_hours")
 
 
-class EventFormScreen(AtendeScreen):
+class EventFormScreen(LiveScreen, AtendeScreen):
     """Dismisses with the saved EventInfo, or None."""
 
     HELP = N_("Fill in the event. Tab moves between fields, Ctrl+S saves, Esc goes back. Dates are "
@@ -27,6 +28,10 @@ class EventFormScreen(AtendeScreen):
         Binding("ctrl+s", "save", N_("Save"), id="event-form-save"),
         Binding("escape", "cancel", N_("Back")),
     ]
+    # others see "... is editing"; only presence refreshes here: what is typed stays
+    LIVE_TOPICS = frozenset({"presence"})
+    PRESENCE_NAME = N_("Event form")
+    PRESENCE_EDITING = True
 
     def __init__(self, event_id: int | None = None, main_id: int | None = None,
                  errors: dict[str, str] | None = None) -> None:
@@ -43,6 +48,7 @@ class EventFormScreen(AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield PeersBar(id="event-form-peers")
         with VerticalScroll(id="event-form"):
             yield Label(_("Change event") if self.event_id else _("New event"), id="form-title", classes="box-title")
             yield Field(_("Main event (leave empty unless this is a secondary session)"),
@@ -73,6 +79,15 @@ class EventFormScreen(AtendeScreen):
         self.sub_title = _("Change event") if self.event_id else _("New event")
         self.query_one("#description", Input).focus()
         self.load()
+        for bar in self.query(PeersBar):
+            bar.look("event", self.event_id)
+
+    def presence_place(self):
+        return ("event", self.event_id, "") if self.event_id else None
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        for bar in self.query(PeersBar):
+            bar.look("event", self.event_id)
 
     @work(thread=True, exclusive=True, group="event-form", exit_on_error=False)
     def load(self) -> None:

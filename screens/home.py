@@ -42,6 +42,8 @@ AREAS = (
          "users.list", "screens.people:PeopleScreen", "f6"),
     Area("outbox", N_("Outbox"), N_("E-mail waiting, sent and failed"),
          "mail.read", "screens.outbox:OutboxScreen", "f7"),
+    Area("who", N_("Who is online"), N_("Sessions now: screen, ticket or event"),
+         "presence.read", "screens.who:WhoScreen", "f8"),
 )
 
 
@@ -65,6 +67,7 @@ def open_area(app, area: Area, **kwargs) -> None:
 
 class HomeScreen(AtendeScreen):
     HELP = N_("Choose a work area with the arrows and Enter, or with its function key.")
+    PRESENCE_NAME = N_("Home")
     BINDINGS = [
         Binding("enter", "open_selected", N_("Open"), show=False),
     ] + [

@@ -13,6 +13,7 @@ from services import permissions
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
+from tui.live import LiveScreen
 from tui.dialogs import ConfirmDialog
 from tui.worker_status import WorkerStatus
 
@@ -20,7 +21,9 @@ FILTERS = (None, "queued", "sending", "sent", "failed")
 STATE_STYLE = {"queued": "yellow", "sending": "cyan", "sent": "green", "failed": "bold red"}
 
 
-class OutboxScreen(AtendeScreen):
+class OutboxScreen(LiveScreen, AtendeScreen):
+    PRESENCE_NAME = N_("Outbox")
+
     HELP = N_("Every e-mail Atende sends waits here until the worker sends it. Failed ones show "
               "the server's answer; retry them once the cause is fixed.")
     BINDINGS = [
@@ -56,7 +59,9 @@ class OutboxScreen(AtendeScreen):
         self.sub_title = _("Outbox")
         self.query_one("#outbox-progress", ProgressBar).display = False
         self.load()
-        self.set_interval(self.REFRESH_SECONDS, self.load)
+        # the worker's sends and others' retries refresh it (tui.live); a slow
+        # look now and then keeps ages and the progress bar honest
+        self.set_interval(30.0, self.load)
         self.query_one(DataTable).focus()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -65,6 +70,9 @@ class OutboxScreen(AtendeScreen):
         return True
 
     # ---------------------------------------------------------------- loading
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
     def load(self) -> None:

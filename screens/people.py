@@ -13,6 +13,7 @@ from services import users as users_svc
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.live import LiveScreen, keep_cursor
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, clear_errors, show_errors
 
@@ -87,7 +88,9 @@ class PersonForm(AtendeModal[users_svc.UserInfo | None]):
         self.dismiss(info)
 
 
-class PeopleScreen(AtendeScreen):
+class PeopleScreen(LiveScreen, AtendeScreen):
+    PRESENCE_NAME = N_("People")
+
     HELP = N_("Everyone who may open this database. Admins add people and change roles.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
@@ -123,15 +126,17 @@ class PeopleScreen(AtendeScreen):
         self.app.call_from_thread(self._show, people)
 
     def _show(self, people: list[users_svc.UserInfo]) -> None:
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
         self.people = people
-        for p in people:
-            table.add_row(Text(p.login), Text(p.name), Text(_(permissions.ROLE_LABELS.get(p.role, p.role))),
-                          Text(p.company_name), key=p.login)
-        if people:
-            table.move_cursor(row=min(cursor, len(people) - 1))
+
+        def fill(table: DataTable) -> None:
+            for p in people:
+                table.add_row(Text(p.login), Text(p.name), Text(_(permissions.ROLE_LABELS.get(p.role, p.role))),
+                              Text(p.company_name), key=p.login)
+
+        keep_cursor(self.query_one(DataTable), fill)
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        self.load()
 
     def _selected(self) -> users_svc.UserInfo | None:
         table = self.query_one(DataTable)

@@ -13,11 +13,12 @@ from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, clear_errors, show_errors
+from tui.live import LiveScreen, keep_cursor
 
 COLUMNS = ("protocol", "customer", "type", "status", "responsible", "age", "updated")
 
 
-class QueuesScreen(AtendeScreen):
+class QueuesScreen(LiveScreen, AtendeScreen):
     """Work a queue with the keyboard: pick a view, type a filter, open a ticket."""
 
     HELP = N_("V picks the view (All, Open, Finished, Mine, Waiting on customer, a queue, a type). "
@@ -37,6 +38,7 @@ class QueuesScreen(AtendeScreen):
         Binding("f5", "refresh", N_("Refresh"), id="queues-refresh"),
         Binding("x", "export", N_("Export CSV"), id="queues-export"),
     ]
+    PRESENCE_NAME = N_("Queues")
 
     def __init__(self, view: str = "open", filter_text: str = "") -> None:
         super().__init__()
@@ -48,6 +50,8 @@ class QueuesScreen(AtendeScreen):
         self.rows: list[desk.QueueRow] = []
         self._damaged: set[int] = set()
         self._generation = 0
+        self._live_seq = 0
+        self._loaded = False
         self.selected: dict[int, str] = {}
         self._columns: list = []
 
@@ -70,9 +74,44 @@ class QueuesScreen(AtendeScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        # Back from a ticket: show what changed there (status, responsible, last update).
+        # Back from a ticket: show what changed there (status, responsible, last update),
+        # keeping the cursor on the same ticket and the selection.
         if self.rows or self._generation > 1:
-            self.reload()
+            self.live_reload(frozenset({"data"}))
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        """Another session (or this one) committed: read the rows shown again,
+        as many pages as are loaded, and put them back in place."""
+        if not self._loaded:
+            return  # the first page is being read: it will be current
+        self._live_seq += 1
+        self.refresh_rows(self._generation, self._live_seq, max(len(self.rows), desk.PAGE_SIZE))
+
+    @work(thread=True, exclusive=True, group="queues-live", exit_on_error=False)
+    def refresh_rows(self, generation: int, seq: int, want: int) -> None:
+        rows: list = []
+        after = None
+        try:
+            while True:
+                page = desk.page(self.app.actor, self.view, self.filter_text, sort=self.sort,
+                                 descending=self.descending, after=after, limit=min(want, desk.MAX_PAGE))
+                rows.extend(page.rows)
+                after = page.next_cursor
+                if after is None or len(rows) >= want:
+                    break
+        except AtendeError:
+            return  # a bad filter is reported by the normal load; keep what is shown
+        self.app.call_from_thread(self._replace_rows, generation, seq, rows, after)
+
+    def _replace_rows(self, generation: int, seq: int, rows: list, cursor: tuple | None) -> None:
+        if generation != self._generation or seq != self._live_seq:
+            return
+        table = self.query_one("#queues-table", DataTable)
+        keep_cursor(table, lambda t: [self._add_row(t, r) for r in rows])
+        self.rows = list(rows)
+        self.cursor = cursor
+        self._set_status(self._summary(None))
+        self.load_count(generation)
 
     def palette_commands(self):
         for v in desk.VIEWS:
@@ -83,6 +122,7 @@ class QueuesScreen(AtendeScreen):
 
     def reload(self) -> None:
         self._generation += 1
+        self._loaded = False
         self.selected.clear()
         self.cursor = None
         self.rows = []
@@ -119,15 +159,14 @@ class QueuesScreen(AtendeScreen):
     def _show_page(self, generation: int, page: desk.Page, first: bool) -> None:
         if generation != self._generation:
             return
+        if first:
+            self._loaded = True
         if first and page.jump_to:
             self._open(page.jump_to)
         clear_errors(self)
         table = self.query_one("#queues-table", DataTable)
         for r in page.rows:
-            if r.damaged:
-                self._damaged.add(r.id)
-            table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
-                          Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
+            self._add_row(table, r)
         self.rows.extend(page.rows)
         self.cursor = page.next_cursor
         self.shown_sort = page.sort  # a text search lists the newest tickets first
@@ -135,6 +174,12 @@ class QueuesScreen(AtendeScreen):
         self._set_status(self._summary(None))
         if first:
             self.load_count(generation)
+
+    def _add_row(self, table: DataTable, r) -> None:
+        if r.damaged:
+            self._damaged.add(r.id)
+        table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
+                      Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
 
     def _show_count(self, generation: int, n: int) -> None:
         if generation == self._generation:

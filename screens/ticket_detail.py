@@ -23,6 +23,7 @@ from services.protocol import STATUSES
 from services.store import StoreUnavailable
 from tui.base import AtendeModal, AtendeScreen
 from tui.forms import Field, clear_errors, show_errors
+from tui.live import LiveScreen, PeersBar
 
 
 class MessageDialog(AtendeModal[str | None]):
@@ -319,7 +320,7 @@ def render_history(entries: list[ticket_thread.HistoryEntry]) -> Text:
     return t
 
 
-class TicketDetailScreen(AtendeScreen):
+class TicketDetailScreen(LiveScreen, AtendeScreen):
     """A ticket being worked on."""
 
     HELP = N_("The top line stays: protocol, status, type, responsible, queue, age. Arrows and PgUp/PgDn "
@@ -344,6 +345,8 @@ class TicketDetailScreen(AtendeScreen):
         Binding("3", "jump('ticket-history-title')", N_("History"), show=False, id="ticket-jump-history"),
         Binding("f5", "reload", N_("Refresh"), id="ticket-refresh"),
     ]
+    LIVE_TOPICS = frozenset({"data", "presence"})
+    PRESENCE_NAME = N_("Ticket")
 
     def __init__(self, protocol_number: str) -> None:
         super().__init__()
@@ -355,6 +358,7 @@ class TicketDetailScreen(AtendeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="ticket-header", markup=False)
+        yield PeersBar(id="ticket-peers")
         with VerticalScroll(id="ticket-detail"):
             yield Static(_("Loading..."), id="ticket-record", markup=False)
             yield Label(_("Thread"), classes="box-title", id="ticket-thread-title")
@@ -371,6 +375,16 @@ class TicketDetailScreen(AtendeScreen):
     def action_reload(self) -> None:
         self.load()
 
+    def presence_place(self):
+        return ("ticket", self.ticket_id, self.protocol_number) if self.ticket_id is not None else None
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        if "data" in topics:
+            self.load()  # a dialog open over this screen defers it (tui.live): its version stays
+        if "presence" in topics:
+            for bar in self.query(PeersBar):
+                bar.look("ticket", self.ticket_id)
+
     @work(thread=True, exclusive=True, group="ticket-detail", exit_on_error=False)
     def load(self) -> None:
         actor = self.app.actor
@@ -385,6 +399,9 @@ class TicketDetailScreen(AtendeScreen):
         self.app.call_from_thread(self._show, view, state, thread, hist)
 
     def _show(self, view, state, thread, hist) -> None:
+        if self.ticket_id is None:
+            for bar in self.query(PeersBar):
+                bar.look("ticket", view.id)
         self.ticket_id = view.id
         self.state = state
         self.view_data = view

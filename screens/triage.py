@@ -16,6 +16,7 @@ from services import triage as triage_svc
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
+from tui.live import LiveScreen
 from tui.customer_lookup import CustomerLookup
 
 ROUTE_STYLES = {
@@ -68,7 +69,7 @@ def decision_text(d: triage_svc.Decision) -> Text:
     return text
 
 
-class TriageScreen(AtendeScreen):
+class TriageScreen(LiveScreen, AtendeScreen):
     """The Scheduling area (F4 on the home screen)."""
 
     HELP = N_("Pick the customer (type to search, Enter on a row), then search the topic: the decision "
@@ -105,6 +106,14 @@ class TriageScreen(AtendeScreen):
                     yield Static(_("Move through the topics: the decision appears here."), id="decision",
                                  markup=False)
         yield Footer()
+
+    PRESENCE_NAME = N_("Scheduling")
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        """Topics, rota or the customer's status changed elsewhere: look again,
+        keeping the highlighted topic (its decision is worked out again)."""
+        if self.customer is not None:
+            self.search_topics(self.query_one("#topic-search", Input).value)
 
     def on_mount(self) -> None:
         self.sub_title = _("Scheduling")
@@ -205,11 +214,13 @@ class TriageScreen(AtendeScreen):
             return
         self.topic_list = found
         options = self.query_one("#topics", OptionList)
+        before = options.highlighted_option.id if options.highlighted_option is not None else None
         options.clear_options()
         for t in found:
             options.add_option(Option(Text(t.label), id=t.key))
         if found:
-            options.highlighted = 0
+            keys = [t.key for t in found]
+            options.highlighted = keys.index(before) if before in keys else 0
         else:
             self.decision = None
             self.query_one("#decision", Static).update(_("No topic matches; try another word."))

@@ -346,12 +346,15 @@ def _check_unique(event_id: int, email: str, row: int | None = None) -> None:
             email=email, code=clash.code), "email")
 
 
-def cancel_registration(actor: Actor, registration_id: int) -> list[int]:
+def cancel_registration(actor: Actor, registration_id: int, version: int | None = None) -> list[int]:
     """Cancel a registration (and its replicas); the first on each waiting
-    list takes the freed seat. Returns the ids promoted."""
+    list takes the freed seat. Returns the ids promoted. With `version` (the
+    one the person saw), a change by someone else since is refused, naming them."""
     require(actor, "registrations.manage")
     with write_tx():
         reg = _get(registration_id)
+        if version is not None and reg.version != version:
+            raise _conflict(reg)
         if reg.cancelled_at is not None:
             raise ValidationError(_("This registration is already cancelled"), "registration")
         event = Event.get_by_id(reg.event_id)

@@ -34,6 +34,9 @@ def open_store(target: str, *, create: bool = True, upgrade: bool = True, make_f
         open_database(target, create=create, make_folder=make_folder)
         ran = migrations.upgrade() if upgrade else []
         version = migrations.schema_version()
+        from models.live import enable_live_counter
+
+        enable_live_counter()
     except DatabaseError as exc:
         raise StoreError(describe(exc)) from None
     except Exception as exc:  # sqlite3/peewee errors during the schema check

@@ -41,6 +41,27 @@ def os_login() -> str:
         return getpass.getuser()
 
 
+def session_login() -> str:
+    """The login this process acts as: the OS login. `$ATENDE_USER` may name
+    another person, but only on a database file owned by the OS user running
+    this process (tests and demos on one's own file): on a shared database,
+    owned by the service account, nobody can act as someone else."""
+    me = os_login()
+    other = os.environ.get("ATENDE_USER", "").strip()
+    if not other or other == me:
+        return me
+    from models.db import sqlite_path
+
+    path = sqlite_path()
+    try:
+        owned = path is not None and path.stat().st_uid == os.getuid()
+    except OSError:
+        owned = False
+    if not owned:
+        raise UnknownUser(_("ATENDE_USER works only on a database file you own; unset it to use your own login"))
+    return other
+
+
 def _info(u: User, company_name: str = "") -> UserInfo:
     return UserInfo(u.id, u.login, u.name, u.email, u.role, u.company_id, company_name, u.active)
 
