@@ -87,7 +87,9 @@ def fill(actor: Actor, rng: random.Random, tickets: int = 1500, days: int = 30) 
     # Creation times: weighted to recent days, working hours only, never in the future.
     stamps = []
     for _ in range(tickets):
-        age = min(int(rng.expovariate(1 / (days / 3))), days - 1)
+        age = days
+        while age >= days:  # recent days busier; resampled, not piled on the oldest day
+            age = int(rng.expovariate(1 / (days / 3)))
         day = (now - dt.timedelta(days=age)).date()
         at = dt.datetime.combine(day, dt.time(8)) + dt.timedelta(minutes=rng.randrange(0, 10 * 60))
         stamps.append(min(at, now - dt.timedelta(minutes=rng.randrange(1, 90))))
