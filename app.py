@@ -20,6 +20,10 @@ from tui.base import translate_bindings
 __version__ = "0.1.0"
 
 
+STARTUP_QUIET = 0.3
+"""Seconds after start-up before background threads begin (first paint first)."""
+
+
 class AtendeApp(App):
     """The terminal application. Everything it needs is passed in."""
 
@@ -59,7 +63,12 @@ class AtendeApp(App):
             self.theme = self.config.theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        if self.live is not None:
+        # Background threads start once the home screen is on the terminal: they
+        # would otherwise share the interpreter with the first paint.
+        self.set_timer(STARTUP_QUIET, self._start_background)
+
+    def _start_background(self) -> None:
+        if self.live is not None and self.live.worker is None:
             self.live.start()
 
     def on_unmount(self) -> None:

@@ -65,9 +65,14 @@ def open_area(app, area: Area, **kwargs) -> None:
     app.push_screen(screen_cls(**kwargs))
 
 
+STARTUP_QUIET = 0.3
+"""Seconds the start-up checks wait so the first paint has the interpreter."""
+
+
 class HomeScreen(AtendeScreen):
     HELP = N_("Choose a work area with the arrows and Enter, or with its function key.")
     PRESENCE_NAME = N_("Home")
+    CSS_PATH = None  # the areas' styles load with the first area opened (tui.base.AREAS_CSS)
     BINDINGS = [
         Binding("enter", "open_selected", N_("Open"), show=False),
     ] + [
@@ -131,10 +136,16 @@ class HomeScreen(AtendeScreen):
     @work(thread=True, exclusive=True, group="home-drafts", exit_on_error=False)
     def check_drafts(self) -> None:
         """A terminal that died mid-call left a draft: offer it back at start-up."""
-        from services import wizard
+        import time
+
+        from services import store
 
         try:
-            drafts = wizard.pending_drafts(self.app.actor)
+            existing = store.newest_ticket_id()  # drafts opened after start-up are this session's own
+            time.sleep(STARTUP_QUIET)  # the wizard's import waits until the home screen is painted
+            from services import wizard
+
+            drafts = [d for d in wizard.pending_drafts(self.app.actor) if d.ticket_id <= existing]
         except Exception:  # never block the start-up over this
             return
         if drafts:

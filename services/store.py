@@ -103,3 +103,11 @@ def _install_write_hook() -> None:
 
 
 _install_write_hook()
+
+
+def newest_ticket_id() -> int:
+    """The highest ticket id now (0 when none): a cheap mark of "what existed at start-up"."""
+    from models import reading
+
+    with reading():
+        return db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM ticket").fetchone()[0]

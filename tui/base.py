@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Callable, Generic, Iterable, NamedTuple, TypeVar
 
 from textual.dom import DOMNode
@@ -25,6 +26,11 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
+AREAS_CSS = str(Path(__file__).with_name("areas.tcss"))
+"""The work areas' styles. Textual reads a screen's CSS_PATH when the screen is
+first pushed, so the home screen paints without parsing them."""
+
+
 class PaletteCommand(NamedTuple):
     title: str
     help: str
@@ -36,6 +42,7 @@ class AtendeScreen(Screen):
 
     HELP: str = ""
     """What this screen is for (N_ marked); shown at the top of the help screen."""
+    CSS_PATH = AREAS_CSS
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -53,6 +60,7 @@ class AtendeModal(ModalScreen[ResultType], Generic[ResultType]):
     """A modal dialog with translated bindings."""
 
     HELP: str = ""
+    CSS_PATH = AREAS_CSS
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

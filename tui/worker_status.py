@@ -7,6 +7,9 @@ from textual.widgets import Static
 from services.i18n import _
 
 
+STARTUP_QUIET = 0.3
+
+
 class WorkerStatus(Static):
     """Reads the worker's heartbeat every few seconds (off the UI thread); hidden while it beats."""
 
@@ -27,11 +30,15 @@ class WorkerStatus(Static):
         self.running: bool | None = None
 
     def on_mount(self) -> None:
-        self.check()
+        self.check(first=True)
         self.set_interval(self.CHECK_SECONDS, self.check)
 
     @work(thread=True, exclusive=True, group="worker-status", exit_on_error=False)
-    def check(self) -> None:
+    def check(self, first: bool = False) -> None:
+        if first:  # the mail machinery's import waits until the home screen is painted
+            import time
+
+            time.sleep(STARTUP_QUIET)
         try:
             # Imported here, on the worker thread: the mail machinery is not
             # needed for the first paint of the home screen.

@@ -11,17 +11,29 @@ def home_app(store) -> AtendeApp:
     return AtendeApp(actor=actor, db_label="/srv/atende/atende.db")
 
 
+async def settled(pilot) -> None:
+    """Start-up checks (the mail worker's status) have reported."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def test_home_80x24(store, snap_compare):
-    assert snap_compare(home_app(store), terminal_size=(80, 24))
+    assert snap_compare(home_app(store), run_before=settled, terminal_size=(80, 24))
 
 
 def test_home_80x24_portuguese(store, snap_compare):
     i18n.set_language("pt_BR")
-    assert snap_compare(home_app(store), terminal_size=(80, 24))
+    assert snap_compare(home_app(store), run_before=settled, terminal_size=(80, 24))
 
 
 def test_help_80x24(store, snap_compare):
-    assert snap_compare(home_app(store), press=["f1"], terminal_size=(80, 24))
+    async def run_before(pilot):
+        await settled(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(home_app(store), run_before=run_before, terminal_size=(80, 24))
 
 
 def test_supervisor_dashboard_80x24(store, snap_compare):
