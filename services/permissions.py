@@ -74,6 +74,9 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "tickets.read": (STAFF, N_("See tickets")),
     "tickets.work": (STAFF, N_("Reply to tickets, add notes, change their status and responsible")),
     "scripts.edit": (LEADS, N_("Edit the guided scripts")),
+    "contactus.use": (frozenset({REPRESENTATIVE}),
+                      N_("Open and follow their own company's contacts (Contact us); nothing else")),
+    "contactus.admin": (LEADS, N_("Maintain the Contact us classifications, sub-classifications and forms of contact")),
 }
 
 
