@@ -21,6 +21,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from peewee import JOIN
+
 from models import Customer, Queue, Ticket, User, reading, write_tx
 from models.contactus import ContactClassification, ContactForm, ContactRequest, ContactSubclassification
 from models.desk import TicketMessage
@@ -470,9 +472,9 @@ def _rows(company: int, view: str, ticket_id: int | None = None) -> list[Contact
          .join(Ticket, on=(ContactRequest.ticket == Ticket.id))
          .switch(ContactRequest).join(ContactClassification,
                                       on=(ContactRequest.classification == ContactClassification.id))
-         .switch(ContactRequest).join(ContactSubclassification, join_type="LEFT OUTER",
+         .switch(ContactRequest).join(ContactSubclassification, join_type=JOIN.LEFT_OUTER,
                                       on=(ContactRequest.subclassification == ContactSubclassification.id))
-         .switch(ContactRequest).join(ContactForm, join_type="LEFT OUTER", on=(ContactRequest.form == ContactForm.id))
+         .switch(ContactRequest).join(ContactForm, join_type=JOIN.LEFT_OUTER, on=(ContactRequest.form == ContactForm.id))
          .where((ContactRequest.company == company) & (Ticket.customer == company) & (Ticket.status != "draft"))
          .order_by(Ticket.updated_at.desc(), Ticket.id.desc()))
     if view == "open":
