@@ -294,3 +294,28 @@ def test_resolve_company_by_id_or_document(cu):
     assert "company" in err.value.errors
     with pytest.raises(ValidationError):
         contactus.resolve_company("")
+
+
+# -- demo --------------------------------------------------------------------
+
+def test_demo_fills_catalogue_representative_and_contacts(admin):
+    import random
+
+    from services import contactus_demo
+
+    clock.set_clock(lambda: NOW)
+    with write_tx():
+        for name in ("Financeiro", "Suporte Técnico", "Comercial", "Ouvidoria", "Fale Conosco"):
+            Queue.create(name=name)
+        Customer.create(kind="customer", name="Empresa Demo", name_norm="empresa demo", doc="11222333000181",
+                        doc_kind="cnpj")
+    users.add(admin, "ana", "agent", name="Ana")
+    contactus_demo.fill(admin, random.Random(3))
+    contactus_demo.fill(admin, random.Random(3))  # again: nothing doubles
+    rep = users.identify("rep")
+    rows = contactus.contacts(rep)
+    assert len(rows) == len(contactus_demo.CONTACTS)
+    assert len(contactus.contacts(rep, "finished")) == 1
+    assert any(len(contactus.detail(rep, r.ticket_id).thread) > 1 for r in rows)
+    assert {c.name for c in contactus.classifications(admin)} == set(contactus_demo.CATALOGUE)
+    assert {f.name for f in contactus.forms(admin)} == set(contactus_demo.FORMS)
