@@ -1078,6 +1078,53 @@ def settings_set(obj: Context, key: str, value: str) -> None:
     actor = obj.open()
     number = settings_svc.set_value(actor, key, value)
     click.echo(f"{key} = {number}")
+# -- Contact us (issue 4: the company "Contact us" desk) ---------------------
+
+@main.group("contactus")
+def contactus_group() -> None:
+    """Contact us: a company representative's contacts."""
+
+
+@contactus_group.command("list")
+@click.option("--view", type=click.Choice(["all", "open", "finished"]), default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def contactus_list(obj: Context, view: str, as_json: bool) -> None:
+    """List your company's contacts (representatives)."""
+    from dataclasses import asdict
+
+    from services import contactus
+
+    actor = obj.open(create=False)
+    rows = contactus.contacts(actor, view)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=_json_default))
+        return
+    for r in rows:
+        click.echo(f"{r.protocol:<16} {r.status_label:<24} {r.classification} / {r.detail}")
+
+
+@contactus_group.command("show")
+@click.argument("protocol")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def contactus_show(obj: Context, protocol: str, as_json: bool) -> None:
+    """Show one of your company's contacts with its thread (representatives)."""
+    from dataclasses import asdict
+
+    from services import contactus
+
+    actor = obj.open(create=False)
+    detail = contactus.detail(actor, contactus.find(actor, protocol))
+    if as_json:
+        click.echo(json.dumps(asdict(detail), ensure_ascii=False, indent=2, default=_json_default))
+        return
+    click.echo(f"{detail.protocol}  {detail.status_label}  {detail.classification} / "
+               f"{detail.subclassification or detail.form}")
+    for m in detail.thread:
+        click.echo(f"\n{m.created_at:%d/%m/%Y %H:%M} {m.author}:\n{m.body}")
+
+
 # -- export (issue 4: the desk's queues) -----------------------------------
 
 @main.group("export")

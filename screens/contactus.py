@@ -83,7 +83,7 @@ class ContactUsScreen(AtendeScreen):
             yield Static("", id="cu-heading", markup=False)
             table = DataTable(cursor_type="row", zebra_stripes=True, id="cu-table")
             table.add_columns(_("Protocol"), _("Status"), _("Classification"), _("Detail"), _("Opened"),
-                              _("Last update"))
+                              _("Updated"))
             yield table
             yield Static("", id="cu-empty", markup=False)
         yield Footer()
@@ -126,14 +126,13 @@ class ContactUsScreen(AtendeScreen):
         for r in rows:
             status = Text(r.status_label, style="dim" if r.finished else "bold")
             table.add_row(Text(r.protocol), status, Text(r.classification), Text(r.detail),
-                          Text(r.created_at.strftime("%d/%m/%Y %H:%M")),
-                          Text(r.updated_at.strftime("%d/%m/%Y %H:%M")), key=str(r.ticket_id))
+                          Text(r.created_at.strftime("%d/%m/%y")),
+                          Text(r.updated_at.strftime("%d/%m %H:%M")), key=str(r.ticket_id))
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
         label = _(contactus.VIEWS[self.view])
         self.query_one("#cu-heading", Static).update(
-            _("{view}: {n} contacts · N new contact · A all · O open · F finished · Enter opens").format(
-                view=label, n=len(rows)))
+            _("{view} ({n}) · Enter opens a contact").format(view=label, n=len(rows)))
         self.query_one("#cu-empty", Static).update(
             "" if rows else _("No contacts here yet. Press N to write a new contact."))
 
