@@ -81,10 +81,7 @@ class ContactUsScreen(AtendeScreen):
         yield Header()
         with Vertical(id="cu-home"):
             yield Static("", id="cu-heading", markup=False)
-            table = DataTable(cursor_type="row", zebra_stripes=True, id="cu-table")
-            table.add_columns(_("Protocol"), _("Status"), _("Classification"), _("Detail"), _("Opened"),
-                              _("Updated"))
-            yield table
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="cu-table")
             yield Static("", id="cu-empty", markup=False)
         yield Footer()
 
@@ -122,11 +119,21 @@ class ContactUsScreen(AtendeScreen):
         self.rows = rows
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
+        # at 80 columns everything fits; wider terminals give the names more room
+        extra = max(0, (self.app.size.width - 80) // 3)
+        widths = (12 + min(extra, 12), 16 + extra, 16 + extra)
+        table.add_column(_("Protocol"))
+        for label, width in zip((_("Status"), _("Classification"), _("Detail")), widths):
+            table.add_column(label, width=width)
+        table.add_column(_("Last update"))
+
+        def cut(text: str, width: int, style: str = "") -> Text:
+            return Text(text if len(text) <= width else text[:width - 1] + "…", style=style)
+
         for r in rows:
-            status = Text(r.status_label, style="dim" if r.finished else "bold")
-            table.add_row(Text(r.protocol), status, Text(r.classification), Text(r.detail),
-                          Text(r.created_at.strftime("%d/%m/%y")),
+            status = cut(r.status_label, widths[0], "dim" if r.finished else "bold")
+            table.add_row(Text(r.protocol), status, cut(r.classification, widths[1]), cut(r.detail, widths[2]),
                           Text(r.updated_at.strftime("%d/%m %H:%M")), key=str(r.ticket_id))
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))

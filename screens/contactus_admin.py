@@ -190,8 +190,8 @@ class ContactUsAdminScreen(AtendeScreen):
         if items:
             table.move_cursor(row=min(max(cursor, 0), len(items) - 1))
         self.query_one("#cu-admin-heading", Static).update(
-            _("{tab} ({n}) · mode: {mode} · 1 2 3 switch · A add · E edit · D (de)activate").format(
-                tab=_(TABS[self.tab]), n=len(items), mode=contactus.mode_label(mode)))
+            _("{tab} ({n}) · mode: {mode}").format(
+                tab=_(TABS[self.tab]), n=len(items), mode="Central" if mode == contactus.CENTRAL else "CRM"))
 
     def _selected(self) -> contactus.Item | None:
         table = self.query_one(DataTable)

@@ -42,7 +42,7 @@ AREAS = (
          "users.list", "screens.people:PeopleScreen", "f6"),
     Area("outbox", N_("Outbox"), N_("E-mail waiting, sent and failed"),
          "mail.read", "screens.outbox:OutboxScreen", "f7"),
-    Area("contactus", N_("Contact us setup"), N_("Classifications, sub-classifications, forms of contact"),
+    Area("contactus", N_("Contact us setup"), N_("What company representatives choose from"),
          "contactus.admin", "screens.contactus_admin:ContactUsAdminScreen", "f9"),
 )
 
