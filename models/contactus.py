@@ -7,6 +7,7 @@ from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKey
 
 from .base import BaseModel
 from .core import Customer, Queue, Ticket, User
+from .desk import TicketMessage
 
 
 class ContactClassification(BaseModel):
@@ -72,4 +73,15 @@ class ContactRequest(BaseModel):
         table_name = "contact_request"
 
 
-CONTACTUS_MODELS = [ContactClassification, ContactSubclassification, ContactForm, ContactRequest]
+class ContactMessage(BaseModel):
+    """Marks the thread messages the company wrote (through Contact us), so the
+    thread tells them from the team's replies whatever happens to their authors."""
+
+    message = ForeignKeyField(TicketMessage, primary_key=True, on_delete="CASCADE", lazy_load=False)
+    request = ForeignKeyField(ContactRequest, on_delete="CASCADE", lazy_load=False)
+
+    class Meta:
+        table_name = "contact_message"
+
+
+CONTACTUS_MODELS = [ContactClassification, ContactSubclassification, ContactForm, ContactRequest, ContactMessage]

@@ -24,7 +24,9 @@ from pathlib import Path
 from peewee import JOIN
 
 from models import Customer, Queue, Ticket, User, reading, write_tx
-from models.contactus import ContactClassification, ContactForm, ContactRequest, ContactSubclassification
+from models.contactus import (
+    ContactClassification, ContactForm, ContactMessage, ContactRequest, ContactSubclassification,
+)
 from models.desk import TicketMessage
 from models.wizard import TicketAttachment
 from models.writelock import queued_write_tx
@@ -540,6 +542,7 @@ def detail(actor: Actor, ticket_id: int) -> ContactDetail:
                     .order_by(TicketMessage.id))
         users = {u.id: u for u in User.select().where(
             User.id.in_({r.author_id for r in rows if r.author_id} | {req.created_by_id}))}
+        ours = {m.message_id for m in ContactMessage.select().where(ContactMessage.request == req.id)}
         reps = [u.login for u in User.select(User.login).where(User.company == company.id)]
         files = tuple(a.name for a in TicketAttachment.select().where(
             (TicketAttachment.ticket == t.id) & (TicketAttachment.created_by.in_(reps or [""])))
@@ -548,7 +551,7 @@ def detail(actor: Actor, ticket_id: int) -> ContactDetail:
     thread = [ThreadMessage(0, opener.name if opener else "", True, req.message, req.created_at)]
     for r in rows:
         u = users.get(r.author_id)
-        from_company = bool(u and u.role == REPRESENTATIVE)
+        from_company = r.id in ours
         thread.append(ThreadMessage(r.id, u.name if u else r.author_login, from_company, r.body, r.created_at))
     return ContactDetail(
         ticket_id=t.id, protocol=t.protocol, status=t.status, status_label=_(STATUSES.get(t.status, t.status)),
@@ -564,12 +567,13 @@ def add_message(actor: Actor, ticket_id: int, body: str) -> ThreadMessage:
     to "in progress"."""
     text = _message(body, "body")
     with write_tx():
-        t, _req = _own(actor, ticket_id=ticket_id)
+        t, req = _own(actor, ticket_id=ticket_id)
         if t.status == "abandoned":
             raise ValidationError(_("This contact was cancelled; open a new contact"), "body")
         now = clock.now()
         msg_id = TicketMessage.insert(ticket=t.id, kind="public", body=text, author=_user_id(actor),
                                       author_login=actor.login, created_at=now).execute()
+        ContactMessage.insert(message=msg_id, request=req.id).execute()
         changes: dict = {"kind": "public", "message_id": msg_id}
         if t.status == "waiting_customer":
             Ticket.update(status="in_progress", updated_at=now, updated_by=actor.login,

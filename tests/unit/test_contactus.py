@@ -319,3 +319,19 @@ def test_demo_fills_catalogue_representative_and_contacts(admin):
     assert any(len(contactus.detail(rep, r.ticket_id).thread) > 1 for r in rows)
     assert {c.name for c in contactus.classifications(admin)} == set(contactus_demo.CATALOGUE)
     assert {f.name for f in contactus.forms(admin)} == set(contactus_demo.FORMS)
+
+
+def test_representatives_hold_no_staff_permission():
+    from services.permissions import MATRIX, REPRESENTATIVE
+
+    assert [a for a, (roles, _d) in MATRIX.items() if REPRESENTATIVE in roles] == ["contactus.use"]
+
+
+def test_who_wrote_what_survives_role_changes(cu):
+    row = contactus.open_contact(cu["rep"], new(cu))
+    contactus.add_message(cu["rep"], row.ticket_id, "da empresa")
+    ticket_thread.add_message(cu["agent"], row.ticket_id, "da equipe", internal=False)
+    users.set_role(cu["admin"], "t_agent", "representative", company_id=cu["acme"])
+    users.set_role(cu["admin"], "rep", "agent")
+    thread = contactus.detail(users.identify("t_agent"), row.ticket_id).thread
+    assert [(m.body, m.from_company) for m in thread][1:] == [("da empresa", True), ("da equipe", False)]
