@@ -424,40 +424,45 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
     cls = ok["classification"]
     detail = ok["subclassification"].name if current_mode == CENTRAL else ok["form"].name
     stored = None
-    with queued_write_tx():
-        r = protocol.reserve(actor, fmt, permission="contactus.use")
-        now = clock.now()
-        lines = [_("Contact us · {company}").format(company=company_row.name),
-                 _("Contact person: {name} · {phone} · {email}").format(
-                     name=ok["contact_name"], phone=ok["phone"], email=ok["email"])]
-        if current_mode == CRM:
-            lines.append(_("Form of contact: {form}").format(form=detail))
-        problem = "\n".join(lines) + "\n\n" + ok["message"]
-        Ticket.update(status="open", kind="customer", customer=company, queue=cls.queue_id,
-                      subject=f"{cls.name} / {detail}"[:200], problem=problem, updated_at=now,
-                      updated_by=actor.login, version=Ticket.version + 1).where(Ticket.id == r.ticket_id).execute()
-        ContactRequest.create(
-            ticket=r.ticket_id, company=company, mode=current_mode, classification=cls.id,
-            subclassification=ok["subclassification"].id if current_mode == CENTRAL else None,
-            form=ok["form"].id if current_mode == CRM else None, contact_name=ok["contact_name"],
-            phone=ok["phone"], email=ok["email"], message=ok["message"], created_by=_user_id(actor), created_at=now)
-        files = 0
-        if "attachment" in ok:
-            from .wizard import sanitize_name
+    try:
+        with queued_write_tx():
+            r = protocol.reserve(actor, fmt, permission="contactus.use")
+            now = clock.now()
+            lines = [_("Contact us · {company}").format(company=company_row.name),
+                     _("Contact person: {name} · {phone} · {email}").format(
+                         name=ok["contact_name"], phone=ok["phone"], email=ok["email"])]
+            if current_mode == CRM:
+                lines.append(_("Form of contact: {form}").format(form=detail))
+            problem = "\n".join(lines) + "\n\n" + ok["message"]
+            Ticket.update(status="open", kind="customer", customer=company, queue=cls.queue_id,
+                          subject=f"{cls.name} / {detail}"[:200], problem=problem, updated_at=now,
+                          updated_by=actor.login, version=Ticket.version + 1).where(Ticket.id == r.ticket_id).execute()
+            ContactRequest.create(
+                ticket=r.ticket_id, company=company, mode=current_mode, classification=cls.id,
+                subclassification=ok["subclassification"].id if current_mode == CENTRAL else None,
+                form=ok["form"].id if current_mode == CRM else None, contact_name=ok["contact_name"],
+                phone=ok["phone"], email=ok["email"], message=ok["message"], created_by=_user_id(actor), created_at=now)
+            files = 0
+            if "attachment" in ok:
+                from .wizard import sanitize_name
 
-            source, size = ok["attachment"]
-            name = sanitize_name(source.name)
-            folder = Path("tickets") / sanitize_name(r.protocol)
-            target = _files_root() / folder
-            target.mkdir(parents=True, exist_ok=True)
-            stored = target / name
-            shutil.copyfile(source, stored)
-            TicketAttachment.create(ticket=r.ticket_id, name=name, path=str(folder / name), size=size,
-                                    notes=_("Sent with the contact"), created_by=actor.login, created_at=now)
-            files = 1
-        audit.record(actor.login, "ticket", r.ticket_id, "contact_us", {
-            "protocol": r.protocol, "status": ["draft", "open"], "company": company, "mode": current_mode,
-            "classification": cls.name, "detail": detail, "queue": cls.queue_id, "attachments": files})
+                source, size = ok["attachment"]
+                name = sanitize_name(source.name)
+                folder = Path("tickets") / sanitize_name(r.protocol)
+                target = _files_root() / folder
+                target.mkdir(parents=True, exist_ok=True)
+                stored = target / name
+                shutil.copyfile(source, stored)
+                TicketAttachment.create(ticket=r.ticket_id, name=name, path=str(folder / name), size=size,
+                                        notes=_("Sent with the contact"), created_by=actor.login, created_at=now)
+                files = 1
+            audit.record(actor.login, "ticket", r.ticket_id, "contact_us", {
+                "protocol": r.protocol, "status": ["draft", "open"], "company": company, "mode": current_mode,
+                "classification": cls.name, "detail": detail, "queue": cls.queue_id, "attachments": files})
+    except BaseException:
+        if stored is not None:  # rolled back: no file without its ticket
+            stored.unlink(missing_ok=True)
+        raise
     return _row_for(actor, r.ticket_id)
 
 

@@ -243,3 +243,25 @@ async def test_admin_switches_mode(make_app, cu):
         await settle(pilot)
         assert contactus.mode() == "crm"
         assert "CRM" in str(app.screen.query_one("#cu-admin-heading", Static).render())
+
+
+async def test_people_form_adds_a_representative_by_cnpj(make_app, cu):
+    from screens.people import PersonForm
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(PersonForm())
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#login", Input).value = "rita"
+        form.query_one("#role", Select).value = "representative"
+        form.query_one("#company", Input).value = "99.999.999/0001-99"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert form.query_one("#company").parent.has_class("-invalid")  # no such company: said under the field
+        form.query_one("#company", Input).value = "11.222.333/0001-81"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    rita = users.identify("rita")
+    assert rita.role == "representative" and rita.company_id == users.identify("rep").company_id
