@@ -37,9 +37,11 @@ def test_representative_contact_answered_by_agent_in_another_session(tmp_path, t
     rep = terminal(["--db", db], width=80, height=24, env=env)
     rep.wait_for("No contacts here yet")
     rep.press("n")
-    rep.wait_for("Sub-classification")
+    rep.wait_for("Central (classification")  # the choices are loaded
     rep.press("enter", "down", "enter", delay=0.3)  # classification
+    rep.wait_for("Financeiro")
     rep.press("tab", "enter", "down", "enter", delay=0.3)  # sub-classification
+    rep.wait_for("Segunda via de boleto")
     rep.press("tab")
     rep.type("Rita Souza")
     rep.press("tab")
