@@ -52,7 +52,12 @@ class AtendeApp(App):
     def get_default_screen(self) -> Screen:
         # The home screen is the first thing painted, not pushed after a blank one.
         from screens.home import HomeScreen
+        from services.permissions import can
 
+        if can(self.actor, "contactus.use"):  # a company representative: their company's Contact us
+            from screens.contactus import ContactUsScreen
+
+            return ContactUsScreen()
         return HomeScreen()
 
     def on_mount(self) -> None:
@@ -308,15 +313,25 @@ def users() -> None:
 @click.option("--role", required=True, help="agent, coordinator, supervisor, admin or representative")
 @click.option("--name", default="", help="Full name (default: from the system).")
 @click.option("--email", default="")
-@click.option("--company", "company_id", type=int, default=None, help="Customer id, for a company representative.")
+@click.option("--company", "company", default=None,
+              help="The company a representative represents: its customer id or CPF/CNPJ.")
 @click.pass_obj
-def users_add(obj: Context, login: str, role: str, name: str, email: str, company_id: int | None) -> None:
+def users_add(obj: Context, login: str, role: str, name: str, email: str, company: str | None) -> None:
     """Add LOGIN (an OS login) with ROLE."""
     from services import users as users_mod
 
     actor = obj.open()
-    info = users_mod.add(actor, login, role, name=name, email=email, company_id=company_id)
+    info = users_mod.add(actor, login, role, name=name, email=email, company_id=_company_id(company))
     click.echo(_("Added {login} as {role}.").format(login=info.login, role=info.role))
+
+
+def _company_id(company: str | None) -> int | None:
+    """--company given as a customer id or a CPF/CNPJ (Contact us representatives)."""
+    if company is None or not company.strip():
+        return None
+    from services import contactus
+
+    return contactus.resolve_company(company)
 
 
 @users.command("list")
@@ -343,14 +358,14 @@ def users_list(obj: Context, as_json: bool, include_inactive: bool) -> None:
 @users.command("set-role")
 @click.argument("login")
 @click.argument("role")
-@click.option("--company", "company_id", type=int, default=None)
+@click.option("--company", "company", default=None, help="For a representative: customer id or CPF/CNPJ.")
 @click.pass_obj
-def users_set_role(obj: Context, login: str, role: str, company_id: int | None) -> None:
+def users_set_role(obj: Context, login: str, role: str, company: str | None) -> None:
     """Change LOGIN's role to ROLE."""
     from services import users as users_mod
 
     actor = obj.open()
-    info = users_mod.set_role(actor, login, role, company_id=company_id)
+    info = users_mod.set_role(actor, login, role, company_id=_company_id(company))
     click.echo(_("{login} is now {role}.").format(login=info.login, role=info.role))
 
 
@@ -1129,6 +1144,53 @@ def settings_set(obj: Context, key: str, value: str) -> None:
     actor = obj.open()
     number = settings_svc.set_value(actor, key, value)
     click.echo(f"{key} = {number}")
+# -- Contact us (issue 4: the company "Contact us" desk) ---------------------
+
+@main.group("contactus")
+def contactus_group() -> None:
+    """Contact us: a company representative's contacts."""
+
+
+@contactus_group.command("list")
+@click.option("--view", type=click.Choice(["all", "open", "finished"]), default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def contactus_list(obj: Context, view: str, as_json: bool) -> None:
+    """List your company's contacts (representatives)."""
+    from dataclasses import asdict
+
+    from services import contactus
+
+    actor = obj.open(create=False)
+    rows = contactus.contacts(actor, view)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=_json_default))
+        return
+    for r in rows:
+        click.echo(f"{r.protocol:<16} {r.status_label:<24} {r.classification} / {r.detail}")
+
+
+@contactus_group.command("show")
+@click.argument("protocol")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def contactus_show(obj: Context, protocol: str, as_json: bool) -> None:
+    """Show one of your company's contacts with its thread (representatives)."""
+    from dataclasses import asdict
+
+    from services import contactus
+
+    actor = obj.open(create=False)
+    detail = contactus.detail(actor, contactus.find(actor, protocol))
+    if as_json:
+        click.echo(json.dumps(asdict(detail), ensure_ascii=False, indent=2, default=_json_default))
+        return
+    click.echo(f"{detail.protocol}  {detail.status_label}  {detail.classification} / "
+               f"{detail.subclassification or detail.form}")
+    for m in detail.thread:
+        click.echo(f"\n{m.created_at:%d/%m/%Y %H:%M} {m.author}:\n{m.body}")
+
+
 # -- export (issue 4: the desk's queues) -----------------------------------
 
 @main.group("export")

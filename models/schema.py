@@ -47,6 +47,14 @@ def _ticket_thread() -> None:
     create_thread_tables()
 
 
+@migration("0410_contact_us")
+def _contact_us() -> None:
+    """The company "Contact us" desk: classifications, sub-classifications, forms of contact, requests."""
+    from .contactus import CONTACTUS_MODELS
+
+    db.create_tables(CONTACTUS_MODELS, safe=True)
+
+
 @migration("0420_ticket_search")
 def _ticket_search() -> None:
     """One full-text document per ticket (its text, script report and thread),

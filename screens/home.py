@@ -44,6 +44,8 @@ AREAS = (
          "mail.read", "screens.outbox:OutboxScreen", "f7"),
     Area("who", N_("Who is online"), N_("Sessions now: screen, ticket or event"),
          "presence.read", "screens.who:WhoScreen", "f8"),
+    Area("contactus", N_("Contact us setup"), N_("What company representatives choose from"),
+         "contactus.admin", "screens.contactus_admin:ContactUsAdminScreen", "f9"),
 )
 
 

@@ -52,8 +52,8 @@ class PersonForm(AtendeModal[users_svc.UserInfo | None]):
                 yield Field(_("E-mail"), Input(id="email"), name="email")
             yield Field(_("Role"), Select(role_options(), value=p.role if p else permissions.AGENT,
                                           allow_blank=False, id="role"), name="role")
-            yield Field(_("Company id (representatives only)"),
-                        Input(str(p.company_id or "") if p else "", id="company", type="integer"), name="company")
+            yield Field(_("Company: customer id or CPF/CNPJ (representatives only)"),
+                        Input(str(p.company_id or "") if p else "", id="company"), name="company")
             with Horizontal():
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(_("Save"), id="save", variant="primary")
@@ -66,18 +66,21 @@ class PersonForm(AtendeModal[users_svc.UserInfo | None]):
 
     def action_save(self) -> None:
         clear_errors(self)
-        company = self.query_one("#company", Input).value.strip()
+        company_text = self.query_one("#company", Input).value.strip()
         role = self.query_one("#role", Select).value
         try:
+            from services.contactus import resolve_company
+
+            company = resolve_company(company_text) if company_text and role == permissions.REPRESENTATIVE else None
             if self.person:
                 info = users_svc.set_role(self.app.actor, self.person.login, role,
-                                          company_id=int(company) if company else None)
+                                          company_id=company)
             else:
                 info = users_svc.add(
                     self.app.actor, self.query_one("#login", Input).value, role,
                     name=self.query_one("#name", Input).value,
                     email=self.query_one("#email", Input).value,
-                    company_id=int(company) if company else None)
+                    company_id=company)
         except ValidationError as exc:
             if not show_errors(self, exc.errors):
                 self.notify(exc.message, severity="error", markup=False)

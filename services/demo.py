@@ -803,7 +803,7 @@ def fill(actor: Actor, customers: int = 10_000, seed: int = 7,
 
 FEATURE_DEMOS = (
     "services.wizard_demo", "services.desk_demo", "services.events_demo", "services.mail_demo",
-    "services.scheduling_demo",
+    "services.scheduling_demo", "services.contactus_demo",
 )
 """Each feature's demo: a module with `fill(actor, rng)`, run after the core data."""
 

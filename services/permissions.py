@@ -77,6 +77,9 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "tickets.reassign_many": (LEADS, N_("Reassign many tickets at once (bulk)")),
     "presence.read": (LEADS, N_("See who is online and where")),
     "presence.peers": (STAFF, N_("See who else is on the same ticket or event")),
+    "contactus.use": (frozenset({REPRESENTATIVE}),
+                      N_("Open and follow their own company's contacts (Contact us); nothing else")),
+    "contactus.admin": (LEADS, N_("Maintain the Contact us classifications, sub-classifications and forms of contact")),
 }
 
 

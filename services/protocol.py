@@ -77,12 +77,13 @@ def _user_id(actor: Actor) -> int:
     return user.id
 
 
-def reserve(actor: Actor, fmt: str | None = None) -> Reservation:
+def reserve(actor: Actor, fmt: str | None = None, *, permission: str = "tickets.create") -> Reservation:
     """Reserve the next protocol and create its ticket (status "draft").
 
     Inside a caller's transaction it joins it (the wizard saves the draft in
-    the same commit); alone it takes its turn with `queued_write_tx`."""
-    require(actor, "tickets.create")
+    the same commit); alone it takes its turn with `queued_write_tx`.
+    `permission` lets another way of opening tickets (Contact us) use its own."""
+    require(actor, permission)
     fmt = check_format(fmt or DEFAULT_FORMAT)
     with queued_write_tx():
         at = clock.now()

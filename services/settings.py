@@ -18,10 +18,12 @@ from .permissions import Actor, require
 @dataclass(frozen=True)
 class Parameter:
     key: str
-    default: int
+    default: int | str
     minimum: int
     maximum: int
     about: str
+    choices: tuple = ()
+    """For a parameter that is one of a few words (not a number): those words."""
 
 
 KNOWN = {
@@ -30,8 +32,20 @@ KNOWN = {
                   N_("Days after an event ends during which its certificates are issued")),
         Parameter("events.autoclose_hours", 24, 0, 720,
                   N_("Hours after an event ends before the worker closes it as held (0: never)")),
+        Parameter("contactus.mode", "central", 0, 0,
+                  N_("Contact us: 'central' (classification and sub-classification) "
+                     "or 'crm' (classification and form of contact)"), choices=("central", "crm")),
     )
 }
+
+
+def get_choice(key: str) -> str:
+    """A choice parameter's value, or its default when unset or unknown."""
+    parameter = KNOWN[key]
+    with reading():
+        row = Setting.get_or_none(Setting.key == key)
+    value = row.value if row else parameter.default
+    return value if value in parameter.choices else parameter.default
 
 
 def get_int(key: str) -> int:
@@ -46,12 +60,21 @@ def get_int(key: str) -> int:
     return value if parameter.minimum <= value <= parameter.maximum else parameter.default
 
 
-def set_value(actor: Actor, key: str, value: str) -> int:
+def set_value(actor: Actor, key: str, value: str) -> int | str:
     require(actor, "settings.edit")
     parameter = KNOWN.get(key)
     if parameter is None:
         raise ValidationError(_("Unknown parameter '{key}': use one of {keys}").format(
             key=key, keys=", ".join(sorted(KNOWN))), "key")
+    if parameter.choices:
+        word = str(value).strip().lower()
+        if word not in parameter.choices:
+            raise ValidationError(_("Use one of: {choices}").format(choices=", ".join(parameter.choices)), "value")
+        with write_tx():
+            old = Setting.get_or_none(Setting.key == key)
+            Setting.insert(key=key, value=word).on_conflict_replace().execute()
+            audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, word]})
+        return word
     try:
         number = int(str(value).strip())
     except ValueError:
@@ -66,6 +89,6 @@ def set_value(actor: Actor, key: str, value: str) -> int:
     return number
 
 
-def describe() -> list[tuple[str, int, str]]:
+def describe() -> list[tuple[str, int | str, str]]:
     """(key, current value, what it is for) of every parameter."""
-    return [(p.key, get_int(p.key), _(p.about)) for p in KNOWN.values()]
+    return [(p.key, get_choice(p.key) if p.choices else get_int(p.key), _(p.about)) for p in KNOWN.values()]

@@ -1,0 +1,258 @@
+"""Contact us setup (leads): classifications and the desk queue each goes to,
+sub-classifications (mode "Central"), forms of contact (mode "CRM"), and the
+mode itself (admins)."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+
+from services import contactus, permissions, settings
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.forms import Field, clear_errors, show_errors
+
+TABS = {"classification": N_("Classifications"), "subclassification": N_("Sub-classifications"),
+        "form": N_("Forms of contact")}
+
+
+class ItemForm(AtendeModal[contactus.Item | None]):
+    """Add or rename a classification, sub-classification or form of contact;
+    for a classification, its desk queue."""
+
+    DEFAULT_CSS = """
+    ItemForm { align: center middle; }
+    ItemForm > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    ItemForm .dialog-title { text-style: bold; padding: 1 0; }
+    ItemForm Horizontal { height: auto; align-horizontal: right; }
+    ItemForm Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+
+    def __init__(self, kind: str, item: contactus.Item | None, queues, parents) -> None:
+        super().__init__()
+        self.kind = kind
+        self.item = item
+        self.queues = queues
+        self.parents = parents
+
+    def compose(self) -> ComposeResult:
+        item = self.item
+        what = _(contactus.KIND_LABELS[self.kind])
+        title = (_("Change the {what} {name}").format(what=what, name=item.name) if item
+                 else _("Add a {what}").format(what=what))
+        with Vertical():
+            yield Label(title, classes="dialog-title", markup=False)
+            yield Field(_("Name"), Input(item.name if item else "", id="cu-item-name"), name="name")
+            if self.kind == "classification":
+                options = [(q.name, q.id) for q in self.queues]
+                yield Field(_("Desk queue that receives its contacts"),
+                            Select(options, value=item.queue_id if item and item.queue_id else Select.NULL,
+                                   prompt=_("Choose..."), id="cu-item-queue"), name="queue")
+            if self.kind == "subclassification" and not item:
+                options = [(p.name, p.id) for p in self.parents]
+                yield Field(_("Classification"), Select(options, prompt=_("Choose..."), id="cu-item-parent"),
+                            name="classification")
+            with Horizontal():
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#cu-item-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        clear_errors(self)
+        actor = self.app.actor
+        name = self.query_one("#cu-item-name", Input).value
+        try:
+            item = self.item
+            if item is None:
+                if self.kind == "classification":
+                    result = contactus.add_classification(actor, name, self._select("#cu-item-queue"))
+                elif self.kind == "subclassification":
+                    result = contactus.add_subclassification(actor, self._select("#cu-item-parent"), name)
+                else:
+                    result = contactus.add_form(actor, name)
+            else:
+                result = item
+                if name.strip() != item.name:
+                    result = contactus.rename(actor, self.kind, item.id, name, expected_version=item.version)
+                if self.kind == "classification":
+                    queue = self._select("#cu-item-queue")
+                    if queue != result.queue_id:
+                        result = contactus.route(actor, item.id, queue, expected_version=result.version)
+        except ValidationError as exc:
+            if not show_errors(self, exc.errors):
+                self.notify(exc.message, severity="error", markup=False)
+            return
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.dismiss(result)
+
+    def _select(self, selector: str):
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, int) else None
+
+
+class ContactUsAdminScreen(AtendeScreen):
+    HELP = N_("What company representatives choose from when they write to us. 1, 2 and 3 switch between "
+              "classifications, sub-classifications and forms of contact; A adds, E changes the name (and a "
+              "classification's desk queue), D deactivates or reactivates. M switches the mode between Central "
+              "and CRM (admins).")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("1", "tab('classification')", N_("Classifications"), id="cu-admin-classes"),
+        Binding("2", "tab('subclassification')", N_("Sub-classifications"), id="cu-admin-subs"),
+        Binding("3", "tab('form')", N_("Forms"), id="cu-admin-forms"),
+        Binding("a", "add", N_("Add"), id="cu-admin-add"),
+        Binding("e", "edit", N_("Edit"), id="cu-admin-edit"),
+        Binding("d", "toggle", N_("(De)activate"), id="cu-admin-toggle"),
+        Binding("m", "mode", N_("Mode"), id="cu-admin-mode"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tab = "classification"
+        self.items: list[contactus.Item] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="cu-admin"):
+            yield Static("", id="cu-admin-heading", markup=False)
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="cu-admin-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Contact us setup")
+        self.query_one(DataTable).focus()
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "mode":
+            return permissions.can(self.app.actor, "settings.edit")
+        return True
+
+    def action_tab(self, tab: str) -> None:
+        self.tab = tab
+        self.load()
+
+    @work(thread=True, exclusive=True, group="contactus-admin", exit_on_error=False)
+    def load(self) -> None:
+        actor = self.app.actor
+        try:
+            if self.tab == "classification":
+                items = contactus.classifications(actor, include_inactive=True)
+            elif self.tab == "subclassification":
+                items = contactus.subclassifications(actor, include_inactive=True)
+            else:
+                items = contactus.forms(actor, include_inactive=True)
+            mode = contactus.mode()
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._show, items, mode)
+
+    def _show(self, items: list[contactus.Item], mode: str) -> None:
+        self.items = items
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        if self.tab == "classification":
+            table.add_columns(_("Name"), _("Desk queue"), _("Active"))
+        elif self.tab == "subclassification":
+            table.add_columns(_("Classification"), _("Name"), _("Active"))
+        else:
+            table.add_columns(_("Name"), _("Active"))
+        for i in items:
+            active = Text(_("yes") if i.active else _("no"), style="" if i.active else "dim")
+            if self.tab == "classification":
+                cells = (Text(i.name), Text(i.queue), active)
+            elif self.tab == "subclassification":
+                cells = (Text(i.parent), Text(i.name), active)
+            else:
+                cells = (Text(i.name), active)
+            table.add_row(*cells, key=str(i.id))
+        if items:
+            table.move_cursor(row=min(max(cursor, 0), len(items) - 1))
+        self.query_one("#cu-admin-heading", Static).update(
+            _("{tab} ({n}) · mode: {mode}").format(
+                tab=_(TABS[self.tab]), n=len(items), mode="Central" if mode == contactus.CENTRAL else "CRM"))
+
+    def _selected(self) -> contactus.Item | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((i for i in self.items if str(i.id) == key), None)
+
+    def action_add(self) -> None:
+        self._form(None)
+
+    def action_edit(self) -> None:
+        item = self._selected()
+        if item is not None:
+            self._form(item)
+
+    @work(thread=True, exclusive=True, group="contactus-admin-form", exit_on_error=False)
+    def _form(self, item: contactus.Item | None) -> None:
+        actor = self.app.actor
+        try:
+            queues = contactus.queues(actor) if self.tab == "classification" else []
+            parents = contactus.classifications(actor) if self.tab == "subclassification" else []
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        if self.tab == "subclassification" and not parents and item is None:
+            self.app.call_from_thread(self.notify, _("Add a classification first."), severity="warning",
+                                      markup=False)
+            return
+        self.app.call_from_thread(self.app.push_screen, ItemForm(self.tab, item, queues, parents), self._saved)
+
+    def _saved(self, item: contactus.Item | None) -> None:
+        if item is not None:
+            self.notify(_("Saved: {name}").format(name=item.name), markup=False)
+            self.load()
+
+    def action_toggle(self) -> None:
+        item = self._selected()
+        if item is None:
+            return
+        try:
+            result = contactus.set_active(self.app.actor, item.kind, item.id, not item.active,
+                                          expected_version=item.version)
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            self.load()
+            return
+        self.notify((_("{name} is active again") if result.active else
+                     _("{name} is no longer offered")).format(name=result.name), markup=False)
+        self.load()
+
+    def action_mode(self) -> None:
+        new = contactus.CRM if contactus.mode() == contactus.CENTRAL else contactus.CENTRAL
+        try:
+            settings.set_value(self.app.actor, contactus.MODE_KEY, new)
+        except AtendeError as exc:
+            self.notify(exc.message, severity="error", markup=False)
+            return
+        self.notify(_("Contact us mode: {mode}").format(mode=contactus.mode_label(new)), markup=False)
+        self.load()
+
+    def palette_commands(self):
+        for key, label in TABS.items():
+            yield PaletteCommand(_(label), _("Show and maintain them"), lambda k=key: self.action_tab(k))

@@ -1,0 +1,129 @@
+"""New contact (Novo contato): a representative writes to us. The form asks for
+a sub-classification or a form of contact depending on the system's mode."""
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Select, Static, TextArea
+
+from services import contactus
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeScreen
+from tui.forms import Field, clear_errors, show_errors
+
+
+class NewContactScreen(AtendeScreen):
+    HELP = N_("Write a new contact. Choose the classification and then the sub-classification or the form "
+              "of contact, say who we should talk to, and write your message; a file may go with it "
+              "(type its path). Ctrl+S sends; Esc goes back without sending.")
+    BINDINGS = [
+        Binding("ctrl+s", "send", N_("Send"), id="cu-send", priority=True),
+        Binding("escape", "cancel", N_("Back")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = contactus.CENTRAL
+        self.subs: list[contactus.Item] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="cu-form"):
+            yield Static("", id="cu-mode", markup=False)
+            yield Field(_("Classification"), Select([], prompt=_("Choose..."), id="cu-classification"),
+                        name="classification")
+            yield Field(_("Sub-classification"), Select([], prompt=_("Choose..."), id="cu-sub"),
+                        name="subclassification", id="cu-sub-field")
+            yield Field(_("Form of contact"), Select([], prompt=_("Choose..."), id="cu-form-of-contact"),
+                        name="form", id="cu-form-field")
+            yield Field(_("Contact person"), Input(id="cu-name"), name="contact_name")
+            yield Field(_("Phone"), Input(id="cu-phone", placeholder="(11) 91234-5678"), name="phone")
+            yield Field(_("E-mail"), Input(id="cu-email"), name="email")
+            yield Field(_("Message"), TextArea(id="cu-message"), name="message")
+            yield Field(_("Attachment (path of a file, optional)"), Input(id="cu-attachment"), name="attachment")
+            with Horizontal(id="cu-form-buttons"):
+                yield Button(_("Send (Ctrl+S)"), id="cu-send-button", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Contact us")
+        self.sub_title = _("New contact")
+        self.query_one("#cu-classification", Select).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="contactus-form", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            mode = contactus.mode()
+            classes = contactus.classifications(self.app.actor)
+            subs = contactus.subclassifications(self.app.actor) if mode == contactus.CENTRAL else []
+            forms = contactus.forms(self.app.actor) if mode == contactus.CRM else []
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._fill, mode, classes, subs, forms)
+
+    def _fill(self, mode: str, classes, subs, forms) -> None:
+        self.mode = mode
+        self.subs = subs
+        self.query_one("#cu-mode", Static).update(contactus.mode_label(mode))
+        self.query_one("#cu-classification", Select).set_options([(c.name, c.id) for c in classes])
+        self.query_one("#cu-sub-field").display = mode == contactus.CENTRAL
+        self.query_one("#cu-form-field").display = mode == contactus.CRM
+        self.query_one("#cu-form-of-contact", Select).set_options([(f.name, f.id) for f in forms])
+        self._fill_subs()
+
+    def _fill_subs(self) -> None:
+        chosen = self.query_one("#cu-classification", Select).value
+        options = [(s.name, s.id) for s in self.subs if s.parent_id == chosen]
+        self.query_one("#cu-sub", Select).set_options(options)
+
+    @on(Select.Changed, "#cu-classification")
+    def _classification_changed(self) -> None:
+        self._fill_subs()
+
+    def _value(self, selector: str) -> int | None:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, int) else None
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cu-send-button":
+            self.action_send()
+
+    def action_send(self) -> None:
+        clear_errors(self)
+        contact = contactus.NewContact(
+            classification_id=self._value("#cu-classification"),
+            subclassification_id=self._value("#cu-sub"),
+            form_id=self._value("#cu-form-of-contact"),
+            contact_name=self.query_one("#cu-name", Input).value,
+            phone=self.query_one("#cu-phone", Input).value,
+            email=self.query_one("#cu-email", Input).value,
+            message=self.query_one("#cu-message", TextArea).text,
+            attachment=self.query_one("#cu-attachment", Input).value)
+        self.send(contact)
+
+    @work(thread=True, exclusive=True, group="contactus-send", exit_on_error=False)
+    def send(self, contact: contactus.NewContact) -> None:
+        try:
+            row = contactus.open_contact(self.app.actor, contact, fmt=self.app.config.protocol_format)
+        except ValidationError as exc:
+            self.app.call_from_thread(self._errors, exc)
+            return
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.dismiss, row)
+
+    def _errors(self, exc: ValidationError) -> None:
+        if not show_errors(self, exc.errors):
+            self.notify(exc.message, severity="error", markup=False)
+        else:
+            self.notify(_("Some fields need attention; see the messages under them."), severity="warning",
+                        markup=False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,146 @@
+"""One of the company's contacts, as the representative sees it: what they
+chose, their message and the answers (public messages only), and a key to add
+a message."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Label, Static, TextArea
+
+from services import contactus
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeModal, AtendeScreen
+from tui.forms import Field, show_errors
+
+
+class ContactMessageDialog(AtendeModal[str | None]):
+    """Write a message to add to the contact; Ctrl+S sends, Esc cancels."""
+
+    DEFAULT_CSS = """
+    ContactMessageDialog { align: center middle; }
+    ContactMessageDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    ContactMessageDialog TextArea { height: 10; }
+    ContactMessageDialog .dialog-title { text-style: bold; padding: 1 0 0 0; }
+    """
+    BINDINGS = [Binding("ctrl+s", "save", N_("Send")), Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, text: str = "", errors: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.errors = errors or {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(_("Add a message to this contact"), classes="dialog-title", markup=False)
+            yield Field(_("Message"), TextArea(id="cu-reply-body"), name="body")
+            yield Static(_("Ctrl+S sends; Esc cancels."), markup=False)
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        if self.text:
+            area.load_text(self.text)
+        area.focus()
+        if self.errors:
+            self.call_after_refresh(show_errors, self, self.errors)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ContactThreadScreen(AtendeScreen):
+    HELP = N_("One of your company's contacts: what you chose, your message and our answers, oldest first. "
+              "M adds a message; R reloads to see new answers; Esc goes back.")
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("m", "message", N_("Add message"), id="cu-message"),
+        Binding("r", "reload", N_("Reload"), id="cu-thread-reload"),
+    ]
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.contact: contactus.ContactDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="cu-thread"):
+            yield Static("", id="cu-thread-head", markup=False)
+            yield Vertical(id="cu-thread-messages")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Contact us")
+        self.query_one("#cu-thread").focus()
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="contactus-thread", exit_on_error=False)
+    def load(self) -> None:
+        try:
+            contact = contactus.detail(self.app.actor, self.ticket_id)
+        except AtendeError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        self.app.call_from_thread(self._show, contact)
+
+    def _failed(self, message: str) -> None:
+        self.notify(message, severity="error", markup=False)
+        self.query_one("#cu-thread-head", Static).update(message)
+
+    def _show(self, c: contactus.ContactDetail) -> None:
+        self.contact = c
+        self.sub_title = _("Contact {protocol}").format(protocol=c.protocol)
+        head = Text()
+        head.append(_("Protocol {protocol}").format(protocol=c.protocol), style="bold")
+        head.append("  ·  " + c.status_label + "\n", style="dim" if c.finished else "bold")
+        head.append(_("Classification") + ": " + c.classification)
+        if c.subclassification:
+            head.append("  ·  " + _("Sub-classification") + ": " + c.subclassification)
+        if c.form:
+            head.append("  ·  " + _("Form of contact") + ": " + c.form)
+        head.append("\n" + _("Contact person") + f": {c.contact_name} · {c.phone} · {c.email}")
+        if c.attachments:
+            head.append("\n" + _("Attachments") + ": " + ", ".join(c.attachments))
+        self.query_one("#cu-thread-head", Static).update(head)
+        box = self.query_one("#cu-thread-messages", Vertical)
+        box.remove_children()
+        widgets = []
+        for m in c.thread:
+            who = _("{name} (your company)").format(name=m.author) if m.from_company else \
+                _("{name} (our team)").format(name=m.author)
+            title = Text(f"{m.created_at.strftime('%d/%m/%Y %H:%M')}  {who}", style="bold")
+            widgets.append(Static(title, classes="cu-msg-title"))
+            widgets.append(Static(Text(m.body), classes="cu-msg-body " +
+                                  ("cu-from-company" if m.from_company else "cu-from-team")))
+        box.mount_all(widgets)
+        self.query_one("#cu-thread", VerticalScroll).scroll_end(animate=False)
+
+    def action_message(self, text: str = "", errors: dict | None = None) -> None:
+        def written(body: str | None) -> None:
+            if body is not None:
+                self.send(body)
+
+        self.app.push_screen(ContactMessageDialog(text, errors), written)
+
+    @work(thread=True, exclusive=True, group="contactus-reply", exit_on_error=False)
+    def send(self, body: str) -> None:
+        try:
+            contactus.add_message(self.app.actor, self.ticket_id, body)
+        except ValidationError as exc:
+            self.app.call_from_thread(self.action_message, body, exc.errors)
+            return
+        except AtendeError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.notify, _("Message added."), markup=False)
+        self.app.call_from_thread(self.load)

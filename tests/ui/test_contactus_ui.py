@@ -1,0 +1,267 @@
+"""Pilot tests of Contact us at 80x24: the representative's home, new contact,
+thread; the leads' setup screen."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import DataTable, Input, Select, Static, TextArea
+
+from models import Customer, Queue, Ticket, write_tx
+from screens.contactus import ContactUsScreen, ProtocolDialog
+from screens.contactus_admin import ContactUsAdminScreen, ItemForm
+from screens.contactus_form import NewContactScreen
+from screens.contactus_thread import ContactMessageDialog, ContactThreadScreen
+from screens.home import HomeScreen
+from services import clock, contactus, settings, ticket_thread, users
+
+NOW = dt.datetime(2026, 3, 2, 9, 0)
+
+
+@pytest.fixture
+def cu(admin):
+    clock.set_clock(lambda: NOW)
+    with write_tx():
+        fin = Queue.create(name="Financeiro")
+        acme = Customer.create(kind="customer", name="Acme", name_norm="acme", doc="11222333000181",
+                               doc_kind="cnpj")
+        other = Customer.create(kind="customer", name="Outra", name_norm="outra")
+    billing = contactus.add_classification(admin, "Financeiro", fin.id)
+    contactus.add_subclassification(admin, billing.id, "Segunda via")
+    contactus.add_form(admin, "Telefone")
+    users.add(admin, "rep", "representative", name="Rita Rep", company_id=acme.id)
+    users.add(admin, "rep2", "representative", name="Otto", company_id=other.id)
+    users.add(admin, "ana", "agent", name="Ana")
+    users.add(admin, "gabi", "supervisor", name="Gabi")
+    return {"billing": billing, "fin": fin.id}
+
+
+async def settle(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def rows(screen, selector="#cu-table") -> list[list[str]]:
+    table = screen.query_one(selector, DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_representative_lands_on_contact_us_and_sends_a_contact(make_app, cu):
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ContactUsScreen)
+        assert "No contacts here yet" in str(app.screen.query_one("#cu-empty", Static).render())
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewContactScreen)
+        assert form.query_one("#cu-sub-field").display and not form.query_one("#cu-form-field").display
+        # send empty: every field says what is wrong, nothing is created
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = {str(e.parent.field_name) for e in form.query(".field-error") if e.parent.has_class("-invalid")}
+        assert errors == {"classification", "subclassification", "contact_name", "phone", "email", "message"}
+        # fill it with the keyboard: the classification select is focused first
+        form.query_one("#cu-classification", Select).focus()
+        await pilot.press("enter", "down", "enter")
+        await settle(pilot)
+        assert form.query_one("#cu-classification", Select).value == cu["billing"].id
+        form.query_one("#cu-sub", Select).focus()
+        await pilot.press("enter", "down", "enter")
+        form.query_one("#cu-name", Input).focus()
+        await pilot.press(*"[bold]Rita")
+        form.query_one("#cu-phone", Input).focus()
+        await pilot.press(*"11912345678")
+        form.query_one("#cu-email", Input).focus()
+        await pilot.press(*"bad")
+        form.query_one("#cu-message", TextArea).focus()
+        await pilot.press(*"Boleto?")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, NewContactScreen)  # the bad e-mail keeps the form, as typed
+        assert form.query_one("#cu-email").parent.has_class("-invalid")
+        assert form.query_one("#cu-message", TextArea).text == "Boleto?"
+        form.query_one("#cu-email", Input).value = "rita@acme.com.br"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactUsScreen)
+        await settle(pilot)
+        table = rows(app.screen)
+        assert len(table) == 1 and table[0][2] == "Financeiro" and table[0][3] == "Segunda via"
+        protocol = table[0][0]
+        # open it: the thread shows the message as typed
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactThreadScreen)
+        text = " ".join(str(s.render()) for s in app.screen.query(".cu-msg-body"))
+        assert "Boleto?" in text
+    assert Ticket.get(Ticket.protocol == protocol).queue_id == cu["fin"]
+
+
+async def test_thread_shows_public_replies_only_and_adds_a_message(make_app, cu):
+    rep = users.identify("rep")
+    row = contactus.open_contact(rep, contactus.NewContact(
+        classification_id=cu["billing"].id, subclassification_id=contactus.subclassifications(rep)[0].id,
+        contact_name="Rita", phone="11912345678", email="r@acme.com.br", message="Olá"))
+    ana = users.identify("ana")
+    ticket_thread.add_message(ana, row.ticket_id, "[red]Resposta pública[/", internal=False)
+    ticket_thread.add_message(ana, row.ticket_id, "nota interna secreta", internal=True)
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactThreadScreen)
+        bodies = [str(s.render()) for s in screen.query(".cu-msg-body")]
+        assert bodies == ["Olá", "[red]Resposta pública[/"]
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactMessageDialog)
+        await pilot.press("ctrl+s")  # empty: the dialog comes back with the message under the field
+        await settle(pilot)
+        assert isinstance(app.screen, ContactMessageDialog)
+        await pilot.press(*"Obrigada", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactThreadScreen)
+        bodies = [str(s.render()) for s in screen.query(".cu-msg-body")]
+        assert bodies[-1] == "Obrigada"
+        assert "secreta" not in " ".join(bodies)
+    assert [m.body for m in ticket_thread.messages(ana, row.ticket_id)][-1] == "Obrigada"
+
+
+async def test_views_and_protocol_of_another_company(make_app, cu):
+    rep2 = users.identify("rep2")
+    sub = contactus.subclassifications(rep2)[0].id
+    theirs = contactus.open_contact(rep2, contactus.NewContact(
+        classification_id=cu["billing"].id, subclassification_id=sub, contact_name="Otto", phone="11912345678",
+        email="o@outra.com.br", message="segredo da Outra"))
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert rows(app.screen) == []
+        await pilot.press("f")
+        await settle(pilot)
+        assert "Finished" in str(app.screen.query_one("#cu-heading", Static).render())
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ProtocolDialog)
+        await pilot.press(*theirs.protocol, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ProtocolDialog)  # refused, with the message under the field
+        error = str(app.screen.query_one(".field-error", Static).render())
+        assert error == f"No contact {theirs.protocol} among your company's contacts"
+        await pilot.press("escape")
+        # a ticket id of another company opened directly shows the refusal, not the contact
+        app.push_screen(ContactThreadScreen(theirs.ticket_id))
+        await settle(pilot)
+        head = str(app.screen.query_one("#cu-thread-head", Static).render())
+        assert "No contact" in head and "segredo" not in head
+
+
+async def test_crm_mode_form_asks_for_form_of_contact(make_app, cu, admin):
+    settings.set_value(admin, "contactus.mode", "crm")
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert not form.query_one("#cu-sub-field").display and form.query_one("#cu-form-field").display
+        assert "CRM" in str(form.query_one("#cu-mode", Static).render())
+
+
+async def test_staff_home_has_no_contact_us_desk_but_leads_get_the_setup(make_app, cu):
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert "contactus" not in [a.id for a in app.screen.areas]
+    app = make_app("gabi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "contactus" in [a.id for a in app.screen.areas]
+
+
+async def test_admin_screen_add_rename_route_deactivate(make_app, cu):
+    with write_tx():
+        Queue.create(name="Suporte")
+    app = make_app("gabi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactUsAdminScreen)
+        assert rows(screen, "#cu-admin-table") == [["Financeiro", "Financeiro", "yes"]]
+        # add a classification: the name, then its queue
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ItemForm)
+        await pilot.press(*"[b]Suporte", "ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#cu-item-queue").parent.has_class("-invalid")  # no queue yet
+        app.screen.query_one("#cu-item-queue", Select).focus()
+        await pilot.press("enter", "down", "down", "enter", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactUsAdminScreen)
+        assert ["[b]Suporte", "Suporte", "yes"] in rows(screen, "#cu-admin-table")
+        # rename the selected one (first row: Financeiro)
+        screen.query_one("#cu-admin-table", DataTable).move_cursor(row=0)
+        await pilot.press("e")
+        await settle(pilot)
+        name = app.screen.query_one("#cu-item-name", Input)
+        name.value = "Cobrança"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert ["Cobrança", "Financeiro", "yes"] in rows(screen, "#cu-admin-table")
+        # sub-classifications, then deactivate one
+        await pilot.press("2")
+        await settle(pilot)
+        assert rows(screen, "#cu-admin-table") == [["Cobrança", "Segunda via", "yes"]]
+        await pilot.press("d")
+        await settle(pilot)
+        assert rows(screen, "#cu-admin-table") == [["Cobrança", "Segunda via", "no"]]
+        await pilot.press("3")
+        await settle(pilot)
+        assert rows(screen, "#cu-admin-table") == [["Telefone", "yes"]]
+        # supervisors may not switch the mode (admins only)
+        await pilot.press("m")
+        await settle(pilot)
+        assert contactus.mode() == "central"
+
+
+async def test_admin_switches_mode(make_app, cu):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert contactus.mode() == "crm"
+        assert "CRM" in str(app.screen.query_one("#cu-admin-heading", Static).render())
+
+
+async def test_people_form_adds_a_representative_by_cnpj(make_app, cu):
+    from screens.people import PersonForm
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(PersonForm())
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#login", Input).value = "rita"
+        form.query_one("#role", Select).value = "representative"
+        form.query_one("#company", Input).value = "99.999.999/0001-99"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert form.query_one("#company").parent.has_class("-invalid")  # no such company: said under the field
+        form.query_one("#company", Input).value = "11.222.333/0001-81"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    rita = users.identify("rita")
+    assert rita.role == "representative" and rita.company_id == users.identify("rep").company_id
