@@ -12,8 +12,9 @@ from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 from services import dashboard as dash
 from services.errors import AtendeError
 from services.events import stage_label
-from services.i18n import N_, _
+from services.i18n import N_, _, ngettext
 from tui.base import AtendeScreen, PaletteCommand
+from tui.live import LiveScreen
 
 PANELS = (
     # id, title, columns
@@ -29,11 +30,12 @@ PANELS = (
 )
 
 
-class SupervisorScreen(AtendeScreen):
+class SupervisorScreen(LiveScreen, AtendeScreen):
     HELP = N_("The desk at a glance. Tab moves between panels, arrows choose a line, Enter opens the "
               "list behind a number (a queue view, the outbox, the events board, a ticket). From a "
               "queue list, Space selects tickets and B reassigns them in bulk. A opens the audit log, "
               "X exports the panel as CSV, Ctrl+R reads everything again.")
+    PRESENCE_NAME = N_("Supervisor")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("enter", "open", N_("Open"), id="supervisor-open", show=False),
@@ -80,6 +82,10 @@ class SupervisorScreen(AtendeScreen):
         yield PaletteCommand(_("Refresh the dashboard"), _("Read every figure again"), self.reload)
 
     # -- loading ---------------------------------------------------------
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        """Another session committed: read the figures again, cursors kept."""
+        self.reload()
 
     def reload(self) -> None:
         """Read every figure again, keeping the focused panel and its cursor.
@@ -129,8 +135,11 @@ class SupervisorScreen(AtendeScreen):
             _("{first:%d/%m} to today: {total} tickets, at most {peak} a day, {today} today").format(
                 first=board.first_day, total=sum(days), peak=peak, today=days[-1] if days else 0))
         self.query_one("#supervisor-summary", Static).update(
-            _("{open} open tickets · {calls} calls in progress · read at {at:%H:%M:%S}").format(
-                open=board.open_total, calls=len(board.calls), at=board.at))
+            " · ".join((
+                ngettext("{n} open ticket", "{n} open tickets", board.open_total).format(n=board.open_total),
+                ngettext("{n} call in progress", "{n} calls in progress", len(board.calls)).format(
+                    n=len(board.calls)),
+                _("read at {at:%H:%M:%S}").format(at=board.at))))
 
     def _fill_figures(self, panel: str, figures) -> None:
         self._fill(panel, [(f, (f.label, f.n)) for f in figures])
