@@ -1,6 +1,7 @@
 """Atende: the Textual App and the `atende` command line."""
 from __future__ import annotations
 
+
 import json
 import sys
 from pathlib import Path
@@ -15,13 +16,11 @@ from services import config as config_mod
 from services.errors import AtendeError
 from services.i18n import N_, _, set_language, resolve_language
 from services.permissions import Actor
-from tui.base import translate_bindings
+from tui.base import startup_quiet, translate_bindings
 
 __version__ = "0.1.0"
 
 
-STARTUP_QUIET = 0.3
-"""Seconds after start-up before background threads begin (first paint first)."""
 
 
 class AtendeApp(App):
@@ -70,7 +69,11 @@ class AtendeApp(App):
             self.set_keymap(self.config.keymap)
         # Background threads start once the home screen is on the terminal: they
         # would otherwise share the interpreter with the first paint.
-        self.set_timer(STARTUP_QUIET, self._start_background)
+        quiet = startup_quiet()
+        if quiet:
+            self.set_timer(quiet, self._start_background)
+        else:
+            self._start_background()
 
     def _start_background(self) -> None:
         if self.live is not None and self.live.worker is None:

@@ -1,6 +1,7 @@
 """The home screen: the work areas this person may enter."""
 from __future__ import annotations
 
+
 import importlib
 import importlib.util
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from services import permissions
 from services.i18n import LANGUAGES, N_, _, current_language
-from tui.base import AtendeScreen, PaletteCommand
+from tui.base import AtendeScreen, PaletteCommand, startup_quiet
 from tui.worker_status import WorkerStatus
 
 
@@ -67,8 +68,6 @@ def open_area(app, area: Area, **kwargs) -> None:
     app.push_screen(screen_cls(**kwargs))
 
 
-STARTUP_QUIET = 0.3
-"""Seconds the start-up checks wait so the first paint has the interpreter."""
 
 
 class HomeScreen(AtendeScreen):
@@ -144,7 +143,7 @@ class HomeScreen(AtendeScreen):
 
         try:
             existing = store.newest_ticket_id()  # drafts opened after start-up are this session's own
-            time.sleep(STARTUP_QUIET)  # the wizard's import waits until the home screen is painted
+            time.sleep(startup_quiet())  # the wizard's import waits until the home screen is painted
             from services import wizard
 
             drafts = [d for d in wizard.pending_drafts(self.app.actor) if d.ticket_id <= existing]

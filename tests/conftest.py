@@ -24,6 +24,7 @@ def _isolate(tmp_path_factory, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setenv("ATENDE_STARTUP_QUIET", "0")  # start-up checks at once: nothing to paint first
     i18n.set_language("en")
     yield
     clock.set_clock(None)
@@ -35,11 +36,27 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "atende.db"
 
 
+_TEMPLATE: dict[str, Path] = {}
+
+
 @pytest.fixture
-def store(db_path):
-    """An empty, migrated database; the current OS login is its admin."""
+def store(db_path, tmp_path_factory):
+    """An empty, migrated database; the current OS login is its admin.
+
+    The first test of a process migrates a database from nothing (the real
+    path); the others start from a copy of it, which is the same file and
+    much quicker than running every migration again."""
+    import shutil
+
     from services.store import open_store
 
+    template = _TEMPLATE.get("db")
+    if template is None:
+        template = tmp_path_factory.mktemp("template") / "atende.db"
+        open_store(str(template))
+        models.close_database()  # checkpointed: the main file holds everything
+        _TEMPLATE["db"] = template
+    shutil.copyfile(template, db_path)
     open_store(str(db_path))
     yield db_path
     models.close_database()

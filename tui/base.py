@@ -26,6 +26,17 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
+def startup_quiet() -> float:
+    """Seconds start-up checks wait so the first paint has the interpreter to
+    itself ($ATENDE_STARTUP_QUIET; the tests set 0)."""
+    import os
+
+    try:
+        return max(0.0, float(os.environ.get("ATENDE_STARTUP_QUIET", "0.3")))
+    except ValueError:
+        return 0.3
+
+
 AREAS_CSS = str(Path(__file__).with_name("areas.tcss"))
 """The work areas' styles. Textual reads a screen's CSS_PATH when the screen is
 first pushed, so the home screen paints without parsing them."""

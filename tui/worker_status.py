@@ -1,13 +1,15 @@
 """A one-line warning shown while the background worker is not running."""
 from __future__ import annotations
 
+
 from textual import work
 from textual.widgets import Static
 
 from services.i18n import _
 
+from .base import startup_quiet
 
-STARTUP_QUIET = 0.3
+
 
 
 class WorkerStatus(Static):
@@ -38,7 +40,7 @@ class WorkerStatus(Static):
         if first:  # the mail machinery's import waits until the home screen is painted
             import time
 
-            time.sleep(STARTUP_QUIET)
+            time.sleep(startup_quiet())
         try:
             # Imported here, on the worker thread: the mail machinery is not
             # needed for the first paint of the home screen.

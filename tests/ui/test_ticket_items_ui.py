@@ -175,7 +175,7 @@ async def test_a_stale_attachment_names_who_saved_first(make_app, tickets_world,
 @pytest.mark.parametrize("body, expected", [
     ("x" * 1_000_001, "Too long"),
     ("\x00\x1b[31m\x00", "Write the message first"),
-])
+], ids=["1MB", "nul-and-escapes-only"])
 async def test_bad_messages_keep_the_dialog(make_app, tickets_world, body, expected):
     app = make_app("ana")
     async with app.run_test(size=(80, 24)) as pilot:
