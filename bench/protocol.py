@@ -12,6 +12,12 @@ Target: tickets_per_s >= 0.35 x raw_commits_per_s, and 0, 0, 0.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# bench/queue.py would shadow the standard library's `queue` (multiprocessing needs it)
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import json
 import multiprocessing as mp
