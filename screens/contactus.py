@@ -16,6 +16,7 @@ from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, show_errors
+from tui.live import LiveScreen
 
 
 class ProtocolDialog(AtendeModal[int | None]):
@@ -58,7 +59,8 @@ class ProtocolDialog(AtendeModal[int | None]):
         self.dismiss(None)
 
 
-class ContactUsScreen(AtendeScreen):
+class ContactUsScreen(LiveScreen, AtendeScreen):
+    PRESENCE_NAME = N_("Contact us")
     HELP = N_("Your company's contacts with us. N writes a new contact; A, O and F show all, open or "
               "finished contacts; Enter opens the selected contact to read the answers and add a message; "
               "P opens a contact by its protocol.")
@@ -100,6 +102,10 @@ class ContactUsScreen(AtendeScreen):
         self.load()
 
     def action_reload(self) -> None:
+        self.load()
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        """An agent answered or changed a contact: read it again."""
         self.load()
 
     def action_back(self) -> None:

@@ -15,6 +15,7 @@ from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen
 from tui.forms import Field, show_errors
+from tui.live import LiveScreen
 
 
 class ContactMessageDialog(AtendeModal[str | None]):
@@ -55,7 +56,8 @@ class ContactMessageDialog(AtendeModal[str | None]):
         self.dismiss(None)
 
 
-class ContactThreadScreen(AtendeScreen):
+class ContactThreadScreen(LiveScreen, AtendeScreen):
+    PRESENCE_NAME = N_("Contact us")
     HELP = N_("One of your company's contacts: what you chose, your message and our answers, oldest first. "
               "M adds a message; R reloads to see new answers; Esc goes back.")
     BINDINGS = [
@@ -82,6 +84,10 @@ class ContactThreadScreen(AtendeScreen):
         self.load()
 
     def action_reload(self) -> None:
+        self.load()
+
+    def live_reload(self, topics: frozenset[str]) -> None:
+        """An agent answered or changed a contact: read it again."""
         self.load()
 
     @work(thread=True, exclusive=True, group="contactus-thread", exit_on_error=False)

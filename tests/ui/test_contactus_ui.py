@@ -265,3 +265,31 @@ async def test_people_form_adds_a_representative_by_cnpj(make_app, cu):
         await settle(pilot)
     rita = users.identify("rita")
     assert rita.role == "representative" and rita.company_id == users.identify("rep").company_id
+
+
+async def test_an_agents_answer_appears_in_the_open_thread_by_itself(make_app, cu):
+    import asyncio
+
+    rep = users.identify("rep")
+    row = contactus.open_contact(rep, contactus.NewContact(
+        classification_id=cu["billing"].id, subclassification_id=contactus.subclassifications(rep)[0].id,
+        contact_name="Rita", phone="11912345678", email="r@acme.com.br", message="Olá"))
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactThreadScreen)
+        ticket_thread.add_message(users.identify("ana"), row.ticket_id, "Já resolvemos", internal=False)
+        ticket_thread.add_message(users.identify("ana"), row.ticket_id, "nota interna", internal=True)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        bodies: list[str] = []
+        while loop.time() - start < 3:
+            bodies = [str(s.render()) for s in screen.query(".cu-msg-body")]
+            if "Já resolvemos" in bodies:
+                break
+            await pilot.pause(0.1)
+        assert bodies == ["Olá", "Já resolvemos"]  # within 2 s or so, the note never
+        assert loop.time() - start < 2.5
