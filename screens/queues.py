@@ -287,7 +287,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
                    default_name="tickets.csv", title=_("Export tickets"))
 
     def action_bulk(self) -> None:
-        from screens.ticket_detail import ChoiceDialog, MessageDialog, ReassignDialog
+        from screens.ticket_detail import MessageDialog, ReassignDialog
+        from tui.dialogs import PickDialog
 
         if not self.selected:
             self.notify(_("Select tickets first (Space)."), markup=False)
@@ -296,7 +297,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
 
         def chosen(action: str | None) -> None:
             if action == "status":
-                self.app.push_screen(ChoiceDialog(_("New status for {n} tickets").format(n=len(ids)), [
+                self.app.push_screen(PickDialog(_("New status for {n} tickets").format(n=len(ids)), [
                     (s, _(desk.STATUSES[s])) for s in desk.LISTED_STATUSES if s != "abandoned"]),
                     lambda status: status and self.run_bulk(ids, "status", status))
             elif action == "reassign":
@@ -310,7 +311,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         choices = [("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]
         if len(ids) > 1 and not permissions.can(self.app.actor, "tickets.reassign_many"):
             choices = [c for c in choices if c[0] != "reassign"]  # bulk reassignment is for leads
-        self.app.push_screen(ChoiceDialog(_("Do what with {n} tickets?").format(n=len(ids)), choices), chosen)
+        self.app.push_screen(PickDialog(_("Do what with {n} tickets?").format(n=len(ids)), choices), chosen)
 
     @work(thread=True, exclusive=True, group="queues-bulk", exit_on_error=False)
     def run_bulk(self, ids: list[int], action: str, value: str) -> None:

@@ -22,6 +22,7 @@ from services.i18n import N_, _
 from services.protocol import STATUSES
 from services.store import StoreUnavailable
 from tui.base import AtendeModal, AtendeScreen
+from tui.dialogs import PickDialog
 from tui.forms import Field, clear_errors, show_errors
 from tui.live import LiveScreen, PeersBar
 
@@ -97,37 +98,6 @@ class StatusDialog(AtendeModal[tuple[str, str] | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss((event.option.id, self.query_one("#status-reason", Input).value))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ChoiceDialog(AtendeModal[str | None]):
-    """Pick one of a few choices; dismisses with its key, or None."""
-
-    DEFAULT_CSS = """
-    ChoiceDialog { align: center middle; }
-    ChoiceDialog > Vertical { width: 60; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $panel; padding: 0 1; }
-    ChoiceDialog OptionList { height: auto; max-height: 10; }
-    """
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
-
-    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text, markup=False)
-            yield OptionList(*(Option(label, id=key) for key, label in self.choices))
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -539,7 +509,7 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
             self.notify(_("Task marked not done.") if done_by_id[task_id] else _("Task done."), markup=False)
             self.load()
 
-        self.app.push_screen(ChoiceDialog(_("Enter marks the task done (or not done again):"), choices), chosen)
+        self.app.push_screen(PickDialog(_("Enter marks the task done (or not done again):"), choices), chosen)
 
     def action_link(self) -> None:
         self.app.push_screen(LinkDialog(self.state), lambda r: self._item_saved(r, _("Linked.")))
@@ -559,4 +529,4 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
             if protocol:
                 self.app.push_screen(TicketDetailScreen(protocol))
 
-        self.app.push_screen(ChoiceDialog(_("Open a linked ticket:"), choices), chosen)
+        self.app.push_screen(PickDialog(_("Open a linked ticket:"), choices), chosen)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Static
+from rich.text import Text
+from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from services.i18n import N_, _
 
@@ -147,20 +149,14 @@ class PickDialog(AtendeModal[str | None]):
         self.choices = choices
 
     def compose(self) -> ComposeResult:
-        from rich.text import Text
-        from textual.widgets import OptionList
-        from textual.widgets.option_list import Option
-
         with Vertical():
             yield Label(self.title_text, markup=False)
             yield OptionList(*(Option(Text(label), id=key) for key, label in self.choices))
 
     def on_mount(self) -> None:
-        from textual.widgets import OptionList
-
         self.query_one(OptionList).focus()
 
-    def on_option_list_option_selected(self, event) -> None:
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
 

@@ -121,7 +121,6 @@ def test_event_from_new_to_held(tmp_path):
         term.press("space")
         term.press("ctrl+s")
         term.wait_for("registered, code")  # saved and closed (the e-mail typed in the form is on screen before)
-        time.sleep(FOCUS)  # the form has gone and the table has the focus again
         term.press("i")
         term.wait_for("CSV file")
         time.sleep(FOCUS)  # the form focuses its first field

@@ -11,8 +11,9 @@ from textual.widgets import DataTable, Input, Select, TextArea
 from models import Plan, Queue, Ticket, TicketType, User, write_tx
 from models.wizard import ServiceOrder, TicketAttachment, TicketTask
 from screens.queues import QueuesScreen
+from tui.dialogs import PickDialog as ChoiceDialog
 from screens.ticket_detail import (
-    ChoiceDialog, LinkDialog, MessageDialog, TicketAttachmentForm, TicketDetailScreen, TicketServiceOrderForm,
+    LinkDialog, MessageDialog, TicketAttachmentForm, TicketDetailScreen, TicketServiceOrderForm,
     TicketTaskForm,
 )
 from services import clock, ticket_thread, users
