@@ -61,13 +61,6 @@ def _triggers() -> tuple[str, ...]:
     )
 
 
-def has_ticket_search() -> bool:
-    if not is_sqlite():
-        return False
-    return db.execute_sql(
-        "SELECT 1 FROM sqlite_master WHERE name = 'ticket_fts'").fetchone() is not None
-
-
 def create_desk_indexes() -> None:
     for sql in _B_TREE:
         db.execute_sql(sql)
@@ -82,10 +75,7 @@ def create_desk_indexes() -> None:
 
 
 def rebuild_ticket_search() -> None:
-    """Re-read every ticket and message into the indexes (after a bulk load)."""
-    if has_ticket_search():
-        db.execute_sql("INSERT INTO ticket_fts(ticket_fts) VALUES ('rebuild')")
-        db.execute_sql("INSERT INTO ticket_message_fts(ticket_message_fts) VALUES ('rebuild')")
+    """Re-read every ticket and its thread into the search document (after a bulk load)."""
     if has_doc_search():
         fill_doc_search()
 
@@ -127,16 +117,23 @@ _THREAD_TEXT = ("COALESCE((SELECT group_concat(body, char(10)) FROM ticket_messa
 
 
 def _doc_triggers() -> tuple[str, ...]:
+    """The document follows the ticket once it leaves "draft" (migration 0900):
+    a reserved protocol costs its commit no full-text work."""
     cols = _cols("")
     sets = ", ".join(f"{c} = new.{c}" for c in TICKET_TEXT_COLUMNS)
     rethread = ("UPDATE ticket_doc_fts SET messages = " + _THREAD_TEXT.format(ticket="old.ticket_id")
                 + " WHERE rowid = old.ticket_id;")
     return (
-        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_ai AFTER INSERT ON ticket BEGIN "
+        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_ai AFTER INSERT ON ticket WHEN new.status <> 'draft' BEGIN "
         f"INSERT INTO ticket_doc_fts(rowid, {cols}, messages) VALUES (new.id, {_cols('new.')}, ''); END",
+        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_open AFTER UPDATE OF status ON ticket "
+        f"WHEN old.status = 'draft' AND new.status <> 'draft' BEGIN "
+        f"INSERT OR REPLACE INTO ticket_doc_fts(rowid, {cols}, messages) VALUES (new.id, {_cols('new.')}, "
+        f"{_THREAD_TEXT.format(ticket='new.id')}); END",
         "CREATE TRIGGER IF NOT EXISTS ticket_doc_ad AFTER DELETE ON ticket BEGIN "
         "DELETE FROM ticket_doc_fts WHERE rowid = old.id; END",
-        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_au AFTER UPDATE OF {cols} ON ticket BEGIN "
+        f"CREATE TRIGGER IF NOT EXISTS ticket_doc_au AFTER UPDATE OF {cols} ON ticket "
+        f"WHEN old.status <> 'draft' BEGIN "
         f"UPDATE ticket_doc_fts SET {sets} WHERE rowid = new.id; END",
         "CREATE TRIGGER IF NOT EXISTS ticket_doc_msg_ai AFTER INSERT ON ticket_message BEGIN "
         "UPDATE ticket_doc_fts SET messages = CASE WHEN messages = '' THEN new.body "
@@ -158,7 +155,7 @@ def fill_doc_search() -> None:
     db.execute_sql("DELETE FROM ticket_doc_fts")
     db.execute_sql(
         f"INSERT INTO ticket_doc_fts(rowid, {_cols('')}, messages) "
-        f"SELECT t.id, {_cols('t.')}, {_THREAD_TEXT.format(ticket='t.id')} FROM ticket t")
+        f"SELECT t.id, {_cols('t.')}, {_THREAD_TEXT.format(ticket='t.id')} FROM ticket t WHERE t.status <> 'draft'")
     db.execute_sql("INSERT INTO ticket_doc_fts(ticket_doc_fts) VALUES ('optimize')")
 
 
@@ -171,3 +168,50 @@ def create_doc_search() -> None:
     for sql in _doc_triggers():
         db.execute_sql(sql)
     fill_doc_search()
+
+
+# -- lean ticket writes (migration 0900) ------------------------------------
+#
+# Every B-tree a ticket's row is in costs each commit that touches the row a
+# page in the WAL (and later in the checkpoint). Measured per ticket before:
+# 36 pages to reserve a protocol, 49 to finish. So: the per-ticket search
+# document above replaces the two older full-text indexes (ticket_fts,
+# ticket_message_fts), which were still kept in step; single-column indexes
+# that are the prefix of a composite one go; indexes on columns a reserved
+# protocol leaves empty only hold rows that have a value ("x IS NOT NULL":
+# SQLite uses them for x = ?, x IN (...)); drafts have no search document.
+
+_REDUNDANT = ("ticket_status", "ticket_queue_id", "ticket_type_id", "ticket_responsible_id",
+              "ticket_updated_at", "ticket_created_at")
+
+_PARTIAL = {
+    "ticket_customer_id": ("customer_id",),
+    "ticket_access_point_id": ("access_point_id",),
+    "ticket_contact_id": ("contact_id",),
+    "ticket_plan_id": ("plan_id",),
+    "ticket_parent_id": ("parent_id",),
+    "ticket_responsible_updated": ("responsible_id", "updated_at", "id"),
+    "ticket_queue_updated": ("queue_id", "updated_at", "id"),
+    "ticket_type_updated": ("type_id", "updated_at", "id"),
+}
+
+
+def lean_ticket_writes() -> None:
+    for name in _REDUNDANT:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    for name, columns in _PARTIAL.items():
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+        cols = ", ".join(f'"{c}"' for c in columns)
+        db.execute_sql(f'CREATE INDEX "{name}" ON "ticket" ({cols}) WHERE "{columns[0]}" IS NOT NULL')
+    if not is_sqlite():
+        return
+    for trigger in ("ticket_fts_ai", "ticket_fts_ad", "ticket_fts_au",
+                    "ticket_message_fts_ai", "ticket_message_fts_ad", "ticket_message_fts_au",
+                    "ticket_doc_ai", "ticket_doc_au"):
+        db.execute_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute_sql("DROP TABLE IF EXISTS ticket_fts")
+    db.execute_sql("DROP TABLE IF EXISTS ticket_message_fts")
+    if has_doc_search():
+        for sql in _doc_triggers():
+            db.execute_sql(sql)
+        db.execute_sql("DELETE FROM ticket_doc_fts WHERE rowid IN (SELECT id FROM ticket WHERE status = 'draft')")

@@ -116,3 +116,13 @@ def _dashboard() -> None:
     from .dashboard import create_dashboard_indexes
 
     create_dashboard_indexes()
+
+
+@migration("0900_lean_ticket_writes")
+def _lean_ticket_writes() -> None:
+    """Fewer B-trees per ticket commit: the older full-text indexes go (the
+    per-ticket document replaced them), redundant indexes go, indexes on
+    columns a reserved protocol leaves empty become partial."""
+    from .desk import lean_ticket_writes
+
+    lean_ticket_writes()

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from models import Customer, Queue, Ticket, TicketType, User, db, reading
-from models.desk import has_doc_search, has_ticket_search
+from models.desk import has_doc_search
 
 from . import clock
 from . import rows as rows_mod
@@ -316,16 +316,11 @@ def _filter_sql(flt: Filter, sql: _Sql) -> None:
     if flt.words:
         if has_doc_search():
             sql.add("t.id IN (SELECT rowid FROM ticket_doc_fts WHERE ticket_doc_fts MATCH ?)", fts_query(flt.words))
-        elif not has_ticket_search():
+        else:  # no full-text index (another database): every word in one of the text columns
             for word in flt.words:
                 sql.add("(" + " OR ".join(f"t.{c} LIKE ? ESCAPE '\\'" for c in
                                           ("subject", "problem", "checks", "solution", "script_report"))
                         + ")", *(["%" + _like(word) + "%"] * 5))
-        else:
-            match = fts_query(flt.words)
-            sql.add("(t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?) OR t.id IN "
-                    "(SELECT m.ticket_id FROM ticket_message m WHERE m.id IN "
-                    "(SELECT rowid FROM ticket_message_fts WHERE ticket_message_fts MATCH ?)))", match, match)
 
 
 def _like(value: str) -> str:
