@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import click
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -36,17 +38,51 @@ class AtendeApp(App):
     ]
 
     def __init__(self, *, actor: Actor, config: config_mod.Config | None = None,
-                 db_label: str = "", start: str | None = None, live: bool = True) -> None:
+                 db_label: str = "", start: str | None = None, live: bool = True,
+                 open_store: Callable[[], object] | None = None) -> None:
         super().__init__()
         translate_bindings(self)
         self.actor = actor
-        from tui.live import LiveSession
-
         # other sessions' commits refresh open lists; presence heartbeat
-        self.live = LiveSession(self) if live else None
+        # (started with the other background work, once the home screen is painted)
+        self.live = None
+        self._live_wanted = live
         self.config = config or config_mod.Config()
         self.db_label = db_label
         self.start = start
+        # `open_store`: the store is opened for real once the first frame is on
+        # the terminal (services.quickopen read who is starting). Threads that
+        # need the store wait for `store_ready`.
+        self._open_store = open_store
+        self.store_ready = threading.Event()
+        self._background_waiting = False
+        self.store_failed = False
+        if open_store is None:
+            self.store_ready.set()
+
+    def ensure_store(self) -> bool:
+        """Open the store now if the app started before opening it; False if it
+        cannot be opened (the app is then leaving with one line saying why)."""
+        opener, self._open_store = self._open_store, None
+        if opener is not None:
+            try:
+                opener()
+            except AtendeError as exc:
+                self.store_failed = True
+                self.store_ready.set()  # wakes the threads waiting for it (tui.base.wait_for_store)
+                self.exit(return_code=1, message=Text(f"atende: {exc.message}"))  # never read as markup
+                return False
+            self.store_ready.set()
+        return self.store_ready.is_set() and not self.store_failed
+
+    def on_ready(self) -> None:
+        if self.ensure_store() and self._background_waiting:
+            self._background_waiting = False
+            self._start_background()
+
+    def push_screen(self, *args, **kwargs):
+        self.ensure_store()  # a key pressed before the first frame was drawn
+        return super().push_screen(*args, **kwargs)
 
     def get_default_screen(self) -> Screen:
         # The home screen is the first thing painted, not pushed after a blank one.
@@ -55,6 +91,8 @@ class AtendeApp(App):
 
         if can(self.actor, "contactus.use"):  # a company representative: their company's Contact us
             from screens.contactus import ContactUsScreen
+
+            self.ensure_store()  # it reads the company's contacts as it mounts
 
             return ContactUsScreen()
         return HomeScreen()
@@ -76,6 +114,13 @@ class AtendeApp(App):
             self._start_background()
 
     def _start_background(self) -> None:
+        if not self.store_ready.is_set() or self.store_failed:  # started again once the store is open (on_ready)
+            self._background_waiting = True
+            return
+        if self.live is None and self._live_wanted:
+            from tui.live import LiveSession
+
+            self.live = LiveSession(self)
         if self.live is not None and self.live.worker is None:
             self.live.start()
 
@@ -112,7 +157,7 @@ class AtendeApp(App):
             message = error.message
         else:
             message = explain(error) or internal_error(error, "tui")
-        self._exit_renderables.append(f"atende: {message}")
+        self._exit_renderables.append(Text(f"atende: {message}"))  # a path may hold [brackets]
         self._close_messages_no_wait()
 
 
@@ -200,8 +245,15 @@ def main(ctx: click.Context, db: str | None, config_path: str | None, lang: str 
 def run_tui(context: Context) -> None:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         fail(_("the application needs a terminal; see 'atende --help' for commands"))
-    actor = context.open()
-    app = AtendeApp(actor=actor, config=context.config, db_label=context.target)
+    from services.quickopen import peek_actor
+
+    actor = peek_actor(context.target)
+    if actor is None:  # a new or older database, or someone to add or refuse: the full path, with its messages
+        actor = context.open()
+        app = AtendeApp(actor=actor, config=context.config, db_label=context.target)
+    else:
+        app = AtendeApp(actor=actor, config=context.config, db_label=context.target,
+                        open_store=lambda: context.open(identify=False))
     try:
         app.run()
     finally:

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from services import permissions
 from services.i18n import LANGUAGES, N_, _, current_language
-from tui.base import AtendeScreen, PaletteCommand, startup_quiet
+from tui.base import AtendeScreen, PaletteCommand, startup_quiet, wait_for_store
 from tui.worker_status import WorkerStatus
 
 
@@ -139,6 +139,8 @@ class HomeScreen(AtendeScreen):
         """A terminal that died mid-call left a draft: offer it back at start-up."""
         import time
 
+        if not wait_for_store(self.app):
+            return
         from services import store
 
         try:

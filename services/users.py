@@ -1,8 +1,6 @@
 """People: who may use a database, with which role."""
 from __future__ import annotations
 
-import getpass
-import os
 import pwd
 import re
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from . import audit, clock
 from .errors import NotFound, UnknownUser, ValidationError
 from .i18n import _
 from .permissions import ADMIN, REPRESENTATIVE, ROLES, Actor, require
+from .quickopen import login_for, os_login  # noqa: F401 - os_login is part of this module's API
 from .text import clean
 
 LOGIN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
@@ -32,34 +31,17 @@ class UserInfo:
     active: bool
 
 
-def os_login() -> str:
-    """The login of the person running this process, from the OS (not $USER,
-    which anyone can set)."""
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return getpass.getuser()
-
-
 def session_login() -> str:
     """The login this process acts as: the OS login. `$ATENDE_USER` may name
     another person, but only on a database file owned by the OS user running
     this process (tests and demos on one's own file): on a shared database,
     owned by the service account, nobody can act as someone else."""
-    me = os_login()
-    other = os.environ.get("ATENDE_USER", "").strip()
-    if not other or other == me:
-        return me
     from models.db import sqlite_path
 
-    path = sqlite_path()
-    try:
-        owned = path is not None and path.stat().st_uid == os.getuid()
-    except OSError:
-        owned = False
-    if not owned:
+    login = login_for(sqlite_path(), os_login())
+    if login is None:
         raise UnknownUser(_("ATENDE_USER works only on a database file you own; unset it to use your own login"))
-    return other
+    return login
 
 
 def _info(u: User, company_name: str = "") -> UserInfo:

@@ -37,6 +37,16 @@ def startup_quiet() -> float:
         return 0.3
 
 
+def wait_for_store(app, timeout: float = 30.0) -> bool:
+    """On a worker thread: wait until the app has opened its store (it may
+    paint the home screen first, see AtendeApp.ensure_store). False if it
+    never did (the app is leaving)."""
+    ready = getattr(app, "store_ready", None)
+    if ready is None:
+        return True
+    return ready.wait(timeout) and not getattr(app, "store_failed", False)
+
+
 AREAS_CSS = str(Path(__file__).with_name("areas.tcss"))
 """The work areas' styles. Textual reads a screen's CSS_PATH when the screen is
 first pushed, so the home screen paints without parsing them."""

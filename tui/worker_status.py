@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from services.i18n import _
 
-from .base import startup_quiet
+from .base import startup_quiet, wait_for_store
 
 
 
@@ -41,6 +41,8 @@ class WorkerStatus(Static):
             import time
 
             time.sleep(startup_quiet())
+        if not wait_for_store(self.app):
+            return
         try:
             # Imported here, on the worker thread: the mail machinery is not
             # needed for the first paint of the home screen.

@@ -117,3 +117,32 @@ async def test_people_table_never_parses_markup(make_app, admin):
         await pilot.pause()
         assert "[/] [bold red]x" in screen_text(app)
         assert app.screen.query_one(DataTable).row_count == 2
+
+
+async def test_the_store_opens_once_the_first_frame_is_drawn(make_app):
+    """Started by services.quickopen's actor: the home screen is painted
+    first, then the store is opened, once; background checks wait for it."""
+    seen = []
+    app = make_app(open_store=lambda: seen.append(type(app.screen).__name__))
+    assert not app.store_ready.is_set()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert seen == ["HomeScreen"]
+        assert app.store_ready.is_set()
+        await pilot.press("f1")  # pushing a screen does not open it again
+        await pilot.pause()
+        assert seen == ["HomeScreen"]
+
+
+async def test_a_store_that_fails_to_open_after_the_paint_ends_the_app_with_one_line(make_app, capsys):
+    from services.store import StoreError
+
+    def fail():
+        raise StoreError("the disk holding [bold]x.db is full; ask the administrator to free space")
+
+    app = make_app(open_store=fail)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    assert app.return_code == 1
+    assert "atende: the disk holding [bold]x.db is full" in capsys.readouterr().err  # one line, not markup
+    assert app.store_failed and app.live is None
