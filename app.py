@@ -45,6 +45,9 @@ class AtendeApp(App):
         Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Keys and help for this screen")),
         Binding("question_mark", "help", N_("Help"), show=False, id="help-alt"),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit", priority=True),
+        # Textual's own palette key, with a description people can read in their language
+        Binding("ctrl+p", "command_palette", N_("commands"), show=False, priority=True,
+                tooltip=N_("Open the command palette")),
     ]
 
     def __init__(self, *, actor: Actor, config: config_mod.Config | None = None,

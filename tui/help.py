@@ -13,6 +13,22 @@ from services.i18n import N_, _
 from .base import AtendeModal
 
 
+TEXTUAL_KEYS = (
+    N_("Focus Next"), N_("Focus Previous"), N_("Copy selected text"), N_("Up"), N_("Down"),
+    N_("Scroll Up"), N_("Scroll Down"), N_("Scroll Left"), N_("Scroll Right"), N_("Scroll Home"),
+    N_("Scroll End"), N_("Page Up"), N_("Page Down"), N_("Page Left"), N_("Page Right"), N_("First"),
+    N_("Last"), N_("Select"), N_("Cursor up"), N_("Cursor down"), N_("Cursor left"), N_("Cursor right"),
+    N_("Top"), N_("Bottom"), N_("Home"), N_("End"), N_("Page up"), N_("Page down"), N_("Next tab"),
+    N_("Previous tab"), N_("Toggle"), N_("Press button"), N_("Submit"), N_("Show menu"), N_("Select all"),
+    N_("Cut selected text"), N_("Paste text from the clipboard"), N_("Delete character left"),
+    N_("Delete character right"), N_("Move cursor left"), N_("Move cursor left a word"), N_("Go to start"),
+    N_("Go to end"), N_("Delete all to the right"), N_("Select line start"), N_("Select line end"),
+    N_("select word"),
+)
+"""The descriptions of Textual's own keys (widgets' arrows, paging, focus),
+listed here so the help shows them in the person's language."""
+
+
 def binding_rows(screen: Screen) -> list[tuple[str, str]]:
     """(key, description) of every binding active on `screen`, screen first."""
     rows: list[tuple[str, str]] = []
@@ -30,7 +46,7 @@ def binding_rows(screen: Screen) -> list[tuple[str, str]]:
         if not binding.description or binding.action in seen:
             continue
         seen.add(binding.action)
-        rows.append((app.get_key_display(binding), binding.description))
+        rows.append((app.get_key_display(binding), _(binding.description)))
     return rows
 
 

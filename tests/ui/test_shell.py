@@ -1,5 +1,5 @@
 """The application shell: home, help, palette, people, languages, 80x24."""
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from screens.home import HomeScreen
 from screens.people import PeopleScreen, PersonForm
@@ -88,6 +88,11 @@ async def test_portuguese_home(make_app):
         text = screen_text(app)
         assert "Áreas de trabalho" in text and "Pessoas" in text and "Ajuda" in text
         assert "administrador" in text
+        assert "^p comandos" in text and "palette" not in text  # Textual's palette key, in Portuguese too
+        await pilot.press("f1")
+        await pilot.pause()
+        help_text = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "Próximo campo" in help_text and "Focus Next" not in help_text  # Textual's own keys translated
 
 
 async def test_keymap_from_config_rebinds_help(make_app):
