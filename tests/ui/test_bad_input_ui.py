@@ -10,15 +10,13 @@ from textual.widgets import DataTable, OptionList, TextArea
 from models import Customer, Queue, Ticket, TicketType, User, db, write_tx
 from services import audit, clock, users
 from services import events as ev
+from tests.ui.pilot_tools import settle as settle_workers
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
 
 async def settle(pilot):
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_workers(pilot, rounds=2)
 
 
 def make_tickets(admin):

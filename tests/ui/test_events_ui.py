@@ -12,6 +12,7 @@ from services import clock
 from services import event_registrations as er
 from services import events as ev
 from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
+from tests.ui.pilot_tools import settle as settle_workers
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,10 +24,7 @@ def frozen():
 
 
 async def settle(app, pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_workers(pilot, rounds=3)
 
 
 def text_of(widget) -> str:

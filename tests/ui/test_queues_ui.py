@@ -11,6 +11,7 @@ from screens.desk import DeskScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.queues import QueuesScreen
 from services import clock, users
+from tests.ui.pilot_tools import settle
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
@@ -39,10 +40,6 @@ def table_protocols(screen) -> list[str]:
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_queue_screen_views_filter_paging_and_open(make_app, queue_world):

@@ -4,6 +4,7 @@ Update with: pytest tests/ui/test_snapshots.py --snapshot-update
 """
 from app import AtendeApp
 from services import i18n, users
+from tests.ui.pilot_tools import settle as settle_workers
 
 
 def home_app(store) -> AtendeApp:
@@ -13,9 +14,7 @@ def home_app(store) -> AtendeApp:
 
 async def settled(pilot) -> None:
     """Start-up checks (the mail worker's status) have reported."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_workers(pilot)
 
 
 def test_home_80x24(store, snap_compare):

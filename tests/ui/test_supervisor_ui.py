@@ -12,12 +12,9 @@ from screens.queues import QueuesScreen
 from screens.supervisor import SupervisorScreen
 from tests.dashboard_world import make_dashboard_world
 from tui.export import ExportDialog
+from tests.ui.pilot_tools import settle
 
 
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def cells(screen, table_id):

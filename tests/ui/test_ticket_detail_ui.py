@@ -9,6 +9,7 @@ from textual.widgets import TextArea
 from models import Customer, Ticket, User, write_tx
 from screens.ticket_detail import MessageDialog, StatusDialog, TicketDetailScreen
 from services import clock, ticket_thread, users
+from tests.ui.pilot_tools import settle
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
@@ -27,10 +28,6 @@ def one_ticket(admin):
     return t.id
 
 
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def text_of(screen, selector) -> str:

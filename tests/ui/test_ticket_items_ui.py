@@ -17,6 +17,7 @@ from screens.ticket_detail import (
     TicketTaskForm,
 )
 from services import clock, ticket_thread, users
+from tests.ui.pilot_tools import settle
 
 NOW = dt.datetime(2026, 3, 9, 10, 0)
 
@@ -37,10 +38,6 @@ def tickets_world(world, admin):
     return world
 
 
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def text_of(screen, selector) -> str:

@@ -10,6 +10,7 @@ from models.scheduling import Booking, RotaMonth, Topic
 from services import bookings, rota, users
 from tests.scheduling_fixtures import MONDAY, freeze, make_analysts, make_customers
 from tui.forms import Field
+from tests.ui.pilot_tools import settle as settle_workers
 
 
 @pytest.fixture
@@ -22,10 +23,7 @@ def world(people):
 
 
 async def settle(pilot):
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_workers(pilot, rounds=2)
 
 
 async def type_text(pilot, text):
