@@ -1020,8 +1020,8 @@ def event_import(obj: Context, event_id: int, file: Path) -> None:
         click.echo(_("line {line}: {reason}").format(line=row.line, reason=row.reason))
 
 
-@event.command("access")
-@click.argument("token")
+@event.command("access", context_settings={"ignore_unknown_options": True})
+@click.argument("token")  # a token from an older version may start with "-": still a token, not an option
 @click.pass_obj
 def event_access(obj: Context, token: str) -> None:
     """Print the online link for an access TOKEN, when access is open."""

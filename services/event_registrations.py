@@ -153,6 +153,15 @@ def _new_code() -> str:
             return code
 
 
+def _new_token() -> str:
+    """The online-access token: URL-safe, never starting with "-" (it would
+    read as an option to `atende event access TOKEN`)."""
+    while True:
+        token = secrets.token_urlsafe(18)
+        if not token.startswith("-"):
+            return token
+
+
 def normalize_code(text: str) -> str:
     """A code as typed or scanned: spaces, dashes and case do not matter."""
     return "".join(c for c in clean(text).upper() if c.isalnum())
@@ -227,7 +236,7 @@ def _insert(actor_login: str, event: Event, fields: dict[str, str], source: str,
     else:
         seat = event.seats is None or taken < event.seats
     reg = Registration.create(
-        event=event.id, code=_new_code(), access_token=secrets.token_urlsafe(18),
+        event=event.id, code=_new_code(), access_token=_new_token(),
         name=fields["name"], name_norm=fold(fields["name"]), email=fields["email"],
         phone=fields.get("phone", ""), cpf=fields.get("cpf", ""), company=fields.get("company", ""),
         stage="waiting" if seat else "new", waitlisted=not seat, waitlisted_at=None if seat else now,

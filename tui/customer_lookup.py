@@ -12,6 +12,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -73,8 +74,21 @@ class CustomerLookup(Vertical):
                         tooltip=_("Quantity: how many results at most"))
         yield Label("", id="lookup-status", markup=False)
         table = DataTable(cursor_type="row", zebra_stripes=True, id="lookup-results")
-        table.add_columns(_("Name"), _("CPF/CNPJ"), _("Phone"), _("City"), _("Contract"))
+        self._set_columns(table, [])
         yield table
+
+    COLUMN_MAX = 40
+
+    def _set_columns(self, table: DataTable, rows: list[tuple[Text, ...]]) -> None:
+        """Columns as wide as their widest cell, given outright. Left to
+        DataTable, widths are measured on an idle pass that, under load, a
+        fresh set of rows sometimes missed: names were cut to the header's
+        width ("Pada…") until the next search."""
+        labels = (_("Name"), _("CPF/CNPJ"), _("Phone"), _("City"), _("Contract"))
+        table.clear(columns=True)
+        for i, label in enumerate(labels):
+            width = max([cell_len(label), *(cell_len(row[i].plain) for row in rows)])
+            table.add_column(label, width=min(width, self.COLUMN_MAX), key=f"col{i}")
 
     def on_mount(self) -> None:
         self.query_one("#lookup-text", Input).focus()
@@ -133,11 +147,11 @@ class CustomerLookup(Vertical):
         self.hits = hits
         status = self.query_one("#lookup-status", Label)
         table = self.query_one(DataTable)
-        table.clear()
-        for hit in hits:
-            table.add_row(Text(hit.name), Text(customers.format_doc(hit.doc)), Text(hit.phone),
-                          Text(f"{hit.city}/{hit.state}" if hit.state else hit.city), Text(hit.contract),
-                          key=str(hit.id))
+        rows = [(Text(hit.name), Text(customers.format_doc(hit.doc)), Text(hit.phone),
+                 Text(f"{hit.city}/{hit.state}" if hit.state else hit.city), Text(hit.contract)) for hit in hits]
+        self._set_columns(table, rows)
+        for hit, row in zip(hits, rows):
+            table.add_row(*row, key=str(hit.id))
         if error:
             status.update(error)
         elif not self.query_one("#lookup-text", Input).value.strip():

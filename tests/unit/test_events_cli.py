@@ -105,3 +105,18 @@ def test_move_and_types(cli):
     assert added.exit_code == 0
     types = json.loads(cli("event", "types", "--json").output)
     assert any(t["name"] == "Hackathon" and t["checklist"] == ["Pizza"] for t in types)
+
+
+def test_access_token_never_reads_as_an_option(cli, store, monkeypatch):
+    """Tokens are URL-safe base64: one in 64 used to start with "-", which the
+    command line took for an option (exit 2, 'No such option')."""
+    import secrets
+
+    from services import event_registrations as er_mod
+
+    drawn = iter(["-starts-with-a-dash", "fine_token"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    assert er_mod._new_token() == "fine_token"
+    models.close_database()
+    result = cli("event", "access", "-Xold-token-from-before")  # still a token, not an option
+    assert result.exit_code == 1 and "No such option" not in result.output
