@@ -36,7 +36,7 @@ from tui.guarded_text import GuardedTextArea
 
 FIELD_STEP = {
     "kind": "kind", "lookup": "lookup", "contact": "customer", "plan": "plan", "problem": "plan",
-    "script": "script", "queue": "first_contact", "type": "first_contact", "responsible": "first_contact",
+    "script": "script", "script_choice": "plan", "queue": "first_contact", "type": "first_contact", "responsible": "first_contact",
     "checks": "first_contact", "solution": "first_contact", "parent": "first_contact",
     "actions_list": "first_contact",
 }
@@ -300,9 +300,11 @@ class PlanStep(Step):
                                                                           max_length=wizard.MAX_PROBLEM),
                    name="problem"):
             pass
-        with Horizontal(id="script-row"):
-            yield Checkbox(_("Create script"), id="use-script")
-            yield Select([], prompt=_("Choose a script"), id="script-choice", disabled=True)
+        row = Horizontal(Checkbox(_("Create script"), id="use-script"),
+                         Select([], prompt=_("Choose a script"), id="script-choice", disabled=True),
+                         id="script-row")
+        with Field("", row, name="script_choice", focus="#script-choice"):
+            pass
 
     def load(self, d: wizard.Draft) -> None:
         area = self.query_one("#problem", GuardedTextArea)
@@ -370,7 +372,7 @@ class PlanStep(Step):
     def _show_plan(self, d: wizard.Draft) -> None:
         if d.plan_id:
             plan = next((p for p in self.plans if p.id == d.plan_id), None)
-            ap = plan.access_point if plan else ""
+            ap = plan.access_point if plan else d.access_point_name  # plans not loaded yet (a resumed draft)
             self.query_one("#plan-info", Static).update(
                 _("Plan {plan} · routing point {ap} · login {login}").format(
                     plan=d.plan_name, ap=ap or "-", login=d.login or "-"))

@@ -198,6 +198,8 @@ def validate(d: Draft, step: str | None = None) -> None:
         else:
             if not problem:
                 errors["problem"] = _("Describe the problem as the customer tells it")
+        if d.use_script and not d.script_id:
+            errors["script_choice"] = _("Choose the script to follow, or turn 'create script' off")
     elif step == "script":
         if not d.script_id:
             errors["script"] = _("Choose a script, or go back and turn 'create script' off")

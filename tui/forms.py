@@ -15,13 +15,25 @@ class Field(Vertical):
     Field > .field-label { color: $text-muted; }
     Field > .field-error { color: $error; height: auto; display: none; }
     Field.-invalid > .field-error { display: block; }
+    Field.-unlabelled { margin-bottom: 0; }
+    Field.-unlabelled > .field-label { display: none; }
     """
 
-    def __init__(self, label: str, widget: Widget, *, name: str, **kwargs) -> None:
+    def __init__(self, label: str, widget: Widget, *, name: str, focus: str | None = None, **kwargs) -> None:
+        """`label` "" shows no label line; `focus` is a selector inside
+        `widget` to focus on an error (for a row of several widgets)."""
         super().__init__(**kwargs)
         self.field_name = name
         self.label = label
         self.widget = widget
+        self.focus_selector = focus
+        if not label:
+            self.add_class("-unlabelled")
+
+    def focus_target(self) -> Widget:
+        if self.focus_selector:
+            return self.widget.query_one(self.focus_selector)
+        return self.widget
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="field-label", markup=False)
@@ -43,7 +55,7 @@ def show_errors(container: Widget, errors: dict[str, str]) -> bool:
         message = errors.get(field.field_name)
         field.set_error(message)
         if message and not matched:
-            field.widget.focus()
+            field.focus_target().focus()
         matched = matched or bool(message)
     return matched
 

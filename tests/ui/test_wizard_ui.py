@@ -178,7 +178,12 @@ async def test_guided_script(admin, world):
         wiz.query_one("#problem", GuardedTextArea).load_text("sem conexão")
         wiz.query_one("#use-script", Checkbox).value = True
         await wait(pilot, app)
+        await pilot.press("ctrl+n")  # no script chosen yet: said next to the choice, which gets the focus
+        await wait(pilot, app)
+        assert wiz.draft.step == "plan"
+        assert "Choose the script to follow" in field_error(wiz, "script_choice")
         select = wiz.query_one("#script-choice", Select)
+        assert app.focused is select
         select.value = next(v for label, v in select._options if label == "Sem conexão")
         await pilot.press("ctrl+n")
         await wait(pilot, app)

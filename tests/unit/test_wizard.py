@@ -53,6 +53,9 @@ def test_advance_validates_each_step():
     assert set(err.value.errors) == {"problem"}
     with pytest.raises(ValidationError, match="Too long"):
         wizard.advance(wizard.update(d, problem="x" * 1_048_576))
+    with pytest.raises(ValidationError) as err:  # "create script" on, but no script chosen
+        wizard.advance(wizard.update(d, problem="caiu", use_script=True))
+    assert set(err.value.errors) == {"script_choice"}
     d = wizard.advance(wizard.update(d, problem="caiu"))
     assert d.step == "first_contact"
     with pytest.raises(ValidationError) as err:
