@@ -103,7 +103,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
         self.notify(message, severity="error", markup=False)
         self.query_one("#cu-thread-head", Static).update(message)
 
-    def _show(self, c: contactus.ContactDetail) -> None:
+    async def _show(self, c: contactus.ContactDetail) -> None:
         self.contact = c
         self.sub_title = _("Contact {protocol}").format(protocol=c.protocol)
         head = Text()
@@ -119,7 +119,8 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
             head.append("\n" + _("Attachments") + ": " + ", ".join(c.attachments))
         self.query_one("#cu-thread-head", Static).update(head)
         box = self.query_one("#cu-thread-messages", Vertical)
-        box.remove_children()
+        # the old messages are gone before the new ones come: never both on screen at once
+        await box.remove_children()
         widgets = []
         for m in c.thread:
             who = _("{name} (your company)").format(name=m.author) if m.from_company else \
@@ -128,7 +129,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
             widgets.append(Static(title, classes="cu-msg-title"))
             widgets.append(Static(Text(m.body), classes="cu-msg-body " +
                                   ("cu-from-company" if m.from_company else "cu-from-team")))
-        box.mount_all(widgets)
+        await box.mount_all(widgets)
         self.query_one("#cu-thread", VerticalScroll).scroll_end(animate=False)
 
     def action_message(self, text: str = "", errors: dict | None = None) -> None:
