@@ -8,52 +8,24 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, Static, TextArea
+from textual.widgets import Footer, Header, Static
 
 from services import contactus
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeModal, AtendeScreen
-from tui.forms import Field, show_errors
+from tui.base import AtendeScreen
+from tui.dialogs import WriteDialog
 from tui.live import LiveScreen
 
 
-class ContactMessageDialog(AtendeModal[str | None]):
+class ContactMessageDialog(WriteDialog):
     """Write a message to add to the contact; Ctrl+S sends, Esc cancels."""
 
-    DEFAULT_CSS = """
-    ContactMessageDialog { align: center middle; }
-    ContactMessageDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $panel; padding: 0 1; }
-    ContactMessageDialog TextArea { height: 10; }
-    ContactMessageDialog .dialog-title { text-style: bold; padding: 1 0 0 0; }
-    """
-    BINDINGS = [Binding("ctrl+s", "save", N_("Send")), Binding("escape", "cancel", N_("Cancel"))]
+    BINDINGS = [Binding("ctrl+s", "save", N_("Send"))]
+    HINT = N_("Ctrl+S sends; Esc cancels.")
 
     def __init__(self, text: str = "", errors: dict[str, str] | None = None) -> None:
-        super().__init__()
-        self.text = text
-        self.errors = errors or {}
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(_("Add a message to this contact"), classes="dialog-title", markup=False)
-            yield Field(_("Message"), TextArea(id="cu-reply-body"), name="body")
-            yield Static(_("Ctrl+S sends; Esc cancels."), markup=False)
-
-    def on_mount(self) -> None:
-        area = self.query_one(TextArea)
-        if self.text:
-            area.load_text(self.text)
-        area.focus()
-        if self.errors:
-            self.call_after_refresh(show_errors, self, self.errors)
-
-    def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        super().__init__(_("Add a message to this contact"), text, errors)
 
 
 class ContactThreadScreen(LiveScreen, AtendeScreen):

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.desk import render_ticket
@@ -22,52 +22,19 @@ from services.i18n import N_, _
 from services.protocol import STATUSES
 from services.store import StoreUnavailable
 from tui.base import AtendeModal, AtendeScreen
-from tui.dialogs import PickDialog
+from tui.dialogs import PickDialog, WriteDialog
 from tui.forms import Field, clear_errors, show_errors
 from tui.live import LiveScreen, PeersBar
 
 
-class MessageDialog(AtendeModal[str | None]):
-    """Write a public reply or an internal note; Ctrl+S saves, Esc cancels."""
-
-    DEFAULT_CSS = """
-    MessageDialog { align: center middle; }
-    MessageDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $panel; padding: 0 1; }
-    MessageDialog.-internal > Vertical { border: thick $warning; }
-    MessageDialog TextArea { height: 10; }
-    MessageDialog .dialog-title { text-style: bold; padding: 1 0 0 0; }
-    """
-    BINDINGS = [Binding("ctrl+s", "save", N_("Save")), Binding("escape", "cancel", N_("Cancel"))]
+class MessageDialog(WriteDialog):
+    """Write a public reply or an internal note (drawn in the warning colour)."""
 
     def __init__(self, internal: bool, text: str = "", errors: dict[str, str] | None = None) -> None:
-        super().__init__()
-        self.internal = internal
-        self.text = text
-        self.errors = errors or {}
-        self.set_class(internal, "-internal")
-
-    def compose(self) -> ComposeResult:
-        title = (_("Internal note (staff only, the customer never sees it)") if self.internal
+        title = (_("Internal note (staff only, the customer never sees it)") if internal
                  else _("Public reply (the customer sees it)"))
-        with Vertical():
-            yield Label(title, classes="dialog-title", markup=False)
-            yield Field(_("Message"), TextArea(id="message-body"), name="body")
-            yield Static(_("Ctrl+S saves; Esc cancels."), markup=False)
-
-    def on_mount(self) -> None:
-        area = self.query_one(TextArea)
-        if self.text:
-            area.load_text(self.text)
-        area.focus()
-        if self.errors:
-            self.call_after_refresh(show_errors, self, self.errors)
-
-    def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        super().__init__(title, text, errors, warning=internal)
+        self.internal = internal
 
 
 class StatusDialog(AtendeModal[tuple[str, str] | None]):

@@ -117,27 +117,25 @@ def _open_in() -> str:
     return "status IN (" + ",".join("?" * len(OPEN_STATUSES)) + ")"
 
 
-def by_queue(now: dt.datetime) -> tuple[Figure, ...]:
+def _open_by(column: str, table: str, key: str, none_label: str) -> tuple[Figure, ...]:
+    """Open tickets counted by `column` (a foreign key to `table`), biggest first."""
     rows = db.execute_sql(
-        # "+ 0" keeps SQLite from walking a whole (queue, updated) index just to skip a sort
-        f"SELECT t.queue_id, COALESCE(q.name, ''), t.n FROM (SELECT queue_id + 0 queue_id, COUNT(*) n FROM ticket "
-        f"WHERE {_open_in()} GROUP BY queue_id + 0) t LEFT JOIN queue q ON q.id = t.queue_id "
-        "ORDER BY t.n DESC, q.name", OPEN_STATUSES).fetchall()
+        # "+ 0" keeps SQLite from walking a whole (column, updated) index just to skip a sort
+        f"SELECT t.ref, COALESCE(r.name, ''), t.n FROM (SELECT {column} + 0 ref, COUNT(*) n FROM ticket "
+        f"WHERE {_open_in()} GROUP BY {column} + 0) t LEFT JOIN {table} r ON r.id = t.ref "
+        "ORDER BY t.n DESC, r.name", OPEN_STATUSES).fetchall()
     return tuple(
-        Figure(f"queue:{qid}", name, n, filter=f"queue:{_q(name)}") if qid is not None
-        else Figure("queue:none", _("(no queue)"), n, target="none")
-        for qid, name, n in rows)
+        Figure(f"{key}:{ref}", name, n, filter=f"{key}:{_q(name)}") if ref is not None
+        else Figure(f"{key}:none", none_label, n, target="none")
+        for ref, name, n in rows)
+
+
+def by_queue(now: dt.datetime) -> tuple[Figure, ...]:
+    return _open_by("queue_id", "queue", "queue", _("(no queue)"))
 
 
 def by_type(now: dt.datetime) -> tuple[Figure, ...]:
-    rows = db.execute_sql(
-        f"SELECT t.type_id, COALESCE(tt.name, ''), t.n FROM (SELECT type_id + 0 type_id, COUNT(*) n FROM ticket "
-        f"WHERE {_open_in()} GROUP BY type_id + 0) t LEFT JOIN ticket_type tt ON tt.id = t.type_id "
-        "ORDER BY t.n DESC, tt.name", OPEN_STATUSES).fetchall()
-    return tuple(
-        Figure(f"type:{tid}", name, n, filter=f"type:{_q(name)}") if tid is not None
-        else Figure("type:none", _("(no type)"), n, target="none")
-        for tid, name, n in rows)
+    return _open_by("type_id", "ticket_type", "type", _("(no type)"))
 
 
 def by_age(now: dt.datetime) -> tuple[Figure, ...]:

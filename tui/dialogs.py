@@ -5,12 +5,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from rich.text import Text
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from services.i18n import N_, _
 
 from .base import AtendeModal
+from .forms import Field, show_errors
 
 
 class ConfirmDialog(AtendeModal[bool]):
@@ -159,6 +160,51 @@ class PickDialog(AtendeModal[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class WriteDialog(AtendeModal[str | None]):
+    """Write a message (a reply, a note, a contact's message): Ctrl+S keeps it,
+    Esc cancels. Opened again with the text and the errors of a refused save,
+    so nothing typed is lost. `warning` draws it in the warning colour."""
+
+    DEFAULT_CSS = """
+    WriteDialog { align: center middle; }
+    WriteDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    WriteDialog.-warning > Vertical { border: thick $warning; }
+    WriteDialog TextArea { height: 10; }
+    WriteDialog .dialog-title { text-style: bold; padding: 1 0 0 0; }
+    """
+    BINDINGS = [Binding("ctrl+s", "save", N_("Save")), Binding("escape", "cancel", N_("Cancel"))]
+    HINT = N_("Ctrl+S saves; Esc cancels.")
+
+    def __init__(self, title: str, text: str = "", errors: dict[str, str] | None = None, *,
+                 warning: bool = False) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.errors = errors or {}
+        self.set_class(warning, "-warning")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Field(_("Message"), TextArea(id="write-body"), name="body")
+            yield Static(_(self.HINT), markup=False)
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        if self.text:
+            area.load_text(self.text)
+        area.focus()
+        if self.errors:
+            self.call_after_refresh(show_errors, self, self.errors)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
