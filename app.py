@@ -678,6 +678,31 @@ def worker(obj: Context, once: bool, threads: int) -> None:
     worker_mod.Worker(obj.config.mail, threads=threads).run()
 
 
+@main.command()
+@click.pass_obj
+def writer(obj: Context) -> None:
+    """Run the shared writer: new tickets of every session committed in groups."""
+    import logging
+    import signal
+    import threading
+
+    from services import group_commit
+
+    obj.open(identify=False)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    w = group_commit.Writer(stop)
+    w.bind()
+    click.echo(_("Atende writer listening on {path}; Ctrl+C stops it.").format(path=w.path), err=True)
+    try:
+        w.serve()
+    except KeyboardInterrupt:
+        pass
+    click.echo(_("Atende writer stopped: {requests} requests in {groups} commits.").format(
+        requests=w.stats.requests, groups=w.stats.groups), err=True)
+
+
 # --------------------------------------------------------------------------- live: who is online
 
 

@@ -90,48 +90,96 @@ def raw_commits(path: str, seconds: float = 2.0) -> float:
     return rate
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--procs", type=int, default=8)
-    ap.add_argument("--tickets", type=int, default=500, help="tickets in all (split among the processes)")
-    ap.add_argument("--db", help="database file (default: a temporary one)")
-    args = ap.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="atende-bench-"))
-    path = args.db or str(folder / "protocol.db")
-    raw_before = raw_commits(str(folder / "raw.db"))
+def start_writer(path: str):
+    """`atende writer` for the database, as a shared server runs it; waits until it listens."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    log = open(f"{path}.writer.log", "w+")  # a file, not a pipe: a full pipe would stop the writer
+    proc = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "--db", path, "writer"],
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    proc.log = log
+    sock = Path(f"{Path(path).resolve()}.writer")
+    deadline = time.time() + 30
+    while not sock.exists():
+        if proc.poll() is not None or time.time() > deadline:
+            log.seek(0)
+            raise SystemExit(f"the writer did not start: {log.read().strip() or 'timeout'}")
+        time.sleep(0.02)
+    return proc
+
+
+def run(path: str, procs: int, tickets: int, writer: bool) -> dict:
     ids = setup(path)
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    share = [args.tickets // args.procs + (1 if i < args.tickets % args.procs else 0) for i in range(args.procs)]
-    start_at = time.time() + 3.0  # every process connected before the clock starts
-    procs = [ctx.Process(target=worker, args=(path, n, ids, start_at, out)) for n in share]
-    for p in procs:
-        p.start()
-    results = [out.get() for _ in procs]
-    elapsed = time.time() - start_at
-    for p in procs:
-        p.join()
-    # The disk is shared: measure the raw rate on both sides of the run and take the mean.
-    raw_after = raw_commits(str(folder / "raw.db"))
-    raw = (raw_before + raw_after) / 2
+    server = start_writer(path) if writer else None
+    try:
+        ctx = mp.get_context("spawn")
+        out = ctx.Queue()
+        share = [tickets // procs + (1 if i < tickets % procs else 0) for i in range(procs)]
+        start_at = time.time() + 3.0  # every process connected before the clock starts
+        workers = [ctx.Process(target=worker, args=(path, n, ids, start_at, out)) for n in share]
+        for p in workers:
+            p.start()
+        results = [out.get() for _ in workers]
+        elapsed = time.time() - start_at
+        for p in workers:
+            p.join()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+            server.log.seek(0)
+            said = server.log.read().strip().splitlines()
+            if said:
+                print("writer:", said[-1])
     done = [x for d, _e in results for x in d]
     errors = [x for _d, e in results for x in e]
     con = sqlite3.connect(path)
     stored = {r[0]: r[1] for r in con.execute("SELECT protocol, status FROM ticket")}
     drafts = con.execute("SELECT count(*) FROM ticket_draft").fetchone()[0]
     con.close()
-    duplicates = len(done) - len(set(done))
-    lost = sum(1 for p in done if stored.get(p) != "open") + drafts
-    rate = len(done) / elapsed
+    return {"done": done, "errors": errors, "elapsed": elapsed, "duplicates": len(done) - len(set(done)),
+            "lost": sum(1 for p in done if stored.get(p) != "open") + drafts, "rate": len(done) / elapsed}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--procs", type=int, default=8)
+    ap.add_argument("--tickets", type=int, default=500, help="tickets in all (split among the processes)")
+    ap.add_argument("--mode", choices=("writer", "direct", "both"), default="both",
+                    help="writer: sessions send their commits to `atende writer` (a shared server); "
+                         "direct: each session commits for itself (no writer running); both (default)")
+    ap.add_argument("--db", help="database file (default: a temporary one; with --mode both, two)")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="atende-bench-"))
+    raw_before = raw_commits(str(folder / "raw.db"))
+    modes = ["writer", "direct"] if args.mode == "both" else [args.mode]
+    runs = {}
+    for mode in modes:
+        path = args.db if args.db and len(modes) == 1 else str(folder / f"protocol-{mode}.db")
+        runs[mode] = run(path, args.procs, args.tickets, mode == "writer")
+    # The disk is shared: measure the raw rate on both sides of the runs and take the mean.
+    raw_after = raw_commits(str(folder / "raw.db"))
+    raw = (raw_before + raw_after) / 2
     print(f"raw durable commits: {raw:,.0f}/s (bare SQLite loop, WAL, synchronous=FULL; "
-          f"{raw_before:,.0f} before, {raw_after:,.0f} after the run)")
-    print(f"{len(done)} tickets by {args.procs} processes in {elapsed:.2f} s: {rate:,.0f} tickets/s "
-          f"= {rate / raw:.2f} x raw ({2 * rate:,.0f} commits/s)")
-    for e in errors[:5]:
-        print("error:", e)
-    print(json.dumps({"tickets": len(done), "procs": args.procs, "tickets_per_s": round(rate, 1),
-                      "raw_commits_per_s": round(raw, 1), "ratio": round(rate / raw, 3),
-                      "duplicates": duplicates, "errors": len(errors), "lost": lost}))
+          f"{raw_before:,.0f} before, {raw_after:,.0f} after the runs)")
+    for mode, r in runs.items():
+        label = "with `atende writer`" if mode == "writer" else "each session committing itself"
+        print(f"{mode}: {len(r['done'])} tickets by {args.procs} processes in {r['elapsed']:.2f} s "
+              f"({label}): {r['rate']:,.0f} tickets/s = {r['rate'] / raw:.3f} x raw; "
+              f"duplicates {r['duplicates']}, errors {len(r['errors'])}, lost {r['lost']}")
+        for e in r["errors"][:5]:
+            print("  error:", e)
+    main_run = runs[modes[0]]
+    figures = {"tickets": len(main_run["done"]), "procs": args.procs, "mode": modes[0],
+               "tickets_per_s": round(main_run["rate"], 1), "raw_commits_per_s": round(raw, 1),
+               "ratio": round(main_run["rate"] / raw, 3), "duplicates": main_run["duplicates"],
+               "errors": len(main_run["errors"]), "lost": main_run["lost"]}
+    if "direct" in runs and modes[0] != "direct":
+        figures["direct_tickets_per_s"] = round(runs["direct"]["rate"], 1)
+        figures["direct_ratio"] = round(runs["direct"]["rate"] / raw, 3)
+    figures["ok"] = figures["ratio"] >= 0.35 and not (figures["duplicates"] or figures["errors"] or figures["lost"])
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

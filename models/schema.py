@@ -126,3 +126,11 @@ def _lean_ticket_writes() -> None:
     from .desk import lean_ticket_writes
 
     lean_ticket_writes()
+
+
+@migration("0910_write_requests")
+def _write_requests() -> None:
+    """Request ids of the shared writer's commits (retries never write twice)."""
+    from .wizard import WriteRequest
+
+    db.create_tables([WriteRequest], safe=True)

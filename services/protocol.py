@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 
 from models import Ticket, User
 from models.wizard import TicketDraft
@@ -50,6 +51,7 @@ class _Marker:
         return "#"
 
 
+@lru_cache(maxsize=32)
 def check_format(fmt: str) -> str:
     """Return `fmt` if it makes unique protocols, else raise ConfigError."""
     try:
@@ -83,27 +85,39 @@ def reserve(actor: Actor, fmt: str | None = None, *, permission: str = "tickets.
     Inside a caller's transaction it joins it (the wizard saves the draft in
     the same commit); alone it takes its turn with `queued_write_tx`.
     `permission` lets another way of opening tickets (Contact us) use its own."""
+    from . import group_commit
+
     require(actor, permission)
     fmt = check_format(fmt or DEFAULT_FORMAT)
+    done = group_commit.call("reserve", actor, {"fmt": fmt}) if permission == "tickets.create" else None
+    if done is not None:  # the shared writer reserved it, grouped with other sessions' commits
+        return Reservation(done["protocol"], done["ticket_id"], dt.datetime.fromisoformat(done["at"]))
     with queued_write_tx():
-        at = clock.now()
-        key = counter_key(fmt, at)
-        user_id = _user_id(actor)
-        while True:
-            seq = fastsql.run(
-                "INSERT INTO protocol_counter (\"key\", seq) VALUES (?, 1) "
-                "ON CONFLICT (\"key\") DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq", (key,)).fetchone()[0]
-            protocol = fmt.format(date=at, seq=seq)
-            # A format changed during the day could meet an older number: skip it.
-            if fastsql.run("SELECT 1 FROM ticket WHERE protocol = ?", (protocol,)).fetchone() is None:
-                break
-        stamp = fastsql.stamp(at)
-        ticket_id = fastsql.run(
-            "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
-            "created_by_id, created_at, updated_at, updated_by, version) "
-            "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, ?, 1) RETURNING id",
-            (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
-        fastsql.audit(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol}, at)
+        reservation = reserve_here(actor, fmt)
+    return reservation
+
+
+def reserve_here(actor: Actor, fmt: str) -> Reservation:
+    """The rows of a reservation, inside the caller's write transaction (the
+    shared writer's group, or `reserve`'s own). `fmt` is already checked."""
+    at = clock.now()
+    key = counter_key(fmt, at)
+    user_id = _user_id(actor)
+    while True:
+        seq = fastsql.run(
+            "INSERT INTO protocol_counter (\"key\", seq) VALUES (?, 1) "
+            "ON CONFLICT (\"key\") DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq", (key,)).fetchone()[0]
+        protocol = fmt.format(date=at, seq=seq)
+        # A format changed during the day could meet an older number: skip it.
+        if fastsql.run("SELECT 1 FROM ticket WHERE protocol = ?", (protocol,)).fetchone() is None:
+            break
+    stamp = fastsql.stamp(at)
+    ticket_id = fastsql.run(
+        "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
+        "created_by_id, created_at, updated_at, updated_by, version) "
+        "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, ?, 1) RETURNING id",
+        (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
+    fastsql.audit(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol}, at)
     return Reservation(protocol, ticket_id, at)
 
 

@@ -127,8 +127,17 @@ _NESTED = {"attachments": AttachmentDraft, "service_orders": ServiceOrderDraft, 
            "emails": EmailDraft}
 
 
+_DRAFT_FIELDS = tuple(f.name for f in dataclasses.fields(Draft))
+_NESTED_FIELDS = {key: tuple(f.name for f in dataclasses.fields(cls)) for key, cls in _NESTED.items()}
+
+
 def to_json(d: Draft) -> str:
-    return json.dumps(dataclasses.asdict(d), ensure_ascii=False)
+    """The draft as JSON (what `dataclasses.asdict` gives, without its deep copies:
+    this runs at every step change and for every finished ticket)."""
+    data = {name: getattr(d, name) for name in _DRAFT_FIELDS}
+    for key, names in _NESTED_FIELDS.items():
+        data[key] = [{n: getattr(item, n) for n in names} for item in data[key]]
+    return json.dumps(data, ensure_ascii=False)
 
 
 def from_json(text: str) -> Draft:
@@ -595,15 +604,24 @@ def finish(actor: Actor, d: Draft) -> Finished:
     What can be checked without the write lock is checked first (the draft's
     own rules, that what it points at exists), so the transaction holds the
     lock only for the writes and the rules that other writers could break
-    (the ticket still a draft, the link, the technicians' agendas)."""
+    (the ticket still a draft, the link, the technicians' agendas). On a
+    shared server the writer (services.group_commit) does the transaction,
+    with the same checks, grouped with other sessions' tickets."""
+    from . import group_commit
+
     require(actor, "tickets.create")
     if d.owner != actor.login:
         raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
     validate_all(d)
-    with reading():
-        access_point_id = _check_references(d)
     attachments, email_files, created = _copy_files(d)
     try:
+        done = group_commit.call("finish", actor, {
+            "draft": to_json(d), "attachments": [[dataclasses.asdict(a), stored] for a, stored in attachments],
+            "email_files": email_files})
+        if done is not None:
+            return Finished(**done)
+        with reading():
+            access_point_id = _check_references(d)
         with queued_write_tx():
             result = _write(actor, d, attachments, email_files, access_point_id)
     except BaseException:
@@ -611,6 +629,17 @@ def finish(actor: Actor, d: Draft) -> Finished:
             p.unlink(missing_ok=True)
         raise
     return result
+
+
+def finish_copied(actor: Actor, d: Draft, attachments, email_files: dict[str, str]) -> Finished:
+    """`finish` after the files are in place, inside the caller's transaction
+    (the shared writer's group): the same checks, then the same writes."""
+    require(actor, "tickets.create")
+    if d.owner != actor.login:
+        raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
+    validate_all(d)
+    access_point_id = _check_references(d)
+    return _write(actor, d, attachments, email_files, access_point_id)
 
 
 _FINISH_SQL = (
@@ -686,6 +715,8 @@ def _queue_emails(actor: Actor, d: Draft, email_files: dict[str, str]) -> list[i
     worker sends them). A bad address is reported on the e-mail action."""
     from . import outbox
 
+    if not d.emails:
+        return []
     root = files_root()
     ids = []
     for i, e in enumerate(d.emails):
