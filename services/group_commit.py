@@ -90,6 +90,22 @@ def socket_path(db_path: Path | None = None) -> Path | None:
 _socket_paths: dict[str, Path | None] = {}
 
 
+def writer_state(db_path: Path) -> str:
+    """"running", "stopped" (a socket nobody listens on) or "none"."""
+    path = socket_path(db_path)
+    if path is None or not path.exists():
+        return "none"
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(2.0)
+    try:
+        probe.connect(os.fspath(path))
+        return "running"
+    except OSError:
+        return "stopped"
+    finally:
+        probe.close()
+
+
 def new_request_id() -> str:
     """Time-ordered (new rows land at the end of the index), unguessable."""
     return f"{time.time_ns():016x}{secrets.token_hex(8)}"
@@ -368,7 +384,7 @@ class Writer:
 
     def bind(self) -> None:
         """Take the writer's place for this database, or raise ConfigError."""
-        fd = os.open(f"{self.db_path}.writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(f"{self.db_path}.writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o660)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -338,3 +338,27 @@ def test_atende_writer_serves_sessions_and_stops_cleanly(admin, world, db_path):
     assert "2 requests in 2 commits" in err
     assert "Traceback" not in err
     assert not sock.exists()
+
+
+def test_doctor_says_whether_the_writer_runs(store, db_path):
+    from services import doctor
+
+    def line():
+        return next(c for c in doctor.run(doctor.Config(), str(db_path))
+                    if c.name == "writer")
+
+    assert group_commit.writer_state(db_path) == "none"
+    assert line().ok and "not running (optional)" in line().message
+    w = group_commit.Writer(threading.Event())
+    w.bind()
+    try:
+        assert group_commit.writer_state(db_path) == "running"
+        assert line().ok and line().message.startswith("running")
+    finally:
+        w.close()
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(os.fspath(group_commit.socket_path()))  # left by a writer that was killed
+    sock.close()
+    assert group_commit.writer_state(db_path) == "stopped"
+    assert not line().ok and line().warning and "atende writer" in line().message
+    assert (db_path.parent / f"{db_path.name}.writer.lock").stat().st_mode & 0o007 == 0  # nothing for others
