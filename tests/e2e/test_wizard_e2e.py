@@ -86,7 +86,26 @@ def to_customer(t: Tmux, name: str) -> None:
     t.wait_for("Who is calling")
 
 
-def test_a_call_from_start_to_finish(demo_db, tmp_path):
+@pytest.fixture(params=["direct", "writer"])
+def how(request, demo_db, tmp_path):
+    """Each session committing itself, or through `atende writer` (a shared server)."""
+    if request.param == "direct":
+        yield "direct"
+        return
+    writer = subprocess.Popen([ATENDE, "--db", str(demo_db), "writer"], env=_env(tmp_path),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sock = Path(f"{demo_db.resolve()}.writer")
+    deadline = time.monotonic() + 30
+    while not sock.exists():
+        assert writer.poll() is None and time.monotonic() < deadline, "the writer did not start"
+        time.sleep(0.05)
+    yield "writer"
+    writer.send_signal(signal.SIGTERM)
+    _out, err = writer.communicate(timeout=30)
+    assert writer.returncode == 0 and "Traceback" not in err, err
+
+
+def test_a_call_from_start_to_finish(demo_db, tmp_path, how):
     with start(demo_db, tmp_path) as t:
         protocol = open_wizard(t)
         to_customer(t, "joao")
@@ -120,6 +139,12 @@ def test_a_call_from_start_to_finish(demo_db, tmp_path):
     assert "jo" in data["customer"].lower() and data["plan"]
     listed = cli(demo_db, tmp_path, "ticket", "list", "--status", "open")
     assert protocol in listed.stdout
+    import sqlite3
+
+    con = sqlite3.connect(demo_db)
+    done_by_writer = [op for (op,) in con.execute("SELECT op FROM write_request ORDER BY id")]
+    con.close()
+    assert done_by_writer == ([] if how == "direct" else ["reserve", "finish"])
 
 
 def test_kill_9_mid_wizard_and_resume_with_the_same_protocol(demo_db, tmp_path):
