@@ -154,7 +154,8 @@ def execute(request: dict, actor: Actor) -> dict:
     once: a request asked again (`retry`) whose id is stored returns the
     stored result. (A first asking has a new id: nothing to look up.)"""
     if request.get("retry"):
-        row = fastsql.run("SELECT result FROM write_request WHERE id = ?", (request["id"],)).fetchone()
+        row = fastsql.run("SELECT result FROM write_request WHERE id = ? AND login = ?",
+                          (request["id"], actor.login)).fetchone()
         if row is not None:
             return json.loads(row[0])
     op = OPS.get(request.get("op"))
@@ -250,6 +251,7 @@ class _Client:
 
 
 _client = _Client()
+os.register_at_fork(after_in_child=lambda: _client.__init__())  # a child never shares its parent's connections
 _serving = threading.local()  # the writer's own thread never sends to itself
 
 
@@ -395,21 +397,32 @@ class Writer:
             self.path.unlink()  # left by a writer that died: the lock says none runs
         except FileNotFoundError:
             pass
+        # Bound and listening under another name, then renamed into place: a
+        # session that finds the socket can connect to it.
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        staging = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+        if len(os.fsencode(staging)) >= 108:
+            staging = self.path
         old = os.umask(0o077)
         try:
-            s.bind(os.fspath(self.path))
+            try:
+                staging.unlink()
+            except FileNotFoundError:
+                pass
+            s.bind(os.fspath(staging))
         finally:
             os.umask(old)
         st = self.db_path.stat()
         mode = 0o600 | (0o060 if st.st_mode & 0o020 else 0) | (0o006 if st.st_mode & 0o002 else 0)
-        os.chmod(self.path, mode)  # who may write the file may connect, nobody else
+        os.chmod(staging, mode)  # who may write the file may connect, nobody else
         try:
-            os.chown(self.path, -1, st.st_gid)
+            os.chown(staging, -1, st.st_gid)
         except OSError:
             pass
         s.listen(128)
         s.setblocking(False)
+        if staging != self.path:
+            os.replace(staging, self.path)
         self._listener = s
 
     def close(self) -> None:

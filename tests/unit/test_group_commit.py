@@ -362,3 +362,12 @@ def test_doctor_says_whether_the_writer_runs(store, db_path):
     assert group_commit.writer_state(db_path) == "stopped"
     assert not line().ok and line().warning and "atende writer" in line().message
     assert (db_path.parent / f"{db_path.name}.writer.lock").stat().st_mode & 0o007 == 0  # nothing for others
+
+
+def test_a_stored_answer_goes_only_to_whoever_asked_first(admin, world, bound, people):
+    req = request("reserve", admin.login, {})
+    first = run_group(bound, [(Session(), req)])[0]["ok"]
+    other = run_group(bound, [(Session(), dict(req, login="t_agent", retry=True))])[0]
+    assert other["error"] == {"kind": "internal"}  # neither the answer nor a second ticket
+    assert Ticket.select().where(Ticket.status == "draft").count() == 1
+    assert Ticket.get(Ticket.protocol == first["protocol"]).created_by_id == admin.id
