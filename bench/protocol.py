@@ -22,10 +22,9 @@ import argparse
 import json
 import multiprocessing as mp
 import sqlite3
-import sys
 import tempfile
 import time
-from pathlib import Path
+from contextlib import contextmanager, nullcontext
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -90,29 +89,37 @@ def raw_commits(path: str, seconds: float = 2.0) -> float:
     return rate
 
 
-def start_writer(path: str):
-    """`atende writer` for the database, as a shared server runs it; waits until it listens."""
+@contextmanager
+def writer_running(path: str):
+    """`atende writer` for the database, as a shared server runs it: started,
+    waited for until it listens, stopped on the way out (its last line printed)."""
     import subprocess
 
     root = Path(__file__).resolve().parents[1]
-    log = open(f"{path}.writer.log", "w+")  # a file, not a pipe: a full pipe would stop the writer
-    proc = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "--db", path, "writer"],
-                            cwd=root, stdout=subprocess.DEVNULL, stderr=log, text=True)
-    proc.log = log
-    sock = Path(f"{Path(path).resolve()}.writer")
-    deadline = time.time() + 30
-    while not sock.exists():
-        if proc.poll() is not None or time.time() > deadline:
+    with open(f"{path}.writer.log", "w+") as log:  # a file, not a pipe: a full pipe would stop the writer
+        proc = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "--db", path, "writer"],
+                                cwd=root, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        try:
+            sock = Path(f"{Path(path).resolve()}.writer")
+            deadline = time.time() + 30
+            while not sock.exists():
+                if proc.poll() is not None or time.time() > deadline:
+                    log.seek(0)
+                    raise SystemExit(f"the writer did not start: {log.read().strip() or 'timeout'}")
+                time.sleep(0.02)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(10)
             log.seek(0)
-            raise SystemExit(f"the writer did not start: {log.read().strip() or 'timeout'}")
-        time.sleep(0.02)
-    return proc
+            said = log.read().strip().splitlines()
+            if said:
+                print("writer:", said[-1])
 
 
 def run(path: str, procs: int, tickets: int, writer: bool) -> dict:
     ids = setup(path)
-    server = start_writer(path) if writer else None
-    try:
+    with writer_running(path) if writer else nullcontext():
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
         share = [tickets // procs + (1 if i < tickets % procs else 0) for i in range(procs)]
@@ -124,14 +131,6 @@ def run(path: str, procs: int, tickets: int, writer: bool) -> dict:
         elapsed = time.time() - start_at
         for p in workers:
             p.join()
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-            server.log.seek(0)
-            said = server.log.read().strip().splitlines()
-            if said:
-                print("writer:", said[-1])
     done = [x for d, _e in results for x in d]
     errors = [x for _d, e in results for x in e]
     con = sqlite3.connect(path)

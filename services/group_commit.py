@@ -161,17 +161,10 @@ def execute(request: dict, actor: Actor) -> dict:
     op = OPS.get(request.get("op"))
     if op is None:
         raise _Unusable()
-    con = db.connection()
-    con.execute("SAVEPOINT atende_request")  # a failing request takes back only its own writes
-    try:
+    with write_tx():  # inside the group: a savepoint, so a failing request takes back only its own writes
         result = op(actor, request.get("args") or {})
         fastsql.run("INSERT INTO write_request (id, login, op, result, at) VALUES (?, ?, ?, ?, ?)",
                     (request["id"], actor.login, request["op"], json.dumps(result), fastsql.stamp(clock.now())))
-    except BaseException:
-        con.execute("ROLLBACK TO atende_request")
-        con.execute("RELEASE atende_request")
-        raise
-    con.execute("RELEASE atende_request")
     return result
 
 
@@ -361,7 +354,6 @@ class _Conn:
 class WriterStats:
     requests: int = 0
     groups: int = 0
-    errors: int = 0
 
 
 class Writer:
@@ -562,7 +554,6 @@ class Writer:
                             answer = {"error": _encode_error(exc)}
                         except Exception:  # a fault of ours: that session writes itself and shows it
                             log.exception("writer: request %s (%s) failed", request["id"], request.get("op"))
-                            self.stats.errors += 1
                             answer = {"error": {"kind": "internal"}}
                         answered.append((conn, {"id": request["id"], **answer}))
             except Exception as exc:  # the commit failed: nothing of the group was saved
@@ -578,18 +569,14 @@ class Writer:
         frame = json.dumps(reply, ensure_ascii=False).encode()
         data = _HEADER.pack(len(frame)) + frame
         try:
-            sent = conn.sock.send(data)  # an answer is small: it fits the socket's buffer
+            try:
+                sent = conn.sock.send(data)  # an answer is small: it fits the socket's buffer
+            except BlockingIOError:
+                sent = 0
             if sent < len(data):
                 conn.sock.settimeout(5.0)  # a session that stopped reading must not stop the others
                 conn.sock.sendall(data[sent:])
                 conn.sock.setblocking(False)
-        except BlockingIOError:
-            conn.sock.settimeout(5.0)
-            try:
-                conn.sock.sendall(data)
-                conn.sock.setblocking(False)
-            except OSError:
-                self._drop(sel, conn)
         except OSError:
             self._drop(sel, conn)  # it asks again with the same id, or writes itself
 

@@ -46,12 +46,20 @@ def set_language(language: str) -> str:
     global _translation, _language
     if language not in LANGUAGES:
         language = resolve_language(language)
-    if language == "en":
-        _translation = gettext.NullTranslations()
-    else:
-        _translation = gettext.translation(DOMAIN, locale_dir(), languages=[language], fallback=True)
+    _translation = _catalog(language)
     _language = language
     return language
+
+
+_catalogs: dict[str, gettext.NullTranslations] = {}
+
+
+def _catalog(language: str) -> gettext.NullTranslations:
+    """The translations of a shipped language, read once."""
+    if language not in _catalogs:
+        _catalogs[language] = (gettext.NullTranslations() if language == "en" else
+                               gettext.translation(DOMAIN, locale_dir(), languages=[language], fallback=True))
+    return _catalogs[language]
 
 
 def current_language() -> str:
@@ -70,13 +78,11 @@ def N_(message: str) -> str:
     return message
 
 
-_cache: dict[str, gettext.NullTranslations] = {}
-
 
 class using_language:
     """Translate in `language` for the duration of a block, then go back
     (the shared writer answers each session in its own language). Not for
-    threads that translate at the same time: the writer runs its batches on
+    threads that translate at the same time: the writer runs its groups on
     one thread."""
 
     def __init__(self, language: str):
@@ -86,11 +92,7 @@ class using_language:
         global _translation, _language
         self._saved = (_translation, _language)
         if self.language != _language:
-            if self.language not in _cache:
-                _cache[self.language] = (gettext.NullTranslations() if self.language == "en" else
-                                         gettext.translation(DOMAIN, locale_dir(), languages=[self.language],
-                                                             fallback=True))
-            _translation, _language = _cache[self.language], self.language
+            _translation, _language = _catalog(self.language), self.language
         return self
 
     def __exit__(self, *exc) -> None:

@@ -497,9 +497,7 @@ def start(actor: Actor, fmt: str | None = None) -> Draft:
 
 def save(actor: Actor, d: Draft) -> None:
     """Store the draft (one short transaction); only its owner may."""
-    require(actor, "tickets.create")
-    if d.owner != actor.login:
-        raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
+    _check_owner(actor, d)
     data = to_json(d)
     with queued_write_tx():
         fastsql.run(
@@ -598,6 +596,18 @@ def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, 
     return attachments, email_files, created
 
 
+def _check_owner(actor: Actor, d: Draft) -> None:
+    require(actor, "tickets.create")
+    if d.owner != actor.login:
+        raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
+
+
+def _check_finish(actor: Actor, d: Draft) -> None:
+    """Who may finish this draft, and whether it is complete."""
+    _check_owner(actor, d)
+    validate_all(d)
+
+
 def finish(actor: Actor, d: Draft) -> Finished:
     """Write the ticket and everything attached to it in ONE transaction, with an audit row.
 
@@ -609,10 +619,7 @@ def finish(actor: Actor, d: Draft) -> Finished:
     with the same checks, grouped with other sessions' tickets."""
     from . import group_commit
 
-    require(actor, "tickets.create")
-    if d.owner != actor.login:
-        raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
-    validate_all(d)
+    _check_finish(actor, d)
     attachments, email_files, created = _copy_files(d)
     try:
         done = group_commit.call("finish", actor, {
@@ -634,10 +641,7 @@ def finish(actor: Actor, d: Draft) -> Finished:
 def finish_copied(actor: Actor, d: Draft, attachments, email_files: dict[str, str]) -> Finished:
     """`finish` after the files are in place, inside the caller's transaction
     (the shared writer's group): the same checks, then the same writes."""
-    require(actor, "tickets.create")
-    if d.owner != actor.login:
-        raise Conflict(_("This draft belongs to {login}").format(login=d.owner))
-    validate_all(d)
+    _check_finish(actor, d)
     access_point_id = _check_references(d)
     return _write(actor, d, attachments, email_files, access_point_id)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.tmux import Tmux
+from tests.writer_process import running_writer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
@@ -92,17 +93,9 @@ def how(request, demo_db, tmp_path):
     if request.param == "direct":
         yield "direct"
         return
-    writer = subprocess.Popen([ATENDE, "--db", str(demo_db), "writer"], env=_env(tmp_path),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    sock = Path(f"{demo_db.resolve()}.writer")
-    deadline = time.monotonic() + 30
-    while not sock.exists():
-        assert writer.poll() is None and time.monotonic() < deadline, "the writer did not start"
-        time.sleep(0.05)
-    yield "writer"
-    writer.send_signal(signal.SIGTERM)
-    _out, err = writer.communicate(timeout=30)
-    assert writer.returncode == 0 and "Traceback" not in err, err
+    with running_writer(demo_db, command=[ATENDE], env=_env(tmp_path)) as w:
+        yield "writer"
+    assert w.returncode == 0 and "Traceback" not in w.stderr, w.stderr
 
 
 def test_a_call_from_start_to_finish(demo_db, tmp_path, how):

@@ -6,10 +6,7 @@ import datetime as dt
 import json
 import os
 import selectors
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -18,9 +15,9 @@ import pytest
 from models import Ticket, db
 from models.wizard import WriteRequest
 from services import clock, group_commit, i18n, users, wizard
-from services.errors import Conflict, PermissionDenied, ValidationError
+from services.errors import Conflict, ValidationError
 from services.quickopen import SCHEMA_VERSION
-from tests.conftest import ROOT
+from tests.writer_process import running_writer
 from tests.wizard_world import make_world
 
 DEADLINE = 30.0  # only a test that would never pass waits this long
@@ -316,27 +313,17 @@ def test_one_writer_per_database_and_the_socket_follows_the_files_permissions(st
 
 
 def test_atende_writer_serves_sessions_and_stops_cleanly(admin, world, db_path):
-    proc = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "--db", str(db_path), "writer"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sock = group_commit.socket_path()
-    try:
-        deadline = time.monotonic() + DEADLINE
-        while not sock.exists():
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+    with running_writer(db_path) as w:
         group_commit._client.off_until = 0.0
         clock.set_clock(None)  # the writer's clock is its own: the real one
         d = ready(admin, world)
         assert wizard.finish(admin, d).status == "open"
         assert WriteRequest.select().count() == 2  # the writer process did both
         group_commit.disconnect()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=DEADLINE)
-    assert proc.returncode == 0, err
-    assert "2 requests in 2 commits" in err
-    assert "Traceback" not in err
+    assert w.returncode == 0, w.stderr
+    assert "2 requests in 2 commits" in w.stderr
+    assert "Traceback" not in w.stderr
     assert not sock.exists()
 
 
