@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Input, Label, Select
 
 from services import contacts as contacts_svc
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
-from tui.base import AtendeModal
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, FormDialog, PlainSelect
 
 
-class ContactForm(AtendeModal[contacts_svc.ContactInfo | None]):
+class ContactForm(FormDialog[contacts_svc.ContactInfo | None]):
     DEFAULT_CSS = """
     ContactForm { align: center middle; }
     ContactForm > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 100%;
@@ -23,11 +21,9 @@ class ContactForm(AtendeModal[contacts_svc.ContactInfo | None]):
     ContactForm Field { margin-bottom: 0; }
     ContactForm .form-row { height: auto; }
     ContactForm .form-row Field { width: 1fr; margin-right: 1; }
-    ContactForm .form-buttons { height: auto; align-horizontal: right; }
     ContactForm #extras { height: auto; }
-    ContactForm .form-buttons Button { margin-left: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"), priority=True)]
+    SAVE_LABEL = N_("Save (Ctrl+S)")
 
     def __init__(self, customer_id: int, contact: contacts_svc.ContactInfo | None = None) -> None:
         super().__init__()
@@ -48,9 +44,7 @@ class ContactForm(AtendeModal[contacts_svc.ContactInfo | None]):
                             name="position")
             yield Label(_("Extra fields"), classes="box-title", id="extras-title")
             yield VerticalScroll(id="extras")
-            with Horizontal(classes="form-buttons"):
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Save (Ctrl+S)"), id="save", variant="primary")
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#name").focus()
@@ -77,7 +71,7 @@ class ContactForm(AtendeModal[contacts_svc.ContactInfo | None]):
             value = values.get(f.id, "")
             label = f.label + (" *" if f.required else "")
             if f.type == "choice":
-                widget = Select([(c, c) for c in f.choices], prompt=_("Choose"), id=f"extra-{f.id}",
+                widget = PlainSelect([(c, c) for c in f.choices], prompt=_("Choose"), id=f"extra-{f.id}",
                                 value=value if value in f.choices else Select.NULL)
             elif f.type == "number":
                 widget = Input(value, id=f"extra-{f.id}", type="number")
@@ -88,30 +82,11 @@ class ContactForm(AtendeModal[contacts_svc.ContactInfo | None]):
             widgets.append(Field(label, widget, name=f"extra_{f.id}"))
         box.mount_all(widgets)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        clear_errors(self)
+    def submit(self):
         extras = {}
         for f in getattr(self, "fields", []):
-            widget = self.query_one(f"#extra-{f.id}")
-            value = widget.value
+            value = self.query_one(f"#extra-{f.id}").value
             extras[f.id] = "" if value is Select.NULL else str(value)
-        value = lambda sel: self.query_one(sel, Input).value  # noqa: E731
-        try:
-            saved = contacts_svc.save_contact(
-                self.app.actor, self.customer_id, self.contact.id if self.contact else None,
-                name=value("#name"), phone=value("#phone"), email=value("#email"), position=value("#position"),
-                doc=value("#doc"), extras=extras)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.dismiss(saved)
+        value = {key: self.query_one(f"#{key}", Input).value for key in ("name", "phone", "email", "position", "doc")}
+        actor, customer_id, contact_id = self.app.actor, self.customer_id, self.contact.id if self.contact else None
+        return lambda: contacts_svc.save_contact(actor, customer_id, contact_id, extras=extras, **value)

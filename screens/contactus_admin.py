@@ -7,32 +7,22 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
 from services import contactus, permissions, settings
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
-from tui.base import AtendeModal, AtendeScreen, PaletteCommand
-from tui.forms import Field, clear_errors, show_errors
+from tui.base import AtendeScreen, PaletteCommand
+from tui.forms import Field, FormDialog, PlainSelect
 
 TABS = {"classification": N_("Classifications"), "subclassification": N_("Sub-classifications"),
         "form": N_("Forms of contact")}
 
 
-class ItemForm(AtendeModal[contactus.Item | None]):
+class ItemForm(FormDialog[contactus.Item | None]):
     """Add or rename a classification, sub-classification or form of contact;
     for a classification, its desk queue."""
-
-    DEFAULT_CSS = """
-    ItemForm { align: center middle; }
-    ItemForm > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $panel; padding: 0 1; }
-    ItemForm .dialog-title { text-style: bold; padding: 1 0; }
-    ItemForm Horizontal { height: auto; align-horizontal: right; }
-    ItemForm Button { margin-left: 1; }
-    """
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
 
     def __init__(self, kind: str, item: contactus.Item | None, queues, parents) -> None:
         super().__init__()
@@ -52,15 +42,13 @@ class ItemForm(AtendeModal[contactus.Item | None]):
             if self.kind == "classification":
                 options = [(q.name, q.id) for q in self.queues]
                 yield Field(_("Desk queue that receives its contacts"),
-                            Select(options, value=item.queue_id if item and item.queue_id else Select.NULL,
+                            PlainSelect(options, value=item.queue_id if item and item.queue_id else Select.NULL,
                                    prompt=_("Choose..."), id="cu-item-queue"), name="queue")
             if self.kind == "subclassification" and not item:
                 options = [(p.name, p.id) for p in self.parents]
-                yield Field(_("Classification"), Select(options, prompt=_("Choose..."), id="cu-item-parent"),
+                yield Field(_("Classification"), PlainSelect(options, prompt=_("Choose..."), id="cu-item-parent"),
                             name="classification")
-            with Horizontal():
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Save"), id="save", variant="primary")
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#cu-item-name", Input).focus()
@@ -68,41 +56,26 @@ class ItemForm(AtendeModal[contactus.Item | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        clear_errors(self)
-        actor = self.app.actor
+    def submit(self):
+        actor, kind, item = self.app.actor, self.kind, self.item
         name = self.query_one("#cu-item-name", Input).value
-        try:
-            item = self.item
+        queue = self._select("#cu-item-queue") if kind == "classification" else None
+        parent = self._select("#cu-item-parent") if kind == "subclassification" and item is None else None
+
+        def save() -> contactus.Item:
             if item is None:
-                if self.kind == "classification":
-                    result = contactus.add_classification(actor, name, self._select("#cu-item-queue"))
-                elif self.kind == "subclassification":
-                    result = contactus.add_subclassification(actor, self._select("#cu-item-parent"), name)
-                else:
-                    result = contactus.add_form(actor, name)
-            else:
-                result = item
-                if name.strip() != item.name:
-                    result = contactus.rename(actor, self.kind, item.id, name, expected_version=item.version)
-                if self.kind == "classification":
-                    queue = self._select("#cu-item-queue")
-                    if queue != result.queue_id:
-                        result = contactus.route(actor, item.id, queue, expected_version=result.version)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.dismiss(result)
+                if kind == "classification":
+                    return contactus.add_classification(actor, name, queue)
+                if kind == "subclassification":
+                    return contactus.add_subclassification(actor, parent, name)
+                return contactus.add_form(actor, name)
+            result = item
+            if name.strip() != item.name:
+                result = contactus.rename(actor, kind, item.id, name, expected_version=item.version)
+            if kind == "classification" and queue != result.queue_id:
+                result = contactus.route(actor, item.id, queue, expected_version=result.version)
+            return result
+        return save
 
     def _select(self, selector: str):
         value = self.query_one(selector, Select).value
@@ -230,28 +203,33 @@ class ContactUsAdminScreen(AtendeScreen):
 
     def action_toggle(self) -> None:
         item = self._selected()
-        if item is None:
-            return
+        if item is not None:
+            self._toggle(item)
+
+    @work(thread=True, group="contactus-admin-write", exit_on_error=False)
+    def _toggle(self, item: contactus.Item) -> None:
         try:
             result = contactus.set_active(self.app.actor, item.kind, item.id, not item.active,
                                           expected_version=item.version)
         except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            self.load()
-            return
-        self.notify((_("{name} is active again") if result.active else
-                     _("{name} is no longer offered")).format(name=result.name), markup=False)
-        self.load()
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        else:
+            self.app.call_from_thread(self.notify, (_("{name} is active again") if result.active else
+                                                    _("{name} is no longer offered")).format(name=result.name),
+                                      markup=False)
+        self.app.call_from_thread(self.load)
 
+    @work(thread=True, group="contactus-admin-write", exit_on_error=False)
     def action_mode(self) -> None:
         new = contactus.CRM if contactus.mode() == contactus.CENTRAL else contactus.CENTRAL
         try:
             settings.set_value(self.app.actor, contactus.MODE_KEY, new)
         except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
-        self.notify(_("Contact us mode: {mode}").format(mode=contactus.mode_label(new)), markup=False)
-        self.load()
+        self.app.call_from_thread(self.notify, _("Contact us mode: {mode}").format(mode=contactus.mode_label(new)),
+                                  markup=False)
+        self.app.call_from_thread(self.load)
 
     def palette_commands(self):
         for key, label in TABS.items():

@@ -9,20 +9,22 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Select, Static, TextArea
 
 from services import contactus
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, ThreadedSave
 
 
-class NewContactScreen(AtendeScreen):
+class NewContactScreen(ThreadedSave, AtendeScreen):
     HELP = N_("Write a new contact. Choose the classification and then the sub-classification or the form "
               "of contact, say who we should talk to, and write your message; a file may go with it "
               "(type its path). Ctrl+S sends; Esc goes back without sending.")
     BINDINGS = [
-        Binding("ctrl+s", "send", N_("Send"), id="cu-send", priority=True),
+        Binding("ctrl+s", "save", N_("Send"), id="cu-send", priority=True),
         Binding("escape", "cancel", N_("Back")),
     ]
+
+    INVALID_NOTICE = N_("Some fields need attention; see the messages under them.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,11 +35,11 @@ class NewContactScreen(AtendeScreen):
         yield Header()
         with VerticalScroll(id="cu-form"):
             yield Static("", id="cu-mode", markup=False)
-            yield Field(_("Classification"), Select([], prompt=_("Choose..."), id="cu-classification"),
+            yield Field(_("Classification"), PlainSelect([], prompt=_("Choose..."), id="cu-classification"),
                         name="classification")
-            yield Field(_("Sub-classification"), Select([], prompt=_("Choose..."), id="cu-sub"),
+            yield Field(_("Sub-classification"), PlainSelect([], prompt=_("Choose..."), id="cu-sub"),
                         name="subclassification", id="cu-sub-field")
-            yield Field(_("Form of contact"), Select([], prompt=_("Choose..."), id="cu-form-of-contact"),
+            yield Field(_("Form of contact"), PlainSelect([], prompt=_("Choose..."), id="cu-form-of-contact"),
                         name="form", id="cu-form-field")
             yield Field(_("Contact person"), Input(id="cu-name"), name="contact_name")
             yield Field(_("Phone"), Input(id="cu-phone", placeholder="(11) 91234-5678"), name="phone")
@@ -91,10 +93,9 @@ class NewContactScreen(AtendeScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cu-send-button":
-            self.action_send()
+            self.action_save()
 
-    def action_send(self) -> None:
-        clear_errors(self)
+    def submit(self):
         contact = contactus.NewContact(
             classification_id=self._value("#cu-classification"),
             subclassification_id=self._value("#cu-sub"),
@@ -104,26 +105,8 @@ class NewContactScreen(AtendeScreen):
             email=self.query_one("#cu-email", Input).value,
             message=self.query_one("#cu-message", TextArea).text,
             attachment=self.query_one("#cu-attachment", Input).value)
-        self.send(contact)
-
-    @work(thread=True, exclusive=True, group="contactus-send", exit_on_error=False)
-    def send(self, contact: contactus.NewContact) -> None:
-        try:
-            row = contactus.open_contact(self.app.actor, contact, fmt=self.app.config.protocol_format)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._errors, exc)
-            return
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.dismiss, row)
-
-    def _errors(self, exc: ValidationError) -> None:
-        if not show_errors(self, exc.errors):
-            self.notify(exc.message, severity="error", markup=False)
-        else:
-            self.notify(_("Some fields need attention; see the messages under them."), severity="warning",
-                        markup=False)
+        actor, fmt = self.app.actor, self.app.config.protocol_format
+        return lambda: contactus.open_contact(actor, contact, fmt=fmt)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

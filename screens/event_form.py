@@ -14,7 +14,7 @@ from services.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, clear_errors, show_errors
 
 TEXT_FIELDS = ("description", "starts_at", "ends_at", "client", "access_link", "address", "seats", "workload_hours")
 
@@ -52,14 +52,14 @@ class EventFormScreen(LiveScreen, AtendeScreen):
         with VerticalScroll(id="event-form"):
             yield Label(_("Change event") if self.event_id else _("New event"), id="form-title", classes="box-title")
             yield Field(_("Main event (leave empty unless this is a secondary session)"),
-                        Select([], prompt=_("(none: a main or standalone event)"), id="main"), name="main")
+                        PlainSelect([], prompt=_("(none: a main or standalone event)"), id="main"), name="main")
             yield Field(_("Description (the name participants will see)"), Input(id="description"), name="description")
             with Horizontal(classes="form-row"):
                 yield Field(_("Start"), Input(id="starts_at", placeholder=_("DD/MM/YYYY HH:MM")), name="starts_at")
                 yield Field(_("End"), Input(id="ends_at", placeholder=_("DD/MM/YYYY HH:MM")), name="ends_at")
             with Horizontal(classes="form-row"):
-                yield Field(_("Type"), Select([], prompt=_("Choose the type"), id="type"), name="type")
-                yield Field(_("Responsible"), Select([], prompt=_("Choose"), id="responsible"), name="responsible")
+                yield Field(_("Type"), PlainSelect([], prompt=_("Choose the type"), id="type"), name="type")
+                yield Field(_("Responsible"), PlainSelect([], prompt=_("Choose"), id="responsible"), name="responsible")
             yield Static("", id="format-hint", classes="muted", markup=False)
             yield Field(_("Client / location"), Input(id="client"), name="client")
             yield Field(_("Online access link"), Input(id="access_link", placeholder="https://"), name="access_link")

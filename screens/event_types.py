@@ -15,7 +15,7 @@ from services import permissions
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, clear_errors, show_errors
 
 
 class EventTypesScreen(AtendeScreen):
@@ -134,7 +134,7 @@ class EventTypeForm(AtendeScreen):
             yield Label(_("Change event type") if info else _("New event type"), classes="box-title")
             yield Field(_("Name"), Input(info.name if info else "", id="type-name"), name="name")
             yield Field(_("Format (online: link; offline: address, seats; hybrid: all)"),
-                        Select(formats, value=info.format if info else "offline", allow_blank=False,
+                        PlainSelect(formats, value=info.format if info else "offline", allow_blank=False,
                                id="type-format"), name="format")
             yield Field(_("What preparing this kind of event involves"),
                         TextArea(info.preparation if info else "", id="type-preparation", soft_wrap=True),

@@ -5,17 +5,17 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
 from services import permissions
 from services import users as users_svc
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
-from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, keep_cursor
 from tui.dialogs import ConfirmDialog
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, FormDialog, PlainSelect
 
 
 def role_options(include_representative: bool = True) -> list[tuple[str, str]]:
@@ -25,18 +25,8 @@ def role_options(include_representative: bool = True) -> list[tuple[str, str]]:
     ]
 
 
-class PersonForm(AtendeModal[users_svc.UserInfo | None]):
+class PersonForm(FormDialog[users_svc.UserInfo | None]):
     """Add a person, or change a person's role."""
-
-    DEFAULT_CSS = """
-    PersonForm { align: center middle; }
-    PersonForm > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $panel; padding: 0 1; }
-    PersonForm #form-title { text-style: bold; padding: 1 0; }
-    PersonForm Horizontal { height: auto; align-horizontal: right; }
-    PersonForm Button { margin-left: 1; }
-    """
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
 
     def __init__(self, person: users_svc.UserInfo | None = None) -> None:
         super().__init__()
@@ -45,50 +35,33 @@ class PersonForm(AtendeModal[users_svc.UserInfo | None]):
     def compose(self) -> ComposeResult:
         p = self.person
         with Vertical():
-            yield Label(_("Change role") if p else _("Add a person"), id="form-title")
+            yield Label(_("Change role") if p else _("Add a person"), classes="dialog-title")
             yield Field(_("Login (as on the server)"), Input(p.login if p else "", id="login", disabled=bool(p)), name="login")
             if not p:
                 yield Field(_("Full name"), Input(id="name"), name="name")
                 yield Field(_("E-mail"), Input(id="email"), name="email")
-            yield Field(_("Role"), Select(role_options(), value=p.role if p else permissions.AGENT,
+            yield Field(_("Role"), PlainSelect(role_options(), value=p.role if p else permissions.AGENT,
                                           allow_blank=False, id="role"), name="role")
             yield Field(_("Company: customer id or CPF/CNPJ (representatives only)"),
                         Input(str(p.company_id or "") if p else "", id="company"), name="company")
-            with Horizontal():
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Save"), id="save", variant="primary")
+            yield self.buttons()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        clear_errors(self)
+    def submit(self):
+        actor, person = self.app.actor, self.person
         company_text = self.query_one("#company", Input).value.strip()
         role = self.query_one("#role", Select).value
-        try:
+        login = self.query_one("#login", Input).value
+        name = "" if person else self.query_one("#name", Input).value
+        email = "" if person else self.query_one("#email", Input).value
+
+        def save() -> users_svc.UserInfo:
             from services.contactus import resolve_company
 
             company = resolve_company(company_text) if company_text and role == permissions.REPRESENTATIVE else None
-            if self.person:
-                info = users_svc.set_role(self.app.actor, self.person.login, role,
-                                          company_id=company)
-            else:
-                info = users_svc.add(
-                    self.app.actor, self.query_one("#login", Input).value, role,
-                    name=self.query_one("#name", Input).value,
-                    email=self.query_one("#email", Input).value,
-                    company_id=company)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.dismiss(info)
+            if person:
+                return users_svc.set_role(actor, person.login, role, company_id=company)
+            return users_svc.add(actor, login, role, name=name, email=email, company_id=company)
+        return save
 
 
 class PeopleScreen(LiveScreen, AtendeScreen):

@@ -12,7 +12,7 @@ from services import desk
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, clear_errors, show_errors
 from tui.live import LiveScreen, keep_cursor
 
 COLUMNS = ("protocol", "customer", "type", "status", "responsible", "age", "updated")
@@ -58,7 +58,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="queues-bar"):
-            yield Select([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
+            yield PlainSelect([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
                          allow_blank=False, id="queues-views")
             yield Field(_("Filter"), Input(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
                                             id="queues-filter-input"), name="filter", id="queues-filter-field")

@@ -7,15 +7,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from services import clock, permissions
 from services import rota as rota_svc
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, FormDialog
 
 MONTHS_SHOWN = 13
 
@@ -52,10 +52,8 @@ class AnalystPicker(AtendeModal[str | None]):
         self.dismiss(None)
 
 
-class AnalystForm(AtendeModal[rota_svc.AnalystInfo | None]):
+class AnalystForm(FormDialog[rota_svc.AnalystInfo | None]):
     """Add an implementation analyst, or change their working hours."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
 
     def __init__(self, analyst: rota_svc.AnalystInfo | None = None) -> None:
         super().__init__(classes="scheduling-form")
@@ -74,36 +72,17 @@ class AnalystForm(AtendeModal[rota_svc.AnalystInfo | None]):
                         Input(",".join(str(d) for d in (a.weekdays if a else rota_svc.DEFAULT_WEEKDAYS)),
                               id="weekdays"), name="weekdays")
             yield Checkbox(_("Active (may be put on the rota)"), a.active if a else True, id="active")
-            with Horizontal(classes="form-buttons"):
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Save"), id="save", variant="primary")
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#hours" if self.analyst else "#login", Input).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        clear_errors(self)
-        try:
-            info = rota_svc.save_analyst(
-                self.app.actor, self.query_one("#login", Input).value,
-                hours=self.query_one("#hours", Input).value, weekdays=self.query_one("#weekdays", Input).value,
-                active=self.query_one("#active", Checkbox).value,
-                expected_version=self.analyst.version if self.analyst else None)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.dismiss(info)
-
+    def submit(self):
+        actor, a = self.app.actor, self.analyst
+        login, hours = self.query_one("#login", Input).value, self.query_one("#hours", Input).value
+        weekdays, active = self.query_one("#weekdays", Input).value, self.query_one("#active", Checkbox).value
+        return lambda: rota_svc.save_analyst(actor, login, hours=hours, weekdays=weekdays, active=active,
+                                             expected_version=a.version if a else None)
 
 class RotaScreen(AtendeScreen):
     HELP = N_("Left: each month and the analyst who receives the bookings made in it. Right: the "

@@ -7,20 +7,19 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, OptionList, TextArea
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from services import permissions
 from services import topics as topics_svc
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, FormDialog
 
 
-class TopicForm(AtendeModal[topics_svc.TopicInfo | None]):
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+class TopicForm(FormDialog[topics_svc.TopicInfo | None]):
 
     def __init__(self, topic: topics_svc.TopicInfo | None = None) -> None:
         super().__init__(classes="scheduling-form")
@@ -48,18 +47,10 @@ class TopicForm(AtendeModal[topics_svc.TopicInfo | None]):
                         name="preconditions")
             yield Field(_("Search words, separated by commas"),
                         Input(", ".join(t.keywords) if t else "", id="keywords"), name="keywords")
-            with Horizontal(classes="form-buttons"):
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Save"), id="save", variant="primary")
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#label" if self.topic else "#key", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def draft(self) -> topics_svc.TopicDraft:
         return topics_svc.TopicDraft(
@@ -73,25 +64,14 @@ class TopicForm(AtendeModal[topics_svc.TopicInfo | None]):
             keywords=tuple(self.query_one("#keywords", Input).value.split(",")),
         )
 
-    def action_save(self) -> None:
-        clear_errors(self)
-        try:
-            if self.topic:
-                info = topics_svc.update_topic(self.app.actor, self.topic.id, self.draft(), self.topic.version)
-            else:
-                info = topics_svc.create_topic(self.app.actor, self.draft())
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", timeout=8, markup=False)
-            return
-        self.dismiss(info)
+    def submit(self):
+        actor, topic, draft = self.app.actor, self.topic, self.draft()
+        if topic:
+            return lambda: topics_svc.update_topic(actor, topic.id, draft, topic.version)
+        return lambda: topics_svc.create_topic(actor, draft)
 
 
-class TeamForm(AtendeModal[topics_svc.TeamInfo | None]):
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+class TeamForm(FormDialog[topics_svc.TeamInfo | None]):
 
     def __init__(self, team: topics_svc.TeamInfo) -> None:
         super().__init__(classes="scheduling-form")
@@ -103,32 +83,15 @@ class TeamForm(AtendeModal[topics_svc.TeamInfo | None]):
             yield Field(_("Name"), Input(self.team.name, id="name"), name="name")
             yield Field(_("Guidance shown when a request goes to this team"),
                         TextArea(self.team.guidance, id="guidance", tab_behavior="focus"), name="guidance")
-            with Horizontal(classes="form-buttons"):
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Save"), id="save", variant="primary")
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#guidance", TextArea).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def action_save(self) -> None:
-        clear_errors(self)
-        try:
-            info = topics_svc.update_team(self.app.actor, self.team.key, self.query_one("#name", Input).value,
-                                          self.query_one("#guidance", TextArea).text, self.team.version)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", timeout=8, markup=False)
-            return
-        self.dismiss(info)
+    def submit(self):
+        actor, team = self.app.actor, self.team
+        name, guidance = self.query_one("#name", Input).value, self.query_one("#guidance", TextArea).text
+        return lambda: topics_svc.update_team(actor, team.key, name, guidance, team.version)
 
 
 class TeamPicker(AtendeModal[str | None]):

@@ -31,7 +31,7 @@ from tui.base import AtendeScreen, PaletteCommand, translate_bindings
 from tui.customer_lookup import CustomerLookup
 from tui.dialogs import ChoiceDialog
 from tui.event_promo import EventPromo
-from tui.forms import Field, show_errors
+from tui.forms import Field, PlainSelect, show_errors
 from tui.guarded_text import GuardedTextArea
 
 FIELD_STEP = {
@@ -301,7 +301,7 @@ class PlanStep(Step):
                    name="problem"):
             pass
         row = Horizontal(Checkbox(_("Create script"), id="use-script"),
-                         Select([], prompt=_("Choose a script"), id="script-choice", disabled=True),
+                         PlainSelect([], prompt=_("Choose a script"), id="script-choice", disabled=True),
                          id="script-row")
         with Field("", row, name="script_choice", focus="#script-choice"):
             pass
@@ -541,12 +541,12 @@ class FirstContactStep(Step):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
-            yield Field(_("Destination"), Select([], prompt=_("Choose"), id="queue"), name="queue")
-            yield Field(_("Ticket type"), Select([], prompt=_("Choose"), id="type"), name="type")
-        yield Field(_("Responsible (proposed by the type)"), Select([], prompt=_("Choose"), id="responsible"),
+            yield Field(_("Destination"), PlainSelect([], prompt=_("Choose"), id="queue"), name="queue")
+            yield Field(_("Ticket type"), PlainSelect([], prompt=_("Choose"), id="type"), name="type")
+        yield Field(_("Responsible (proposed by the type)"), PlainSelect([], prompt=_("Choose"), id="responsible"),
                     name="responsible")
         yield Field(_("Link to a parent ticket on the same network"),
-                    Select([], prompt=_("No link"), id="parent"), name="parent", id="parent-field")
+                    PlainSelect([], prompt=_("No link"), id="parent"), name="parent", id="parent-field")
         yield Field(_("Checks performed in this contact"),
                     GuardedTextArea(id="checks", max_length=wizard.MAX_CHECKS), name="checks")
         yield Checkbox(_("Resolved in this contact (F5)"), id="resolved")

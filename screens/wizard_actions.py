@@ -18,7 +18,7 @@ from services import contacts as contacts_svc
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, clear_errors, show_errors
 from tui.guarded_text import GuardedTextArea
 
 
@@ -126,11 +126,11 @@ class ServiceOrderForm(ActionForm):
 
     def fields(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
-            yield Field(_("Technician"), Select([], prompt=_("Choose"), id="technician"), name="technician")
-            yield Field(_("Status"), Select([(_(v), k) for k, v in wizard.OS_STATUSES.items()], value="scheduled",
+            yield Field(_("Technician"), PlainSelect([], prompt=_("Choose"), id="technician"), name="technician")
+            yield Field(_("Status"), PlainSelect([(_(v), k) for k, v in wizard.OS_STATUSES.items()], value="scheduled",
                                             allow_blank=False, id="status"), name="status")
         with Horizontal(classes="form-row"):
-            yield Field(_("OS type"), Select([], prompt=_("Choose"), id="os_type"), name="os_type")
+            yield Field(_("OS type"), PlainSelect([], prompt=_("Choose"), id="os_type"), name="os_type")
             yield Field(_("Date"), Input(clock.today().strftime("%d/%m/%Y"), id="date"), name="date")
         with Horizontal(classes="form-row"):
             yield Field(_("Start (HH:MM)"), Input(id="start", placeholder="09:00"), name="start")
@@ -211,7 +211,7 @@ class TaskForm(ActionForm):
         self.title_text = _(TaskForm.title_text)
 
     def fields(self) -> ComposeResult:
-        yield Field(_("Who does it"), Select([], prompt=_("Choose"), id="assignee"), name="assignee")
+        yield Field(_("Who does it"), PlainSelect([], prompt=_("Choose"), id="assignee"), name="assignee")
         yield Field(_("Due date (DD/MM/YYYY, optional)"), Input(id="due"), name="due")
         yield Field(_("What to do"), Input(id="description", max_length=2000), name="description")
 
@@ -243,7 +243,7 @@ class EmailForm(ActionForm):
         self.templates: list[wizard.Template] = []
 
     def fields(self) -> ComposeResult:
-        yield Field(_("Template"), Select([], prompt=_("None"), id="template"), name="template")
+        yield Field(_("Template"), PlainSelect([], prompt=_("None"), id="template"), name="template")
         addresses = []
         if self.details:
             for c in self.details.contacts:

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Label, Select
 from services import customers
 from services.errors import AtendeError, ValidationError
 from services.i18n import _
+from tui.forms import PlainSelect
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -66,9 +67,9 @@ class CustomerLookup(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="lookup-controls"):
             yield Input(placeholder=_("Search"), id="lookup-text")
-            yield Select([(_(label), key) for key, label in customers.FIELDS.items()],
+            yield PlainSelect([(_(label), key) for key, label in customers.FIELDS.items()],
                          value="name", allow_blank=False, id="lookup-field")
-            yield Select([(_(label), key) for key, label in customers.CONDITIONS.items()],
+            yield PlainSelect([(_(label), key) for key, label in customers.CONDITIONS.items()],
                          value="contains", allow_blank=False, id="lookup-condition")
             yield Input("50", id="lookup-limit", type="integer", max_length=3,
                         tooltip=_("Quantity: how many results at most"))

@@ -1,10 +1,20 @@
-"""Form helpers: a labelled field with its error shown right under it."""
+"""Form helpers: a labelled field with its error shown right under it, and
+the dialog of fields with Cancel and Save that saves off the UI thread."""
 from __future__ import annotations
 
+from typing import Callable
+
+from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from rich.text import Text
+from textual.widgets import Button, Label, Select, Static
+
+from services.errors import AtendeError, ValidationError
+from services.i18n import N_, _
+from tui.base import AtendeModal, ResultType
 
 
 class Field(Vertical):
@@ -63,3 +73,100 @@ def show_errors(container: Widget, errors: dict[str, str]) -> bool:
 def clear_errors(container: Widget) -> None:
     for field in container.query(Field):
         field.set_error(None)
+
+
+def _plain(options) -> list:
+    return [(Text(label) if isinstance(label, str) else label, value) for label, value in options]
+
+
+class PlainSelect(Select):
+    """A Select whose option labels show exactly as written, never read as
+    markup: they are data (queue, type, technician, classification names),
+    and a "[/" in one must not break the screen. Use it for every Select."""
+
+    def __init__(self, options=(), **kwargs) -> None:
+        super().__init__(_plain(options), **kwargs)
+
+    def set_options(self, options) -> None:
+        super().set_options(_plain(options))
+
+
+class ThreadedSave:
+    """Saving a form off the UI thread, for a dialog or a screen.
+
+    `submit()` reads the fields (on the UI thread) and returns the call that
+    saves them; `action_save` runs that call in a thread, so a store busy
+    with another writer never freezes the screen. A ValidationError comes
+    back under its fields (what was typed stays), any other error as one
+    line; the result dismisses the screen. A second save while one runs is
+    ignored: nothing is saved twice."""
+
+    INVALID_NOTICE: str | None = None  # also said in one line when fields are marked (a long form)
+    _saving = False
+
+    def submit(self) -> Callable[[], object]:
+        raise NotImplementedError
+
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        clear_errors(self)
+        try:
+            save = self.submit()
+        except AtendeError as exc:
+            self.report(exc)
+            return
+        self._saving = True
+        self._save(save)
+
+    @work(thread=True, group="form-save", exit_on_error=False)
+    def _save(self, save: Callable[[], object]) -> None:
+        try:
+            result = save()
+        except AtendeError as exc:
+            self.app.call_from_thread(self.report, exc)
+        except BaseException:
+            self.app.call_from_thread(setattr, self, "_saving", False)
+            raise
+        else:
+            self.app.call_from_thread(self.dismiss, result)
+
+    def report(self, exc: AtendeError) -> None:
+        """An error of the save: under its fields when they are on the form, else one line."""
+        self._saving = False
+        if isinstance(exc, ValidationError) and show_errors(self, exc.errors):
+            if self.INVALID_NOTICE:
+                self.notify(_(self.INVALID_NOTICE), severity="warning", markup=False)
+            return
+        self.notify(exc.message, severity="error", timeout=8, markup=False)
+
+
+class FormDialog(ThreadedSave, AtendeModal[ResultType]):
+    """A dialog of Fields with Cancel and Save (ThreadedSave): subclasses
+    compose their fields, `yield self.buttons()`, and implement `submit()`."""
+
+    DEFAULT_CSS = """
+    FormDialog { align: center middle; }
+    FormDialog > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    FormDialog .dialog-title { text-style: bold; padding: 1 0; }
+    FormDialog .form-buttons { height: auto; align-horizontal: right; }
+    FormDialog .form-buttons Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"), priority=True)]
+    SAVE_LABEL = N_("Save")
+
+    def buttons(self) -> Horizontal:
+        return Horizontal(Button(_("Cancel"), id="cancel"),
+                          Button(_(self.SAVE_LABEL), id="save", variant="primary"), classes="form-buttons")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            event.stop()
+            self.action_save()
+        elif event.button.id == "cancel":
+            event.stop()
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -97,6 +97,30 @@ async def test_representative_lands_on_contact_us_and_sends_a_contact(make_app, 
     assert Ticket.get(Ticket.protocol == protocol).queue_id == cu["fin"]
 
 
+async def test_names_with_markup_show_as_written_in_the_lists_to_choose_from(make_app, cu, admin):
+    """A classification named "Ouvidoria [/" (a lead typed it) once stopped the representative's form:
+    the choice lists read their labels as markup."""
+    contactus.add_classification(admin, "Ouvidoria [/", cu["fin"])
+    contactus.add_classification(admin, "[bold]Elogios", cu["fin"])
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewContactScreen)
+        select = form.query_one("#cu-classification", Select)
+        select.focus()
+        await pilot.press("enter")  # the list opens: every label drawn
+        await settle(pilot)
+        listed = [str(o.prompt) for o in select.query_one("SelectOverlay").options]
+        assert "Ouvidoria [/" in listed and "[bold]Elogios" in listed
+        await pilot.press("escape")
+        select.value = next(c.id for c in contactus.classifications(users.identify("rep")) if c.name == "Ouvidoria [/")
+        await settle(pilot)
+        assert "Ouvidoria [/" in str(select.query_one("#label", Static).render())
+
+
 async def test_thread_shows_public_replies_only_and_adds_a_message(make_app, cu):
     rep = users.identify("rep")
     row = contactus.open_contact(rep, contactus.NewContact(

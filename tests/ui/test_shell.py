@@ -4,6 +4,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from screens.home import HomeScreen
 from screens.people import PeopleScreen, PersonForm
 from services import i18n, users
+from tests.ui.pilot_tools import settle
 from tui.help import HelpScreen
 
 
@@ -55,7 +56,7 @@ async def test_people_add_with_errors_at_the_field_then_success(make_app):
         await pilot.press("a")
         assert isinstance(app.screen, PersonForm)
         await pilot.press(*"1bad", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)  # the save runs in a thread
         form = app.screen
         field = form.query_one("Field.-invalid")
         assert field.field_name == "login"
@@ -63,8 +64,7 @@ async def test_people_add_with_errors_at_the_field_then_success(make_app):
         form.query_one("#login", Input).value = "carla"
         form.query_one("#name", Input).value = "Carla [/x] [bold]Simões"
         await pilot.press("ctrl+s")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, rounds=2)  # the save, then the list's reload
         assert isinstance(app.screen, PeopleScreen)
         assert "Carla [/x] [bold]Simões" in screen_text(app)
         assert users.identify("carla").role == "agent"

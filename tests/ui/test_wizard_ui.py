@@ -184,7 +184,8 @@ async def test_guided_script(admin, world):
         assert "Choose the script to follow" in field_error(wiz, "script_choice")
         select = wiz.query_one("#script-choice", Select)
         assert app.focused is select
-        select.value = next(v for label, v in select._options if label == "Sem conexão")
+        # labels are Text (never read as markup)
+        select.value = next(v for label, v in select._options if str(label) == "Sem conexão")
         await pilot.press("ctrl+n")
         await wait(pilot, app)
         assert wiz.draft.step == "script"

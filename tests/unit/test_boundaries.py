@@ -41,3 +41,14 @@ def test_services_load_without_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_screens_build_choice_lists_with_plain_labels():
+    """Every Select is tui.forms.PlainSelect: its labels are data and never read as markup."""
+    offenders = []
+    for folder in ("screens", "tui"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Select":
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
