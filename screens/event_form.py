@@ -9,17 +9,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from services import events as ev
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog
-from tui.forms import Field, PlainSelect, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, ThreadedSave, show_errors
 
 TEXT_FIELDS = ("description", "starts_at", "ends_at", "client", "access_link", "address", "seats", "workload_hours")
 
 
-class EventFormScreen(LiveScreen, AtendeScreen):
+class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
     """Dismisses with the saved EventInfo, or None."""
 
     HELP = N_("Fill in the event. Tab moves between fields, Ctrl+S saves, Esc goes back. Dates are "
@@ -32,6 +32,7 @@ class EventFormScreen(LiveScreen, AtendeScreen):
     LIVE_TOPICS = frozenset({"presence"})
     PRESENCE_NAME = N_("Event form")
     PRESENCE_EDITING = True
+    INVALID_NOTICE = N_("Check the fields marked in red")
 
     def __init__(self, event_id: int | None = None, main_id: int | None = None,
                  errors: dict[str, str] | None = None) -> None:
@@ -213,9 +214,9 @@ class EventFormScreen(LiveScreen, AtendeScreen):
             return
         self.dismiss(None)
 
-    def action_save(self) -> None:
+    def submit(self):
         if not self.loaded:
-            return
+            return None
         values = self._values()
         data = ev.EventInput(
             description=values["description"], responsible_id=values["responsible_id"],
@@ -223,31 +224,11 @@ class EventFormScreen(LiveScreen, AtendeScreen):
             client=values["client"], access_link=values["access_link"], address=values["address"],
             seats=values["seats"], public=values["public"], workload_hours=values["workload_hours"],
             main_id=values["main_id"])
-        clear_errors(self)
-        self.save(data)
+        actor, event = self.app.actor, self.event
+        if event:
+            return lambda: ev.update_event(actor, event.id, data, version=event.version)
+        return lambda: ev.create_event(actor, data)
 
-    @work(thread=True, exclusive=True, group="event-form-save", exit_on_error=False)
-    def save(self, data: ev.EventInput) -> None:
-        actor = self.app.actor
-        try:
-            if self.event:
-                saved = ev.update_event(actor, self.event.id, data, version=self.event.version)
-            else:
-                saved = ev.create_event(actor, data)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._errors, exc)
-            return
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
-            return
-        self.app.call_from_thread(self._saved, saved)
-
-    def _errors(self, exc: ValidationError) -> None:
-        if not show_errors(self, exc.errors):
-            self.notify(exc.message, severity="error", markup=False, timeout=8)
-        else:
-            self.notify(_("Check the fields marked in red"), severity="error", markup=False)
-
-    def _saved(self, saved: ev.EventInfo) -> None:
+    def saved(self, saved: ev.EventInfo) -> None:
         self.notify(_("Event saved: {event}").format(event=saved.description), markup=False)
         self.dismiss(saved)

@@ -12,10 +12,10 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, S
 
 from services import events as ev
 from services import permissions
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
-from tui.forms import Field, PlainSelect, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, ThreadedSave
 
 
 class EventTypesScreen(AtendeScreen):
@@ -112,7 +112,7 @@ class EventTypesScreen(AtendeScreen):
             yield PaletteCommand(_("New event type"), _("Add a kind of event with its checklist"), self.action_new)
 
 
-class EventTypeForm(AtendeScreen):
+class EventTypeForm(ThreadedSave, AtendeScreen):
     """Dismisses with the saved EventTypeInfo, or None."""
 
     HELP = N_("Name the type, choose its format and write the preparation checklist, one item per "
@@ -149,25 +149,15 @@ class EventTypeForm(AtendeScreen):
         self.sub_title = _("Event types")
         self.query_one("#type-name", Input).focus()
 
-    def action_save(self) -> None:
-        clear_errors(self)
+    def submit(self):
         fmt = self.query_one("#type-format", Select).value
-        try:
-            info = ev.save_type(
-                self.app.actor, self.query_one("#type-name", Input).value,
-                fmt if isinstance(fmt, str) else "",
-                self.query_one("#type-preparation", TextArea).text,
-                self.query_one("#type-checklist", TextArea).text.splitlines(),
-                type_id=self.info.id if self.info else None,
-                active=self.query_one("#type-active", Checkbox).value)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.dismiss(info)
+        actor, type_id = self.app.actor, self.info.id if self.info else None
+        name = self.query_one("#type-name", Input).value
+        preparation = self.query_one("#type-preparation", TextArea).text
+        checklist = self.query_one("#type-checklist", TextArea).text.splitlines()
+        active = self.query_one("#type-active", Checkbox).value
+        return lambda: ev.save_type(actor, name, fmt if isinstance(fmt, str) else "", preparation, checklist,
+                                    type_id=type_id, active=active)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

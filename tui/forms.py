@@ -104,7 +104,7 @@ class ThreadedSave:
     INVALID_NOTICE: str | None = None  # also said in one line when fields are marked (a long form)
     _saving = False
 
-    def submit(self) -> Callable[[], object]:
+    def submit(self) -> Callable[[], object] | None:
         raise NotImplementedError
 
     def action_save(self) -> None:
@@ -116,6 +116,8 @@ class ThreadedSave:
         except AtendeError as exc:
             self.report(exc)
             return
+        if save is None:  # nothing to save yet (the form is still loading)
+            return
         self._saving = True
         self._save(save)
 
@@ -125,11 +127,17 @@ class ThreadedSave:
             result = save()
         except AtendeError as exc:
             self.app.call_from_thread(self.report, exc)
-        except BaseException:
-            self.app.call_from_thread(setattr, self, "_saving", False)
-            raise
+        except Exception as exc:  # a fault of ours: one line for the person, the details in the log
+            from services.logs import internal_error
+
+            self.app.call_from_thread(self.report, AtendeError(internal_error(exc, "form")))
         else:
-            self.app.call_from_thread(self.dismiss, result)
+            self._saving = False
+            self.app.call_from_thread(self.saved, result)
+
+    def saved(self, result) -> None:
+        """After a save: close with the result."""
+        self.dismiss(result)
 
     def report(self, exc: AtendeError) -> None:
         """An error of the save: under its fields when they are on the form, else one line."""
