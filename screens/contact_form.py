@@ -72,7 +72,7 @@ class ContactForm(FormDialog[contacts_svc.ContactInfo | None]):
             label = f.label + (" *" if f.required else "")
             if f.type == "choice":
                 widget = PlainSelect([(c, c) for c in f.choices], prompt=_("Choose"), id=f"extra-{f.id}",
-                                value=value if value in f.choices else Select.NULL)
+                                     value=value if value in f.choices else Select.NULL)
             elif f.type == "number":
                 widget = Input(value, id=f"extra-{f.id}", type="number")
             elif f.type == "date":

@@ -43,7 +43,7 @@ class ItemForm(FormDialog[contactus.Item | None]):
                 options = [(q.name, q.id) for q in self.queues]
                 yield Field(_("Desk queue that receives its contacts"),
                             PlainSelect(options, value=item.queue_id if item and item.queue_id else Select.NULL,
-                                   prompt=_("Choose..."), id="cu-item-queue"), name="queue")
+                                        prompt=_("Choose..."), id="cu-item-queue"), name="queue")
             if self.kind == "subclassification" and not item:
                 options = [(p.name, p.id) for p in self.parents]
                 yield Field(_("Classification"), PlainSelect(options, prompt=_("Choose..."), id="cu-item-parent"),

@@ -135,7 +135,7 @@ class EventTypeForm(ThreadedSave, AtendeScreen):
             yield Field(_("Name"), Input(info.name if info else "", id="type-name"), name="name")
             yield Field(_("Format (online: link; offline: address, seats; hybrid: all)"),
                         PlainSelect(formats, value=info.format if info else "offline", allow_blank=False,
-                               id="type-format"), name="format")
+                                    id="type-format"), name="format")
             yield Field(_("What preparing this kind of event involves"),
                         TextArea(info.preparation if info else "", id="type-preparation", soft_wrap=True),
                         name="preparation")

@@ -41,7 +41,7 @@ class PersonForm(FormDialog[users_svc.UserInfo | None]):
                 yield Field(_("Full name"), Input(id="name"), name="name")
                 yield Field(_("E-mail"), Input(id="email"), name="email")
             yield Field(_("Role"), PlainSelect(role_options(), value=p.role if p else permissions.AGENT,
-                                          allow_blank=False, id="role"), name="role")
+                                               allow_blank=False, id="role"), name="role")
             yield Field(_("Company: customer id or CPF/CNPJ (representatives only)"),
                         Input(str(p.company_id or "") if p else "", id="company"), name="company")
             yield self.buttons()

@@ -59,7 +59,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         yield Header()
         with Horizontal(id="queues-bar"):
             yield PlainSelect([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
-                         allow_blank=False, id="queues-views")
+                              allow_blank=False, id="queues-views")
             yield Field(_("Filter"), Input(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
                                             id="queues-filter-input"), name="filter", id="queues-filter-field")
         yield Static("", id="queues-status", markup=False)

@@ -128,7 +128,7 @@ class ServiceOrderForm(ActionForm):
         with Horizontal(classes="form-row"):
             yield Field(_("Technician"), PlainSelect([], prompt=_("Choose"), id="technician"), name="technician")
             yield Field(_("Status"), PlainSelect([(_(v), k) for k, v in wizard.OS_STATUSES.items()], value="scheduled",
-                                            allow_blank=False, id="status"), name="status")
+                                                 allow_blank=False, id="status"), name="status")
         with Horizontal(classes="form-row"):
             yield Field(_("OS type"), PlainSelect([], prompt=_("Choose"), id="os_type"), name="os_type")
             yield Field(_("Date"), Input(clock.today().strftime("%d/%m/%Y"), id="date"), name="date")

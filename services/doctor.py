@@ -74,7 +74,8 @@ def _writer(path: Path) -> Check:
         return _ok(name, _("running: new tickets of every session are committed in groups"))
     if state == "stopped":
         return _warn(name, _("the shared writer stopped; sessions write for themselves: start 'atende writer'"))
-    return _ok(name, _("not running (optional): each session commits for itself; on a shared server start 'atende writer'"))
+    return _ok(name, _("not running (optional): each session commits for itself; "
+                       "on a shared server start 'atende writer'"))
 
 
 def config_check(cfg: Config, error: str | None = None, system_config: Path = paths.SYSTEM_CONFIG) -> Check:

@@ -68,9 +68,9 @@ class CustomerLookup(Vertical):
         with Horizontal(id="lookup-controls"):
             yield Input(placeholder=_("Search"), id="lookup-text")
             yield PlainSelect([(_(label), key) for key, label in customers.FIELDS.items()],
-                         value="name", allow_blank=False, id="lookup-field")
+                              value="name", allow_blank=False, id="lookup-field")
             yield PlainSelect([(_(label), key) for key, label in customers.CONDITIONS.items()],
-                         value="contains", allow_blank=False, id="lookup-condition")
+                              value="contains", allow_blank=False, id="lookup-condition")
             yield Input("50", id="lookup-limit", type="integer", max_length=3,
                         tooltip=_("Quantity: how many results at most"))
         yield Label("", id="lookup-status", markup=False)
