@@ -182,6 +182,8 @@ class DeskScreen(LiveScreen, AtendeScreen):
         Binding("q", "queues", N_("Queues"), id="desk-queues"),
     ]
 
+    _starting = False  # a protocol is being reserved for a new ticket
+
     def __init__(self, resume: wizard.Draft | None = None, offer_drafts: bool = True) -> None:
         super().__init__()
         self.rows: list[tickets.TicketRow] = []
@@ -244,6 +246,9 @@ class DeskScreen(LiveScreen, AtendeScreen):
         self.app.push_screen(TicketViewScreen(event.row_key.value))
 
     def action_new_ticket(self) -> None:
+        if self._starting:
+            return  # a protocol is being reserved: a second Ctrl+N (meant for the wizard) opens no second ticket
+        self._starting = True
         self.start_ticket()
 
     @work(thread=True, exclusive=True, group="desk-new", exit_on_error=False)
@@ -251,12 +256,23 @@ class DeskScreen(LiveScreen, AtendeScreen):
         try:
             draft = wizard.start(self.app.actor, self.app.config.protocol_format)
         except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            self.app.call_from_thread(self._start_failed, exc.message)
+            return
+        except Exception as exc:  # a fault of ours: one line, the details in the log; Ctrl+N works again
+            from services.logs import internal_error
+
+            self.app.call_from_thread(self._start_failed, internal_error(exc, "desk"))
             return
         self.app.call_from_thread(self.open_wizard, draft)
 
+    def _start_failed(self, message: str) -> None:
+        self._starting = False
+        self.notify(message, severity="error", markup=False)
+
     def open_wizard(self, draft: wizard.Draft) -> None:
         from screens.wizard import WizardScreen, finished_message
+
+        self._starting = False
 
         def closed(done: wizard.Finished | None) -> None:
             self.load()

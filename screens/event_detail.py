@@ -24,10 +24,10 @@ from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog, MessageDialog
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, ThreadedSave
 
 
-class RegistrationForm(AtendeModal["er.RegisterResult | None"]):
+class RegistrationForm(ThreadedSave, AtendeModal["er.RegisterResult | None"]):
     """Register one participant (a phone registration, say). Consent is asked
     explicitly: without it nothing is saved."""
 
@@ -66,28 +66,11 @@ class RegistrationForm(AtendeModal["er.RegisterResult | None"]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def action_save(self) -> None:
-        clear_errors(self)
+    def submit(self):
         data = er.RegistrationInput(**{k: self.query_one(f"#{k}", Input).value
                                        for k in ("name", "email", "phone", "cpf", "company")},
                                     consent=self.query_one("#consent", Checkbox).value)
-        self.save(data)
-
-    @work(thread=True, exclusive=True, group="register", exit_on_error=False)
-    def save(self, data: er.RegistrationInput) -> None:
-        try:
-            result = er.register(self.app.actor, self.event.id, data)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._errors, exc)
-            return
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.dismiss, result)
-
-    def _errors(self, exc: ValidationError) -> None:
-        if not show_errors(self, exc.errors):
-            self.notify(exc.message, severity="error", markup=False, timeout=8)
+        return lambda: er.register(self.app.actor, self.event.id, data)
 
 
 class PathDialog(AtendeModal["str | None"]):

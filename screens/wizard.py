@@ -947,6 +947,8 @@ class WizardScreen(AtendeScreen):
     # -- finishing and leaving
 
     def action_finish(self) -> None:
+        if self.query_one("#finish", Button).disabled:
+            return  # a finish is running: a second Ctrl+S must not write the ticket twice
         d = self.collect()
         try:
             wizard.validate_all(d)

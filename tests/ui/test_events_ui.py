@@ -228,6 +228,45 @@ async def test_registration_form_requires_consent(people, frozen):
         assert table.row_count == 1
 
 
+async def test_a_second_ctrl_s_while_registering_registers_once(people, frozen, monkeypatch):
+    import threading
+
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=5))
+    calls = []
+    real = er.register
+    pressed_again = threading.Event()
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        pressed_again.wait(5)  # the first save still running when Ctrl+S comes again
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(er, "register", counted)
+    app = AtendeApp(actor=people["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        from screens.event_detail import EventDetailScreen
+
+        app.push_screen(EventDetailScreen(e.id))
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#name", "Joana")
+        await type_into(pilot, app, "#email", "joana@example.com")
+        app.screen.query_one("#consent", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if calls:
+                break
+        await pilot.press("ctrl+s")
+        pressed_again.set()
+        await settle(app, pilot)
+        assert len(calls) == 1
+        assert isinstance(app.screen, EventDetailScreen)
+        assert len(er.list_registrations(coord, e.id)) == 1
+
+
 # --------------------------------------------------------------------------- check-in
 
 

@@ -340,6 +340,81 @@ async def test_link_offer(admin, world):
         assert child.customer_id == world["customers"][1].id
 
 
+async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, world, monkeypatch):
+    import threading
+
+    calls = []
+    real = wizard.finish
+    pressed_again = threading.Event()
+
+    def counted(actor, d):
+        calls.append(d.protocol)
+        pressed_again.wait(5)  # the first finish is still running when Ctrl+S comes again
+        return real(actor, d)
+
+    monkeypatch.setattr(wizard, "finish", counted)
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_plan(pilot, app)
+        wiz.query_one("#problem", GuardedTextArea).load_text("sem sinal")
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        await first_contact(pilot, app, wiz, world)
+        await wait(pilot, app)
+        wiz.action_finish()
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if calls:
+                break
+        wiz.action_finish()  # Ctrl+S again before the first finish is back
+        pressed_again.set()
+        for _ in range(50):
+            await wait(pilot, app)
+            if not isinstance(app.screen, WizardScreen):
+                break
+        assert calls == [wiz.draft.protocol]
+        assert Ticket.get(Ticket.protocol == wiz.draft.protocol).status == "open"
+        assert "already" not in " ".join(str(n.message) for n in app._notifications)
+
+
+async def test_a_second_ctrl_n_while_the_protocol_is_reserved_opens_one_wizard(admin, world, monkeypatch):
+    import threading
+
+    calls = []
+    real = wizard.start
+    pressed_again = threading.Event()
+
+    def counted(actor, fmt=None):
+        calls.append(1)
+        pressed_again.wait(5)  # still reserving when Ctrl+N comes again (meant for the wizard's first step)
+        return real(actor, fmt)
+
+    monkeypatch.setattr(wizard, "start", counted)
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(DeskScreen(offer_drafts=False))
+        await wait(pilot, app)
+        await pilot.press("ctrl+n")
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if calls:
+                break
+        await pilot.press("ctrl+n")
+        pressed_again.set()
+        await wait(pilot, app)
+        assert len(calls) == 1
+        assert isinstance(app.screen, WizardScreen)
+        assert sum(isinstance(s, WizardScreen) for s in app.screen_stack) == 1
+        assert Ticket.select().where(Ticket.status == "draft").count() == 1
+        await pilot.press("escape")  # once the wizard is closed, Ctrl+N opens the next one
+        await wait(pilot, app)
+        app.screen.dismiss("keep")
+        await wait(pilot, app)
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        assert len(calls) == 2 and isinstance(app.screen, WizardScreen)
+
+
 async def test_leave_keep_abandon_and_resume_at_start_up(admin, world):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
