@@ -14,6 +14,7 @@ from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen
 from tui.forms import Field, clear_errors, show_errors
+from tui.table import Table
 
 
 class AuditEntryDialog(AtendeModal[None]):
@@ -80,7 +81,7 @@ class AuditScreen(AtendeScreen):
             yield Field(_("From"), Input(placeholder="2026-03-01", id="audit-since"), name="since")
             yield Field(_("To"), Input(placeholder="2026-03-31", id="audit-until"), name="until")
         yield Static("", id="audit-status", markup=False)
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="audit-table")
+        table = Table(cursor_type="row", zebra_stripes=True, id="audit-table")
         table.add_columns(_("When"), _("Person"), _("Action"), _("Entity"), _("Changes"))
         yield table
         yield Footer()

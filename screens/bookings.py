@@ -15,6 +15,7 @@ from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, keep_cursor
 from tui.dialogs import ConfirmDialog
+from tui.table import Table
 
 STATUS_STYLES = {"booked": "cyan", "held": "green", "no_show": "red"}
 
@@ -44,7 +45,7 @@ class BookingsScreen(LiveScreen, AtendeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="bookings-filter", markup=False)
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="bookings")
+        table = Table(cursor_type="row", zebra_stripes=True, id="bookings")
         table.add_columns(_("When"), _("Analyst"), _("Status"), _("Customer"), _("Topic"), _("Protocol"))
         yield table
         yield Footer()

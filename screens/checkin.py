@@ -13,6 +13,7 @@ from services import events as ev
 from services.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.live import LiveScreen
+from tui.table import Table
 
 REFRESH_SECONDS = 5.0
 MAX_ROWS = 200
@@ -42,7 +43,7 @@ class CheckinScreen(LiveScreen, AtendeScreen):
         yield Static("", id="checkin-counts")
         yield Input(placeholder=_("Name, CPF or code, then Enter"), id="checkin-search")
         yield Static("", id="checkin-last", markup=False)
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="checkin-results")
+        table = Table(cursor_type="row", zebra_stripes=True, id="checkin-results")
         table.add_columns(_("Code"), _("Name"), _("CPF"), _("Status"))
         yield table
         yield Footer()

@@ -17,6 +17,7 @@ from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, show_errors
 from tui.live import LiveScreen
+from tui.table import Table
 
 
 class ProtocolDialog(AtendeModal[int | None]):
@@ -83,7 +84,7 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
         yield Header()
         with Vertical(id="cu-home"):
             yield Static("", id="cu-heading", markup=False)
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="cu-table")
+            yield Table(cursor_type="row", zebra_stripes=True, id="cu-table")
             yield Static("", id="cu-empty", markup=False)
         yield Footer()
 

@@ -15,6 +15,7 @@ from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, FormDialog, PlainSelect
+from tui.table import Table
 
 TABS = {"classification": N_("Classifications"), "subclassification": N_("Sub-classifications"),
         "form": N_("Forms of contact")}
@@ -107,7 +108,7 @@ class ContactUsAdminScreen(AtendeScreen):
         yield Header()
         with Vertical(id="cu-admin"):
             yield Static("", id="cu-admin-heading", markup=False)
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="cu-admin-table")
+            yield Table(cursor_type="row", zebra_stripes=True, id="cu-admin-table")
         yield Footer()
 
     def on_mount(self) -> None:

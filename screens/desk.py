@@ -14,6 +14,7 @@ from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, keep_cursor
+from tui.table import Table
 
 
 class ResumeDialog(AtendeModal[wizard.Draft | None]):
@@ -193,7 +194,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label(_("Recent tickets"), classes="box-title")
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="recent")
+        table = Table(cursor_type="row", zebra_stripes=True, id="recent")
         table.add_columns(_("Protocol"), _("Status"), _("Customer"), _("Type"), _("Opened"))
         yield table
         yield Footer()

@@ -25,6 +25,7 @@ from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.forms import Field, ThreadedSave
+from tui.table import Table
 
 
 class RegistrationForm(ThreadedSave, AtendeModal["er.RegisterResult | None"]):
@@ -216,14 +217,14 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         yield Static("", id="event-summary")
         with TabbedContent(id="event-tabs"):
             with TabPane(_("Registrations"), id="tab-registrations"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="registrations")
+                yield Table(cursor_type="row", zebra_stripes=True, id="registrations")
             with TabPane(_("Checklist"), id="tab-checklist"):
                 yield Static("", id="preparation", classes="muted", markup=False)
                 yield OptionList(id="checklist")
             with TabPane(_("Materials"), id="tab-materials"):
                 yield Static(_("F attaches a file; M sends the materials to everyone waiting for them (after the "
                                "event is held)."), classes="muted", markup=False)
-                materials = DataTable(cursor_type="row", id="materials")
+                materials = Table(cursor_type="row", id="materials")
                 materials.add_columns(_("File"), _("Size"), _("Added"))
                 yield materials
             with TabPane(_("Certificates"), id="tab-certificates"):

@@ -16,6 +16,7 @@ from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, PlainSelect, ThreadedSave
+from tui.table import Table
 
 
 class EventTypesScreen(AtendeScreen):
@@ -30,7 +31,7 @@ class EventTypesScreen(AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="event-types-table")
+        table = Table(cursor_type="row", zebra_stripes=True, id="event-types-table")
         table.add_columns(_("Type"), _("Format"), _("Checklist"), _("In use"))
         yield table
         yield Footer()

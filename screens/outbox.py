@@ -16,6 +16,7 @@ from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen
 from tui.dialogs import ConfirmDialog
 from tui.worker_status import WorkerStatus
+from tui.table import Table
 
 FILTERS = (None, "queued", "sending", "sent", "failed")
 STATE_STYLE = {"queued": "yellow", "sending": "cyan", "sent": "green", "failed": "bold red"}
@@ -48,7 +49,7 @@ class OutboxScreen(LiveScreen, AtendeScreen):
         with Horizontal(id="outbox-bar"):
             yield Label("", id="outbox-counts", markup=False)
             yield ProgressBar(total=1, show_eta=False, id="outbox-progress")
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="outbox-table")
+        table = Table(cursor_type="row", zebra_stripes=True, id="outbox-table")
         table.add_columns("#", _("State"), _("When"), _("To"), _("Subject"), _("Tries"))
         yield table
         yield Static("", id="outbox-detail", markup=False)

@@ -16,6 +16,7 @@ from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, keep_cursor
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, FormDialog, PlainSelect
+from tui.table import Table
 
 
 def role_options(include_representative: bool = True) -> list[tuple[str, str]]:
@@ -78,7 +79,7 @@ class PeopleScreen(LiveScreen, AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="people")
+        table = Table(cursor_type="row", zebra_stripes=True, id="people")
         table.add_columns(_("Login"), _("Name"), _("Role"), _("Company"))
         yield table
         yield Footer()

@@ -14,6 +14,7 @@ from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, PlainSelect, clear_errors, show_errors
 from tui.live import LiveScreen, keep_cursor
+from tui.table import Table
 
 COLUMNS = ("protocol", "customer", "type", "status", "responsible", "age", "updated")
 
@@ -63,7 +64,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
             yield Field(_("Filter"), Input(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
                                             id="queues-filter-input"), name="filter", id="queues-filter-field")
         yield Static("", id="queues-status", markup=False)
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="queues-table")
+        table = Table(cursor_type="row", zebra_stripes=True, id="queues-table")
         self._columns = table.add_columns(*(_(desk.SORT_LABELS[c]).capitalize() for c in COLUMNS))
         yield table
         yield Footer()

@@ -16,6 +16,7 @@ from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, FormDialog
+from tui.table import Table
 
 MONTHS_SHOWN = 13
 
@@ -107,12 +108,12 @@ class RotaScreen(AtendeScreen):
         with Horizontal(id="rota-body"):
             with Vertical(id="rota-months"):
                 yield Label(_("Rota"), classes="box-title")
-                months = DataTable(cursor_type="row", zebra_stripes=True, id="months")
+                months = Table(cursor_type="row", zebra_stripes=True, id="months")
                 months.add_columns(_("Month"), _("Analyst"))
                 yield months
             with Vertical(id="rota-analysts"):
                 yield Label(_("Analysts"), classes="box-title")
-                analysts = DataTable(cursor_type="row", zebra_stripes=True, id="analysts")
+                analysts = Table(cursor_type="row", zebra_stripes=True, id="analysts")
                 analysts.add_columns(_("Analyst"), _("Hours"), _("Days"))
                 yield analysts
         yield Footer()

@@ -15,6 +15,7 @@ from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, clear_errors, show_errors
 from tui.guarded_text import GuardedTextArea
+from tui.table import Table
 
 END_WORDS = ("", "end", "fim", "-")
 
@@ -172,7 +173,7 @@ class ScriptEditorScreen(AtendeScreen):
                 yield Field(_("Name"), Input(id="script-name", max_length=120), name="name")
                 yield Field(_("Start node"), Input(id="script-start", max_length=40), name="start")
             yield Field(_("Description"), Input(id="script-description", max_length=500), name="description")
-            table = DataTable(cursor_type="row", zebra_stripes=True, id="nodes")
+            table = Table(cursor_type="row", zebra_stripes=True, id="nodes")
             table.add_columns(_("Id"), _("Question"), _("Options"))
             yield Field(_("Nodes (Enter edits, N adds, Del removes)"), table, name="script")
         yield Footer()
@@ -311,7 +312,7 @@ class ScriptListScreen(AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="scripts")
+        table = Table(cursor_type="row", zebra_stripes=True, id="scripts")
         table.add_columns(_("Script"), _("Nodes"), _("Version"), _("Changed by"))
         yield table
         yield Static("", id="scripts-status", markup=False)

@@ -15,6 +15,7 @@ from services.events import stage_label
 from services.i18n import N_, _, ngettext
 from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen
+from tui.table import Table
 
 PANELS = (
     # id, title, columns
@@ -62,7 +63,7 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
             for panel_id, title, columns in PANELS:
                 with Vertical(classes="supervisor-panel", id=f"panel-{panel_id}"):
                     yield Label(_(title), classes="box-title")
-                    table = DataTable(cursor_type="row", zebra_stripes=True, id=f"dash-{panel_id}",
+                    table = Table(cursor_type="row", zebra_stripes=True, id=f"dash-{panel_id}",
                                       classes="supervisor-table")
                     table.add_columns(*(_(c) for c in columns))
                     yield table

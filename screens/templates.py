@@ -17,6 +17,7 @@ from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, clear_errors, show_errors
+from tui.table import Table
 
 
 class TemplatesScreen(AtendeScreen):
@@ -29,7 +30,7 @@ class TemplatesScreen(AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="templates-table")
+        table = Table(cursor_type="row", zebra_stripes=True, id="templates-table")
         table.add_columns(_("Kind"), _("Language"), _("Event type"), _("Subject"), _("Changed"))
         yield table
         yield Footer()

@@ -17,6 +17,7 @@ from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, FormDialog
+from tui.table import Table
 
 
 class TopicForm(FormDialog[topics_svc.TopicInfo | None]):
@@ -136,7 +137,7 @@ class TopicEditorScreen(AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="topic-table")
+        table = Table(cursor_type="row", zebra_stripes=True, id="topic-table")
         table.add_columns(_("Topic"), _("Route"), _("Notes"), _("Key"))
         yield table
         yield Footer()

@@ -12,6 +12,7 @@ from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.live import LiveScreen, keep_cursor
+from tui.table import Table
 
 
 def record_text(o: presence.OnlineInfo) -> str:
@@ -35,7 +36,7 @@ class WhoScreen(LiveScreen, AtendeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="who-summary", markup=False)
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="who-table")
+        table = Table(cursor_type="row", zebra_stripes=True, id="who-table")
         table.add_columns(_("Login"), _("Name"), _("Screen"), _("Record"), _("Editing"), _("Host"), _("Since"))
         yield table
         yield Footer()

@@ -33,6 +33,7 @@ from tui.dialogs import ChoiceDialog
 from tui.event_promo import EventPromo
 from tui.forms import Field, PlainSelect, show_errors
 from tui.guarded_text import GuardedTextArea
+from tui.table import Table
 
 FIELD_STEP = {
     "kind": "kind", "lookup": "lookup", "contact": "customer", "plan": "plan", "problem": "plan",
@@ -154,7 +155,7 @@ class CustomerStep(Step):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="customer-info", markup=False)
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="contacts")
+        table = Table(cursor_type="row", zebra_stripes=True, id="contacts")
         table.add_columns(_("Contact"), _("Phone"), _("E-mail"), _("Position"))
         with Field(_("Who is calling? Enter chooses; a adds, e edits, Del deletes"), table, name="contact"):
             pass
@@ -290,7 +291,7 @@ class PlanStep(Step):
     plans: tuple = ()
 
     def compose(self) -> ComposeResult:
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="plans")
+        table = Table(cursor_type="row", zebra_stripes=True, id="plans")
         table.add_columns(_("Plan"), _("Login"), _("Access point"), _("Network"))
         with Field(_("Plan (Enter chooses)"), table, name="plan", id="plan-field"):
             pass
@@ -557,7 +558,7 @@ class FirstContactStep(Step):
             yield Button(_("F3 Service order"), id="act-order")
             yield Button(_("F4 Task"), id="act-task")
             yield Button(_("F6 E-mail"), id="act-email")
-        table = DataTable(cursor_type="row", id="actions")
+        table = Table(cursor_type="row", id="actions")
         table.add_columns(_("Action"), _("Details"))
         yield Field(_("Actions (Del removes)"), table, name="actions_list")
         yield Button(_("Finish (Ctrl+S)"), id="finish", variant="success")

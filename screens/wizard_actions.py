@@ -20,6 +20,7 @@ from services.i18n import N_, _
 from tui.base import AtendeModal
 from tui.forms import Field, PlainSelect, clear_errors, show_errors
 from tui.guarded_text import GuardedTextArea
+from tui.table import Table
 
 
 class ActionForm(AtendeModal[wizard.Draft | None]):
@@ -136,7 +137,7 @@ class ServiceOrderForm(ActionForm):
             yield Field(_("Start (HH:MM)"), Input(id="start", placeholder="09:00"), name="start")
             yield Field(_("Duration (min or H:MM)"), Input("60", id="duration"), name="duration")
         yield Field(_("Description"), Input(id="description", max_length=2000), name="description")
-        table = DataTable(cursor_type="row", id="agenda")
+        table = Table(cursor_type="row", id="agenda")
         table.add_columns(_("Start"), _("End"), _("Ticket"), _("OS type"))
         yield Field(_("Technician's agenda for the day"), table, name="agenda")
 

@@ -24,6 +24,7 @@ from services import customers
 from services.errors import AtendeError, ValidationError
 from services.i18n import _
 from tui.forms import PlainSelect
+from .table import Table
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -74,7 +75,7 @@ class CustomerLookup(Vertical):
             yield Input("50", id="lookup-limit", type="integer", max_length=3,
                         tooltip=_("Quantity: how many results at most"))
         yield Label("", id="lookup-status", markup=False)
-        table = DataTable(cursor_type="row", zebra_stripes=True, id="lookup-results")
+        table = Table(cursor_type="row", zebra_stripes=True, id="lookup-results")
         self._set_columns(table, [])
         yield table
 

@@ -52,3 +52,14 @@ def test_screens_build_choice_lists_with_plain_labels():
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Select":
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_screens_build_tables_that_show_their_measured_widths():
+    """Every table is tui.table.Table (DataTable could keep cells cut at the header's width)."""
+    offenders = []
+    for folder in ("screens", "tui"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "DataTable":
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
