@@ -64,7 +64,7 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
                 with Vertical(classes="supervisor-panel", id=f"panel-{panel_id}"):
                     yield Label(_(title), classes="box-title")
                     table = Table(cursor_type="row", zebra_stripes=True, id=f"dash-{panel_id}",
-                                      classes="supervisor-table")
+                                  classes="supervisor-table")
                     table.add_columns(*(_(c) for c in columns))
                     yield table
         yield Footer()

@@ -24,7 +24,7 @@ from services import customers
 from services.errors import AtendeError, ValidationError
 from services.i18n import _
 from tui.forms import PlainSelect
-from .table import Table
+from tui.table import Table
 
 
 _executor: ThreadPoolExecutor | None = None
