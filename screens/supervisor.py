@@ -19,9 +19,9 @@ from tui.table import Table
 
 PANELS = (
     # id, title, columns
-    ("by-queue", N_("Open tickets by queue"), (N_("Queue"), N_("Open"))),
-    ("by-type", N_("Open tickets by type"), (N_("Type"), N_("Open"))),
-    ("by-age", N_("Open tickets by age"), (N_("Age"), N_("Open"))),
+    ("by-queue", N_("Open tickets by queue"), (N_("Queue"), N_("Open tickets"))),
+    ("by-type", N_("Open tickets by type"), (N_("Type"), N_("Open tickets"))),
+    ("by-age", N_("Open tickets by age"), (N_("Age"), N_("Open tickets"))),
     ("today", N_("Today's tickets per agent"), (N_("Agent"), N_("Tickets"))),
     ("calls", N_("Calls in progress"), (N_("Protocol"), N_("Agent"), N_("For"), N_("Step"), N_("Customer"))),
     ("oldest", N_("Oldest open tickets"),

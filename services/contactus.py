@@ -43,7 +43,7 @@ CENTRAL, CRM = "central", "crm"
 MODE_LABELS = {CENTRAL: N_("Central (classification and sub-classification)"),
                CRM: N_("CRM (classification and form of contact)")}
 
-VIEWS = {"all": N_("All contacts"), "open": N_("Open"), "finished": N_("Finished")}
+VIEWS = {"all": N_("All contacts"), "open": N_("Open contacts"), "finished": N_("Finished")}
 FINISHED = ("resolved", "finished", "abandoned")
 MAX_MESSAGE = 100_000
 MAX_ATTACHMENT = 10 * 1024 * 1024

@@ -27,7 +27,7 @@ LISTED_STATUSES = tuple(s for s in STATUSES if s != "draft")
 
 VIEWS = {
     "all": N_("All"),
-    "open": N_("Open"),
+    "open": N_("Open tickets"),
     "finished": N_("Finished"),
     "mine": N_("Mine"),
     "waiting": N_("Waiting on customer"),

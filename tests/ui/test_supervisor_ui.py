@@ -127,4 +127,4 @@ async def test_export_dialog_messages_and_file(make_app, admin, tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SupervisorScreen)
-        assert (tmp_path / "q.csv").read_text().splitlines() == ["Queue,Open", "Suporte,4", "Financeiro,2"]
+        assert (tmp_path / "q.csv").read_text().splitlines() == ["Queue,Open tickets", "Suporte,4", "Financeiro,2"]
