@@ -6,8 +6,10 @@ N processes open wizards (reserve a protocol: one durable commit with its
 draft) and finish tickets (one durable commit with everything attached) at
 once against one database, with the app's own durability settings (WAL,
 synchronous=FULL, busy timeout). In the same run, a bare SQLite loop measures
-the machine's raw rate of durable commits. Last line, one JSON object:
-tickets_per_s, raw_commits_per_s, duplicates, errors, lost.
+the machine's raw rate of durable commits, and one process doing the
+writer's writes alone (no sessions, no sockets) shows the ceiling the store's
+own work per ticket sets. Last line, one JSON object: tickets_per_s,
+raw_commits_per_s, duplicates, errors, lost (and the other figures).
 Target: tickets_per_s >= 0.35 x raw_commits_per_s, and 0, 0, 0.
 """
 from __future__ import annotations
@@ -69,6 +71,45 @@ def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
         except Exception as exc:  # counted, never hidden
             errors.append(f"{type(exc).__name__}: {exc}")
     out.put((done, errors))
+
+
+def writes_only(path: str, tickets: int, per_group: int, out) -> None:
+    """The store's own work per ticket, without sessions or sockets: one
+    process runs the writer's requests (reserve, finish) in groups as the
+    writer does, with the same checks, savepoints and durable commits. With
+    `per_group` reservations and finishes a commit, as many requests as the
+    sessions can have waiting (one each), its rate bounds what they can reach
+    through one writer on this machine."""
+    from models.writelock import queued_write_tx
+    from services import group_commit, users, wizard
+    from services.store import open_store
+
+    ids = setup(path)
+    open_store(path)
+    actor = users.identify(users.os_login())
+
+    def request(op: str, args: dict) -> dict:
+        return {"id": group_commit.new_request_id(), "op": op, "args": args}
+
+    pending: list[dict] = []
+    done = 0
+    t0 = time.perf_counter()
+    while done < tickets:
+        with queued_write_tx():
+            new = [group_commit.execute(request("reserve", {"fmt": "{date:%Y%m%d}{seq:06d}"}), actor)
+                   for _ in range(per_group)]
+            for r in pending:
+                d = wizard.Draft(protocol=r["protocol"], ticket_id=r["ticket_id"], owner=actor.login,
+                                 created_at=r["at"])
+                d = wizard.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
+                                  contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {done}",
+                                  queue_id=ids["queue"], type_id=ids["type"], responsible_role="agent",
+                                  checks="reiniciou a ONU", step="first_contact")
+                group_commit.execute(request("finish", {"draft": wizard.to_json(d), "attachments": [],
+                                                        "email_files": {}}), actor)
+                done += 1
+            pending = new
+    out.put(done / (time.perf_counter() - t0))
 
 
 def raw_commits(path: str, seconds: float = 2.0) -> float:
@@ -157,6 +198,14 @@ def main() -> None:
     for mode in modes:
         path = args.db if args.db and len(modes) == 1 else str(folder / f"protocol-{mode}.db")
         runs[mode] = run(path, args.procs, args.tickets, mode == "writer")
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    per_group = max(args.procs // 2, 1)
+    alone = ctx.Process(target=writes_only,
+                        args=(str(folder / "writes-only.db"), max(args.tickets, 1000), per_group, out))
+    alone.start()
+    writes_rate = out.get()
+    alone.join()
     # The disk is shared: measure the raw rate on both sides of the runs and take the mean.
     raw_after = raw_commits(str(folder / "raw.db"))
     raw = (raw_before + raw_after) / 2
@@ -169,6 +218,9 @@ def main() -> None:
               f"duplicates {r['duplicates']}, errors {len(r['errors'])}, lost {r['lost']}")
         for e in r["errors"][:5]:
             print("  error:", e)
+    print(f"the writes alone (one process, no sessions, no sockets; {per_group} reservations and {per_group} "
+          f"finishes a commit, all {args.procs} sessions' requests): {writes_rate:,.0f} tickets/s = "
+          f"{writes_rate / raw:.3f} x raw, the ceiling of the writer's run")
     main_run = runs[modes[0]]
     figures = {"tickets": len(main_run["done"]), "procs": args.procs, "mode": modes[0],
                "tickets_per_s": round(main_run["rate"], 1), "raw_commits_per_s": round(raw, 1),
@@ -177,6 +229,8 @@ def main() -> None:
     if "direct" in runs and modes[0] != "direct":
         figures["direct_tickets_per_s"] = round(runs["direct"]["rate"], 1)
         figures["direct_ratio"] = round(runs["direct"]["rate"] / raw, 3)
+    figures["writes_only_tickets_per_s"] = round(writes_rate, 1)
+    figures["writes_only_ratio"] = round(writes_rate / raw, 3)
     figures["ok"] = figures["ratio"] >= 0.35 and not (figures["duplicates"] or figures["errors"] or figures["lost"])
     print(json.dumps(figures))
 
