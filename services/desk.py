@@ -29,7 +29,7 @@ VIEWS = {
     "all": N_("All"),
     "open": N_("Open tickets"),
     "finished": N_("Finished"),
-    "mine": N_("Mine"),
+    "mine": N_("My tickets"),
     "waiting": N_("Waiting on customer"),
 }
 """Fixed views; `queue:<id>` and `type:<id>` name the per-queue and per-type views."""
