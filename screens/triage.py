@@ -88,8 +88,11 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self.initial_customer_id = customer_id
         self.customer: triage_svc.CustomerFacts | None = None
         self.decision: triage_svc.Decision | None = None
+        self.decision_topic: topics_svc.TopicInfo | None = None  # the topic the decision is about
         self.topic_list: list[topics_svc.TopicInfo] = []
         self._topic_seq = 0
+        self._deciding: str | None = None  # the highlighted topic whose decision is being worked out
+        self._book_asked = False  # F2 pressed while it was: book once it comes
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,6 +126,8 @@ class TriageScreen(LiveScreen, AtendeScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         actor = self.app.actor
         if action == "book":
+            if self.decision is None and self._deciding:
+                return True  # pressed now, it books as soon as the decision is there
             return bool(self.decision and self.decision.can_book) or None
         if action == "rota":
             return permissions.can(actor, "scheduling.rota")
@@ -150,7 +155,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
 
     def _show_customer(self, facts: triage_svc.CustomerFacts) -> None:
         self.customer = facts
-        self.decision = None
+        self._forget_decision()
         bar = self.query_one("#triage-customer-bar", Static)
         bar.update(customer_line(facts))
         self.query_one(ContentSwitcher).current = "step-topic"
@@ -161,7 +166,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
 
     def action_change_customer(self) -> None:
         self.customer = None
-        self.decision = None
+        self._forget_decision()
         self.query_one("#triage-customer-bar", Static).update(
             _("Pick the customer: type to search, Enter on a row."))
         self.query_one(ContentSwitcher).current = "step-customer"
@@ -222,7 +227,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
             keys = [t.key for t in found]
             options.highlighted = keys.index(before) if before in keys else 0
         else:
-            self.decision = None
+            self._forget_decision()
             self.query_one("#decision", Static).update(_("No topic matches; try another word."))
             self.refresh_bindings()
 
@@ -230,6 +235,15 @@ class TriageScreen(LiveScreen, AtendeScreen):
     def _topic_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         if self.customer and event.option.id:
+            if self.decision is None or self.decision.topic_key != event.option.id:
+                # Another topic: the shown decision is not its own. F2 must not book the
+                # previous topic meanwhile; pressed now, it books this one once decided.
+                if self._deciding != event.option.id:
+                    self._book_asked = False
+                self.decision = self.decision_topic = None
+                self.query_one("#decision", Static).update(_("Working out the decision…"))
+                self.refresh_bindings()
+            self._deciding = event.option.id
             self.decide(self.customer.id, event.option.id)
 
     @on(OptionList.OptionSelected, "#topics")
@@ -242,7 +256,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
         try:
             decision = triage_svc.triage(self.app.actor, customer_id, topic_key)
         except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            self.app.call_from_thread(self._decide_failed, topic_key, exc.message)
             return
         self.app.call_from_thread(self._show_decision, decision)
 
@@ -253,20 +267,41 @@ class TriageScreen(LiveScreen, AtendeScreen):
         if highlighted is not None and highlighted.id != decision.topic_key:
             return  # the agent has moved on to another topic
         self.decision = decision
+        self.decision_topic = next((t for t in self.topic_list if t.key == decision.topic_key), None)
+        self._deciding = None
         self.query_one("#decision", Static).update(decision_text(decision))
         self.refresh_bindings()
+        if self._book_asked:
+            self._book_asked = False
+            if decision.can_book:
+                self.action_book()
+            else:
+                self.notify(_("This topic is not booked: {title}").format(title=decision.title),
+                            severity="warning", markup=False)
+
+    def _decide_failed(self, topic_key: str, message: str) -> None:
+        if self._deciding == topic_key:
+            self._deciding = None
+            self._book_asked = False
+            self.refresh_bindings()
+        self.notify(message, severity="error", markup=False)
+
+    def _forget_decision(self) -> None:
+        self.decision = self.decision_topic = None
+        self._deciding = None
+        self._book_asked = False
 
     # ------------------------------------------------------------ actions
 
     def action_book(self) -> None:
-        if not (self.customer and self.decision and self.decision.can_book):
+        if self.customer and self.decision is None and self._deciding:
+            self._book_asked = True  # booked as soon as this topic's decision is there
             return
-        topic = next((t for t in self.topic_list if t.key == self.decision.topic_key), None)
-        if topic is None:
+        if not (self.customer and self.decision and self.decision.can_book and self.decision_topic):
             return
         from screens.booking import BookingScreen
 
-        self.app.push_screen(BookingScreen(self.customer, topic, self.decision), self._after_booking)
+        self.app.push_screen(BookingScreen(self.customer, self.decision_topic, self.decision), self._after_booking)
 
     def _after_booking(self, result) -> None:
         if result is not None:

@@ -247,3 +247,43 @@ async def test_supervisor_edits_a_topic(world):
         await settle(pilot)
         assert type(app.screen).__name__ == "TopicEditorScreen"
     assert Topic.get(Topic.key == "etiqueta").label == "Configuração de Etiquetas [/gôndola]"
+
+
+async def test_f2_books_the_highlighted_topic_never_the_previous_one(world, monkeypatch):
+    """Moving to another topic, F2 pressed before its decision is worked out
+    books that topic once decided: never the topic shown before, never nothing."""
+    import threading
+
+    from services import triage as triage_svc
+
+    real = triage_svc.triage
+    release = threading.Event()
+
+    def slow(actor, customer_id, topic_key):
+        if topic_key == "balanca":
+            release.wait(5)  # still working it out when F2 is pressed
+        return real(actor, customer_id, topic_key)
+
+    monkeypatch.setattr(triage_svc, "triage", slow)
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_triage(pilot)
+        await type_text(pilot, "financ")
+        await settle(pilot)
+        assert screen.decision.topic_key == "treinamento_financeiro" and screen.decision.can_book
+        screen.query_one("#topic-search", Input).value = "balan"
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if [t.key for t in screen.topic_list] == ["balanca"]:
+                break
+        await pilot.pause(0.05)
+        assert screen.decision is None  # the financial topic's decision is no longer offered
+        assert "Working out" in str(screen.query_one("#decision", Static).render())
+        await pilot.press("f2")
+        await pilot.pause(0.05)
+        assert app.screen is screen  # nothing booked yet, and not the previous topic
+        release.set()
+        await settle(pilot)
+        booking = app.screen
+        assert type(booking).__name__ == "BookingScreen"
+        assert booking.topic.key == "balanca"
