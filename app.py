@@ -45,6 +45,11 @@ class AtendeApp(App):
         Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Keys and help for this screen")),
         Binding("question_mark", "help", N_("Help"), show=False, id="help-alt"),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit", priority=True),
+        # Tab moves the focus the moment it is read, before the keys typed after it are handed
+        # to a field: as Textual's own (screen) binding, it moved only once the field had worked
+        # through its queue, and on a busy machine what was typed next landed in the field left.
+        Binding("tab", "app.focus_next", N_("Focus Next"), show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", N_("Focus Previous"), show=False, priority=True),
         # Textual's own palette key, with a description people can read in their language
         Binding("ctrl+p", "command_palette", N_("commands"), show=False, priority=True,
                 tooltip=N_("Open the command palette")),

@@ -151,3 +151,36 @@ async def test_a_store_that_fails_to_open_after_the_paint_ends_the_app_with_one_
     assert app.return_code == 1
     assert "atende: the disk holding [bold]x.db is full" in capsys.readouterr().err  # one line, not markup
     assert app.store_failed and app.live is None
+
+
+async def test_keys_typed_right_after_tab_go_to_the_next_field(make_app):
+    """Tab and the keys after it arrive together (fast typing over a slow link):
+    the keys after Tab go to the field Tab moved to, not to the one it left."""
+    from textual import events
+    from textual.app import ComposeResult
+    from textual.screen import Screen
+
+    class TwoFields(Screen):
+        def compose(self) -> ComposeResult:
+            yield Input(id="first")
+            yield Input(id="second")
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.push_screen(TwoFields())
+        await pilot.pause()
+        app.screen.query_one("#first", Input).focus()
+        await pilot.pause()
+        for key, char in (("a", "a"), ("tab", None), ("b", "b"), ("c", "c")):
+            app.post_message(events.Key(key, char))  # all queued before the app reads any
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#first", Input).value == "a"
+        assert app.screen.query_one("#second", Input).value == "bc"
+        for key, char in (("shift+tab", None), ("d", "d")):
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#second", Input).value == "bc"
+        assert app.screen.query_one("#first", Input).value == "d"  # typed over, as on any focus (select on focus)
