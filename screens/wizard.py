@@ -27,7 +27,7 @@ from services import scripts as scripts_svc
 from services import wizard
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeScreen, PaletteCommand, translate_bindings
+from tui.base import AtendeScreen, PaletteCommand, focus_now, translate_bindings
 from tui.customer_lookup import CustomerLookup
 from tui.dialogs import ChoiceDialog
 from tui.event_promo import EventPromo
@@ -98,7 +98,7 @@ class KindStep(Step):
         return d
 
     def entered(self) -> None:
-        self.query_one("#kind-set", RadioSet).focus()
+        focus_now(self.query_one("#kind-set", RadioSet))
 
 
 # ----------------------------------------------------------------------------- lookup
@@ -123,7 +123,7 @@ class LookupStep(Step):
 
     def entered(self) -> None:
         lookup = self.query_one(CustomerLookup)
-        lookup.query_one("#lookup-text", Input).focus()
+        focus_now(lookup.query_one("#lookup-text", Input))
         if lookup.kind != self.wiz.draft.kind:
             lookup.set_kind(self.wiz.draft.kind)
 
@@ -167,7 +167,7 @@ class CustomerStep(Step):
         self._show_chosen(d)
 
     def entered(self) -> None:
-        self.query_one("#contacts", DataTable).focus()
+        focus_now(self.query_one("#contacts", DataTable))
         if self.wiz.draft.customer_id:
             self.fetch(self.wiz.draft.customer_id)
 
@@ -320,9 +320,9 @@ class PlanStep(Step):
         d = self.wiz.draft
         if d.kind == "customer" and d.customer_id:
             self.fetch(d.customer_id)
-            self.query_one("#plans", DataTable).focus()
+            focus_now(self.query_one("#plans", DataTable))
         else:
-            self.query_one("#problem").focus()
+            focus_now(self.query_one("#problem"))
         self.fetch_scripts()
 
     def collect(self, d: wizard.Draft) -> wizard.Draft:
@@ -388,7 +388,7 @@ class PlanStep(Step):
                                            access_point_name=plan.access_point)
             self._show_plan(self.wiz.draft)
             self.wiz.schedule_save()
-            self.query_one("#problem").focus()
+            focus_now(self.query_one("#problem"))
 
     @on(Checkbox.Changed, "#use-script")
     def _use_script(self, event: Checkbox.Changed) -> None:
@@ -451,7 +451,7 @@ class ScriptStep(Step):
             self.fetch(d.script_id)
         else:
             self._show_node()
-        self.query_one("#script-options", OptionList).focus()
+        focus_now(self.query_one("#script-options", OptionList))
 
     @work(thread=True, exclusive=True, group="wizard-script", exit_on_error=False)
     def fetch(self, script_id: int) -> None:
@@ -513,7 +513,7 @@ class ScriptStep(Step):
         self.wiz.schedule_save()
         self._show_node()
         if complete:
-            self.query_one("#script-options", OptionList).focus()
+            focus_now(self.query_one("#script-options", OptionList))
 
     def action_previous_question(self) -> None:
         if self.position > 0:
@@ -605,7 +605,7 @@ class FirstContactStep(Step):
             self.fetch()
         else:
             self.fetch_links()
-        self.query_one("#queue", Select).focus()
+        focus_now(self.query_one("#queue", Select))
 
     @work(thread=True, exclusive=True, group="wizard-first", exit_on_error=False)
     def fetch(self) -> None:
@@ -675,7 +675,7 @@ class FirstContactStep(Step):
     def _resolved(self, event: Checkbox.Changed) -> None:
         self.query_one("#solution-field").display = event.value
         if event.value:
-            self.query_one("#solution").focus()
+            focus_now(self.query_one("#solution"))
 
     @on(GuardedTextArea.Refused)
     def _refused(self, event: GuardedTextArea.Refused) -> None:

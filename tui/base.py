@@ -52,6 +52,17 @@ AREAS_CSS = str(Path(__file__).with_name("areas.tcss"))
 first pushed, so the home screen paints without parsing them."""
 
 
+def focus_now(widget) -> None:
+    """Focus `widget` at once. Textual's `focus()` waits behind the keys
+    already read, which then go to the widget left: after a key that moves
+    on (the wizard's Ctrl+N), what the person typed straight away would be
+    lost. A widget not focusable yet gets the focus as soon as it is."""
+    screen = widget.screen
+    screen.set_focus(widget)
+    if screen.focused is not widget:
+        widget.focus()
+
+
 class PaletteCommand(NamedTuple):
     title: str
     help: str

@@ -464,3 +464,19 @@ async def test_ticket_view_shows_outbox_mail_and_resends(admin, world):
         await wait(pilot, app)
         rows = list(Outbox.select().where(Outbox.about_id == str(done.ticket_id)).order_by(Outbox.id))
         assert len(rows) == 2 and rows[1].subject == "[bold]Protocolo" and rows[1].created_by == admin.login
+
+
+async def test_keys_typed_right_after_ctrl_n_go_to_the_next_step(admin, world):
+    """The agent presses Ctrl+N and types the customer's name at once (keys
+    arriving together over SSH): the name lands in the lookup, nothing is lost."""
+    from textual import events
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(pilot, app)
+        assert wiz.draft.step == "kind"
+        for key, char in (("ctrl+n", None), ("j", "j"), ("o", "o"), ("a", "a"), ("o", "o")):
+            app.post_message(events.Key(key, char))  # all queued before the app reads any
+        await wait(pilot, app)
+        assert wiz.draft.step == "lookup"
+        assert wiz.query_one("#lookup-text", Input).value == "joao"
