@@ -271,13 +271,13 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self._deciding = None
         self.query_one("#decision", Static).update(decision_text(decision))
         self.refresh_bindings()
-        if self._book_asked:
-            self._book_asked = False
+        if self._book_asked and self.is_current:  # (gone elsewhere meanwhile: no booking opens over it)
             if decision.can_book:
                 self.action_book()
             else:
                 self.notify(_("This topic is not booked: {title}").format(title=decision.title),
                             severity="warning", markup=False)
+        self._book_asked = False
 
     def _decide_failed(self, topic_key: str, message: str) -> None:
         if self._deciding == topic_key:
