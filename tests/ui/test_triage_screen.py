@@ -287,3 +287,33 @@ async def test_f2_books_the_highlighted_topic_never_the_previous_one(world, monk
         booking = app.screen
         assert type(booking).__name__ == "BookingScreen"
         assert booking.topic.key == "balanca"
+
+
+async def test_f2_pressed_before_a_decision_that_does_not_book_says_so(world, monkeypatch):
+    import threading
+
+    from services import triage as triage_svc
+
+    real = triage_svc.triage
+    release = threading.Event()
+
+    def slow(actor, customer_id, topic_key):
+        release.wait(5)
+        return real(actor, customer_id, topic_key)
+
+    monkeypatch.setattr(triage_svc, "triage", slow)
+    app = AtendeApp(actor=world["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_triage(pilot)
+        screen.query_one("#topic-search", Input).value = "tef"
+        for _ in range(200):
+            await pilot.pause(0.01)
+            keys = [t.key for t in screen.topic_list]
+            if len(keys) == 1 and screen._deciding == keys[0]:
+                break
+        assert screen.decision is None
+        await pilot.press("f2")  # before the decision of the TEF topic is there
+        release.set()
+        await settle(pilot)
+        assert app.screen is screen and screen.decision.route == "support"
+        assert any("not booked" in str(n.message) for n in app._notifications)
