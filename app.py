@@ -17,6 +17,7 @@ try:
 
     import click
     from rich.text import Text
+    from textual import events
     from textual.app import App, SystemCommand
     from textual.binding import Binding
     from textual.screen import Screen
@@ -93,6 +94,15 @@ class AtendeApp(App):
                 return False
             self.store_ready.set()
         return self.store_ready.is_set() and not self.store_failed
+
+    async def on_event(self, event) -> None:
+        # Keys typed right after the key that opened a screen wait for its first field
+        # (tui.base.TypeAhead) instead of reaching a screen with nothing focused yet.
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            keep = getattr(self.screen, "keep_early_key", None)
+            if keep is not None and keep(event):
+                return
+        await super().on_event(event)
 
     def on_ready(self) -> None:
         if self._gc_after_paint:  # see run_tui

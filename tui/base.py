@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Generic, Iterable, NamedTuple, TypeVar
 
+from textual import events
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 
@@ -69,7 +70,59 @@ class PaletteCommand(NamedTuple):
     callback: Callable[[], object]
 
 
-class AtendeScreen(Screen):
+class TypeAhead:
+    """Keys typed right after the key that opened a screen are kept for it.
+
+    The screen is on top at once, but none of its fields has the focus until
+    it has been built, and Textual hands the keys read meanwhile to the
+    screen itself, where they are lost (F2 and the file's path typed at once,
+    keys arriving together over SSH). The application keeps such keys here
+    (`keep_early_key`), and the first widget to get the focus receives them,
+    in order, before any key read after. Keys the screen has a binding for
+    are left alone, and once a widget has had the focus nothing is kept."""
+
+    AUTO_FOCUS = ""  # Textual's auto-focus would take the focus before the screen's own choice
+    _early_keys: list[tuple[str, str | None]] | None = None
+    _had_focus = False
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._focus_first)
+
+    def on_screen_resume(self) -> None:
+        if self._had_focus and self.focused is None:
+            self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        """What Textual's auto-focus does, once the screen's own `focus()` calls had their turn."""
+        if self.focused is None:
+            for widget in self.query("*"):
+                if widget.focusable:
+                    self.set_focus(widget, scroll_visible=False)
+                    break
+
+    def keep_early_key(self, event: events.Key) -> bool:
+        if self._had_focus or self.focused is not None or not event.is_printable \
+                or event.key in self.active_bindings:
+            return False
+        if self._early_keys is None:
+            self._early_keys = []
+        if len(self._early_keys) < 1000:
+            self._early_keys.append((event.key, event.character))
+        return True
+
+    def set_focus(self, widget, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        super().set_focus(widget, scroll_visible=scroll_visible, from_app_focus=from_app_focus)
+        if self.focused is None:
+            return
+        self._had_focus = True
+        keys, self._early_keys = self._early_keys, None
+        for key, character in keys or ():
+            event = events.Key(key, character)
+            event._set_forwarded()  # the application read it already: it goes to the field, then up as usual
+            self.focused.post_message(event)
+
+
+class AtendeScreen(TypeAhead, Screen):
     """A full screen of Atende: translated bindings, help text and palette commands."""
 
     HELP: str = ""
@@ -88,7 +141,7 @@ class AtendeScreen(Screen):
 ResultType = TypeVar("ResultType")
 
 
-class AtendeModal(ModalScreen[ResultType], Generic[ResultType]):
+class AtendeModal(TypeAhead, ModalScreen[ResultType], Generic[ResultType]):
     """A modal dialog with translated bindings."""
 
     HELP: str = ""

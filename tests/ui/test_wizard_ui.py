@@ -480,3 +480,20 @@ async def test_keys_typed_right_after_ctrl_n_go_to_the_next_step(admin, world):
         await wait(pilot, app)
         assert wiz.draft.step == "lookup"
         assert wiz.query_one("#lookup-text", Input).value == "joao"
+
+
+async def test_keys_typed_right_after_f2_go_into_the_attachment_dialog(admin, world):
+    """F2 and the file's path typed at once: the path lands in the dialog's field."""
+    from textual import events
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_plan(pilot, app)
+        wiz.query_one("#problem", GuardedTextArea).load_text("sem sinal")
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        assert wiz.draft.step == "first_contact"
+        for key, char in (("f2", None), ("slash", "/"), ("t", "t"), ("m", "m"), ("p", "p")):
+            app.post_message(events.Key(key, char))  # all queued before the app reads any
+        await wait(pilot, app)
+        assert app.screen.query_one("#path", Input).value == "/tmp"
