@@ -497,3 +497,16 @@ async def test_keys_typed_right_after_f2_go_into_the_attachment_dialog(admin, wo
             app.post_message(events.Key(key, char))  # all queued before the app reads any
         await wait(pilot, app)
         assert app.screen.query_one("#path", Input).value == "/tmp"
+
+
+async def test_the_name_typed_right_after_a_goes_into_the_new_contact_form(admin, world):
+    from textual import events
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_customer(pilot, app)
+        for char in "aMaria":
+            app.post_message(events.Key(char, char))  # "a" (add contact) and the name, read at once
+        await wait(pilot, app)
+        assert app.screen is not wiz
+        assert app.screen.query_one("#name", Input).value == "Maria"
