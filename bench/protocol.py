@@ -50,6 +50,16 @@ def setup(path: str) -> dict:
     return {"customer": c.id, "contact": k.id, "plan": p.id, "queue": q.id, "type": t.id}
 
 
+def filled(d, ids: dict, i: int):
+    """The draft `d` as an agent leaves it at the first contact: customer, contact, plan, problem, destination."""
+    from services import wizard
+
+    return wizard.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
+                         contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {i}",
+                         queue_id=ids["queue"], type_id=ids["type"], responsible_role="agent",
+                         checks="reiniciou a ONU", step="first_contact")
+
+
 def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
     from services import users, wizard
     from services.store import open_store
@@ -61,11 +71,7 @@ def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
         time.sleep(0.001)
     for i in range(n):
         try:
-            d = wizard.start(actor)
-            d = wizard.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
-                              contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {i}",
-                              queue_id=ids["queue"], type_id=ids["type"], responsible_role="agent",
-                              checks="reiniciou a ONU", step="first_contact")
+            d = filled(wizard.start(actor), ids, i)
             wizard.finish(actor, d)
             done.append(d.protocol)
         except Exception as exc:  # counted, never hidden
@@ -99,12 +105,8 @@ def writes_only(path: str, tickets: int, per_group: int, out) -> None:
             new = [group_commit.execute(request("reserve", {"fmt": "{date:%Y%m%d}{seq:06d}"}), actor)
                    for _ in range(per_group)]
             for r in pending:
-                d = wizard.Draft(protocol=r["protocol"], ticket_id=r["ticket_id"], owner=actor.login,
-                                 created_at=r["at"])
-                d = wizard.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
-                                  contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {done}",
-                                  queue_id=ids["queue"], type_id=ids["type"], responsible_role="agent",
-                                  checks="reiniciou a ONU", step="first_contact")
+                d = filled(wizard.Draft(protocol=r["protocol"], ticket_id=r["ticket_id"], owner=actor.login,
+                                        created_at=r["at"]), ids, done)
                 group_commit.execute(request("finish", {"draft": wizard.to_json(d), "attachments": [],
                                                         "email_files": {}}), actor)
                 done += 1

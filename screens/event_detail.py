@@ -24,15 +24,15 @@ from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog, MessageDialog
-from tui.forms import Field, ThreadedSave
+from tui.forms import Field, FormDialog
 from tui.table import Table
 
 
-class RegistrationForm(ThreadedSave, AtendeModal["er.RegisterResult | None"]):
+class RegistrationForm(FormDialog["er.RegisterResult | None"]):
     """Register one participant (a phone registration, say). Consent is asked
     explicitly: without it nothing is saved."""
 
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
+    SAVE_LABEL = N_("Register")
 
     def __init__(self, event: ev.EventInfo) -> None:
         super().__init__()
@@ -51,21 +51,13 @@ class RegistrationForm(ThreadedSave, AtendeModal["er.RegisterResult | None"]):
             yield Field(_("Company"), Input(id="company"), name="company")
             yield Field(_("Consent"), Checkbox(_("The participant agrees to the processing of their personal data"),
                                                id="consent"), name="consent")
-            with Horizontal(classes="form-buttons"):
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Register"), id="save", variant="primary")
+            yield self.buttons()
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
-
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.focus_next()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def submit(self):
         data = er.RegistrationInput(**{k: self.query_one(f"#{k}", Input).value

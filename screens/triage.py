@@ -88,7 +88,6 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self.initial_customer_id = customer_id
         self.customer: triage_svc.CustomerFacts | None = None
         self.decision: triage_svc.Decision | None = None
-        self.decision_topic: topics_svc.TopicInfo | None = None  # the topic the decision is about
         self.topic_list: list[topics_svc.TopicInfo] = []
         self._topic_seq = 0
         self._deciding: str | None = None  # the highlighted topic whose decision is being worked out
@@ -240,7 +239,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
                 # previous topic meanwhile; pressed now, it books this one once decided.
                 if self._deciding != event.option.id:
                     self._book_asked = False
-                self.decision = self.decision_topic = None
+                self.decision = None
                 self.query_one("#decision", Static).update(_("Working out the decision…"))
                 self.refresh_bindings()
             self._deciding = event.option.id
@@ -267,7 +266,6 @@ class TriageScreen(LiveScreen, AtendeScreen):
         if highlighted is not None and highlighted.id != decision.topic_key:
             return  # the agent has moved on to another topic
         self.decision = decision
-        self.decision_topic = next((t for t in self.topic_list if t.key == decision.topic_key), None)
         self._deciding = None
         self.query_one("#decision", Static).update(decision_text(decision))
         self.refresh_bindings()
@@ -287,7 +285,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self.notify(message, severity="error", markup=False)
 
     def _forget_decision(self) -> None:
-        self.decision = self.decision_topic = None
+        self.decision = None
         self._deciding = None
         self._book_asked = False
 
@@ -297,11 +295,14 @@ class TriageScreen(LiveScreen, AtendeScreen):
         if self.customer and self.decision is None and self._deciding:
             self._book_asked = True  # booked as soon as this topic's decision is there
             return
-        if not (self.customer and self.decision and self.decision.can_book and self.decision_topic):
+        if not (self.customer and self.decision and self.decision.can_book):
+            return
+        topic = next((t for t in self.topic_list if t.key == self.decision.topic_key), None)
+        if topic is None:
             return
         from screens.booking import BookingScreen
 
-        self.app.push_screen(BookingScreen(self.customer, self.decision_topic, self.decision), self._after_booking)
+        self.app.push_screen(BookingScreen(self.customer, topic, self.decision), self._after_booking)
 
     def _after_booking(self, result) -> None:
         if result is not None:

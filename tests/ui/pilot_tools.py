@@ -20,3 +20,40 @@ async def settle(pilot, rounds: int = 1) -> None:
             except WorkerCancelled:
                 await pilot.pause()
     await pilot.pause()
+
+
+class Held:
+    """A service function replaced by one that counts its calls and, when
+    `hold(*args)` says so, waits until `release()` (at most 5 s) before doing
+    the real work: the screen's thread is still in it while the test acts."""
+
+    def __init__(self, real, hold) -> None:
+        import threading
+
+        self.real, self.hold = real, hold
+        self.calls: list[tuple] = []
+        self._released = threading.Event()
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append(args)
+        if self.hold(*args):
+            self._released.wait(5)
+        return self.real(*args, **kwargs)
+
+    def release(self) -> None:
+        self._released.set()
+
+
+def hold(monkeypatch, owner, name: str, when=lambda *args: True) -> Held:
+    """Replace `owner.name` with a Held version of it for the test."""
+    held = Held(getattr(owner, name), when)
+    monkeypatch.setattr(owner, name, held)
+    return held
+
+
+async def until(pilot, condition, tries: int = 200) -> None:
+    """Pause in short steps until `condition()` holds (or the tries run out)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.01)

@@ -12,6 +12,7 @@ from services import clock
 from services import event_registrations as er
 from services import events as ev
 from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
+from tests.ui.pilot_tools import hold, until
 from tests.ui.pilot_tools import settle as settle_workers
 
 pytestmark = pytest.mark.asyncio
@@ -197,6 +198,19 @@ async def test_secondary_event_shows_inherited_fields_read_only(people, frozen):
 # --------------------------------------------------------------------------- registrations
 
 
+async def open_registration_form(app, pilot, event_id: int, name: str):
+    """The event's page, then "a": the registration form with a name and an e-mail typed."""
+    from screens.event_detail import EventDetailScreen, RegistrationForm
+
+    app.push_screen(EventDetailScreen(event_id))
+    await settle(app, pilot)
+    await pilot.press("a")
+    await settle(app, pilot)
+    assert isinstance(app.screen, RegistrationForm)
+    await type_into(pilot, app, "#name", name)
+    await type_into(pilot, app, "#email", "joana@example.com")
+
+
 async def test_registration_form_requires_consent(people, frozen):
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord, seats=5))
@@ -204,13 +218,7 @@ async def test_registration_form_requires_consent(people, frozen):
     async with app.run_test(size=(80, 24)) as pilot:
         from screens.event_detail import EventDetailScreen, RegistrationForm
 
-        app.push_screen(EventDetailScreen(e.id))
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        assert isinstance(app.screen, RegistrationForm)
-        await type_into(pilot, app, "#name", "Joana [b]")
-        await type_into(pilot, app, "#email", "joana@example.com")
+        await open_registration_form(app, pilot, e.id, "Joana [b]")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, RegistrationForm)
@@ -229,38 +237,20 @@ async def test_registration_form_requires_consent(people, frozen):
 
 
 async def test_a_second_ctrl_s_while_registering_registers_once(people, frozen, monkeypatch):
-    import threading
-
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord, seats=5))
-    calls = []
-    real = er.register
-    pressed_again = threading.Event()
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        pressed_again.wait(5)  # the first save still running when Ctrl+S comes again
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(er, "register", counted)
+    registering = hold(monkeypatch, er, "register")  # the first save still running when Ctrl+S comes again
+    calls = registering.calls
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         from screens.event_detail import EventDetailScreen
 
-        app.push_screen(EventDetailScreen(e.id))
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        await type_into(pilot, app, "#name", "Joana")
-        await type_into(pilot, app, "#email", "joana@example.com")
+        await open_registration_form(app, pilot, e.id, "Joana")
         app.screen.query_one("#consent", Checkbox).value = True
         await pilot.press("ctrl+s")
-        for _ in range(100):
-            await pilot.pause(0.01)
-            if calls:
-                break
+        await until(pilot, lambda: calls)
         await pilot.press("ctrl+s")
-        pressed_again.set()
+        registering.release()
         await settle(app, pilot)
         assert len(calls) == 1
         assert isinstance(app.screen, EventDetailScreen)

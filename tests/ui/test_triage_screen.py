@@ -10,6 +10,7 @@ from models.scheduling import Booking, RotaMonth, Topic
 from services import bookings, rota, users
 from tests.scheduling_fixtures import MONDAY, freeze, make_analysts, make_customers
 from tui.forms import Field
+from tests.ui.pilot_tools import hold, until
 from tests.ui.pilot_tools import settle as settle_workers
 
 
@@ -252,19 +253,10 @@ async def test_supervisor_edits_a_topic(world):
 async def test_f2_books_the_highlighted_topic_never_the_previous_one(world, monkeypatch):
     """Moving to another topic, F2 pressed before its decision is worked out
     books that topic once decided: never the topic shown before, never nothing."""
-    import threading
-
     from services import triage as triage_svc
 
-    real = triage_svc.triage
-    release = threading.Event()
-
-    def slow(actor, customer_id, topic_key):
-        if topic_key == "balanca":
-            release.wait(5)  # still working it out when F2 is pressed
-        return real(actor, customer_id, topic_key)
-
-    monkeypatch.setattr(triage_svc, "triage", slow)
+    # the scale topic's decision is still being worked out when F2 is pressed
+    deciding = hold(monkeypatch, triage_svc, "triage", when=lambda _actor, _customer, topic: topic == "balanca")
     app = AtendeApp(actor=world["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_triage(pilot)
@@ -272,17 +264,14 @@ async def test_f2_books_the_highlighted_topic_never_the_previous_one(world, monk
         await settle(pilot)
         assert screen.decision.topic_key == "treinamento_financeiro" and screen.decision.can_book
         screen.query_one("#topic-search", Input).value = "balan"
-        for _ in range(100):
-            await pilot.pause(0.01)
-            if [t.key for t in screen.topic_list] == ["balanca"]:
-                break
+        await until(pilot, lambda: [t.key for t in screen.topic_list] == ["balanca"])
         await pilot.pause(0.05)
         assert screen.decision is None  # the financial topic's decision is no longer offered
         assert "Working out" in str(screen.query_one("#decision", Static).render())
         await pilot.press("f2")
         await pilot.pause(0.05)
         assert app.screen is screen  # nothing booked yet, and not the previous topic
-        release.set()
+        deciding.release()
         await settle(pilot)
         booking = app.screen
         assert type(booking).__name__ == "BookingScreen"
@@ -290,30 +279,17 @@ async def test_f2_books_the_highlighted_topic_never_the_previous_one(world, monk
 
 
 async def test_f2_pressed_before_a_decision_that_does_not_book_says_so(world, monkeypatch):
-    import threading
-
     from services import triage as triage_svc
 
-    real = triage_svc.triage
-    release = threading.Event()
-
-    def slow(actor, customer_id, topic_key):
-        release.wait(5)
-        return real(actor, customer_id, topic_key)
-
-    monkeypatch.setattr(triage_svc, "triage", slow)
+    deciding = hold(monkeypatch, triage_svc, "triage")
     app = AtendeApp(actor=world["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_triage(pilot)
         screen.query_one("#topic-search", Input).value = "tef"
-        for _ in range(200):
-            await pilot.pause(0.01)
-            keys = [t.key for t in screen.topic_list]
-            if len(keys) == 1 and screen._deciding == keys[0]:
-                break
+        await until(pilot, lambda: len(screen.topic_list) == 1 and screen._deciding == screen.topic_list[0].key)
         assert screen.decision is None
         await pilot.press("f2")  # before the decision of the TEF topic is there
-        release.set()
+        deciding.release()
         await settle(pilot)
         assert app.screen is screen and screen.decision.route == "support"
         assert any("not booked" in str(n.message) for n in app._notifications)

@@ -10,6 +10,7 @@ from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEma
 from screens.desk import DeskScreen, ResumeDialog
 from screens.wizard import WizardScreen
 from services import wizard
+from tests.ui.pilot_tools import hold, until
 from tui.guarded_text import GuardedTextArea
 
 SIZE = (80, 24)
@@ -218,15 +219,21 @@ async def first_contact(pilot, app, wiz, world):
     assert wiz.query_one("#responsible", Select).value == "role:agent"  # proposed by the type
 
 
+async def to_first_contact(pilot, app, problem="sem sinal"):
+    wiz = await to_plan(pilot, app)
+    wiz.query_one("#problem", GuardedTextArea).load_text(problem)
+    await pilot.press("ctrl+n")
+    await wait(pilot, app)
+    assert wiz.draft.step == "first_contact"
+    return wiz
+
+
 async def test_first_contact_actions_and_finish(admin, world, tmp_path):
     photo = tmp_path / "foto [bold].jpg"
     photo.write_bytes(b"jpeg")
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        wiz = await to_plan(pilot, app)
-        wiz.query_one("#problem", GuardedTextArea).load_text("Sem internet")
-        await pilot.press("ctrl+n")
-        await wait(pilot, app)
+        wiz = await to_first_contact(pilot, app, "Sem internet")
         await first_contact(pilot, app, wiz, world)
         # attachment: a folder, then a real file
         await pilot.press("f2")
@@ -341,66 +348,37 @@ async def test_link_offer(admin, world):
 
 
 async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, world, monkeypatch):
-    import threading
-
-    calls = []
-    real = wizard.finish
-    pressed_again = threading.Event()
-
-    def counted(actor, d):
-        calls.append(d.protocol)
-        pressed_again.wait(5)  # the first finish is still running when Ctrl+S comes again
-        return real(actor, d)
-
-    monkeypatch.setattr(wizard, "finish", counted)
+    finishing = hold(monkeypatch, wizard, "finish")  # still running when Ctrl+S comes again
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        wiz = await to_plan(pilot, app)
-        wiz.query_one("#problem", GuardedTextArea).load_text("sem sinal")
-        await pilot.press("ctrl+n")
-        await wait(pilot, app)
+        wiz = await to_first_contact(pilot, app)
         await first_contact(pilot, app, wiz, world)
         await wait(pilot, app)
         wiz.action_finish()
-        for _ in range(100):
-            await pilot.pause(0.01)
-            if calls:
-                break
+        await until(pilot, lambda: finishing.calls)
         wiz.action_finish()  # Ctrl+S again before the first finish is back
-        pressed_again.set()
+        finishing.release()
         for _ in range(50):
             await wait(pilot, app)
             if not isinstance(app.screen, WizardScreen):
                 break
-        assert calls == [wiz.draft.protocol]
+        assert [d.protocol for _actor, d in finishing.calls] == [wiz.draft.protocol]
         assert Ticket.get(Ticket.protocol == wiz.draft.protocol).status == "open"
         assert "already" not in " ".join(str(n.message) for n in app._notifications)
 
 
 async def test_a_second_ctrl_n_while_the_protocol_is_reserved_opens_one_wizard(admin, world, monkeypatch):
-    import threading
-
-    calls = []
-    real = wizard.start
-    pressed_again = threading.Event()
-
-    def counted(actor, fmt=None):
-        calls.append(1)
-        pressed_again.wait(5)  # still reserving when Ctrl+N comes again (meant for the wizard's first step)
-        return real(actor, fmt)
-
-    monkeypatch.setattr(wizard, "start", counted)
+    # still reserving when Ctrl+N comes again (meant for the wizard's first step)
+    starting = hold(monkeypatch, wizard, "start")
+    calls = starting.calls
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(DeskScreen(offer_drafts=False))
         await wait(pilot, app)
         await pilot.press("ctrl+n")
-        for _ in range(100):
-            await pilot.pause(0.01)
-            if calls:
-                break
+        await until(pilot, lambda: calls)
         await pilot.press("ctrl+n")
-        pressed_again.set()
+        starting.release()
         await wait(pilot, app)
         assert len(calls) == 1
         assert isinstance(app.screen, WizardScreen)
@@ -488,11 +466,7 @@ async def test_keys_typed_right_after_f2_go_into_the_attachment_dialog(admin, wo
 
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        wiz = await to_plan(pilot, app)
-        wiz.query_one("#problem", GuardedTextArea).load_text("sem sinal")
-        await pilot.press("ctrl+n")
-        await wait(pilot, app)
-        assert wiz.draft.step == "first_contact"
+        await to_first_contact(pilot, app)
         for key, char in (("f2", None), ("slash", "/"), ("t", "t"), ("m", "m"), ("p", "p")):
             app.post_message(events.Key(key, char))  # all queued before the app reads any
         await wait(pilot, app)

@@ -43,23 +43,20 @@ def test_services_load_without_textual():
     assert result.returncode == 0, result.stderr
 
 
+def _ui_calls(name: str) -> list[str]:
+    """Where screens/ and tui/ call `name(...)` directly."""
+    return [f"{path.relative_to(ROOT)}:{node.lineno}"
+            for folder in ("screens", "tui")
+            for path in sorted((ROOT / folder).rglob("*.py"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name]
+
+
 def test_screens_build_choice_lists_with_plain_labels():
     """Every Select is tui.forms.PlainSelect: its labels are data and never read as markup."""
-    offenders = []
-    for folder in ("screens", "tui"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Select":
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert offenders == []
+    assert _ui_calls("Select") == []
 
 
 def test_screens_build_tables_that_show_their_measured_widths():
     """Every table is tui.table.Table (DataTable could keep cells cut at the header's width)."""
-    offenders = []
-    for folder in ("screens", "tui"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "DataTable":
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert offenders == []
+    assert _ui_calls("DataTable") == []
