@@ -14,7 +14,7 @@ from textual.widgets import Button, Label, Select, Static
 
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeModal, ResultType
+from tui.base import AtendeModal, ResultType, focus_now
 
 
 class Field(Vertical):
@@ -89,6 +89,14 @@ class PlainSelect(Select):
 
     def set_options(self, options) -> None:
         super().set_options(_plain(options))
+
+    def _watch_expanded(self, expanded: bool) -> None:
+        # Textual hands the list the focus only after the keys already read,
+        # which then went to the closed field: Enter, Down and Enter typed at
+        # once opened the list and chose nothing. The list takes them now.
+        super()._watch_expanded(expanded)
+        if expanded:
+            focus_now(self.query_one("SelectOverlay"))
 
 
 class ThreadedSave:

@@ -484,3 +484,30 @@ async def test_the_name_typed_right_after_a_goes_into_the_new_contact_form(admin
         await wait(pilot, app)
         assert app.screen is not wiz
         assert app.screen.query_one("#name", Input).value == "Maria"
+
+
+async def test_keys_typed_right_after_enter_on_a_list_choose_in_it(admin, world):
+    """Enter opens the ticket types, and Down and Enter typed at once (or
+    arriving together over SSH) choose the first type: they go to the list
+    that Enter opened, not to the closed field, where they were lost; and
+    the keys after the choice go to the field again."""
+    from textual import events
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_first_contact(pilot, app)
+        types = wiz.query_one("#type", Select)
+        types.focus()
+        await wait(pilot, app)
+        first_type = next(v for _label, v in types._options if v is not Select.NULL)
+        for key in ("enter", "down", "enter"):
+            app.post_message(events.Key(key, None))  # all queued before the app reads any
+        await wait(pilot, app)
+        assert types.value == first_type
+        assert not types.expanded and app.focused is types
+        second_type = [v for _label, v in types._options if v is not Select.NULL][1]
+        for key in ("enter", "down", "enter", "enter", "escape"):  # the next type, then open and leave
+            app.post_message(events.Key(key, None))
+        await wait(pilot, app)
+        assert types.value == second_type
+        assert not types.expanded and app.focused is types
