@@ -102,7 +102,31 @@ class AtendeApp(App):
             keep = getattr(self.screen, "keep_early_key", None)
             if keep is not None and keep(event):
                 return
+            event.read_for = self.focused  # see _on_key
         await super().on_event(event)
+
+    def _on_key(self, event: events.Key) -> None:
+        # (Textual then runs App._on_key too, unless this prevents it.)
+        # A key comes back here when the widget it was handed to did not use it;
+        # here its bindings are looked up from where the focus is now. Textual hands
+        # each key to the widget focused when the key is read, so keys read together
+        # with one that moves the focus ("/" then a filter, Enter on a list then Down)
+        # went to the widget left, and were lost or ran that screen's bindings. Such
+        # a key goes, in order, to the widget that has the focus now, as it would
+        # have if it had been typed a moment later.
+        read_for = getattr(event, "read_for", None)
+        focused = self.focused
+        if read_for is not None and focused is not read_for:
+            if focused is None:  # a screen just opened, with no field focused yet
+                keep = getattr(self.screen, "keep_early_key", None)
+                if keep is not None and keep(event):
+                    event.prevent_default()
+            else:
+                again = events.Key(event.key, event.character)
+                again._set_forwarded()
+                again.read_for = focused
+                focused.post_message(again)
+                event.prevent_default()
 
     def on_ready(self) -> None:
         if self._gc_after_paint:  # see run_tui

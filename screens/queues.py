@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from services import desk
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeScreen, PaletteCommand
+from tui.base import AtendeScreen, PaletteCommand, focus_now
 from tui.forms import Field, PlainSelect, clear_errors, show_errors
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
@@ -228,11 +228,11 @@ class QueuesScreen(LiveScreen, AtendeScreen):
 
     def action_views(self) -> None:
         select = self.query_one("#queues-views", Select)
-        select.focus()
+        focus_now(select)
         select.action_show_overlay()
 
     def action_filter(self) -> None:
-        self.query_one("#queues-filter-input", Input).focus()
+        focus_now(self.query_one("#queues-filter-input", Input))
 
     def action_sort(self) -> None:
         keys = list(COLUMNS)

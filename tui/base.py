@@ -101,8 +101,7 @@ class TypeAhead:
                     break
 
     def keep_early_key(self, event: events.Key) -> bool:
-        if self._had_focus or self.focused is not None or not event.is_printable \
-                or event.key in self.active_bindings:
+        if self._had_focus or self.focused is not None or event.key in self.active_bindings:
             return False
         if self._early_keys is None:
             self._early_keys = []

@@ -158,3 +158,34 @@ async def test_bulk_actions_on_selected_tickets(make_app, queue_world):
         await settle(pilot)
         p1 = Ticket.get(Ticket.protocol == "P0001").id
         assert ticket_thread.messages(ana, p1)[-1].body == "Verificado"
+
+
+async def test_view_and_filter_keys_take_the_keys_typed_right_after_them(make_app, queue_world):
+    """"v" opens the views list and "/" the filter; what is typed at once
+    (or arrives together over SSH) goes into them."""
+    from textual import events
+
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen())
+        await settle(pilot)
+        screen = app.screen
+        views = screen.query_one("#queues-views", Select)
+        await pilot.press("v")
+        await settle(pilot)
+        assert views.expanded and app.focused is not views  # the list is open, and has the keys
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not views.expanded
+        names = [v for _label, v in views._options]
+        wanted = names[names.index(views.value) + 1]
+        for key in ("v", "down", "enter"):
+            app.post_message(events.Key(key, None))  # all queued before the app reads any
+        await settle(pilot)
+        assert views.value == wanted and not views.expanded
+        screen.query_one("#queues-table", DataTable).focus()
+        await settle(pilot)
+        for char in "/agent:ana":
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await settle(pilot)
+        assert screen.query_one("#queues-filter-input", Input).value == "agent:ana"

@@ -101,3 +101,21 @@ async def test_a_stale_save_is_refused_and_reloaded(make_app, one_ticket):
         assert ticket_thread.state(bruno, one_ticket).status == "waiting_customer"
         assert screen.state.version == 2  # reloaded after the refusal
         assert any("bruno changed ticket P0001" in n.message for n in app._notifications)
+
+
+async def test_the_login_typed_right_after_a_goes_into_the_reassign_dialog(make_app, one_ticket):
+    """"a" (reassign) and the new responsible's login read at once: the login
+    lands in the dialog that "a" opened. Before, the letters went to the
+    ticket's screen, where "r" and "i" opened more dialogs."""
+    from textual import events
+
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(TicketDetailScreen("P0001"))
+        await settle(pilot)
+        screen = app.screen
+        for key, char in (*((c, c) for c in "abruno"), ("enter", None)):
+            app.post_message(events.Key(key, char))  # all queued before the app reads any
+        await settle(pilot, 2)
+        assert app.screen is screen
+        assert ticket_thread.state(app.actor, one_ticket).responsible_login == "bruno"
