@@ -26,7 +26,7 @@ try:
     from services.errors import AtendeError
     from services.i18n import N_, _, set_language, resolve_language
     from services.permissions import Actor
-    from tui.base import startup_quiet, translate_bindings
+    from tui.base import hand_key_on, startup_quiet, translate_bindings
 finally:
     if _gc_was_on:
         gc.enable()
@@ -122,10 +122,7 @@ class AtendeApp(App):
                 if keep is not None and keep(event):
                     event.prevent_default()
             else:
-                again = events.Key(event.key, event.character)
-                again._set_forwarded()
-                again.read_for = focused
-                focused.post_message(again)
+                hand_key_on(event, focused)
                 event.prevent_default()
 
     def on_ready(self) -> None:

@@ -12,7 +12,7 @@ from services import desk
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand, focus_now
-from tui.forms import Field, PlainSelect, clear_errors, show_errors
+from tui.forms import Field, FilterInput, PlainSelect, clear_errors, show_errors
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
@@ -61,8 +61,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         with Horizontal(id="queues-bar"):
             yield PlainSelect([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
                               allow_blank=False, id="queues-views")
-            yield Field(_("Filter"), Input(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
-                                            id="queues-filter-input"), name="filter", id="queues-filter-field")
+            yield Field(_("Filter"), FilterInput(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
+                                                  id="queues-filter-input", then="#queues-table"), name="filter", id="queues-filter-field")
         yield Static("", id="queues-status", markup=False)
         table = Table(cursor_type="row", zebra_stripes=True, id="queues-table")
         self._columns = table.add_columns(*(_(desk.SORT_LABELS[c]).capitalize() for c in COLUMNS))
@@ -219,11 +219,17 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         if event.value != self.view and event.value is not Select.BLANK:
             self.view = str(event.value)
             self.reload()
+            # Back to the tickets, after the list's own move of the focus to itself
+            # (already queued by then): Down and Enter work on the new view at once.
+            self.app.call_later(self._to_table)
+
+    def _to_table(self) -> None:
+        if isinstance(self.focused, Select):
+            focus_now(self.query_one("#queues-table", DataTable))
 
     @on(Input.Submitted, "#queues-filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.filter_text = event.value
-        self.query_one("#queues-table", DataTable).focus()
+        self.filter_text = event.value  # (the field moved the focus to the tickets)
         self.reload()
 
     def action_views(self) -> None:
@@ -251,7 +257,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self.reload()
 
     def action_back(self) -> None:
-        if self.focused is not None and self.focused.id == "queues-filter-input":
+        if self.focused is not None and self.focused.id in ("queues-filter-input", "queues-views"):
             self.query_one("#queues-table", DataTable).focus()
             return
         self.app.pop_screen()

@@ -64,6 +64,14 @@ def focus_now(widget) -> None:
         widget.focus()
 
 
+def hand_key_on(event: events.Key, widget) -> None:
+    """Give `widget` a key that reached another one (see AtendeApp._on_key)."""
+    again = events.Key(event.key, event.character)
+    again._set_forwarded()  # the application read it already: to the widget, then up as usual
+    again.read_for = widget
+    widget.post_message(again)
+
+
 class PaletteCommand(NamedTuple):
     title: str
     help: str

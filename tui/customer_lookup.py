@@ -23,7 +23,8 @@ from textual.widgets import DataTable, Input, Label, Select
 from services import customers
 from services.errors import AtendeError, ValidationError
 from services.i18n import _
-from tui.forms import PlainSelect
+from tui.base import focus_now
+from tui.forms import EnterInput, PlainSelect
 from tui.table import Table
 
 
@@ -36,6 +37,16 @@ def search_executor() -> ThreadPoolExecutor:
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atende-lookup")
     return _executor
+
+
+class SearchInput(EnterInput):
+    """The search text. Its Enter moves to the results as it is handled,
+    not through a message handled after the keys already read: so Down and
+    Enter typed straight after it (or arriving together over SSH) move and
+    choose in the results; before, they went to the search and were lost."""
+
+    async def action_submit(self) -> None:
+        self.query_ancestor(CustomerLookup).to_results()
 
 
 class CustomerLookup(Vertical):
@@ -52,6 +63,7 @@ class CustomerLookup(Vertical):
     CustomerLookup DataTable { height: 1fr; }
     """
 
+
     @dataclass
     class Selected(Message):
         """The person chose a result (Enter on a row)."""
@@ -63,11 +75,14 @@ class CustomerLookup(Vertical):
         super().__init__(id=id)
         self.kind = kind
         self._seq = 0
+        self._shown_seq = 0
+        self._to_results = False
+        self._query: customers.LookupQuery | None = None
         self.hits: list[customers.CustomerHit] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="lookup-controls"):
-            yield Input(placeholder=_("Search"), id="lookup-text")
+            yield SearchInput(placeholder=_("Search"), id="lookup-text")
             yield PlainSelect([(_(label), key) for key, label in customers.FIELDS.items()],
                               value="name", allow_blank=False, id="lookup-field")
             yield PlainSelect([(_(label), key) for key, label in customers.CONDITIONS.items()],
@@ -119,16 +134,29 @@ class CustomerLookup(Vertical):
         event.stop()
         self.search()
 
-    @on(Input.Submitted, "#lookup-text")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def to_results(self) -> None:
+        """Enter in the search: to the results of what is typed now, at once
+        if they are shown, else as soon as they come."""
+        if self.query_value() != self._query:  # typed, and its search not started yet
+            self.search()
+        self._to_results = True
+        if self._shown_seq == self._seq:
+            self._go_to_results()
+
+    def _go_to_results(self) -> None:
+        self._to_results = False
         table = self.query_one(DataTable)
-        if table.row_count:
-            table.focus()
+        if table.row_count and self.screen.focused is self.query_one("#lookup-text", Input):
+            focus_now(table)
 
     def search(self) -> None:
+        query = self.query_value()
+        if query == self._query:
+            return  # already searched (Enter started it), or nothing changed
+        self._query = query
         self._seq += 1
-        self._run(self.query_value(), self._seq)
+        self._to_results = False  # typing again: Enter is asked for again
+        self._run(query, self._seq)
 
     @work(exclusive=True, group="customer-lookup", exit_on_error=False)
     async def _run(self, query: customers.LookupQuery, seq: int) -> None:
@@ -146,6 +174,7 @@ class CustomerLookup(Vertical):
     def _show(self, seq: int, hits: list[customers.CustomerHit], error: str | None) -> None:
         if seq != self._seq:
             return  # a newer search has been started: this result is stale
+        self._shown_seq = seq
         self.hits = hits
         status = self.query_one("#lookup-status", Label)
         table = self.query_one(DataTable)
@@ -160,6 +189,8 @@ class CustomerLookup(Vertical):
             status.update(_("Type to search"))
         else:
             status.update(_("{n} found").format(n=len(hits)) if hits else _("Nothing found"))
+        if self._to_results:
+            self._go_to_results()
 
     @on(DataTable.RowSelected, "#lookup-results")
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -162,7 +162,8 @@ async def test_bulk_actions_on_selected_tickets(make_app, queue_world):
 
 async def test_view_and_filter_keys_take_the_keys_typed_right_after_them(make_app, queue_world):
     """"v" opens the views list and "/" the filter; what is typed at once
-    (or arrives together over SSH) goes into them."""
+    (or arrives together over SSH) goes into them, and what is typed right
+    after the choice or the filter's Enter goes to the tickets again."""
     from textual import events
 
     app = make_app("ana")
@@ -183,9 +184,12 @@ async def test_view_and_filter_keys_take_the_keys_typed_right_after_them(make_ap
             app.post_message(events.Key(key, None))  # all queued before the app reads any
         await settle(pilot)
         assert views.value == wanted and not views.expanded
-        screen.query_one("#queues-table", DataTable).focus()
-        await settle(pilot)
-        for char in "/agent:ana":
-            app.post_message(events.Key("slash" if char == "/" else char, char))
+        table = screen.query_one("#queues-table", DataTable)
+        assert app.focused is table  # back on the tickets of the new view
+        descending = screen.descending
+        for key, char in (*(("slash" if c == "/" else c, c) for c in "/agent:ana"), ("enter", None), ("d", "d")):
+            app.post_message(events.Key(key, char))
         await settle(pilot)
         assert screen.query_one("#queues-filter-input", Input).value == "agent:ana"
+        assert screen.filter_text == "agent:ana" and app.focused is table
+        assert screen.descending is not descending  # the "d" after Enter was the table's

@@ -511,3 +511,26 @@ async def test_keys_typed_right_after_enter_on_a_list_choose_in_it(admin, world)
         await wait(pilot, app)
         assert types.value == second_type
         assert not types.expanded and app.focused is types
+
+
+async def test_enter_down_enter_typed_at_once_in_the_lookup_chooses_the_second_result(admin, world):
+    """An agent types the name, then Enter, Down and Enter at once (or they
+    arrive together over SSH): Enter goes to the results, Down moves in
+    them and Enter chooses the second customer. They all went to the search
+    field before: nobody was chosen."""
+    from textual import events
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(pilot, app)
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        await pilot.press(*"ao")
+        await wait(pilot, app)
+        lookup = wiz.query_one("#lookup-results", DataTable)
+        assert lookup.row_count == 2
+        second = str(lookup.get_row_at(1)[0])
+        for key in ("enter", "down", "enter"):
+            app.post_message(events.Key(key, None))  # all queued before the app reads any
+        await wait(pilot, app)
+        assert wiz.draft.step == "customer" and wiz.draft.customer_name == second
