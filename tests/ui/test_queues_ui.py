@@ -193,3 +193,8 @@ async def test_view_and_filter_keys_take_the_keys_typed_right_after_them(make_ap
         assert screen.query_one("#queues-filter-input", Input).value == "agent:ana"
         assert screen.filter_text == "agent:ana" and app.focused is table
         assert screen.descending is not descending  # the "d" after Enter was the table's
+        views.focus()
+        await settle(pilot)
+        await pilot.press("escape")  # on the view list: back to the tickets, not out of the queue
+        await settle(pilot)
+        assert app.screen is screen and app.focused is table
