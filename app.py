@@ -26,7 +26,8 @@ try:
     from services.errors import AtendeError
     from services.i18n import N_, _, set_language, resolve_language
     from services.permissions import Actor
-    from tui.base import hand_key_on, startup_quiet, translate_bindings
+    from tui.base import startup_quiet, translate_bindings
+    from tui.keys import OrderedKeys
 finally:
     if _gc_was_on:
         gc.enable()
@@ -36,7 +37,7 @@ __version__ = "0.1.0"
 
 
 
-class AtendeApp(App):
+class AtendeApp(OrderedKeys, App):
     """The terminal application. Everything it needs is passed in."""
 
     CSS_PATH = str(Path(__file__).parent / "tui" / "app.tcss")
@@ -94,36 +95,6 @@ class AtendeApp(App):
                 return False
             self.store_ready.set()
         return self.store_ready.is_set() and not self.store_failed
-
-    async def on_event(self, event) -> None:
-        # Keys typed right after the key that opened a screen wait for its first field
-        # (tui.base.TypeAhead) instead of reaching a screen with nothing focused yet.
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            keep = getattr(self.screen, "keep_early_key", None)
-            if keep is not None and keep(event):
-                return
-            event.read_for = self.focused  # see _on_key
-        await super().on_event(event)
-
-    def _on_key(self, event: events.Key) -> None:
-        # (Textual then runs App._on_key too, unless this prevents it.)
-        # A key comes back here when the widget it was handed to did not use it;
-        # here its bindings are looked up from where the focus is now. Textual hands
-        # each key to the widget focused when the key is read, so keys read together
-        # with one that moves the focus ("/" then a filter, Enter on a list then Down)
-        # went to the widget left, and were lost or ran that screen's bindings. Such
-        # a key goes, in order, to the widget that has the focus now, as it would
-        # have if it had been typed a moment later.
-        read_for = getattr(event, "read_for", None)
-        focused = self.focused
-        if read_for is not None and focused is not read_for:
-            if focused is None:  # a screen just opened, with no field focused yet
-                keep = getattr(self.screen, "keep_early_key", None)
-                if keep is not None and keep(event):
-                    event.prevent_default()
-            else:
-                hand_key_on(event, focused)
-                event.prevent_default()
 
     def on_ready(self) -> None:
         if self._gc_after_paint:  # see run_tui

@@ -64,12 +64,13 @@ def focus_now(widget) -> None:
         widget.focus()
 
 
-def hand_key_on(event: events.Key, widget) -> None:
-    """Give `widget` a key that reached another one (see AtendeApp._on_key)."""
+def hand_key_on(event: events.Key, widget) -> events.Key:
+    """Give `widget` a key that reached another one (see tui.keys); returns the key given."""
     again = events.Key(event.key, event.character)
     again._set_forwarded()  # the application read it already: to the widget, then up as usual
     again.read_for = widget
     widget.post_message(again)
+    return again
 
 
 class PaletteCommand(NamedTuple):

@@ -534,3 +534,24 @@ async def test_enter_down_enter_typed_at_once_in_the_lookup_chooses_the_second_r
             app.post_message(events.Key(key, None))  # all queued before the app reads any
         await wait(pilot, app)
         assert wiz.draft.step == "customer" and wiz.draft.customer_name == second
+
+
+async def test_a_tab_typed_among_choices_in_lists_waits_for_the_keys_before_it(admin, world):
+    """Enter, Down, Enter (the destination), Tab, Enter, Down, Enter (the
+    type) read at once, as CI's end-to-end run sent them on a busy machine:
+    each list gets its own keys. Tab, which acts as soon as it is read, went
+    ahead of the destination's keys, which then went to the type's list."""
+    from textual import events
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_first_contact(pilot, app)
+        queue, types = wiz.query_one("#queue", Select), wiz.query_one("#type", Select)
+        assert app.focused is queue
+        first_queue = next(v for _label, v in queue._options if v is not Select.NULL)
+        first_type = next(v for _label, v in types._options if v is not Select.NULL)
+        for key in ("enter", "down", "enter", "tab", "enter", "down", "enter"):
+            app.post_message(events.Key(key, None))  # all queued before the app reads any
+        await wait(pilot, app)
+        assert queue.value == first_queue and types.value == first_type
+        assert app.focused is types and not types.expanded

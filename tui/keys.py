@@ -1,0 +1,113 @@
+"""Keys handled in the order they were typed, where the focus is when each
+one's turn comes: what a person typing fast, or keys arriving together over
+a slow SSH link, expect.
+
+Textual hands each key, as it reads it, to the widget focused at that moment,
+and looks up bindings only once the key has gone back up to the application;
+priority bindings run at once, ahead of the keys read before them. Keys read
+together with one that moves the focus therefore went to the widget left
+(Enter on a list, then Down; "/" then a filter), and a Tab jumped ahead of the
+keys typed before it. `OrderedKeys`, mixed into the application, mends both.
+"""
+from __future__ import annotations
+
+import time
+
+from textual import events
+
+from tui.base import hand_key_on
+
+HOLD_STEP_S = 0.005
+HOLD_MAX_S = 0.3  # never hold keys longer than this, whatever is still running
+
+
+class OrderedKeys:
+    _keys_in_flight: list[tuple[events.Key, float]]
+    _held_keys: list[events.Key] | None = None
+    _held_since = 0.0
+
+    async def on_event(self, event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys is not None:  # behind the keys held, in order
+                self._held_keys.append(event)
+                return
+            # Keys typed right after the key that opened a screen wait for its first field
+            # (tui.base.TypeAhead) instead of reaching a screen with nothing focused yet.
+            keep = getattr(self.screen, "keep_early_key", None)
+            if keep is not None and keep(event):
+                return
+            if self._has_priority_binding(event.key) and self._busy():
+                # A priority key (Tab, Ctrl+S, ...) acts when it is read: it waits
+                # until the keys read before it have been handled.
+                self._held_keys, self._held_since = [event], time.monotonic()
+                self.set_timer(HOLD_STEP_S, self._release_held_keys)
+                return
+            event.read_for = self.focused  # see _on_key
+            await super().on_event(event)
+            if event.is_forwarded:  # handed to a widget (not used by a priority binding)
+                self._note_in_flight(event)
+            return
+        await super().on_event(event)
+
+    def _on_key(self, event: events.Key) -> None:
+        # (Textual then runs App._on_key too, unless this prevents it.)
+        # A key comes back here when the widget it was handed to did not use it;
+        # here its bindings are looked up from where the focus is now. A key read
+        # for a widget that has lost the focus since goes, in order, to the widget
+        # that has it now, as it would have had it been typed a moment later.
+        self._keys_in_flight = [(k, t) for k, t in self._in_flight() if k is not event]
+        read_for = getattr(event, "read_for", None)
+        focused = self.focused
+        if read_for is not None and focused is not read_for:
+            if focused is None:  # a screen just opened, with no field focused yet
+                keep = getattr(self.screen, "keep_early_key", None)
+                if keep is not None and keep(event):
+                    event.prevent_default()
+            else:
+                self._note_in_flight(hand_key_on(event, focused))
+                event.prevent_default()
+
+    def _in_flight(self) -> list[tuple[events.Key, float]]:
+        try:
+            return self._keys_in_flight
+        except AttributeError:
+            self._keys_in_flight = []
+            return self._keys_in_flight
+
+    def _note_in_flight(self, event: events.Key) -> None:
+        now = time.monotonic()
+        self._keys_in_flight = [(k, t) for k, t in self._in_flight()
+                                if not k._stop_propagation and now - t < HOLD_MAX_S]
+        self._keys_in_flight.append((event, now))
+
+    def _has_priority_binding(self, key: str) -> bool:
+        try:
+            chain = self.screen._binding_chain
+        except Exception:  # no screen yet
+            return False
+        return any(binding.priority for _node, bindings in chain
+                   for binding in bindings.key_to_bindings.get(key, ()))
+
+    def _busy(self) -> bool:
+        """Keys handed to widgets and not yet handled, or messages they led to
+        (a list's choice, a step's change) still waiting on this screen."""
+        now = time.monotonic()
+        self._keys_in_flight = [(k, t) for k, t in self._in_flight()
+                                if not k._stop_propagation and now - t < HOLD_MAX_S]
+        if self._keys_in_flight:  # (a key used by a widget is stopped there, or comes back to _on_key)
+            return True
+        try:
+            nodes = self.screen.walk_children(with_self=True)
+        except Exception:
+            return False
+        return any(node.message_queue_size for node in nodes)
+
+    async def _release_held_keys(self) -> None:
+        if self._held_keys is None:
+            return
+        if self._busy() and time.monotonic() - self._held_since < HOLD_MAX_S:
+            self.set_timer(HOLD_STEP_S, self._release_held_keys)
+            return
+        keys, self._held_keys = self._held_keys, None
+        for key in keys:  # read again, in order; a later priority key may be held again
+            await self.on_event(key)
