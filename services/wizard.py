@@ -496,15 +496,24 @@ def start(actor: Actor, fmt: str | None = None) -> Draft:
 
 
 def save(actor: Actor, d: Draft) -> None:
-    """Store the draft (one short transaction); only its owner may."""
+    """Store the draft (one short transaction); only its owner may, and only
+    while its ticket is still being opened: a wizard left open on a ticket
+    finished (or abandoned) meanwhile is told, and brings no draft back."""
     _check_owner(actor, d)
     data = to_json(d)
     with queued_write_tx():
-        fastsql.run(
-            "INSERT INTO ticket_draft (protocol, owner, ticket_id, step, data, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+        saved = fastsql.run(
+            "INSERT INTO ticket_draft (protocol, owner, ticket_id, step, data, updated_at) "
+            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ticket WHERE protocol = ? AND status = 'draft') "
             "ON CONFLICT (protocol) DO UPDATE SET step = excluded.step, data = excluded.data, "
             "updated_at = excluded.updated_at",
-            (d.protocol, d.owner, d.ticket_id, d.step, data, fastsql.stamp(clock.now())))
+            (d.protocol, d.owner, d.ticket_id, d.step, data, fastsql.stamp(clock.now()), d.protocol)).rowcount
+        if not saved:
+            row = fastsql.run("SELECT status, updated_by FROM ticket WHERE protocol = ?", (d.protocol,)).fetchone()
+            if row is None:
+                raise NotFound(_("No ticket with protocol {protocol}").format(protocol=d.protocol))
+            raise Conflict(_("Ticket {protocol} is already {status} (by {login})").format(
+                protocol=d.protocol, status=_(protocol.STATUSES.get(row[0], row[0])), login=row[1]))
 
 
 def pending_drafts(actor: Actor) -> list[Draft]:

@@ -256,3 +256,17 @@ def test_template_rendering():
     t = wizard.Template(1, "t", "Protocolo {protocol}", "Olá {contact}, {unknown} {0}")
     d = Draft("2026", 1, "me", "x", contact_name="Zé")
     assert wizard.render_template(t, d)[0] == "Protocolo 2026"
+
+
+def test_a_draft_is_not_saved_again_once_its_ticket_is_finished(admin, world):
+    """A wizard left open on a ticket finished elsewhere (a second window on
+    the same draft) must not bring the draft back: it is told, and the
+    finished ticket is no longer offered as unfinished."""
+    d = ready(admin, world)
+    wizard.save(admin, d)
+    wizard.finish(admin, d)
+    assert not TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()
+    with pytest.raises(Conflict, match=f"Ticket {d.protocol} is already"):
+        wizard.save(admin, wizard.update(d, checks="typed later in the other window"))
+    assert not TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()
+    assert d.protocol not in {p.protocol for p in wizard.pending_drafts(admin)}
