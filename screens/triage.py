@@ -121,6 +121,8 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self.sub_title = _("Scheduling")
         if self.initial_customer_id:
             self.load_customer(self.initial_customer_id)
+        else:
+            self.query_one("#lookup-text", Input).focus()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         actor = self.app.actor

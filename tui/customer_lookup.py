@@ -107,9 +107,6 @@ class CustomerLookup(Vertical):
             width = max([cell_len(label), *(cell_len(row[i].plain) for row in rows)])
             table.add_column(label, width=min(width, self.COLUMN_MAX), key=f"col{i}")
 
-    def on_mount(self) -> None:
-        self.query_one("#lookup-text", Input).focus()
-
     def set_kind(self, kind: str) -> None:
         self.kind = kind
         self.search()

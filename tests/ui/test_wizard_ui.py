@@ -1,4 +1,5 @@
 """Pilot tests of every step of the new-ticket wizard, at 80x24."""
+import pytest
 import json
 
 from textual.widgets import Checkbox, DataTable, Input, OptionList, Select, Static
@@ -555,3 +556,23 @@ async def test_a_tab_typed_among_choices_in_lists_waits_for_the_keys_before_it(a
         await wait(pilot, app)
         assert queue.value == first_queue and types.value == first_type
         assert app.focused is types and not types.expanded
+
+
+@pytest.mark.parametrize("step", ["lookup", "customer", "plan", "first_contact"])
+async def test_a_resumed_draft_has_its_step_focused(admin, world, step):
+    """Resumed at start-up, the draft's step has the focus, as when the agent
+    reached it: the keys typed at once work there (they were all kept for a
+    focus that never came, and the screen looked dead)."""
+    c = world["customers"][0]
+    d = wizard.update(wizard.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
+                      contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal", step=step)
+    wizard.save(admin, d)
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait(pilot, app)
+        assert isinstance(app.screen, ResumeDialog)
+        await pilot.press("enter")
+        await wait(pilot, app)
+        wiz = app.screen
+        assert isinstance(wiz, WizardScreen) and wiz.draft.step == step
+        assert app.focused is not None and wiz.current_panel() in app.focused.ancestors
