@@ -11,12 +11,22 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from services import event_registrations as er
 from services import events as ev
 from services.i18n import N_, _
-from tui.base import AtendeScreen
+from tui.base import AtendeScreen, focus_now
+from tui.forms import EnterInput
 from tui.live import LiveScreen
 from tui.table import Table
 
 REFRESH_SECONDS = 5.0
 MAX_ROWS = 200
+
+
+class ScanInput(EnterInput):
+    """The check-in search. Its Enter checks in (and empties the field) as
+    the key is handled: the next badge, scanned straight after, goes into an
+    empty field; handled later, the two codes ran together."""
+
+    async def action_submit(self) -> None:
+        self.screen.scan(self.value)
 
 
 class CheckinScreen(LiveScreen, AtendeScreen):
@@ -41,7 +51,7 @@ class CheckinScreen(LiveScreen, AtendeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="checkin-counts")
-        yield Input(placeholder=_("Name, CPF or code, then Enter"), id="checkin-search")
+        yield ScanInput(placeholder=_("Name, CPF or code, then Enter"), id="checkin-search")
         yield Static("", id="checkin-last", markup=False)
         table = Table(cursor_type="row", zebra_stripes=True, id="checkin-results")
         table.add_columns(_("Code"), _("Name"), _("CPF"), _("Status"))
@@ -118,18 +128,22 @@ class CheckinScreen(LiveScreen, AtendeScreen):
 
     # ----------------------------------------------------------------- checking in
 
-    @on(Input.Submitted, "#checkin-search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
+    def scan(self, value: str) -> None:
+        """Enter in the search (a scanner ends each badge with it): check in
+        the code, or the one person the text matches, or say why not."""
+        text = value.strip()
         if not text:
             return
         code = er.normalize_code(text)
         exact = next((r for r in self.registrations if r.code == code), None)
+        found = [] if exact is not None else self._matches()
+        if exact is not None or len(found) == 1 or (not found and len(code) == er.CODE_LENGTH and code.isalnum()):
+            # Emptied now, not when the check-in is written: the next badge,
+            # scanned meanwhile, goes into an empty field and is not wiped.
+            self.query_one("#checkin-search", Input).value = ""
         if exact is not None:
             self._checkin(code=exact.code)
-            return
-        found = self._matches()
-        if len(found) == 1:
+        elif len(found) == 1:
             self._checkin(registration_id=found[0].id)
         elif not found:
             if len(code) == er.CODE_LENGTH and code.isalnum():
@@ -142,9 +156,10 @@ class CheckinScreen(LiveScreen, AtendeScreen):
 
     @on(DataTable.RowSelected, "#checkin-results")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.query_one("#checkin-search", Input).value = ""  # the search done: the next person's
         self._checkin(registration_id=int(event.row_key.value))
 
-    @work(thread=True, exclusive=True, group="checkin", exit_on_error=False)
+    @work(thread=True, group="checkin", exit_on_error=False)  # each scan is written, none cancels another
     def _checkin(self, code: str | None = None, registration_id: int | None = None) -> None:
         actor = self.app.actor
         try:
@@ -161,13 +176,17 @@ class CheckinScreen(LiveScreen, AtendeScreen):
         self.last = reg
         self._say(_("✓ {time} {name} checked in. Ctrl+Z undoes.").format(
             time=f"{reg.came_at:%H:%M}", name=reg.name))
-        self._reset()
+        self._back_to_search()
         self.load()
 
     def _refused(self, message: str) -> None:
         self._say("✗ " + message, error=True)
         self.app.bell()
-        self._reset()
+        self._back_to_search()
+
+    def _back_to_search(self) -> None:
+        """After a check-in: the search again, keeping what was typed meanwhile."""
+        focus_now(self.query_one("#checkin-search", Input))
 
     def _reset(self) -> None:
         search = self.query_one("#checkin-search", Input)
@@ -209,7 +228,7 @@ class CheckinScreen(LiveScreen, AtendeScreen):
             return
         self._undo(target)
 
-    @work(thread=True, exclusive=True, group="checkin", exit_on_error=False)
+    @work(thread=True, group="checkin", exit_on_error=False)  # each scan is written, none cancels another
     def _undo(self, target: er.RegistrationInfo) -> None:
         try:
             reg = er.undo_checkin(self.app.actor, target.id)

@@ -313,6 +313,35 @@ async def test_checkin_desk_search_first(people, frozen):
         assert "Ana [Souza] checked in" in last()
 
 
+async def test_checkin_two_scans_read_at_once_check_in_both(people, frozen):
+    """A scanner types a code and Enter, and the next badge follows before
+    the first check-in is written (or both arrive together over SSH): both
+    people are checked in. The codes used to run together in the field."""
+    from textual import events
+
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=10))
+    a, b = (er.register(coord, e.id, er.RegistrationInput(name=n, email=f"{n.lower()}@example.com", consent=True))
+            .registration for n in ("Ana", "Bia"))
+    app = AtendeApp(actor=people["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        from screens.checkin import CheckinScreen
+
+        app.push_screen(CheckinScreen(e.id))
+        await settle(app, pilot)
+        screen = app.screen
+        for code in (a.code, b.code):
+            for char in code:
+                app.post_message(events.Key(char.lower(), char.lower()))
+            app.post_message(events.Key("enter", None))  # all queued before the app reads any
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert er.get_registration(coord, a.id).stage == "came"
+        assert er.get_registration(coord, b.id).stage == "came"
+        assert screen.query_one("#checkin-search", Input).value == ""
+        assert "Present 2" in text_of(screen.query_one("#checkin-counts", Static))
+
+
 # --------------------------------------------------------------------------- the desk's promotion
 
 
