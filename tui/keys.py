@@ -14,11 +14,20 @@ from __future__ import annotations
 import time
 
 from textual import events
+from textual.widgets import Footer, Header
 
 from tui.base import hand_key_on
 
 HOLD_STEP_S = 0.005
 HOLD_MAX_S = 0.3  # never hold keys longer than this, whatever is still running
+
+
+def _pending(node) -> bool:
+    """Messages waiting in `node` or below it, but for the header and footer
+    (they redraw themselves often, and never move the focus)."""
+    if isinstance(node, (Header, Footer)):
+        return False
+    return bool(node.message_queue_size) or any(_pending(child) for child in node._nodes)
 
 
 class OrderedKeys:
@@ -96,11 +105,13 @@ class OrderedKeys:
                                 if not k._stop_propagation and now - t < HOLD_MAX_S]
         if self._keys_in_flight:  # (a key used by a widget is stopped there, or comes back to _on_key)
             return True
+        if self.message_queue_size:  # e.g. a focus() called meanwhile, run by the application
+            return True
         try:
-            nodes = self.screen.walk_children(with_self=True)
-        except Exception:
+            screen = self.screen
+        except Exception:  # no screen yet
             return False
-        return any(node.message_queue_size for node in nodes)
+        return _pending(screen)
 
     async def _release_held_keys(self) -> None:
         if self._held_keys is None:
