@@ -201,7 +201,8 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         self.registrations: list[er.RegistrationInfo] = []
         self.prep_task: ev.TaskInfo | None = None
         self.pending: list = []
-        """Actions asked for before the event was loaded; run once it is."""
+        """Actions asked for before the event was loaded (or while a move ran); run once it is."""
+        self._moving = self._move_reloading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -261,6 +262,8 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
     def _show(self, event, regs, task, materials, no_cpf=()) -> None:
         self.event, self.registrations, self.prep_task = event, regs, task
+        if self._move_reloading:
+            self._moving = self._move_reloading = False
         self.refresh_bindings()
         self.sub_title = event.description
         self.query_one("#event-summary", Static).update(summary(event))
@@ -405,14 +408,26 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
     def action_move(self, step: int) -> None:
         from screens.event_board import run_move
 
-        if self._later(lambda: self.action_move(step)):
+        if self._moving or self._later(lambda: self.action_move(step)):
+            if self._moving:  # ] again while a move runs: from the stage that move reaches
+                self.pending.append(lambda: self.action_move(step))
             return
         e = self.event
         if e.is_final:
             return
         to = ev.next_stage(e.stage) if step > 0 else ev.previous_stage(e.stage)
         if to:
-            run_move(self, e, to, lambda _moved: self.load(), edit=lambda _e, errors: self.action_edit(errors))
+            self._moving = True
+            run_move(self, e, to, self._move_done, edit=self._edit_after_refusal)
+
+    def _edit_after_refusal(self, _event, errors) -> None:
+        self._moving = False  # not moved: the person edits the event instead
+        self.pending.clear()
+        self.action_edit(errors)
+
+    def _move_done(self, _moved) -> None:
+        self._move_reloading = True  # the pending keys wait for the event as the move left it
+        self.load()
 
     def action_import_csv(self) -> None:
         if self._later(self.action_import_csv):

@@ -90,6 +90,60 @@ async def test_board_shows_cards_and_moves_them_with_the_keyboard(people, frozen
         assert ev.get_event(coord, bare.id).stage == "new"
 
 
+async def test_next_stage_pressed_again_during_a_move_moves_on_from_the_new_stage(people, frozen, monkeypatch):
+    """] pressed twice in a row on an event: the second waits for the first
+    move and goes on from the stage it reached. It used the event as it was
+    before the first move, and was refused (the end-to-end run under load
+    saw the close-as-held question never come)."""
+    from screens.event_detail import EventDetailScreen
+
+    coord = people["coordinator"]
+    e = make_event(coord)
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(EventDetailScreen(e.id))
+        await settle(app, pilot)
+        held = hold(monkeypatch, ev, "move_event")
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: len(held.calls) == 1)
+        await pilot.press("right_square_bracket")  # while the first move is still being written
+        await pilot.pause()
+        held.release()
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert ev.get_event(coord, e.id).stage == "registration"
+        assert not any("stage" in str(n.message).lower() and "changed" in str(n.message).lower()
+                       for n in app._notifications)
+
+
+async def test_next_stage_works_again_after_a_refused_move_sent_to_editing(people, frozen):
+    from screens.event_detail import EventDetailScreen
+    from tui.dialogs import ConfirmDialog
+
+    coord = people["coordinator"]
+    bare = ev.create_event(coord, ev.EventInput(
+        description="Bare", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=2),
+        ends_at=NOW + dt.timedelta(days=2, hours=1), type_id=type_id(coord, "offline")))
+    ev.move_event(coord, bare.id, "preparation")
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(EventDetailScreen(bare.id))
+        await settle(app, pilot)
+        detail = app.screen
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # not ready: edit it now?
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is not detail and not isinstance(app.screen, ConfirmDialog)  # the event's form
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is detail
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # asked again, not kept waiting for a move
+
+
 async def test_board_refuses_moves_by_someone_not_responsible(people, frozen, admin):
     from services import users
 
