@@ -17,7 +17,6 @@ try:
 
     import click
     from rich.text import Text
-    from textual import events
     from textual.app import App, SystemCommand
     from textual.binding import Binding
     from textual.screen import Screen

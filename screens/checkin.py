@@ -137,22 +137,23 @@ class CheckinScreen(LiveScreen, AtendeScreen):
         code = er.normalize_code(text)
         exact = next((r for r in self.registrations if r.code == code), None)
         found = [] if exact is not None else self._matches()
-        if exact is not None or len(found) == 1 or (not found and len(code) == er.CODE_LENGTH and code.isalnum()):
-            # Emptied now, not when the check-in is written: the next badge,
-            # scanned meanwhile, goes into an empty field and is not wiped.
-            self.query_one("#checkin-search", Input).value = ""
         if exact is not None:
-            self._checkin(code=exact.code)
+            who = {"code": exact.code}
         elif len(found) == 1:
-            self._checkin(registration_id=found[0].id)
+            who = {"registration_id": found[0].id}
+        elif not found and len(code) == er.CODE_LENGTH and code.isalnum():
+            who = {"code": code}  # the service says whose code it is, or that none has it
         elif not found:
-            if len(code) == er.CODE_LENGTH and code.isalnum():
-                self._checkin(code=code)  # the service says whose code it is, or that none has it
-            else:
-                self._say(_("No one matches {text}").format(text=text), error=True)
+            self._say(_("No one matches {text}").format(text=text), error=True)
+            return
         else:
             self._say(_("{n} people match: choose with the arrows and Enter").format(n=len(found)))
             self.action_to_results()
+            return
+        # Emptied now, not when the check-in is written: the next badge,
+        # scanned meanwhile, goes into an empty field and is not wiped.
+        self.query_one("#checkin-search", Input).value = ""
+        self._checkin(**who)
 
     @on(DataTable.RowSelected, "#checkin-results")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -228,7 +229,7 @@ class CheckinScreen(LiveScreen, AtendeScreen):
             return
         self._undo(target)
 
-    @work(thread=True, group="checkin", exit_on_error=False)  # each scan is written, none cancels another
+    @work(thread=True, group="checkin", exit_on_error=False)
     def _undo(self, target: er.RegistrationInfo) -> None:
         try:
             reg = er.undo_checkin(self.app.actor, target.id)
@@ -240,5 +241,5 @@ class CheckinScreen(LiveScreen, AtendeScreen):
     def _undone(self, reg: er.RegistrationInfo) -> None:
         self.last = None
         self._say(_("Undone: {name} is no longer checked in").format(name=reg.name))
-        self._reset()
+        self._back_to_search()
         self.load()

@@ -408,9 +408,10 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
     def action_move(self, step: int) -> None:
         from screens.event_board import run_move
 
-        if self._moving or self._later(lambda: self.action_move(step)):
-            if self._moving:  # ] again while a move runs: from the stage that move reaches
-                self.pending.append(lambda: self.action_move(step))
+        if self._moving:  # ] again while a move runs: from the stage that move reaches
+            self.pending.append(lambda: self.action_move(step))
+            return
+        if self._later(lambda: self.action_move(step)):
             return
         e = self.event
         if e.is_final:

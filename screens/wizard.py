@@ -145,11 +145,9 @@ class LookupStep(Step):
 
 class CustomerStep(Step):
     step_id = "customer"
-    # With priority (this step has no text field), the form opens the moment the key is read,
-    # and the name typed straight after it waits for the form's first field (tui.base.TypeAhead).
     BINDINGS = [
-        Binding("a", "add_contact", N_("Add contact"), id="wizard-contact-add", priority=True),
-        Binding("e", "edit_contact", N_("Edit contact"), id="wizard-contact-edit", priority=True),
+        Binding("a", "add_contact", N_("Add contact"), id="wizard-contact-add"),
+        Binding("e", "edit_contact", N_("Edit contact"), id="wizard-contact-edit"),
         Binding("delete", "delete_contact", N_("Delete contact"), id="wizard-contact-delete"),
     ]
 

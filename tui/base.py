@@ -91,7 +91,7 @@ class TypeAhead:
     are left alone, and once a widget has had the focus nothing is kept."""
 
     AUTO_FOCUS = ""  # Textual's auto-focus would take the focus before the screen's own choice
-    _early_keys: list[tuple[str, str | None]] | None = None
+    _early_keys: list[events.Key] | None = None
     _had_focus = False
 
     def on_mount(self) -> None:
@@ -115,7 +115,7 @@ class TypeAhead:
         if self._early_keys is None:
             self._early_keys = []
         if len(self._early_keys) < 1000:
-            self._early_keys.append((event.key, event.character))
+            self._early_keys.append(event)
         return True
 
     def set_focus(self, widget, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
@@ -124,10 +124,8 @@ class TypeAhead:
             return
         self._had_focus = True
         keys, self._early_keys = self._early_keys, None
-        for key, character in keys or ():
-            event = events.Key(key, character)
-            event._set_forwarded()  # the application read it already: it goes to the field, then up as usual
-            self.focused.post_message(event)
+        for event in keys or ():
+            hand_key_on(event, self.focused)
 
 
 class AtendeScreen(TypeAhead, Screen):

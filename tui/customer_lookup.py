@@ -63,7 +63,6 @@ class CustomerLookup(Vertical):
     CustomerLookup DataTable { height: 1fr; }
     """
 
-
     @dataclass
     class Selected(Message):
         """The person chose a result (Enter on a row)."""

@@ -40,10 +40,7 @@ class OrderedKeys:
             if self._held_keys is not None:  # behind the keys held, in order
                 self._held_keys.append(event)
                 return
-            # Keys typed right after the key that opened a screen wait for its first field
-            # (tui.base.TypeAhead) instead of reaching a screen with nothing focused yet.
-            keep = getattr(self.screen, "keep_early_key", None)
-            if keep is not None and keep(event):
+            if self._kept_for_new_screen(event):
                 return
             if self._has_priority_binding(event.key) and self._busy():
                 # A priority key (Tab, Ctrl+S, ...) acts when it is read: it waits
@@ -64,30 +61,33 @@ class OrderedKeys:
         # here its bindings are looked up from where the focus is now. A key read
         # for a widget that has lost the focus since goes, in order, to the widget
         # that has it now, as it would have had it been typed a moment later.
-        self._keys_in_flight = [(k, t) for k, t in self._in_flight() if k is not event]
+        self._keys_in_flight = [(k, t) for k, t in self._in_flight() if k is not event]  # back: handled
         read_for = getattr(event, "read_for", None)
         focused = self.focused
         if read_for is not None and focused is not read_for:
             if focused is None:  # a screen just opened, with no field focused yet
-                keep = getattr(self.screen, "keep_early_key", None)
-                if keep is not None and keep(event):
+                if self._kept_for_new_screen(event):
                     event.prevent_default()
             else:
                 self._note_in_flight(hand_key_on(event, focused))
                 event.prevent_default()
 
+    def _kept_for_new_screen(self, event: events.Key) -> bool:
+        """Keys typed right after the key that opened a screen wait for its first
+        field (tui.base.TypeAhead) instead of reaching a screen with nothing focused."""
+        keep = getattr(self.screen, "keep_early_key", None)
+        return keep is not None and keep(event)
+
     def _in_flight(self) -> list[tuple[events.Key, float]]:
-        try:
-            return self._keys_in_flight
-        except AttributeError:
-            self._keys_in_flight = []
-            return self._keys_in_flight
+        """The keys handed to widgets and not handled yet (a key a widget used is
+        stopped there; one it did not comes back to _on_key), oldest first."""
+        now = time.monotonic()
+        self._keys_in_flight = [(k, t) for k, t in getattr(self, "_keys_in_flight", ())
+                                if not k._stop_propagation and now - t < HOLD_MAX_S]
+        return self._keys_in_flight
 
     def _note_in_flight(self, event: events.Key) -> None:
-        now = time.monotonic()
-        self._keys_in_flight = [(k, t) for k, t in self._in_flight()
-                                if not k._stop_propagation and now - t < HOLD_MAX_S]
-        self._keys_in_flight.append((event, now))
+        self._in_flight().append((event, time.monotonic()))
 
     def _has_priority_binding(self, key: str) -> bool:
         try:
@@ -100,10 +100,7 @@ class OrderedKeys:
     def _busy(self) -> bool:
         """Keys handed to widgets and not yet handled, or messages they led to
         (a list's choice, a step's change) still waiting on this screen."""
-        now = time.monotonic()
-        self._keys_in_flight = [(k, t) for k, t in self._in_flight()
-                                if not k._stop_propagation and now - t < HOLD_MAX_S]
-        if self._keys_in_flight:  # (a key used by a widget is stopped there, or comes back to _on_key)
+        if self._in_flight():
             return True
         if self.message_queue_size:  # e.g. a focus() called meanwhile, run by the application
             return True

@@ -57,3 +57,13 @@ async def until(pilot, condition, tries: int = 200) -> None:
         if condition():
             return
         await pilot.pause(0.01)
+
+
+async def press_again_while_held(pilot, key: str, held: Held) -> None:
+    """Press `key`, and press it again while the service call it started is
+    still held; then let that call go on."""
+    await pilot.press(key)
+    await until(pilot, lambda: held.calls)
+    await pilot.press(key)
+    await pilot.pause()
+    held.release()

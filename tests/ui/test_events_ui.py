@@ -12,7 +12,7 @@ from services import clock
 from services import event_registrations as er
 from services import events as ev
 from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
-from tests.ui.pilot_tools import hold, until
+from tests.ui.pilot_tools import hold, press_again_while_held
 from tests.ui.pilot_tools import settle as settle_workers
 
 pytestmark = pytest.mark.asyncio
@@ -47,16 +47,22 @@ def cards(screen, stage: str) -> list[str]:
     return [o.id for o in options.options if o.id]
 
 
+def bare_event_in_preparation(coord) -> ev.EventInfo:
+    """An event in Preparation missing what Registration needs (address, seats)."""
+    bare = ev.create_event(coord, ev.EventInput(
+        description="Bare", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=2),
+        ends_at=NOW + dt.timedelta(days=2, hours=1), type_id=type_id(coord, "offline")))
+    ev.move_event(coord, bare.id, "preparation")
+    return bare
+
+
 # --------------------------------------------------------------------------- board
 
 
 async def test_board_shows_cards_and_moves_them_with_the_keyboard(people, frozen):
     coord = people["coordinator"]
     ready = make_event(coord, description="[bold]Ready [/")
-    bare = ev.create_event(coord, ev.EventInput(
-        description="Bare", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=2),
-        ends_at=NOW + dt.timedelta(days=2, hours=1), type_id=type_id(coord, "offline")))
-    ev.move_event(coord, bare.id, "preparation")
+    bare = bare_event_in_preparation(coord)
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
         board = await open_board(app, pilot)
@@ -104,11 +110,7 @@ async def test_next_stage_pressed_again_during_a_move_moves_on_from_the_new_stag
         app.push_screen(EventDetailScreen(e.id))
         await settle(app, pilot)
         held = hold(monkeypatch, ev, "move_event")
-        await pilot.press("right_square_bracket")
-        await until(pilot, lambda: len(held.calls) == 1)
-        await pilot.press("right_square_bracket")  # while the first move is still being written
-        await pilot.pause()
-        held.release()
+        await press_again_while_held(pilot, "right_square_bracket", held)  # ] again while the move is written
         await settle(app, pilot)
         await settle(app, pilot)
         assert ev.get_event(coord, e.id).stage == "registration"
@@ -121,10 +123,7 @@ async def test_next_stage_works_again_after_a_refused_move_sent_to_editing(peopl
     from tui.dialogs import ConfirmDialog
 
     coord = people["coordinator"]
-    bare = ev.create_event(coord, ev.EventInput(
-        description="Bare", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=2),
-        ends_at=NOW + dt.timedelta(days=2, hours=1), type_id=type_id(coord, "offline")))
-    ev.move_event(coord, bare.id, "preparation")
+    bare = bare_event_in_preparation(coord)
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(EventDetailScreen(bare.id))
@@ -301,10 +300,7 @@ async def test_a_second_ctrl_s_while_registering_registers_once(people, frozen, 
 
         await open_registration_form(app, pilot, e.id, "Joana")
         app.screen.query_one("#consent", Checkbox).value = True
-        await pilot.press("ctrl+s")
-        await until(pilot, lambda: calls)
-        await pilot.press("ctrl+s")
-        registering.release()
+        await press_again_while_held(pilot, "ctrl+s", registering)
         await settle(app, pilot)
         assert len(calls) == 1
         assert isinstance(app.screen, EventDetailScreen)

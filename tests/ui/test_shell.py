@@ -153,11 +153,8 @@ async def test_a_store_that_fails_to_open_after_the_paint_ends_the_app_with_one_
     assert app.store_failed and app.live is None
 
 
-async def test_keys_used_by_a_field_are_not_kept_as_still_on_their_way(make_app):
-    """The application notes the keys it hands to widgets until they are
-    handled (tui.keys): what a field takes is dropped from that note, so a
-    long typing session keeps it short and a Tab is not held for nothing."""
-    from textual import events
+async def on_two_fields(app, pilot) -> None:
+    """A screen of two fields on top, the first one focused."""
     from textual.app import ComposeResult
     from textual.screen import Screen
 
@@ -166,13 +163,22 @@ async def test_keys_used_by_a_field_are_not_kept_as_still_on_their_way(make_app)
             yield Input(id="first")
             yield Input(id="second")
 
+    await pilot.pause()
+    await app.push_screen(TwoFields())
+    await pilot.pause()
+    app.screen.query_one("#first", Input).focus()
+    await pilot.pause()
+
+
+async def test_keys_used_by_a_field_are_not_kept_as_still_on_their_way(make_app):
+    """The application notes the keys it hands to widgets until they are
+    handled (tui.keys): what a field takes is dropped from that note, so a
+    long typing session keeps it short and a Tab is not held for nothing."""
+    from textual import events
+
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await app.push_screen(TwoFields())
-        await pilot.pause()
-        app.screen.query_one("#first", Input).focus()
-        await pilot.pause()
+        await on_two_fields(app, pilot)
         for char in "x" * 300:
             app.post_message(events.Key(char, char))
         await pilot.pause()
@@ -190,21 +196,10 @@ async def test_keys_typed_right_after_tab_go_to_the_next_field(make_app):
     """Tab and the keys after it arrive together (fast typing over a slow link):
     the keys after Tab go to the field Tab moved to, not to the one it left."""
     from textual import events
-    from textual.app import ComposeResult
-    from textual.screen import Screen
-
-    class TwoFields(Screen):
-        def compose(self) -> ComposeResult:
-            yield Input(id="first")
-            yield Input(id="second")
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await app.push_screen(TwoFields())
-        await pilot.pause()
-        app.screen.query_one("#first", Input).focus()
-        await pilot.pause()
+        await on_two_fields(app, pilot)
         for key, char in (("a", "a"), ("tab", None), ("b", "b"), ("c", "c")):
             app.post_message(events.Key(key, char))  # all queued before the app reads any
         await pilot.pause()

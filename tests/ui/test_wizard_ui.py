@@ -11,7 +11,7 @@ from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEma
 from screens.desk import DeskScreen, ResumeDialog
 from screens.wizard import WizardScreen
 from services import wizard
-from tests.ui.pilot_tools import hold, until
+from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tui.guarded_text import GuardedTextArea
 
 SIZE = (80, 24)
@@ -376,10 +376,7 @@ async def test_a_second_ctrl_n_while_the_protocol_is_reserved_opens_one_wizard(a
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(DeskScreen(offer_drafts=False))
         await wait(pilot, app)
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: calls)
-        await pilot.press("ctrl+n")
-        starting.release()
+        await press_again_while_held(pilot, "ctrl+n", starting)
         await wait(pilot, app)
         assert len(calls) == 1
         assert isinstance(app.screen, WizardScreen)
