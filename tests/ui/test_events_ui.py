@@ -12,7 +12,7 @@ from services import clock
 from services import event_registrations as er
 from services import events as ev
 from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
-from tests.ui.pilot_tools import hold, press_again_while_held
+from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tests.ui.pilot_tools import settle as settle_workers
 
 pytestmark = pytest.mark.asyncio
@@ -96,6 +96,39 @@ async def test_board_shows_cards_and_moves_them_with_the_keyboard(people, frozen
         assert ev.get_event(coord, bare.id).stage == "new"
 
 
+async def test_the_board_shows_its_newest_load_when_an_older_one_answers_last(people, frozen, monkeypatch):
+    """A reload started before a change (a live refresh) that answers after
+    the reload started by the change put the card back in its old column."""
+    import threading
+
+    coord = people["coordinator"]
+    e = make_event(coord)
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await open_board(app, pilot)
+        assert cards(board, "new") == [str(e.id)]
+        real_list, reads, fresh_answered = ev.list_events, [], threading.Event()
+
+        def list_events(actor, **kwargs):
+            items = real_list(actor, **kwargs)
+            reads.append([i.stage for i in items])
+            if len(reads) == 1:  # read before the move, answered after the newer load
+                fresh_answered.wait(5)
+            return items
+
+        monkeypatch.setattr(ev, "list_events", list_events)
+        board.load()
+        await until(pilot, lambda: reads)
+        ev.move_event(coord, e.id, "preparation")  # another session moves it
+        board.load()
+        await until(pilot, lambda: len(reads) == 2)
+        await pilot.pause(0.1)
+        fresh_answered.set()
+        await settle(app, pilot)
+        assert reads == [["new"], ["preparation"]]
+        assert cards(board, "preparation") == [str(e.id)] and cards(board, "new") == []
+
+
 async def test_next_stage_pressed_again_during_a_move_moves_on_from_the_new_stage(people, frozen, monkeypatch):
     """] pressed twice in a row on an event: the second waits for the first
     move and goes on from the stage it reached. It used the event as it was
@@ -116,6 +149,47 @@ async def test_next_stage_pressed_again_during_a_move_moves_on_from_the_new_stag
         assert ev.get_event(coord, e.id).stage == "registration"
         assert not any("stage" in str(n.message).lower() and "changed" in str(n.message).lower()
                        for n in app._notifications)
+
+
+async def test_a_load_read_before_a_move_does_not_stand_for_the_moved_event(people, frozen, monkeypatch):
+    """] pressed twice: the second waits for the event as the first move left
+    it. A reload started before that move (a live refresh) whose answer came
+    after it was taken for it: the second ] moved from the old stage and was
+    refused (the end-to-end run under load saw the close-as-held question
+    never come)."""
+    import threading
+    import time
+
+    from screens.event_detail import EventDetailScreen
+
+    coord = people["coordinator"]
+    e = make_event(coord)
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(EventDetailScreen(e.id))
+        await settle(app, pilot)
+        detail = app.screen
+        real_get, reads, stale_may_answer = ev.get_event, [], threading.Event()
+
+        def get_event(actor, event_id):
+            event = real_get(actor, event_id)
+            reads.append(event.stage)
+            if len(reads) == 1:  # the early reload: read before the move, answered after it
+                stale_may_answer.wait(5)
+            elif len(reads) == 2:  # the reload after the move: the early answer comes first
+                stale_may_answer.set()
+                time.sleep(0.3)
+            return event
+
+        monkeypatch.setattr(ev, "get_event", get_event)
+        detail.load()
+        await until(pilot, lambda: reads)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert reads[0] == "new"
+        assert ev.get_event(coord, e.id).stage == "registration"  # new -> preparation -> registration
+        assert not any(n.severity == "error" for n in app._notifications)
 
 
 async def test_next_stage_works_again_after_a_refused_move_sent_to_editing(people, frozen):
