@@ -2,6 +2,7 @@
 committed in groups, with the same checks, never twice, never lost."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -215,6 +216,30 @@ def test_a_group_is_one_commit_and_a_failing_request_spoils_only_itself(admin, w
     assert status[drafts[0].protocol] == status[drafts[1].protocol] == "open"
     assert status[drafts[2].protocol] == "draft" and status[reserved] == "draft"
     assert WriteRequest.select().count() == 3  # the failures stored nothing
+
+
+def test_a_request_failing_after_it_wrote_takes_back_its_own_writes_only(admin, world, bound):
+    """The finish below fails on the technician's agenda, after it has
+    already turned its ticket from draft to open: its savepoint takes that
+    back, while the good request before it in the group commits."""
+    tech = world["tech"]
+    order = wizard.make_service_order(tech.id, "09/03/2026", "14:00", "60", world["os_type"].id)
+    clash = wizard.make_service_order(tech.id, "09/03/2026", "14:30", "30", world["os_type"].id)
+    good, bad = ready(admin, world), ready(admin, world)
+    bad = dataclasses.replace(bad, service_orders=(order, clash))
+    answers = run_group(bound, [
+        (Session(), request("finish", admin.login, {"draft": wizard.to_json(good)})),
+        (Session(), request("finish", admin.login, {"draft": wizard.to_json(bad)})),
+    ])
+    assert answers[0]["ok"]["status"] == "open"
+    assert answers[1]["error"]["kind"] == "ValidationError" and "service_orders" in answers[1]["error"]["errors"]
+    status = {t.protocol: t.status for t in Ticket.select()}
+    assert status[good.protocol] == "open" and status[bad.protocol] == "draft"
+    assert not db.execute_sql("SELECT count(*) FROM service_order").fetchone()[0]
+    assert [r.op for r in WriteRequest.select()] == ["finish"]
+    # and the writer's connection is usable for the next group
+    assert run_group(bound, [(Session(), request("finish", admin.login, {"draft": wizard.to_json(
+        dataclasses.replace(bad, service_orders=(order,)))}))])[0]["ok"]["service_orders"] == 1
 
 
 def test_asking_again_with_the_same_id_returns_the_same_ticket(admin, world, bound):
