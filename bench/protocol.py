@@ -8,8 +8,10 @@ once against one database, with the app's own durability settings (WAL,
 synchronous=FULL, busy timeout). In the same run, a bare SQLite loop measures
 the machine's raw rate of durable commits, and one process doing the
 writer's writes alone (no sessions, no sockets) shows the ceiling the store's
-own work per ticket sets. Last line, one JSON object: tickets_per_s,
-raw_commits_per_s, duplicates, errors, lost (and the other figures).
+own work per ticket sets; and the same SQL from a bare sqlite3 loop (no app
+code at all) shows what SQLite itself allows with this schema. Last line,
+one JSON object: tickets_per_s, raw_commits_per_s, duplicates, errors, lost
+(and the other figures).
 Target: tickets_per_s >= 0.35 x raw_commits_per_s, and 0, 0, 0.
 """
 from __future__ import annotations
@@ -79,7 +81,7 @@ def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
     out.put((done, errors))
 
 
-def writes_only(path: str, tickets: int, per_group: int, out) -> None:
+def writes_only(path: str, tickets: int, per_group: int) -> float:
     """The store's own work per ticket, without sessions or sockets: one
     process runs the writer's requests (reserve, finish) in groups as the
     writer does, with the same checks, savepoints and durable commits. With
@@ -111,7 +113,71 @@ def writes_only(path: str, tickets: int, per_group: int, out) -> None:
                                                         "email_files": {}}), actor)
                 done += 1
             pending = new
-    out.put(done / (time.perf_counter() - t0))
+    return done / (time.perf_counter() - t0)
+
+
+def bare_floor(path: str, tickets: int, per_group: int) -> float:
+    """The SQL a ticket needs, run from a bare sqlite3 loop (no peewee, no
+    services, no sockets, no sessions): the statements the writer runs for a
+    reservation and a finish (with the audit rows, the request ids and the
+    savepoints), `per_group` of each a commit. Its rate is what SQLite itself
+    allows on this machine with this schema: the app's own work comes on top."""
+    from services.wizard import _FINISH_SQL, _REFERENCES_SQL
+
+    ids = setup(path)
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=wal")
+    con.execute("PRAGMA synchronous=FULL")
+    user_id = con.execute("SELECT id FROM user ORDER BY id LIMIT 1").fetchone()[0]
+    stamp = "2026-01-01 10:00:00"
+    pending: list[tuple[str, int]] = []
+    done = 0
+    t0 = time.perf_counter()
+    while done < tickets:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("UPDATE live_change SET n = n + 1 WHERE topic = 'data'")
+        new = []
+        for _ in range(per_group):
+            con.execute("SAVEPOINT r")
+            seq = con.execute("INSERT INTO protocol_counter (\"key\", seq) VALUES ('bare', 1) ON CONFLICT (\"key\") "
+                              "DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq").fetchone()[0]
+            protocol = f"B{seq:09d}"
+            con.execute("SELECT 1 FROM ticket WHERE protocol = ?", (protocol,)).fetchone()
+            ticket_id = con.execute(
+                "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
+                "created_by_id, created_at, updated_at, updated_by, version) "
+                "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, 'bench', 1) RETURNING id",
+                (protocol, user_id, stamp, stamp)).fetchone()[0]
+            con.execute("INSERT INTO audit_log (at, login, entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)",
+                        (stamp, "bench", "ticket", str(ticket_id), "reserve", json.dumps({"protocol": protocol})))
+            con.execute("INSERT INTO write_request (id, login, op, result, at) VALUES (?, ?, ?, ?, ?)",
+                        (f"{time.time_ns():016x}{seq:016x}", "bench", "reserve",
+                         json.dumps({"protocol": protocol, "ticket_id": ticket_id, "at": stamp}), stamp))
+            con.execute("RELEASE r")
+            new.append((protocol, ticket_id))
+        for protocol, ticket_id in pending:
+            con.execute("SAVEPOINT r")
+            con.execute(_REFERENCES_SQL, (ids["customer"], ids["contact"], ids["customer"], ids["plan"], ids["plan"],
+                                          None, ids["queue"], ids["type"], None)).fetchone()
+            problem = f"sem internet {done}"
+            con.execute(_FINISH_SQL, ("open", "customer", ids["customer"], None, ids["contact"], ids["plan"],
+                                      ids["queue"], ids["type"], None, None, problem, problem, "reiniciou a ONU",
+                                      "", "", stamp, "bench", None, ticket_id, protocol))
+            con.execute("DELETE FROM ticket_draft WHERE protocol = ?", (protocol,))
+            con.execute("INSERT INTO audit_log (at, login, entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)",
+                        (stamp, "bench", "ticket", str(ticket_id), "finish",
+                         json.dumps({"protocol": protocol, "status": ["draft", "open"], "customer": ids["customer"],
+                                     "queue": ids["queue"], "type": ids["type"], "outbox": []})))
+            con.execute("INSERT INTO write_request (id, login, op, result, at) VALUES (?, ?, ?, ?, ?)",
+                        (f"{time.time_ns():016x}{ticket_id:016x}", "bench", "finish",
+                         json.dumps({"protocol": protocol, "ticket_id": ticket_id, "status": "open"}), stamp))
+            con.execute("RELEASE r")
+            done += 1
+        con.execute("COMMIT")
+        pending = new
+    rate = done / (time.perf_counter() - t0)
+    con.close()
+    return rate
 
 
 def raw_commits(path: str, seconds: float = 2.0) -> float:
@@ -130,6 +196,30 @@ def raw_commits(path: str, seconds: float = 2.0) -> float:
     rate = n / (time.perf_counter() - t0)
     con.close()
     return rate
+
+
+def _child(out, fn, *args) -> None:
+    out.put(fn(*args))
+
+
+def in_child(fn, *args) -> float:
+    """fn(*args) in a fresh process (its own connection and imports); a child
+    that dies ends the bench with a message instead of waiting for ever."""
+    import queue
+
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    child = ctx.Process(target=_child, args=(out, fn, *args))
+    child.start()
+    while True:
+        try:
+            result = out.get(timeout=1.0)
+            break
+        except queue.Empty:
+            if not child.is_alive():
+                raise SystemExit(f"{fn.__name__} failed (exit code {child.exitcode}); its error is above") from None
+    child.join()
+    return result
 
 
 @contextmanager
@@ -200,14 +290,9 @@ def main() -> None:
     for mode in modes:
         path = args.db if args.db and len(modes) == 1 else str(folder / f"protocol-{mode}.db")
         runs[mode] = run(path, args.procs, args.tickets, mode == "writer")
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
     per_group = max(args.procs // 2, 1)
-    alone = ctx.Process(target=writes_only,
-                        args=(str(folder / "writes-only.db"), max(args.tickets, 1000), per_group, out))
-    alone.start()
-    writes_rate = out.get()
-    alone.join()
+    writes_rate = in_child(writes_only, str(folder / "writes-only.db"), max(args.tickets, 1000), per_group)
+    floor_rate = in_child(bare_floor, str(folder / "bare.db"), max(args.tickets, 1000), per_group)
     # The disk is shared: measure the raw rate on both sides of the runs and take the mean.
     raw_after = raw_commits(str(folder / "raw.db"))
     raw = (raw_before + raw_after) / 2
@@ -223,6 +308,8 @@ def main() -> None:
     print(f"the writes alone (one process, no sessions, no sockets; {per_group} reservations and {per_group} "
           f"finishes a commit, all {args.procs} sessions' requests): {writes_rate:,.0f} tickets/s = "
           f"{writes_rate / raw:.3f} x raw, the ceiling of the writer's run")
+    print(f"the same SQL from a bare sqlite3 loop (no app code at all; {per_group} of each a commit): "
+          f"{floor_rate:,.0f} tickets/s = {floor_rate / raw:.3f} x raw, what SQLite itself allows with this schema")
     main_run = runs[modes[0]]
     figures = {"tickets": len(main_run["done"]), "procs": args.procs, "mode": modes[0],
                "tickets_per_s": round(main_run["rate"], 1), "raw_commits_per_s": round(raw, 1),
@@ -233,6 +320,8 @@ def main() -> None:
         figures["direct_ratio"] = round(runs["direct"]["rate"] / raw, 3)
     figures["writes_only_tickets_per_s"] = round(writes_rate, 1)
     figures["writes_only_ratio"] = round(writes_rate / raw, 3)
+    figures["bare_sql_tickets_per_s"] = round(floor_rate, 1)
+    figures["bare_sql_ratio"] = round(floor_rate / raw, 3)
     figures["ok"] = figures["ratio"] >= 0.35 and not (figures["duplicates"] or figures["errors"] or figures["lost"])
     print(json.dumps(figures))
 
