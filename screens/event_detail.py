@@ -439,7 +439,9 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         self.pending.clear()
         self.action_edit(errors)
 
-    def _move_done(self, _moved) -> None:
+    def _move_done(self, moved) -> None:
+        if moved is None:  # not moved (refused, declined, failed): what was typed after it was meant for
+            self.pending.clear()  # the stage it did not reach (] again would ask the same question again)
         self._move_reloading = True  # the pending keys wait for the event as the move left it
         self.load()
 

@@ -192,6 +192,36 @@ async def test_a_load_read_before_a_move_does_not_stand_for_the_moved_event(peop
         assert not any(n.severity == "error" for n in app._notifications)
 
 
+async def test_keys_typed_after_a_refused_move_are_dropped_with_it(people, frozen, monkeypatch):
+    """] typed three times on an event that is not ready: the refusal is asked
+    once. Declining it asked it again for each ] typed ahead."""
+    from screens.event_detail import EventDetailScreen
+    from tui.dialogs import ConfirmDialog
+
+    coord = people["coordinator"]
+    bare = bare_event_in_preparation(coord)
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(EventDetailScreen(bare.id))
+        await settle(app, pilot)
+        detail = app.screen
+        held = hold(monkeypatch, ev, "move_event")
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: held.calls)
+        await pilot.press("right_square_bracket", "right_square_bracket")  # typed while the move is written
+        held.release()
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # not ready: edit it now?
+        await pilot.press("n")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.screen is detail
+        assert ev.get_event(coord, bare.id).stage == "preparation"
+        await pilot.press("right_square_bracket")  # ] works again: asked once more
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+
+
 async def test_next_stage_works_again_after_a_refused_move_sent_to_editing(people, frozen):
     from screens.event_detail import EventDetailScreen
     from tui.dialogs import ConfirmDialog
