@@ -122,6 +122,9 @@ def bare_floor(path: str, tickets: int, per_group: int) -> float:
     reservation and a finish (with the audit rows, the request ids and the
     savepoints), `per_group` of each a commit. Its rate is what SQLite itself
     allows on this machine with this schema: the app's own work comes on top."""
+    from services.fastsql import AUDIT_SQL
+    from services.group_commit import REQUEST_SQL
+    from services.protocol import DRAFT_TICKET_SQL, NEXT_SEQ_SQL, TAKEN_SQL
     from services.wizard import _FINISH_SQL, _REFERENCES_SQL
 
     ids = setup(path)
@@ -139,20 +142,14 @@ def bare_floor(path: str, tickets: int, per_group: int) -> float:
         new = []
         for _ in range(per_group):
             con.execute("SAVEPOINT r")
-            seq = con.execute("INSERT INTO protocol_counter (\"key\", seq) VALUES ('bare', 1) ON CONFLICT (\"key\") "
-                              "DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq").fetchone()[0]
+            seq = con.execute(NEXT_SEQ_SQL, ("bare",)).fetchone()[0]
             protocol = f"B{seq:09d}"
-            con.execute("SELECT 1 FROM ticket WHERE protocol = ?", (protocol,)).fetchone()
-            ticket_id = con.execute(
-                "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
-                "created_by_id, created_at, updated_at, updated_by, version) "
-                "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, 'bench', 1) RETURNING id",
-                (protocol, user_id, stamp, stamp)).fetchone()[0]
-            con.execute("INSERT INTO audit_log (at, login, entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)",
-                        (stamp, "bench", "ticket", str(ticket_id), "reserve", json.dumps({"protocol": protocol})))
-            con.execute("INSERT INTO write_request (id, login, op, result, at) VALUES (?, ?, ?, ?, ?)",
-                        (f"{time.time_ns():016x}{seq:016x}", "bench", "reserve",
-                         json.dumps({"protocol": protocol, "ticket_id": ticket_id, "at": stamp}), stamp))
+            con.execute(TAKEN_SQL, (protocol,)).fetchone()
+            ticket_id = con.execute(DRAFT_TICKET_SQL, (protocol, user_id, stamp, stamp, "bench")).fetchone()[0]
+            con.execute(AUDIT_SQL, (stamp, "bench", "ticket", str(ticket_id), "reserve",
+                                    json.dumps({"protocol": protocol})))
+            con.execute(REQUEST_SQL, (f"{time.time_ns():016x}{seq:016x}", "bench", "reserve",
+                                      json.dumps({"protocol": protocol, "ticket_id": ticket_id, "at": stamp}), stamp))
             con.execute("RELEASE r")
             new.append((protocol, ticket_id))
         for protocol, ticket_id in pending:
@@ -164,13 +161,12 @@ def bare_floor(path: str, tickets: int, per_group: int) -> float:
                                       ids["queue"], ids["type"], None, None, problem, problem, "reiniciou a ONU",
                                       "", "", stamp, "bench", None, ticket_id, protocol))
             con.execute("DELETE FROM ticket_draft WHERE protocol = ?", (protocol,))
-            con.execute("INSERT INTO audit_log (at, login, entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)",
-                        (stamp, "bench", "ticket", str(ticket_id), "finish",
-                         json.dumps({"protocol": protocol, "status": ["draft", "open"], "customer": ids["customer"],
-                                     "queue": ids["queue"], "type": ids["type"], "outbox": []})))
-            con.execute("INSERT INTO write_request (id, login, op, result, at) VALUES (?, ?, ?, ?, ?)",
-                        (f"{time.time_ns():016x}{ticket_id:016x}", "bench", "finish",
-                         json.dumps({"protocol": protocol, "ticket_id": ticket_id, "status": "open"}), stamp))
+            con.execute(AUDIT_SQL, (stamp, "bench", "ticket", str(ticket_id), "finish",
+                                    json.dumps({"protocol": protocol, "status": ["draft", "open"],
+                                                "customer": ids["customer"], "queue": ids["queue"],
+                                                "type": ids["type"], "outbox": []})))
+            con.execute(REQUEST_SQL, (f"{time.time_ns():016x}{ticket_id:016x}", "bench", "finish",
+                                      json.dumps({"protocol": protocol, "ticket_id": ticket_id, "status": "open"}), stamp))
             con.execute("RELEASE r")
             done += 1
         con.execute("COMMIT")

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from services import events as ev
 from services import permissions
 from services.i18n import N_, _, ngettext
-from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
 from tui.live import LiveScreen
 from tui.dialogs import ConfirmDialog, MessageDialog
 
@@ -214,7 +214,6 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         self.column_index = 0
         self.keep: int | None = None
         self.last: tuple[list[ev.EventInfo], int] | None = None
-        self._loads = 0  # loads started; only the newest one's answer is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -246,25 +245,16 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
     def live_reload(self, topics: frozenset[str]) -> None:
         self.load()
 
-    def load(self) -> None:
-        self._loads += 1
-        self._load(self._loads)
-
     @work(thread=True, exclusive=True, group="board", exit_on_error=False)
-    def _load(self, number: int) -> None:
+    def load(self) -> None:
         try:
             items = ev.list_events(self.app.actor, mine=self.mine)
             unread = ev.unread_count(self.app.actor)
         except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
             self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self._answered, number, items, unread)
-
-    def _answered(self, number: int, items: list[ev.EventInfo], unread: int) -> None:
-        # Only the newest load is shown: an older one (a live refresh started
-        # before a move) answering late would put the card back where it was.
-        if number == self._loads:
-            self._show(items, unread)
+        # Not an older load's answer: it would put a moved card back where it was.
+        answer_if_newest(self.app, self._show, items, unread)
 
     def rerender(self) -> None:
         if self.last is not None:

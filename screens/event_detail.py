@@ -21,7 +21,7 @@ from services import events as ev
 from services import permissions, validation
 from services.errors import ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
 from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.forms import Field, FormDialog
@@ -203,8 +203,6 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         self.pending: list = []
         """Actions asked for before the event was loaded (or while a move ran); run once it is."""
         self._moving = self._move_reloading = False
-        self._loads = 0
-        """Loads started; only the newest one's answer is shown (an older one may answer after it)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -248,12 +246,8 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
     # ----------------------------------------------------------------- data
 
-    def load(self) -> None:
-        self._loads += 1
-        self._load(self._loads)
-
     @work(thread=True, exclusive=True, group="event-detail", exit_on_error=False)
-    def _load(self, number: int) -> None:
+    def load(self) -> None:
         actor = self.app.actor
         try:
             event = ev.get_event(actor, self.event_id)
@@ -264,14 +258,9 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
             self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self._answered, number, event, regs, task, materials, no_cpf)
-
-    def _answered(self, number: int, *loaded) -> None:
-        # An older load (a live refresh started before a move) may answer after
-        # a newer one began: it would show the event as it was, and the keys
-        # waiting for a move would act on it.
-        if number == self._loads:
-            self._show(*loaded)
+        # Not an older load's answer (a live refresh read before a move): the keys
+        # waiting for the move would act on the event as it was.
+        answer_if_newest(self.app, self._show, event, regs, task, materials, no_cpf)
 
     def _show(self, event, regs, task, materials, no_cpf=()) -> None:
         self.event, self.registrations, self.prep_task = event, regs, task

@@ -18,9 +18,6 @@ from models import db
 from .audit import _jsonable
 
 
-_DIRECT = (SqliteDatabase,)  # exactly these classes (a subclass may wrap execution)
-
-
 @lru_cache(maxsize=256)
 def _adapt(sql: str, param: str) -> str:
     return sql if param == "?" else sql.replace("?", param)
@@ -34,7 +31,8 @@ def run(sql: str, params: tuple | list = ()):
     its errors become peewee's, as through peewee."""
     database = db.obj
     state = database._state
-    if type(database) in _DIRECT and not state.closed and not database.query_hooks:
+    # exactly SqliteDatabase (a subclass may wrap execution), connected, with no query hooks to call
+    if type(database) is SqliteDatabase and not state.closed and not database.query_hooks:
         with _peewee_errors:
             return state.conn.execute(sql, params)
     return database.execute_sql(_adapt(sql, database.param), params)
@@ -45,10 +43,12 @@ def stamp(value: dt.datetime) -> str:
     return str(value)
 
 
+AUDIT_SQL = "INSERT INTO audit_log (at, login, entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)"
+
+
 def audit(login: str, entity: str, entity_id, action: str, changes: dict, at: dt.datetime) -> None:
     """An audit row, as services.audit.record writes it. Call inside the transaction."""
     assert db.in_transaction(), "audit rows belong inside the change's transaction"
-    run("INSERT INTO audit_log (at, login, entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)",
-        (stamp(at), login, entity, str(entity_id), action,
-         json.dumps({k: [_jsonable(x) for x in v] if isinstance(v, list) else _jsonable(v)
-                     for k, v in changes.items()}, ensure_ascii=False)))
+    run(AUDIT_SQL, (stamp(at), login, entity, str(entity_id), action,
+                    json.dumps({k: [_jsonable(x) for x in v] if isinstance(v, list) else _jsonable(v)
+                                for k, v in changes.items()}, ensure_ascii=False)))

@@ -149,6 +149,9 @@ def _op_finish(actor: Actor, args: dict) -> dict:
     return dict(vars(wizard.finish_copied(actor, d, attachments, email_files)))  # flat: no deep copy
 
 
+REQUEST_SQL = "INSERT INTO write_request (id, login, op, result, at) VALUES (?, ?, ?, ?, ?)"
+
+
 def execute(request: dict, actor: Actor) -> dict:
     """Run one request inside the current transaction, in its own savepoint,
     once: a request asked again (`retry`) whose id is stored returns the
@@ -167,8 +170,8 @@ def execute(request: dict, actor: Actor) -> dict:
     fastsql.run("SAVEPOINT atende_request")
     try:
         result = op(actor, request.get("args") or {})
-        fastsql.run("INSERT INTO write_request (id, login, op, result, at) VALUES (?, ?, ?, ?, ?)",
-                    (request["id"], actor.login, request["op"], json.dumps(result), fastsql.stamp(clock.now())))
+        fastsql.run(REQUEST_SQL, (request["id"], actor.login, request["op"], json.dumps(result),
+                                  fastsql.stamp(clock.now())))
     except BaseException:
         try:
             fastsql.run("ROLLBACK TO atende_request")

@@ -97,6 +97,15 @@ def reserve(actor: Actor, fmt: str | None = None, *, permission: str = "tickets.
     return reservation
 
 
+NEXT_SEQ_SQL = ("INSERT INTO protocol_counter (\"key\", seq) VALUES (?, 1) "
+                "ON CONFLICT (\"key\") DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq")
+TAKEN_SQL = "SELECT 1 FROM ticket WHERE protocol = ?"
+DRAFT_TICKET_SQL = (
+    "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
+    "created_by_id, created_at, updated_at, updated_by, version) "
+    "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, ?, 1) RETURNING id")
+
+
 def reserve_here(actor: Actor, fmt: str) -> Reservation:
     """The rows of a reservation, inside the caller's write transaction (the
     shared writer's group, or `reserve`'s own). `fmt` is already checked."""
@@ -104,19 +113,13 @@ def reserve_here(actor: Actor, fmt: str) -> Reservation:
     key = counter_key(fmt, at)
     user_id = _user_id(actor)
     while True:
-        seq = fastsql.run(
-            "INSERT INTO protocol_counter (\"key\", seq) VALUES (?, 1) "
-            "ON CONFLICT (\"key\") DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq", (key,)).fetchone()[0]
+        seq = fastsql.run(NEXT_SEQ_SQL, (key,)).fetchone()[0]
         protocol = fmt.format(date=at, seq=seq)
         # A format changed during the day could meet an older number: skip it.
-        if fastsql.run("SELECT 1 FROM ticket WHERE protocol = ?", (protocol,)).fetchone() is None:
+        if fastsql.run(TAKEN_SQL, (protocol,)).fetchone() is None:
             break
     stamp = fastsql.stamp(at)
-    ticket_id = fastsql.run(
-        "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
-        "created_by_id, created_at, updated_at, updated_by, version) "
-        "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, ?, 1) RETURNING id",
-        (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
+    ticket_id = fastsql.run(DRAFT_TICKET_SQL, (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
     fastsql.audit(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol}, at)
     return Reservation(protocol, ticket_id, at)
 

@@ -64,6 +64,17 @@ def focus_now(widget) -> None:
         widget.focus()
 
 
+def answer_if_newest(app, callback: Callable, *args) -> None:
+    """From an exclusive thread worker: run `callback(*args)` on the UI thread,
+    unless a newer worker of the same group started meanwhile. Textual only
+    marks the older worker cancelled; its thread runs on, and its answer (a
+    live refresh read before a change) could arrive after the newer one's."""
+    from textual.worker import get_current_worker
+
+    worker = get_current_worker()
+    app.call_from_thread(lambda: None if worker.is_cancelled else callback(*args))
+
+
 def hand_key_on(event: events.Key, widget) -> events.Key:
     """Give `widget` a key that reached another one (see tui.keys); returns the key given."""
     again = events.Key(event.key, event.character)

@@ -42,6 +42,15 @@ async def open_board(app, pilot):
     return app.screen
 
 
+async def open_event(app, pilot, event_id: int):
+    """The event's screen, loaded."""
+    from screens.event_detail import EventDetailScreen
+
+    app.push_screen(EventDetailScreen(event_id))
+    await settle(app, pilot)
+    return app.screen
+
+
 def cards(screen, stage: str) -> list[str]:
     options = screen.query_one(f"#cards-{stage}", OptionList)
     return [o.id for o in options.options if o.id]
@@ -134,14 +143,11 @@ async def test_next_stage_pressed_again_during_a_move_moves_on_from_the_new_stag
     move and goes on from the stage it reached. It used the event as it was
     before the first move, and was refused (the end-to-end run under load
     saw the close-as-held question never come)."""
-    from screens.event_detail import EventDetailScreen
-
     coord = people["coordinator"]
     e = make_event(coord)
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(EventDetailScreen(e.id))
-        await settle(app, pilot)
+        await open_event(app, pilot, e.id)
         held = hold(monkeypatch, ev, "move_event")
         await press_again_while_held(pilot, "right_square_bracket", held)  # ] again while the move is written
         await settle(app, pilot)
@@ -160,15 +166,11 @@ async def test_a_load_read_before_a_move_does_not_stand_for_the_moved_event(peop
     import threading
     import time
 
-    from screens.event_detail import EventDetailScreen
-
     coord = people["coordinator"]
     e = make_event(coord)
     app = AtendeApp(actor=coord, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(EventDetailScreen(e.id))
-        await settle(app, pilot)
-        detail = app.screen
+        detail = await open_event(app, pilot, e.id)
         real_get, reads, stale_may_answer = ev.get_event, [], threading.Event()
 
         def get_event(actor, event_id):
@@ -195,16 +197,13 @@ async def test_a_load_read_before_a_move_does_not_stand_for_the_moved_event(peop
 async def test_keys_typed_after_a_refused_move_are_dropped_with_it(people, frozen, monkeypatch):
     """] typed three times on an event that is not ready: the refusal is asked
     once. Declining it asked it again for each ] typed ahead."""
-    from screens.event_detail import EventDetailScreen
     from tui.dialogs import ConfirmDialog
 
     coord = people["coordinator"]
     bare = bare_event_in_preparation(coord)
     app = AtendeApp(actor=coord, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(EventDetailScreen(bare.id))
-        await settle(app, pilot)
-        detail = app.screen
+        detail = await open_event(app, pilot, bare.id)
         held = hold(monkeypatch, ev, "move_event")
         await pilot.press("right_square_bracket")
         await until(pilot, lambda: held.calls)
@@ -223,16 +222,13 @@ async def test_keys_typed_after_a_refused_move_are_dropped_with_it(people, froze
 
 
 async def test_next_stage_works_again_after_a_refused_move_sent_to_editing(people, frozen):
-    from screens.event_detail import EventDetailScreen
     from tui.dialogs import ConfirmDialog
 
     coord = people["coordinator"]
     bare = bare_event_in_preparation(coord)
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(EventDetailScreen(bare.id))
-        await settle(app, pilot)
-        detail = app.screen
+        detail = await open_event(app, pilot, bare.id)
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)  # not ready: edit it now?
@@ -357,10 +353,9 @@ async def test_secondary_event_shows_inherited_fields_read_only(people, frozen):
 
 async def open_registration_form(app, pilot, event_id: int, name: str):
     """The event's page, then "a": the registration form with a name and an e-mail typed."""
-    from screens.event_detail import EventDetailScreen, RegistrationForm
+    from screens.event_detail import RegistrationForm
 
-    app.push_screen(EventDetailScreen(event_id))
-    await settle(app, pilot)
+    await open_event(app, pilot, event_id)
     await pilot.press("a")
     await settle(app, pilot)
     assert isinstance(app.screen, RegistrationForm)
@@ -555,8 +550,7 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
         Registration.update(stage="came").where(Registration.id == r.id).execute()
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.push_screen(EventDetailScreen(e.id))
-        await settle(app, pilot)
+        await open_event(app, pilot, e.id)
         await pilot.press("4")
         await settle(app, pilot)
         listing = text_of(app.screen.query_one("#no-cpf", Static))

@@ -23,6 +23,16 @@ async def wait(pilot, app):
     await pilot.pause()
 
 
+async def resume_at_startup(pilot, app) -> WizardScreen:
+    """At start-up the draft is offered; Enter resumes it in the wizard."""
+    await wait(pilot, app)
+    assert isinstance(app.screen, ResumeDialog)
+    await pilot.press("enter")
+    await wait(pilot, app)
+    assert isinstance(app.screen, WizardScreen)
+    return app.screen
+
+
 async def open_wizard(pilot, app) -> WizardScreen:
     app.push_screen(DeskScreen(offer_drafts=False))
     await wait(pilot, app)
@@ -412,12 +422,8 @@ async def test_leave_keep_abandon_and_resume_at_start_up(admin, world):
     assert [d.protocol for d in wizard.pending_drafts(admin)] == [kept]
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        await wait(pilot, app)
-        assert isinstance(app.screen, ResumeDialog)
-        await pilot.press("enter")
-        await wait(pilot, app)
-        assert isinstance(app.screen, WizardScreen)
-        assert app.screen.draft.protocol == kept and app.screen.draft.step == "customer"
+        wiz = await resume_at_startup(pilot, app)
+        assert wiz.draft.protocol == kept and wiz.draft.step == "customer"
         assert app.screen.draft.customer_name == "João Gonçalves"
 
 
@@ -566,10 +572,6 @@ async def test_a_resumed_draft_has_its_step_focused(admin, world, step):
     wizard.save(admin, d)
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        await wait(pilot, app)
-        assert isinstance(app.screen, ResumeDialog)
-        await pilot.press("enter")
-        await wait(pilot, app)
-        wiz = app.screen
-        assert isinstance(wiz, WizardScreen) and wiz.draft.step == step
+        wiz = await resume_at_startup(pilot, app)
+        assert wiz.draft.step == step
         assert app.focused is not None and wiz.current_panel() in app.focused.ancestors
