@@ -42,9 +42,11 @@ class OrderedKeys:
                 return
             if self._kept_for_new_screen(event):
                 return
-            if self._has_priority_binding(event.key) and self._busy():
-                # A priority key (Tab, Ctrl+S, ...) acts when it is read: it waits
-                # until the keys read before it have been handled.
+            if (self._has_binding(event.key, priority=True) and self._busy()) or self._binding_on_its_way():
+                # A priority key (Tab, Ctrl+S, ...) acts when it is read, and a key
+                # typed behind one that acts as a binding (Ctrl+U, Home, Left in a
+                # field) would reach the field before it: either waits until the
+                # keys read before it have been handled.
                 self._held_keys, self._held_since = [event], time.monotonic()
                 self.set_timer(HOLD_STEP_S, self._release_held_keys)
                 return
@@ -89,13 +91,19 @@ class OrderedKeys:
     def _note_in_flight(self, event: events.Key) -> None:
         self._in_flight().append((event, time.monotonic()))
 
-    def _has_priority_binding(self, key: str) -> bool:
+    def _has_binding(self, key: str, priority: bool = False) -> bool:
         try:
             chain = self.screen._binding_chain
         except Exception:  # no screen yet
             return False
-        return any(binding.priority for _node, bindings in chain
+        return any(binding.priority or not priority for _node, bindings in chain
                    for binding in bindings.key_to_bindings.get(key, ()))
+
+    def _binding_on_its_way(self) -> bool:
+        """A key handed to a widget that will act as a binding when it comes back
+        up (a field's Ctrl+U, Home, Left). Printable keys are left out: a field
+        takes them as text, and holding every key behind them would slow typing."""
+        return any(not key.is_printable and self._has_binding(key.key) for key, _t in self._in_flight())
 
     def _busy(self) -> bool:
         """Keys handed to widgets and not yet handled, or messages they led to

@@ -212,3 +212,28 @@ async def test_keys_typed_right_after_tab_go_to_the_next_field(make_app):
         await pilot.pause()
         assert app.screen.query_one("#second", Input).value == "bc"
         assert app.screen.query_one("#first", Input).value == "d"  # typed over, as on any focus (select on focus)
+
+
+async def test_editing_keys_typed_with_text_act_in_the_order_typed(make_app):
+    """Home, Ctrl+U or Left are a field's bindings, which act once the key has
+    gone back up to the application; letters typed straight after them (fast
+    typing over SSH) went into the field first: Ctrl+U then a new text wiped
+    the new text, Home then a letter put the letter at the end."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_two_fields(app, pilot)
+        field = app.screen.query_one("#first", Input)
+
+        async def typed(*keys) -> str:
+            for key in keys:
+                app.post_message(events.Key(key, key if len(key) == 1 else None))  # all queued at once
+            for _ in range(10):
+                await pilot.pause(0.02)
+            return field.value
+
+        assert await typed("x", "y", "z") == "xyz"
+        assert await typed("ctrl+u", "e", "f") == "ef"
+        assert await typed("home", "a") == "aef"
+        assert await typed("end", "left", "left", "b") == "abef"
