@@ -58,6 +58,25 @@ def read(lang: str) -> Catalog:
         return read_po(f, locale=lang, domain="atende")
 
 
+def mo_messages(data: bytes) -> dict:
+    """What a compiled catalogue holds, read back as gettext reads it: {msgid: msgstr}.
+
+    Plural entries are keyed (msgid, n) as GNUTranslations keeps them. The header
+    entry (msgid "") is left out: its text (creation date, generator) varies with
+    the tool that wrote it, not with the translations.
+    """
+    import gettext
+
+    translations = gettext.GNUTranslations(io.BytesIO(data))
+    # _catalog is the table gettext itself looks messages up in (stable since Python 2)
+    return {key: value for key, value in translations._catalog.items() if key != ""}
+
+
+def po_messages(catalog: Catalog) -> dict:
+    """The messages a .mo compiled from this catalogue must hold, in mo_messages' shape."""
+    return mo_messages(mo_bytes(catalog))
+
+
 def mo_bytes(catalog: Catalog) -> bytes:
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
