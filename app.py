@@ -205,20 +205,93 @@ class Context:
             self.actor = users.identify(users.session_login(), self.target)
         return self.actor
 
+    def open_background(self) -> Actor | None:
+        """Open the store for a background command (worker, writer, reminders)
+        and say who runs it: a staff member, or an account that is no person
+        of this database (the worker's system user; None). A representative or
+        a removed person is refused before anything runs."""
+        from services import users
+
+        self.open(identify=False)
+        self.actor = users.identify_background(users.session_login(), self.target)
+        return self.actor
+
 
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"atende: {message}", err=True)
+    from services.text import shown
+
+    click.echo(f"atende: {shown(message, multiline=False)}", err=True)  # a stored name never drives the terminal
     sys.exit(code)
+
+
+class OneLineUsageError(click.UsageError):
+    """A usage error (a missing argument, an unknown option, a bad value) as one
+    line on stderr, naming the help to read; exit status 2."""
+
+    def show(self, file=None) -> None:
+        from services.text import clean
+
+        message = clean(self.format_message()).rstrip(".")  # one line; what was typed never drives the terminal
+        if self.ctx is not None:
+            message = _("{message} (see '{command} --help')").format(message=message, command=self.ctx.command_path)
+        click.echo(f"atende: {message}", err=True)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, (OneLineUsageError, click.exceptions.NoArgsIsHelpError)):
+        return exc  # a group typed alone shows its help, as asked
+    return OneLineUsageError(exc.format_message(), exc.ctx)
+
+
+class IdType(click.ParamType):
+    """A record id: a whole number from 1 to the largest the store holds
+    (anything else is a usage error, never a query that overflows)."""
+
+    name = "id"
+
+    def convert(self, value, param, ctx):
+        from services.validation import MAX_ID, record_id
+
+        number = record_id(value)
+        if number is None:
+            self.fail(_("'{value}' is not an id (a whole number from 1 to {max})").format(value=value, max=MAX_ID),
+                      param, ctx)
+        return number
+
+
+ID = IdType()
 
 
 class AtendeGroup(click.Group):
     """Turns every failure into one line on stderr and a non-zero exit."""
+
+    def main(self, args=None, prog_name=None, *rest, **extra):
+        # Every command's output goes through one filter: escape sequences and
+        # other controls stored in data (a name written by another program)
+        # are shown as visible characters, never handed to the terminal.
+        from services.text import ShownStream
+
+        stdout = sys.stdout
+        if stdout is not None:
+            sys.stdout = ShownStream(stdout)
+        try:
+            return super().main(args, prog_name or "atende", *rest, **extra)
+        finally:
+            sys.stdout = stdout
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AtendeError as exc:
             fail(exc.message)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -292,19 +365,23 @@ def run_tui(context: Context) -> None:
 
 @main.command()
 @click.option("--customers", default=10_000, show_default=True, type=click.IntRange(1, 5_000_000))
-@click.option("--seed", default=7, show_default=True, type=int)
-@click.option("--reset", is_flag=True, help="Delete the database first and start anew.")
+@click.option("--seed", default=7, show_default=True, type=click.IntRange(0, 2**63 - 1))
+@click.option("--reset", is_flag=True, help="Delete the database first and start anew (its admins, "
+              "or the owner of a file nobody else uses).")
 @click.pass_obj
 def demo(obj: Context, customers: int, seed: int, reset: bool) -> None:
     """Fill a database with realistic demo data."""
     from services import demo as demo_mod
 
     if reset:
-        _reset_database(obj.target)
+        _reset_database(obj)
     actor = obj.open()
-    if demo_mod.has_data():
+    state = demo_mod.status(actor)
+    if state == "filled":
         click.echo(_("Demo data is already in {path}; use --reset to start anew.").format(path=obj.target))
         return
+    if state == "unfinished":
+        click.echo(_("An earlier demo fill of {path} was interrupted; finishing it.").format(path=obj.target), err=True)
 
     last = {"stage": None}
 
@@ -322,12 +399,27 @@ def demo(obj: Context, customers: int, seed: int, reset: bool) -> None:
         path=obj.target, customers=report.customers + report.prospects, seconds=report.seconds))
 
 
-def _reset_database(target: str) -> None:
+def _reset_database(obj: Context) -> None:
+    """Delete the database file, once it is known that the person asking may:
+    an admin of it, or the file's owner when nobody else uses it
+    (services.demo.require_reset). Anyone else: one line, nothing deleted."""
+    import models
+    from services import demo as demo_mod
+    from services import store, users
+
+    target = obj.target
     if "://" in target:
         fail(_("--reset works only on a database file"))
     path = Path(target)
     if path.is_dir():
         fail(_("{path} is a directory, not a database file").format(path=path))
+    if path.exists():
+        # what is there must be an Atende database (not upgraded: nothing written before the answer)
+        store.open_store(target, create=False, upgrade=False)
+        try:
+            demo_mod.require_reset(users.session_login(), path)
+        finally:
+            models.close_database()
     for suffix in ("", "-wal", "-shm"):
         extra = Path(str(path) + suffix)
         if extra.exists():
@@ -403,17 +495,8 @@ def users_add(obj: Context, login: str, role: str, name: str, email: str, compan
     from services import users as users_mod
 
     actor = obj.open()
-    info = users_mod.add(actor, login, role, name=name, email=email, company_id=_company_id(company))
+    info = users_mod.add(actor, login, role, name=name, email=email, company=company)
     click.echo(_("Added {login} as {role}.").format(login=info.login, role=info.role))
-
-
-def _company_id(company: str | None) -> int | None:
-    """--company given as a customer id or a CPF/CNPJ (Contact us representatives)."""
-    if company is None or not company.strip():
-        return None
-    from services import contactus
-
-    return contactus.resolve_company(company)
 
 
 @users.command("list")
@@ -447,7 +530,7 @@ def users_set_role(obj: Context, login: str, role: str, company: str | None) -> 
     from services import users as users_mod
 
     actor = obj.open()
-    info = users_mod.set_role(actor, login, role, company_id=_company_id(company))
+    info = users_mod.set_role(actor, login, role, company=company)
     click.echo(_("{login} is now {role}.").format(login=info.login, role=info.role))
 
 
@@ -473,7 +556,7 @@ def triage() -> None:
 
 
 @triage.command("check")
-@click.option("--customer", "customer_id", required=True, type=int, help="Customer id.")
+@click.option("--customer", "customer_id", required=True, type=ID, help="Customer id.")
 @click.option("--topic", required=True, help="Topic key (see: atende triage topics).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -581,7 +664,7 @@ def bookings_list(obj: Context, analyst: str | None, month: str | None, status: 
 
 
 @bookings.command("outcome")
-@click.argument("booking_id", type=int)
+@click.argument("booking_id", type=ID)
 @click.argument("outcome", type=click.Choice(["held", "no_show"]))
 @click.option("--note", default="")
 @click.pass_obj
@@ -662,9 +745,10 @@ def worker(obj: Context, once: bool, threads: int) -> None:
     from services import mail_transport
     from services import worker as worker_mod
 
-    obj.open(identify=False)
+    obj.open_background()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # one line per glyph table otherwise
+    worker_mod.log_to_stderr()  # what goes to the log file is said on stderr too (the journal)
     if once:
         report = worker_mod.run_once(obj.config.mail)
         mail = report.mail
@@ -694,7 +778,7 @@ def writer(obj: Context) -> None:
 
     from services import group_commit
 
-    obj.open(identify=False)
+    obj.open_background()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
@@ -772,7 +856,7 @@ def outbox_list(obj: Context, state: str | None, limit: int, as_json: bool) -> N
 
 
 @outbox.command("retry")
-@click.argument("mail_id", type=int)
+@click.argument("mail_id", type=ID)
 @click.pass_obj
 def outbox_retry(obj: Context, mail_id: int) -> None:
     """Queue failed e-mail MAIL_ID again."""
@@ -946,7 +1030,7 @@ def event_list(obj: Context, as_json: bool, stage: str | None, mine: bool, inclu
 
 
 @event.command("show")
-@click.argument("event_id", metavar="EVENT", type=int)
+@click.argument("event_id", metavar="EVENT", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def event_show(obj: Context, event_id: int, as_json: bool) -> None:
@@ -992,7 +1076,7 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
 
 
 @event.command("register")
-@click.argument("event_id", metavar="EVENT", type=int)
+@click.argument("event_id", metavar="EVENT", type=ID)
 @click.option("--name", required=True)
 @click.option("--email", required=True)
 @click.option("--cpf", default="")
@@ -1034,7 +1118,7 @@ def event_checkin(obj: Context, code: str) -> None:
 
 
 @event.command("import")
-@click.argument("event_id", metavar="EVENT", type=int)
+@click.argument("event_id", metavar="EVENT", type=ID)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def event_import(obj: Context, event_id: int, file: Path) -> None:
@@ -1049,6 +1133,8 @@ def event_import(obj: Context, event_id: int, file: Path) -> None:
         click.echo(_("The file was read as {encoding}.").format(encoding=report.encoding))
     for row in report.rejected:
         click.echo(_("line {line}: {reason}").format(line=row.line, reason=row.reason))
+    if report.rejected and not report.added:  # nothing registered: the import failed
+        sys.exit(1)
 
 
 @event.command("access", context_settings={"ignore_unknown_options": True})
@@ -1064,7 +1150,7 @@ def event_access(obj: Context, token: str) -> None:
 
 
 @event.command("move")
-@click.argument("event_id", metavar="EVENT", type=int)
+@click.argument("event_id", metavar="EVENT", type=ID)
 @click.argument("stage")
 @click.option("--no-mail", is_flag=True, help="Do not e-mail participants about the change.")
 @click.pass_obj
@@ -1123,7 +1209,7 @@ def event_remind(obj: Context) -> None:
     """Queue the reminder e-mails due (three days and one day before); for cron or the worker."""
     from services import event_registrations as er
 
-    obj.open(identify=False)
+    obj.open_background()
     click.echo(_("{n} reminders queued.").format(n=er.queue_due_reminders()))
 
 
@@ -1235,14 +1321,14 @@ def settings_list(obj: Context) -> None:
     """Show every parameter with its value."""
     from services import settings as settings_svc
 
-    obj.open()
-    for key, value, about in settings_svc.describe():
+    actor = obj.open()
+    for key, value, about in settings_svc.describe(actor):
         click.echo(f"{key:<28} {value:>6}  {about}")
 
 
-@settings.command("set")
+@settings.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
-@click.argument("value")
+@click.argument("value")  # "-1" is a value (refused for its range), not an unknown option
 @click.pass_obj
 def settings_set(obj: Context, key: str, value: str) -> None:
     """Set parameter KEY to VALUE (admins)."""
@@ -1313,20 +1399,29 @@ def export_group() -> None:
               help='Conditions and words, e.g. status:open type:"Sem conexão" agent:ana modem')
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file instead of the standard output.")
+@click.option("--force", is_flag=True, help="Replace the --output file if it exists.")
 @click.argument("words", nargs=-1)
 @click.pass_obj
-def export_tickets(obj: Context, fmt: str, view: str, filter_text: str, output: Path | None, words) -> None:
+def export_tickets(obj: Context, fmt: str, view: str, filter_text: str, output: Path | None, force: bool,
+                   words) -> None:
     """Export the tickets of a view (filtered) as CSV or JSON."""
     from services import desk
+    from services import export as export_svc
 
     actor = obj.open(create=False)
     text = " ".join([filter_text, *words]).strip()
     if output is None:
         desk.export(actor, sys.stdout, fmt, view, text)
         return
-    with open(output, "w", encoding="utf-8", newline="") as fh:
-        n = desk.export(actor, fh, fmt, view, text)
-    click.echo(_("{n} tickets written to {path}").format(n=n, path=output), err=True)
+    # the file appears whole or not at all: written beside it, put in place only once every row is in;
+    # who is asking first (desk.export checks again), then the file
+    from services.permissions import require
+
+    require(actor, "tickets.read")
+    path = export_svc.check_path(str(output), overwrite=force,
+                                 exists=_("{path} exists: add --force to replace it"))
+    n = export_svc.write_with(path, lambda fh: desk.export(actor, fh, fmt, view, text))
+    click.echo(_("{n} tickets written to {path}").format(n=n, path=path), err=True)
 
 
 # -- the supervisor's area (issue 8): the audit log --------------------------

@@ -2,7 +2,7 @@
 
     python bench/concurrency.py --sessions 8 --seconds 30 [--db PATH] [--seed N]
 
-N processes (agents and coordinators, each its own user) open the database
+N processes (agents and supervisors, each its own user) open the database
 through `open_store` as the app does and, for `--seconds`, at random:
 
 - open tickets through the wizard (protocol reserved, then finished),
@@ -56,7 +56,7 @@ HOT_TICKETS = 6
 """Status changes and messages go to the newest few tickets, so sessions collide."""
 
 AGENT_OPS = (("wizard", 3), ("status", 3), ("message", 3), ("register", 2), ("book", 1))
-COORDINATOR_OPS = (("register", 4), ("cancel", 1), ("status", 2), ("message", 2), ("wizard", 1))
+EVENT_OPS = (("register", 4), ("cancel", 1), ("status", 2), ("message", 2), ("wizard", 1))
 
 
 def _clock(start: float):
@@ -68,7 +68,9 @@ def _clock(start: float):
 
 def setup(path: str, sessions: int) -> dict:
     """A database with customers, a queue, events with few seats, an analyst on
-    duty, and one user per session (agents and coordinators alternate)."""
+    duty, and one user per session (agents and supervisors alternate: the events' work
+    needs someone who may change any event, as only its responsible or a
+    supervisor may cancel a registration)."""
     import models
     from models import Contact, Customer, Plan, Queue, TicketType, write_tx
     from models.scheduling import Topic
@@ -82,7 +84,7 @@ def setup(path: str, sessions: int) -> dict:
     admin = users.identify(users.os_login())
     logins = []
     for i in range(sessions):
-        role = "agent" if i % 2 == 0 else "coordinator"
+        role = "agent" if i % 2 == 0 else "supervisor"
         login = f"bench_{role}_{i}"
         users.add(admin, login, role, name=f"Bench {role} {i}", email=f"{login}@example.com")
         logins.append(login)
@@ -146,7 +148,7 @@ class Session:
         self.rng = random.Random(seed * 1000 + index)
         open_store(path, create=False, upgrade=False)
         self.actor = users.identify(world["logins"][index])
-        self.ops = AGENT_OPS if self.actor.role == "agent" else COORDINATOR_OPS
+        self.ops = AGENT_OPS if self.actor.role == "agent" else EVENT_OPS
         self.names = [name for name, weight in self.ops for _ in range(weight)]
         self.done: list[tuple] = []
         self.refused: collections.Counter = collections.Counter()

@@ -5,6 +5,7 @@ the CLI, the App or a test fixture with a concrete path.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -122,7 +123,55 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
     return database
 
 
+SECONDARY_FAILURES = ("no transaction is active", "no such savepoint")
+"""What a rollback says when SQLite had already rolled the transaction back
+itself (a commit or a write that met a full disk): not the cause."""
+
+NEARLY_FULL_BYTES = 1024 * 1024
+"""Below this much free space, an I/O error of SQLite's is the disk being full
+(growing the -wal/-shm files fails as "disk I/O error", not SQLITE_FULL)."""
+
+
+def first_failure(exc: BaseException) -> BaseException:
+    """The error that failed a transaction. When SQLite rolls a transaction
+    back by itself (the disk filled up during a write or at the commit), the
+    rollback peewee tries next fails with "cannot rollback - no transaction is
+    active", which hides the cause it was raised while handling."""
+    seen = 0
+    while seen < 10 and any(m in str(exc) for m in SECONDARY_FAILURES) \
+            and isinstance(exc.__context__, (sqlite3.Error, PeeweeDatabaseError, OSError)):
+        exc, seen = exc.__context__, seen + 1
+    return exc
+
+
+def disk_nearly_full(path: Path) -> bool:
+    """Whether the file system holding `path` (a file or a folder) has almost
+    no room left for this process."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        st = os.statvfs(folder)
+    except (OSError, ValueError):
+        return False
+    free = (st.f_bfree if os.geteuid() == 0 else st.f_bavail) * st.f_frsize
+    return free < NEARLY_FULL_BYTES
+
+
+def is_disk_full(exc: BaseException, path: Path | None = None) -> bool:
+    """SQLITE_FULL ("database or disk is full"), ENOSPC/EDQUOT, or an I/O
+    error on a file system with no room left."""
+    exc = first_failure(exc)
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    text = str(exc).lower()
+    if "disk is full" in text or getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+        return True
+    return path is not None and "disk i/o error" in text and disk_nearly_full(path)
+
+
 def classify_sqlite_error(path: Path, exc: BaseException) -> DatabaseError:
+    exc = first_failure(exc)
+    if is_disk_full(exc, path):
+        return DatabaseError("full", path, str(exc))
     text = str(exc)
     if "file is not a database" in text or "file is encrypted" in text:
         return DatabaseError("not_a_database", path)
@@ -172,9 +221,10 @@ exception; returns the exception to raise instead, or None."""
 def _store_failure(exc: BaseException) -> BaseException | None:
     if write_error_hook is None:
         return None
-    text = str(exc).lower()
-    if not any(marker in text for marker in WRITE_ERRORS):
-        return None
+    if is_disk_full(exc, sqlite_path()):
+        return write_error_hook(exc)
+    if isinstance(exc, OSError) or not any(marker in str(exc).lower() for marker in WRITE_ERRORS):
+        return None  # another file's trouble, or the data's: it stays what it is
     return write_error_hook(exc)
 
 
@@ -204,7 +254,8 @@ def write_tx(live: str | None = "data"):
     A store that cannot be written (read-only folder or file, disk full, lock
     held too long) rolls the transaction back and raises the error
     `write_error_hook` gives (services.store: a StoreUnavailable saying what
-    happened and that nothing was saved).
+    happened and that nothing was saved). A failed rollback after a failed
+    commit (SQLite already rolled back) never hides the commit's own error.
     """
     outermost = not db.in_transaction()
     try:
@@ -216,11 +267,14 @@ def write_tx(live: str | None = "data"):
                 with db.atomic("IMMEDIATE"):
                     _bump_live(live)
                     yield
-    except (sqlite3.Error, PeeweeDatabaseError) as exc:
-        replacement = _store_failure(exc) if outermost else None
-        if replacement is None:
-            raise
-        raise replacement from exc
+    except (sqlite3.Error, PeeweeDatabaseError, OSError) as exc:
+        cause = first_failure(exc)  # not the "cannot rollback" that followed it
+        replacement = _store_failure(cause) if outermost else None
+        if replacement is not None:
+            raise replacement from cause
+        if cause is not exc:
+            raise cause.with_traceback(cause.__traceback__) from None
+        raise
 
 
 @contextmanager

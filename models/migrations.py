@@ -51,6 +51,16 @@ def _load_all() -> None:
     from . import schema  # noqa: F401
 
 
+def refuse_foreign(label: object = "") -> None:
+    """Raise DatabaseError("foreign") when the database holds tables but no
+    record of Atende's migrations: another program's database, which Atende
+    must not add its tables to. An empty database (a new file) is Atende's to
+    take."""
+    tables = [t for t in db.get_tables() if not t.startswith("sqlite_")]
+    if tables and "schema_migration" not in tables:
+        raise DatabaseError("foreign", label or (db.obj.database if is_sqlite() else ""))
+
+
 def _ensure_table() -> None:
     db.execute_sql(
         "CREATE TABLE IF NOT EXISTS schema_migration ("

@@ -53,6 +53,7 @@ class AuditEntryDialog(AtendeModal[None]):
 
 
 class AuditScreen(AtendeScreen):
+    FAILURE_STATUS = {"audit-page": "#audit-status"}
     HELP = N_("Every change, newest first. / goes to the filters (person, entity such as ticket or "
               "ticket:42, from and to dates as YYYY-MM-DD); Enter in a filter applies them. Enter on a "
               "line shows its changes, N loads older entries, X exports every matching entry as CSV.")

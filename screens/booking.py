@@ -50,6 +50,8 @@ class BookedDialog(AtendeModal[None]):
 class BookingScreen(AtendeScreen):
     """Fill what the booking needs, pick a free slot, save (Ctrl+S)."""
 
+    FAILURE_STATUS = {"booking-slots": "#analyst"}
+
     HELP = N_("Describe the needs in detail, the contact who will attend, the equipment when the topic "
               "involves one, tick the preconditions, and pick a free slot in the analyst's calendar "
               "(right). Tab moves between fields; Ctrl+S books; Esc goes back without booking.")

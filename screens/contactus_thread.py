@@ -30,6 +30,7 @@ class ContactMessageDialog(WriteDialog):
 
 class ContactThreadScreen(LiveScreen, AtendeScreen):
     PRESENCE_NAME = N_("Contact us")
+    FAILURE_STATUS = {"contactus-thread": "#cu-thread-head"}
     HELP = N_("One of your company's contacts: what you chose, your message and our answers, oldest first. "
               "M adds a message; R reloads to see new answers; Esc goes back.")
     BINDINGS = [

@@ -62,6 +62,8 @@ class ResumeDialog(AtendeModal[wizard.Draft | None]):
 class TicketViewScreen(AtendeScreen):
     """A ticket, read-only, with everything attached to it."""
 
+    FAILURE_STATUS = {"ticket-view": "#ticket-body"}
+
     HELP = N_("A ticket as it was recorded. M queues its e-mails again (Resend e-mail). Esc goes back.")
     BINDINGS = [Binding("escape", "app.pop_screen", N_("Back")),
                 Binding("m", "resend_mail", N_("Resend e-mail"), id="ticket-resend-mail")]

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from services import event_import as imp
 from services import event_mail
+from services import files as intake
 from services import event_registrations as er
 from services import events as ev
 from services import permissions, validation
@@ -445,7 +446,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         self.app.push_screen(PathDialog(
             _("Import registrations"), _("CSV file"),
             _("Columns: name, email, phone, cpf, company, consent (sim/yes). Rows without consent are "
-              "rejected.")), chosen)
+              "rejected."), check=lambda value: intake.check(value, "path", imp.MAX_IMPORT_BYTES)), chosen)
 
     def _imported(self, report: imp.ImportReport) -> None:
         lines = [_("{added} registered ({waiting} on the waiting list), {rejected} rejected, of {rows} rows.").format(
@@ -502,7 +503,9 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
                           lambda m: self.notify(_("Attached {file}").format(file=m.filename), markup=False))
 
         self.app.push_screen(PathDialog(_("Attach a material"), _("File"),
-                                        _("The file is copied into Atende and sent after the event is held.")), chosen)
+                                        _("The file is copied into Atende and sent after the event is held."),
+                                        check=lambda value: intake.check(value, "path", ev.MAX_MATERIAL_BYTES)),
+                             chosen)
 
     def action_send_materials(self) -> None:
         def confirmed(yes: bool | None) -> None:

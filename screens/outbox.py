@@ -24,6 +24,7 @@ STATE_STYLE = {"queued": "yellow", "sending": "cyan", "sent": "green", "failed":
 
 class OutboxScreen(LiveScreen, AtendeScreen):
     PRESENCE_NAME = N_("Outbox")
+    FAILURE_STATUS = {"outbox": "#outbox-counts"}
 
     HELP = N_("Every e-mail Atende sends waits here until the worker sends it. Failed ones show "
               "the server's answer; retry them once the cause is fixed.")

@@ -56,12 +56,11 @@ class PersonForm(FormDialog[users_svc.UserInfo | None]):
         email = "" if person else self.query_one("#email", Input).value
 
         def save() -> users_svc.UserInfo:
-            from services.contactus import resolve_company
-
-            company = resolve_company(company_text) if company_text and role == permissions.REPRESENTATIVE else None
+            # the company is looked up by the service, after its permission check
+            company = company_text if company_text and role == permissions.REPRESENTATIVE else None
             if person:
-                return users_svc.set_role(actor, person.login, role, company_id=company)
-            return users_svc.add(actor, login, role, name=name, email=email, company_id=company)
+                return users_svc.set_role(actor, person.login, role, company=company)
+            return users_svc.add(actor, login, role, name=name, email=email, company=company)
         return save
 
 

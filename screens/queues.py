@@ -40,6 +40,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         Binding("x", "export", N_("Export CSV"), id="queues-export"),
     ]
     PRESENCE_NAME = N_("Queues")
+    FAILURE_STATUS = {"queues-page": "#queues-status", "queues-live": "#queues-status",
+                      "queues-count": "#queues-status"}
 
     def __init__(self, view: str = "open", filter_text: str = "") -> None:
         super().__init__()

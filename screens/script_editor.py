@@ -300,6 +300,7 @@ class ScriptEditorScreen(AtendeScreen):
 
 
 class ScriptListScreen(AtendeScreen):
+    FAILURE_STATUS = {"scripts-list": "#scripts-status"}
     HELP = N_("The guided scripts agents follow. Enter edits, N creates, I imports a JSON file, X exports, "
               "Del retires a script.")
     BINDINGS = [

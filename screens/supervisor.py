@@ -37,6 +37,7 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
               "queue list, Space selects tickets and B reassigns them in bulk. A opens the audit log, "
               "X exports the panel as CSV, Ctrl+R reads everything again.")
     PRESENCE_NAME = N_("Supervisor")
+    FAILURE_STATUS = {"supervisor-load": "#supervisor-summary"}
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("enter", "open", N_("Open"), id="supervisor-open", show=False),

@@ -284,6 +284,7 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
     ]
     LIVE_TOPICS = frozenset({"data", "presence"})
     PRESENCE_NAME = N_("Ticket")
+    FAILURE_STATUS = {"ticket-detail": "#ticket-record"}
 
     def __init__(self, protocol_number: str) -> None:
         super().__init__()

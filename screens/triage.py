@@ -110,6 +110,8 @@ class TriageScreen(LiveScreen, AtendeScreen):
         yield Footer()
 
     PRESENCE_NAME = N_("Scheduling")
+    FAILURE_STATUS = {"triage-customer": "#triage-customer-bar", "triage-topics": "#decision",
+                      "triage-decide": "#decision"}
 
     def live_reload(self, topics: frozenset[str]) -> None:
         """Topics, rota or the customer's status changed elsewhere: look again,
@@ -285,6 +287,12 @@ class TriageScreen(LiveScreen, AtendeScreen):
             self._book_asked = False
             self.refresh_bindings()
         self.notify(message, severity="error", markup=False)
+
+    def worker_failed(self, group: str, message: str) -> None:
+        if group == "triage-decide":  # F2 waits for no decision that will never come
+            self._forget_decision()
+            self.refresh_bindings()
+        super().worker_failed(group, message)
 
     def _forget_decision(self) -> None:
         self.decision = None

@@ -32,6 +32,7 @@ class WhoScreen(LiveScreen, AtendeScreen):
                 Binding("f5", "reload", N_("Refresh"), id="who-refresh")]
     LIVE_TOPICS = frozenset({"presence"})
     PRESENCE_NAME = N_("Who is online")
+    FAILURE_STATUS = {"who": "#who-summary"}
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -27,7 +27,7 @@ from services import scripts as scripts_svc
 from services import wizard
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeScreen, PaletteCommand, focus_now, translate_bindings
+from tui.base import AtendeScreen, PaletteCommand, WorkerErrors, focus_now, translate_bindings
 from tui.customer_lookup import CustomerLookup
 from tui.dialogs import ChoiceDialog
 from tui.event_promo import EventPromo
@@ -47,7 +47,7 @@ def text_cell(value: object) -> Text:
     return Text(str(value or ""))
 
 
-class Step(VerticalScroll):
+class Step(WorkerErrors, VerticalScroll):
     """One step of the wizard: loads its part of the draft and collects it back."""
 
     step_id = ""
@@ -969,11 +969,18 @@ class WizardScreen(AtendeScreen):
         except AtendeError as exc:
             self.app.call_from_thread(self._finish_failed, {"": exc.message})
             return
+        except Exception as exc:  # disk, lock, a fault of ours: said in one line, logged, the draft kept
+            message = _("Ticket {protocol} was not saved; the draft is kept (Ctrl+S tries again): {reason}").format(
+                protocol=d.protocol, reason=wizard.finish_failure(d, exc))
+            self.app.call_from_thread(self._finish_failed, {"": message}, True)
+            return
         self.app.call_from_thread(self._finished, done)
 
-    def _finish_failed(self, errors: dict[str, str]) -> None:
-        self.query_one("#finish", Button).disabled = False
+    def _finish_failed(self, errors: dict[str, str], keep: bool = False) -> None:
+        self.query_one("#finish", Button).disabled = False  # Ctrl+S works again
         self.show_field_errors(errors)
+        if keep:
+            self.save_now()
 
     def _finished(self, done: wizard.Finished) -> None:
         self._leaving = True

@@ -17,7 +17,6 @@ services refuse them outright.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from models.wizard import TicketAttachment
 from models.writelock import queued_write_tx
 
 from . import audit, clock, protocol, settings, validation
+from . import files as intake
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .i18n import N_, _
 from .permissions import REPRESENTATIVE, Actor, can, require
@@ -393,9 +393,7 @@ def _check(actor: Actor, c: NewContact, current_mode: str) -> dict:
     field("email", lambda: validation.email(c.email, "email"))
     field("message", lambda: _message(c.message, "message"))
     if clean(c.attachment):
-        from .wizard import check_file
-
-        field("attachment", lambda: check_file(c.attachment, "attachment", MAX_ATTACHMENT))
+        field("attachment", lambda: intake.check(c.attachment, "attachment", MAX_ATTACHMENT))
     if errors:
         raise ValidationError(errors)
     return out
@@ -444,17 +442,14 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
                 phone=ok["phone"], email=ok["email"], message=ok["message"], created_by=_user_id(actor), created_at=now)
             files = 0
             if "attachment" in ok:
-                from .wizard import sanitize_name
-
-                source, size = ok["attachment"]
-                name = sanitize_name(source.name)
-                folder = Path("tickets") / sanitize_name(r.protocol)
-                target = _files_root() / folder
-                target.mkdir(parents=True, exist_ok=True)
-                stored = target / name
-                shutil.copyfile(source, stored)
-                TicketAttachment.create(ticket=r.ticket_id, name=name, path=str(folder / name), size=size,
-                                        notes=_("Sent with the contact"), created_by=actor.login, created_at=now)
+                picked = ok["attachment"]
+                folder = Path("tickets") / intake.safe_name(r.protocol)
+                copied = intake.copy_into(c.attachment, _files_root() / folder, field="attachment",
+                                          limit=MAX_ATTACHMENT, name=picked.name)
+                stored = copied.path
+                TicketAttachment.create(ticket=r.ticket_id, name=picked.name, path=str(folder / copied.name),
+                                        size=copied.size, notes=_("Sent with the contact"), created_by=actor.login,
+                                        created_at=now)
                 files = 1
             audit.record(actor.login, "ticket", r.ticket_id, "contact_us", {
                 "protocol": r.protocol, "status": ["draft", "open"], "company": company, "mode": current_mode,
@@ -600,7 +595,7 @@ def resolve_company(text: str) -> int:
         raise ValidationError(_("Give the company's customer id or CPF/CNPJ"), "company")
     number = digits(text)
     with reading():
-        if text.isdigit() and len(text) < 11:
+        if text.isascii() and text.isdigit() and len(text) < 11:  # "²" is a digit int() refuses
             row = Customer.get_or_none(Customer.id == int(text))
             if row is not None:
                 return row.id

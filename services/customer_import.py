@@ -15,6 +15,7 @@ from pathlib import Path
 from models import Customer, write_tx
 
 from . import audit, clock, validation
+from . import files as intake
 from .errors import AtendeError, ValidationError
 from .i18n import _
 from .permissions import Actor, require
@@ -36,6 +37,7 @@ STATUS_WORDS = {"active": "active", "ativo": "active", "ativa": "active", "": "a
 BOOL_WORDS = {"1": True, "yes": True, "y": True, "true": True, "sim": True, "s": True, "x": True,
               "0": False, "no": False, "n": False, "false": False, "nao": False, "": False}
 MAX_ROWS = 1_000_000
+MAX_BYTES = 100 * 1024 * 1024
 
 
 class ImportFileError(AtendeError):
@@ -82,12 +84,10 @@ def _decode(raw: bytes, encoding: str) -> str:
 
 def read_rows(path: Path, encoding: str = "utf-8") -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The file's columns (our names) and its rows with their line numbers."""
-    try:
-        raw = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise ImportFileError(_("{path} is a directory, not a CSV file").format(path=path)) from None
-    except OSError as exc:
-        raise ImportFileError(_("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror)) from None
+    try:  # a regular file, at most MAX_BYTES read (a device or a pipe is refused, never waited on)
+        raw = intake.read_bytes(path, "file", MAX_BYTES)
+    except ValidationError as exc:
+        raise ImportFileError(_("Cannot read the CSV: {reason}").format(reason=exc.message)) from None
     if b"\x00" in raw[:4096]:
         raise ImportFileError(_("{path} is not a CSV text file (is it a spreadsheet? export it as CSV)").format(
             path=path))

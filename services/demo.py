@@ -26,11 +26,11 @@ from typing import Callable
 from models.search import search_index_paused
 from models import (
     AccessPoint, Contact, ContactExtraValue, Customer, ExtraField, Network, Plan,
-    Queue, TicketType, User, db, is_sqlite, reading, write_tx,
+    Queue, Setting, TicketType, User, db, is_sqlite, reading, write_tx,
 )
 
 from . import audit, clock
-from .errors import ValidationError
+from .errors import PermissionDenied, ValidationError
 from .i18n import _
 from .permissions import ADMIN, AGENT, COORDINATOR, SUPERVISOR, Actor, require
 from .text import fold
@@ -734,6 +734,55 @@ def has_data() -> bool:
         return Customer.select().exists()
 
 
+PROGRESS_KEY = "demo.fill"
+"""The Setting row that follows a fill: written with the core data (customers,
+in one transaction), updated in the same transaction as each feature's demo,
+removed once all are in. Present means a fill was interrupted: `fill` then
+adds only what is missing."""
+
+
+def _unfinished() -> dict | None:
+    with reading():
+        row = Setting.get_or_none(Setting.key == PROGRESS_KEY)
+    if row is None:
+        return None
+    try:
+        state = json.loads(row.value)
+    except ValueError:
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("done"), list) else None
+
+
+def status(actor: Actor) -> str:
+    """Where a fill stands: "empty" (no customers: a fill starts),
+    "unfinished" (a fill was interrupted: a fill finishes it) or "filled"
+    (customers are there: a fill is refused)."""
+    require(actor, "demo.fill")
+    if _unfinished() is not None:
+        return "unfinished"
+    return "filled" if has_data() else "empty"
+
+
+def require_reset(login: str, path) -> None:
+    """Raise PermissionDenied unless `login` may delete the database file
+    `path` (open, not yet upgraded) to start anew: an active admin of it, or
+    the file's owner when nobody else is an active person of it. Reads only."""
+    import os
+    from pathlib import Path
+
+    with reading():
+        people = list(User.select(User.login, User.role).where(User.active == True))  # noqa: E712
+    if any(p.login == login and p.role == ADMIN for p in people):
+        return
+    try:
+        owner = Path(path).stat().st_uid == os.getuid()
+    except OSError:
+        owner = False
+    if owner and all(p.login == login for p in people):
+        return
+    raise PermissionDenied(_("Only an admin of {path} may reset it; nothing was deleted").format(path=path))
+
+
 def fill(actor: Actor, customers: int = 10_000, seed: int = 7,
          progress: Progress | None = None) -> DemoReport:
     """Fill an empty database with `customers` demo customers and prospects
@@ -741,12 +790,17 @@ def fill(actor: Actor, customers: int = 10_000, seed: int = 7,
 
     `progress(stage, done, total)` is called after every batch ("customers")
     and after every rebuilt index ("indexes", SQLite only).
-    Refuses (ValidationError) a database that already has customers.
+    Refuses (ValidationError) a database that already has customers, unless
+    a fill was interrupted there: then the features' demos still missing are
+    added (with the seed of that fill) and its report returned.
     """
     require(actor, "demo.fill")
     if isinstance(customers, bool) or not isinstance(customers, int) or not 1 <= customers <= MAX_CUSTOMERS:
         raise ValidationError(
             _("The number of demo customers must be between 1 and {n:,}").format(n=MAX_CUSTOMERS), "customers")
+    state = _unfinished()
+    if state is not None:
+        return _finish(actor, state, progress, time.perf_counter())
     started = time.perf_counter()
     sqlite = is_sqlite()
     with db.connection_context():
@@ -790,13 +844,24 @@ def fill(actor: Actor, customers: int = 10_000, seed: int = 7,
                     "access_points": ref.access_points_added, "users": ref.users_added,
                 }
                 audit.record(actor.login, "demo", "fill", "fill", summary)
+                Setting.insert(key=PROGRESS_KEY, value=json.dumps({**summary, "done": []})
+                               ).on_conflict_replace().execute()
         finally:
             if saved:
                 _restore_sqlite(saved)
-    _fill_features(actor, seed, progress)
+    return _finish(actor, {**summary, "done": []}, progress, started)
+
+
+def _finish(actor: Actor, state: dict, progress: Progress | None, started: float) -> DemoReport:
+    """The features' demos not yet in (`state["done"]` lists those that are),
+    then the progress row goes."""
+    _fill_features(actor, int(state.get("seed", 7)), progress, done=set(state["done"]))
+    with write_tx():
+        Setting.delete().where(Setting.key == PROGRESS_KEY).execute()
     return DemoReport(
-        customers=customers - n_prospects, prospects=n_prospects, contacts=n_contacts, plans=n_plans,
-        access_points=ref.access_points_added, users=ref.users_added,
+        customers=int(state.get("customers", 0)), prospects=int(state.get("prospects", 0)),
+        contacts=int(state.get("contacts", 0)), plans=int(state.get("plans", 0)),
+        access_points=int(state.get("access_points", 0)), users=int(state.get("users", 0)),
         seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -808,17 +873,26 @@ FEATURE_DEMOS = (
 """Each feature's demo: a module with `fill(actor, rng)`, run after the core data."""
 
 
-def _fill_features(actor: Actor, seed: int, progress: Progress | None) -> None:
+def _fill_features(actor: Actor, seed: int, progress: Progress | None, done: set[str] = frozenset()) -> None:
+    """Each feature's demo in its own transaction, with its name added to the
+    progress row in the same commit: an interrupted fill leaves each one whole
+    or absent, and the next fill runs the absent ones."""
     import importlib
     import importlib.util
 
     for i, name in enumerate(FEATURE_DEMOS, start=1):
-        if importlib.util.find_spec(name) is None:
-            continue
         label = name.rsplit(".", 1)[-1].removesuffix("_demo")
+        if label in done or importlib.util.find_spec(name) is None:
+            continue
         if progress:
             progress(label, 0, 1)
-        importlib.import_module(name).fill(actor, random.Random(seed * 1000 + i))
+        with write_tx():
+            importlib.import_module(name).fill(actor, random.Random(seed * 1000 + i))
+            row = Setting.get_or_none(Setting.key == PROGRESS_KEY)
+            if row is not None:
+                state = json.loads(row.value)
+                state["done"] = [*state.get("done", []), label]
+                Setting.update(value=json.dumps(state)).where(Setting.key == PROGRESS_KEY).execute()
         if progress:
             progress(label, 1, 1)
 

@@ -240,10 +240,13 @@ def _view_sql(actor: Actor, view: str, sql: _Sql) -> None:
         sql.add("t.responsible_id = ?", _actor_id(actor))
         sql.add("t.status != 'draft'")
     elif view.startswith(("queue:", "type:")):
+        from .validation import record_id
+
         kind, _sep, raw = view.partition(":")
-        if not raw.isdigit():
+        number = record_id(raw) if raw.isdigit() else None  # never beyond what the store holds
+        if number is None:
             raise ValidationError({"view": _("Unknown view {view}").format(view=view)})
-        sql.add(f"t.{kind}_id = ?", int(raw))
+        sql.add(f"t.{kind}_id = ?", number)
         sql.add("t.status != 'draft'")
     else:
         raise ValidationError({"view": _("Unknown view {view}").format(view=view)})
@@ -494,7 +497,11 @@ def export(actor: Actor, out, fmt: str, view: str = "all", filter_text: str = ""
     require(actor, "tickets.read")
     if fmt not in ("csv", "json"):
         raise ValidationError({"format": _("Unknown format {format}; use csv or json").format(format=fmt)})
+    import itertools
+
     rows = iter_rows(actor, view, filter_text)
+    first = next(rows, None)  # a bad view or filter fails here, before a line is written
+    rows = itertools.chain([first], rows) if first is not None else iter(())
     n = 0
     if fmt == "csv":
         writer = csv.writer(out)

@@ -8,22 +8,28 @@ from models.events import Event
 from . import certificates as certs
 from .errors import NotFound, ValidationError
 from .event_mail import NO_CPF, _came, cpf_valid, issue_one
+from .events import _require_change
 from .i18n import _
 from .permissions import Actor, require
+from .text import clean
+from .validation import record_id
 
 
 def _event(ref: str) -> Event:
-    text = (ref or "").strip().lstrip("#")
-    row = Event.get_or_none(Event.id == int(text)) if text.isdigit() else None
+    number = record_id(ref)  # ASCII digits within the store's range: never an OverflowError
+    row = Event.get_or_none(Event.id == number) if number is not None else None
     if row is None:
-        raise NotFound(_("No event {ref}").format(ref=ref or "-"))
+        raise NotFound(_("No event {ref}").format(ref=clean(str(ref or "")) or "-"))
     return row
 
 
 def issue_event(actor: Actor, event_ref: str, progress=None) -> certs.IssueReport:
+    """Issue now every certificate of the event `event_ref`: for its
+    responsible, or a supervisor/admin."""
     require(actor, "certificates.issue")
     with reading():
         event = _event(event_ref)
+        _require_change(actor, event)
         regs = list(_came([event.id]))
     report = certs.IssueReport()
     if event.stage == "cancelled":

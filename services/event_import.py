@@ -11,11 +11,13 @@ from pathlib import Path
 from models import write_tx
 
 from . import audit, clock
+from . import files as intake
 from .errors import ValidationError
 from .event_registrations import (
     RegistrationInput, _check_open, _insert, _open_secondaries, _replicate, _seats_taken, validate_input,
 )
-from .events import _row
+from . import events
+from .events import _require_change, _row
 from .i18n import _
 from .permissions import Actor, require
 from .text import fold
@@ -133,19 +135,12 @@ def read_rows(raw: bytes) -> tuple[list[tuple[int, dict[str, str] | str]], str]:
 def import_csv(actor: Actor, event_id: int, source: str | Path | bytes) -> ImportReport:
     """Register every valid row of a CSV file; report the others."""
     require(actor, "registrations.manage")
+    events.require_change(actor, event_id)  # its responsible, or a supervisor/admin: before the file is read
     if isinstance(source, bytes):
         raw = source
     else:
-        path = Path(str(source)).expanduser()
-        if not path.is_file():
-            raise ValidationError(_("No file at {path}").format(path=path), "file")
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise ValidationError(_("The file is too large ({mb:.1f} MB); at most {max} MB per import").format(
-                mb=path.stat().st_size / 1024 / 1024, max=MAX_IMPORT_BYTES // 1024 // 1024), "file")
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ValidationError(_("Cannot read {path}: {error}").format(path=path, error=exc.strerror), "file") from None
+        # a regular file, at most MAX_IMPORT_BYTES read (a device or a pipe is refused, never waited on)
+        raw = intake.read_bytes(source, "file", MAX_IMPORT_BYTES)
     rows, encoding = read_rows(raw)
     rejected: list[RejectedRow] = []
     valid: list[tuple[int, dict[str, str]]] = []
@@ -173,6 +168,7 @@ def import_csv(actor: Actor, event_id: int, source: str | Path | bytes) -> Impor
 
     with write_tx():
         event = _row(event_id)
+        _require_change(actor, event)
         _check_open(event)
         existing = {r.email: r.code for r in Registration.select(Registration.email, Registration.code).where(
             (Registration.event == event.id) & Registration.cancelled_at.is_null())}

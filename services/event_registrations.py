@@ -362,11 +362,12 @@ def cancel_registration(actor: Actor, registration_id: int, version: int | None 
     require(actor, "registrations.manage")
     with write_tx():
         reg = _get(registration_id)
+        event = Event.get_by_id(reg.event_id)
+        _require_change(actor, event)  # its responsible, or a supervisor/admin
         if version is not None and reg.version != version:
             raise _conflict(reg)
         if reg.cancelled_at is not None:
             raise ValidationError(_("This registration is already cancelled"), "registration")
-        event = Event.get_by_id(reg.event_id)
         if event.stage in FINAL_STAGES:
             raise ValidationError(_("The event is {stage}; its registrations can no longer be cancelled").format(
                 stage=stage_label(event.stage).lower()), "registration")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,11 +22,13 @@ from models.events import (
 )
 
 from . import audit, clock, paths
+from . import files as intake
 from . import rows as rows_mod
 from .errors import AtendeError, Conflict, NotFound, PermissionDenied, ValidationError
 from .i18n import N_, _
 from .permissions import LEADS, REPRESENTATIVE, Actor, can, require
 from .text import clean, fold
+from .validation import record_id
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -536,8 +537,9 @@ def _infos(rows: list[Event]) -> list[EventInfo]:
     return out
 
 
-def _row(event_id: int) -> Event:
-    row = Event.get_or_none(Event.id == event_id)
+def _row(event_id: int | str) -> Event:
+    number = record_id(event_id)  # an id the store cannot hold is no event's (never an OverflowError)
+    row = Event.get_or_none(Event.id == number) if number is not None else None
     if row is None:
         raise NotFound(_("No event {id}").format(id=event_id))
     return row
@@ -653,6 +655,16 @@ def save_type(actor: Actor, name: str, format: str, preparation: str = "",
 def may_change(actor: Actor, event: EventInfo) -> bool:
     """Whether `actor` may change `event` (the responsible, or a supervisor/admin)."""
     return can(actor, "events.edit") and (actor.role in LEADS or actor.id == event.responsible_id)
+
+
+def require_change(actor: Actor, event_id: int | str) -> None:
+    """PermissionDenied unless `actor` may change event `event_id` (its
+    responsible, or a supervisor/admin); NotFound when there is no such event.
+    The rule of everything done to an event: registrations cancelled or
+    imported, certificates issued, its e-mails sent again."""
+    require(actor, "events.edit")
+    with reading():
+        _require_change(actor, _row(event_id))
 
 
 def _require_change(actor: Actor, row: Event) -> None:
@@ -1012,40 +1024,31 @@ def list_materials(actor: Actor, event_id: int) -> list[MaterialInfo]:
                 EventMaterial.select().where(EventMaterial.event == event_id).order_by(EventMaterial.id)]
 
 
-_SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
-
-
 def attach_material(actor: Actor, event_id: int, source: str | Path) -> MaterialInfo:
-    """Copy a file into the event's materials (sent after the event is held)."""
-    text = clean(str(source))
-    if not text:
-        raise ValidationError(_("Give the path of the file to attach"), "path")
-    path = Path(text).expanduser()
-    if not path.is_file():
-        raise ValidationError(_("No file at {path}").format(path=path), "path")
-    size = path.stat().st_size
-    if size > MAX_MATERIAL_BYTES:
-        raise ValidationError(_("The file is too large ({mb:.0f} MB); at most {max} MB").format(
-            mb=size / 1024 / 1024, max=MAX_MATERIAL_BYTES // 1024 // 1024), "path")
-    filename = _SAFE_NAME.sub("_", path.name)[:200] or "file"
-    with write_tx():
-        row = _row(event_id)
-        _require_change(actor, row)
-        if row.stage == "cancelled":
-            raise StageError(_("This event is cancelled"))
-        folder = _files_root() / "events" / str(row.id)
-        try:
-            paths.private_dir(folder)
+    """Copy a file into the event's materials (sent after the event is held):
+    a regular file of at most MAX_MATERIAL_BYTES (services.files)."""
+    with reading():
+        _require_change(actor, _row(event_id))
+    picked = intake.check(source, "path", MAX_MATERIAL_BYTES)
+    dest: Path | None = None
+    try:
+        with write_tx():
+            row = _row(event_id)
+            _require_change(actor, row)
+            if row.stage == "cancelled":
+                raise StageError(_("This event is cancelled"))
             n = EventMaterial.select().where(EventMaterial.event == row.id).count() + 1
-            dest = folder / f"{n:03d}-{filename}"
-            shutil.copyfile(path, dest)
-            paths.private_file(dest)
-        except OSError as exc:
-            raise AtendeError(_("Cannot copy the file: {error}").format(error=exc.strerror or exc)) from None
-        m = EventMaterial.create(event=row.id, filename=filename, stored_path=str(dest), size=size,
-                                 added_at=clock.now(), added_by=actor.login)
-        audit.record(actor.login, "event", row.id, "material_added", {"file": filename, "size": size})
-        return _material_info(m)
+            copied = intake.copy_into(source, _files_root() / "events" / str(row.id), field="path",
+                                      limit=MAX_MATERIAL_BYTES, name=f"{n:03d}-{picked.name}")
+            dest = copied.path
+            m = EventMaterial.create(event=row.id, filename=picked.name, stored_path=str(dest), size=copied.size,
+                                     added_at=clock.now(), added_by=actor.login)
+            audit.record(actor.login, "event", row.id, "material_added", {"file": picked.name, "size": copied.size})
+            return _material_info(m)
+    except BaseException:
+        if dest is not None:  # not saved: no file without its row
+            dest.unlink(missing_ok=True)
+        raise
 
 
 def send_materials(actor: Actor, event_id: int) -> int:

@@ -20,8 +20,10 @@ def safe_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def check_path(text: str, *, overwrite: bool = False, cwd: Path | None = None) -> Path:
-    """The file to write, or ValidationError({"path": why})."""
+def check_path(text: str, *, overwrite: bool = False, cwd: Path | None = None, exists: str | None = None) -> Path:
+    """The file to write, or ValidationError({"path": why}). `exists`: what to
+    say when the file is there and `overwrite` is off ({path} in it), e.g. the
+    command line's "add --force"."""
     raw = (text or "").strip()
     if not raw:
         raise ValidationError({"path": _("Type the file to write, e.g. ~/tickets.csv")})
@@ -43,8 +45,8 @@ def check_path(text: str, *, overwrite: bool = False, cwd: Path | None = None) -
         if not path.is_file():
             raise ValidationError({"path": _("{path} is not a regular file").format(path=path)})
         if not overwrite:
-            raise ValidationError({"path": _("{path} exists: tick \"Replace it\" or choose another name").format(
-                path=path)})
+            raise ValidationError({"path": (exists or _("{path} exists: tick \"Replace it\" or choose another name"))
+                                   .format(path=path)})
         if not os.access(path, os.W_OK):
             raise ValidationError({"path": _("You may not replace {path}").format(path=path)})
     return path

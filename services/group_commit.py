@@ -183,6 +183,13 @@ def execute(request: dict, actor: Actor) -> dict:
     return result
 
 
+def _group_lost() -> bool:
+    """Whether SQLite rolled the current transaction back by itself (it does
+    at SQLITE_FULL), though the request's own savepoint was meant to take back
+    only its own writes."""
+    return is_sqlite() and not db.connection().in_transaction
+
+
 class _Unusable(Exception):
     """The writer cannot do this request (another version of Atende): the
     session does it itself."""
@@ -565,11 +572,17 @@ class Writer:
                         try:
                             with i18n.using_language(str(request.get("lang") or "")):
                                 answer = {"ok": execute(request, actor)}
-                        except AtendeError as exc:
-                            answer = {"error": _encode_error(exc)}
-                        except Exception:  # a fault of ours: that session writes itself and shows it
-                            log.exception("writer: request %s (%s) failed", request["id"], request.get("op"))
-                            answer = {"error": {"kind": "internal"}}
+                        except Exception as exc:
+                            if _group_lost():
+                                # SQLite rolled the whole group back (a full disk): the answers
+                                # given so far no longer hold, and nothing more may be written
+                                # outside the group. The store's failure answers everyone.
+                                raise
+                            if isinstance(exc, AtendeError):
+                                answer = {"error": _encode_error(exc)}
+                            else:  # a fault of ours: that session writes itself and shows it
+                                log.exception("writer: request %s (%s) failed", request["id"], request.get("op"))
+                                answer = {"error": {"kind": "internal"}}
                         answered.append((conn, {"id": request["id"], **answer}))
             except Exception as exc:  # the commit failed: nothing of the group was saved
                 log.warning("writer: a group of %d was not saved: %s", len(runnable), exc)

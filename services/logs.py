@@ -36,6 +36,7 @@ def internal_error(exc: BaseException, where: str = "") -> str:
     """Log `exc` with its traceback; return a one-line message for a person."""
     from .i18n import _
 
-    logger().error("internal error %s", where, exc_info=(type(exc), exc, exc.__traceback__))
+    logger().error("internal error %s", where, exc_info=(type(exc), exc, exc.__traceback__),
+                   extra={"atende_detail": True})  # the details: the caller says it in one line
     return _("internal error ({kind}); details were written to {path}").format(
         kind=type(exc).__name__, path=log_file())

@@ -22,9 +22,11 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Callable
 
 from . import clock, paths
 from .config import MailSettings
+from .errors import AtendeError
 from .i18n import _
 from .outbox import OutboxItem
 
@@ -145,7 +147,11 @@ class SmtpTransport:
 
     name = "smtp"
 
-    def __init__(self, settings: MailSettings, password: str | None, timeout: float = 30.0):
+    def __init__(self, settings: MailSettings, password: str | None | Callable[[], str | None],
+                 timeout: float = 30.0):
+        """`password`: the SMTP password, or a function reading it when the
+        connection opens (a secret that cannot be read is then a
+        ConnectionFailure: the batch waits, and the reason is logged)."""
         self.settings = settings
         self.password = password
         self.timeout = timeout
@@ -158,6 +164,15 @@ class SmtpTransport:
 
         s = self.settings
         user = s.user or parseaddr(self.sender)[1] or "atende@localhost"
+        if callable(self.password):
+            if not s.user:  # no login: no password to read
+                self.password = None
+            else:
+                try:
+                    self.password = self.password()
+                except AtendeError as exc:
+                    raise ConnectionFailure(_("cannot read the SMTP password: {reason}").format(
+                        reason=exc.message)) from None
         if s.user and not self.password:
             raise ConnectionFailure(_("no SMTP password for {user}: run 'atende secrets set smtp'").format(user=s.user))
         port = s.port or {"ssl": 465, "starttls": 587, "plain": 25}[s.security]
@@ -240,4 +255,4 @@ def transport_for(settings: MailSettings):
         return EmlTransport(outbox_folder(settings), sender_address(settings))
     from . import secrets
 
-    return SmtpTransport(settings, secrets.smtp_password())
+    return SmtpTransport(settings, secrets.smtp_password)

@@ -17,15 +17,26 @@ can prevent a double send. Each row goes queued -> sending -> sent|failed:
 3. outcome: right after the server answers, the row's new state (sent, queued
    again with a delay, or failed) is committed, guarded by the claim.
 
+A claim belongs to its process for as long as that process lives, however
+long the batch takes (a slow server): the claim names the process (host, pid
+and the process's start, so a reused pid is not taken for the claimer), and
+while it sends, the worker renews the claim's lease (`claimed_at`) every
+quarter of `CLAIM_LEASE`. A claim is stale only when its process is gone (same
+host), when it is this very process's but no batch of it is running, or, from
+another host (whose processes cannot be checked), when its lease was not
+renewed for `CLAIM_LEASE`. Before each message the batch checks, in the commit
+that marks it handed, that it still holds the row; a row it no longer holds
+is never sent, and the batch stops.
+
 If a worker dies, its rows stay 'sending'. They are re-examined once the claim
-is stale: the claim's process is gone (same host) or the claim is older than
-`CLAIM_LEASE`. Rows never handed to the server go back to queued: they were
+is stale. Rows never handed to the server go back to queued: they were
 certainly not sent. The one row that was being handed when the worker died may
 or may not have reached the server; it is marked failed with a reason saying
-so, and a person retries it after checking. That is at-most-once delivery for
-that single in-flight mail per crash, and exactly-once for every other one.
-Each message also carries a Message-ID derived from its row, so a retried copy
-is recognisably the same message.
+so (keeping the claim, so a claimer that was only slow still records what the
+server answered), and a person retries it after checking. That is
+at-most-once delivery for that single in-flight mail per crash, and
+exactly-once for every other one. Each message also carries a Message-ID
+derived from its row, so a retried copy is recognisably the same message.
 """
 from __future__ import annotations
 
@@ -33,9 +44,10 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import socket
+import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -62,7 +74,8 @@ MAX_ATTEMPTS = 12
 """A message the server keeps refusing temporarily (4xx) fails after this many attempts.
 Connection failures (server down) never make a mail fail: it waits for the server."""
 CLAIM_LEASE = dt.timedelta(minutes=10)
-"""A claim older than this is stale even when its worker cannot be checked (another host)."""
+"""A claim of another host (whose process cannot be checked) not renewed for this long is stale;
+a sending worker renews its claim every quarter of it."""
 BATCH_SIZE = 100
 MAX_RECIPIENTS = 50
 MAX_SUBJECT = 300
@@ -173,35 +186,47 @@ def _addresses(values: str | Iterable[str] | None, field: str, required: bool) -
     return out
 
 
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+"""One attached file (the largest event material); counted while copying."""
+
+
 def _copy_attachments(files: Sequence[str | os.PathLike], key: str) -> list[dict]:
+    """Copy each file beside the mail (services.files: regular files only,
+    at most MAX_ATTACHMENT_BYTES, nothing left when a copy fails); a file
+    already there with the same content is reused (a retried queue)."""
+    from . import files as intake
+
     if not files:
         return []
     folder = store_files_dir() / "mail" / hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
     stored = []
-    for source in files:
-        src = Path(source)
-        if not src.is_file():
-            raise ValidationError(_("Attachment not found: {path}").format(path=src), "attachments")
-        paths.private_dir(folder)
-        dest = folder / src.name
-        n = 1
-        while dest.exists() and not _same_file(src, dest):
-            dest = folder / f"{src.stem}-{n}{src.suffix}"
-            n += 1
-        if not dest.exists():
-            try:
-                shutil.copyfile(src, dest)
-            except OSError as exc:
-                raise ValidationError(_("Cannot copy attachment {path}: {reason}").format(
-                    path=src, reason=exc.strerror or exc), "attachments") from None
-        stored.append({"path": str(dest), "name": src.name})
+    copied: list[Path] = []
+    try:
+        for source in files:
+            picked = intake.check(source, "attachments", MAX_ATTACHMENT_BYTES)
+            dest = folder / picked.name
+            if dest.exists() and _same_file(picked.path, dest):
+                stored.append({"path": str(dest), "name": picked.name})
+                continue
+            done = intake.copy_into(source, folder, field="attachments", limit=MAX_ATTACHMENT_BYTES)
+            copied.append(done.path)
+            stored.append({"path": str(done.path), "name": picked.name})
+    except BaseException:
+        for p in copied:
+            p.unlink(missing_ok=True)
+        raise
     return stored
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    from . import files as intake
+
     try:
-        return a.resolve() == b.resolve() or (a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes())
-    except OSError:
+        if a.resolve() == b.resolve():
+            return True
+        size = b.stat().st_size
+        return intake.read_bytes(a, "attachments", size) == b.read_bytes()
+    except (OSError, ValidationError):
         return False
 
 
@@ -319,8 +344,16 @@ def resend(actor: Actor, about_entity: str, about_id: object, kind: str | None =
     """Queue again, with new idempotency keys, the last mail each recipient got about a thing.
 
     Returns the new outbox ids (empty when nothing was ever sent about it).
+    An event's e-mails follow the event's own rule: its responsible, or a
+    supervisor/admin (NotFound for no such event).
     """
     require(actor, "mail.send")
+    if about_entity == "event":
+        from . import events
+        from .validation import record_id
+
+        events.require_change(actor, about_id)
+        about_id = record_id(about_id)  # "#12", "012": the event's id as its mail records it
     with write_tx():
         q = (Outbox.select().where((Outbox.about_entity == about_entity) & (Outbox.about_id == str(about_id)))
              .order_by(Outbox.id.desc()))
@@ -362,18 +395,75 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def process_start(pid: int) -> str:
+    """What tells this process from a later one given the same pid: the boot
+    and the start time (Linux /proc); "" where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open("/proc/sys/kernel/random/boot_id", "rb") as f:
+            boot = f.read().strip()[:8].decode("ascii", "replace")
+        return f"{boot}-{fields[19].decode('ascii')}"
+    except (OSError, IndexError, ValueError):
+        return ""
+
+
+_own_start: tuple[int, str] | None = None
+
+
+def _this_process_start() -> str:
+    global _own_start
+    pid = os.getpid()
+    if _own_start is None or _own_start[0] != pid:  # a fork is another process
+        _own_start = (pid, process_start(pid))
+    return _own_start[1]
+
+
 def new_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A claim: host:pid:process start:token."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_this_process_start()}:{uuid.uuid4().hex[:8]}"
+
+
+_active_lock = threading.Lock()
+_active: dict[str, int] = {}
+"""The claims of this process whose batches are running (claim -> how many runs)."""
+
+
+@contextmanager
+def holding(worker: str):
+    """Mark `worker`'s claim as in use by this process for the block: the
+    sweep never takes it away (see `claim_is_stale`)."""
+    with _active_lock:
+        _active[worker] = _active.get(worker, 0) + 1
+    try:
+        yield
+    finally:
+        with _active_lock:
+            _active[worker] -= 1
+            if not _active[worker]:
+                del _active[worker]
 
 
 def claim_is_stale(claim: str, claimed_at: dt.datetime | None, now: dt.datetime,
                    lease: dt.timedelta = CLAIM_LEASE) -> bool:
-    """A claim whose worker is gone (same host) or that is older than the lease."""
-    host, _sep, rest = claim.partition(":")
-    pid_text = rest.split(":")[0]
-    if host == socket.gethostname() and pid_text.isdigit():
-        if not _pid_alive(int(pid_text)):
+    """Whether the claim's process is gone (see the module's docstring).
+
+    On this host the process is checked: gone (or its pid now another
+    process's), or this very process but no batch of it running, is stale;
+    alive is never stale, however old the claim. A claim of another host is
+    stale once its lease was not renewed for `lease`."""
+    parts = claim.split(":")
+    if parts[0] == socket.gethostname() and len(parts) >= 3 and parts[1].isdigit():
+        pid = int(parts[1])
+        if len(parts) == 3:  # host:pid:token, before the process start was recorded
+            return not _pid_alive(pid)
+        start = parts[2]
+        if pid == os.getpid() and start == _this_process_start():
+            with _active_lock:
+                return claim not in _active
+        if not _pid_alive(pid):
             return True
+        return bool(start) and process_start(pid) not in ("", start)
     return claimed_at is None or claimed_at < now - lease
 
 
@@ -392,7 +482,7 @@ def recover_stale(now: dt.datetime | None = None, lease: dt.timedelta = CLAIM_LE
     now = now or clock.now()
     requeued, uncertain = 0, []
     with write_tx():
-        claims = (Outbox.select(Outbox.claim, fn.MIN(Outbox.claimed_at))
+        claims = (Outbox.select(Outbox.claim, fn.MAX(Outbox.claimed_at))
                   .where(Outbox.state == SENDING).group_by(Outbox.claim).tuples())
         for claim, claimed_at in list(claims):
             if not claim_is_stale(claim, claimed_at, now, lease):
@@ -400,12 +490,14 @@ def recover_stale(now: dt.datetime | None = None, lease: dt.timedelta = CLAIM_LE
             rows = Outbox.select().where((Outbox.state == SENDING) & (Outbox.claim == claim))
             for row in rows:
                 if row.handed_at is not None:
-                    Outbox.update(state=FAILED, last_error=_(UNCERTAIN), claim="", claimed_at=None).where(
-                        Outbox.id == row.id).execute()
+                    # The claim stays: should its worker be alive after all, the
+                    # server's answer it records still wins over "in doubt".
+                    Outbox.update(state=FAILED, last_error=_(UNCERTAIN)).where(
+                        (Outbox.id == row.id) & (Outbox.state == SENDING)).execute()
                     uncertain.append(row.id)
                 else:
                     Outbox.update(state=QUEUED, claim="", claimed_at=None, next_attempt_at=now).where(
-                        Outbox.id == row.id).execute()
+                        (Outbox.id == row.id) & (Outbox.state == SENDING)).execute()
                     requeued += 1
     return Recovery(requeued, tuple(uncertain))
 
@@ -425,15 +517,28 @@ def claim_batch(worker: str, limit: int = BATCH_SIZE, now: dt.datetime | None = 
     return [_item(r) for r in rows]
 
 
+def renew_claim(worker: str, now: dt.datetime | None = None) -> int:
+    """Renew the lease of `worker`'s rows still being sent; how many there are."""
+    now = now or clock.now()
+    with write_tx(live=None):
+        return Outbox.update(claimed_at=now).where(
+            (Outbox.claim == worker) & (Outbox.state == SENDING)).execute()
+
+
 def mark_handed(mail_id: int, worker: str) -> bool:
+    """Mark the row handed to the server, if `worker` still holds it (False:
+    it does not; the row must not be sent)."""
     with write_tx():
         return Outbox.update(handed_at=clock.now()).where(
             (Outbox.id == mail_id) & (Outbox.claim == worker) & (Outbox.state == SENDING)).execute() == 1
 
 
-def mark_sent(mail_id: int, worker: str, note: str = "", hand_next: int | None = None) -> bool:
+def mark_sent(mail_id: int, worker: str, note: str = "", hand_next: int | None = None) -> tuple[bool, bool]:
     """Record a delivery; with `hand_next`, mark the next row handed in the same
-    commit (one commit per mail instead of two on the common path)."""
+    commit (one commit per mail instead of two on the common path).
+
+    Returns (recorded, next row handed): the next row may be sent only when
+    `worker` still held it."""
     now = clock.now()
     # Plain SQL on this hot path (once per mail): peewee's query building costs
     # as much as the SQLite statements themselves.
@@ -444,10 +549,13 @@ def mark_sent(mail_id: int, worker: str, note: str = "", hand_next: int | None =
             f"attempts = attempts + 1, last_error = {p} WHERE id = {p} AND claim = {p}",
             (SENT, str(now), note[:2000], mail_id, worker))
         done = cursor.rowcount == 1
+        handed = False
         if hand_next is not None:
-            db.execute_sql(f"UPDATE outbox SET handed_at = {p} WHERE id = {p} AND claim = {p} AND state = {p}",
-                           (str(now), hand_next, worker, SENDING))
-        return done
+            cursor = db.execute_sql(
+                f"UPDATE outbox SET handed_at = {p} WHERE id = {p} AND claim = {p} AND state = {p}",
+                (str(now), hand_next, worker, SENDING))
+            handed = cursor.rowcount == 1
+        return done, handed
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -493,6 +601,17 @@ def release(ids: Sequence[int], worker: str, error: str, now: dt.datetime | None
         mark_temporary(mail_id, worker, error, counts=False, now=now)
 
 
+def give_back(ids: Sequence[int], worker: str) -> int:
+    """Return claimed rows that were not handed to the server to the queue as
+    they were (the worker is stopping): due at once, no attempt counted.
+    Rows `worker` no longer holds are left alone. Returns how many went back."""
+    if not ids:
+        return 0
+    with write_tx():
+        return Outbox.update(state=QUEUED, claim="", claimed_at=None, handed_at=None).where(
+            (Outbox.id.in_(list(ids))) & (Outbox.claim == worker) & (Outbox.state == SENDING)).execute()
+
+
 @dataclass
 class BatchReport:
     sent: int = 0
@@ -500,6 +619,9 @@ class BatchReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     connection_error: str = ""
+    returned: int = 0
+    """Rows given back to the queue unsent (the worker stopping, or a claim lost)."""
+    stopped: bool = False
 
     def add(self, other: "BatchReport") -> None:
         self.sent += other.sent
@@ -507,3 +629,5 @@ class BatchReport:
         self.failed += other.failed
         self.errors += other.errors
         self.connection_error = other.connection_error or self.connection_error
+        self.returned += other.returned
+        self.stopped = self.stopped or other.stopped

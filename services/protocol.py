@@ -45,24 +45,68 @@ class Reservation:
 
 
 class _Marker:
-    """Renders the sequence as a fixed mark, giving the counter's key."""
+    """Renders the sequence as a fixed mark, giving the counter's key (also
+    through a conversion: `{seq!s}` must not put an address in the key)."""
 
     def __format__(self, spec: str) -> str:
         return "#"
 
+    def __str__(self) -> str:
+        return "#"
+
+    __repr__ = __str__
+
+
+PROTOCOL_MAX = 40
+"""The protocol column's width (models.core.Ticket.protocol)."""
+LONG_DAY = 999_999
+"""Sequence numbers up to this (a busy day's, and far beyond) must fit the column."""
+SAMPLE_SEQS = tuple(sorted(set(range(1, 2001)) | {
+    m * 10 ** k + d for k in range(1, 13) for m in (1, 2, 5) for d in (-1, 0, 1)}))
+"""The sequence numbers a format must write as distinct protocols: every
+number of a day up to 2,000, and around each power of ten up to 10^13 (where
+a cut width, an exponent or a character code starts repeating)."""
+MAX_TRIES = 10_000
+"""How many numbers a reservation tries before giving up (numbers already
+taken are skipped, e.g. after the format changed during the day)."""
+
 
 @lru_cache(maxsize=32)
 def check_format(fmt: str) -> str:
-    """Return `fmt` if it makes unique protocols, else raise ConfigError."""
+    """Return `fmt` if it makes unique protocols, else raise ConfigError.
+
+    Unique is proved on the numbers themselves: a day's sequence (SAMPLE_SEQS)
+    must give that many different protocols, printable and short enough to be
+    stored. A format that repeats (a cut width like `{seq!s:.2}`, an exponent
+    like `{seq:.1e}`) would otherwise make every reservation skip numbers
+    forever inside the write lock."""
     try:
         names = {name for _lit, name, _spec, _conv in string.Formatter().parse(fmt) if name is not None}
         fmt.format(date=dt.datetime(2026, 1, 31, 23, 59), seq=1)
-    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError) as exc:
         raise ConfigError(_("protocol_format {fmt!r} is not valid: {reason}").format(fmt=fmt, reason=exc)) from None
     if "seq" not in names:
         raise ConfigError(_("protocol_format must contain {{seq}} (the sequence number)"))
     if names - {"date", "seq"}:
         raise ConfigError(_("protocol_format may use only {{date}} and {{seq}}"))
+    day = dt.datetime(2026, 12, 31, 23, 59, 59)
+    seen: dict[str, int] = {}
+    for seq in SAMPLE_SEQS:
+        try:
+            protocol = fmt.format(date=day, seq=seq)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise ConfigError(_("protocol_format {fmt!r} cannot write the number {seq}: {reason}").format(
+                fmt=fmt, seq=seq, reason=exc)) from None
+        if protocol in seen:
+            raise ConfigError(_("protocol_format {fmt!r} gives the same protocol {protocol!r} to the numbers "
+                                "{first} and {second}; give {{seq}} room to grow (e.g. {{seq:06d}})").format(
+                fmt=fmt, protocol=protocol, first=seen[protocol], second=seq))
+        seen[protocol] = seq
+        if not protocol.isprintable() or not protocol.strip():
+            raise ConfigError(_("protocol_format {fmt!r} must give printable text").format(fmt=fmt))
+        if seq <= LONG_DAY and len(protocol) > PROTOCOL_MAX:
+            raise ConfigError(_("protocol_format {fmt!r} gives protocols longer than {n} characters").format(
+                fmt=fmt, n=PROTOCOL_MAX))
     return fmt
 
 
@@ -112,12 +156,15 @@ def reserve_here(actor: Actor, fmt: str) -> Reservation:
     at = clock.now()
     key = counter_key(fmt, at)
     user_id = _user_id(actor)
-    while True:
+    for _try in range(MAX_TRIES):
         seq = fastsql.run(NEXT_SEQ_SQL, (key,)).fetchone()[0]
         protocol = fmt.format(date=at, seq=seq)
         # A format changed during the day could meet an older number: skip it.
         if fastsql.run(TAKEN_SQL, (protocol,)).fetchone() is None:
             break
+    else:  # never inside the write lock for ever: the transaction (and its counter) is rolled back
+        raise ConfigError(_("No free protocol number after {n} tries: protocol_format {fmt!r} keeps giving "
+                            "numbers already taken; ask the administrator to change it").format(n=MAX_TRIES, fmt=fmt))
     stamp = fastsql.stamp(at)
     ticket_id = fastsql.run(DRAFT_TICKET_SQL, (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
     fastsql.audit(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol}, at)

@@ -19,6 +19,7 @@ from models import reading, write_tx
 from models.wizard import Script
 
 from . import audit, clock
+from . import files as intake
 from .errors import Conflict, NotFound, ValidationError
 from .i18n import _
 from .permissions import Actor, require
@@ -299,13 +300,10 @@ def deactivate(actor: Actor, script_id: int) -> None:
 
 def read_file(path: str | Path) -> ScriptDef:
     """A script from a JSON file, with a clear reason when it cannot be used."""
-    p = Path(clean(str(path))).expanduser()
-    if not p.is_file():
-        raise ValidationError(_("No file at {path}").format(path=p), "path")
-    if p.stat().st_size > MAX_FILE:
-        raise ValidationError(_("{path} is too large for a script").format(path=p), "path")
+    p = intake.shown(str(path))
+    raw = intake.read_bytes(path, "path", MAX_FILE)  # a regular file, at most MAX_FILE bytes read
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ValidationError(_("{path} is not UTF-8 text").format(path=p), "path") from None
     except ValueError as exc:
@@ -324,14 +322,8 @@ def import_file(actor: Actor, path: str | Path, replace_existing: bool = True) -
 
 def export_file(actor: Actor, script_id: int, path: str | Path) -> Path:
     _info_, script = get(actor, script_id)
-    p = Path(clean(str(path))).expanduser()
-    if p.is_dir():
-        raise ValidationError(_("{path} is a folder: give a file name").format(path=p), "path")
-    try:
-        p.write_text(json.dumps(to_data(script), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(_("Cannot write {path}: {reason}").format(path=p, reason=exc.strerror), "path") from None
-    return p
+    data = json.dumps(to_data(script), ensure_ascii=False, indent=2) + "\n"
+    return intake.write_file(path, data.encode("utf-8"), "path")  # never into a folder, a device or a pipe
 
 
 def shipped_files() -> list[Path]:

@@ -89,6 +89,7 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
     return number
 
 
-def describe() -> list[tuple[str, int | str, str]]:
-    """(key, current value, what it is for) of every parameter."""
+def describe(actor: Actor) -> list[tuple[str, int | str, str]]:
+    """(key, current value, what it is for) of every parameter (staff only)."""
+    require(actor, "settings.read")
     return [(p.key, get_choice(p.key) if p.choices else get_int(p.key), _(p.about)) for p in KNOWN.values()]

@@ -32,6 +32,7 @@ def open_store(target: str, *, create: bool = True, upgrade: bool = True, make_f
     StoreError with one line for a person."""
     try:
         open_database(target, create=create, make_folder=make_folder)
+        migrations.refuse_foreign()  # another program's database: nothing of ours is added to it
         ran = migrations.upgrade() if upgrade else []
         version = migrations.schema_version()
         from models.live import enable_live_counter
@@ -60,6 +61,7 @@ def describe(exc: DatabaseError) -> str:
         "disk": _("cannot write {path}: {detail}"),
         "full": _("the disk holding {path} is full; ask the administrator to free space"),
         "server": _("cannot connect to {path}: {detail}"),
+        "foreign": _("{path} is another program's database, not Atende's; nothing was changed in it"),
         "newer": _("this database was upgraded by a newer Atende (schema {detail}); install that version or newer to open it"),
         "other": _("cannot use {path}: {detail}"),
     }
@@ -68,16 +70,26 @@ def describe(exc: DatabaseError) -> str:
 
 def explain(exc: BaseException) -> str | None:
     """A message for a database failure met while working (locked, read-only,
-    disk full), or None when `exc` is not one."""
+    disk full), or for a disk that filled up (ENOSPC); None when `exc` is
+    neither. A rollback that failed after a failed commit ("cannot rollback -
+    no transaction is active") is explained by the commit's own error."""
     import sqlite3
 
     import peewee
 
+    from models.db import classify_sqlite_error, first_failure, is_disk_full
+
+    exc = first_failure(exc)
+    if isinstance(exc, OSError):
+        if not is_disk_full(exc):
+            return None
+        return describe(DatabaseError("full", exc.filename or db_label()))
     if not isinstance(exc, (peewee.DatabaseError, sqlite3.Error)):
         return None
-    from models.db import classify_sqlite_error
-
-    return describe(classify_sqlite_error(Path(db_label()), exc))
+    kind = classify_sqlite_error(Path(db_label()), exc)
+    if kind.kind == "full":  # SQLite rolled the whole transaction back
+        return _("Nothing was saved: {reason}").format(reason=describe(kind))
+    return describe(kind)
 
 
 def resolve_target(cli_db: str | None, cfg: config_mod.Config) -> str:

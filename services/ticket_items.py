@@ -11,14 +11,13 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from models import Ticket, User, reading, write_tx
 from models.wizard import ServiceOrder, Technician, TicketAttachment, TicketTask
 
-from . import audit, clock, links, validation, wizard
+from . import audit, clock, files, links, validation, wizard
 from .errors import NotFound, ValidationError
 from .i18n import _
 from .permissions import Actor, require
@@ -38,38 +37,10 @@ class TaskItem:
 
 
 def check_attachment(path_text: str, field: str = "path") -> tuple[Path, int]:
-    """The wizard's file checks, plus what an attachment added later must also
-    survive: a name the system refuses (too long, odd bytes) and something that
-    is not a regular file (a device, a pipe) answer with a message, never an error."""
-    text = clean(path_text)
-    try:
-        path, size = wizard.check_file(path_text, field)
-        if not path.is_file():
-            raise ValidationError(_("{path} is not a regular file").format(path=text), field)
-    except OSError as exc:
-        raise ValidationError(_("Cannot read {path}: {reason}").format(
-            path=text[:200], reason=exc.strerror or exc.__class__.__name__), field) from None
-    except ValueError:
-        raise ValidationError(_("No file at {path}").format(path=text[:200]), field) from None
-    return path, size
-
-
-def _place(protocol: str, source: Path) -> tuple[Path, str]:
-    """Copy `source` into the ticket's folder under a free, safe name.
-    Returns the absolute copy and its path relative to the files folder."""
-    root = wizard.files_root()
-    folder = Path("tickets") / wizard.sanitize_name(protocol)
-    target_dir = root / folder
-    target_dir.mkdir(parents=True, exist_ok=True)
-    name = wizard.sanitize_name(source.name)
-    stem, dot, ext = name.rpartition(".")
-    candidate, n = name, 1
-    while (target_dir / candidate).exists():
-        n += 1
-        candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
-    dest = target_dir / candidate
-    shutil.copyfile(source, dest)
-    return dest, str(folder / candidate)
+    """The wizard's file checks (services.files): a regular file within the
+    limit; a name the system refuses, a device, a pipe or a folder answer
+    with a message for `field`, never an error."""
+    return wizard.check_file(path_text, field)
 
 
 def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = "", *,
@@ -77,9 +48,8 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
     """Copy a file into Atende and attach it to the ticket."""
     require(actor, "tickets.work")
     errors = {}
-    path = size = None
     try:
-        path, size = check_attachment(path_text, "path")
+        check_attachment(path_text, "path")
     except ValidationError as exc:
         errors.update(exc.errors)
     try:
@@ -91,11 +61,9 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
     with reading():
         t = _ticket(ticket_id)
         _check_version(t, expected_version)
-    try:
-        dest, stored = _place(t.protocol, path)
-    except OSError as exc:
-        raise ValidationError(_("Cannot copy {path}: {reason}").format(
-            path=clean(path_text)[:200], reason=exc.strerror or exc.__class__.__name__), "path") from None
+    folder = Path("tickets") / wizard.sanitize_name(t.protocol)
+    copied = files.copy_into(path_text, wizard.files_root() / folder, field="path", limit=wizard.MAX_ATTACHMENT)
+    dest, stored, size = copied.path, str(folder / copied.name), copied.size
     try:
         with write_tx():
             t = _ticket(ticket_id)

@@ -17,6 +17,7 @@ from .quickopen import login_for, os_login  # noqa: F401 - os_login is part of t
 from .text import clean
 
 LOGIN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ def session_login() -> str:
     login = login_for(sqlite_path(), os_login())
     if login is None:
         raise UnknownUser(_("ATENDE_USER works only on a database file you own; unset it to use your own login"))
+    if _CONTROL_RE.search(login):
+        raise UnknownUser(_("A login cannot contain control characters or escape sequences"))
     return login
 
 
@@ -70,6 +73,24 @@ def identify(login: str, db_label: str = "") -> Actor:
     if not user.active:
         raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(login=login))
     return _actor(user)
+
+
+def identify_background(login: str, db_label: str = "") -> Actor | None:
+    """Who runs a background command (the worker, the shared writer, the
+    event reminders): an active staff member of this database (their Actor),
+    or an account that is no person of it, e.g. the worker's system user
+    (None). A company representative or a removed person is refused
+    (PermissionDenied), and nobody becomes the first admin this way."""
+    with reading():
+        user = User.get_or_none(User.login == login)
+    if user is None:
+        return None
+    if not user.active:
+        raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(
+            login=login))
+    actor = _actor(user)
+    require(actor, "background.run")
+    return actor
 
 
 def _bootstrap_admin(login: str) -> User | None:
@@ -111,10 +132,37 @@ def _validate(login: str, role: str, company_id: int | None) -> None:
         raise ValidationError(errors)
 
 
-def add(actor: Actor, login: str, role: str, name: str = "", email: str = "",
-        company_id: int | None = None) -> UserInfo:
+def check_login_text(login: str, field: str = "login") -> str:
+    """`login` without surrounding spaces, or ValidationError when it holds
+    control characters or escape sequences (refused, never silently removed:
+    the login saved would not be the one typed)."""
+    text = login or ""
+    if _CONTROL_RE.search(text):
+        raise ValidationError(_("A login cannot contain control characters or escape sequences"), field)
+    return text.strip()
+
+
+def company_for(actor: Actor, company: str | int | None) -> int | None:
+    """The company a representative represents, given as its customer id or
+    CPF/CNPJ; looked up only for someone who may manage people (an existence
+    check is not offered to anyone else)."""
     require(actor, "users.manage")
-    login = clean(login)
+    if company is None or (isinstance(company, str) and not company.strip()):
+        return None
+    from .contactus import resolve_company
+
+    return resolve_company(str(company))
+
+
+def add(actor: Actor, login: str, role: str, name: str = "", email: str = "",
+        company_id: int | None = None, *, company: str | None = None) -> UserInfo:
+    """Add `login` with `role`. The company of a representative comes as
+    `company_id` or as `company` (a customer id or CPF/CNPJ typed by a person,
+    looked up after the permission check)."""
+    require(actor, "users.manage")
+    login = check_login_text(login)
+    if company is not None and company_id is None:
+        company_id = company_for(actor, company)
     _validate(login, role, company_id)
     with write_tx():
         if company_id and not Customer.select().where(Customer.id == company_id).exists():
@@ -133,8 +181,12 @@ def add(actor: Actor, login: str, role: str, name: str = "", email: str = "",
     return _info(user)
 
 
-def set_role(actor: Actor, login: str, role: str, company_id: int | None = None) -> UserInfo:
+def set_role(actor: Actor, login: str, role: str, company_id: int | None = None, *,
+             company: str | None = None) -> UserInfo:
     require(actor, "users.manage")
+    login = check_login_text(login)
+    if company is not None and company_id is None:
+        company_id = company_for(actor, company)
     _validate(login, role, company_id if role == REPRESENTATIVE else 1)
     with write_tx():
         user = User.get_or_none(User.login == login)
@@ -153,6 +205,7 @@ def set_role(actor: Actor, login: str, role: str, company_id: int | None = None)
 def remove(actor: Actor, login: str) -> UserInfo:
     """Deactivate (history keeps their name); they can no longer open Atende."""
     require(actor, "users.manage")
+    login = check_login_text(login)
     with write_tx():
         user = User.get_or_none(User.login == login)
         if user is None:

@@ -148,3 +148,24 @@ def positive_int(value: str | int, field: str, required: bool = True, maximum: i
     if number > maximum:
         raise ValidationError(_("Must be at most {n}").format(n=maximum), field)
     return number
+
+
+MAX_ID = 2**63 - 1
+"""The largest id the store can hold (SQLite's 64-bit INTEGER): a larger one is
+no record's, and asking the database about it fails (OverflowError)."""
+
+
+def record_id(value: object) -> int | None:
+    """`value` as a record id (an int, or ASCII digits with an optional '#'
+    in front), or None when it cannot be one: zero, negative, beyond MAX_ID,
+    not a whole number. Callers answer None with their own "no such" message."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value if value is not None else "").strip().removeprefix("#")
+        if not text or not text.isascii() or not text.isdigit() or len(text) > 19:
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None

@@ -11,9 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import re
-import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from models.wizard import (
     TicketTask,
 )
 
-from . import clock, fastsql, paths, protocol, validation
+from . import clock, fastsql, files, paths, protocol, validation
 from .errors import Conflict, NotFound, ValidationError
 from .i18n import N_, _
 from .permissions import Actor, require
@@ -274,43 +272,22 @@ def validate_all(d: Draft) -> None:
 # ----------------------------------------------------------------------------- actions (pure parts)
 
 
-_UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
-
-
 def sanitize_name(name: str) -> str:
-    """A safe file name: no folders, no control or shell characters, at most 120 characters."""
-    base = os.path.basename(name.replace("\\", "/")).strip()
-    base = _UNSAFE.sub("_", clean(base)).strip(" .")
-    if not base:
-        base = "file"
-    stem, dot, ext = base.rpartition(".")
-    if dot and len(ext) <= 10:
-        return stem[:110] + "." + ext
-    return base[:120]
+    """A safe file name (services.files.safe_name): no folders, no control or
+    shell characters, at most 200 bytes of UTF-8, the extension kept."""
+    return files.safe_name(name)
 
 
 def check_file(path_text: str, field: str = "path", limit: int = MAX_ATTACHMENT) -> tuple[Path, int]:
-    text = clean(path_text)
-    if not text:
-        raise ValidationError(_("Type the path of the file"), field)
-    path = Path(text).expanduser()
-    if not path.exists():
-        raise ValidationError(_("No file at {path}").format(path=text), field)
-    if path.is_dir():
-        raise ValidationError(_("{path} is a folder: choose a file").format(path=text), field)
-    if not os.access(path, os.R_OK):
-        raise ValidationError(_("Cannot read {path}: permission denied").format(path=text), field)
-    size = path.stat().st_size
-    if size > limit:
-        raise ValidationError(_("{path} has {size:,} bytes; at most {limit:,}").format(
-            path=text, size=size, limit=limit), field)
-    return path.resolve(), size
+    """A regular file within `limit` (services.files.check): its absolute path and size."""
+    picked = files.check(path_text, field, limit)
+    return picked.path, picked.size
 
 
 def add_attachment(d: Draft, path_text: str, notes: str = "") -> Draft:
-    path, size = check_file(path_text)
+    picked = files.check(path_text, "path", MAX_ATTACHMENT)
     notes = validation.long_text(notes, "notes", max_len=2000)
-    item = AttachmentDraft(str(path), sanitize_name(path.name), size, notes)
+    item = AttachmentDraft(str(picked.path), picked.name, picked.size, notes)
     return replace(d, attachments=d.attachments + (item,))
 
 
@@ -564,40 +541,31 @@ def files_root() -> Path:
 
 
 def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, str], list[Path]]:
-    """Copy attachments and e-mail files into the files folder (before the transaction)."""
+    """Copy attachments and e-mail files into the files folder (before the
+    transaction), through services.files: regular files only, at most
+    MAX_ATTACHMENT bytes each (counted while copying), nothing left behind
+    when one fails. Errors are for the "attachments" or "emails" field."""
     created: list[Path] = []
     if not d.attachments and not any(e.attachments for e in d.emails):
         return [], {}, created
-    root = files_root()
     folder = Path("tickets") / sanitize_name(d.protocol)
-    target_dir = root / folder
-    paths.private_dir(target_dir)
-    used: set[str] = set()
+    target_dir = files_root() / folder
 
-    def place(source: str, name: str) -> str:
-        stem, dot, ext = name.rpartition(".")
-        candidate, n = name, 1
-        while candidate in used or (target_dir / candidate).exists():
-            n += 1
-            candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
-        used.add(candidate)
-        dest = target_dir / candidate
-        shutil.copyfile(source, dest)
-        paths.private_file(dest)
-        created.append(dest)
-        return str(folder / candidate)
+    def place(source: str, name: str, field: str) -> files.Copied:
+        copied = files.copy_into(source, target_dir, field=field, limit=MAX_ATTACHMENT, name=name)
+        created.append(copied.path)
+        return copied
 
     attachments = []
     try:
         for a in d.attachments:
-            check_file(a.source, "attachments")
-            attachments.append((a, place(a.source, a.name)))
+            copied = place(a.source, a.name, "attachments")
+            attachments.append((replace(a, size=copied.size), str(folder / copied.name)))
         email_files: dict[str, str] = {}
         for e in d.emails:
             for source in e.attachments:
                 if source not in email_files:
-                    check_file(source, "email")
-                    email_files[source] = place(source, sanitize_name(Path(source).name))
+                    email_files[source] = str(folder / place(source, Path(source).name, "emails").name)
     except BaseException:
         for p in created:
             p.unlink(missing_ok=True)
@@ -645,6 +613,21 @@ def finish(actor: Actor, d: Draft) -> Finished:
             p.unlink(missing_ok=True)
         raise
     return result
+
+
+def finish_failure(d: Draft, exc: BaseException) -> str:
+    """Why a finish failed on something other than the draft's data (a full
+    disk, a lock, a fault of ours), in one line; the details go to the log.
+    Nothing was written: the ticket is still being opened, its draft kept,
+    and finishing may be tried again."""
+    from .logs import internal_error, logger
+    from .store import explain
+
+    reason = explain(exc)
+    if reason is None:
+        return internal_error(exc, f"finishing ticket {d.protocol}")
+    logger().error("finishing ticket %s failed: %s", d.protocol, reason, exc_info=(type(exc), exc, exc.__traceback__))
+    return reason
 
 
 def finish_copied(actor: Actor, d: Draft, attachments, email_files: dict[str, str]) -> Finished:

@@ -26,9 +26,24 @@ def _isolate(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     monkeypatch.setenv("ATENDE_STARTUP_QUIET", "0")  # start-up checks at once: nothing to paint first
     i18n.set_language("en")
+    _forget_log_file()  # the log file is this test's HOME's, opened on first use
     yield
+    _forget_log_file()
     clock.set_clock(None)
     i18n.set_language("en")
+
+
+def _forget_log_file() -> None:
+    import logging
+
+    from services import logs
+
+    log = logging.getLogger("atende")
+    for handler in list(log.handlers):
+        if isinstance(handler, (logging.FileHandler, logging.NullHandler)):
+            log.removeHandler(handler)
+            handler.close()
+    logs._configured = False
 
 
 @pytest.fixture

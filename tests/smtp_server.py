@@ -2,7 +2,8 @@
 
 It records every message it accepts; `reject` maps a recipient address to an
 SMTP answer ("550 no such user") given at RCPT time, and `delay` slows each
-DATA so a batch takes a while.
+DATA so a batch takes a while (`started` counts the DATA commands begun: a
+message is in hand once its DATA started and until it is in `messages`).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Recorder:
         self.reject: dict[str, str] = {}
         self.data_answer: str | None = None
         self.delay = 0.0
+        self.started = 0
         self.parse = True
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -40,6 +42,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.started += 1
         if self.delay:
             time.sleep(self.delay)  # deliberately blocking: a slow server
         if self.data_answer:

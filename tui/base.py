@@ -12,6 +12,28 @@ from textual.screen import ModalScreen, Screen
 from services.i18n import _
 
 
+def show_controls_as_signs() -> None:
+    """Make what the screen shows of data safe for the terminal, at the one
+    place every text goes through: Rich's Text and Textual's Content drop
+    only BEL, BS, VT, FF and CR from the strings they are given, so ESC (a
+    customer name that retitles or clears the terminal), the other C0 and
+    the C1 controls, DEL and the bidi overrides reached the terminal from
+    any table, label, list, field or notification. Their tables of what to
+    drop are extended with services.text.DISPLAY_TABLE: each such character
+    becomes one visible sign. Idempotent; what they drop already stays dropped."""
+    import rich.control
+    import textual.content
+
+    from services.text import DISPLAY_TABLE
+
+    for table in (rich.control._CONTROL_STRIP_TRANSLATE, textual.content._CONTROL_STRIP_TRANSLATE):
+        for code, sign in DISPLAY_TABLE.items():
+            table.setdefault(code, sign)
+
+
+show_controls_as_signs()
+
+
 def translate_bindings(node: DOMNode) -> None:
     """Translate the descriptions and tooltips of `node`'s bindings.
 
@@ -84,6 +106,68 @@ def hand_key_on(event: events.Key, widget) -> events.Key:
     return again
 
 
+def failure_message(error: BaseException, where: str) -> str:
+    """One line for a person about `error`, met by `where`. An AtendeError
+    says its own message; anything else is logged with its traceback, and
+    the line is the store's own message for a database failure (locked,
+    disk full) or "internal error (...); details in <log>"."""
+    from services.errors import AtendeError
+    from services.logs import internal_error, logger
+    from services.store import explain
+
+    if isinstance(error, AtendeError):
+        message = error.message
+    else:
+        message = explain(error)
+        if message is None:
+            message = internal_error(error, where)
+        else:
+            logger().error("%s: %s", where, message, exc_info=(type(error), error, error.__traceback__))
+    return " ".join(str(message).split())
+
+
+class WorkerErrors:
+    """Mixin for a screen or widget that runs workers: a worker that fails
+    with an exception it did not handle is never silent. Its error is logged
+    (unless it is an AtendeError, meant for the person) and shown as one line
+    in a notification, and `worker_failed` puts that line where the screen
+    was waiting for the worker's answer (FAILURE_STATUS: the worker's group
+    -> the selector of a Static or Label), so no panel stays empty or says
+    "Loading..." forever. Textual only marks such a worker as failed (the
+    workers are started with exit_on_error=False, so that one fault does not
+    close the application)."""
+
+    FAILURE_STATUS: dict[str, str] = {}
+
+    def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        worker = event.worker
+        said = self.app.__dict__.setdefault("_worker_failures_said", {})
+        key = (id(self), worker.group)
+        if event.state == WorkerState.SUCCESS:
+            said.pop(key, None)  # it works again: a new failure is news
+            return
+        if event.state != WorkerState.ERROR or worker.error is None:
+            return
+        message = failure_message(worker.error, f"{type(self).__name__} worker {worker.group}")
+        # a refresh failing over and over (or two panels failing alike) is said once, until it works again
+        if message not in said.values():
+            self.app.notify(message, severity="error", markup=False, timeout=10)
+        said[key] = message
+        if self.is_attached:
+            self.worker_failed(worker.group, message)
+
+    def worker_failed(self, group: str, message: str) -> None:
+        """Show `message` where the answer of the failed `group` worker was awaited."""
+        from rich.text import Text
+
+        selector = self.FAILURE_STATUS.get(group)
+        if selector:
+            for widget in self.query(selector):
+                widget.update(Text("⚠ " + message))
+
+
 class PaletteCommand(NamedTuple):
     title: str
     help: str
@@ -139,7 +223,7 @@ class TypeAhead:
             hand_key_on(event, self.focused)
 
 
-class AtendeScreen(TypeAhead, Screen):
+class AtendeScreen(WorkerErrors, TypeAhead, Screen):
     """A full screen of Atende: translated bindings, help text and palette commands."""
 
     HELP: str = ""
@@ -158,7 +242,7 @@ class AtendeScreen(TypeAhead, Screen):
 ResultType = TypeVar("ResultType")
 
 
-class AtendeModal(TypeAhead, ModalScreen[ResultType], Generic[ResultType]):
+class AtendeModal(WorkerErrors, TypeAhead, ModalScreen[ResultType], Generic[ResultType]):
     """A modal dialog with translated bindings."""
 
     HELP: str = ""

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input, Label, Select
 from services import customers
 from services.errors import AtendeError, ValidationError
 from services.i18n import _
-from tui.base import focus_now
+from tui.base import WorkerErrors, focus_now
 from tui.forms import EnterInput, PlainSelect
 from tui.table import Table
 
@@ -49,7 +49,7 @@ class SearchInput(EnterInput):
         self.query_ancestor(CustomerLookup).to_results()
 
 
-class CustomerLookup(Vertical):
+class CustomerLookup(WorkerErrors, Vertical):
     """Search text, quantity, field and condition (the seed's controls), and results."""
 
     DEFAULT_CSS = """
@@ -187,6 +187,17 @@ class CustomerLookup(Vertical):
             status.update(_("{n} found").format(n=len(hits)) if hits else _("Nothing found"))
         if self._to_results:
             self._go_to_results()
+
+    FAILURE_STATUS = {"customer-lookup": "#lookup-status"}
+
+    def worker_failed(self, group: str, message: str) -> None:
+        """The search failed: its line says so, no stale result stays to be
+        chosen, and Enter or the same text searches again."""
+        if group == "customer-lookup":
+            self._query = None
+            self._show(self._seq, [], "⚠ " + message)
+            return
+        super().worker_failed(group, message)
 
     @on(DataTable.RowSelected, "#lookup-results")
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -24,6 +24,8 @@ from services import event_registrations as er
 from services import events as ev
 from services.i18n import N_, _
 
+from .base import WorkerErrors
+
 
 @dataclass(frozen=True)
 class PromoContact:
@@ -34,7 +36,7 @@ class PromoContact:
     company: str = ""
 
 
-class EventPromo(Vertical):
+class EventPromo(WorkerErrors, Vertical):
     """A short list of events the current contact could join."""
 
     DEFAULT_CSS = """

@@ -34,6 +34,7 @@ from textual.widgets import DataTable, Static
 from services import presence
 from services.errors import AtendeError
 from services.live import ChangeWatcher
+from tui.base import WorkerErrors
 
 log = logging.getLogger("atende.live")
 
@@ -217,7 +218,7 @@ def keep_cursor(table: DataTable, fill, *, key: str | None = None) -> None:
             table.call_after_refresh(restore)
 
 
-class PeersBar(Static):
+class PeersBar(WorkerErrors, Static):
     """One line naming who else is on this record ("ana is editing"); hidden
     when nobody is. The screen calls `look(kind, id)` when its record is
     loaded and on each "presence" change."""

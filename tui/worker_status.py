@@ -7,12 +7,12 @@ from textual.widgets import Static
 
 from services.i18n import _
 
-from .base import startup_quiet, wait_for_store
+from .base import WorkerErrors, startup_quiet, wait_for_store
 
 
 
 
-class WorkerStatus(Static):
+class WorkerStatus(WorkerErrors, Static):
     """Reads the worker's heartbeat every few seconds (off the UI thread); hidden while it beats."""
 
     DEFAULT_CSS = """

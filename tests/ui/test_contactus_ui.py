@@ -97,6 +97,36 @@ async def test_representative_lands_on_contact_us_and_sends_a_contact(make_app, 
     assert Ticket.get(Ticket.protocol == protocol).queue_id == cu["fin"]
 
 
+async def test_new_contact_attachment_refuses_devices_pipes_folders_and_long_names(make_app, cu, tmp_path):
+    from tests.unit.test_files import bad_paths
+
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewContactScreen)
+        form.query_one("#cu-classification", Select).value = cu["billing"].id
+        await settle(pilot)
+        form.query_one("#cu-sub", Select).value = next(
+            v for _label, v in form.query_one("#cu-sub", Select)._options if v is not Select.NULL)
+        form.query_one("#cu-name", Input).value = "Rita"
+        form.query_one("#cu-phone", Input).value = "11912345678"
+        form.query_one("#cu-email", Input).value = "rita@acme.com.br"
+        form.query_one("#cu-message", TextArea).load_text("Boleto?")
+        for path, word in bad_paths(tmp_path, contactus.MAX_ATTACHMENT).items():
+            form.query_one("#cu-attachment", Input).value = path
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form, path
+            invalid = {e.parent.field_name: str(e.render()) for e in form.query(".field-error")
+                       if e.parent.has_class("-invalid")}
+            assert list(invalid) == ["attachment"] and word in invalid["attachment"], path
+            assert form.query_one("#cu-attachment", Input).value == path  # kept
+    assert not Ticket.select().where(Ticket.status == "open").exists()
+
+
 async def test_names_with_markup_show_as_written_in_the_lists_to_choose_from(make_app, cu, admin):
     """A classification named "Ouvidoria [/" (a lead typed it) once stopped the representative's form:
     the choice lists read their labels as markup."""

@@ -572,6 +572,33 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
         assert "valid CPF for the certificate" in text_of(app.screen.query_one("#no-cpf", Static))
 
 
+async def test_material_and_import_paths_are_refused_under_the_field(people, frozen, tmp_path):
+    from screens.event_detail import PathDialog
+    from services import event_import
+    from tests.unit.test_files import bad_paths
+
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=5))
+    app = AtendeApp(actor=coord)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_event(app, pilot, e.id)
+        for key, limit in (("f", ev.MAX_MATERIAL_BYTES), ("i", event_import.MAX_IMPORT_BYTES)):
+            await pilot.press(key)
+            await settle(app, pilot)
+            dialog = app.screen
+            assert isinstance(dialog, PathDialog)
+            for path, word in bad_paths(tmp_path, limit).items():
+                dialog.query_one("#path", Input).value = path
+                await pilot.press("enter")
+                await settle(app, pilot)
+                assert app.screen is dialog, path
+                assert word in text_of(dialog.query_one(".field-error", Static)), path
+                assert dialog.query_one("#path", Input).value == path  # kept
+            await pilot.press("escape")
+            await settle(app, pilot)
+    assert ev.list_materials(coord, e.id) == []
+
+
 # --------------------------------------------------------------------------- event types
 
 

@@ -10,8 +10,9 @@ from tui.worker_status import WorkerStatus
 
 def _queue():
     with write_tx():
-        a = outbox.queue(to="a@example.com", subject="[bold]x [/ not markup", text="b", about=("event", 3))
-        b = outbox.queue(to="b@example.com", subject="second", text="b", about=("event", 3))
+        # about a ticket: an event's e-mails are resent by its responsible or a supervisor (test_events_registrations)
+        a = outbox.queue(to="a@example.com", subject="[bold]x [/ not markup", text="b", about=("ticket", 3))
+        b = outbox.queue(to="b@example.com", subject="second", text="b", about=("ticket", 3))
     Outbox.update(state="failed", last_error="550 5.1.1 [no such] user").where(Outbox.id == b).execute()
     return a, b
 

@@ -89,6 +89,27 @@ async def test_attach_with_errors_next_to_the_field(make_app, tickets_world, tmp
         assert "attachment" in text_of(screen, "#ticket-history")
 
 
+async def test_attach_refuses_devices_pipes_folders_and_long_names_under_the_field(make_app, tickets_world, tmp_path):
+    from services import wizard
+    from tests.unit.test_files import bad_paths
+
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(app, pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, TicketAttachmentForm)
+        for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+            form.query_one("#path", Input).value = path
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form, path
+            assert word in text_of(form, ".field-error"), path
+            assert form.query_one("#path", Input).value == path  # kept
+    assert not TicketAttachment.select().exists()
+
+
 async def test_service_order_and_tasks(make_app, tickets_world):
     app = make_app("ana")
     async with app.run_test(size=(80, 24)) as pilot:

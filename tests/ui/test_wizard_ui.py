@@ -575,3 +575,112 @@ async def test_a_resumed_draft_has_its_step_focused(admin, world, step):
         wiz = await resume_at_startup(pilot, app)
         assert wiz.draft.step == step
         assert app.focused is not None and wiz.current_panel() in app.focused.ancestors
+
+
+async def test_attachment_and_mail_files_refuse_devices_pipes_folders_and_long_names(admin, world, tmp_path):
+    """F2 and F6 say what is wrong with the path under the field, and keep
+    what was typed: /dev/zero, /dev/null, a named pipe (no hang), a folder,
+    a 300-character name, a file over the limit."""
+    from tests.unit.test_files import bad_paths
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_first_contact(pilot, app)
+        for key, field in (("f2", "path"), ("f6", "attachments")):
+            await pilot.press(key)
+            await wait(pilot, app)
+            form = app.screen
+            for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+                form.query_one(f"#{field}", Input).value = path
+                await pilot.press("ctrl+s")
+                await wait(pilot, app)
+                assert app.screen is form, path
+                assert word in field_error(form, field), path
+                assert form.query_one(f"#{field}", Input).value == path  # kept
+            await pilot.press("escape")
+            await wait(pilot, app)
+            assert app.screen is wiz
+        assert not wiz.draft.attachments and not wiz.draft.emails
+
+
+@pytest.mark.parametrize("failure", ["disk full", "database locked", "a fault of ours"])
+async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(admin, world, tmp_path, monkeypatch,
+                                                                              failure):
+    """Whatever fails while the ticket is written is said in one line (under
+    the actions when it is a file's copy), logged with its details, the draft
+    kept (the ticket still being opened), and the next Ctrl+S finishes."""
+    import logging
+    import os
+    import sqlite3
+
+    from services import files
+
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(b"jpeg" * 100)
+    c = world["customers"][0]
+    d = wizard.update(wizard.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
+                      contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal",
+                      queue_id=world["queue"].id, type_id=world["outage"].id, responsible_role="agent",
+                      step="first_contact")
+    d = wizard.add_attachment(d, str(photo))
+    wizard.save(admin, d)
+    failed = []
+
+    def once(real, make_error):
+        def wrapper(*args, **kwargs):
+            if not failed:
+                failed.append(True)
+                return make_error(real, *args, **kwargs)
+            return real(*args, **kwargs)
+        return wrapper
+
+    if failure == "disk full":
+        def full(real, folder):
+            tmp, fd = real(folder)
+            os.close(fd)
+            return tmp, os.open("/dev/full", os.O_WRONLY)
+        monkeypatch.setattr(files, "_create_temp", once(files._create_temp, full))
+    elif failure == "database locked":
+        def locked(real, *args):
+            raise sqlite3.OperationalError("database is locked")
+        monkeypatch.setattr(wizard, "_check_references", once(wizard._check_references, locked))
+    else:
+        def fault(real, *args):
+            raise RuntimeError("boom at finish")
+        monkeypatch.setattr(wizard, "_write", once(wizard._write, fault))
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = logged.append
+    logging.getLogger("atende").addHandler(handler)
+    app = AtendeApp(actor=admin)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            wiz = await resume_at_startup(pilot, app)
+            assert wiz.draft.step == "first_contact"
+            await pilot.press("ctrl+s")
+            await wait(pilot, app)
+            assert failed and app.screen is wiz
+            errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+            if failure == "disk full":
+                assert f"The disk is full: {photo} was not copied" in field_error(wiz, "actions_list")
+                assert any(r.exc_info and str(photo) in r.getMessage() for r in logged)
+            else:
+                assert len(errors) == 1 and "\n" not in errors[0]
+                assert f"Ticket {d.protocol} was not saved; the draft is kept" in errors[0]
+                assert ("is locked" if failure == "database locked" else "internal error (RuntimeError)") in errors[0]
+                assert any(r.exc_info and d.protocol in r.getMessage() for r in logged)
+            assert Ticket.get(Ticket.protocol == d.protocol).status == "draft"
+            assert TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()
+            folder = wizard.files_root() / "tickets" / d.protocol
+            assert not folder.exists() or os.listdir(folder) == []
+            await pilot.press("ctrl+s")  # again: it works
+            for _ in range(50):
+                await wait(pilot, app)
+                if not isinstance(app.screen, WizardScreen):
+                    break
+            assert not isinstance(app.screen, WizardScreen)
+    finally:
+        logging.getLogger("atende").removeHandler(handler)
+    t = Ticket.get(Ticket.protocol == d.protocol)
+    assert t.status == "open" and TicketAttachment.select().where(TicketAttachment.ticket == t.id).count() == 1
+    assert not TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()

@@ -97,6 +97,144 @@ def test_write_tx_turns_only_store_failures_into_messages(store):
             1 / 0
 
 
+def _cap_the_file(extra_pages: int = 0) -> None:
+    """This connection's SQLite may not grow the file any more: a real
+    SQLITE_FULL ("database or disk is full") at the next page it needs, after
+    which SQLite has rolled the whole transaction back itself."""
+    pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+    db.execute_sql(f"PRAGMA max_page_count = {pages + extra_pages}")
+
+
+def test_a_real_sqlite_full_is_the_disk_full_message_not_cannot_rollback(store, admin):
+    """SQLite rolls back by itself on SQLITE_FULL; the rollback tried after it
+    ("cannot rollback - no transaction is active") never hides the cause."""
+    _cap_the_file()
+    try:
+        with pytest.raises(StoreUnavailable) as caught:
+            for n in range(2000):  # until a page more is needed
+                users.add(admin, f"u{n}", "agent", name="x" * 100)
+    finally:
+        db.execute_sql("PRAGMA max_page_count = 1073741823")
+    assert caught.value.message == (f"Nothing was saved: the disk holding {store} is full; "
+                                    "ask the administrator to free space")
+    assert "rollback" not in caught.value.message
+    failed = f"u{n}"
+    with reading():
+        assert not User.select().where(User.login == failed).exists()  # nothing half-saved
+    users.add(admin, failed, "agent")  # room again: the same save works
+
+
+def test_explain_says_disk_full_for_every_form_of_it(store):
+    from services.store import explain
+
+    full = f"Nothing was saved: the disk holding {store} is full; ask the administrator to free space"
+    try:
+        try:
+            raise sqlite3.OperationalError("database or disk is full")
+        except sqlite3.OperationalError:
+            raise peewee.OperationalError("cannot rollback - no transaction is active")
+    except peewee.OperationalError as exc:
+        assert explain(exc) == full
+    assert explain(OSError(28, "No space left on device")) == \
+        f"the disk holding {store} is full; ask the administrator to free space"
+    assert explain(OSError(28, "No space left on device", "/srv/x.pdf")) == \
+        "the disk holding /srv/x.pdf is full; ask the administrator to free space"
+    assert explain(OSError(13, "Permission denied")) is None
+
+
+def _mount_small_disk(folder, size="3m") -> bool:
+    import subprocess
+
+    folder.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0777", "tmpfs", str(folder)],
+                              capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _fill(folder) -> None:
+    """Take every free block left on the file system of `folder`."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == 28
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB file system of its own (tmpfs; needs the right to mount: root)."""
+    import subprocess
+
+    folder = tmp_path / "small"
+    if not _mount_small_disk(folder):
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield folder
+    models.close_database()
+    subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=10)
+
+
+def test_a_disk_that_fills_up_while_working(small_disk, store):
+    """A real full file system: a save is refused with the disk-full line,
+    nothing is half-saved, and once there is room the same save works."""
+    import shutil
+
+    models.close_database()
+    path = small_disk / "atende.db"
+    shutil.copyfile(store, path)
+    open_store(str(path), upgrade=False)
+    admin = users.identify(users.os_login())
+    users.add(admin, "first", "agent")
+    _fill(small_disk)
+    with pytest.raises(StoreUnavailable) as caught:
+        for n in range(2000):
+            users.add(admin, f"u{n}", "agent", name="x" * 200)
+    assert caught.value.message == (f"Nothing was saved: the disk holding {path} is full; "
+                                    "ask the administrator to free space")
+    failed = f"u{n}"
+    (small_disk / "filler").unlink()
+    with reading():
+        assert not User.select().where(User.login == failed).exists()
+    users.add(admin, failed, "agent")
+
+
+def test_starting_on_a_full_disk_is_one_line(small_disk, store):
+    """The command line (and the application) opened on a full disk: one line
+    saying so, not "disk I/O error"."""
+    import shutil
+    import subprocess
+    import sys
+
+    models.close_database()
+    path = small_disk / "atende.db"
+    shutil.copyfile(store, path)
+    _fill(small_disk)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    full = f"atende: the disk holding {path} is full; ask the administrator to free space"
+    for args in (["users", "add", "ana", "--role", "agent"], ["users", "list"]):
+        r = subprocess.run([sys.executable, "-c", "from app import main; main()", "--db", str(path), *args],
+                           cwd=root, capture_output=True, text=True, timeout=60)
+        assert (r.returncode, r.stdout, r.stderr) == (1, "", full + "\n")
+    # the application itself, on a terminal
+    import pty
+
+    leader, follower = pty.openpty()
+    app = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "--db", str(path)], cwd=root,
+                           stdin=follower, stdout=follower, stderr=subprocess.PIPE, text=True)
+    os.close(follower)
+    try:
+        _out, err = app.communicate(timeout=60)
+    finally:
+        app.kill()
+        os.close(leader)
+    assert (app.returncode, err) == (1, full + "\n")
+
+
 def test_lock_held_too_long_is_a_message_too(store, admin, monkeypatch):
     monkeypatch.setenv("ATENDE_BUSY_TIMEOUT_MS", "50")
     models.close_database()

@@ -56,7 +56,7 @@ def test_mode_defaults_to_central_and_admins_switch_it(cu):
     assert contactus.mode() == "central"
     assert settings.set_value(cu["admin"], "contactus.mode", " CRM ") == "crm"
     assert contactus.mode() == "crm"
-    assert ("contactus.mode", "crm") in [(k, v) for k, v, _a in settings.describe()]
+    assert ("contactus.mode", "crm") in [(k, v) for k, v, _a in settings.describe(cu["admin"])]
     with pytest.raises(ValidationError) as err:
         settings.set_value(cu["admin"], "contactus.mode", "other")
     assert "value" in err.value.errors
@@ -127,6 +127,36 @@ def test_new_contact_becomes_a_ticket_in_the_classification_queue(cu, tmp_path):
     page = desk.page(cu["agent"], f"queue:{cu['fin']}")
     assert [r.protocol for r in page.rows] == [row.protocol]
     assert contactus.detail(cu["rep"], row.ticket_id).attachments == ("boleto.pdf",)
+
+
+def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu, tmp_path, monkeypatch):
+    import os
+
+    from services import files, wizard
+    from tests.unit.test_files import bad_paths, in_time
+
+    for path, word in bad_paths(tmp_path, contactus.MAX_ATTACHMENT).items():
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: contactus.open_contact(cu["rep"], new(cu, attachment=path)))
+        assert set(err.value.errors) == {"attachment"} and word in err.value.errors["attachment"], path
+    f = tmp_path / "boleto.pdf"
+    f.write_bytes(b"%PDF-1.4 test")
+    real = files._create_temp
+
+    def full_disk(folder):
+        tmp, fd = real(folder)
+        os.close(fd)
+        return tmp, os.open("/dev/full", os.O_WRONLY)
+
+    monkeypatch.setattr(files, "_create_temp", full_disk)
+    before = Ticket.select().where(Ticket.status != "draft").count()
+    with pytest.raises(ValidationError) as err:
+        contactus.open_contact(cu["rep"], new(cu, attachment=str(f)))
+    assert err.value.errors == {"attachment": f"The disk is full: {f} was not copied"}
+    assert Ticket.select().where(Ticket.status != "draft").count() == before
+    assert not TicketAttachment.select().exists()
+    tickets_folder = wizard.files_root() / "tickets"
+    assert not tickets_folder.exists() or not [p for p in tickets_folder.rglob("*") if p.is_file()]
 
 
 def test_new_contact_bad_input_names_each_field(cu, tmp_path):

@@ -88,6 +88,22 @@ def test_binary_file_and_missing_file(people, tmp_path):
         customer_import.import_customers(people["admin"], tmp_path / "nope.csv")
 
 
+def test_devices_pipes_and_huge_files_are_refused_without_reading_them(people, tmp_path, store, monkeypatch):
+    from app import main
+    from tests.unit.test_files import bad_paths, in_time
+
+    for path, word in bad_paths(tmp_path, customer_import.MAX_BYTES).items():
+        with pytest.raises(ImportFileError) as err:
+            in_time(lambda: customer_import.import_customers(people["admin"], path))
+        assert word in err.value.message and "\n" not in err.value.message, path
+    monkeypatch.setattr("services.users.os_login", lambda: people["supervisor"].login)
+    fifo = next(p for p in bad_paths(tmp_path, 10) if p.endswith("pipe"))
+    for path in ("/dev/zero", fifo):
+        out = in_time(lambda: CliRunner().invoke(main, ["--db", str(store), "import", "customers", path]))
+        assert out.exit_code == 1 and len(out.output.strip().splitlines()) == 1
+        assert out.output.startswith("atende: Cannot read the CSV: ") and "not a regular file" in out.output
+
+
 def test_agents_may_not_import(people, tmp_path):
     with pytest.raises(PermissionDenied):
         customer_import.import_customers(people["agent"], write(tmp_path, HEADER))

@@ -406,3 +406,55 @@ def test_search_indexes_are_whole_and_back_to_their_usual_settings(demo_db, admi
         hits = customers.lookup(admin, customers.LookupQuery(text=text, field=field, condition="contains",
                                                              kind=c.kind, limit=200))
         assert c.id in [h.id for h in hits], (field, text)
+
+
+def _counts() -> dict[str, int]:
+    from models import Ticket
+    from models.contactus import ContactRequest
+    from models.events import Event, Registration
+    from models.mail import Outbox
+    from models.scheduling import Booking
+
+    with models.reading():
+        return {m.__name__: m.select().count()
+                for m in (Customer, Contact, Plan, User, Ticket, Event, Registration, Outbox, Booking, ContactRequest)}
+
+
+def test_an_interrupted_fill_is_finished_by_the_next(admin, monkeypatch, tmp_path):
+    """Each feature's demo commits whole, with its mark: after an interruption
+    the next fill adds only what is missing (nothing twice), and the result
+    is what an uninterrupted fill gives."""
+    import services.events_demo as events_demo
+    from models.events import Event
+
+    real = events_demo.fill
+
+    def interrupted(actor, rng):
+        real(actor, rng)  # its rows are written...
+        raise KeyboardInterrupt  # ...and the fill stops before they are committed
+
+    monkeypatch.setattr(events_demo, "fill", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        demo.fill(admin, customers=300, seed=3)
+    assert demo.status(admin) == "unfinished"
+    with models.reading():
+        assert Event.select().count() == 0  # the events' demo left nothing half done
+    assert _counts()["Ticket"] > 0  # the demos before it are in
+    monkeypatch.setattr(events_demo, "fill", real)
+    report = demo.fill(admin, customers=10, seed=99)  # finishes the first fill, as it was asked
+    assert report.customers + report.prospects == 300
+    assert demo.status(admin) == "filled"
+    resumed = _counts()
+    with pytest.raises(ValidationError, match="already has customers"):
+        demo.fill(admin, customers=10)
+    models.close_database()
+    models.open_database(tmp_path / "whole.db")
+    migrations.upgrade()
+    demo.fill(users.identify("tester"), customers=300, seed=3)
+    assert _counts() == resumed
+
+
+def test_status_is_for_admins(demo_db, admin):
+    assert demo.status(admin) == "empty"
+    with pytest.raises(PermissionDenied):
+        demo.status(Actor(login="r", name="R", role="representative", company_id=1))

@@ -319,6 +319,28 @@ def test_attach_refuses_missing_files(people, frozen, tmp_path):
         ev.attach_material(coord, e.id, str(tmp_path / "nope.pdf"))
 
 
+def test_materials_take_regular_files_only_and_leave_nothing_behind(people, frozen, tmp_path):
+    import os
+
+    from tests.unit.test_files import bad_paths, in_time
+
+    coord = people["coordinator"]
+    e = make_event(coord)
+    for path, word in bad_paths(tmp_path, ev.MAX_MATERIAL_BYTES).items():
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: ev.attach_material(coord, e.id, path))
+        assert word in err.value.errors["path"], path
+    assert ev.list_materials(coord, e.id) == []
+    folder = ev._files_root() / "events" / str(e.id)
+    assert not folder.exists() or os.listdir(folder) == []
+    ok = tmp_path / ("slides " + "x" * 240 + ".pdf")
+    ok.write_bytes(b"%PDF-1.4")
+    m = ev.attach_material(coord, e.id, str(ok))
+    assert m.filename.endswith(".pdf") and len(Path(m.path).name.encode()) <= 210
+    with pytest.raises(PermissionDenied):  # asked before the file is looked at
+        ev.attach_material(people["agent"], e.id, "/dev/zero")
+
+
 # --------------------------------------------------------------------------- queries
 
 

@@ -94,6 +94,26 @@ def test_import_reports_rows(cli, tmp_path):
     assert failed.exit_code == 1 and "Wrong columns" in failed.output
 
 
+def test_import_with_every_row_rejected_fails(cli, tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text("name,email,consent\nAna,ana@example.com,no\nBia,not-an-email,yes\n", encoding="utf-8")
+    result = cli("event", "import", str(cli.event.id), str(f))
+    assert result.exit_code == 1  # nothing registered: a script must not read it as done
+    assert "0 registered (0 on the waiting list), 2 rejected, of 2 rows." in result.output
+    assert "line 2:" in result.output and "line 3:" in result.output
+
+
+def test_ids_beyond_the_store_are_usage_errors(cli):
+    for args in (["event", "show", "99999999999999999999"], ["event", "move", "9223372036854775808", "held"],
+                 ["event", "register", "0", "--name", "A", "--email", "a@example.com", "--consent"],
+                 ["event", "show", "²"]):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert "is not an id" in result.output and "internal error" not in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert cli("certificates", "issue", "99999999999999999999").exit_code == 1
+
+
 def test_move_and_types(cli):
     result = cli("event", "move", str(cli.event.id), "materials")
     assert result.exit_code == 0 and "Materials preparation" in result.output

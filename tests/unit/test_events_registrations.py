@@ -112,6 +112,37 @@ def test_agents_register_but_do_not_cancel(people, event):
         er.cancel_registration(people["agent"], r.id)
 
 
+def test_only_the_responsible_or_a_lead_manages_an_events_registrations(people, event):
+    """Coordinators hold "registrations.manage" and "certificates.issue", but
+    on someone else's event they may not cancel, import, issue certificates or
+    send its e-mails again; its responsible and supervisors may."""
+    from models.mail import Outbox
+    from services import certificates as certs
+    from services import outbox, users
+
+    users.add(people["admin"], "t_coord2", "coordinator", name="Other Coordinator")
+    other = users.identify("t_coord2")
+    r = er.register(people["agent"], event.id, person(1)).registration
+    rows = b"name,email,consent\nNova,nova@example.com,sim\n"
+    with reading():
+        mails_before = Outbox.select().count()
+    for attempt in (lambda: er.cancel_registration(other, r.id),
+                    lambda: imp.import_csv(other, event.id, rows),
+                    lambda: certs.issue_for_event(other, str(event.id)),
+                    lambda: outbox.resend(other, "event", event.id)):
+        with pytest.raises(PermissionDenied, match="responsible"):
+            attempt()
+    with reading():
+        assert [x.email for x in Registration.select().where(Registration.cancelled_at.is_null())] == ["p1@example.com"]
+        assert Outbox.select().count() == mails_before
+    assert imp.import_csv(people["coordinator"], event.id, rows).added == 1
+    assert certs.issue_for_event(people["coordinator"], str(event.id)).issued == 0  # nobody came yet
+    assert len(outbox.resend(people["supervisor"], "event", event.id)) == 2  # one per participant
+    er.cancel_registration(people["supervisor"], r.id)
+    with pytest.raises(NotFound):
+        outbox.resend(people["supervisor"], "event", "99999999999999999999")
+
+
 # --------------------------------------------------------------------------- check-in
 
 
@@ -247,6 +278,15 @@ def test_import_windows_1252_and_binary(people, event):
         imp.import_csv(people["coordinator"], event.id, b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     with pytest.raises(ValidationError, match="cannot be read"):
         imp.import_csv(people["coordinator"], event.id, b"name,email,consent\n\x81\x8d\x8f,x@y.com,sim\n")
+
+
+def test_import_reads_regular_files_only_and_at_most_the_limit(people, event, tmp_path):
+    from tests.unit.test_files import bad_paths, in_time
+
+    for path, word in bad_paths(tmp_path, imp.MAX_IMPORT_BYTES).items():
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: imp.import_csv(people["coordinator"], event.id, path))
+        assert word in err.value.errors["file"], path
 
 
 def test_import_of_100000_rows_is_refused_whole(people, event):

@@ -383,3 +383,30 @@ def test_a_stored_answer_goes_only_to_whoever_asked_first(admin, world, bound, p
     assert other["error"] == {"kind": "internal"}  # neither the answer nor a second ticket
     assert Ticket.select().where(Ticket.status == "draft").count() == 1
     assert Ticket.get(Ticket.protocol == first["protocol"]).created_by_id == admin.id
+
+
+def test_a_full_disk_in_the_middle_of_a_group_saves_nobody_and_says_so(admin, world, bound):
+    """SQLite rolls the whole group's transaction back at SQLITE_FULL: the
+    requests answered before it were never saved, so none may be told "ok"
+    (their tickets would not exist), and the ones after it must not commit
+    one by one outside the group. Every session is told the store is full."""
+    big = ready(admin, world, problem="x" * 19_000)
+    before = {t.protocol for t in Ticket.select()}
+    pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+    db.execute_sql(f"PRAGMA max_page_count = {pages + 2}")  # room for a reservation, not for the big text
+    try:
+        answers = run_group(bound, [
+            (Session(), request("reserve", admin.login, {})),
+            (Session(), request("finish", admin.login, {"draft": wizard.to_json(big)})),
+            (Session(), request("reserve", admin.login, {})),
+        ])
+    finally:
+        db.execute_sql("PRAGMA max_page_count = 1073741823")
+    assert [a.get("error", {}).get("kind") for a in answers] == ["unavailable"] * 3
+    assert all("is full" in a["error"]["message"] for a in answers)
+    assert {t.protocol for t in Ticket.select()} == before
+    assert not WriteRequest.select().exists()
+    assert Ticket.get(Ticket.protocol == big.protocol).status == "draft"
+    # the next group, with room again, is saved
+    assert run_group(bound, [(Session(), request("finish", admin.login, {"draft": wizard.to_json(big)}))]
+                     )[0]["ok"]["status"] == "open"

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -13,8 +14,9 @@ import pytest
 import models
 from models import write_tx
 from models.mail import Outbox
-from services import clock, outbox, worker
+from services import clock, outbox, sweeps, worker
 from services.config import MailSettings
+from services.mail_transport import transport_for
 from tests.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -244,3 +246,159 @@ def test_worker_service_sends_beats_and_stops_on_sigint(store, smtp, tmp_path):
             proc.kill()
             raise
     assert smtp.recorder.duplicates() == 0
+
+
+# ---------------------------------------------------------------- a batch longer than the lease
+
+
+SHORT_LEASE = dt.timedelta(seconds=1)  # the clock counts seconds: renewed every 0.25 s, never older than 1 s
+
+
+def _delivered_once(server, ids, prefix="p"):
+    time.sleep(0.1)
+    assert server.recorder.duplicates() == 0
+    assert sorted(server.recorder.message_ids()) == sorted(
+        f"<{outbox.message_id_seed(i, f'{prefix}:{n}')}@example.com>" for n, i in enumerate(ids))
+
+
+def test_own_sweep_during_a_batch_longer_than_the_lease_takes_nothing(store, smtp, tmp_path):
+    smtp.recorder.delay = 0.25
+    ids = queue_many(12)
+    w = worker.Worker(settings(smtp), huey_path=tmp_path / "queue.db", immediate=True, lease=SHORT_LEASE)
+    sweeps.run_sweeps(clock.now())  # once before: a first round may take a while
+    sending = threading.Thread(target=w.send_now)
+    sending.start()
+    assert smtp.wait_for(1)  # the batch is under way
+    began, late_sweeps = time.monotonic(), 0
+    while sending.is_alive():
+        w.minute()  # the worker's own minute job: re-examine claims, sweeps, send (busy: skipped)
+        if time.monotonic() - began > 2 * SHORT_LEASE.total_seconds():
+            late_sweeps += 1
+        time.sleep(0.1)
+    sending.join()
+    assert late_sweeps >= 1  # swept while its own claim was older than the lease
+    _delivered_once(smtp, ids)
+    assert set(states().values()) == {"sent"}  # none "may have been delivered"
+
+
+def test_another_hosts_sweep_leaves_a_renewed_claim_alone(store, smtp):
+    smtp.recorder.delay = 0.25
+    ids = queue_many(12)
+    elsewhere = f"elsewhere.invalid:{os.getpid()}:x:{os.urandom(4).hex()}"  # its process cannot be checked
+    report = {}
+
+    def send():
+        report["first"] = worker.send_due(transport_for(settings(smtp)), elsewhere, lease=SHORT_LEASE)
+
+    sweeps.load_modules()
+    sweeps.run_sweeps(clock.now())  # once before: the first round of a process loads what the sweeps need
+    first = threading.Thread(target=send)
+    first.start()
+    assert smtp.wait_for(1)  # the first worker holds the batch
+    began, late_rounds, taken = time.monotonic(), 0, 0
+    while first.is_alive():
+        second = worker.run_once(settings(smtp), lease=SHORT_LEASE)  # a second worker: sweep, then send what is due
+        taken += second.requeued + len(second.uncertain) + second.mail.sent
+        if time.monotonic() - began > 2 * SHORT_LEASE.total_seconds():
+            late_rounds += 1
+        time.sleep(0.1)
+    first.join()
+    assert late_rounds >= 1  # swept while the first claim was older than the lease
+    assert taken == 0 and report["first"].sent == len(ids)  # the renewed claim stayed the first worker's
+    worker.run_once(settings(smtp), lease=SHORT_LEASE)
+    _delivered_once(smtp, ids)
+    assert set(states().values()) == {"sent"}
+
+
+def test_a_batch_stops_at_a_row_it_no_longer_holds(store, smtp):
+    smtp.recorder.delay = 0.15
+    ids = queue_many(10)
+    hung = f"elsewhere.invalid:{os.getpid()}:x:{os.urandom(4).hex()}"
+    report = {}
+
+    def send():  # its lease is not renewed in time (a host that hung): the sweep takes its rows
+        report["first"] = worker.send_due(transport_for(settings(smtp)), hung,
+                                          lease=dt.timedelta(hours=1))
+
+    first = threading.Thread(target=send)
+    first.start()
+    assert smtp.wait_for(2, timeout=10)
+    clock.set_clock(lambda: dt.datetime.now() + dt.timedelta(minutes=1))  # its claim a minute old
+    taken = outbox.recover_stale(lease=dt.timedelta(seconds=30))
+    assert taken.requeued >= 5
+    worker.run_once(settings(smtp))  # another worker sends what was taken
+    first.join()
+    _delivered_once(smtp, ids)
+    assert report["first"].sent + taken.requeued <= len(ids) and report["first"].stopped
+    # the one in the first worker's hands was delivered by it, and recorded so
+    assert set(states().values()) == {"sent"}
+
+
+# ---------------------------------------------------------------- stopping, and saying what fails
+
+
+def _start_worker(store, cfg, env=None):
+    return subprocess.Popen(_atende("--db", str(store), "--config", str(cfg), "worker"), cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_sigterm_finishes_the_mail_in_hand_and_queues_the_rest(store, smtp, tmp_path):
+    smtp.recorder.delay = 0.6
+    ids = queue_many(20)
+    cfg = _write_config(tmp_path, smtp.port)
+    proc = _start_worker(store, cfg)
+    try:
+        end = time.monotonic() + 30
+        while smtp.recorder.started < 3 and time.monotonic() < end:
+            time.sleep(0.01)
+        assert smtp.recorder.started == 3 and len(smtp.messages) == 2  # the third is in hand
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    time.sleep(0.2)
+    assert len(smtp.messages) == 3 and smtp.recorder.duplicates() == 0
+    with models.reading():
+        rows = {r.id: r for r in Outbox.select()}
+    assert [rows[i].state for i in ids[:3]] == ["sent"] * 3
+    rest = [rows[i] for i in ids[3:]]
+    assert all(r.state == "queued" and r.attempts == 0 and not r.claim and r.handed_at is None
+               and not r.last_error for r in rest)
+    assert outbox.has_due()  # back in the queue as they were: the next worker sends them at once
+
+
+def test_worker_says_on_stderr_why_mail_waits(store, smtp, tmp_path):
+    secrets_dir = tmp_path / "secrets"
+    secrets_dir.mkdir(mode=0o700)
+    secret = secrets_dir / "smtp"
+    secret.write_text("s3cret\n")
+    secret.chmod(0o644)
+    cfg = _write_config(tmp_path, smtp.port)
+    cfg.write_text(cfg.read_text() + 'user = "atende@example.com"\n')
+    (mail_id,) = queue_many(1)
+    env = {k: v for k, v in os.environ.items() if k != "ATENDE_SMTP_PASSWORD"}
+    proc = _start_worker(store, cfg, {**env, "ATENDE_SECRETS_DIR": str(secrets_dir), "ATENDE_NO_KEYRING": "1"})
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    try:
+        end = time.monotonic() + 30
+        while not any("chmod 600" in line for line in lines) and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    reader.join(timeout=5)
+    said = [line for line in lines if "chmod 600" in line]
+    assert len(said) == 1, "".join(lines)
+    assert str(secret) in said[0] and "644" in said[0] and "password" in said[0]
+    assert "Traceback" not in "".join(lines)
+    assert proc.returncode == 0
+    assert Outbox.get_by_id(mail_id).state == "queued" and len(smtp.messages) == 0

@@ -71,6 +71,18 @@ def test_attachments_are_copied_into_the_store(store, tmp_path):
     assert "attachments" in exc.value.errors
 
 
+def test_attachments_are_regular_files_within_the_limit(store, tmp_path):
+    from tests.unit.test_files import bad_paths, in_time
+
+    for path, word in bad_paths(tmp_path, outbox.MAX_ATTACHMENT_BYTES).items():
+        with pytest.raises(ValidationError) as exc:
+            in_time(lambda: outbox.queue(to="a@example.com", subject="x", text="y", attachments=[path]))
+        assert word in exc.value.errors["attachments"], path
+    assert not Outbox.select().exists()
+    mail = outbox.store_files_dir() / "mail"
+    assert not mail.exists() or not [p for p in mail.rglob("*") if p.is_file()]
+
+
 def test_attachment_that_vanished_before_sending_fails_clearly(store, tmp_path):
     src = tmp_path / "a.txt"
     src.write_text("hi")
@@ -142,19 +154,60 @@ def test_claim_of_a_dead_process_on_this_host_is_stale_at_once(store):
     assert not outbox.claim_is_stale(f"{socket.gethostname()}:{os.getpid()}:x", clock.now(), clock.now())
 
 
+def test_a_claim_on_this_host_is_its_process_while_that_process_lives(store):
+    import socket
+    import subprocess
+    import sys
+
+    host, now = socket.gethostname(), clock.now()
+    long_ago = now - dt.timedelta(days=1)  # whatever the lease: a live claimer keeps its rows
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        start = outbox.process_start(sleeper.pid)
+        assert not outbox.claim_is_stale(f"{host}:{sleeper.pid}:{start}:t", long_ago, now)
+        if start:  # Linux: the same pid given to a later process is not the claimer
+            boot = start.split("-")[0]
+            assert outbox.claim_is_stale(f"{host}:{sleeper.pid}:{boot}-1:t", now, now)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert outbox.claim_is_stale(f"{host}:{sleeper.pid}:{start}:t", now, now)  # gone
+    # This very process: its claim is held only while a batch of it runs.
+    mine = outbox.new_worker_id()
+    assert mine.startswith(f"{host}:{os.getpid()}:")
+    assert outbox.claim_is_stale(mine, now, now)
+    with outbox.holding(mine):
+        assert not outbox.claim_is_stale(mine, long_ago, now)
+    assert outbox.claim_is_stale(mine, now, now)
+
+
+def test_a_stale_row_in_doubt_still_records_what_its_slow_worker_learnt(store):
+    ids = _queue(2)
+    slow = "elsewhere.invalid:1:x:slow"
+    t0 = clock.now()
+    with models.reading():
+        outbox.claim_batch(slow, now=t0)
+        assert outbox.mark_handed(ids[0], slow)
+    rec = outbox.recover_stale(t0 + outbox.CLAIM_LEASE + dt.timedelta(seconds=1))
+    assert rec.uncertain == (ids[0],) and rec.requeued == 1
+    assert not outbox.mark_handed(ids[1], slow)  # no longer its own: never sent by it
+    assert outbox.mark_sent(ids[0], slow) == (True, False)  # the server's answer wins over "in doubt"
+    assert Outbox.get_by_id(ids[0]).state == "sent" and Outbox.get_by_id(ids[1]).state == "queued"
+
+
 def test_retry_and_resend(people):
     agent = people["agent"]
-    ids = _queue(2, about=("event", 7))
+    ids = _queue(2, about=("ticket", 7))  # an event's mail follows the event's rule (test_events_registrations)
     Outbox.update(state="failed", last_error="550 no").where(Outbox.id == ids[0]).execute()
     item = outbox.retry(agent, ids[0])
     assert item.state == "queued"
     with pytest.raises(ValidationError):
         outbox.retry(agent, ids[1])  # queued, not failed
-    new = outbox.resend(agent, "event", 7)
+    new = outbox.resend(agent, "ticket", 7)
     assert len(new) == 2
     keys = {Outbox.get_by_id(i).idempotency_key for i in new}
     assert all(k.startswith("resend:") for k in keys)
-    assert outbox.resend(agent, "event", 999) == []
+    assert outbox.resend(agent, "ticket", 999) == []
 
 
 def test_reading_the_outbox_needs_permission(people):
@@ -224,3 +277,30 @@ def test_connection_lost_mid_message_is_in_doubt_and_the_rest_waits(store):
     report = worker.send_due(FlakyTransport(0, ConnectionFailure("connection refused")))
     assert report.sent == 0 and report.connection_error
     assert all(Outbox.get_by_id(i).state == "queued" for i in more)
+
+
+def test_worker_failures_are_one_line_each_on_stderr(store, tmp_path, monkeypatch):
+    import io
+
+    from services import logs
+    from services.config import MailSettings
+
+    stream = io.StringIO()
+    handler = worker.log_to_stderr(stream)
+    try:
+        assert worker.log_to_stderr() is handler  # installed once
+        w = worker.Worker(MailSettings(), huey_path=tmp_path / "queue.db", immediate=True)
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("boom\nsecond line")
+
+        monkeypatch.setattr(outbox, "has_due", broken)
+        assert w.send_now() is None  # an unexpected error in the send job
+        worker.log.warning("mail %d: %s", 3, "550-no such user\n550 \x1b]0;pwned\x07really")
+    finally:
+        logs.logger().removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert "ERROR" in lines[0] and "internal error (RuntimeError)" in lines[0] and "Traceback" not in lines[0]
+    assert lines[1].endswith("mail 3: 550-no such user 550 really")
+    assert "Traceback" in logs.log_file().read_text()  # the details stay in the log file

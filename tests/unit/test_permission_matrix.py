@@ -41,6 +41,7 @@ ENTRY_POINTS = {
     "mail.read": lambda a: outbox.list_mail(a),
     "events.read": lambda a: events.list_events(a),
     "settings.edit": lambda a: settings.set_value(a, "certificates.window_days", "15"),
+    "settings.read": lambda a: settings.describe(a),
 }
 
 

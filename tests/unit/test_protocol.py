@@ -70,3 +70,53 @@ def test_unique_under_concurrent_processes(admin, store):
     assert Ticket.select().count() == 100
     seqs = sorted(int(x[-6:]) for x in got)
     assert seqs == list(range(1, 101))
+
+
+@pytest.mark.parametrize("bad", ["{seq!s:.1}", "{seq!s:.2}", "AT{seq:.1e}", "{date:%Y}{seq:.3g}", "{seq!s:.5}",
+                                 "{seq:c}", "{date:%n}{seq}", "{seq:>45}"])
+def test_a_format_that_repeats_numbers_is_refused(admin, bad):
+    """Accepted before, such a format gave the same protocol to two numbers of a
+    day, and the reservation then skipped taken numbers for ever."""
+    with pytest.raises(ConfigError, match="protocol_format"):
+        protocol.check_format(bad)
+    with pytest.raises(ConfigError, match="protocol_format"):
+        protocol.reserve(admin, bad)
+    assert not Ticket.select().exists()
+
+
+@pytest.mark.parametrize("good", ["{date:%Y%m%d}{seq:06d}", "{seq}", "{seq:x}", "{seq:,}", "{seq!r}",
+                                  "{seq!s}", "{date:%Y%m%d}{seq:02d}"])
+def test_formats_that_grow_are_kept(admin, good):
+    assert protocol.check_format(good) == good
+
+
+def test_a_conversion_of_seq_keeps_one_counter(admin):
+    """`{seq!s}` keyed its counter by an object's address: every process began at 1."""
+    assert protocol.counter_key("P{seq!s}", dt.datetime(2026, 3, 9)) == "P#"
+    assert protocol.counter_key("{date:%Y}{seq!r:>3}", dt.datetime(2026, 3, 9)) == "2026  #"
+
+
+def test_a_forced_repeating_format_fails_in_bounded_time(admin, monkeypatch):
+    """A format that slipped past the check (written directly, or a check of an
+    older version) gives up after MAX_TRIES numbers, with a message, and
+    releases the write lock: other reservations go on."""
+    import time
+
+    from models.wizard import ProtocolCounter
+
+    from models.writelock import queued_write_tx
+
+    forced = "F{seq!s:.1}"  # F1..F9, then F1 again for ever
+    got = []
+    for _n in range(9):
+        with queued_write_tx():
+            got.append(protocol.reserve_here(admin, forced).protocol)
+    assert got == [f"F{n}" for n in range(1, 10)]
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="No free protocol number after 10000 tries") as caught:
+        with queued_write_tx():
+            protocol.reserve_here(admin, forced)
+    assert time.monotonic() - started < 10
+    assert "F{seq!s:.1}" in caught.value.message
+    assert ProtocolCounter.get().seq == 9  # the tries were rolled back with the transaction
+    assert protocol.reserve(admin).protocol.endswith("000001")  # the lock is free: others reserve

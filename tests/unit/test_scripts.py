@@ -74,6 +74,39 @@ def test_import_export_round_trip(admin, tmp_path):
         scripts.export_file(admin, info.id, tmp_path)
 
 
+def test_import_reads_regular_files_only_and_at_most_the_limit(tmp_path):
+    from tests.unit.test_files import bad_paths, in_time
+
+    for path, word in bad_paths(tmp_path, scripts.MAX_FILE).items():
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: scripts.read_file(path))
+        assert word in err.value.errors["path"], path
+
+
+def test_export_never_writes_into_a_device_a_pipe_or_an_impossible_name(admin, tmp_path):
+    import os
+
+    from tests.unit.test_files import in_time
+
+    src = tmp_path / "t.json"
+    src.write_text(json.dumps(tree()), encoding="utf-8")
+    info = scripts.import_file(admin, src)
+    out = tmp_path / "out"
+    out.mkdir()
+    fifo = out / "pipe"
+    os.mkfifo(fifo)
+    for path, word in {str(fifo): "not a regular file", "/dev/full": "not a regular file",
+                       str(out / ("n" * 300 + ".json")): "File name too long",
+                       str(out / "missing" / "x.json"): "Cannot write"}.items():
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: scripts.export_file(admin, info.id, path))
+        assert word in err.value.errors["path"], path
+    old = out / "old.json"
+    old.write_text("old")
+    assert scripts.read_file(scripts.export_file(admin, info.id, old)) == scripts.parse(tree())
+    assert sorted(p.name for p in out.iterdir()) == ["old.json", "pipe"]  # no temporary left
+
+
 def test_save_is_optimistic_and_only_for_leads(admin, people):
     s = scripts.parse(tree())
     info = scripts.save(admin, s)

@@ -269,6 +269,17 @@ def test_worker_unit_file_ships():
     assert "UMask=0007" in unit and "Group=atende" in unit and "Restart=on-failure" in unit
 
 
+def test_worker_unit_stops_it_gracefully():
+    """systemd's stop is the SIGTERM the worker finishes its mail in hand on
+    (tests/unit/test_mail_smtp.py), sent to it alone, with time for one message."""
+    from importlib import resources
+
+    unit = (resources.files("data") / "systemd" / "atende-worker.service").read_text(encoding="utf-8")
+    settings = dict(line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#"))
+    assert settings["KillSignal"] == "SIGTERM" and settings["KillMode"] == "mixed"
+    assert int(settings["TimeoutStopSec"]) >= 120  # a few SMTP timeouts (30 s each) for one large message
+
+
 def test_cli_doctor_reads_a_broken_config_instead_of_stopping(tmp_path):
     import subprocess
     import sys

@@ -55,6 +55,37 @@ def test_not_a_database(tmp_path):
         open_store(str(path))
 
 
+@pytest.mark.parametrize("upgrade", [True, False])
+def test_another_programs_database_is_refused_untouched(tmp_path, upgrade):
+    """An SQLite file with tables but no record of Atende's migrations is
+    another program's: refused, and not one table or row of ours is added."""
+    path = tmp_path / "notes.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT)")
+    con.execute("INSERT INTO note (text) VALUES ('mine')")
+    con.commit()
+    before = con.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    con.close()
+    try:
+        with pytest.raises(StoreError, match="another program's database"):
+            open_store(str(path), upgrade=upgrade)
+    finally:
+        models.close_database()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall() == before
+    assert con.execute("SELECT text FROM note").fetchall() == [("mine",)]
+    con.close()
+
+
+def test_an_empty_sqlite_file_becomes_an_atende_database(tmp_path):
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()  # a file with no tables: nobody's yet
+    try:
+        assert open_store(str(path)).schema_version == migrations.code_version()
+    finally:
+        models.close_database()
+
+
 def test_directory_and_missing_folder(tmp_path):
     with pytest.raises(StoreError, match="directory"):
         open_store(str(tmp_path))

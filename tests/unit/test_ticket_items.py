@@ -78,6 +78,19 @@ def test_bad_attachment_paths_are_refused_clearly(people, world, tmp_path, make,
     assert version(t.id) == 1 and not TicketAttachment.select().exists()
 
 
+def test_devices_pipes_and_long_names_are_refused_and_nothing_is_copied(people, world, tmp_path):
+    from tests.unit.test_files import bad_paths, in_time
+
+    t = world["tickets"][0]
+    for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: ti.add_attachment(people["agent"], t.id, path, expected_version=1))
+        assert word in err.value.errors["path"], path
+    assert version(t.id) == 1 and not TicketAttachment.select().exists()
+    folder = wizard.files_root() / "tickets" / "T0"
+    assert not folder.exists() or os.listdir(folder) == []
+
+
 def test_a_huge_attachment_is_refused(people, world, tmp_path):
     big = tmp_path / "big.bin"
     with open(big, "wb") as f:

@@ -91,3 +91,54 @@ def test_readme_permission_matrix_matches_the_code():
     from tests import readme_tool
 
     assert readme_tool.current() == readme_tool.block(), "run: python tests/readme_tool.py"
+
+
+@pytest.mark.parametrize("login", ["\x1b[31mbob", "bob\x1b]0;owned\x07", "bo\x00b", "bob\n", "bo\x7fb"])
+def test_a_login_with_control_characters_is_refused_not_trimmed(admin, login):
+    with pytest.raises(ValidationError, match="control characters") as err:
+        users.add(admin, login, "agent")
+    assert "login" in err.value.errors
+    assert not User.select().where(User.login.contains("bob")).exists()
+    users.add(admin, "bob", "agent")
+    for change in (lambda: users.set_role(admin, login, "supervisor"), lambda: users.remove(admin, login)):
+        with pytest.raises(ValidationError, match="control characters"):
+            change()
+    assert users.identify("bob").role == "agent"
+
+
+def test_the_company_is_looked_up_only_for_who_may_add_people(people):
+    """No existence check of companies for people who may not add people:
+    refused the same whether the company exists or not."""
+    from models import Customer, write_tx
+
+    with write_tx():
+        acme = Customer.create(kind="customer", name="Acme", name_norm="acme", doc="11222333000181", doc_kind="cnpj")
+    for role in ("agent", "coordinator", "supervisor"):
+        for ref in (str(acme.id), "11.222.333/0001-81", "999", "99999999999999999999"):
+            with pytest.raises(PermissionDenied):
+                users.add(people[role], "rep", "representative", company=ref)
+            with pytest.raises(PermissionDenied):
+                users.company_for(people[role], ref)
+    with pytest.raises(ValidationError, match="No company"):
+        users.add(people["admin"], "rep", "representative", company="999")
+    info = users.add(people["admin"], "rep", "representative", company="11.222.333/0001-81")
+    assert info.company_id == acme.id
+
+
+def test_background_commands_are_for_staff_or_a_service_account(people):
+    """The worker, the writer and the reminders: staff, or an account that is
+    no person of the database (the worker's system user); never a
+    representative or a removed person, and nobody becomes admin by it."""
+    from models import Customer, write_tx
+
+    assert users.identify_background("t_agent").role == "agent"
+    assert users.identify_background("atende") is None  # the service's system user
+    assert not User.select().where(User.login == "atende").exists()
+    with write_tx():
+        acme = Customer.create(kind="customer", name="Acme", name_norm="acme")
+    users.add(people["admin"], "rep", "representative", company_id=acme.id)
+    with pytest.raises(PermissionDenied):
+        users.identify_background("rep")
+    users.remove(people["admin"], "t_agent")
+    with pytest.raises(UnknownUser, match="removed"):
+        users.identify_background("t_agent")

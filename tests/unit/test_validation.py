@@ -64,3 +64,13 @@ def test_clean_never_leaves_control_characters(text):
     out = clean(text, multiline=True)
     assert "\x00" not in out and "\x1b" not in out
     assert all(c in "\n\t" or ord(c) >= 0x20 for c in out if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f)
+
+
+def test_record_id_is_a_whole_number_the_store_can_hold():
+    from services.validation import MAX_ID, record_id
+
+    assert MAX_ID == 2**63 - 1
+    assert [record_id(v) for v in (1, "12", "#12", " 7 ", str(MAX_ID), MAX_ID)] == [1, 12, 12, 7, MAX_ID, MAX_ID]
+    for bad in (0, -1, "0", "-1", str(MAX_ID + 1), MAX_ID + 1, "99999999999999999999", "²", "١٢", "1e3", "",
+                None, True, "12a", "1 2"):
+        assert record_id(bad) is None, bad

@@ -179,6 +179,78 @@ def test_attachment_size_and_name(tmp_path):
     assert "/" not in wizard.sanitize_name("..")
 
 
+def test_attachments_and_mail_files_take_regular_files_only(tmp_path):
+    from tests.unit.test_files import bad_paths, in_time
+
+    d = Draft("p", 1, "me", "x")
+    for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: wizard.add_attachment(d, path))
+        assert word in err.value.errors["path"], path
+        with pytest.raises(ValidationError) as err:
+            in_time(lambda: wizard.make_email("a@b.com", "s", "b", attachments=(path,)))
+        assert word in err.value.errors["attachments"], path
+
+
+def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admin, world, tmp_path, monkeypatch):
+    """A file swapped for a device or a pipe after it was added, or a disk
+    that fills while copying: a message for the field, nothing copied, the
+    ticket still being opened with its draft, and the next finish works."""
+    import os
+
+    from services import files
+    from tests.unit.test_files import in_time
+
+    f = tmp_path / "foto.jpg"
+    f.write_bytes(b"jpeg" * 100)
+    d = ready(admin, world)
+    d = wizard.add_attachment(d, str(f))
+    d = dataclasses.replace(d, emails=(wizard.make_email("c0@example.com", "Oi", "b", attachments=(str(f),)),))
+    wizard.save(admin, d)
+    folder = wizard.files_root() / "tickets" / d.protocol
+
+    def still_a_draft():
+        assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
+        assert TicketDraft.select().count() == 1 and not TicketAttachment.select().exists()
+        assert not Outbox.select().exists()
+        assert not folder.exists() or os.listdir(folder) == []
+
+    f.unlink()
+    f.symlink_to("/dev/zero")
+    with pytest.raises(ValidationError) as err:
+        in_time(lambda: wizard.finish(admin, d))
+    assert "not a regular file" in err.value.errors["attachments"]
+    still_a_draft()
+    f.unlink()
+    os.mkfifo(f)
+    with pytest.raises(ValidationError) as err:
+        in_time(lambda: wizard.finish(admin, d))
+    assert "not a regular file" in err.value.errors["attachments"]
+    still_a_draft()
+    f.unlink()
+    f.write_bytes(b"jpeg" * 100)
+    real = files._create_temp
+    calls = []
+
+    def disk_full_at_the_second_copy(target):  # the attachment copies, the e-mail's file meets a full disk
+        tmp, fd = real(target)
+        calls.append(tmp)
+        if len(calls) == 2:
+            os.close(fd)
+            fd = os.open("/dev/full", os.O_WRONLY)
+        return tmp, fd
+
+    monkeypatch.setattr(files, "_create_temp", disk_full_at_the_second_copy)
+    with pytest.raises(ValidationError) as err:
+        wizard.finish(admin, d)
+    assert err.value.errors == {"emails": f"The disk is full: {f} was not copied"}
+    still_a_draft()
+    monkeypatch.setattr(files, "_create_temp", real)
+    done = wizard.finish(admin, d)
+    assert (done.status, done.attachments, done.emails) == ("open", 1, 1)
+    assert sorted(os.listdir(folder)) == ["foto-2.jpg", "foto.jpg"]
+
+
 # -------------------------------------------------------------- service orders
 
 

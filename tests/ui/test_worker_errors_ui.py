@@ -1,0 +1,184 @@
+"""An unexpected error in a screen's worker is never silent: it is logged
+with its details, said in one line, and the panel that waited for the
+answer says so instead of staying empty or "Loading..." forever."""
+from __future__ import annotations
+
+import ast
+import importlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from textual.widgets import Label, Static
+
+from screens.audit import AuditScreen
+from screens.queues import QueuesScreen
+from screens.supervisor import SupervisorScreen
+from screens.triage import TriageScreen
+from screens.who import WhoScreen
+from services import audit, customers, dashboard, desk, presence
+from services.errors import NotFound
+from tests.ui.pilot_tools import settle, until
+from tui.base import WorkerErrors
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def log_file(monkeypatch):
+    """The log file of this test's home (the logger opens its file once per process)."""
+    import logging
+
+    from services import logs
+
+    logger = logging.getLogger("atende")
+    kept = logger.handlers[:]
+    for handler in kept:
+        logger.removeHandler(handler)
+    monkeypatch.setattr(logs, "_configured", False)
+    yield logs.log_file
+    for handler in logger.handlers[:]:
+        logger.removeHandler(handler)
+        handler.close()
+    for handler in kept:
+        logger.addHandler(handler)
+
+
+def failing(error: BaseException):
+    def fail(*args, **kwargs):
+        raise error
+    return fail
+
+
+def notifications(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def shown(widget) -> str:
+    return str(widget.render())
+
+
+ERRORS = {
+    "runtime": (RuntimeError("boom in the service"), "internal error (RuntimeError)"),
+    "sqlite": (sqlite3.OperationalError("disk I/O error"), "disk I/O error"),
+}
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=list(ERRORS))
+@pytest.mark.parametrize("open_screen,owner,name,status", [
+    (lambda: QueuesScreen("open"), desk, "page", "#queues-status"),
+    (lambda: SupervisorScreen(), dashboard, "read", "#supervisor-summary"),
+    (lambda: AuditScreen(), audit, "page", "#audit-status"),
+    (lambda: WhoScreen(), presence, "online", "#who-summary"),
+], ids=["queues", "supervisor", "audit", "who"])
+async def test_a_failing_list_says_so_in_one_line_and_logs_it(make_app, monkeypatch, log_file, open_screen, owner,
+                                                             name, status, error):
+    exc, expected = ERRORS[error]
+    monkeypatch.setattr(owner, name, failing(exc))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(open_screen())
+        await settle(pilot)
+        said = [m for m in notifications(app) if expected in m]
+        assert len(said) == 1 and "\n" not in said[0]
+        line = shown(app.screen.query_one(status, Static))
+        assert expected in line and "Loading" not in line
+        assert str(exc) in log_file().read_text() and "Traceback" in log_file().read_text()
+
+
+async def test_a_failing_customer_search_says_so_instead_of_type_to_search(make_app, monkeypatch, log_file):
+    monkeypatch.setattr(customers, "lookup_on_kept_connection", failing(RuntimeError("lookup exploded")))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(TriageScreen())
+        await settle(pilot)
+        await pilot.press(*"maria")
+        await settle(pilot)
+        await until(pilot, lambda: notifications(app))
+        assert [m for m in notifications(app) if "internal error (RuntimeError)" in m]
+        line = shown(app.screen.query_one("#lookup-status", Label))
+        assert "internal error (RuntimeError)" in line and "Type to search" not in line
+        assert "lookup exploded" in log_file().read_text()
+        # once the store answers again, the same search runs again on Enter
+        monkeypatch.undo()
+        await pilot.press("enter")
+        await settle(pilot)
+        await until(pilot, lambda: "Nothing found" in shown(app.screen.query_one("#lookup-status", Label)))
+        assert "Nothing found" in shown(app.screen.query_one("#lookup-status", Label))
+
+
+async def test_a_failing_decision_frees_f2_and_says_so(make_app, monkeypatch):
+    """The decision pane said "Working out the decision…" forever and F2 waited for it."""
+    from screens import triage as triage_screen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = TriageScreen()
+        app.push_screen(screen)
+        await settle(pilot)
+        monkeypatch.setattr(triage_screen.triage_svc, "triage", failing(KeyError("topic")))
+        screen._deciding = "x"
+        screen._book_asked = True
+        screen.decide(1, "x")
+        await settle(pilot)
+        assert screen._deciding is None and not screen._book_asked
+        assert "internal error (KeyError)" in shown(screen.query_one("#decision", Static))
+
+
+async def test_an_atende_error_is_said_once_and_not_logged(make_app, monkeypatch, log_file):
+    monkeypatch.setattr(presence, "online", failing(NotFound("nobody here")))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(WhoScreen())
+        await settle(pilot)
+        assert notifications(app).count("nobody here") == 1
+        assert not log_file().exists() or "nobody here" not in log_file().read_text()
+
+
+def test_failure_message_is_one_line_and_logs_only_what_is_not_for_the_person(log_file):
+    from tui.base import failure_message
+
+    assert failure_message(NotFound("no such\nticket"), "test") == "no such ticket"
+    assert not log_file().exists()
+    line = failure_message(ValueError("bad\nvalue"), "test")
+    assert "internal error (ValueError)" in line and "\n" not in line
+    assert "bad\nvalue" in log_file().read_text()
+
+
+def _classes_running_workers() -> list[tuple[str, str]]:
+    """(module, class) of every class in screens/ and tui/ with a @work method or a run_worker call."""
+    found = []
+    for path in sorted([*ROOT.joinpath("screens").glob("*.py"), *ROOT.joinpath("tui").glob("*.py")]):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            runs = False
+            for item in ast.walk(node):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for d in item.decorator_list:
+                        target = d.func if isinstance(d, ast.Call) else d
+                        if isinstance(target, ast.Name) and target.id == "work":
+                            runs = True
+                if isinstance(item, ast.Attribute) and item.attr == "run_worker":
+                    runs = True
+            if runs:
+                found.append((f"{path.parent.name}.{path.stem}", node.name))
+    return found
+
+
+def test_every_class_running_workers_reports_their_failures():
+    from textual.dom import DOMNode
+
+    def nodes(cls):  # a mixin (tui.forms.ThreadedSave) is checked in the screens built with it
+        if issubclass(cls, DOMNode):
+            return [cls]
+        return [n for sub in cls.__subclasses__() for n in nodes(sub)]
+
+    classes = _classes_running_workers()
+    assert len(classes) > 20
+    for module in sorted({m for m, _c in classes} | {f"screens.{p.stem}" for p in ROOT.joinpath("screens").glob("*.py")}):
+        importlib.import_module(module)
+    missing = [f"{n.__module__}.{n.__name__}" for m, c in classes for n in nodes(getattr(importlib.import_module(m), c))
+               if not issubclass(n, WorkerErrors)]
+    assert missing == []
