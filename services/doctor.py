@@ -82,6 +82,13 @@ def config_check(cfg: Config, error: str | None = None, system_config: Path = pa
     """The config was found and could be read."""
     if error:
         return _fail(_("config"), error)
+    from .errors import ConfigError
+    from .protocol import check_format
+
+    try:  # a format that repeats numbers would stop every new ticket: said here, before the first one
+        check_format(cfg.protocol_format)
+    except ConfigError as exc:
+        return _fail(_("config"), exc.message)
     if cfg.source:
         if not os.access(cfg.source, os.R_OK):
             return _fail(_("config"), _("cannot read {path}: sudo chgrp atende {path} && sudo chmod 0640 {path}").format(

@@ -294,3 +294,11 @@ def test_cli_doctor_reads_a_broken_config_instead_of_stopping(tmp_path):
     assert r.returncode == 1
     first = r.stdout.splitlines()[0]
     assert first.startswith("FAIL") and "config" in first and str(bad) in first
+
+
+def test_doctor_says_a_protocol_format_that_repeats_numbers(tmp_path):
+    """A format that would give two tickets one number is a failed config check,
+    before the first ticket is tried (services.protocol.check_format)."""
+    repeating = doctor.config_check(Config(protocol_format="{date:%Y%m%d}{seq!s:.2}"))
+    assert not repeating.ok and "protocol_format" in repeating.message
+    assert doctor.config_check(Config()).ok
