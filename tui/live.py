@@ -108,8 +108,12 @@ class LiveSession:
         self.watcher: ChangeWatcher | None = None
         self._stop = threading.Event()
         self.worker = None
+        self._leave_failed = False
 
     def start(self) -> None:
+        from services.logs import logger
+
+        logger()  # this loop's warnings go to the log file, never onto the screen (stderr)
         # A plain daemon thread rather than a Textual worker: it runs for the
         # whole session, and `workers.wait_for_complete()` must not wait on it.
         self.worker = threading.Thread(target=self._loop, name="atende-live", daemon=True)
@@ -127,7 +131,9 @@ class LiveSession:
         try:
             presence.leave(self.session)
         except Exception as exc:  # noqa: BLE001 - leaving is best effort; stale rows expire
-            log.warning("presence leave failed: %s", exc)
+            if not self._leave_failed:  # said once (stop and the loop both leave), in the log file, never on the screen
+                self._leave_failed = True
+                log.warning("presence leave failed: %s", exc)
 
     def dispatch(self, topics: frozenset[str]) -> None:
         """On the UI thread: tell every live screen of the stack."""

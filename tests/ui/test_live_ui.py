@@ -151,3 +151,26 @@ async def test_one_failing_screen_does_not_stop_the_others(make_app, tickets_wor
         app.live.dispatch(frozenset({"data"}))  # logged, not raised
         assert calls == [frozenset({"data"})]
         assert app.live.worker.is_alive()
+
+
+async def test_a_failing_presence_is_logged_once_and_never_written_on_the_screen(make_app, tickets_world,
+                                                                                  monkeypatch, capfd):
+    """Warnings of the live thread (a full or read-only disk) went to Python's
+    last-resort handler, stderr, which is the terminal the application draws
+    on, and leaving was tried and said three times on quit."""
+    from services import logs
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("Nothing was saved: the disk is full")
+
+    monkeypatch.setattr(presence, "beat", refuse)
+    monkeypatch.setattr(presence, "leave", refuse)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+    app.live.stop(wait=True)
+    app.live.stop()
+    assert "failed" not in capfd.readouterr().err
+    text = logs.log_file().read_text()
+    assert "presence heartbeat failed" in text
+    assert text.count("presence leave failed") == 1
