@@ -8,7 +8,6 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from services import presence
-from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.live import LiveScreen, keep_cursor
@@ -55,11 +54,7 @@ class WhoScreen(LiveScreen, AtendeScreen):
 
     @work(thread=True, exclusive=True, group="who", exit_on_error=False)
     def load(self) -> None:
-        try:
-            online = presence.online(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
+        online = presence.online(self.app.actor)  # a failure is said by WorkerErrors, once until it works again
         self.app.call_from_thread(self._show, online)
 
     def _show(self, online: list[presence.OnlineInfo]) -> None:

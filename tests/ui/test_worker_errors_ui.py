@@ -129,7 +129,10 @@ async def test_an_atende_error_is_said_once_and_not_logged(make_app, monkeypatch
     monkeypatch.setattr(presence, "online", failing(NotFound("nobody here")))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.push_screen(WhoScreen())
+        screen = WhoScreen()
+        app.push_screen(screen)
+        await settle(pilot)
+        screen.action_reload()  # a live refresh failing the same way again
         await settle(pilot)
         assert notifications(app).count("nobody here") == 1
         assert not log_file().exists() or "nobody here" not in log_file().read_text()
