@@ -214,17 +214,21 @@ def read_bytes(path_text: str | os.PathLike, field: str = "file", limit: int = 1
     with open_regular(text, field) as (fh, _p, size):
         if size > limit:
             raise _too_large(text, field, limit, size)
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            chunk = _read_chunk(fh, min(CHUNK, limit + 1 - total), text, field)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > limit:
-                raise _too_large(text, field, limit)
-            parts.append(chunk)
-    return b"".join(parts)
+        return b"".join(_chunks(fh, text, field, limit))
+
+
+def _chunks(fh: BinaryIO, text: str, field: str, limit: int) -> Iterator[bytes]:
+    """The file's bytes in chunks, refused once more than `limit` have come
+    (counted here: a size from stat is never trusted)."""
+    total = 0
+    while True:
+        chunk = _read_chunk(fh, min(CHUNK, limit + 1 - total), text, field)
+        if not chunk:
+            return
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(text, field, limit)
+        yield chunk
 
 
 # ----------------------------------------------------------------------------- copying
@@ -283,14 +287,9 @@ def copy_into(path_text: str | os.PathLike, folder: Path, *, field: str = "path"
             tmp, fd = _create_temp(folder)
             total = 0
             with os.fdopen(fd, "wb") as out:
-                while True:
-                    chunk = _read_chunk(src, CHUNK, text, field)
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if total > limit:
-                        raise _too_large(text, field, limit)
+                for chunk in _chunks(src, text, field, limit):
                     out.write(chunk)
+                    total += len(chunk)
             paths.private_file(tmp)
             dest = _link_free(tmp, folder, wanted)
         except OSError as exc:  # the files folder cannot take it (full, read-only...): the details go to the log
