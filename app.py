@@ -206,7 +206,7 @@ class Context:
         return self.actor
 
     def open_background(self) -> Actor | None:
-        """Open the store for a background command (worker, writer, reminders)
+        """Open the store for a background command (worker, reminders)
         and say who runs it: a staff member, or an account that is no person
         of this database (the worker's system user; None). A representative or
         a removed person is refused before anything runs."""
@@ -766,31 +766,6 @@ def worker(obj: Context, once: bool, threads: int) -> None:
         path=mail_transport.outbox_folder(obj.config.mail))
     click.echo(_("Atende worker started (mail: {where}); Ctrl+C stops it.").format(where=where), err=True)
     worker_mod.Worker(obj.config.mail, threads=threads).run()
-
-
-@main.command()
-@click.pass_obj
-def writer(obj: Context) -> None:
-    """Run the shared writer: new tickets of every session committed in groups."""
-    import logging
-    import signal
-    import threading
-
-    from services import group_commit
-
-    obj.open_background()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
-    w = group_commit.Writer(stop)
-    w.bind()
-    click.echo(_("Atende writer listening on {path}; Ctrl+C stops it.").format(path=w.path), err=True)
-    try:
-        w.serve()
-    except KeyboardInterrupt:
-        pass
-    click.echo(_("Atende writer stopped: {requests} requests in {groups} commits.").format(
-        requests=w.stats.requests, groups=w.stats.groups), err=True)
 
 
 # --------------------------------------------------------------------------- live: who is online

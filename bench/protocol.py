@@ -2,17 +2,18 @@
 
     python bench/protocol.py --procs 8 --tickets 500 [--db PATH]
 
-N processes open wizards (reserve a protocol: one durable commit with its
-draft) and finish tickets (one durable commit with everything attached) at
-once against one database, with the app's own durability settings (WAL,
-synchronous=FULL, busy timeout). In the same run, a bare SQLite loop measures
-the machine's raw rate of durable commits, and one process doing the
-writer's writes alone (no sessions, no sockets) shows the ceiling the store's
-own work per ticket sets; and the same SQL from a bare sqlite3 loop (no app
-code at all) shows what SQLite itself allows with this schema. Last line,
-one JSON object: tickets_per_s, raw_commits_per_s, duplicates, errors, lost
-(and the other figures).
-Target: tickets_per_s >= 0.35 x raw_commits_per_s, and 0, 0, 0.
+N processes open wizards (reserve a protocol: one durable commit) and finish
+tickets (one durable commit with everything attached) at once against one
+database, each session committing for itself through the services, with the
+app's own durability settings (WAL, synchronous=FULL, busy timeout). It
+measures tickets per second, the latency of each reservation and each finish
+(p50, p99), and checks the database afterwards: every protocol once, every
+finished ticket open, no draft left. The machine's raw rate of durable
+commits (a bare loop, one process) is printed beside it for scale.
+
+Last line, one JSON object: tickets_per_s, reserve_p50_ms, reserve_p99_ms,
+finish_p50_ms, finish_p99_ms, duplicates, errors, lost (and the other figures).
+Target: tickets_per_s >= 200, finish_p99_ms <= 100, and 0, 0, 0.
 """
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ import multiprocessing as mp
 import sqlite3
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TARGET_TICKETS_PER_S = 200
+TARGET_FINISH_P99_MS = 100
 
 
 def setup(path: str) -> dict:
@@ -68,116 +71,28 @@ def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
 
     open_store(path)
     actor = users.identify(users.os_login())
-    done, errors = [], []
+    done, errors, reserve_ms, finish_ms = [], [], [], []
     while time.time() < start_at:
         time.sleep(0.001)
     for i in range(n):
         try:
-            d = filled(wizard.start(actor), ids, i)
+            t0 = time.perf_counter()
+            d = wizard.start(actor)
+            t1 = time.perf_counter()
+            d = filled(d, ids, i)
+            t2 = time.perf_counter()
             wizard.finish(actor, d)
+            t3 = time.perf_counter()
+            reserve_ms.append((t1 - t0) * 1000)
+            finish_ms.append((t3 - t2) * 1000)
             done.append(d.protocol)
         except Exception as exc:  # counted, never hidden
             errors.append(f"{type(exc).__name__}: {exc}")
-    out.put((done, errors))
-
-
-def writes_only(path: str, tickets: int, per_group: int) -> float:
-    """The store's own work per ticket, without sessions or sockets: one
-    process runs the writer's requests (reserve, finish) in groups as the
-    writer does, with the same checks, savepoints and durable commits. With
-    `per_group` reservations and finishes a commit, as many requests as the
-    sessions can have waiting (one each), its rate bounds what they can reach
-    through one writer on this machine."""
-    from models.writelock import queued_write_tx
-    from services import group_commit, users, wizard
-    from services.store import open_store
-
-    ids = setup(path)
-    open_store(path)
-    actor = users.identify(users.os_login())
-
-    def request(op: str, args: dict) -> dict:
-        return {"id": group_commit.new_request_id(), "op": op, "args": args}
-
-    pending: list[dict] = []
-    done = 0
-    t0 = time.perf_counter()
-    while done < tickets:
-        with queued_write_tx():
-            new = [group_commit.execute(request("reserve", {"fmt": "{date:%Y%m%d}{seq:06d}"}), actor)
-                   for _ in range(per_group)]
-            for r in pending:
-                d = filled(wizard.Draft(protocol=r["protocol"], ticket_id=r["ticket_id"], owner=actor.login,
-                                        created_at=r["at"]), ids, done)
-                group_commit.execute(request("finish", {"draft": wizard.to_json(d), "attachments": [],
-                                                        "email_files": {}}), actor)
-                done += 1
-            pending = new
-    return done / (time.perf_counter() - t0)
-
-
-def bare_floor(path: str, tickets: int, per_group: int) -> float:
-    """The SQL a ticket needs, run from a bare sqlite3 loop (no peewee, no
-    services, no sockets, no sessions): the statements the writer runs for a
-    reservation and a finish (with the audit rows, the request ids and the
-    savepoints), `per_group` of each a commit. Its rate is what SQLite itself
-    allows on this machine with this schema: the app's own work comes on top."""
-    from services.fastsql import AUDIT_SQL
-    from services.group_commit import REQUEST_SQL
-    from services.protocol import DRAFT_TICKET_SQL, NEXT_SEQ_SQL, TAKEN_SQL
-    from services.wizard import _FINISH_SQL, _REFERENCES_SQL
-
-    ids = setup(path)
-    con = sqlite3.connect(path, isolation_level=None)
-    con.execute("PRAGMA journal_mode=wal")
-    con.execute("PRAGMA synchronous=FULL")
-    user_id = con.execute("SELECT id FROM user ORDER BY id LIMIT 1").fetchone()[0]
-    stamp = "2026-01-01 10:00:00"
-    pending: list[tuple[str, int]] = []
-    done = 0
-    t0 = time.perf_counter()
-    while done < tickets:
-        con.execute("BEGIN IMMEDIATE")
-        con.execute("UPDATE live_change SET n = n + 1 WHERE topic = 'data'")
-        new = []
-        for _ in range(per_group):
-            con.execute("SAVEPOINT r")
-            seq = con.execute(NEXT_SEQ_SQL, ("bare",)).fetchone()[0]
-            protocol = f"B{seq:09d}"
-            con.execute(TAKEN_SQL, (protocol,)).fetchone()
-            ticket_id = con.execute(DRAFT_TICKET_SQL, (protocol, user_id, stamp, stamp, "bench")).fetchone()[0]
-            con.execute(AUDIT_SQL, (stamp, "bench", "ticket", str(ticket_id), "reserve",
-                                    json.dumps({"protocol": protocol})))
-            con.execute(REQUEST_SQL, (f"{time.time_ns():016x}{seq:016x}", "bench", "reserve",
-                                      json.dumps({"protocol": protocol, "ticket_id": ticket_id, "at": stamp}), stamp))
-            con.execute("RELEASE r")
-            new.append((protocol, ticket_id))
-        for protocol, ticket_id in pending:
-            con.execute("SAVEPOINT r")
-            con.execute(_REFERENCES_SQL, (ids["customer"], ids["contact"], ids["customer"], ids["plan"], ids["plan"],
-                                          None, ids["queue"], ids["type"], None)).fetchone()
-            problem = f"sem internet {done}"
-            con.execute(_FINISH_SQL, ("open", "customer", ids["customer"], None, ids["contact"], ids["plan"],
-                                      ids["queue"], ids["type"], None, None, problem, problem, "reiniciou a ONU",
-                                      "", "", stamp, "bench", None, ticket_id, protocol))
-            con.execute("DELETE FROM ticket_draft WHERE protocol = ?", (protocol,))
-            con.execute(AUDIT_SQL, (stamp, "bench", "ticket", str(ticket_id), "finish",
-                                    json.dumps({"protocol": protocol, "status": ["draft", "open"],
-                                                "customer": ids["customer"], "queue": ids["queue"],
-                                                "type": ids["type"], "outbox": []})))
-            con.execute(REQUEST_SQL, (f"{time.time_ns():016x}{ticket_id:016x}", "bench", "finish",
-                                      json.dumps({"protocol": protocol, "ticket_id": ticket_id, "status": "open"}), stamp))
-            con.execute("RELEASE r")
-            done += 1
-        con.execute("COMMIT")
-        pending = new
-    rate = done / (time.perf_counter() - t0)
-    con.close()
-    return rate
+    out.put((done, errors, reserve_ms, finish_ms))
 
 
 def raw_commits(path: str, seconds: float = 2.0) -> float:
-    """Durable commits per second of a bare loop (WAL, synchronous=FULL), one process."""
+    """Durable commits per second of a bare loop (WAL, synchronous=FULL), one process: the machine's scale."""
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("PRAGMA journal_mode=wal")
     con.execute("PRAGMA synchronous=FULL")
@@ -194,131 +109,71 @@ def raw_commits(path: str, seconds: float = 2.0) -> float:
     return rate
 
 
-def _child(out, fn, *args) -> None:
-    out.put(fn(*args))
+def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank percentile `p` (0-100) of `values`; 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))  # ceil
+    return ordered[int(rank) - 1]
 
 
-def in_child(fn, *args) -> float:
-    """fn(*args) in a fresh process (its own connection and imports); a child
-    that dies ends the bench with a message instead of waiting for ever."""
-    import queue
-
+def run(path: str, procs: int, tickets: int) -> dict:
+    ids = setup(path)
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    child = ctx.Process(target=_child, args=(out, fn, *args))
-    child.start()
-    while True:
-        try:
-            result = out.get(timeout=1.0)
-            break
-        except queue.Empty:
-            if not child.is_alive():
-                raise SystemExit(f"{fn.__name__} failed (exit code {child.exitcode}); its error is above") from None
-    child.join()
-    return result
-
-
-@contextmanager
-def writer_running(path: str):
-    """`atende writer` for the database, as a shared server runs it: started,
-    waited for until it listens, stopped on the way out (its last line printed)."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[1]
-    with open(f"{path}.writer.log", "w+") as log:  # a file, not a pipe: a full pipe would stop the writer
-        proc = subprocess.Popen([sys.executable, "-c", "import app; app.main()", "--db", path, "writer"],
-                                cwd=root, stdout=subprocess.DEVNULL, stderr=log, text=True)
-        try:
-            sock = Path(f"{Path(path).resolve()}.writer")
-            deadline = time.time() + 30
-            while not sock.exists():
-                if proc.poll() is not None or time.time() > deadline:
-                    log.seek(0)
-                    raise SystemExit(f"the writer did not start: {log.read().strip() or 'timeout'}")
-                time.sleep(0.02)
-            yield
-        finally:
-            proc.terminate()
-            proc.wait(10)
-            log.seek(0)
-            said = log.read().strip().splitlines()
-            if said:
-                print("writer:", said[-1])
-
-
-def run(path: str, procs: int, tickets: int, writer: bool) -> dict:
-    ids = setup(path)
-    with writer_running(path) if writer else nullcontext():
-        ctx = mp.get_context("spawn")
-        out = ctx.Queue()
-        share = [tickets // procs + (1 if i < tickets % procs else 0) for i in range(procs)]
-        start_at = time.time() + 3.0  # every process connected before the clock starts
-        workers = [ctx.Process(target=worker, args=(path, n, ids, start_at, out)) for n in share]
-        for p in workers:
-            p.start()
-        results = [out.get() for _ in workers]
-        elapsed = time.time() - start_at
-        for p in workers:
-            p.join()
-    done = [x for d, _e in results for x in d]
-    errors = [x for _d, e in results for x in e]
+    share = [tickets // procs + (1 if i < tickets % procs else 0) for i in range(procs)]
+    start_at = time.time() + 3.0  # every process connected before the clock starts
+    workers = [ctx.Process(target=worker, args=(path, n, ids, start_at, out)) for n in share]
+    for p in workers:
+        p.start()
+    results = [out.get() for _ in workers]
+    elapsed = time.time() - start_at
+    for p in workers:
+        p.join()
+    done = [x for r in results for x in r[0]]
+    errors = [x for r in results for x in r[1]]
+    reserve_ms = [x for r in results for x in r[2]]
+    finish_ms = [x for r in results for x in r[3]]
     con = sqlite3.connect(path)
     stored = {r[0]: r[1] for r in con.execute("SELECT protocol, status FROM ticket")}
     drafts = con.execute("SELECT count(*) FROM ticket_draft").fetchone()[0]
     con.close()
     return {"done": done, "errors": errors, "elapsed": elapsed, "duplicates": len(done) - len(set(done)),
-            "lost": sum(1 for p in done if stored.get(p) != "open") + drafts, "rate": len(done) / elapsed}
+            "lost": sum(1 for p in done if stored.get(p) != "open") + drafts, "rate": len(done) / elapsed,
+            "reserve_ms": reserve_ms, "finish_ms": finish_ms}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--procs", type=int, default=8)
     ap.add_argument("--tickets", type=int, default=500, help="tickets in all (split among the processes)")
-    ap.add_argument("--mode", choices=("writer", "direct", "both"), default="both",
-                    help="writer: sessions send their commits to `atende writer` (a shared server); "
-                         "direct: each session commits for itself (no writer running); both (default)")
-    ap.add_argument("--db", help="database file (default: a temporary one; with --mode both, two)")
+    ap.add_argument("--db", help="database file (default: a temporary one)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="atende-bench-"))
-    raw_before = raw_commits(str(folder / "raw.db"))
-    modes = ["writer", "direct"] if args.mode == "both" else [args.mode]
-    runs = {}
-    for mode in modes:
-        path = args.db if args.db and len(modes) == 1 else str(folder / f"protocol-{mode}.db")
-        runs[mode] = run(path, args.procs, args.tickets, mode == "writer")
-    per_group = max(args.procs // 2, 1)
-    writes_rate = in_child(writes_only, str(folder / "writes-only.db"), max(args.tickets, 1000), per_group)
-    floor_rate = in_child(bare_floor, str(folder / "bare.db"), max(args.tickets, 1000), per_group)
-    # The disk is shared: measure the raw rate on both sides of the runs and take the mean.
-    raw_after = raw_commits(str(folder / "raw.db"))
-    raw = (raw_before + raw_after) / 2
-    print(f"raw durable commits: {raw:,.0f}/s (bare SQLite loop, WAL, synchronous=FULL; "
-          f"{raw_before:,.0f} before, {raw_after:,.0f} after the runs)")
-    for mode, r in runs.items():
-        label = "with `atende writer`" if mode == "writer" else "each session committing itself"
-        print(f"{mode}: {len(r['done'])} tickets by {args.procs} processes in {r['elapsed']:.2f} s "
-              f"({label}): {r['rate']:,.0f} tickets/s = {r['rate'] / raw:.3f} x raw; "
-              f"duplicates {r['duplicates']}, errors {len(r['errors'])}, lost {r['lost']}")
-        for e in r["errors"][:5]:
-            print("  error:", e)
-    print(f"the writes alone (one process, no sessions, no sockets; {per_group} reservations and {per_group} "
-          f"finishes a commit, all {args.procs} sessions' requests): {writes_rate:,.0f} tickets/s = "
-          f"{writes_rate / raw:.3f} x raw, the ceiling of the writer's run")
-    print(f"the same SQL from a bare sqlite3 loop (no app code at all; {per_group} of each a commit): "
-          f"{floor_rate:,.0f} tickets/s = {floor_rate / raw:.3f} x raw, what SQLite itself allows with this schema")
-    main_run = runs[modes[0]]
-    figures = {"tickets": len(main_run["done"]), "procs": args.procs, "mode": modes[0],
-               "tickets_per_s": round(main_run["rate"], 1), "raw_commits_per_s": round(raw, 1),
-               "ratio": round(main_run["rate"] / raw, 3), "duplicates": main_run["duplicates"],
-               "errors": len(main_run["errors"]), "lost": main_run["lost"]}
-    if "direct" in runs and modes[0] != "direct":
-        figures["direct_tickets_per_s"] = round(runs["direct"]["rate"], 1)
-        figures["direct_ratio"] = round(runs["direct"]["rate"] / raw, 3)
-    figures["writes_only_tickets_per_s"] = round(writes_rate, 1)
-    figures["writes_only_ratio"] = round(writes_rate / raw, 3)
-    figures["bare_sql_tickets_per_s"] = round(floor_rate, 1)
-    figures["bare_sql_ratio"] = round(floor_rate / raw, 3)
-    figures["ok"] = figures["ratio"] >= 0.35 and not (figures["duplicates"] or figures["errors"] or figures["lost"])
+    raw = raw_commits(str(folder / "raw.db"))
+    r = run(args.db or str(folder / "protocol.db"), args.procs, args.tickets)
+    figures = {
+        "tickets": len(r["done"]), "procs": args.procs, "tickets_per_s": round(r["rate"], 1),
+        "reserve_p50_ms": round(percentile(r["reserve_ms"], 50), 2),
+        "reserve_p99_ms": round(percentile(r["reserve_ms"], 99), 2),
+        "finish_p50_ms": round(percentile(r["finish_ms"], 50), 2),
+        "finish_p99_ms": round(percentile(r["finish_ms"], 99), 2),
+        "duplicates": r["duplicates"], "errors": len(r["errors"]), "lost": r["lost"],
+        "raw_commits_per_s": round(raw, 1),
+    }
+    figures["ok"] = (figures["tickets_per_s"] >= TARGET_TICKETS_PER_S
+                     and figures["finish_p99_ms"] <= TARGET_FINISH_P99_MS
+                     and not (figures["duplicates"] or figures["errors"] or figures["lost"]))
+    print(f"raw durable commits: {raw:,.0f}/s (bare SQLite loop, one process, WAL, synchronous=FULL)")
+    print(f"{len(r['done'])} tickets by {args.procs} processes in {r['elapsed']:.2f} s, each session committing "
+          f"itself: {r['rate']:,.0f} tickets/s (target >= {TARGET_TICKETS_PER_S})")
+    print(f"reserve: p50 {figures['reserve_p50_ms']} ms, p99 {figures['reserve_p99_ms']} ms; "
+          f"finish: p50 {figures['finish_p50_ms']} ms, p99 {figures['finish_p99_ms']} ms "
+          f"(target p99 finish <= {TARGET_FINISH_P99_MS} ms)")
+    print(f"duplicates {r['duplicates']}, errors {len(r['errors'])}, lost {r['lost']} (target 0, 0, 0)")
+    for e in r["errors"][:5]:
+        print("  error:", e)
     print(json.dumps(figures))
 
 

@@ -130,7 +130,10 @@ def _lean_ticket_writes() -> None:
 
 @migration("0910_write_requests")
 def _write_requests() -> None:
-    """Request ids of the shared writer's commits (retries never write twice)."""
-    from .wizard import WriteRequest
+    """Made the table of a shared writer that is gone (0920 drops it): nothing now."""
 
-    db.create_tables([WriteRequest], safe=True)
+
+@migration("0920_drop_write_requests")
+def _drop_write_requests() -> None:
+    """Every session writes its tickets itself: the shared writer's request ids go."""
+    db.execute_sql("DROP TABLE IF EXISTS write_request")

@@ -142,17 +142,3 @@ WIZARD_MODELS = [
     TicketAttachment, EmailTemplate, TicketEmail, Script,
 ]
 
-
-class WriteRequest(BaseModel):
-    """A write done for a session by the shared writer (services.group_commit),
-    by its request id: a session that lost its answer asks again with the same
-    id and gets the same result, never a second ticket. Kept a day."""
-
-    id = CharField(max_length=40, primary_key=True)
-    login = CharField(max_length=64)
-    op = CharField(max_length=20)
-    result = TextField()
-    at = DateTimeField()
-
-    class Meta:
-        without_rowid = True  # one B-tree, not a table and its key's index

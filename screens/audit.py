@@ -3,17 +3,16 @@ and dates; Enter shows one entry's changes."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from services import audit
-from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field
 from tui.table import Table
 
 
@@ -70,7 +69,6 @@ class AuditScreen(AtendeScreen):
         self.filters = {"login": login, "entity": entity, "since": "", "until": ""}
         self.entries: list[audit.AuditEntry] = []
         self.next_before: int | None = None
-        self._generation = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,34 +95,18 @@ class AuditScreen(AtendeScreen):
             self.filters[key] = self.query_one(f"#audit-{key}", Input).value
 
     def reload(self) -> None:
-        self._generation += 1
         self.entries = []
         self.next_before = None
         self.query_one("#audit-table", DataTable).clear()
         self.query_one("#audit-status", Static).update(_("Loading..."))
-        self.load(self._generation, None)
+        self.load(None)
 
-    @work(thread=True, exclusive=True, group="audit-page", exit_on_error=False)
-    def load(self, generation: int, before: int | None) -> None:
-        try:
-            result = audit.page(self.app.actor, before_id=before, **self.filters)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._bad, exc.errors)
-            return
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, generation, result)
+    def load(self, before: int | None) -> None:
+        actor, filters = self.app.actor, dict(self.filters)
+        self.call_service("audit-page", lambda: audit.page(actor, before_id=before, **filters), on_answer=self._show,
+                          fields=self, on_error=lambda _exc: self.query_one("#audit-status", Static).update(""))
 
-    def _bad(self, errors: dict[str, str]) -> None:
-        if not show_errors(self, errors):
-            self.notify("; ".join(errors.values()), severity="error", markup=False)
-        self.query_one("#audit-status", Static).update("")
-
-    def _show(self, generation: int, result: audit.AuditPage) -> None:
-        if generation != self._generation:
-            return
-        clear_errors(self)
+    def _show(self, result: audit.AuditPage) -> None:
         table = self.query_one("#audit-table", DataTable)
         for e in result.rows:
             changes = ", ".join(sorted(e.changes))
@@ -160,7 +142,7 @@ class AuditScreen(AtendeScreen):
 
     def action_more(self) -> None:
         if self.next_before is not None:
-            self.load(self._generation, self.next_before)
+            self.load(self.next_before)
 
     def action_reload(self) -> None:
         self.reload()

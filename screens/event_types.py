@@ -97,12 +97,12 @@ class EventTypesScreen(AtendeScreen):
         t = self.selected()
         if t is None:
             return
-        try:
-            info = ev.save_type(self.app.actor, t.name, t.format, t.preparation, t.checklist,
-                                type_id=t.id, active=not t.active)
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
+        actor = self.app.actor
+        self.call_service("event-type-active", lambda: ev.save_type(
+            actor, t.name, t.format, t.preparation, t.checklist, type_id=t.id, active=not t.active),
+            on_answer=self._toggled, write=True)
+
+    def _toggled(self, info) -> None:
         self.notify((_("{name} can be chosen for new events again.") if info.active else
                      _("{name} is no longer offered for new events; existing events keep it.")).format(
             name=info.name), markup=False)

@@ -174,12 +174,11 @@ class OutboxScreen(LiveScreen, AtendeScreen):
         if m.state != "failed":
             self.notify(_("Only a failed e-mail can be retried."), severity="warning", markup=False)
             return
-        try:
-            outbox_svc.retry(self.app.actor, m.id)
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.notify(_("E-mail {id} is queued again.").format(id=m.id), markup=False)
+        self.call_service("outbox-retry", outbox_svc.retry, self.app.actor, m.id, write=True,
+                          on_answer=lambda _none: self._done(_("E-mail {id} is queued again.").format(id=m.id)))
+
+    def _done(self, message: str) -> None:
+        self.notify(message, markup=False)
         self.load()
 
     def action_resend(self) -> None:
@@ -192,15 +191,10 @@ class OutboxScreen(LiveScreen, AtendeScreen):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                ids = outbox_svc.resend(self.app.actor, m.about_entity, m.about_id)
-            except AtendeError as exc:
-                self.notify(exc.message, severity="error", markup=False)
-                return
-            self.notify(_("{n} e-mails queued again.").format(n=len(ids)), markup=False)
-            self.load()
+            if yes:
+                self.call_service("outbox-resend", outbox_svc.resend, self.app.actor, m.about_entity, m.about_id,
+                                  on_answer=lambda ids: self._done(_("{n} e-mails queued again.").format(n=len(ids))),
+                                  write=True)
 
         self.app.push_screen(ConfirmDialog(
             _("Send again the last e-mail each person got about {what} {id}?").format(

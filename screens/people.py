@@ -140,14 +140,9 @@ class PeopleScreen(LiveScreen, AtendeScreen):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                users_svc.remove(self.app.actor, person.login)
-            except AtendeError as exc:
-                self.notify(exc.message, severity="error", markup=False)
-                return
-            self.load()
+            if yes:
+                self.call_service("people-remove", users_svc.remove, self.app.actor, person.login,
+                                  on_answer=lambda _none: self.load(), write=True)
 
         self.app.push_screen(ConfirmDialog(
             _("Remove {login}? They will no longer open Atende; their history stays.").format(login=person.login)),

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from services import desk
-from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand, focus_now
-from tui.forms import Field, FilterInput, PlainSelect, clear_errors, show_errors
+from tui.forms import Field, FilterInput, PlainSelect
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
@@ -52,8 +51,6 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self.cursor: tuple | None = None
         self.rows: list[desk.QueueRow] = []
         self._damaged: set[int] = set()
-        self._generation = 0
-        self._live_seq = 0
         self._loaded = False
         self.selected: dict[int, str] = {}
         self._columns: list = []
@@ -79,42 +76,36 @@ class QueuesScreen(LiveScreen, AtendeScreen):
     def on_screen_resume(self) -> None:
         # Back from a ticket: show what changed there (status, responsible, last update),
         # keeping the cursor on the same ticket and the selection.
-        if self.rows or self._generation > 1:
-            self.live_reload(frozenset({"data"}))
+        self.live_reload(frozenset({"data"}))
 
     def live_reload(self, topics: frozenset[str]) -> None:
         """Another session (or this one) committed: read the rows shown again,
         as many pages as are loaded, and put them back in place."""
         if not self._loaded:
             return  # the first page is being read: it will be current
-        self._live_seq += 1
-        self.refresh_rows(self._generation, self._live_seq, max(len(self.rows), desk.PAGE_SIZE))
+        # a bad filter is reported by the normal load: what is shown stays
+        self.call_service("queues-live", self._read_rows, self.view, self.filter_text, self.sort, self.descending,
+                          max(len(self.rows), desk.PAGE_SIZE), on_answer=self._replace_rows, quiet=True)
 
-    @work(thread=True, exclusive=True, group="queues-live", exit_on_error=False)
-    def refresh_rows(self, generation: int, seq: int, want: int) -> None:
+    def _read_rows(self, view: str, filter_text: str, sort: str, descending: bool, want: int) -> tuple:
         rows: list = []
         after = None
-        try:
-            while True:
-                page = desk.page(self.app.actor, self.view, self.filter_text, sort=self.sort,
-                                 descending=self.descending, after=after, limit=min(want, desk.MAX_PAGE))
-                rows.extend(page.rows)
-                after = page.next_cursor
-                if after is None or len(rows) >= want:
-                    break
-        except AtendeError:
-            return  # a bad filter is reported by the normal load; keep what is shown
-        self.app.call_from_thread(self._replace_rows, generation, seq, rows, after)
+        while True:
+            page = desk.page(self.app.actor, view, filter_text, sort=sort, descending=descending, after=after,
+                             limit=min(want, desk.MAX_PAGE))
+            rows.extend(page.rows)
+            after = page.next_cursor
+            if after is None or len(rows) >= want:
+                return rows, after
 
-    def _replace_rows(self, generation: int, seq: int, rows: list, cursor: tuple | None) -> None:
-        if generation != self._generation or seq != self._live_seq:
-            return
+    def _replace_rows(self, answer: tuple) -> None:
+        rows, cursor = answer
         table = self.query_one("#queues-table", DataTable)
         keep_cursor(table, lambda t: [self._add_row(t, r) for r in rows])
         self.rows = list(rows)
         self.cursor = cursor
         self._set_status(self._summary(None))
-        self.load_count(generation)
+        self.load_count()
 
     def palette_commands(self):
         for v in desk.VIEWS:
@@ -124,49 +115,32 @@ class QueuesScreen(LiveScreen, AtendeScreen):
     # -- loading ---------------------------------------------------------
 
     def reload(self) -> None:
-        self._generation += 1
+        for group in ("queues-live", "queues-count"):  # their answers are about what was shown
+            self.workers.cancel_group(self, group)
         self._loaded = False
         self.selected.clear()
         self.cursor = None
         self.rows = []
         self.query_one("#queues-table", DataTable).clear()
         self._set_status(_("Loading..."))
-        self.load_page(self._generation, None, True)
+        self.load_page(None, True)
 
-    @work(thread=True, exclusive=True, group="queues-page", exit_on_error=False)
-    def load_page(self, generation: int, after: tuple | None, first: bool) -> None:
-        try:
-            page = desk.page(self.app.actor, self.view, self.filter_text, sort=self.sort,
-                             descending=self.descending, after=after)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._bad_filter, exc.errors)
-            return
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show_page, generation, page, first)
+    def load_page(self, after: tuple | None, first: bool) -> None:
+        actor, view, text, sort, descending = self.app.actor, self.view, self.filter_text, self.sort, self.descending
+        self.call_service("queues-page", lambda: desk.page(actor, view, text, sort=sort, descending=descending,
+                                                           after=after),
+                          on_answer=lambda page: self._show_page(page, first), fields=self,
+                          on_error=lambda _exc: self._set_status(""))
 
-    @work(thread=True, exclusive=True, group="queues-count", exit_on_error=False)
-    def load_count(self, generation: int) -> None:
-        try:
-            n = desk.count(self.app.actor, self.view, self.filter_text)
-        except AtendeError:
-            return
-        self.app.call_from_thread(self._show_count, generation, n)
+    def load_count(self) -> None:
+        self.call_service("queues-count", desk.count, self.app.actor, self.view, self.filter_text,
+                          on_answer=lambda n: self._set_status(self._summary(n)), quiet=True)
 
-    def _bad_filter(self, errors: dict[str, str]) -> None:
-        if not show_errors(self, errors):
-            self.notify("; ".join(errors.values()), severity="error", markup=False)
-        self._set_status("")
-
-    def _show_page(self, generation: int, page: desk.Page, first: bool) -> None:
-        if generation != self._generation:
-            return
+    def _show_page(self, page: desk.Page, first: bool) -> None:
         if first:
             self._loaded = True
         if first and page.jump_to:
             self._open(page.jump_to)
-        clear_errors(self)
         table = self.query_one("#queues-table", DataTable)
         for r in page.rows:
             self._add_row(table, r)
@@ -176,17 +150,13 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self._counted = None
         self._set_status(self._summary(None))
         if first:
-            self.load_count(generation)
+            self.load_count()
 
     def _add_row(self, table: DataTable, r) -> None:
         if r.damaged:
             self._damaged.add(r.id)
         table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
                       Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
-
-    def _show_count(self, generation: int, n: int) -> None:
-        if generation == self._generation:
-            self._set_status(self._summary(n))
 
     def _summary(self, total: int | None) -> str:
         arrow = "↓" if self.descending else "↑"
@@ -253,7 +223,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
 
     def action_more(self) -> None:
         if self.cursor is not None:
-            self.load_page(self._generation, self.cursor, False)
+            self.load_page(self.cursor, False)
 
     def action_refresh(self) -> None:
         self.reload()
@@ -322,16 +292,11 @@ class QueuesScreen(LiveScreen, AtendeScreen):
             choices = [c for c in choices if c[0] != "reassign"]  # bulk reassignment is for leads
         self.app.push_screen(PickDialog(_("Do what with {n} tickets?").format(n=len(ids)), choices), chosen)
 
-    @work(thread=True, exclusive=True, group="queues-bulk", exit_on_error=False)
     def run_bulk(self, ids: list[int], action: str, value: str) -> None:
         from services import ticket_thread
 
-        try:
-            result = ticket_thread.bulk(self.app.actor, ids, action, value)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._bulk_done, result)
+        self.call_service("queues-bulk", ticket_thread.bulk, self.app.actor, ids, action, value,
+                          on_answer=self._bulk_done, write=True)
 
     def _bulk_done(self, result) -> None:
         message = _("{n} tickets changed.").format(n=len(result.done))

@@ -1,6 +1,8 @@
 """Guided scripts for supervisors: list, edit a tree node by node, import and export."""
 from __future__ import annotations
 
+import copy
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -9,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
 from services import scripts
-from services.errors import AtendeError, ValidationError
+from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
@@ -270,20 +272,14 @@ class ScriptEditorScreen(AtendeScreen):
             self._show()
 
     def action_save(self) -> None:
-        clear_errors(self)
         data = {"name": self.query_one("#script-name", Input).value,
                 "start": self.query_one("#script-start", Input).value,
-                "description": self.query_one("#script-description", Input).value, "nodes": self.nodes}
-        try:
-            script = scripts.parse(data)
-            info = scripts.save(self.app.actor, script, self.script_id, self.version)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
+                "description": self.query_one("#script-description", Input).value, "nodes": copy.deepcopy(self.nodes)}
+        actor, script_id, version = self.app.actor, self.script_id, self.version
+        self.call_service("script-save", lambda: scripts.save(actor, scripts.parse(data), script_id, version),
+                          on_answer=self._saved, fields=self, write=True)
+
+    def _saved(self, info) -> None:
         self.script_id, self.version, self.dirty = info.id, info.version, False
         self.notify(_("Script '{name}' saved.").format(name=info.name), markup=False)
 
@@ -357,18 +353,16 @@ class ScriptListScreen(AtendeScreen):
 
     def action_import_file(self) -> None:
         def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                info = scripts.import_file(self.app.actor, path)
-            except AtendeError as exc:
-                self.query_one("#scripts-status", Static).update(exc.message)
-                self.notify(exc.message, severity="error", markup=False)
-                return
-            self.notify(_("Script '{name}' imported.").format(name=info.name), markup=False)
-            self.load()
+            if path:
+                self.call_service("script-import", scripts.import_file, self.app.actor, path,
+                                  on_answer=self._imported, write=True,
+                                  on_error=lambda exc: self.query_one("#scripts-status", Static).update(exc.message))
 
         self.app.push_screen(PathDialog(_("JSON file to import")), chosen)
+
+    def _imported(self, info) -> None:
+        self.notify(_("Script '{name}' imported.").format(name=info.name), markup=False)
+        self.load()
 
     def action_export_file(self) -> None:
         item = self._selected()
@@ -376,14 +370,10 @@ class ScriptListScreen(AtendeScreen):
             return
 
         def chosen(path: str | None) -> None:
-            if not path:
-                return
-            try:
-                written = scripts.export_file(self.app.actor, item.id, path)
-            except AtendeError as exc:
-                self.notify(exc.message, severity="error", markup=False)
-                return
-            self.notify(_("Exported to {path}").format(path=written), markup=False)
+            if path:
+                self.call_service("script-export", scripts.export_file, self.app.actor, item.id, path, write=True,
+                                  on_answer=lambda written: self.notify(_("Exported to {path}").format(path=written),
+                                                                        markup=False))
 
         self.app.push_screen(PathDialog(_("File to write"), f"{item.name}.json"), chosen)
 
@@ -394,11 +384,8 @@ class ScriptListScreen(AtendeScreen):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                try:
-                    scripts.deactivate(self.app.actor, item.id)
-                except AtendeError as exc:
-                    self.notify(exc.message, severity="error", markup=False)
-                self.load()
+                self.call_service("script-retire", scripts.deactivate, self.app.actor, item.id, write=True,
+                                  on_answer=lambda _none: self.load(), on_error=lambda _exc: self.load())
 
         self.app.push_screen(ConfirmDialog(_("Retire the script '{name}'? Agents will no longer see it.").format(
             name=item.name)), answer)

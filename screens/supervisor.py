@@ -3,14 +3,13 @@ opens the list behind it, A opens the audit log, X exports a panel as CSV."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 
 from services import dashboard as dash
-from services.errors import AtendeError
 from services.events import stage_label
 from services.i18n import N_, _, ngettext
 from tui.base import AtendeScreen, PaletteCommand
@@ -51,7 +50,6 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
         super().__init__(**kwargs)
         self.board: dash.Dashboard | None = None
         self.rows: dict[str, list] = {}
-        self._loads = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,24 +90,12 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
     def reload(self) -> None:
         """Read every figure again, keeping the focused panel and its cursor.
         Safe to call at any time (the live-refresh mechanism calls it)."""
-        self._loads += 1
-        self.load(self._loads)
+        self.call_service("supervisor-load", dash.read, self.app.actor, on_answer=self._show)
 
     def action_reload(self) -> None:
         self.reload()
 
-    @work(thread=True, exclusive=True, group="supervisor-load", exit_on_error=False)
-    def load(self, generation: int) -> None:
-        try:
-            board = dash.read(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, generation, board)
-
-    def _show(self, generation: int, board: dash.Dashboard) -> None:
-        if generation != self._loads or not self.is_mounted:
-            return
+    def _show(self, board: dash.Dashboard) -> None:
         self.board = board
         focused = self.focused if isinstance(self.focused, DataTable) else None
         cursors = {t.id: t.cursor_row for t in self.query(DataTable)}

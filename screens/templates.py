@@ -12,11 +12,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Tex
 
 from services import permissions
 from services import templates as templates_svc
-from services.errors import AtendeError, Conflict, ValidationError
+from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
-from tui.forms import Field, clear_errors, show_errors
+from tui.forms import Field, clear_errors
 from tui.table import Table
 
 
@@ -171,37 +171,28 @@ class TemplateEditor(AtendeScreen):
 
     def action_save(self) -> None:
         subject, text = self._values()
-        try:
-            self.info = templates_svc.save_template(
-                self.app.actor, self.info.kind, self.info.language, subject, text, self.info.body_html,
-                event_type=self.info.event_type, version=self.info.version)
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except Conflict as exc:
-            self.notify(exc.message, severity="error", markup=False, timeout=10)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
+        actor, info = self.app.actor, self.info
+        self.call_service("template-save", lambda: templates_svc.save_template(
+            actor, info.kind, info.language, subject, text, info.body_html, event_type=info.event_type,
+            version=info.version), on_answer=self._saved, fields=self, write=True)
+
+    def _saved(self, info) -> None:
+        self.info = info
         self.notify(_("Template saved."), markup=False)
         self.dismiss(True)
 
     def action_reset(self) -> None:
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                templates_svc.reset_template(self.app.actor, self.info.kind, self.info.language,
-                                             self.info.event_type)
-            except AtendeError as exc:
-                self.notify(exc.message, severity="error", markup=False)
-                return
-            self.notify(_("The shipped template applies again."), markup=False)
-            self.dismiss(True)
+            if yes:
+                actor, info = self.app.actor, self.info
+                self.call_service("template-reset", templates_svc.reset_template, actor, info.kind, info.language,
+                                  info.event_type, on_answer=lambda _none: self._reset(), write=True)
 
         self.app.push_screen(ConfirmDialog(_("Drop the edits and use the shipped template again?")), confirmed)
+
+    def _reset(self) -> None:
+        self.notify(_("The shipped template applies again."), markup=False)
+        self.dismiss(True)
 
     def action_close(self) -> None:
         self.dismiss(False)

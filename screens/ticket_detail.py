@@ -113,25 +113,21 @@ def render_header(v: tickets.TicketView, now: dt.datetime) -> Text:
 
 class _AfterCreation:
     """Mixin for the wizard's forms used on a finished ticket: Ctrl+S saves
-    straight into the ticket (checked against the version read) and the form
-    dismisses with the ticket's new state. A stale version closes the form
-    with the message naming who saved first; the screen reloads."""
+    straight into the ticket (checked against the version read), off the UI
+    thread (a file is copied), and the form dismisses with the ticket's new
+    state. A stale version closes the form with the message naming who saved
+    first; the screen reloads. `save_call()` reads the fields and returns the
+    call that saves them."""
 
-    def action_add(self) -> None:
-        clear_errors(self)
-        try:
-            result = self.save()
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except Conflict as exc:
-            self.dismiss(exc)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.dismiss(result)
+    def submit(self):
+        save = self.save_call()
+
+        def save_or_conflict():
+            try:
+                return save()
+            except Conflict as exc:
+                return exc
+        return save_or_conflict
 
 
 def _draft_for(state: ticket_thread.TicketState, owner: str) -> wizard.Draft:
@@ -151,9 +147,9 @@ class TicketAttachmentForm(_AfterCreation, AttachmentForm):
         yield Label(_("At most {size} MB; the file is copied into Atende now.").format(
             size=wizard.MAX_ATTACHMENT // (1024 * 1024)), classes="muted", markup=False)
 
-    def save(self):
-        return ticket_items.add_attachment(self.app.actor, self.state.id, self.value("#path"),
-                                           self.value("#notes"), expected_version=self.state.version)
+    def save_call(self):
+        actor, state, path, notes = self.app.actor, self.state, self.value("#path"), self.value("#notes")
+        return lambda: ticket_items.add_attachment(actor, state.id, path, notes, expected_version=state.version)
 
 
 class TicketServiceOrderForm(_AfterCreation, ServiceOrderForm):
@@ -163,12 +159,10 @@ class TicketServiceOrderForm(_AfterCreation, ServiceOrderForm):
         super().__init__(_draft_for(state, owner))
         self.state = state
 
-    def save(self):
-        order = wizard.make_service_order(self.value("#technician"), self.value("#date"), self.value("#start"),
-                                          self.value("#duration"), self.value("#os_type"), self.value("#status"),
-                                          self.value("#description"))
-        return ticket_items.add_service_order(self.app.actor, self.state.id, order,
-                                              expected_version=self.state.version)
+    def save_call(self):
+        actor, state, values = self.app.actor, self.state, self.order_values()
+        return lambda: ticket_items.add_service_order(actor, state.id, wizard.make_service_order(*values),
+                                                      expected_version=state.version)
 
 
 class TicketTaskForm(_AfterCreation, TaskForm):
@@ -178,9 +172,10 @@ class TicketTaskForm(_AfterCreation, TaskForm):
         super().__init__(_draft_for(state, owner))
         self.state = state
 
-    def save(self):
-        task = wizard.make_task(self.value("#assignee"), self.value("#description"), self.value("#due"))
-        return ticket_items.add_task(self.app.actor, self.state.id, task, expected_version=self.state.version)
+    def save_call(self):
+        actor, state = self.app.actor, self.state
+        values = (self.value("#assignee"), self.value("#description"), self.value("#due"))
+        return lambda: ticket_items.add_task(actor, state.id, wizard.make_task(*values), expected_version=state.version)
 
 
 class LinkDialog(AtendeModal["ticket_thread.TicketState | Conflict | None"]):
@@ -209,20 +204,19 @@ class LinkDialog(AtendeModal["ticket_thread.TicketState | Conflict | None"]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        if self.service_running("ticket-link"):
+            return
         clear_errors(self)
-        try:
-            result = ticket_items.link_parent(self.app.actor, self.state.id, event.value,
-                                              expected_version=self.state.version)
-        except ValidationError as exc:
-            show_errors(self, {"parent": exc.message})
-            return
-        except Conflict as exc:
-            self.dismiss(exc)
-            return
-        except AtendeError as exc:
-            show_errors(self, {"parent": exc.message})
-            return
-        self.dismiss(result)
+        actor, state, parent = self.app.actor, self.state, event.value
+
+        def link():
+            try:
+                return ticket_items.link_parent(actor, state.id, parent, expected_version=state.version)
+            except Conflict as exc:
+                return exc
+
+        self.call_service("ticket-link", link, on_answer=self.dismiss, quiet=True, write=True,
+                          on_error=lambda exc: show_errors(self, {"parent": exc.message}))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -372,23 +366,28 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         def done(body: str | None) -> None:
             if body is None:
                 return
-            try:
-                ticket_thread.add_message(self.app.actor, self.ticket_id, body, internal=internal)
-            except ValidationError as exc:
-                # Keep what was typed: open the dialog again with the text and the message.
-                self.app.push_screen(MessageDialog(internal, body, exc.errors), done)
-                return
-            except StoreUnavailable as exc:
-                # The store cannot take it (read-only, disk full): say so and keep the text.
-                self.app.push_screen(MessageDialog(internal, body, {"body": exc.message}), done)
-                return
-            except AtendeError as exc:
-                self._failed(exc)
-                return
-            self.notify(_("Saved."), markup=False)
-            self.load()
+            actor, ticket_id = self.app.actor, self.ticket_id
+
+            def refused(exc: AtendeError) -> None:
+                if isinstance(exc, ValidationError):
+                    # Keep what was typed: open the dialog again with the text and the message.
+                    self.app.push_screen(MessageDialog(internal, body, exc.errors), done)
+                elif isinstance(exc, StoreUnavailable):
+                    # The store cannot take it (read-only, disk full): say so and keep the text.
+                    self.app.push_screen(MessageDialog(internal, body, {"body": exc.message}), done)
+                else:
+                    self._failed(exc)
+
+            self.call_service("ticket-message", lambda: ticket_thread.add_message(actor, ticket_id, body,
+                                                                                   internal=internal),
+                              on_answer=lambda _message: self._saved(_("Saved.")), quiet=True, on_error=refused,
+                              write=True)
 
         self.app.push_screen(dialog, done)
+
+    def _saved(self, message: str) -> None:
+        self.notify(message, markup=False)
+        self.load()
 
     def action_status(self) -> None:
         state = self.state
@@ -396,14 +395,11 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         def done(choice: tuple[str, str] | None) -> None:
             if choice is None:
                 return
-            try:
-                ticket_thread.change_status(self.app.actor, state.id, choice[0],
-                                            expected_version=state.version, reason=choice[1])
-            except AtendeError as exc:
-                self._failed(exc)
-                return
-            self.notify(_("Status: {status}").format(status=_(STATUSES[choice[0]])), markup=False)
-            self.load()
+            actor = self.app.actor
+            self.call_service("ticket-status", lambda: ticket_thread.change_status(
+                actor, state.id, choice[0], expected_version=state.version, reason=choice[1]),
+                on_answer=lambda _state: self._saved(_("Status: {status}").format(status=_(STATUSES[choice[0]]))),
+                quiet=True, on_error=self._failed, write=True)
 
         if not ticket_thread.allowed_statuses(state.status):
             self.notify(_("This ticket's status cannot change."), markup=False)
@@ -416,13 +412,10 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         def done(login: str | None) -> None:
             if not login:
                 return
-            try:
-                ticket_thread.reassign(self.app.actor, state.id, login, expected_version=state.version)
-            except AtendeError as exc:
-                self._failed(exc)
-                return
-            self.notify(_("Reassigned."), markup=False)
-            self.load()
+            actor = self.app.actor
+            self.call_service("ticket-reassign", lambda: ticket_thread.reassign(
+                actor, state.id, login, expected_version=state.version),
+                on_answer=lambda _state: self._saved(_("Reassigned.")), quiet=True, on_error=self._failed, write=True)
 
         self.app.push_screen(ReassignDialog(), done)
 
@@ -467,15 +460,12 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         def chosen(key: str | None) -> None:
             if key is None:
                 return
-            task_id = int(key)
-            try:
-                ticket_items.set_task_done(self.app.actor, state.id, task_id, not done_by_id[task_id],
-                                           expected_version=state.version)
-            except AtendeError as exc:
-                self._failed(exc)
-                return
-            self.notify(_("Task marked not done.") if done_by_id[task_id] else _("Task done."), markup=False)
-            self.load()
+            task_id, actor = int(key), self.app.actor
+            self.call_service("ticket-task-done", lambda: ticket_items.set_task_done(
+                actor, state.id, task_id, not done_by_id[task_id], expected_version=state.version),
+                on_answer=lambda _state: self._saved(
+                    _("Task marked not done.") if done_by_id[task_id] else _("Task done.")),
+                quiet=True, on_error=self._failed, write=True)
 
         self.app.push_screen(PickDialog(_("Enter marks the task done (or not done again):"), choices), chosen)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -13,7 +13,6 @@ from textual.widgets.option_list import Option
 from services import permissions
 from services import topics as topics_svc
 from services import triage as triage_svc
-from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen
@@ -89,7 +88,6 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self.customer: triage_svc.CustomerFacts | None = None
         self.decision: triage_svc.Decision | None = None
         self.topic_list: list[topics_svc.TopicInfo] = []
-        self._topic_seq = 0
         self._deciding: str | None = None  # the highlighted topic whose decision is being worked out
         self._book_asked = False  # F2 pressed while it was: book once it comes
 
@@ -147,14 +145,9 @@ class TriageScreen(LiveScreen, AtendeScreen):
         event.stop()
         self.load_customer(event.hit.id)
 
-    @work(thread=True, exclusive=True, group="triage-customer", exit_on_error=False)
     def load_customer(self, customer_id: int) -> None:
-        try:
-            facts = triage_svc.customer_facts(self.app.actor, customer_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show_customer, facts)
+        self.call_service("triage-customer", triage_svc.customer_facts, self.app.actor, customer_id,
+                          on_answer=self._show_customer)
 
     def _show_customer(self, facts: triage_svc.CustomerFacts) -> None:
         self.customer = facts
@@ -205,21 +198,10 @@ class TriageScreen(LiveScreen, AtendeScreen):
                 topics.focus()
 
     def search_topics(self, text: str) -> None:
-        self._topic_seq += 1
-        self._search_topics(text, self._topic_seq)
+        self.call_service("triage-topics", topics_svc.search_topics, self.app.actor, text,
+                          on_answer=self._show_topics)
 
-    @work(thread=True, exclusive=True, group="triage-topics", exit_on_error=False)
-    def _search_topics(self, text: str, seq: int) -> None:
-        try:
-            found = topics_svc.search_topics(self.app.actor, text)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show_topics, found, seq)
-
-    def _show_topics(self, found: list[topics_svc.TopicInfo], seq: int) -> None:
-        if seq != self._topic_seq:
-            return
+    def _show_topics(self, found: list[topics_svc.TopicInfo]) -> None:
         self.topic_list = found
         options = self.query_one("#topics", OptionList)
         before = options.highlighted_option.id if options.highlighted_option is not None else None
@@ -254,14 +236,9 @@ class TriageScreen(LiveScreen, AtendeScreen):
         event.stop()
         self.query_one("#decision-pane").focus()
 
-    @work(thread=True, exclusive=True, group="triage-decide", exit_on_error=False)
     def decide(self, customer_id: int, topic_key: str) -> None:
-        try:
-            decision = triage_svc.triage(self.app.actor, customer_id, topic_key)
-        except AtendeError as exc:
-            self.app.call_from_thread(self._decide_failed, topic_key, exc.message)
-            return
-        self.app.call_from_thread(self._show_decision, decision)
+        self.call_service("triage-decide", triage_svc.triage, self.app.actor, customer_id, topic_key,
+                          on_answer=self._show_decision, on_error=lambda _exc: self._decide_failed(topic_key))
 
     def _show_decision(self, decision: triage_svc.Decision) -> None:
         if not self.customer or decision.customer_id != self.customer.id:
@@ -281,12 +258,11 @@ class TriageScreen(LiveScreen, AtendeScreen):
                             severity="warning", markup=False)
         self._book_asked = False
 
-    def _decide_failed(self, topic_key: str, message: str) -> None:
+    def _decide_failed(self, topic_key: str) -> None:
         if self._deciding == topic_key:
             self._deciding = None
             self._book_asked = False
             self.refresh_bindings()
-        self.notify(message, severity="error", markup=False)
 
     def worker_failed(self, group: str, message: str) -> None:
         if group == "triage-decide":  # F2 waits for no decision that will never come

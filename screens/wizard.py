@@ -266,19 +266,17 @@ class CustomerStep(Step):
         from tui.dialogs import ConfirmDialog
 
         def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                contacts_svc.delete_contact(self.app.actor, contact.id)
-            except AtendeError as exc:
-                self.notify(exc.message, severity="error", markup=False)
-                return
-            if self.wiz.draft.contact_id == contact.id:
-                self.wiz.draft = wizard.update(self.wiz.draft, contact_id=None, contact_name="")
-                self.wiz.update_promo()
-            self.fetch(self.wiz.draft.customer_id)
+            if yes:
+                self.call_service("wizard-delete-contact", contacts_svc.delete_contact, self.app.actor, contact.id,
+                                  on_answer=lambda _none: self._contact_deleted(contact.id), write=True)
 
         self.app.push_screen(ConfirmDialog(_("Delete the contact {name}?").format(name=contact.name)), confirmed)
+
+    def _contact_deleted(self, contact_id: int) -> None:
+        if self.wiz.draft.contact_id == contact_id:
+            self.wiz.draft = wizard.update(self.wiz.draft, contact_id=None, contact_name="")
+            self.wiz.update_promo()
+        self.fetch(self.wiz.draft.customer_id)
 
 
 # ----------------------------------------------------------------------------- plan and problem
@@ -989,6 +987,9 @@ class WizardScreen(AtendeScreen):
         self.dismiss(done)
 
     def action_leave(self) -> None:
+        if self._leaving:
+            return  # being abandoned: asked once
+
         def chosen(answer: str | None) -> None:
             if answer == "keep":
                 self.save_now()
@@ -1003,16 +1004,28 @@ class WizardScreen(AtendeScreen):
             [("stay", _("Stay")), ("abandon", _("Abandon")), ("keep", _("Keep draft"))], default="keep"), chosen)
 
     def _abandon(self) -> None:
-        self._leaving = True
+        """Abandon the ticket off the UI thread (it waits for the write lock,
+        and for a save of the draft already under way)."""
+        self._leaving = True  # no more saves of the draft
         if self._save_timer is not None:
             self._save_timer.stop()
-        try:
-            wizard.cancel(self.app.actor, self.draft)
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-        else:
-            self.notify(_("Ticket {protocol} abandoned.").format(protocol=self.draft.protocol), markup=False)
+        actor, draft = self.app.actor, self.draft
+
+        def abandon() -> None:
+            with self._save_lock:
+                wizard.cancel(actor, draft)
+
+        self.call_service("wizard-abandon", abandon, on_answer=lambda _none: self._abandoned(),
+                          on_error=lambda _exc: self.dismiss(None), write=True)
+
+    def _abandoned(self) -> None:
+        self.notify(_("Ticket {protocol} abandoned.").format(protocol=self.draft.protocol), markup=False)
         self.dismiss(None)
+
+    def worker_failed(self, group: str, message: str) -> None:
+        if group == "wizard-abandon":  # not abandoned (said in one line): the draft stays, Esc asks again
+            self._leaving = False
+        super().worker_failed(group, message)
 
     def palette_commands(self):
         yield PaletteCommand(_("Next step"), _("Validate this step and go on"), self.action_next)

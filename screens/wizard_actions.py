@@ -18,13 +18,15 @@ from services import contacts as contacts_svc
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal
-from tui.forms import Field, PlainSelect, clear_errors, show_errors
+from tui.forms import Field, PlainSelect, ThreadedSave, show_errors
 from tui.guarded_text import GuardedTextArea
 from tui.table import Table
 
 
-class ActionForm(AtendeModal[wizard.Draft | None]):
-    """Common frame: a title, fields, Cancel and Add."""
+class ActionForm(ThreadedSave, AtendeModal[wizard.Draft | None]):
+    """Common frame: a title, fields, Cancel and Add. Add (ThreadedSave)
+    checks the item off the UI thread (its files, the technician's agenda):
+    `submit()` reads the fields and returns the call that builds the new draft."""
 
     DEFAULT_CSS = """
     ActionForm { align: center middle; }
@@ -68,20 +70,7 @@ class ActionForm(AtendeModal[wizard.Draft | None]):
         self.dismiss(None)
 
     def action_add(self) -> None:
-        clear_errors(self)
-        try:
-            d = self.build()
-        except ValidationError as exc:
-            if not show_errors(self, exc.errors):
-                self.notify(exc.message, severity="error", markup=False)
-            return
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        self.dismiss(d)
-
-    def build(self) -> wizard.Draft:
-        raise NotImplementedError
+        self.action_save()
 
     def value(self, selector: str):
         widget = self.query_one(selector)
@@ -112,8 +101,9 @@ class AttachmentForm(ActionForm):
     def on_mount(self) -> None:
         self.query_one("#path").focus()
 
-    def build(self) -> wizard.Draft:
-        return wizard.add_attachment(self.draft, self.value("#path"), self.value("#notes"))
+    def submit(self):
+        draft, path, notes = self.draft, self.value("#path"), self.value("#notes")
+        return lambda: wizard.add_attachment(draft, path, notes)
 
 
 class ServiceOrderForm(ActionForm):
@@ -197,11 +187,13 @@ class ServiceOrderForm(ActionForm):
         if not table.row_count:
             table.add_row(Text(_("free all day")), Text(""), Text(""), Text(""))
 
-    def build(self) -> wizard.Draft:
-        order = wizard.make_service_order(self.value("#technician"), self.value("#date"), self.value("#start"),
-                                          self.value("#duration"), self.value("#os_type"), self.value("#status"),
-                                          self.value("#description"))
-        return wizard.add_service_order(self.app.actor, self.draft, order)
+    def order_values(self) -> tuple:
+        return tuple(self.value(f"#{name}") for name in (
+            "technician", "date", "start", "duration", "os_type", "status", "description"))
+
+    def submit(self):
+        actor, draft, values = self.app.actor, self.draft, self.order_values()
+        return lambda: wizard.add_service_order(actor, draft, wizard.make_service_order(*values))
 
 
 class TaskForm(ActionForm):
@@ -229,9 +221,9 @@ class TaskForm(ActionForm):
         self.app.call_from_thread(
             self.query_one("#assignee", Select).set_options, [(p.name, p.id) for p in options.people])
 
-    def build(self) -> wizard.Draft:
-        task = wizard.make_task(self.value("#assignee"), self.value("#description"), self.value("#due"))
-        return dataclasses.replace(self.draft, tasks=self.draft.tasks + (task,))
+    def submit(self):
+        draft, values = self.draft, (self.value("#assignee"), self.value("#description"), self.value("#due"))
+        return lambda: dataclasses.replace(draft, tasks=draft.tasks + (wizard.make_task(*values),))
 
 
 class EmailForm(ActionForm):
@@ -281,10 +273,11 @@ class EmailForm(ActionForm):
             self.query_one("#subject", Input).value = subject
             self.query_one("#body", GuardedTextArea).load_text(body)
 
-    def build(self) -> wizard.Draft:
+    def submit(self):
         recipients = self.query_one("#recipients", SelectionList).selected
         files = tuple(p.strip() for p in self.value("#attachments").split(",") if p.strip())
-        mail = wizard.make_email(recipients, self.value("#subject"), self.value("#body"), self.value("#cc"),
-                                 self.query_one("#read_receipt", Checkbox).value, self.value("#template"), files)
-        return dataclasses.replace(self.draft, emails=self.draft.emails + (mail,))
+        values = (recipients, self.value("#subject"), self.value("#body"), self.value("#cc"),
+                  self.query_one("#read_receipt", Checkbox).value, self.value("#template"), files)
+        draft = self.draft
+        return lambda: dataclasses.replace(draft, emails=draft.emails + (wizard.make_email(*values),))
 

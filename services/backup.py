@@ -22,7 +22,7 @@ class BackupResult:
     size: int
 
 
-STORE_FILES = ("-wal", "-shm", "-journal", ".writelock", ".writer", ".writer.lock")
+STORE_FILES = ("-wal", "-shm", "-journal", ".writelock")
 """The files SQLite and Atende keep beside the database: never a backup's target."""
 
 

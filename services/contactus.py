@@ -28,7 +28,6 @@ from models.contactus import (
 )
 from models.desk import TicketMessage
 from models.wizard import TicketAttachment
-from models.writelock import queued_write_tx
 
 from . import audit, clock, protocol, settings, validation
 from . import files as intake
@@ -423,7 +422,7 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
     detail = ok["subclassification"].name if current_mode == CENTRAL else ok["form"].name
     stored = None
     try:
-        with queued_write_tx():
+        with write_tx():
             r = protocol.reserve(actor, fmt, permission="contactus.use")
             now = clock.now()
             lines = [_("Contact us · {company}").format(company=company_row.name),

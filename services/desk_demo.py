@@ -14,10 +14,13 @@ import datetime as dt
 import json
 import random
 
+from peewee import EXCLUDED, fn
+
 from models import AuditLog, Contact, Plan, Queue, Ticket, TicketType, User, reading, write_tx
 from models.desk import TicketMessage
+from models.wizard import ProtocolCounter
 
-from . import clock, fastsql
+from . import clock
 from .permissions import Actor, require
 from .protocol import DEFAULT_FORMAT, counter_key
 
@@ -96,9 +99,9 @@ def fill(actor: Actor, rng: random.Random, tickets: int = 1500, days: int = 30) 
     stamps.sort()
     seq_by_day: dict[str, int] = {}
     with reading():
-        for key, seq in fastsql.run("SELECT \"key\", seq FROM protocol_counter").fetchall():
+        for key, seq in ProtocolCounter.select(ProtocolCounter.key, ProtocolCounter.seq).tuples():
             seq_by_day[key] = seq
-    taken = {p for (p,) in fastsql.run("SELECT protocol FROM ticket").fetchall()}
+    taken = {p for (p,) in Ticket.select(Ticket.protocol).tuples()}
     rows, messages, audits = [], [], []
     for at in stamps:
         key = counter_key(DEFAULT_FORMAT, at)
@@ -132,10 +135,11 @@ def fill(actor: Actor, rng: random.Random, tickets: int = 1500, days: int = 30) 
         for start in range(0, len(rows), 300):
             Ticket.insert_many(rows[start:start + 300]).execute()
         for key, seq in seq_by_day.items():
-            fastsql.run("INSERT INTO protocol_counter (\"key\", seq) VALUES (?, ?) ON CONFLICT (\"key\") "
-                        "DO UPDATE SET seq = MAX(protocol_counter.seq, excluded.seq)", (key, seq))
-        ids = dict(fastsql.run("SELECT protocol, id FROM ticket WHERE created_at >= ?",
-                               (fastsql.stamp(stamps[0]),)).fetchall())
+            (ProtocolCounter.insert(key=key, seq=seq)
+             .on_conflict(conflict_target=[ProtocolCounter.key],
+                          update={ProtocolCounter.seq: fn.MAX(ProtocolCounter.seq, EXCLUDED.seq)})
+             .execute())
+        ids = dict(Ticket.select(Ticket.protocol, Ticket.id).where(Ticket.created_at >= stamps[0]).tuples())
         logins = {a.id: a.login for a in agents}
         for row in rows:
             ticket_id = ids[row["protocol"]]

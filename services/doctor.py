@@ -60,22 +60,7 @@ def run(cfg: Config, target: str, *, config_error: str | None = None,
     checks.append(_fonts())
     if opened:
         checks.append(_worker())
-    if "://" not in target:
-        checks.append(_writer(Path(target)))
     return checks
-
-
-def _writer(path: Path) -> Check:
-    from .group_commit import writer_state
-
-    name = _("writer")
-    state = writer_state(path)
-    if state == "running":
-        return _ok(name, _("running: new tickets of every session are committed in groups"))
-    if state == "stopped":
-        return _warn(name, _("the shared writer stopped; sessions write for themselves: start 'atende writer'"))
-    return _ok(name, _("not running (optional): each session commits for itself; "
-                       "on a shared server start 'atende writer'"))
 
 
 def config_check(cfg: Config, error: str | None = None, system_config: Path = paths.SYSTEM_CONFIG) -> Check:

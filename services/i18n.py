@@ -76,25 +76,3 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def N_(message: str) -> str:
     return message
-
-
-
-class using_language:
-    """Translate in `language` for the duration of a block, then go back
-    (the shared writer answers each session in its own language). Not for
-    threads that translate at the same time: the writer runs its groups on
-    one thread."""
-
-    def __init__(self, language: str):
-        self.language = language if language in LANGUAGES else _language
-
-    def __enter__(self):
-        global _translation, _language
-        self._saved = (_translation, _language)
-        if self.language != _language:
-            _translation, _language = _catalog(self.language), self.language
-        return self
-
-    def __exit__(self, *exc) -> None:
-        global _translation, _language
-        _translation, _language = self._saved

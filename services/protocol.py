@@ -14,11 +14,10 @@ import string
 from dataclasses import dataclass
 from functools import lru_cache
 
-from models import Ticket, User
-from models.wizard import TicketDraft
-from models.writelock import queued_write_tx
+from models import Ticket, User, write_tx
+from models.wizard import ProtocolCounter, TicketDraft
 
-from . import audit, clock, fastsql
+from . import audit, clock
 from .errors import ConfigError, Conflict, NotFound
 from .i18n import N_, _
 from .permissions import Actor, require
@@ -126,55 +125,46 @@ def _user_id(actor: Actor) -> int:
 def reserve(actor: Actor, fmt: str | None = None, *, permission: str = "tickets.create") -> Reservation:
     """Reserve the next protocol and create its ticket (status "draft").
 
-    Inside a caller's transaction it joins it (the wizard saves the draft in
-    the same commit); alone it takes its turn with `queued_write_tx`.
-    `permission` lets another way of opening tickets (Contact us) use its own."""
-    from . import group_commit
-
+    Inside a caller's transaction it joins it (Contact us writes its ticket
+    in the same commit); alone it is its own `write_tx`. `permission` lets
+    another way of opening tickets (Contact us) use its own."""
     require(actor, permission)
     fmt = check_format(fmt or DEFAULT_FORMAT)
-    done = group_commit.call("reserve", actor, {"fmt": fmt}) if permission == "tickets.create" else None
-    if done is not None:  # the shared writer reserved it, grouped with other sessions' commits
-        return Reservation(done["protocol"], done["ticket_id"], dt.datetime.fromisoformat(done["at"]))
-    with queued_write_tx():
+    with write_tx():
         reservation = reserve_here(actor, fmt)
     return reservation
 
 
-NEXT_SEQ_SQL = ("INSERT INTO protocol_counter (\"key\", seq) VALUES (?, 1) "
-                "ON CONFLICT (\"key\") DO UPDATE SET seq = protocol_counter.seq + 1 RETURNING seq")
-TAKEN_SQL = "SELECT 1 FROM ticket WHERE protocol = ?"
-DRAFT_TICKET_SQL = (
-    "INSERT INTO ticket (protocol, status, kind, subject, problem, checks, solution, script_report, "
-    "created_by_id, created_at, updated_at, updated_by, version) "
-    "VALUES (?, 'draft', 'customer', '', '', '', '', '', ?, ?, ?, ?, 1) RETURNING id")
-
-
 def reserve_here(actor: Actor, fmt: str) -> Reservation:
-    """The rows of a reservation, inside the caller's write transaction (the
-    shared writer's group, or `reserve`'s own). `fmt` is already checked."""
+    """The rows of a reservation, inside the caller's write transaction: the
+    counter of the protocol's prefix moves in the ticket's own transaction,
+    so numbers stay unique and without gaps whoever else is reserving.
+    `fmt` is already checked."""
     at = clock.now()
     key = counter_key(fmt, at)
     user_id = _user_id(actor)
     for _try in range(MAX_TRIES):
-        seq = fastsql.run(NEXT_SEQ_SQL, (key,)).fetchone()[0]
+        (seq,), = (ProtocolCounter.insert(key=key, seq=1)
+                   .on_conflict(conflict_target=[ProtocolCounter.key],
+                                update={ProtocolCounter.seq: ProtocolCounter.seq + 1})
+                   .returning(ProtocolCounter.seq).tuples().execute())
         protocol = fmt.format(date=at, seq=seq)
         # A format changed during the day could meet an older number: skip it.
-        if fastsql.run(TAKEN_SQL, (protocol,)).fetchone() is None:
+        if not Ticket.select().where(Ticket.protocol == protocol).exists():
             break
     else:  # never inside the write lock for ever: the transaction (and its counter) is rolled back
         raise ConfigError(_("No free protocol number after {n} tries: protocol_format {fmt!r} keeps giving "
                             "numbers already taken; ask the administrator to change it").format(n=MAX_TRIES, fmt=fmt))
-    stamp = fastsql.stamp(at)
-    ticket_id = fastsql.run(DRAFT_TICKET_SQL, (protocol, user_id, stamp, stamp, actor.login)).fetchone()[0]
-    fastsql.audit(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol}, at)
+    ticket_id = Ticket.insert(protocol=protocol, status="draft", created_by=user_id, created_at=at, updated_at=at,
+                              updated_by=actor.login).execute()
+    audit.record(actor.login, "ticket", ticket_id, "reserve", {"protocol": protocol})
     return Reservation(protocol, ticket_id, at)
 
 
 def abandon(actor: Actor, protocol: str) -> None:
     """The wizard was cancelled: keep the number, mark it abandoned (who, when)."""
     require(actor, "tickets.create")
-    with queued_write_tx():
+    with write_tx():
         ticket = Ticket.get_or_none(Ticket.protocol == protocol)
         if ticket is None:
             raise NotFound(_("No ticket with protocol {protocol}").format(protocol=protocol))

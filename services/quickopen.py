@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from .permissions import Actor
 
-SCHEMA_VERSION = "0910_write_requests"
+SCHEMA_VERSION = "0920_drop_write_requests"
 """The newest migration (tests/unit/test_quickopen.py keeps it equal to models.migrations.code_version())."""
 
 

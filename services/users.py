@@ -76,10 +76,9 @@ def identify(login: str, db_label: str = "") -> Actor:
 
 
 def identify_background(login: str, db_label: str = "") -> Actor | None:
-    """Who runs a background command (the worker, the shared writer, the
-    event reminders): an active staff member of this database (their Actor),
-    or an account that is no person of it, e.g. the worker's system user
-    (None). A company representative or a removed person is refused
+    """Who runs a background command (the worker, the event reminders): an
+    active staff member of this database (their Actor), or an account that
+    is no person of it, e.g. the worker's system user (None). A company representative or a removed person is refused
     (PermissionDenied), and nobody becomes the first admin this way."""
     with reading():
         user = User.get_or_none(User.login == login)

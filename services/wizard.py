@@ -15,16 +15,17 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from peewee import JOIN, SQL, Select, Value, fn
+
 from models import (
-    AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, reading, write_tx,
+    AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, db, reading, write_tx,
 )
-from models.writelock import queued_write_tx
 from models.wizard import (
     EmailTemplate, OsType, ServiceOrder, Technician, TicketAttachment, TicketDraft,
     TicketTask,
 )
 
-from . import clock, fastsql, files, paths, protocol, validation
+from . import audit, clock, files, paths, protocol, validation
 from .errors import Conflict, NotFound, ValidationError
 from .i18n import N_, _
 from .permissions import Actor, require
@@ -478,15 +479,19 @@ def save(actor: Actor, d: Draft) -> None:
     finished (or abandoned) meanwhile is told, and brings no draft back."""
     _check_owner(actor, d)
     data = to_json(d)
-    with queued_write_tx():
-        saved = fastsql.run(
-            "INSERT INTO ticket_draft (protocol, owner, ticket_id, step, data, updated_at) "
-            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ticket WHERE protocol = ? AND status = 'draft') "
-            "ON CONFLICT (protocol) DO UPDATE SET step = excluded.step, data = excluded.data, "
-            "updated_at = excluded.updated_at",
-            (d.protocol, d.owner, d.ticket_id, d.step, data, fastsql.stamp(clock.now()), d.protocol)).rowcount
+    # one statement: the draft is written only while its ticket is still being opened
+    still_a_draft = (Ticket.select(Value(d.protocol), Value(d.owner), Value(d.ticket_id), Value(d.step), Value(data),
+                                   Value(clock.now()))
+                     .where((Ticket.protocol == d.protocol) & (Ticket.status == "draft")))
+    with write_tx():
+        saved = (TicketDraft.insert_from(still_a_draft, [TicketDraft.protocol, TicketDraft.owner, TicketDraft.ticket,
+                                                         TicketDraft.step, TicketDraft.data, TicketDraft.updated_at])
+                 .on_conflict(conflict_target=[TicketDraft.protocol],
+                              preserve=[TicketDraft.step, TicketDraft.data, TicketDraft.updated_at])
+                 .as_rowcount().execute())
         if not saved:
-            row = fastsql.run("SELECT status, updated_by FROM ticket WHERE protocol = ?", (d.protocol,)).fetchone()
+            row = (Ticket.select(Ticket.status, Ticket.updated_by).where(Ticket.protocol == d.protocol)
+                   .tuples().first())
             if row is None:
                 raise NotFound(_("No ticket with protocol {protocol}").format(protocol=d.protocol))
             raise Conflict(_("Ticket {protocol} is already {status} (by {login})").format(
@@ -497,11 +502,12 @@ def pending_drafts(actor: Actor) -> list[Draft]:
     """The actor's drafts whose ticket is still being opened, newest first."""
     require(actor, "tickets.create")
     with reading():
-        rows = fastsql.run(
-            "SELECT t.id, t.protocol, t.created_at, d.data FROM ticket t JOIN user u ON u.id = t.created_by_id "
-            "LEFT JOIN ticket_draft d ON d.ticket_id = t.id "
-            "WHERE t.status = 'draft' AND u.login = ? ORDER BY coalesce(d.updated_at, t.created_at) DESC, t.id DESC",
-            (actor.login,)).fetchall()
+        rows = list(Ticket.select(Ticket.id, Ticket.protocol, Ticket.created_at, TicketDraft.data)
+                    .join(User, on=(User.id == Ticket.created_by))
+                    .switch(Ticket).join(TicketDraft, JOIN.LEFT_OUTER, on=(TicketDraft.ticket == Ticket.id))
+                    .where((Ticket.status == "draft") & (User.login == actor.login))
+                    .order_by(fn.COALESCE(TicketDraft.updated_at, Ticket.created_at).desc(), Ticket.id.desc())
+                    .tuples())
         out = []
         for ticket_id, number, created_at, data in rows:
             if data is None:  # reserved, then the terminal died before the first step change
@@ -591,22 +597,13 @@ def finish(actor: Actor, d: Draft) -> Finished:
     What can be checked without the write lock is checked first (the draft's
     own rules, that what it points at exists), so the transaction holds the
     lock only for the writes and the rules that other writers could break
-    (the ticket still a draft, the link, the technicians' agendas). On a
-    shared server the writer (services.group_commit) does the transaction,
-    with the same checks, grouped with other sessions' tickets."""
-    from . import group_commit
-
+    (the ticket still a draft, the link, the technicians' agendas)."""
     _check_finish(actor, d)
     attachments, email_files, created = _copy_files(d)
     try:
-        done = group_commit.call("finish", actor, {
-            "draft": to_json(d), "attachments": [[dataclasses.asdict(a), stored] for a, stored in attachments],
-            "email_files": email_files})
-        if done is not None:
-            return Finished(**done)
         with reading():
             access_point_id = _check_references(d)
-        with queued_write_tx():
+        with write_tx():
             result = _write(actor, d, attachments, email_files, access_point_id)
     except BaseException:
         for p in created:
@@ -630,22 +627,6 @@ def finish_failure(d: Draft, exc: BaseException) -> str:
     return reason
 
 
-def finish_copied(actor: Actor, d: Draft, attachments, email_files: dict[str, str]) -> Finished:
-    """`finish` after the files are in place, inside the caller's transaction
-    (the shared writer's group): the same checks, then the same writes."""
-    _check_finish(actor, d)
-    access_point_id = _check_references(d)
-    return _write(actor, d, attachments, email_files, access_point_id)
-
-
-_FINISH_SQL = (
-    "UPDATE ticket SET status = ?, kind = ?, customer_id = ?, access_point_id = ?, contact_id = ?, plan_id = ?, "
-    "queue_id = ?, type_id = ?, responsible_id = ?, parent_id = ?, subject = ?, problem = ?, checks = ?, "
-    "solution = ?, script_report = ?, updated_at = ?, updated_by = ?, closed_at = ?, version = version + 1 "
-    "WHERE id = ? AND protocol = ? AND status = 'draft'"
-)
-
-
 def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) -> Finished:
     from . import links
 
@@ -653,16 +634,19 @@ def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) ->
     status = "resolved" if d.resolved else "open"
     customer_id = d.customer_id if d.kind != "access_point" else None
     problem = clean(d.problem, multiline=True)
-    stamp = fastsql.stamp(now)
-    changed = fastsql.run(_FINISH_SQL, (
-        status, d.kind, customer_id, access_point_id, d.contact_id if d.kind != "access_point" else None,
-        d.plan_id, d.queue_id, d.type_id, d.responsible_id, d.parent_id, problem.split("\n", 1)[0][:200], problem,
-        clean(d.checks, multiline=True), clean(d.solution, multiline=True) if d.resolved else "",
-        d.script_report if d.use_script else "", stamp, actor.login, stamp if d.resolved else None,
-        d.ticket_id, d.protocol)).rowcount
+    changed = (Ticket.update(
+        status=status, kind=d.kind, customer=customer_id, access_point=access_point_id,
+        contact=d.contact_id if d.kind != "access_point" else None, plan=d.plan_id, queue=d.queue_id,
+        type=d.type_id, responsible=d.responsible_id, parent=d.parent_id, subject=problem.split("\n", 1)[0][:200],
+        problem=problem, checks=clean(d.checks, multiline=True),
+        solution=clean(d.solution, multiline=True) if d.resolved else "",
+        script_report=d.script_report if d.use_script else "", updated_at=now, updated_by=actor.login,
+        closed_at=now if d.resolved else None, version=Ticket.version + 1)
+        .where((Ticket.id == d.ticket_id) & (Ticket.protocol == d.protocol) & (Ticket.status == "draft"))
+        .execute())
     if not changed:
-        row = fastsql.run("SELECT status, updated_by FROM ticket WHERE id = ? AND protocol = ?",
-                          (d.ticket_id, d.protocol)).fetchone()
+        row = (Ticket.select(Ticket.status, Ticket.updated_by)
+               .where((Ticket.id == d.ticket_id) & (Ticket.protocol == d.protocol)).tuples().first())
         if row is None:
             raise NotFound(_("No ticket with protocol {protocol}").format(protocol=d.protocol))
         raise Conflict(_("Ticket {protocol} is already {status} (by {login})").format(
@@ -683,25 +667,23 @@ def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) ->
                 n=i + 1, reason=exc.message)}) from None
         taken_by_tech[key].append(Slot(minutes_of(o.start), o.duration_minutes, _("an order in this ticket")))
     for a, stored in attachments:
-        fastsql.run("INSERT INTO ticket_attachment (ticket_id, name, path, size, notes, created_by, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (d.ticket_id, a.name, stored, a.size, a.notes, actor.login, stamp))
+        TicketAttachment.insert(ticket=d.ticket_id, name=a.name, path=stored, size=a.size, notes=a.notes,
+                                created_by=actor.login, created_at=now).execute()
     for o in d.service_orders:
-        fastsql.run("INSERT INTO service_order (ticket_id, technician_id, os_type_id, status, date, start_minute, "
-                    "duration_minutes, description, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (d.ticket_id, o.technician_id, o.os_type_id, o.status, o.date, minutes_of(o.start),
-                     o.duration_minutes, o.description, actor.login, stamp))
+        ServiceOrder.insert(ticket=d.ticket_id, technician=o.technician_id, os_type=o.os_type_id, status=o.status,
+                            date=o.date, start_minute=minutes_of(o.start), duration_minutes=o.duration_minutes,
+                            description=o.description, created_by=actor.login, created_at=now).execute()
     for t in d.tasks:
-        fastsql.run("INSERT INTO ticket_task (ticket_id, assignee_id, due, description, done, created_by, created_at) "
-                    "VALUES (?, ?, ?, ?, 0, ?, ?)", (d.ticket_id, t.assignee_id, t.due or None, t.description,
-                                                     actor.login, stamp))
+        TicketTask.insert(ticket=d.ticket_id, assignee=t.assignee_id, due=t.due or None, description=t.description,
+                          done=False, created_by=actor.login, created_at=now).execute()
     mail_ids = _queue_emails(actor, d, email_files)
-    fastsql.run("DELETE FROM ticket_draft WHERE protocol = ?", (d.protocol,))
-    fastsql.audit(actor.login, "ticket", d.ticket_id, "finish", {
+    TicketDraft.delete().where(TicketDraft.protocol == d.protocol).execute()
+    audit.record(actor.login, "ticket", d.ticket_id, "finish", {
         "protocol": d.protocol, "status": ["draft", status], "kind": d.kind, "customer": customer_id,
         "queue": d.queue_id, "type": d.type_id, "parent": parent_protocol or None,
         "attachments": len(attachments), "service_orders": len(d.service_orders), "tasks": len(d.tasks),
         "emails": len(d.emails), "outbox": mail_ids, "script": bool(d.use_script),
-    }, now)
+    })
     return Finished(d.protocol, d.ticket_id, status, parent_protocol, len(attachments), len(d.service_orders),
                     len(d.tasks), len(d.emails))
 
@@ -727,25 +709,24 @@ def _queue_emails(actor: Actor, d: Draft, email_files: dict[str, str]) -> list[i
     return ids
 
 
-_REFERENCES_SQL = (
-    "SELECT (SELECT count(*) FROM customer WHERE id = ?), "
-    "(SELECT count(*) FROM contact WHERE id = ? AND customer_id = ?), "
-    "(SELECT count(*) FROM plan WHERE id = ?), "
-    "(SELECT access_point_id FROM plan WHERE id = ?), "
-    "(SELECT count(*) FROM access_point WHERE id = ?), "
-    "(SELECT count(*) FROM queue WHERE id = ? AND active), "
-    "(SELECT count(*) FROM ticket_type WHERE id = ? AND active), "
-    "(SELECT count(*) FROM user WHERE id = ? AND active)"
-)
-
-
 def _check_references(d: Draft) -> int | None:
     """Everything the draft points at still exists (someone may have deleted it
     meanwhile); returns the access point of the ticket. One statement."""
     errors = {}
-    (customer, contact, plan, plan_ap, ap, queue, type_, responsible) = fastsql.run(_REFERENCES_SQL, (
-        d.customer_id, d.contact_id, d.customer_id, d.plan_id, d.plan_id, d.access_point_id, d.queue_id,
-        d.type_id, d.responsible_id)).fetchone()
+
+    def count(model, where):
+        return model.select(fn.COUNT(SQL("*"))).where(where)
+
+    (customer, contact, plan, plan_ap, ap, queue, type_, responsible) = Select(columns=[
+        count(Customer, Customer.id == d.customer_id),
+        count(Contact, (Contact.id == d.contact_id) & (Contact.customer == d.customer_id)),
+        count(Plan, Plan.id == d.plan_id),
+        Plan.select(Plan.access_point).where(Plan.id == d.plan_id),
+        count(AccessPoint, AccessPoint.id == d.access_point_id),
+        count(Queue, (Queue.id == d.queue_id) & Queue.active),
+        count(TicketType, (TicketType.id == d.type_id) & TicketType.active),
+        count(User, (User.id == d.responsible_id) & User.active),
+    ]).bind(db).tuples().get()
     if d.kind != "access_point":
         if d.customer_id and not customer:
             errors["lookup"] = _("The customer no longer exists: look it up again")

@@ -151,8 +151,9 @@ class WorkerErrors:
         if event.state != WorkerState.ERROR or worker.error is None:
             return
         message = failure_message(worker.error, f"{type(self).__name__} worker {worker.group}")
-        # a refresh failing over and over (or two panels failing alike) is said once, until it works again
-        if message not in said.values():
+        # a refresh failing over and over (or two panels failing alike) is said once, until it works
+        # again; a write (call_service) is asked for by the person each time, and answered each time
+        if message not in said.values() or worker.group in self.__dict__.get("_service_writes", ()):
             self.app.notify(message, severity="error", markup=False, timeout=10)
         said[key] = message
         if self.is_attached:
@@ -166,6 +167,120 @@ class WorkerErrors:
         if selector:
             for widget in self.query(selector):
                 widget.update(Text("⚠ " + message))
+
+    def call_service(self, group: str, fn: Callable, *args, on_answer: Callable | None = None,
+                     fields: DOMNode | None = None, on_error: Callable | None = None, quiet: bool = False,
+                     write: bool = False, executor=None):
+        """Call `fn(*args)` (a service) off the UI thread, in a worker of `group`,
+        and give its answer to `on_answer(result)` on the UI thread. The one
+        way a screen calls a service:
+
+        - A read (the default) is exclusive: a newer call of the same group
+          cancels the older one, whose answer is dropped even if its thread
+          (which runs on) answers last (answer_if_newest).
+        - A write (`write=True`: it takes the write lock or copies files) is
+          never cancelled by another call: while one of its group runs, a new
+          call is ignored (returns None), so a key pressed twice writes once.
+        - An AtendeError is the person's answer: a ValidationError whose fields
+          are in `fields` shows under them (their old errors are cleared by
+          any answer), anything else as one notice; `quiet` shows nothing.
+          Then `on_error(exc)` runs, for the screen's own clean-up.
+        - Any other error reaches WorkerErrors (logged, one line, the
+          FAILURE_STATUS of `group`, the screen's `worker_failed`).
+
+        `executor` runs `fn` on that executor's thread instead of the worker's
+        own (one kept connection for a search typed key by key). Returns the
+        worker, or None when a write of `group` was already running."""
+        from services.errors import AtendeError
+
+        if write:
+            if self.service_running(group):
+                return None
+            self.__dict__.setdefault("_service_writes", set()).add(group)
+
+        def answered(result) -> None:
+            if not self.is_attached:  # its screen has gone meanwhile
+                return
+            if write and self._answer_later(lambda: answered(result)):
+                return
+            if fields is not None:
+                from tui.forms import clear_errors
+
+                clear_errors(fields)
+            if on_answer is not None:
+                on_answer(result)
+
+        def refused(exc: AtendeError) -> None:
+            if not self.is_attached:
+                return
+            if write and self._answer_later(lambda: refused(exc)):
+                return
+            if not quiet:
+                self.show_refusal(exc, fields)
+            if on_error is not None:
+                on_error(exc)
+
+        if executor is None:
+            def work() -> None:
+                try:
+                    result = fn(*args)
+                except AtendeError as exc:
+                    answer_if_newest(self.app, refused, exc)
+                    return
+                answer_if_newest(self.app, answered, result)
+
+            worker = self.run_worker(work, name=getattr(fn, "__name__", group), group=group, exclusive=not write,
+                                     thread=True, exit_on_error=False)
+        else:
+            async def work() -> None:
+                import asyncio
+                import functools
+
+                try:  # a newer call cancels this one at the await: its answer never comes
+                    result = await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args))
+                except AtendeError as exc:
+                    refused(exc)
+                    return
+                answered(result)
+
+            worker = self.run_worker(work, name=getattr(fn, "__name__", group), group=group, exclusive=not write,
+                                     exit_on_error=False)
+        self.__dict__.setdefault("_service_calls", {})[group] = worker
+        return worker
+
+    def _answer_later(self, answer: Callable[[], None]) -> bool:
+        """A write's answer (it may close its screen: `dismiss` closes the
+        screen on top) waits while another screen is open over its own (the
+        help, the command palette); True if it has to wait."""
+        screen = self.screen
+        if screen is self.app.screen:
+            return False
+        screen.__dict__.setdefault("_answers_waiting", []).append(answer)
+        return True
+
+    def on_screen_resume(self) -> None:
+        """Its screen is on top again: the writes' answers kept meanwhile."""
+        waiting = self.__dict__.pop("_answers_waiting", ())
+        for answer in waiting:
+            answer()
+
+    def service_running(self, group: str) -> bool:
+        """Whether the last call_service of `group` has not finished yet
+        (its answer is being given counts as not finished)."""
+        worker = self.__dict__.get("_service_calls", {}).get(group)
+        return worker is not None and not worker.is_finished
+
+    def show_refusal(self, exc, fields: DOMNode | None = None) -> None:
+        """An AtendeError for the person: a ValidationError under its fields
+        in `fields` (when one of them is there), else one notice."""
+        from services.errors import ValidationError
+
+        if fields is not None and isinstance(exc, ValidationError):
+            from tui.forms import show_errors
+
+            if show_errors(fields, exc.errors):
+                return
+        self.app.notify(exc.message, severity="error", timeout=8, markup=False)
 
 
 class PaletteCommand(NamedTuple):

@@ -1,27 +1,25 @@
 """The customer lookup used by the wizard, triage and the desk.
 
-Search as you type: each keystroke starts a worker; `exclusive=True` cancels
-the older one and a sequence number drops any stale result that still
-arrives, so a newer search always wins. The query itself runs on one
-long-lived search thread that keeps its database connection open (a new
-connection costs more than the search).
+Search as you type: each keystroke calls the search again (WorkerErrors.
+call_service), which cancels the older call and drops its answer, so a
+newer search always wins. The query itself runs on one long-lived search
+thread that keeps its database connection open (a new connection costs
+more than the search).
 """
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Select
 
 from services import customers
-from services.errors import AtendeError, ValidationError
 from services.i18n import _
 from tui.base import WorkerErrors, focus_now
 from tui.forms import EnterInput, PlainSelect
@@ -73,8 +71,7 @@ class CustomerLookup(WorkerErrors, Vertical):
     def __init__(self, kind: str = "customer", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.kind = kind
-        self._seq = 0
-        self._shown_seq = 0
+        self._waiting = False  # the newest search has not answered yet
         self._to_results = False
         self._query: customers.LookupQuery | None = None
         self.hits: list[customers.CustomerHit] = []
@@ -136,7 +133,7 @@ class CustomerLookup(WorkerErrors, Vertical):
         if self.query_value() != self._query:  # typed, and its search not started yet
             self.search()
         self._to_results = True
-        if self._shown_seq == self._seq:
+        if not self._waiting:
             self._go_to_results()
 
     def _go_to_results(self) -> None:
@@ -150,27 +147,14 @@ class CustomerLookup(WorkerErrors, Vertical):
         if query == self._query:
             return  # already searched (Enter started it), or nothing changed
         self._query = query
-        self._seq += 1
+        self._waiting = True
         self._to_results = False  # typing again: Enter is asked for again
-        self._run(query, self._seq)
+        self.call_service("customer-lookup", customers.lookup_on_kept_connection, self.app.actor, query,
+                          on_answer=lambda hits: self._show(hits, None), quiet=True,
+                          on_error=lambda exc: self._show([], exc.message), executor=search_executor())
 
-    @work(exclusive=True, group="customer-lookup", exit_on_error=False)
-    async def _run(self, query: customers.LookupQuery, seq: int) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            hits = await loop.run_in_executor(search_executor(), customers.lookup_on_kept_connection,
-                                              self.app.actor, query)
-            error = None
-        except ValidationError as exc:
-            hits, error = [], exc.message
-        except AtendeError as exc:
-            hits, error = [], exc.message
-        self._show(seq, hits, error)
-
-    def _show(self, seq: int, hits: list[customers.CustomerHit], error: str | None) -> None:
-        if seq != self._seq:
-            return  # a newer search has been started: this result is stale
-        self._shown_seq = seq
+    def _show(self, hits: list[customers.CustomerHit], error: str | None) -> None:
+        self._waiting = False
         self.hits = hits
         status = self.query_one("#lookup-status", Label)
         table = self.query_one(DataTable)
@@ -195,7 +179,7 @@ class CustomerLookup(WorkerErrors, Vertical):
         chosen, and Enter or the same text searches again."""
         if group == "customer-lookup":
             self._query = None
-            self._show(self._seq, [], "⚠ " + message)
+            self._show([], "⚠ " + message)
             return
         super().worker_failed(group, message)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -137,20 +136,19 @@ class ThreadedSave:
     """Saving a form off the UI thread, for a dialog or a screen.
 
     `submit()` reads the fields (on the UI thread) and returns the call that
-    saves them; `action_save` runs that call in a thread, so a store busy
-    with another writer never freezes the screen. A ValidationError comes
-    back under its fields (what was typed stays), any other error as one
-    line; the result dismisses the screen. A second save while one runs is
-    ignored: nothing is saved twice."""
+    saves them; `action_save` runs that call in a thread (call_service, a
+    write), so a store busy with another writer never freezes the screen. A
+    ValidationError comes back under its fields (what was typed stays), any
+    other error as one line; the result dismisses the screen. A second save
+    while one runs is ignored: nothing is saved twice."""
 
     INVALID_NOTICE: str | None = None  # also said in one line when fields are marked (a long form)
-    _saving = False
 
     def submit(self) -> Callable[[], object] | None:
         raise NotImplementedError
 
     def action_save(self) -> None:
-        if self._saving:
+        if self.service_running("form-save"):
             return
         clear_errors(self)
         try:
@@ -160,22 +158,8 @@ class ThreadedSave:
             return
         if save is None:  # nothing to save yet (the form is still loading)
             return
-        self._saving = True
-        self._save(save)
-
-    @work(thread=True, group="form-save", exit_on_error=False)
-    def _save(self, save: Callable[[], object]) -> None:
-        try:
-            result = save()
-        except AtendeError as exc:
-            self.app.call_from_thread(self.report, exc)
-        except Exception as exc:  # a fault of ours: one line for the person, the details in the log
-            from services.logs import internal_error
-
-            self.app.call_from_thread(self.report, AtendeError(internal_error(exc, "form")))
-        else:
-            self._saving = False
-            self.app.call_from_thread(self.saved, result)
+        self.call_service("form-save", save, on_answer=self.saved, fields=self, quiet=True, on_error=self.report,
+                          write=True)
 
     def saved(self, result) -> None:
         """After a save: close with the result."""
@@ -183,7 +167,6 @@ class ThreadedSave:
 
     def report(self, exc: AtendeError) -> None:
         """An error of the save: under its fields when they are on the form, else one line."""
-        self._saving = False
         if isinstance(exc, ValidationError) and show_errors(self, exc.errors):
             if self.INVALID_NOTICE:
                 self.notify(_(self.INVALID_NOTICE), severity="warning", markup=False)

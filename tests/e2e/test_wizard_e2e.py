@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.tmux import Tmux
-from tests.writer_process import running_writer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
@@ -87,18 +86,7 @@ def to_customer(t: Tmux, name: str) -> None:
     t.wait_for("Who is calling")
 
 
-@pytest.fixture(params=["direct", "writer"])
-def how(request, demo_db, tmp_path):
-    """Each session committing itself, or through `atende writer` (a shared server)."""
-    if request.param == "direct":
-        yield "direct"
-        return
-    with running_writer(demo_db, command=[ATENDE], env=_env(tmp_path)) as w:
-        yield "writer"
-    assert w.returncode == 0 and "Traceback" not in w.stderr, w.stderr
-
-
-def test_a_call_from_start_to_finish(demo_db, tmp_path, how):
+def test_a_call_from_start_to_finish(demo_db, tmp_path):
     with start(demo_db, tmp_path) as t:
         protocol = open_wizard(t)
         to_customer(t, "joao")
@@ -132,12 +120,6 @@ def test_a_call_from_start_to_finish(demo_db, tmp_path, how):
     assert "jo" in data["customer"].lower() and data["plan"]
     listed = cli(demo_db, tmp_path, "ticket", "list", "--status", "open")
     assert protocol in listed.stdout
-    import sqlite3
-
-    con = sqlite3.connect(demo_db)
-    done_by_writer = [op for (op,) in con.execute("SELECT op FROM write_request ORDER BY id")]
-    con.close()
-    assert done_by_writer == ([] if how == "direct" else ["reserve", "finish"])
 
 
 def test_kill_9_mid_wizard_and_resume_with_the_same_protocol(demo_db, tmp_path):

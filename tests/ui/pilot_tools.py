@@ -1,6 +1,8 @@
 """Helpers shared by the Pilot tests."""
 from __future__ import annotations
 
+import threading
+
 from textual.worker import WorkerCancelled
 
 
@@ -28,17 +30,21 @@ class Held:
     the real work: the screen's thread is still in it while the test acts."""
 
     def __init__(self, real, hold) -> None:
-        import threading
-
         self.real, self.hold = real, hold
         self.calls: list[tuple] = []
         self._released = threading.Event()
+        self.returned = threading.Event()  # a call has done its real work
+        self.threads: list = []  # the thread of each call
 
     def __call__(self, *args, **kwargs):
         self.calls.append(args)
+        self.threads.append(threading.current_thread())
         if self.hold(*args):
             self._released.wait(5)
-        return self.real(*args, **kwargs)
+        try:
+            return self.real(*args, **kwargs)
+        finally:
+            self.returned.set()
 
     def release(self) -> None:
         self._released.set()

@@ -97,7 +97,7 @@ async def test_template_editor_previews_checks_and_saves(people):
         assert "participante" in str(editor.query_one(".field-error", Static).render()) or \
             "participante" in "".join(str(s.render()) for s in editor.query(".field-error"))
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await _wait(app, pilot)
         assert templates.effective(kind, language).is_default  # refused, nothing saved
         editor.query_one("#template-text", TextArea).text = "Olá {participant_name}, [bold]até[/]"
         editor.query_one("#template-subject", Input).value = "Novo assunto {event_title}"

@@ -11,7 +11,7 @@ from screens.desk import DeskScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.queues import QueuesScreen
 from services import clock, users
-from tests.ui.pilot_tools import settle
+from tests.ui.pilot_tools import settle, until
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
@@ -198,3 +198,40 @@ async def test_view_and_filter_keys_take_the_keys_typed_right_after_them(make_ap
         await pilot.press("escape")  # on the view list: back to the tickets, not out of the queue
         await settle(pilot)
         assert app.screen is screen and app.focused is table
+
+
+
+async def test_a_refresh_read_before_a_new_filter_does_not_replace_its_tickets(make_app, queue_world, monkeypatch):
+    """A live refresh still reading the old view when the person applies a
+    filter: its answer, coming after the filtered page, must not put the
+    old view's tickets back under the new filter."""
+    import threading
+
+    from services import desk
+
+    real_page, refreshes, filtered_shown = desk.page, [], threading.Event()
+
+    def page(*args, **kwargs):
+        if "limit" in kwargs:  # the live refresh: it answers once the filtered page is shown
+            refreshes.append(args)
+            filtered_shown.wait(5)
+        return real_page(*args, **kwargs)
+
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen(view="all"))
+        await settle(pilot)
+        screen = app.screen
+        assert len(table_protocols(screen)) == 50
+        monkeypatch.setattr(desk, "page", page)
+        screen.live_reload(frozenset({"data"}))  # another session committed
+        await until(pilot, lambda: refreshes)
+        await pilot.press("slash", *"agent:ana", "enter")
+        await until(pilot, lambda: table_protocols(screen) and len(table_protocols(screen)) < 50)
+        filtered = table_protocols(screen)
+        assert len(filtered) == 30
+        filtered_shown.set()
+        await settle(pilot)
+        await settle(pilot)
+        assert table_protocols(screen) == filtered
+        assert "30 of 30" in str(screen.query_one("#queues-status").render())

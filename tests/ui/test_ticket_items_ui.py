@@ -17,7 +17,7 @@ from screens.ticket_detail import (
     TicketTaskForm,
 )
 from services import clock, ticket_thread, users
-from tests.ui.pilot_tools import settle
+from tests.ui.pilot_tools import hold, settle, until
 
 NOW = dt.datetime(2026, 3, 9, 10, 0)
 
@@ -77,7 +77,7 @@ async def test_attach_with_errors_next_to_the_field(make_app, tickets_world, tmp
         await pilot.pause()
         assert isinstance(app.screen, TicketAttachmentForm)
         await pilot.press(*str(tmp_path), "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)  # the file is checked off the UI thread
         assert "is a folder" in text_of(app.screen, ".field-error")
         assert app.screen.query_one("#path", Input).value == str(tmp_path)  # kept
         app.screen.query_one("#path", Input).value = str(src)
@@ -121,7 +121,7 @@ async def test_service_order_and_tasks(make_app, tickets_world):
         form.query_one("#technician", Select).value = tickets_world["tech"].id
         form.query_one("#start", Input).value = "25:00"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "start" in str(form.query_one("#start").parent.query_one(".field-error").render()).lower() or \
             form.query_one("#start").parent.has_class("-invalid")
         form.query_one("#start", Input).value = "09:00"
@@ -160,7 +160,7 @@ async def test_link_parent_then_go_to_it(make_app, tickets_world):
         await pilot.pause()
         assert isinstance(app.screen, LinkDialog)
         await pilot.press(*"T2", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "network" in text_of(app.screen, ".field-error")
         await pilot.press(*["backspace"] * 2, *"T0", "enter")
         await settle(pilot)
@@ -258,3 +258,56 @@ async def test_each_queue_view(make_app, views_world, view, expected):
         table = screen.query_one("#queues-table", DataTable)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == expected
         assert f"of {len(expected)}" in text_of(screen, "#queues-status") or len(expected) == table.row_count
+
+
+async def test_an_attachment_refused_in_its_thread_shows_under_the_path(make_app, tickets_world, tmp_path,
+                                                                        monkeypatch):
+    """The file is checked and copied off the UI thread; the ValidationError
+    of that thread comes back under the path, with what was typed kept."""
+    import threading
+
+    from services import ticket_items
+
+    adding = hold(monkeypatch, ticket_items, "add_attachment", when=lambda *args: False)
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_ticket(app, pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        form = app.screen
+        await pilot.press(*str(tmp_path), "ctrl+s")
+        await settle(pilot)
+        assert adding.threads and adding.threads[0] is not threading.main_thread()
+        assert app.screen is form
+        assert "is a folder" in text_of(form.query_one("#path").parent, ".field-error")
+        assert form.query_one("#path", Input).value == str(tmp_path)
+        assert not [n for n in app._notifications if "folder" in n.message]  # under the field, not a notice
+
+
+async def test_a_large_attachment_is_copied_while_the_screen_answers_keys(make_app, tickets_world, tmp_path,
+                                                                          monkeypatch):
+    """Ctrl+S on a 10 MB file: the copy (held here until the test lets it
+    go) runs off the UI thread, so Tab still moves to the notes meanwhile;
+    a second Ctrl+S attaches nothing twice. The form closes once it is copied."""
+    from services import ticket_items, wizard
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\0" * wizard.MAX_ATTACHMENT)
+    copying = hold(monkeypatch, ticket_items, "add_attachment")
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_ticket(app, pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#path", Input).value = str(big)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: copying.calls)
+        await pilot.press("tab", "ctrl+s")
+        assert app.screen is form and app.focused is form.query_one("#notes", Input)
+        assert not copying.returned.is_set()  # the screen answered while the file was being copied
+        copying.release()
+        await settle(pilot)
+        assert app.screen is screen
+        assert len(copying.calls) == 1 and TicketAttachment.get().size == wizard.MAX_ATTACHMENT
+        assert "big.bin" in text_of(screen, "#ticket-record")

@@ -427,6 +427,54 @@ async def test_leave_keep_abandon_and_resume_at_start_up(admin, world):
         assert app.screen.draft.customer_name == "João Gonçalves"
 
 
+async def test_abandoning_leaves_the_screen_answering_and_closes_the_wizard_once_done(admin, world, monkeypatch):
+    """Abandoning writes (it waits for the write lock): it runs off the UI
+    thread, so F1 still opens the help meanwhile. The wizard closes once the
+    ticket is abandoned and it is on top again (not the help in its place)."""
+    from tui.help import HelpScreen
+
+    abandoning = hold(monkeypatch, wizard, "cancel")
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_customer(pilot, app)
+        protocol = wiz.draft.protocol
+        await pilot.press("escape")
+        await wait(pilot, app)
+        app.screen.dismiss("abandon")
+        await until(pilot, lambda: abandoning.calls)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert isinstance(app.screen, HelpScreen) and not abandoning.returned.is_set()
+        await pilot.press("escape")  # again, for the help
+        abandoning.release()
+        await wait(pilot, app)
+        assert Ticket.get(Ticket.protocol == protocol).status == "abandoned"
+        assert wiz not in app.screen_stack and not isinstance(app.screen, HelpScreen)
+        assert len(abandoning.calls) == 1
+        assert any(f"Ticket {protocol} abandoned." in n.message for n in app._notifications)
+
+
+async def test_abandoning_while_the_help_is_open_closes_the_wizard_not_the_help(admin, world, monkeypatch):
+    from tui.help import HelpScreen
+
+    abandoning = hold(monkeypatch, wizard, "cancel")
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_customer(pilot, app)
+        await pilot.press("escape")
+        await wait(pilot, app)
+        app.screen.dismiss("abandon")
+        await until(pilot, lambda: abandoning.calls)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        abandoning.release()
+        await wait(pilot, app)
+        assert isinstance(app.screen, HelpScreen) and wiz in app.screen_stack  # the answer waits for the wizard
+        await pilot.press("escape")
+        await wait(pilot, app)
+        assert wiz not in app.screen_stack and not isinstance(app.screen, HelpScreen)
+
+
 async def test_ticket_view_shows_outbox_mail_and_resends(admin, world):
     from screens.desk import TicketViewScreen
 

@@ -19,7 +19,7 @@ from screens.who import WhoScreen
 from services import audit, customers, dashboard, desk, presence
 from services.errors import NotFound
 from tests.ui.pilot_tools import settle, until
-from tui.base import WorkerErrors
+from tui.base import AtendeScreen, WorkerErrors
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,7 +149,7 @@ def test_failure_message_is_one_line_and_logs_only_what_is_not_for_the_person(lo
 
 
 def _classes_running_workers() -> list[tuple[str, str]]:
-    """(module, class) of every class in screens/ and tui/ with a @work method or a run_worker call."""
+    """(module, class) of every class in screens/ and tui/ with a @work method, a run_worker or a call_service call."""
     found = []
     for path in sorted([*ROOT.joinpath("screens").glob("*.py"), *ROOT.joinpath("tui").glob("*.py")]):
         tree = ast.parse(path.read_text())
@@ -163,7 +163,7 @@ def _classes_running_workers() -> list[tuple[str, str]]:
                         target = d.func if isinstance(d, ast.Call) else d
                         if isinstance(target, ast.Name) and target.id == "work":
                             runs = True
-                if isinstance(item, ast.Attribute) and item.attr == "run_worker":
+                if isinstance(item, ast.Attribute) and item.attr in ("run_worker", "call_service"):
                     runs = True
             if runs:
                 found.append((f"{path.parent.name}.{path.stem}", node.name))
@@ -185,3 +185,94 @@ def test_every_class_running_workers_reports_their_failures():
     missing = [f"{n.__module__}.{n.__name__}" for m, c in classes for n in nodes(getattr(importlib.import_module(m), c))
                if not issubclass(n, WorkerErrors)]
     assert missing == []
+
+
+class Calls(AtendeScreen):
+    """A screen with one field, calling services through call_service."""
+
+    def compose(self):
+        from textual.widgets import Input
+
+        from tui.forms import Field
+
+        yield Field("Name", Input(id="name"), name="name")
+        yield Static("", id="answer")
+
+
+async def test_call_service_says_each_kind_of_answer_where_it_belongs(make_app, log_file):
+    """The answer on the UI thread; a ValidationError under its field, one
+    for no field on the screen as one notice; any other AtendeError as one
+    notice, never read as markup; an unexpected error through WorkerErrors."""
+    import threading
+
+    from services.errors import ValidationError
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = Calls()
+        app.push_screen(screen)
+        await settle(pilot)
+        threads = []
+
+        def service(kind):
+            threads.append(threading.current_thread())
+            if kind == "name":
+                raise ValidationError("Type the [bold]name", "name")
+            if kind == "other":
+                raise ValidationError("Pick a [red]day", "day")
+            if kind == "not found":
+                raise NotFound("No ticket [b]X")
+            if kind == "bug":
+                raise RuntimeError("a fault of ours")
+            return f"answer [i]{kind}"
+
+        answers = []
+        screen.call_service("t", service, "fine", on_answer=answers.append, fields=screen)
+        await settle(pilot)
+        assert answers == ["answer [i]fine"] and threads[-1] is not threading.main_thread()
+        screen.call_service("t", service, "name", on_answer=answers.append, fields=screen)
+        await settle(pilot)
+        assert "Type the [bold]name" in shown(screen.query_one(".field-error", Static))
+        assert not notifications(app)
+        screen.call_service("t", service, "fine", on_answer=answers.append, fields=screen)
+        await settle(pilot)
+        assert shown(screen.query_one(".field-error", Static)) == ""  # a newer answer clears it
+        errors = []
+        for kind in ("other", "not found"):
+            screen.call_service("t", service, kind, on_answer=answers.append, fields=screen, on_error=errors.append)
+            await settle(pilot)
+        assert notifications(app) == ["Pick a [red]day", "No ticket [b]X"]
+        assert all(n.markup is False for n in app._notifications)
+        assert [type(e) for e in errors] == [ValidationError, NotFound]
+        screen.call_service("t", service, "bug", on_answer=answers.append)
+        await settle(pilot)
+        assert "internal error (RuntimeError)" in notifications(app)[-1]
+        assert "a fault of ours" in log_file().read_text()
+        assert answers == ["answer [i]fine"] * 2
+
+
+async def test_call_service_writes_once_while_a_write_of_its_group_runs(make_app):
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = Calls()
+        app.push_screen(screen)
+        await settle(pilot)
+        go, calls, answers = threading.Event(), [], []
+
+        def write(n):
+            calls.append(n)
+            go.wait(5)
+            return n
+
+        assert screen.call_service("w", write, 1, on_answer=answers.append, write=True) is not None
+        await until(pilot, lambda: calls)
+        assert screen.call_service("w", write, 2, on_answer=answers.append, write=True) is None
+        assert screen.service_running("w")
+        go.set()
+        await settle(pilot)
+        assert calls == [1] and answers == [1] and not screen.service_running("w")
+        screen.call_service("w", write, 3, on_answer=answers.append, write=True)
+        await settle(pilot)
+        assert answers == [1, 3]

@@ -251,6 +251,37 @@ def test_lock_held_too_long_is_a_message_too(store, admin, monkeypatch):
     users.add(admin, "ana", "agent")
 
 
+def test_a_thread_waiting_for_anothers_turn_is_a_message_not_a_hang(store, admin, monkeypatch):
+    """Writers take turns (models.db.write_tx). A thread that keeps its turn
+    while it waits for another thread's save never hangs both: the other
+    waits for the turn at most the busy timeout, then SQLite's own timeout
+    refuses its save with the one-line message."""
+    import threading
+
+    monkeypatch.setenv("ATENDE_BUSY_TIMEOUT_MS", "200")
+    models.close_database()
+    open_store(str(store), upgrade=False)
+    said = []
+
+    def other_save():
+        try:
+            users.add(admin, "ana", "agent")
+            said.append("saved")
+        except StoreUnavailable as exc:
+            said.append(exc.message)
+
+    with write_tx():
+        users.add(admin, "bia", "agent")
+        other = threading.Thread(target=other_save)
+        other.start()
+        other.join(10)
+        assert not other.is_alive(), "the other thread still waits for the turn"
+    assert len(said) == 1 and "locked" in said[0]
+    users.add(admin, "ana", "agent")  # the turn is free again
+    with reading():
+        assert User.select().where(User.login.in_(["ana", "bia"])).count() == 2
+
+
 # ------------------------------------------------------------------ removed while logged in
 
 

@@ -115,8 +115,8 @@ def test_demo_after_an_interrupted_demo_finishes_it(tmp_path):
 # -- representatives hold no staff permission -----------------------------------
 
 
-@pytest.mark.parametrize("args", [["worker", "--once"], ["event", "remind"], ["settings", "list"], ["writer"],
-                                  ["demo"], ["users", "add", "x", "--role", "representative", "--company", "1"]])
+@pytest.mark.parametrize("args", [["worker", "--once"], ["event", "remind"], ["settings", "list"], ["demo"],
+                                  ["users", "add", "x", "--role", "representative", "--company", "1"]])
 def test_representatives_are_refused_staff_commands(tmp_path, args):
     db = _shared(tmp_path)
     r = atende("--db", db, *args, env=as_("rep"))

@@ -102,19 +102,18 @@ def test_a_forced_repeating_format_fails_in_bounded_time(admin, monkeypatch):
     releases the write lock: other reservations go on."""
     import time
 
+    from models import write_tx
     from models.wizard import ProtocolCounter
-
-    from models.writelock import queued_write_tx
 
     forced = "F{seq!s:.1}"  # F1..F9, then F1 again for ever
     got = []
     for _n in range(9):
-        with queued_write_tx():
+        with write_tx():
             got.append(protocol.reserve_here(admin, forced).protocol)
     assert got == [f"F{n}" for n in range(1, 10)]
     started = time.monotonic()
     with pytest.raises(ConfigError, match="No free protocol number after 10000 tries") as caught:
-        with queued_write_tx():
+        with write_tx():
             protocol.reserve_here(admin, forced)
     assert time.monotonic() - started < 10
     assert "F{seq!s:.1}" in caught.value.message

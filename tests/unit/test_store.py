@@ -40,6 +40,28 @@ def test_upgrade_of_a_database_made_by_version_0_1(tmp_path):
         models.close_database()
 
 
+
+def test_upgrade_drops_the_shared_writers_table(tmp_path):
+    """A database that had the shared writer's request table (0910) loses it
+    on upgrade; everything else is kept."""
+    path = tmp_path / "writer.db"
+    models.open_database(path)
+    try:
+        migrations.upgrade(target="0910_write_requests")
+        models.db.execute_sql(  # the table as 0910 made it
+            'CREATE TABLE "write_request" ("id" VARCHAR(40) NOT NULL PRIMARY KEY, "login" VARCHAR(64) NOT NULL, '
+            '"op" VARCHAR(20) NOT NULL, "result" TEXT NOT NULL, "at" DATETIME NOT NULL) WITHOUT ROWID')
+        models.db.execute_sql("INSERT INTO write_request VALUES ('00ab', 'ana', 'reserve', '{}', '2026-03-09')")
+    finally:
+        models.close_database()
+    info = open_store(str(path))
+    try:
+        assert info.upgraded == ("0920_drop_write_requests",)
+        assert "write_request" not in models.db.get_tables()
+        assert info.schema_version == migrations.code_version()
+    finally:
+        models.close_database()
+
 def test_database_from_a_newer_version_is_refused(store):
     models.db.execute_sql("INSERT INTO schema_migration VALUES ('9999_future', '2030-01-01')")
     models.close_database()
@@ -96,3 +118,52 @@ def test_directory_and_missing_folder(tmp_path):
 
 def test_migrations_run_once(store):
     assert migrations.upgrade() == []
+
+
+def test_writers_take_turns_through_the_lock_file(store, admin):
+    """Every write transaction waits for its turn on `<db>.writelock` (held
+    here as another process would), and goes on the moment it is free."""
+    import fcntl
+    import os
+    import threading
+
+    from services import users
+
+    fd = os.open(f"{store}.writelock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    saved = threading.Event()
+    other = threading.Thread(target=lambda: (users.add(admin, "ana", "agent"), saved.set()))
+    other.start()
+    try:
+        assert not saved.wait(0.5)  # SQLite's own lock is free: it waits for its turn
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert saved.wait(10)
+    other.join(10)
+    with models.reading():
+        assert models.User.select().where(models.User.login == "ana").exists()
+
+
+def test_one_lock_file_open_whatever_the_number_of_databases(tmp_path):
+    """A process that opens database after database (the tests, a script)
+    keeps one writers' lock file open, not one for each."""
+    import os
+
+    def lock_files() -> list[str]:
+        found = []
+        for n in os.listdir("/proc/self/fd"):
+            try:
+                link = os.readlink(f"/proc/self/fd/{n}")
+            except FileNotFoundError:  # listdir's own descriptor, closed meanwhile
+                continue
+            if link.endswith(".writelock"):
+                found.append(link)
+        return found
+
+    try:
+        for n in range(3):
+            open_store(str(tmp_path / f"db{n}.db"))  # its migrations are writes
+            assert lock_files() == [f"{tmp_path / f'db{n}.db'}.writelock"]
+    finally:
+        models.close_database()

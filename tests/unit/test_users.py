@@ -126,9 +126,9 @@ def test_the_company_is_looked_up_only_for_who_may_add_people(people):
 
 
 def test_background_commands_are_for_staff_or_a_service_account(people):
-    """The worker, the writer and the reminders: staff, or an account that is
-    no person of the database (the worker's system user); never a
-    representative or a removed person, and nobody becomes admin by it."""
+    """The worker and the reminders: staff, or an account that is no person
+    of the database (the worker's system user); never a representative or a
+    removed person, and nobody becomes admin by it."""
     from models import Customer, write_tx
 
     assert users.identify_background("t_agent").role == "agent"

@@ -160,6 +160,79 @@ def test_finish_failing_leaves_nothing_behind(admin, world, tmp_path):
     assert not list((wizard.files_root() / "tickets").rglob("*.txt"))
 
 
+def test_finish_errors_are_the_services_own(admin, world):
+    d = ready(admin, world)
+    wizard.finish(admin, d)
+    with pytest.raises(Conflict, match="already open"):
+        wizard.finish(admin, d)
+    with pytest.raises(ValidationError) as err:
+        wizard.finish(admin, wizard.update(ready(admin, world), queue_id=999_999))
+    assert set(err.value.errors) == {"queue"}
+
+
+def test_a_finish_failing_after_it_wrote_takes_back_its_own_writes(admin, world):
+    """The finish below fails on the technician's agenda after it has already
+    turned its ticket from draft to open: its transaction takes that back,
+    and the store is usable for the next finish."""
+    tech = world["tech"]
+    order = wizard.make_service_order(tech.id, "09/03/2026", "14:00", "60", world["os_type"].id)
+    clash = wizard.make_service_order(tech.id, "09/03/2026", "14:30", "30", world["os_type"].id)
+    good, bad = ready(admin, world), ready(admin, world)
+    bad = dataclasses.replace(bad, service_orders=(order, clash))
+    assert wizard.finish(admin, good).status == "open"
+    with pytest.raises(ValidationError) as err:
+        wizard.finish(admin, bad)
+    assert "service_orders" in err.value.errors
+    status = {t.protocol: t.status for t in Ticket.select()}
+    assert status[good.protocol] == "open" and status[bad.protocol] == "draft"
+    assert not ServiceOrder.select().exists()
+    assert wizard.finish(admin, dataclasses.replace(bad, service_orders=(order,))).service_orders == 1
+
+
+def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, world):
+    """Sessions writing at once (each thread its own connection): every
+    reservation gets its own number and every finished ticket is stored."""
+    import threading
+
+    protocols, errors = [], []
+
+    def agent():
+        try:
+            for _ in range(15):
+                d = ready(admin, world)
+                wizard.finish(admin, d)
+                protocols.append(d.protocol)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=agent) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert len(protocols) == len(set(protocols)) == 90
+    assert Ticket.select().where(Ticket.protocol.in_(protocols), Ticket.status == "open").count() == 90
+
+
+def test_a_removed_person_neither_reserves_nor_finishes(admin, world, people):
+    """Reserving and finishing write their audit rows like every other save,
+    so a person removed while the wizard is open saves nothing more."""
+    from services import users
+    from services.errors import UnknownUser
+
+    agent = people["agent"]
+    d = ready(agent, world)
+    users.remove(admin, agent.login)
+    before = Ticket.select().count()
+    with pytest.raises(UnknownUser, match="has been removed"):
+        wizard.start(agent)
+    with pytest.raises(UnknownUser, match="has been removed"):
+        wizard.finish(agent, d)
+    assert Ticket.select().count() == before
+    assert Ticket.get(Ticket.protocol == d.protocol).status == "draft"
+
+
 @pytest.mark.parametrize("path,msg", [("/nope/x.pdf", "No file"), ("{tmp}", "folder"), ("", "Type the path")])
 def test_bad_attachments(tmp_path, path, msg):
     d = Draft("p", 1, "me", "x")
