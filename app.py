@@ -12,8 +12,8 @@ try:
     import json
     import sys
     import threading
+    from collections.abc import Callable, Iterable
     from pathlib import Path
-    from typing import Callable, Iterable
 
     import click
     from rich.text import Text
@@ -23,7 +23,7 @@ try:
 
     from services import config as config_mod
     from services.errors import AtendeError
-    from services.i18n import N_, _, set_language, resolve_language
+    from services.i18n import N_, _, resolve_language, set_language
     from services.permissions import Actor
     from tui.base import startup_quiet, translate_bindings
     from tui.keys import OrderedKeys
@@ -310,8 +310,10 @@ class AtendeGroup(click.Group):
 
 @click.group(cls=AtendeGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db", metavar="PATH", help="Database file (or URL). Default: $ATENDE_DB, the config, the data folder.")
-@click.option("--config", "config_path", metavar="PATH", help="Config file. Default: $ATENDE_CONFIG, the user's, /etc/atende/config.toml.")
+@click.option("--db", "db", metavar="PATH",
+              help="Database file (or URL). Default: $ATENDE_DB, the config, the data folder.")
+@click.option("--config", "config_path", metavar="PATH",
+              help="Config file. Default: $ATENDE_CONFIG, the user's, /etc/atende/config.toml.")
 @click.option("--lang", metavar="LANG", help="Language: en or pt_BR (default: config, then $LANG).")
 @click.version_option(__version__, "--version", prog_name="atende")
 @click.pass_context
@@ -691,7 +693,8 @@ def rota() -> None:
 @click.pass_obj
 def rota_show(obj: Context, first: str | None, months: int, as_json: bool) -> None:
     """Who receives the bookings of each month."""
-    from services import clock, rota as rota_mod
+    from services import clock
+    from services import rota as rota_mod
 
     actor = obj.open(create=False)
     entries = rota_mod.get_rota(actor, first or rota_mod.month_key(clock.now()), months)
@@ -824,7 +827,8 @@ def outbox_list(obj: Context, state: str | None, limit: int, as_json: bool) -> N
         } for m in items], ensure_ascii=False, indent=2))
         return
     for m in items:
-        line = f"{m.id:>7}  {m.state_label:<8}  {m.created_at:%Y-%m-%d %H:%M}  {', '.join(m.recipients)[:40]:<40}  {m.subject}"
+        line = (f"{m.id:>7}  {m.state_label:<8}  {m.created_at:%Y-%m-%d %H:%M}  "
+                f"{', '.join(m.recipients)[:40]:<40}  {m.subject}")
         click.echo(line)
         if m.last_error and m.state != "sent":
             click.echo(f"{'':>9}{m.last_error}")
@@ -1038,7 +1042,8 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
         rows.append((_("Main event"), f"{e.main_id}  {e.main_description}"))
     if e.secondary_ids:
         rows.append((_("Secondary events"), ", ".join(str(i) for i in e.secondary_ids)))
-    for label, value in (("Client / location", e.client), ("Address", e.address), ("Online access link", e.access_link)):
+    for label, value in (("Client / location", e.client), ("Address", e.address),
+                         ("Online access link", e.access_link)):
         if value:
             rows.append((_(label), value))
     width = max(len(k) for k, _v in rows)
@@ -1057,7 +1062,8 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
 @click.option("--cpf", default="")
 @click.option("--phone", default="")
 @click.option("--company", default="")
-@click.option("--consent", is_flag=True, help="The participant agreed to the processing of their personal data (required).")
+@click.option("--consent", is_flag=True,
+              help="The participant agreed to the processing of their personal data (required).")
 @click.pass_obj
 def event_register(obj: Context, event_id: int, name: str, email: str, cpf: str, phone: str, company: str,
                    consent: bool) -> None:

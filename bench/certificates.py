@@ -68,7 +68,8 @@ def main() -> None:
         naive_cpu += time.process_time() - c
         naive_done = naive_n * (r + 1) // rounds
     size = sum(p.stat().st_size for p in certs.certificates_dir().glob("*.pdf")) / n / 1024
-    print(f"issue_certificate: {n} in {real_s:.2f} s ({n / real_s:.1f}/s; CPU {n / real_cpu:.1f}/s), {size:.0f} KiB each")
+    print(f"issue_certificate: {n} in {real_s:.2f} s ({n / real_s:.1f}/s; CPU {n / real_cpu:.1f}/s), "
+          f"{size:.0f} KiB each")
     print(f"naive (fresh FPDF + add_font each): {naive_n} in {naive_s:.2f} s "
           f"({naive_n / naive_s:.1f}/s; CPU {naive_n / naive_cpu:.1f}/s)")
     models.close_database()

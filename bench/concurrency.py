@@ -351,8 +351,10 @@ def check(path: str, results: list[dict]) -> dict:
     overbooked += double_booked  # a slot holds one session: a double booking is also past capacity
     waiting_with_free_seat = q(
         "SELECT e.id FROM event e WHERE e.seats IS NOT NULL AND "
-        "(SELECT count(*) FROM registration r WHERE r.event_id = e.id AND r.cancelled_at IS NULL AND r.waitlisted = 0) < e.seats "
-        "AND EXISTS (SELECT 1 FROM registration r WHERE r.event_id = e.id AND r.cancelled_at IS NULL AND r.waitlisted = 1)")
+        "(SELECT count(*) FROM registration r WHERE r.event_id = e.id AND r.cancelled_at IS NULL "
+        "AND r.waitlisted = 0) < e.seats "
+        "AND EXISTS (SELECT 1 FROM registration r WHERE r.event_id = e.id AND r.cancelled_at IS NULL "
+        "AND r.waitlisted = 1)")
     integrity = q("PRAGMA integrity_check")[0][0]
     con.close()
     refused: collections.Counter = collections.Counter()

@@ -66,7 +66,8 @@ def fill(tickets: int, rng: random.Random) -> None:
         et = EventType.select().first()
         for i in range(10):
             e = Event.create(description=f"Treinamento {i}", responsible=agents[0].id, type=et,
-                             starts_at=now + dt.timedelta(days=i * 2 - 4), ends_at=now + dt.timedelta(days=i * 2 - 4, hours=2),
+                             starts_at=now + dt.timedelta(days=i * 2 - 4),
+                             ends_at=now + dt.timedelta(days=i * 2 - 4, hours=2),
                              seats=20, stage="registration", created_at=now, created_by="bench", updated_at=now)
             for r in range(rng.randrange(5, 25)):
                 Registration.create(event=e, code=f"C{i}-{r}", access_token=f"T{i}-{r}", name=f"P {r}",

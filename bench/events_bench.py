@@ -90,7 +90,8 @@ def main() -> None:
     }
     for key, value in figures.items():
         target = TARGETS.get(key)
-        print(f"{key:>20}: {value}" + (f"  (target < {target}: {'ok' if value < target else 'SLOW'})" if target else ""))
+        verdict = f"  (target < {target}: {'ok' if value < target else 'SLOW'})" if target else ""
+        print(f"{key:>20}: {value}" + verdict)
     figures["ok"] = all(figures[k] < v for k, v in TARGETS.items())
     print(json.dumps(figures))
 

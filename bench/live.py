@@ -25,10 +25,10 @@ import asyncio
 import json
 import os
 import random
-import threading
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 

@@ -135,7 +135,8 @@ def queries(conn: sqlite3.Connection, n_customers: int, count: int, seed: int = 
             q = LookupQuery(contract or "CT-00", "contract", "equals" if contract else "starts")
         elif pick == "login":
             login = logins.get(cid, "maria.silva")
-            q = rng.choice((LookupQuery(login[:6], "login", "starts"), LookupQuery(login.split(".")[-1][:6], "login", "contains")))
+            q = rng.choice((LookupQuery(login[:6], "login", "starts"),
+                            LookupQuery(login.split(".")[-1][:6], "login", "contains")))
         else:  # as the agent types: one or two letters, contains (the widget's default)
             q = LookupQuery(words[-1][: rng.choice((1, 2))], "name", "contains")
         if kind == "prospect" and rng.random() < 0.5:

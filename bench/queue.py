@@ -12,7 +12,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="atende-bench-queue-"))
     open_store(str(folder / "bench.db"))
     rng = random.Random(4)
-    admin = users.identify(users.os_login())
+    users.identify(users.os_login())  # on the empty database this login becomes its admin
     t0 = time.perf_counter()
     with write_tx():
         queues = [Queue.create(name=f"Fila {i}") for i in range(6)]

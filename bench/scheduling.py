@@ -59,9 +59,9 @@ def main() -> None:
         rows, day = [], NOW.date() - dt.timedelta(days=1)
         while len(rows) < args.bookings:
             for start, end in bookings.day_grid(analyst, day):
-                rows.append(dict(analyst=analyst.id, start=start, end=end, customer=ids[len(rows) % 500], topic=topic.id,
-                                 ticket=ticket.id, needs="x", contact_name="x", contact_phone="x", status="held",
-                                 created_by="bench", created_at=NOW, updated_at=NOW))
+                rows.append(dict(analyst=analyst.id, start=start, end=end, customer=ids[len(rows) % 500],
+                                 topic=topic.id, ticket=ticket.id, needs="x", contact_name="x", contact_phone="x",
+                                 status="held", created_by="bench", created_at=NOW, updated_at=NOW))
             day -= dt.timedelta(days=1)
         for i in range(0, len(rows), 500):
             Booking.insert_many(rows[i:i + 500]).execute()

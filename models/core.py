@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from peewee import (
-    AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField,
-    IntegerField, TextField,
-)
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .base import BaseModel
 

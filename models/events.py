@@ -5,8 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from peewee import (
-    AutoField, BooleanField, CharField, DateTimeField, FloatField, ForeignKeyField,
-    IntegerField, TextField,
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
 )
 
 from .base import BaseModel

@@ -6,9 +6,7 @@ verification row so anyone holding the code can check one.
 """
 from __future__ import annotations
 
-from peewee import (
-    AutoField, BooleanField, CharField, DateTimeField, FloatField, IntegerField, TextField,
-)
+from peewee import AutoField, BooleanField, CharField, DateTimeField, FloatField, IntegerField, TextField
 
 from .base import BaseModel
 

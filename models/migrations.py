@@ -14,8 +14,8 @@ Atende: it is refused rather than guessed at.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .db import DatabaseError, db, is_sqlite
 

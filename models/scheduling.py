@@ -2,10 +2,7 @@
 monthly rota, bookings and their confirmation e-mails."""
 from __future__ import annotations
 
-from peewee import (
-    AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField,
-    IntegerField, TextField,
-)
+from peewee import AutoField, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .base import BaseModel
 from .core import Customer, Ticket, User

@@ -6,8 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from peewee import (
-    AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-    IntegerField, TextField,
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
 )
 
 from .base import BaseModel

@@ -14,7 +14,8 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, 
 from textual.widgets.option_list import Option
 
 from services import bookings as bookings_svc
-from services import clock, rota as rota_svc
+from services import clock
+from services import rota as rota_svc
 from services import topics as topics_svc
 from services import triage as triage_svc
 from services.errors import AtendeError, ValidationError
@@ -93,7 +94,8 @@ class BookingScreen(AtendeScreen):
                     makers = sorted({e.manufacturer for e in equipment})
                     models = sorted({e.model for e in equipment})
                     yield Field(_("Equipment manufacturer"),
-                                Input(id="equipment_manufacturer", suggester=SuggestFromList(makers, case_sensitive=False)),
+                                Input(id="equipment_manufacturer",
+                                      suggester=SuggestFromList(makers, case_sensitive=False)),
                                 name="equipment_manufacturer")
                     yield Field(_("Equipment model"),
                                 Input(id="equipment_model", suggester=SuggestFromList(models, case_sensitive=False)),

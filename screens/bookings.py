@@ -13,8 +13,8 @@ from services import rota as rota_svc
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
-from tui.live import LiveScreen, keep_cursor
 from tui.dialogs import ConfirmDialog
+from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
 STATUS_STYLES = {"booked": "cyan", "held": "green", "no_show": "red"}

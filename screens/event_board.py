@@ -1,7 +1,7 @@
 """The events board: one column per pipeline stage, a card per event."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -15,8 +15,8 @@ from services import events as ev
 from services import permissions
 from services.i18n import N_, _, ngettext
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
-from tui.live import LiveScreen
 from tui.dialogs import ConfirmDialog, MessageDialog
+from tui.live import LiveScreen
 
 
 def when_text(e: ev.EventInfo) -> str:

@@ -10,22 +10,31 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import (
-    Button, Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Static, TabbedContent, TabPane,
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
 )
 from textual.widgets.option_list import Option
 
 from services import event_import as imp
-from services import event_mail
-from services import files as intake
+from services import event_mail, permissions, validation
 from services import event_registrations as er
 from services import events as ev
-from services import permissions, validation
+from services import files as intake
 from services.errors import ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
-from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.forms import Field, FormDialog
+from tui.live import LiveScreen, PeersBar
 from tui.table import Table
 
 

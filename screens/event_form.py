@@ -12,9 +12,9 @@ from services import events as ev
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen
-from tui.live import LiveScreen, PeersBar
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, PlainSelect, ThreadedSave, show_errors
+from tui.live import LiveScreen, PeersBar
 
 TEXT_FIELDS = ("description", "starts_at", "ends_at", "client", "access_link", "address", "seats", "workload_hours")
 

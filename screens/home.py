@@ -1,7 +1,6 @@
 """The home screen: the work areas this person may enter."""
 from __future__ import annotations
 
-
 import importlib
 from dataclasses import dataclass
 

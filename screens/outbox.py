@@ -13,10 +13,10 @@ from services import permissions
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
-from tui.live import LiveScreen
 from tui.dialogs import ConfirmDialog
-from tui.worker_status import WorkerStatus
+from tui.live import LiveScreen
 from tui.table import Table
+from tui.worker_status import WorkerStatus
 
 FILTERS = (None, "queued", "sending", "sent", "failed")
 STATE_STYLE = {"queued": "yellow", "sending": "cyan", "sent": "green", "failed": "bold red"}

@@ -13,9 +13,9 @@ from services import users as users_svc
 from services.errors import AtendeError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
-from tui.live import LiveScreen, keep_cursor
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, FormDialog, PlainSelect
+from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
 
@@ -37,7 +37,8 @@ class PersonForm(FormDialog[users_svc.UserInfo | None]):
         p = self.person
         with Vertical():
             yield Label(_("Change role") if p else _("Add a person"), classes="dialog-title")
-            yield Field(_("Login (as on the server)"), Input(p.login if p else "", id="login", disabled=bool(p)), name="login")
+            yield Field(_("Login (as on the server)"), Input(p.login if p else "", id="login", disabled=bool(p)),
+                        name="login")
             if not p:
                 yield Field(_("Full name"), Input(id="name"), name="name")
                 yield Field(_("E-mail"), Input(id="email"), name="email")

@@ -60,8 +60,10 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         with Horizontal(id="queues-bar"):
             yield PlainSelect([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
                               allow_blank=False, id="queues-views")
-            yield Field(_("Filter"), FilterInput(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
-                                                  id="queues-filter-input", then="#queues-table"), name="filter", id="queues-filter-field")
+            yield Field(_("Filter"),
+                        FilterInput(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
+                                    id="queues-filter-input", then="#queues-table"),
+                        name="filter", id="queues-filter-field")
         yield Static("", id="queues-status", markup=False)
         table = Table(cursor_type="row", zebra_stripes=True, id="queues-table")
         self._columns = table.add_columns(*(_(desk.SORT_LABELS[c]).capitalize() for c in COLUMNS))

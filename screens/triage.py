@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from services import permissions
@@ -15,8 +15,8 @@ from services import topics as topics_svc
 from services import triage as triage_svc
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand
-from tui.live import LiveScreen
 from tui.customer_lookup import CustomerLookup
+from tui.live import LiveScreen
 
 ROUTE_STYLES = {
     triage_svc.SUPPORT: "bold green",

@@ -16,15 +16,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import (
-    Button, Checkbox, ContentSwitcher, DataTable, Digits, Footer, Header, Input, Label, OptionList,
-    RadioButton, RadioSet, Select, Static,
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    DataTable,
+    Digits,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
 )
 from textual.widgets.option_list import Option
 
 from services import contacts as contacts_svc
-from services import links, permissions, router, validation
+from services import links, permissions, router, validation, wizard
 from services import scripts as scripts_svc
-from services import wizard
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
 from tui.base import AtendeScreen, PaletteCommand, WorkerErrors, focus_now, translate_bindings
@@ -37,7 +48,8 @@ from tui.table import Table
 
 FIELD_STEP = {
     "kind": "kind", "lookup": "lookup", "contact": "customer", "plan": "plan", "problem": "plan",
-    "script": "script", "script_choice": "plan", "queue": "first_contact", "type": "first_contact", "responsible": "first_contact",
+    "script": "script", "script_choice": "plan", "queue": "first_contact", "type": "first_contact",
+    "responsible": "first_contact",
     "checks": "first_contact", "solution": "first_contact", "parent": "first_contact",
     "actions_list": "first_contact",
 }
@@ -57,7 +69,7 @@ class Step(WorkerErrors, VerticalScroll):
         translate_bindings(self)
 
     @property
-    def wiz(self) -> "WizardScreen":
+    def wiz(self) -> WizardScreen:
         return self.screen  # type: ignore[return-value]
 
     def load(self, d: wizard.Draft) -> None:

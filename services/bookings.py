@@ -44,7 +44,7 @@ OUTCOMES = ("held", "no_show")
 class SlotTaken(Conflict):
     """Someone booked the slot first; `alternatives` are the next free slots."""
 
-    def __init__(self, message: str, alternatives: list["Slot"]):
+    def __init__(self, message: str, alternatives: list[Slot]):
         super().__init__(message)
         self.alternatives = alternatives
 
@@ -449,7 +449,7 @@ def ics_text(b: BookingInfo) -> str:
     cal.add("method", "REQUEST")
     event = Event()
     event.add("uid", f"booking-{b.id}@atende")
-    event.add("dtstamp", dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    event.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
     event.add("dtstart", b.start.replace(tzinfo=tz) if tz else b.start)
     event.add("dtend", b.end.replace(tzinfo=tz) if tz else b.end)
     event.add("summary", _("Implementation session: {topic}").format(topic=b.topic_label))

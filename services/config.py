@@ -91,7 +91,8 @@ def _expect(path: Path | None, key: str, value: Any, kind: type) -> Any:
 def from_dict(data: dict, path: Path | None = None) -> Config:
     mail_raw = _expect(path, "mail", data.get("mail", {}), dict)
     if "password" in mail_raw:
-        raise ConfigError(_("config {path}: never put the SMTP password in the config; use 'atende secrets set smtp'").format(path=path))
+        raise ConfigError(_("config {path}: never put the SMTP password in the config; "
+                            "use 'atende secrets set smtp'").format(path=path))
     unknown_mail = set(mail_raw) - MAIL_KEYS
     if unknown_mail:
         raise ConfigError(_("config {path}: unknown setting mail.{key}").format(path=path, key=sorted(unknown_mail)[0]))

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from peewee import JOIN
 
 from models import (
-    AccessPoint, Contact, ContactExtraValue, Customer, ExtraField, Network, Plan, Ticket, reading, write_tx,
+    AccessPoint,
+    Contact,
+    ContactExtraValue,
+    Customer,
+    ExtraField,
+    Network,
+    Plan,
+    Ticket,
+    reading,
+    write_tx,
 )
 
 from . import audit, validation
@@ -95,7 +104,8 @@ def details(actor: Actor, customer_id: int) -> CustomerDetails:
         c = Customer.get_or_none(Customer.id == customer_id)
         if c is None:
             raise NotFound(_("No customer with id {id}").format(id=customer_id))
-        contacts = list(Contact.select().where(Contact.customer == c.id).order_by(Contact.is_primary.desc(), Contact.name))
+        contacts = list(Contact.select().where(Contact.customer == c.id)
+                        .order_by(Contact.is_primary.desc(), Contact.name))
         extras: dict[int, list[tuple[int, str]]] = {}
         if contacts:
             for v in ContactExtraValue.select().where(ContactExtraValue.contact.in_([k.id for k in contacts])):

@@ -24,7 +24,11 @@ from peewee import JOIN
 
 from models import Customer, Queue, Ticket, User, reading, write_tx
 from models.contactus import (
-    ContactClassification, ContactForm, ContactMessage, ContactRequest, ContactSubclassification,
+    ContactClassification,
+    ContactForm,
+    ContactMessage,
+    ContactRequest,
+    ContactSubclassification,
 )
 from models.desk import TicketMessage
 from models.wizard import TicketAttachment
@@ -475,7 +479,8 @@ def _rows(company: int, view: str, ticket_id: int | None = None) -> list[Contact
                                       on=(ContactRequest.classification == ContactClassification.id))
          .switch(ContactRequest).join(ContactSubclassification, join_type=JOIN.LEFT_OUTER,
                                       on=(ContactRequest.subclassification == ContactSubclassification.id))
-         .switch(ContactRequest).join(ContactForm, join_type=JOIN.LEFT_OUTER, on=(ContactRequest.form == ContactForm.id))
+         .switch(ContactRequest)
+         .join(ContactForm, join_type=JOIN.LEFT_OUTER, on=(ContactRequest.form == ContactForm.id))
          .where((ContactRequest.company == company) & (Ticket.customer == company) & (Ticket.status != "draft"))
          .order_by(Ticket.updated_at.desc(), Ticket.id.desc()))
     if view == "open":

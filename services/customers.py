@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from models import AccessPoint, Customer, Plan, db, is_sqlite, reading
+from models import AccessPoint, Customer, db, is_sqlite, reading
 
 from .errors import ValidationError
 from .i18n import N_, _
@@ -171,7 +171,8 @@ def _lookup_access_points(q: LookupQuery, needle: str) -> list[CustomerHit]:
     column = AccessPoint.city if q.field == "city" else AccessPoint.name_norm
     query = (AccessPoint.select().where(_match(fn.lower(column) if q.field == "city" else column, needle, q.condition))
              .order_by(AccessPoint.name_norm).limit(q.limit))
-    return [CustomerHit(a.id, "access_point", a.name, "", "", "", a.city, a.state, "", "active" if a.active else "inactive")
+    return [CustomerHit(a.id, "access_point", a.name, "", "", "", a.city, a.state, "",
+                        "active" if a.active else "inactive")
             for a in query]
 
 

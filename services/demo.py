@@ -20,14 +20,27 @@ import datetime as dt
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from models.search import search_index_paused
 from models import (
-    AccessPoint, Contact, ContactExtraValue, Customer, ExtraField, Network, Plan,
-    Queue, Setting, TicketType, User, db, is_sqlite, reading, write_tx,
+    AccessPoint,
+    Contact,
+    ContactExtraValue,
+    Customer,
+    ExtraField,
+    Network,
+    Plan,
+    Queue,
+    Setting,
+    TicketType,
+    User,
+    db,
+    is_sqlite,
+    reading,
+    write_tx,
 )
+from models.search import search_index_paused
 
 from . import audit, clock
 from .errors import PermissionDenied, ValidationError
@@ -416,7 +429,8 @@ class _Generator:
         start = today - dt.timedelta(days=span_days)
         self.span_days = span_days
         self.days = [(start + dt.timedelta(days=d)).isoformat() for d in range(span_days)]
-        self.times = tuple(f"{h:02d}:{m:02d}:{s:02d}" for h in range(8, 20) for m in range(0, 60, 7) for s in (3, 17, 41))
+        self.times = tuple(f"{h:02d}:{m:02d}:{s:02d}"
+                           for h in range(8, 20) for m in range(0, 60, 7) for s in (3, 17, 41))
         self.birthdays = tuple((dt.date(1950, 1, 1) + dt.timedelta(days=d)).isoformat() for d in range(0, 20_000, 7))
         self.plans = {key: _expand(pool) for key, pool in PLANS.items()}
         assert all(len(pool) == 100 for pool in self.plans.values())
@@ -493,7 +507,7 @@ class _Generator:
         prospects = 0
         no_middle = ("", "", "")
 
-        for (gi, ap, f, m, l, ph, pl, (sep, tail), address, tm, (plan_u, login_kind, extra_u),
+        for (gi, ap, f, m, ln, ph, pl, (sep, tail), address, tm, (plan_u, login_kind, extra_u),
              prospect, company, blocked, onboard, franchised) in columns:
             ap_id, city, state, ddd, district, tech, city_norm = ap
             phone = f"+55 {ddd} 9{ph}-{pl}"
@@ -533,10 +547,10 @@ class _Generator:
                 plan_pool = radio_c if tech == "radio" else fiber_c
                 two = extra_u < 30
             else:
-                if m[2] == l[2]:  # no "Silva da Silva"
+                if m[2] == ln[2]:  # no "Silva da Silva"
                     m = no_middle
-                name = f"{f[0]} {m[0]}{l[0]}"
-                email = f"{f[2]}{sep}{l[2]}{tail}"
+                name = f"{f[0]} {m[0]}{ln[0]}"
+                email = f"{f[2]}{sep}{ln[2]}{tail}"
                 base = _CPF_OFFSET + (cpf_a * cpf_i + cpf_b) % _CPF_SPAN
                 if base % 111_111_111 == 0:  # 111.111.111-xx and friends are never valid
                     base = 900_000_000 + cpf_i
@@ -546,8 +560,8 @@ class _Generator:
                 d1 = (s1a[hi] + s1b[mid] + s1c[lo]) * 10 % 11 % 10
                 d2 = (s2a[hi] + s2b[mid] + s2c[lo] + 2 * d1) * 10 % 11 % 10
                 doc = f"{base}{d1}{d2}"
-                login_base = f"{f[2]}.{l[2]}"
-                cust_append((cid, kind, name, f"{f[1]} {m[1]}{l[1]}", doc, "cpf", email, phone,
+                login_base = f"{f[2]}.{ln[2]}"
+                cust_append((cid, kind, name, f"{f[1]} {m[1]}{ln[1]}", doc, "cpf", email, phone,
                              phone_digits, city, city_norm, state, address, contract, status,
                              onboarding, franchise, created))
                 contact_append((kid, cid, name, phone, email, "", doc, 1))

@@ -148,7 +148,7 @@ def fill(actor: Actor, rng: random.Random, tickets: int = 1500, days: int = 30) 
                            "changes": json.dumps({"protocol": row["protocol"], "status": "open"})})
             replies = rng.randrange(0, 4)
             at = row["created_at"]
-            for n in range(replies):
+            for _n in range(replies):
                 at = min(row["updated_at"], at + dt.timedelta(minutes=rng.randrange(10, 600)))
                 author = rng.choice(agents)
                 internal = rng.random() < 0.4

@@ -76,8 +76,8 @@ def config_check(cfg: Config, error: str | None = None, system_config: Path = pa
         return _fail(_("config"), exc.message)
     if cfg.source:
         if not os.access(cfg.source, os.R_OK):
-            return _fail(_("config"), _("cannot read {path}: sudo chgrp atende {path} && sudo chmod 0640 {path}").format(
-                path=cfg.source))
+            return _fail(_("config"), _(
+                "cannot read {path}: sudo chgrp atende {path} && sudo chmod 0640 {path}").format(path=cfg.source))
         return _ok(_("config"), _("read from {path}").format(path=cfg.source))
     if system_config.exists() and not os.access(system_config, os.R_OK):
         return _fail(_("config"), _("cannot read {path}: sudo chgrp atende {path} && sudo chmod 0640 {path}").format(
@@ -92,7 +92,8 @@ def _database(target: str) -> tuple[Check, bool]:
     from .store import open_store
 
     if "://" not in target and not Path(target).exists():
-        return Check(_("database"), False, _("no database at {path}; run 'atende demo' or 'atende' to create it").format(path=target)), False
+        return Check(_("database"), False, _(
+            "no database at {path}; run 'atende demo' or 'atende' to create it").format(path=target)), False
     try:
         info = open_store(target, create=False, upgrade=False)
     except Exception as exc:  # StoreError carries the message
@@ -102,7 +103,8 @@ def _database(target: str) -> tuple[Check, bool]:
 
         pending = migrations.pending()
         if pending:
-            return Check(_("database"), False, _("schema {version} needs upgrading ({n} steps); run 'atende' once to upgrade").format(
+            return Check(_("database"), False, _(
+                "schema {version} needs upgrading ({n} steps); run 'atende' once to upgrade").format(
                 version=info.schema_version or "-", n=len(pending))), True
         mode = db.execute_sql("PRAGMA journal_mode").fetchone()[0] if "://" not in target else "server"
     except Exception as exc:
@@ -137,7 +139,9 @@ def folder_checks(path: Path, group: str = "") -> list[Check]:
     folder = path.parent
     name = _("folder")
     if not folder.is_dir():
-        return [_fail(name, _("folder {path} does not exist: sudo mkdir -p {path} && sudo chgrp {group} {path} && sudo chmod 2770 {path}").format(
+        return [_fail(name, _(
+            "folder {path} does not exist: "
+            "sudo mkdir -p {path} && sudo chgrp {group} {path} && sudo chmod 2770 {path}").format(
             path=folder, group=group or "atende"))]
     st = folder.stat()
     mode = stat.S_IMODE(st.st_mode)
@@ -148,24 +152,30 @@ def folder_checks(path: Path, group: str = "") -> list[Check]:
         if gid is None:
             checks.append(_fail(gname, _("there is no group '{group}': sudo groupadd {group}").format(group=group)))
         elif st.st_gid != gid:
-            checks.append(_fail(gname, _("{path} does not belong to group {group}: sudo chgrp -R {group} {path}").format(
+            checks.append(_fail(gname, _(
+                "{path} does not belong to group {group}: sudo chgrp -R {group} {path}").format(
                 path=folder, group=group)))
         elif not mode & stat.S_ISGID:
-            checks.append(_fail(gname, _("{path} lacks the setgid bit (new files would get the wrong group): sudo chmod g+s {path}").format(
+            checks.append(_fail(gname, _(
+                "{path} lacks the setgid bit (new files would get the wrong group): sudo chmod g+s {path}").format(
                 path=folder)))
         elif not _in_group(gid):
-            checks.append(_fail(gname, _("you are not in group {group}: sudo usermod -aG {group} {login}, then log in again").format(
+            checks.append(_fail(gname, _(
+                "you are not in group {group}: sudo usermod -aG {group} {login}, then log in again").format(
                 group=group, login=os_login())))
         else:
             checks.append(_ok(gname, _("{path} belongs to {group}, setgid").format(path=folder, group=group)))
         if mode & 0o070 != 0o070:
-            checks.append(_fail(name, _("group {group} cannot write to {path} (SQLite needs it for the -wal and -shm files): sudo chmod 2770 {path}").format(
+            checks.append(_fail(name, _(
+                "group {group} cannot write to {path} (SQLite needs it for the -wal and -shm files): "
+                "sudo chmod 2770 {path}").format(
                 group=group, path=folder)))
     if mode & 0o007:
         others = _fail if group else _warn  # a shared server must be private; a personal folder should be
         checks.append(others(name, _("others may look into {path}: sudo chmod o-rwx {path}").format(path=folder)))
     elif not os.access(folder, os.W_OK | os.X_OK):
-        checks.append(_fail(name, _("you cannot write to {path} (SQLite needs it for the -wal file): ask for group {group}").format(
+        checks.append(_fail(name, _(
+            "you cannot write to {path} (SQLite needs it for the -wal file): ask for group {group}").format(
             path=folder, group=group or "atende")))
     elif not any(c.name == name for c in checks):
         checks.append(_ok(name, _("{path} is writable and private").format(path=folder)))
@@ -243,7 +253,8 @@ def disk_check(folder: Path, *, usage=None) -> Check:
         return _warn(name, _("cannot measure free space on {path}: {reason}").format(path=probe, reason=exc.strerror))
     mb = free // (1024 * 1024)
     if free < MIN_FREE_BYTES:
-        return _fail(name, _("only {mb} MB free on {path}: free some space (old backups, logs) before people lose work").format(
+        return _fail(name, _(
+            "only {mb} MB free on {path}: free some space (old backups, logs) before people lose work").format(
             mb=mb, path=probe))
     if free < LOW_FREE_BYTES:
         return _warn(name, _("{mb} MB free on {path}: free some space soon").format(mb=mb, path=probe))
@@ -262,7 +273,8 @@ def _person(target: str) -> Check:
     if user is None and empty:
         return Check(_("person"), True, _("no users yet: '{login}' becomes admin on first use").format(login=login))
     if user is None or not user.active:
-        return Check(_("person"), False, _("'{login}' is not a user here; an admin runs: atende users add {login} --role agent").format(login=login))
+        return Check(_("person"), False, _(
+            "'{login}' is not a user here; an admin runs: atende users add {login} --role agent").format(login=login))
     return Check(_("person"), True, _("{login} is {role}").format(login=login, role=user.role))
 
 
@@ -276,12 +288,14 @@ def _mail(cfg: Config, target: str) -> Check:
             except Exception as exc:  # e.g. a secret file others may read
                 return Check(_("mail"), False, str(getattr(exc, "message", exc)), warning=True)
             if not found.where:
-                return Check(_("mail"), False, _("SMTP {host}: no password for {user}; run 'atende secrets set smtp'").format(
+                return Check(_("mail"), False, _(
+                    "SMTP {host}: no password for {user}; run 'atende secrets set smtp'").format(
                     host=cfg.mail.host, user=cfg.mail.user), warning=True)
         return Check(_("mail"), True, _("SMTP {host}:{port} ({security})").format(
             host=cfg.mail.host, port=cfg.mail.port or "-", security=cfg.mail.security))
     folder = cfg.mail.outbox_dir or (str(paths.files_dir(Path(target)) / "outbox") if "://" not in target else "-")
-    return Check(_("mail"), True, _("no SMTP server configured: e-mails are written as .eml files to {path}").format(path=folder), warning=True)
+    return Check(_("mail"), True, _(
+        "no SMTP server configured: e-mails are written as .eml files to {path}").format(path=folder), warning=True)
 
 
 def _fonts() -> Check:
@@ -302,13 +316,15 @@ def _worker(now: dt.datetime | None = None) -> Check:
     with reading():
         row = Setting.get_or_none(Setting.key == WORKER_HEARTBEAT)
     if row is None:
-        return Check(_("worker"), False, _("the worker has never run: start 'atende worker' (or its service)"), warning=True)
+        return Check(_("worker"), False, _("the worker has never run: start 'atende worker' (or its service)"),
+                     warning=True)
     try:
         last = dt.datetime.fromisoformat(row.value)
     except ValueError:
         last = dt.datetime.min
     age = ((now or clock.now()) - last).total_seconds()
     if age > 60:
-        return Check(_("worker"), False, _("the worker is not running (last seen {when}): start 'atende worker'").format(
+        return Check(_("worker"), False, _(
+            "the worker is not running (last seen {when}): start 'atende worker'").format(
             when=last.strftime("%Y-%m-%d %H:%M")), warning=True)
     return Check(_("worker"), True, _("running (seen {n} s ago)").format(n=int(age)))

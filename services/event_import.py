@@ -10,13 +10,18 @@ from pathlib import Path
 
 from models import write_tx
 
-from . import audit, clock
+from . import audit, clock, events
 from . import files as intake
 from .errors import ValidationError
 from .event_registrations import (
-    RegistrationInput, _check_open, _insert, _open_secondaries, _replicate, _seats_taken, validate_input,
+    RegistrationInput,
+    _check_open,
+    _insert,
+    _open_secondaries,
+    _replicate,
+    _seats_taken,
+    validate_input,
 )
-from . import events
 from .events import _require_change, _row
 from .i18n import _
 from .permissions import Actor, require

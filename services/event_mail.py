@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from models import User, reading, write_tx
 from models.events import Event, EventMaterial, EventType, Registration

@@ -18,8 +18,15 @@ from models.events import REGISTRATION_STAGES, Event, EventType, Registration
 from . import audit, clock, validation
 from .errors import AtendeError, NotFound, ValidationError
 from .events import (
-    CHECKIN_STAGES, FINAL_STAGES, REGISTRATION_OPEN_STAGES, _notify, _queue_mail, _require_change, _row,
-    format_datetime, stage_label,
+    CHECKIN_STAGES,
+    FINAL_STAGES,
+    REGISTRATION_OPEN_STAGES,
+    _notify,
+    _queue_mail,
+    _require_change,
+    _row,
+    format_datetime,
+    stage_label,
 )
 from .i18n import N_, _
 from .permissions import Actor, require
@@ -515,7 +522,8 @@ def checkin_registration(actor: Actor, registration_id: int, event_id: int | Non
 def _checkin(actor: Actor, reg: Registration, event_id: int | None) -> RegistrationInfo:
     event = Event.get_by_id(reg.event_id)
     if event_id is not None and reg.event_id != event_id:
-        raise CheckinRefused(_("Code {code} is for another event: {event}").format(code=reg.code, event=event.description))
+        raise CheckinRefused(_("Code {code} is for another event: {event}").format(
+            code=reg.code, event=event.description))
     if reg.cancelled_at is not None:
         raise CheckinRefused(_("{name}'s registration was cancelled").format(name=reg.name))
     if reg.waitlisted:
@@ -524,7 +532,8 @@ def _checkin(actor: Actor, reg: Registration, event_id: int | None) -> Registrat
         raise CheckinRefused(_("{name} is already checked in (at {time}, by {login})").format(
             name=reg.name, time=reg.came_at.strftime("%H:%M") if reg.came_at else "?", login=reg.came_by or "?"))
     if event.stage not in CHECKIN_STAGES:
-        raise CheckinRefused(_("Check-in is closed: the event is at stage {stage}").format(stage=stage_label(event.stage)))
+        raise CheckinRefused(_("Check-in is closed: the event is at stage {stage}").format(
+            stage=stage_label(event.stage)))
     now = clock.now()
     n = (Registration.update(stage="came", came_at=now, came_by=actor.login, updated_at=now,
                              updated_by=actor.login, version=Registration.version + 1)
@@ -532,7 +541,8 @@ def _checkin(actor: Actor, reg: Registration, event_id: int | None) -> Registrat
     if not n:
         fresh = Registration.get_by_id(reg.id)
         raise CheckinRefused(_("{name} is already checked in (at {time}, by {login})").format(
-            name=fresh.name, time=fresh.came_at.strftime("%H:%M") if fresh.came_at else "?", login=fresh.came_by or "?"))
+            name=fresh.name, time=fresh.came_at.strftime("%H:%M") if fresh.came_at else "?",
+            login=fresh.came_by or "?"))
     audit.record(actor.login, "registration", reg.id, "checkin", {"event": event.id})
     return _info(Registration.get_by_id(reg.id))
 

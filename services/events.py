@@ -9,16 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from peewee import Case, fn
 
 from models import User, reading, write_tx
 from models.events import (
-    EVENT_FORMATS, EVENT_STAGES, Event, EventMaterial, EventTask, EventTaskItem, EventType,
-    Notification, Registration,
+    EVENT_FORMATS,
+    EVENT_STAGES,
+    Event,
+    EventMaterial,
+    EventTask,
+    EventTaskItem,
+    EventType,
+    Notification,
+    Registration,
 )
 
 from . import audit, clock, paths
@@ -223,7 +231,7 @@ class EventInput:
     main_id: int | None = None
 
     @classmethod
-    def from_event(cls, e: EventInfo) -> "EventInput":
+    def from_event(cls, e: EventInfo) -> EventInput:
         return cls(description=e.description, responsible_id=e.responsible_id, starts_at=e.starts_at,
                    ends_at=e.ends_at, type_id=e.type_id, client=e.client, access_link=e.access_link,
                    address=e.address, seats=e.seats, public=e.public, workload_hours=e.workload_hours,
@@ -505,7 +513,8 @@ def _infos(rows: list[Event]) -> list[EventInfo]:
     people = {u.id: u for u in User.select(User.id, User.name, User.login).where(User.id.in_(list(user_ids)))}
     types = {t.id: t for t in EventType.select()}
     main_ids = {r.main_id for r in rows if r.main_id}
-    mains = {e.id: e.description for e in Event.select(Event.id, Event.description).where(Event.id.in_(list(main_ids)))} \
+    mains = {e.id: e.description
+             for e in Event.select(Event.id, Event.description).where(Event.id.in_(list(main_ids)))} \
         if main_ids else {}
     secondaries: dict[int, list[int]] = {}
     for sid, mid in (Event.select(Event.id, Event.main).where(Event.main.in_(ids)).order_by(Event.starts_at, Event.id)
@@ -716,7 +725,8 @@ def _main_for(main_id: int, event_id: int | None) -> Event:
     if main.id == event_id:
         raise ValidationError(_("An event cannot be its own main event"), "main")
     if main.main_id is not None:
-        raise ValidationError(_("Event {id} is itself a secondary event; choose its main event").format(id=main.id), "main")
+        raise ValidationError(_("Event {id} is itself a secondary event; choose its main event").format(id=main.id),
+                              "main")
     if event_id is not None and Event.select().where(Event.main == event_id).exists():
         raise ValidationError(_("This event has secondary events, so it cannot become secondary"), "main")
     if main.stage in FINAL_STAGES:
@@ -1006,8 +1016,6 @@ def close_ended(now: dt.datetime, after: dt.timedelta | None = None) -> int:
 
 def _files_root() -> Path:
     from models.db import sqlite_path
-
-    from . import paths
 
     db_file = sqlite_path()
     return paths.files_dir(db_file) if db_file else paths.user_data_dir() / "files"

@@ -22,10 +22,11 @@ import os
 import re
 import stat
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from . import paths
 from .errors import ValidationError

@@ -24,7 +24,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
     """Naive datetimes are local wall-clock time (as everywhere in Atende)."""
     if value.tzinfo is None:
         value = value.astimezone()  # the system's local zone
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def build_ics(*, uid: str, title: str, start: dt.datetime, end: dt.datetime | None = None,

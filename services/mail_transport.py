@@ -18,11 +18,11 @@ import mimetypes
 import os
 import smtplib
 import socket
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Callable
 
 from . import clock, paths
 from .config import MailSettings

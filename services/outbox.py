@@ -47,11 +47,11 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from peewee import fn
 
@@ -623,7 +623,7 @@ class BatchReport:
     """Rows given back to the queue unsent (the worker stopping, or a claim lost)."""
     stopped: bool = False
 
-    def add(self, other: "BatchReport") -> None:
+    def add(self, other: BatchReport) -> None:
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed

@@ -179,7 +179,8 @@ def save_analyst(actor: Actor, login: str, hours: str | None = None, weekdays: s
     with write_tx():
         user = User.get_or_none((User.login == clean(login)) & (User.active == True))  # noqa: E712
         if user is None:
-            raise ValidationError(_("No user '{login}': add them first (atende users add)").format(login=login), "login")
+            raise ValidationError(_("No user '{login}': add them first (atende users add)").format(login=login),
+                                  "login")
         if user.role not in STAFF:
             raise ValidationError(_("'{login}' is not staff and cannot be an analyst").format(login=login), "login")
         row = ImplementationAnalyst.get_or_none(ImplementationAnalyst.user == user.id)

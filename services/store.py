@@ -62,7 +62,8 @@ def describe(exc: DatabaseError) -> str:
         "full": _("the disk holding {path} is full; ask the administrator to free space"),
         "server": _("cannot connect to {path}: {detail}"),
         "foreign": _("{path} is another program's database, not Atende's; nothing was changed in it"),
-        "newer": _("this database was upgraded by a newer Atende (schema {detail}); install that version or newer to open it"),
+        "newer": _("this database was upgraded by a newer Atende (schema {detail}); "
+                   "install that version or newer to open it"),
         "other": _("cannot use {path}: {detail}"),
     }
     return messages.get(exc.kind, messages["other"]).format(path=exc.path, detail=exc.detail)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 SweepFn = Callable[[dt.datetime], "int | None"]
 

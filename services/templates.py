@@ -14,10 +14,10 @@ import html as html_mod
 import re
 import string
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Mapping
 
 from models import reading, write_tx
 from models.mail import MailTemplate
@@ -99,7 +99,8 @@ def _parse(template: str) -> list[tuple[str, str | None]]:
             continue
         if conversion or spec or not NAME.match(name):
             shown = "{" + name + (("!" + conversion) if conversion else "") + ((":" + spec) if spec else "") + "}"
-            raise ValueError(_("{placeholder} is not a plain name: write placeholders like {{participant_name}}").format(
+            raise ValueError(_(
+                "{placeholder} is not a plain name: write placeholders like {{participant_name}}").format(
                 placeholder=shown))
         parts.append((literal, name))
     return parts
@@ -156,7 +157,7 @@ def text_to_html(text: str) -> str:
 # ---------------------------------------------------------------- defaults
 
 
-@lru_cache(maxsize=None)
+@cache
 def _shipped(kind: str) -> dict:
     path = resources.files("data") / "templates" / f"{kind}.toml"
     try:

@@ -125,7 +125,8 @@ def show(actor: Actor, protocol: str) -> TicketView:
         plan = Plan.get_or_none(Plan.id == t.plan_id) if t.plan_id else None
         responsible = name_of(User, t.responsible_id)
         if not responsible and t.type_id:
-            responsible = TicketType.select(TicketType.responsible_role).where(TicketType.id == t.type_id).scalar() or ""
+            responsible = (TicketType.select(TicketType.responsible_role)
+                           .where(TicketType.id == t.type_id).scalar() or "")
         from .wizard import fmt_minutes
 
         orders = [ServiceOrderView(name_of(Technician, o.technician_id), name_of(OsType, o.os_type_id), o.status,
@@ -134,7 +135,8 @@ def show(actor: Actor, protocol: str) -> TicketView:
         tasks = [TaskView(name_of(User, k.assignee_id), _iso(k.due), k.description, k.done, k.id)
                  for k in TicketTask.select().where(TicketTask.ticket == t.id).order_by(TicketTask.id)]
         files = [AttachmentView(a.name, a.path, a.size, a.notes)
-                 for a in TicketAttachment.select().where(TicketAttachment.ticket == t.id).order_by(TicketAttachment.id)]
+                 for a in (TicketAttachment.select().where(TicketAttachment.ticket == t.id)
+                           .order_by(TicketAttachment.id))]
         emails = [EmailView(json.loads(e.recipients), json.loads(e.cc), e.subject, e.body, e.read_receipt,
                             json.loads(e.attachments), e.status)
                   for e in TicketEmail.select().where(TicketEmail.ticket == t.id).order_by(TicketEmail.id)]

@@ -71,7 +71,8 @@ def identify(login: str, db_label: str = "") -> Actor:
                 login=login, where=f" ({db_label})" if db_label else "")
         )
     if not user.active:
-        raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(login=login))
+        raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(
+            login=login))
     return _actor(user)
 
 
@@ -115,7 +116,8 @@ def refresh(actor: Actor) -> Actor:
     with reading():
         user = User.get_or_none(User.login == actor.login)
     if user is None or not user.active:
-        raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(login=actor.login))
+        raise UnknownUser(_("'{login}' has been removed from this Atende database; ask an administrator").format(
+            login=actor.login))
     return _actor(user)
 
 
@@ -192,9 +194,11 @@ def set_role(actor: Actor, login: str, role: str, company_id: int | None = None,
         if user is None:
             raise NotFound(_("No user '{login}'").format(login=login))
         if user.role == ADMIN and role != ADMIN and _admins() == 1:
-            raise ValidationError(_("'{login}' is the last admin; make someone else admin first").format(login=login), "role")
+            raise ValidationError(_("'{login}' is the last admin; make someone else admin first").format(login=login),
+                                  "role")
         before = {"role": user.role, "company": user.company_id}
-        User.update(role=role, company=company_id if role == REPRESENTATIVE else None).where(User.id == user.id).execute()
+        (User.update(role=role, company=company_id if role == REPRESENTATIVE else None)
+         .where(User.id == user.id).execute())
         audit.record(actor.login, "user", user.id, "set_role",
                      audit.diff(before, {"role": role, "company": company_id if role == REPRESENTATIVE else None}))
         user = User.get_by_id(user.id)
@@ -210,7 +214,8 @@ def remove(actor: Actor, login: str) -> UserInfo:
         if user is None:
             raise NotFound(_("No user '{login}'").format(login=login))
         if user.role == ADMIN and _admins() == 1:
-            raise ValidationError(_("'{login}' is the last admin; make someone else admin first").format(login=login), "login")
+            raise ValidationError(_("'{login}' is the last admin; make someone else admin first").format(login=login),
+                                  "login")
         User.update(active=False).where(User.id == user.id).execute()
         audit.record(actor.login, "user", user.id, "remove", {"active": [True, False]})
         user = User.get_by_id(user.id)

@@ -12,18 +12,13 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from peewee import JOIN, SQL, Select, Value, fn
 
-from models import (
-    AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, db, reading, write_tx,
-)
-from models.wizard import (
-    EmailTemplate, OsType, ServiceOrder, Technician, TicketAttachment, TicketDraft,
-    TicketTask,
-)
+from models import AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, db, reading, write_tx
+from models.wizard import EmailTemplate, OsType, ServiceOrder, Technician, TicketAttachment, TicketDraft, TicketTask
 
 from . import audit, clock, files, paths, protocol, validation
 from .errors import Conflict, NotFound, ValidationError
@@ -443,7 +438,8 @@ def make_email(recipients, subject: str, body: str, cc="", read_receipt: bool = 
     try:
         subject = validation.name(subject, "subject", max_len=200)
     except ValidationError:
-        errors["subject"] = _("Type the subject") if not clean(subject) else _("Too long: at most {n} characters").format(n=200)
+        errors["subject"] = (_("Type the subject") if not clean(subject)
+                             else _("Too long: at most {n} characters").format(n=200))
     try:
         body = validation.long_text(body, "body", max_len=MAX_PROBLEM)
     except ValidationError as exc:

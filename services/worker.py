@@ -29,9 +29,9 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from models import Setting, reading, write_tx
 from models.db import sqlite_path
@@ -95,7 +95,7 @@ class _LeaseKeeper:
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="atende-lease", daemon=True)
 
-    def __enter__(self) -> "_LeaseKeeper":
+    def __enter__(self) -> _LeaseKeeper:
         self._thread.start()
         return self
 

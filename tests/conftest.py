@@ -2,7 +2,6 @@
 the real home folder, English unless a test asks otherwise."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -80,7 +80,7 @@ class SmtpServer:
         self.recorder = recorder or Recorder()
         self.controller: Controller | None = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
                                      data_size_limit=50_000_000)
         self.controller.start()

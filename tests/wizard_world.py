@@ -1,9 +1,7 @@
 """Small reference data for the wizard tests (customers, plans on networks, types)."""
 from __future__ import annotations
 
-from models import (
-    AccessPoint, Contact, Customer, Network, Plan, Queue, TicketType, write_tx,
-)
+from models import AccessPoint, Contact, Customer, Network, Plan, Queue, TicketType, write_tx
 from models.wizard import OsType, Technician
 from services.text import fold
 

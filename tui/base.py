@@ -1,9 +1,10 @@
 """Base classes shared by every screen."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Generic, Iterable, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from textual import events
 from textual.dom import DOMNode

@@ -25,7 +25,6 @@ from tui.base import WorkerErrors, focus_now
 from tui.forms import EnterInput, PlainSelect
 from tui.table import Table
 
-
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -65,7 +64,7 @@ class CustomerLookup(WorkerErrors, Vertical):
     class Selected(Message):
         """The person chose a result (Enter on a row)."""
 
-        lookup: "CustomerLookup"
+        lookup: CustomerLookup
         hit: customers.CustomerHit
 
     def __init__(self, kind: str = "customer", *, id: str | None = None) -> None:

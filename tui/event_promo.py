@@ -8,8 +8,8 @@ do it itself. Either way an `EventPromo.Registered` message is posted.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from rich.text import Text
 from textual import work
@@ -52,7 +52,7 @@ class EventPromo(WorkerErrors, Vertical):
     class Registered(Message):
         """The contact was registered (or put on the waiting list)."""
 
-        def __init__(self, promo: "EventPromo", event: ev.EventInfo, result: er.RegisterResult) -> None:
+        def __init__(self, promo: EventPromo, event: ev.EventInfo, result: er.RegisterResult) -> None:
             super().__init__()
             self.promo = promo
             self.event = event

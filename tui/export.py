@@ -2,8 +2,8 @@
 the field, what was typed kept), then the rows are written off the UI thread."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding

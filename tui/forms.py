@@ -2,13 +2,13 @@
 the dialog of fields with Cancel and Save that saves off the UI thread."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
 
 from services.errors import AtendeError, ValidationError

@@ -16,7 +16,7 @@ class GuardedTextArea(TextArea):
 
     @dataclass
     class Refused(Message):
-        area: "GuardedTextArea"
+        area: GuardedTextArea
         reason: str
 
     def __init__(self, text: str = "", *, max_length: int = 20_000, **kwargs) -> None:

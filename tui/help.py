@@ -12,7 +12,6 @@ from services.i18n import N_, _
 
 from .base import AtendeModal
 
-
 TEXTUAL_KEYS = (
     N_("Focus Next"), N_("Focus Previous"), N_("Copy selected text"), N_("Up"), N_("Down"),
     N_("Scroll Up"), N_("Scroll Down"), N_("Scroll Left"), N_("Scroll Right"), N_("Scroll Home"),
@@ -41,7 +40,7 @@ def binding_rows(screen: Screen) -> list[tuple[str, str]]:
         node = item[1].node
         return 0 if node is screen else 1 if node is app else 2
 
-    for key, active in sorted(screen.active_bindings.items(), key=rank):
+    for _key, active in sorted(screen.active_bindings.items(), key=rank):
         binding = active.binding
         if not binding.description or binding.action in seen:
             continue

@@ -1,15 +1,12 @@
 """A one-line warning shown while the background worker is not running."""
 from __future__ import annotations
 
-
 from textual import work
 from textual.widgets import Static
 
 from services.i18n import _
 
 from .base import WorkerErrors, startup_quiet, wait_for_store
-
-
 
 
 class WorkerStatus(WorkerErrors, Static):

@@ -1,6 +1,5 @@
 """The first thing a new user sees, in a real terminal."""
 import subprocess
-import sys
 
 from tests.e2e.tmux import atende_command
 

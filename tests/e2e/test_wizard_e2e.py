@@ -1,13 +1,11 @@
 """The new-ticket wizard in a real terminal (tmux), at 80x24."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import random
 import re
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import time

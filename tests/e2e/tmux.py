@@ -19,9 +19,9 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 import uuid
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 SLOW = float(os.environ.get("ATENDE_E2E_SLOW", "2"))
 """Waits last this many times their stated timeout: a loaded 2-core CI machine
@@ -79,7 +79,7 @@ class Terminal:
         return subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, check=check,
                               timeout=30)
 
-    def start(self) -> "Terminal":
+    def start(self) -> Terminal:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
         inner = f"cd {shlex.quote(self.cwd)} && " if self.cwd else ""
         inner += f"env {exports} {self.command}" if exports else self.command
@@ -95,7 +95,7 @@ class Terminal:
             self._tmux("kill-server", check=False)
             self.started = False
 
-    def __enter__(self) -> "Terminal":
+    def __enter__(self) -> Terminal:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -204,5 +204,5 @@ class Tmux(Terminal):
     def kill(self) -> None:
         self.close()
 
-    def __enter__(self) -> "Tmux":
+    def __enter__(self) -> Tmux:
         return self  # already started

@@ -1,9 +1,10 @@
-import pytest
-from app import AtendeApp
-from services import users
 import datetime as dt
+
+import pytest
+
+from app import AtendeApp
 from models.wizard import EmailTemplate
-from services import clock, scripts
+from services import clock, scripts, users
 from tests.wizard_world import make_world
 
 

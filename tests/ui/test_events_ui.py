@@ -11,9 +11,9 @@ from app import AtendeApp
 from services import clock
 from services import event_registrations as er
 from services import events as ev
-from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
 from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tests.ui.pilot_tools import settle as settle_workers
+from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
 
 pytestmark = pytest.mark.asyncio
 
@@ -309,7 +309,8 @@ async def test_event_form_shows_errors_next_to_fields_and_saves(people, frozen):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is form
-        errors = {f.field_name: text_of(f.query_one(".field-error")) for f in form.query(Field) if f.has_class("-invalid")}
+        errors = {f.field_name: text_of(f.query_one(".field-error"))
+                  for f in form.query(Field) if f.has_class("-invalid")}
         assert errors["ends_at"] == "The end must be after the start"
         assert "seats" in errors and "type" in errors
         assert form.query_one("#description", Input).value == "Workshop [/"  # nothing typed is lost

@@ -8,8 +8,8 @@ from textual.widgets import DataTable, Input, Select
 
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
 from screens.desk import DeskScreen
-from screens.ticket_detail import TicketDetailScreen
 from screens.queues import QueuesScreen
+from screens.ticket_detail import TicketDetailScreen
 from services import clock, users
 from tests.ui.pilot_tools import settle, until
 

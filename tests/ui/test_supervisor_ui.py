@@ -11,10 +11,8 @@ from screens.outbox import OutboxScreen
 from screens.queues import QueuesScreen
 from screens.supervisor import SupervisorScreen
 from tests.dashboard_world import make_dashboard_world
-from tui.export import ExportDialog
 from tests.ui.pilot_tools import settle
-
-
+from tui.export import ExportDialog
 
 
 def cells(screen, table_id):

@@ -11,13 +11,17 @@ from textual.widgets import DataTable, Input, Select, TextArea
 from models import Plan, Queue, Ticket, TicketType, User, write_tx
 from models.wizard import ServiceOrder, TicketAttachment, TicketTask
 from screens.queues import QueuesScreen
-from tui.dialogs import PickDialog as ChoiceDialog
 from screens.ticket_detail import (
-    LinkDialog, MessageDialog, TicketAttachmentForm, TicketDetailScreen, TicketServiceOrderForm,
+    LinkDialog,
+    MessageDialog,
+    TicketAttachmentForm,
+    TicketDetailScreen,
+    TicketServiceOrderForm,
     TicketTaskForm,
 )
 from services import clock, ticket_thread, users
 from tests.ui.pilot_tools import hold, settle, until
+from tui.dialogs import PickDialog as ChoiceDialog
 
 NOW = dt.datetime(2026, 3, 9, 10, 0)
 

@@ -9,9 +9,9 @@ from app import AtendeApp
 from models.scheduling import Booking, RotaMonth, Topic
 from services import bookings, rota, users
 from tests.scheduling_fixtures import MONDAY, freeze, make_analysts, make_customers
-from tui.forms import Field
 from tests.ui.pilot_tools import hold, until
 from tests.ui.pilot_tools import settle as settle_workers
+from tui.forms import Field
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Pilot tests of every step of the new-ticket wizard, at 80x24."""
-import pytest
 import json
 
+import pytest
 from textual.widgets import Checkbox, DataTable, Input, OptionList, Select, Static
 
 from app import AtendeApp

@@ -180,7 +180,8 @@ def test_every_class_running_workers_reports_their_failures():
 
     classes = _classes_running_workers()
     assert len(classes) > 20
-    for module in sorted({m for m, _c in classes} | {f"screens.{p.stem}" for p in ROOT.joinpath("screens").glob("*.py")}):
+    screen_modules = {f"screens.{p.stem}" for p in ROOT.joinpath("screens").glob("*.py")}
+    for module in sorted({m for m, _c in classes} | screen_modules):
         importlib.import_module(module)
     missing = [f"{n.__module__}.{n.__name__}" for m, c in classes for n in nodes(getattr(importlib.import_module(m), c))
                if not issubclass(n, WorkerErrors)]

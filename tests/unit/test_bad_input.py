@@ -94,7 +94,7 @@ def test_write_tx_turns_only_store_failures_into_messages(store):
             raise peewee.IntegrityError("UNIQUE constraint failed: user.login")
     with pytest.raises(ZeroDivisionError):
         with write_tx():
-            1 / 0
+            1 / 0  # noqa: B018 - the expression raises ZeroDivisionError inside write_tx
 
 
 def _cap_the_file(extra_pages: int = 0) -> None:
@@ -132,7 +132,8 @@ def test_explain_says_disk_full_for_every_form_of_it(store):
         try:
             raise sqlite3.OperationalError("database or disk is full")
         except sqlite3.OperationalError:
-            raise peewee.OperationalError("cannot rollback - no transaction is active")
+            # raised as peewee raises it: the cause is only the implicit __context__
+            raise peewee.OperationalError("cannot rollback - no transaction is active")  # noqa: B904
     except peewee.OperationalError as exc:
         assert explain(exc) == full
     assert explain(OSError(28, "No space left on device")) == \

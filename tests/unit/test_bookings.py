@@ -333,7 +333,8 @@ try:
     r = bookings.book(actor, req)
     print(json.dumps({{"ok": True, "id": r.booking.id}}))
 except bookings.SlotTaken as exc:
-    print(json.dumps({{"ok": False, "message": exc.message, "alternatives": [s.start.isoformat() for s in exc.alternatives]}}))
+    print(json.dumps({{"ok": False, "message": exc.message,
+                      "alternatives": [s.start.isoformat() for s in exc.alternatives]}}))
 """
 
 

@@ -184,7 +184,8 @@ def test_ids_beyond_what_the_store_holds_are_one_line_usage_errors(tmp_path):
         assert r.returncode == 2, (args, r.stderr)
         assert "internal error" not in r.stderr
     for args in (["ticket", "show", big], ["certificates", "issue", big], ["outbox", "resend", "event", big],
-                 ["export", "tickets", "--view", f"queue:{big}"], ["users", "set-role", "ana", "agent", "--company", "²"]):
+                 ["export", "tickets", "--view", f"queue:{big}"],
+                 ["users", "set-role", "ana", "agent", "--company", "²"]):
         r = atende("--db", db, *args)
         one_line_error(r)
         assert r.returncode == 1 and "internal error" not in r.stderr, (args, r.stderr)

@@ -137,7 +137,7 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
 
     for path, word in bad_paths(tmp_path, contactus.MAX_ATTACHMENT).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: contactus.open_contact(cu["rep"], new(cu, attachment=path)))
+            in_time(lambda path=path: contactus.open_contact(cu["rep"], new(cu, attachment=path)))
         assert set(err.value.errors) == {"attachment"} and word in err.value.errors["attachment"], path
     f = tmp_path / "boleto.pdf"
     f.write_bytes(b"%PDF-1.4 test")

@@ -38,7 +38,8 @@ def test_import_with_triage_columns_and_rejected_rows(people, tmp_path):
     assert "header has 9 columns" in rejected[9][""]
     assert "line 2" in rejected[10]["doc"]
     c = Customer.get(Customer.doc == "11222333000181")
-    assert (c.onboarding, c.account_status, c.state, c.doc_kind, c.phone_digits) == (True, "active", "SP", "cnpj", "551133334444")
+    assert ((c.onboarding, c.account_status, c.state, c.doc_kind, c.phone_digits)
+            == (True, "active", "SP", "cnpj", "551133334444"))
     c = Customer.get(Customer.doc == "39053344705")
     assert (c.account_status, c.franchise_group, c.name_norm) == ("blocked", "Franquia X", "filial centro")
     assert AuditLog.select().where(AuditLog.action == "import").count() == 1
@@ -47,14 +48,16 @@ def test_import_with_triage_columns_and_rejected_rows(people, tmp_path):
 def test_known_document_updates_the_customer(people, tmp_path):
     customer_import.import_customers(people["admin"], write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n"))
     report = customer_import.import_customers(
-        people["admin"], write(tmp_path, "nome,cpf_cnpj,status_conta,onboarding,franquia\nLoja Nova,529.982.247-25,bloqueado,sim,Rede Y\n"))
+        people["admin"], write(tmp_path, "nome,cpf_cnpj,status_conta,onboarding,franquia\n"
+                                         "Loja Nova,529.982.247-25,bloqueado,sim,Rede Y\n"))
     assert (report.added, report.updated) == (0, 1)
     c = Customer.get(Customer.doc == "52998224725")
     assert (c.name, c.account_status, c.onboarding, c.franchise_group) == ("Loja Nova", "blocked", True, "Rede Y")
 
 
 def test_dry_run_saves_nothing(people, tmp_path):
-    report = customer_import.import_customers(people["admin"], write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n"),
+    report = customer_import.import_customers(people["admin"],
+                                              write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n"),
                                               dry_run=True)
     assert report.added == 1 and Customer.select().count() == 0
 
@@ -94,12 +97,12 @@ def test_devices_pipes_and_huge_files_are_refused_without_reading_them(people, t
 
     for path, word in bad_paths(tmp_path, customer_import.MAX_BYTES).items():
         with pytest.raises(ImportFileError) as err:
-            in_time(lambda: customer_import.import_customers(people["admin"], path))
+            in_time(lambda path=path: customer_import.import_customers(people["admin"], path))
         assert word in err.value.message and "\n" not in err.value.message, path
     monkeypatch.setattr("services.users.os_login", lambda: people["supervisor"].login)
     fifo = next(p for p in bad_paths(tmp_path, 10) if p.endswith("pipe"))
     for path in ("/dev/zero", fifo):
-        out = in_time(lambda: CliRunner().invoke(main, ["--db", str(store), "import", "customers", path]))
+        out = in_time(lambda path=path: CliRunner().invoke(main, ["--db", str(store), "import", "customers", path]))
         assert out.exit_code == 1 and len(out.output.strip().splitlines()) == 1
         assert out.output.startswith("atende: Cannot read the CSV: ") and "not a regular file" in out.output
 

@@ -12,8 +12,10 @@ from services.text import fold
 def some(admin):
     rows = [
         ("João Gonçalves", "52998224725", "5511912345678", "joao@uol.com.br", "São Paulo", "CT-000001", "jgoncalves"),
-        ("Maria Conceição", "11144477735", "5531987654321", "maria@gmail.com", "Belo Horizonte", "CT-000002", "mconceicao"),
-        ("[bold]Mário (NEAR) *", "39053344705", "5548999990000", "mario@terra.com.br", "Florianópolis", "CT-000003", "mario"),
+        ("Maria Conceição", "11144477735", "5531987654321", "maria@gmail.com", "Belo Horizonte", "CT-000002",
+         "mconceicao"),
+        ("[bold]Mário (NEAR) *", "39053344705", "5548999990000", "mario@terra.com.br", "Florianópolis", "CT-000003",
+         "mario"),
     ]
     with write_tx():
         ap = AccessPoint.create(name="POP Centro", name_norm="pop centro", city="São Paulo", state="SP")

@@ -13,8 +13,19 @@ from validate_docbr import CNPJ, CPF
 
 import models
 from models import (
-    AccessPoint, AuditLog, Contact, ContactExtraValue, Customer, ExtraField, Network, Plan,
-    Queue, TicketType, User, db, migrations,
+    AccessPoint,
+    AuditLog,
+    Contact,
+    ContactExtraValue,
+    Customer,
+    ExtraField,
+    Network,
+    Plan,
+    Queue,
+    TicketType,
+    User,
+    db,
+    migrations,
 )
 from services import demo, users
 from services.errors import PermissionDenied, ValidationError

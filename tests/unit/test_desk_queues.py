@@ -37,7 +37,7 @@ def desk_world(people):
             ("2026030200005", "resolved", sem, None, maria, "Roteador trocado", "Sinal óptico -32 dBm", 50),
             ("2026030200006", "draft", sem, ana, maria, "rascunho", "", 0),
         ]
-        for i, (proto, status, ttype, resp, cust, problem, report, hours) in enumerate(specs):
+        for proto, status, ttype, resp, cust, problem, report, hours in specs:
             at = NOW - dt.timedelta(hours=hours)
             Ticket.create(protocol=proto, status=status, type=ttype, queue=ttype.queue_id,
                           responsible=resp, customer=cust, problem=problem, script_report=report,

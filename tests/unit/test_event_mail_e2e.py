@@ -19,7 +19,7 @@ from services import event_registrations as er
 from services import events as ev
 from services.config import MailSettings
 from tests.smtp_server import SmtpServer
-from tests.unit.test_events import NOW, make_event, mails, open_registration, person
+from tests.unit.test_events import NOW, mails, make_event, open_registration, person
 
 CPF1, CPF2, CPF3 = "52998224725", "11144477735", "39053344705"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from models import AuditLog, reading
-from models.events import EventTask, EventTaskItem
+from models.events import EventTask
 from services import clock
 from services import event_registrations as er
 from services import events as ev
@@ -328,7 +328,7 @@ def test_materials_take_regular_files_only_and_leave_nothing_behind(people, froz
     e = make_event(coord)
     for path, word in bad_paths(tmp_path, ev.MAX_MATERIAL_BYTES).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: ev.attach_material(coord, e.id, path))
+            in_time(lambda path=path: ev.attach_material(coord, e.id, path))
         assert word in err.value.errors["path"], path
     assert ev.list_materials(coord, e.id) == []
     folder = ev._files_root() / "events" / str(e.id)

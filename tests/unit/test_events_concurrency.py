@@ -30,7 +30,7 @@ def _register(db_path: str, event_id: int, i: int, barrier, results) -> None:
         results.put((i, f"error: {exc!r}"))
 
 
-def test_concurrent_registrations_never_exceed_the_seats(people, store, frozen):
+def test_concurrent_registrations_never_exceed_the_seats(people, store, frozen):  # noqa: F811 (the imported pytest fixture)
     coord = people["coordinator"]
     event = open_registration(coord, make_event(coord, seats=SEATS))
     ctx = mp.get_context("spawn")

@@ -8,18 +8,17 @@ import pytest
 
 from models import AuditLog, reading
 from models.events import Registration
-from services import clock
 from services import event_import as imp
 from services import event_registrations as er
 from services import events as ev
 from services.errors import NotFound, PermissionDenied, ValidationError
-from tests.unit.test_events import NOW, frozen, make_event, mails, open_registration, person  # noqa: F401
+from tests.unit.test_events import NOW, frozen, mails, make_event, open_registration, person  # noqa: F401
 
 VALID_CPF = "529.982.247-25"
 
 
 @pytest.fixture
-def event(people, frozen):
+def event(people, frozen):  # noqa: F811 (the imported pytest fixture)
     coord = people["coordinator"]
     return open_registration(coord, make_event(coord, seats=2))
 
@@ -52,7 +51,7 @@ def test_same_email_twice_is_refused(people, event):
     assert "email" in exc.value.errors
 
 
-def test_registration_is_refused_before_the_registration_stage(people, frozen):
+def test_registration_is_refused_before_the_registration_stage(people, frozen):  # noqa: F811 (the imported pytest fixture)
     coord = people["coordinator"]
     e = make_event(coord)
     with pytest.raises(ValidationError, match="not open"):
@@ -193,7 +192,7 @@ def test_search_matches_name_cpf_and_code(people, event):
 
 
 @pytest.fixture
-def online(people, frozen):
+def online(people, frozen):  # noqa: F811 (the imported pytest fixture)
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord, fmt="online", seats=None))
     r = er.register(coord, e.id, person(1)).registration
@@ -285,7 +284,7 @@ def test_import_reads_regular_files_only_and_at_most_the_limit(people, event, tm
 
     for path, word in bad_paths(tmp_path, imp.MAX_IMPORT_BYTES).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: imp.import_csv(people["coordinator"], event.id, path))
+            in_time(lambda path=path: imp.import_csv(people["coordinator"], event.id, path))
         assert word in err.value.errors["file"], path
 
 

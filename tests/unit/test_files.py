@@ -58,7 +58,7 @@ def in_time(fn, seconds: float = 5.0):
 def test_only_regular_files_within_the_limit_are_taken(tmp_path):
     for path, word in bad_paths(tmp_path, 1024).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: files.check(path, "attachment", limit=1024))
+            in_time(lambda path=path: files.check(path, "attachment", limit=1024))
         assert word in err.value.errors["attachment"], path
         assert "\n" not in err.value.message and len(err.value.message) < 300
     good = tmp_path / "ok.txt"

@@ -43,7 +43,8 @@ def test_compiled_catalog_is_current(lang):
     expected = i18n_tool.po_messages(i18n_tool.read(lang))
     assert expected, "the .po holds no translation"
     stale = {k for k in expected.keys() | committed.keys() if committed.get(k) != expected.get(k)}
-    assert not stale, f"run: python tests/i18n_tool.py  ({len(stale)} messages differ, e.g. {sorted(map(str, stale))[:3]})"
+    assert not stale, (f"run: python tests/i18n_tool.py  ({len(stale)} messages differ, "
+                       f"e.g. {sorted(map(str, stale))[:3]})")
 
 
 def test_language_resolution():

@@ -16,7 +16,7 @@ from tests.unit.test_bookings import request, world  # noqa: F401 (fixture)
 from tests.unit.test_events import frozen, make_event, open_registration, person  # noqa: F401
 
 
-def test_event_edit_and_move_refused_naming_who_changed_it(people, frozen):
+def test_event_edit_and_move_refused_naming_who_changed_it(people, frozen):  # noqa: F811 (the imported pytest fixture)
     coord, sup = people["coordinator"], people["supervisor"]
     e = make_event(coord)
     ev.update_event(sup, e.id, replace(ev.EventInput.from_event(e), description="Renamed"), version=e.version)
@@ -27,7 +27,7 @@ def test_event_edit_and_move_refused_naming_who_changed_it(people, frozen):
     assert ev.get_event(coord, e.id).description == "Renamed"
 
 
-def test_registration_stage_and_cancel_refused_naming_who_changed_it(people, frozen):
+def test_registration_stage_and_cancel_refused_naming_who_changed_it(people, frozen):  # noqa: F811 (the imported pytest fixture)
     coord, sup = people["coordinator"], people["supervisor"]
     event = open_registration(coord, make_event(coord, seats=5))
     reg = er.register(people["agent"], event.id, person(1)).registration

@@ -76,7 +76,7 @@ def test_attachments_are_regular_files_within_the_limit(store, tmp_path):
 
     for path, word in bad_paths(tmp_path, outbox.MAX_ATTACHMENT_BYTES).items():
         with pytest.raises(ValidationError) as exc:
-            in_time(lambda: outbox.queue(to="a@example.com", subject="x", text="y", attachments=[path]))
+            in_time(lambda path=path: outbox.queue(to="a@example.com", subject="x", text="y", attachments=[path]))
         assert word in exc.value.errors["attachments"], path
     assert not Outbox.select().exists()
     mail = outbox.store_files_dir() / "mail"

@@ -49,7 +49,8 @@ def test_abandon_keeps_the_number_with_who_and_when(admin):
 
 
 def _worker(path, n, queue):
-    from services import protocol as p, users
+    from services import protocol as p
+    from services import users
     from services.store import open_store
 
     open_store(path)

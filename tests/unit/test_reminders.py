@@ -42,7 +42,8 @@ def test_certificate_due():
     assert reminders.certificate_due(end, end + dt.timedelta(days=1), **ok).due
     assert reminders.certificate_due(end, end + dt.timedelta(days=16), **ok).reason == "window_passed"
     assert reminders.certificate_due(end, end + dt.timedelta(days=1), attended=True, cpf_valid=False).reason == "no_cpf"
-    assert reminders.certificate_due(end, end + dt.timedelta(days=1), attended=False, cpf_valid=True).reason == "not_attended"
+    assert reminders.certificate_due(end, end + dt.timedelta(days=1), attended=False,
+                                     cpf_valid=True).reason == "not_attended"
 
 
 def test_ics_round_trip():

@@ -24,7 +24,8 @@ def test_path_answers_and_report():
     assert not scripts.is_complete(s, ans)
     ans = scripts.answer(s, ans, "b", 0)
     assert scripts.is_complete(s, ans)
-    assert scripts.report(s, ans).splitlines() == ["Script: T", "1. A?", "   -> 2", "2. C?", "   -> ok", "3. B?", "   -> fim"]
+    assert scripts.report(s, ans).splitlines() == ["Script: T", "1. A?", "   -> 2", "2. C?", "   -> ok",
+                                                   "3. B?", "   -> fim"]
     # changing an earlier answer recomputes the path, keeping what is still on it
     ans2 = scripts.answer(s, ans, "a", 0)
     assert [n.id for n, _o in scripts.path(s, ans2)] == ["a", "b"]
@@ -79,7 +80,7 @@ def test_import_reads_regular_files_only_and_at_most_the_limit(tmp_path):
 
     for path, word in bad_paths(tmp_path, scripts.MAX_FILE).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: scripts.read_file(path))
+            in_time(lambda path=path: scripts.read_file(path))
         assert word in err.value.errors["path"], path
 
 
@@ -99,7 +100,7 @@ def test_export_never_writes_into_a_device_a_pipe_or_an_impossible_name(admin, t
                        str(out / ("n" * 300 + ".json")): "File name too long",
                        str(out / "missing" / "x.json"): "Cannot write"}.items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: scripts.export_file(admin, info.id, path))
+            in_time(lambda path=path: scripts.export_file(admin, info.id, path))
         assert word in err.value.errors["path"], path
     old = out / "old.json"
     old.write_text("old")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services import clock, doctor, paths
+from services import doctor, paths
 from services.config import Config
 
 GROUP = grp.getgrgid(os.getgid()).gr_name
@@ -213,9 +213,8 @@ def umask007():
 
 
 def test_new_database_is_the_groups(tmp_path, umask007):
-    from services.store import open_store
-
     import models
+    from services.store import open_store
 
     open_store(str(tmp_path / "n.db"))
     for suffix in ("-wal", "-shm"):  # made while the store was open: the group writes them too

@@ -9,7 +9,8 @@ import pytest
 
 from models import AuditLog, Plan, Ticket, User, write_tx
 from models.wizard import ServiceOrder, TicketAttachment, TicketTask
-from services import clock, desk, ticket_items as ti, tickets, wizard
+from services import clock, desk, tickets, wizard
+from services import ticket_items as ti
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.permissions import Actor
 from tests.wizard_world import make_world
@@ -84,7 +85,7 @@ def test_devices_pipes_and_long_names_are_refused_and_nothing_is_copied(people, 
     t = world["tickets"][0]
     for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: ti.add_attachment(people["agent"], t.id, path, expected_version=1))
+            in_time(lambda path=path: ti.add_attachment(people["agent"], t.id, path, expected_version=1))
         assert word in err.value.errors["path"], path
     assert version(t.id) == 1 and not TicketAttachment.select().exists()
     folder = wizard.files_root() / "tickets" / "T0"

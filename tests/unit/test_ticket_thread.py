@@ -7,7 +7,8 @@ import json
 import pytest
 
 from models import AuditLog, Ticket, User, write_tx
-from services import desk, ticket_thread as tt
+from services import desk
+from services import ticket_thread as tt
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.permissions import Actor
 

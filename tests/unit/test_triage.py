@@ -114,7 +114,8 @@ def test_topic_search_folds_accents_and_keywords(people):
     assert keys == ["balanca"]
     keys = [t.key for t in topics.search_topics(people["agent"], "FINANCEIRO")]
     assert keys == ["treinamento_financeiro"]
-    assert {t.key for t in topics.search_topics(people["agent"], "ifood")} == {"delivery_do_zero", "ativacao_integracao"}
+    assert ({t.key for t in topics.search_topics(people["agent"], "ifood")}
+            == {"delivery_do_zero", "ativacao_integracao"})
     assert topics.search_topics(people["agent"], "[/") == []
 
 

@@ -258,10 +258,10 @@ def test_attachments_and_mail_files_take_regular_files_only(tmp_path):
     d = Draft("p", 1, "me", "x")
     for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: wizard.add_attachment(d, path))
+            in_time(lambda path=path: wizard.add_attachment(d, path))
         assert word in err.value.errors["path"], path
         with pytest.raises(ValidationError) as err:
-            in_time(lambda: wizard.make_email("a@b.com", "s", "b", attachments=(path,)))
+            in_time(lambda path=path: wizard.make_email("a@b.com", "s", "b", attachments=(path,)))
         assert word in err.value.errors["attachments"], path
 
 
