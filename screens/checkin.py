@@ -11,8 +11,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from services import event_registrations as er
 from services import events as ev
 from services.i18n import N_, _
-from tui.base import AtendeScreen, focus_now
-from tui.forms import EnterInput
+from tui.base import AtendeScreen
+from tui.keys import EnterInput, focus_now
 from tui.live import LiveScreen
 from tui.table import Table
 

@@ -10,8 +10,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from services import desk
 from services.i18n import N_, _
-from tui.base import AtendeScreen, PaletteCommand, focus_now
+from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, FilterInput, PlainSelect
+from tui.keys import focus_now
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 

@@ -38,12 +38,13 @@ from services import links, permissions, router, validation, wizard
 from services import scripts as scripts_svc
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeScreen, PaletteCommand, WorkerErrors, focus_now, translate_bindings
+from tui.base import AtendeScreen, PaletteCommand, WorkerErrors, translate_bindings
 from tui.customer_lookup import CustomerLookup
 from tui.dialogs import ChoiceDialog
 from tui.event_promo import EventPromo
 from tui.forms import Field, PlainSelect, show_errors
 from tui.guarded_text import GuardedTextArea
+from tui.keys import focus_now
 from tui.table import Table
 
 FIELD_STEP = {

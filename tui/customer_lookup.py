@@ -21,8 +21,9 @@ from textual.widgets import DataTable, Input, Label, Select
 
 from services import customers
 from services.i18n import _
-from tui.base import WorkerErrors, focus_now
-from tui.forms import EnterInput, PlainSelect
+from tui.base import WorkerErrors
+from tui.forms import PlainSelect
+from tui.keys import EnterInput, focus_now
 from tui.table import Table
 
 _executor: ThreadPoolExecutor | None = None

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from services.errors import AtendeError, ValidationError
 from services.i18n import N_, _
-from tui.base import AtendeModal, ResultType, focus_now, hand_key_on
+from tui.base import AtendeModal, ResultType
+from tui.keys import EnterInput, focus_now
 
 
 class Field(Vertical):
@@ -96,27 +97,6 @@ class PlainSelect(Select):
         super()._watch_expanded(expanded)
         if expanded:
             focus_now(self.query_one("SelectOverlay"))
-
-
-class EnterInput(Input):
-    """An Input whose Enter is acted on in its turn among the keys it gets.
-    Textual runs Enter (a binding) only once the key has gone up to the
-    application, and by then the field has taken the keys read after it:
-    letters typed straight after Enter (or arriving with it over SSH) were
-    added to the field instead of going where Enter moved the focus. Keys
-    it gets once the focus has left it go on to where the focus is now."""
-
-    async def _on_key(self, event) -> None:
-        focused = self.app.focused
-        if focused is not None and focused is not self:
-            # read with Enter, before the focus left: the keys go where it went
-            event.stop()
-            event.prevent_default()
-            hand_key_on(event, focused)
-        elif event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            await self.action_submit()
 
 
 class FilterInput(EnterInput):

@@ -12,7 +12,7 @@ from models.scheduling import Booking
 from services import scheduling_demo, users
 from services.store import open_store
 from tests.e2e.tmux import Terminal
-from tests.scheduling_fixtures import make_customers
+from tests.scenes import make_customers
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not Terminal.available(), reason="tmux is not installed")]

@@ -36,8 +36,8 @@ def fill(db: Path) -> None:
         "    from services.customers import rebuild_search_index\n"
         "    rebuild_search_index()\n"
         "except ImportError:\n"
-        "    from tests.wizard_world import make_world\n"
-        "    make_world()\n"
+        "    from tests.scenes import make_desk\n"
+        "    make_desk()\n"
         "wizard_demo.fill(actor, random.Random(7), tickets=2)\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=_env(db.parent))

@@ -5,7 +5,7 @@ import pytest
 from app import AtendeApp
 from models.wizard import EmailTemplate
 from services import clock, scripts, users
-from tests.wizard_world import make_world
+from tests.scenes import make_desk
 
 
 @pytest.fixture
@@ -20,9 +20,9 @@ def make_app(store):
 
 
 @pytest.fixture
-def world(admin):
+def desk_with_scripts(admin):
     clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
-    w = make_world()
+    w = make_desk()
     scripts.load_shipped(admin)
     from models import write_tx
 

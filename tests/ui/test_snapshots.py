@@ -36,10 +36,10 @@ def test_help_80x24(store, snap_compare):
 
 
 def test_supervisor_dashboard_80x24(store, snap_compare):
-    """The supervisor's dashboard on a known database, time frozen (tests.dashboard_world)."""
-    from tests.dashboard_world import make_dashboard_world
+    """The supervisor's dashboard on a known database, time frozen (tests.scenes.make_dashboard)."""
+    from tests.scenes import make_dashboard
 
-    make_dashboard_world(users.identify("helena"))
+    make_dashboard(users.identify("helena"))
     app = AtendeApp(actor=users.identify("gabi"), db_label="/srv/atende/atende.db")
 
     async def run_before(pilot):

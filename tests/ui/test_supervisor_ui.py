@@ -10,7 +10,7 @@ from screens.audit import AuditEntryDialog, AuditScreen
 from screens.outbox import OutboxScreen
 from screens.queues import QueuesScreen
 from screens.supervisor import SupervisorScreen
-from tests.dashboard_world import make_dashboard_world
+from tests.scenes import make_dashboard
 from tests.ui.pilot_tools import settle
 from tui.export import ExportDialog
 
@@ -21,7 +21,7 @@ def cells(screen, table_id):
 
 
 async def test_dashboard_numbers_open_their_lists(make_app, admin):
-    make_dashboard_world(admin)
+    make_dashboard(admin)
     app = make_app("gabi")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f5")
@@ -61,7 +61,7 @@ async def test_dashboard_numbers_open_their_lists(make_app, admin):
 
 
 async def test_agents_do_not_get_the_supervisor_area(make_app, admin):
-    make_dashboard_world(admin)
+    make_dashboard(admin)
     app = make_app("ana")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f5")
@@ -73,7 +73,7 @@ async def test_audit_viewer_filters_and_shows_changes(make_app, admin):
     from models import write_tx
     from services import audit
 
-    make_dashboard_world(admin)
+    make_dashboard(admin)
     with write_tx():
         audit.record("gabi", "ticket", 42, "update", {"subject": ["[bold]old", "[/new"]})
     app = make_app("gabi")
@@ -101,7 +101,7 @@ async def test_audit_viewer_filters_and_shows_changes(make_app, admin):
 
 
 async def test_export_dialog_messages_and_file(make_app, admin, tmp_path):
-    make_dashboard_world(admin)
+    make_dashboard(admin)
     app = make_app("gabi")
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(SupervisorScreen())

@@ -27,19 +27,19 @@ NOW = dt.datetime(2026, 3, 9, 10, 0)
 
 
 @pytest.fixture
-def tickets_world(world, admin):
+def tickets_world(desk_with_scripts, admin):
     """Two open tickets on one network (T0 may become T1's parent), one elsewhere."""
     users.add(admin, "ana", "agent", name="Ana Souza")
     users.add(admin, "bruno", "agent", name="Bruno Lima")
     ana = User.get(User.login == "ana")
     with write_tx():
-        for i, cust in enumerate(world["customers"]):
+        for i, cust in enumerate(desk_with_scripts["customers"]):
             plan = Plan.get(Plan.customer == cust)
-            Ticket.create(protocol=f"T{i}", status="open", customer=cust, plan=plan, type=world["outage"],
-                          queue=world["queue"], responsible=ana, problem="sem sinal [bold]", created_by=ana,
+            Ticket.create(protocol=f"T{i}", status="open", customer=cust, plan=plan, type=desk_with_scripts["outage"],
+                          queue=desk_with_scripts["queue"], responsible=ana, problem="sem sinal [bold]", created_by=ana,
                           script_report="Script: LED LOS aceso", created_at=NOW - dt.timedelta(hours=3 - i),
                           updated_at=NOW)
-    return world
+    return desk_with_scripts
 
 
 

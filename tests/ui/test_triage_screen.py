@@ -8,14 +8,14 @@ from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from app import AtendeApp
 from models.scheduling import Booking, RotaMonth, Topic
 from services import bookings, rota, users
-from tests.scheduling_fixtures import MONDAY, freeze, make_analysts, make_customers
+from tests.scenes import MONDAY, freeze, make_analysts, make_customers
 from tests.ui.pilot_tools import hold, until
 from tests.ui.pilot_tools import settle as settle_workers
 from tui.forms import Field
 
 
 @pytest.fixture
-def world(people):
+def triage_desk(people):
     ids = make_customers()
     make_analysts(people["admin"])
     rota.set_rota(people["supervisor"], "2026-03", "igor")
@@ -47,12 +47,12 @@ def field(screen, name) -> Field:
     return next(f for f in screen.query(Field) if f.field_name == name)
 
 
-async def test_full_triage_ends_in_a_booking(world):
-    app = AtendeApp(actor=world["agent"])
+async def test_full_triage_ends_in_a_booking(triage_desk):
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_triage(pilot)
         assert type(screen).__name__ == "TriageScreen"
-        assert screen.customer.id == world["ids"]["active"]
+        assert screen.customer.id == triage_desk["ids"]["active"]
         assert "[bold]Pão Quente" in str(screen.query_one("#triage-customer-bar", Static).render())
         await type_text(pilot, "financ")
         await settle(pilot)
@@ -88,8 +88,8 @@ async def test_full_triage_ends_in_a_booking(world):
 
 @pytest.mark.parametrize("customer,route", [
     ("onboarding", "gr_onboarding"), ("franquia", "franchise"), ("bloqueado", "gr_blocked")])
-async def test_routes_that_do_not_book(world, customer, route):
-    app = AtendeApp(actor=world["agent"])
+async def test_routes_that_do_not_book(triage_desk, customer, route):
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_triage(pilot, customer)
         await type_text(pilot, "balanca")
@@ -100,8 +100,8 @@ async def test_routes_that_do_not_book(world, customer, route):
         assert app.screen is screen
 
 
-async def test_support_topic_and_guidance(world):
-    app = AtendeApp(actor=world["agent"])
+async def test_support_topic_and_guidance(triage_desk):
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_triage(pilot)
         await type_text(pilot, "tef")
@@ -117,8 +117,8 @@ async def test_support_topic_and_guidance(world):
         assert type(app.screen).__name__ == "HomeScreen"
 
 
-async def test_missing_data_is_shown_by_the_fields_and_kept(world):
-    app = AtendeApp(actor=world["agent"])
+async def test_missing_data_is_shown_by_the_fields_and_kept(triage_desk):
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_triage(pilot)
         await type_text(pilot, "balanca")
@@ -143,8 +143,8 @@ async def test_missing_data_is_shown_by_the_fields_and_kept(world):
     assert Booking.select().count() == 0
 
 
-async def test_slot_taken_meanwhile_offers_the_next(world):
-    app = AtendeApp(actor=world["agent"])
+async def test_slot_taken_meanwhile_offers_the_next(triage_desk):
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_triage(pilot)
         await type_text(pilot, "fidelidade")
@@ -158,7 +158,7 @@ async def test_slot_taken_meanwhile_offers_the_next(world):
             cb.value = True
         slot = booking.chosen_slot()
         # another agent takes the same slot first
-        bookings.book(world["supervisor"], booking.request())
+        bookings.book(triage_desk["supervisor"], booking.request())
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is booking
@@ -170,9 +170,9 @@ async def test_slot_taken_meanwhile_offers_the_next(world):
     assert Booking.select().count() == 2
 
 
-async def test_month_without_analyst_says_so(world):
+async def test_month_without_analyst_says_so(triage_desk):
     RotaMonth.delete().execute()
-    app = AtendeApp(actor=world["agent"])
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_triage(pilot)
         await type_text(pilot, "balanca")
@@ -184,13 +184,13 @@ async def test_month_without_analyst_says_so(world):
         assert app.screen.query_one("#slots", OptionList).option_count == 0
 
 
-async def test_analyst_records_held(world):
+async def test_analyst_records_held(triage_desk):
     start = dt.datetime(2026, 3, 9, 9, 0)
-    req = bookings.BookingRequest(world["ids"]["active"], "fidelidade", start,
+    req = bookings.BookingRequest(triage_desk["ids"]["active"], "fidelidade", start,
                                   "Configurar o programa de fidelidade com pontos e resgate", "Marta", "11 91234-5678",
                                   preconditions_done=tuple(__import__("json").loads(
                                       Topic.get(Topic.key == "fidelidade").preconditions)))
-    bookings.book(world["agent"], req)
+    bookings.book(triage_desk["agent"], req)
     freeze(dt.datetime(2026, 3, 9, 9, 20))
     app = AtendeApp(actor=users.identify("igor"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -205,8 +205,8 @@ async def test_analyst_records_held(world):
     assert Booking.get().status == "held"
 
 
-async def test_supervisor_fills_the_rota(world):
-    app = AtendeApp(actor=world["supervisor"])
+async def test_supervisor_fills_the_rota(triage_desk):
+    app = AtendeApp(actor=triage_desk["supervisor"])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
         await settle(pilot)
@@ -219,11 +219,11 @@ async def test_supervisor_fills_the_rota(world):
         assert type(app.screen).__name__ == "AnalystPicker"
         await pilot.press("enter")  # the first analyst (alphabetical): Igor
         await settle(pilot)
-    assert rota.get_rota(world["supervisor"], "2026-04", 1)[0].analyst.login == "igor"
+    assert rota.get_rota(triage_desk["supervisor"], "2026-04", 1)[0].analyst.login == "igor"
 
 
-async def test_agents_do_not_get_rota_or_topics(world):
-    app = AtendeApp(actor=world["agent"])
+async def test_agents_do_not_get_rota_or_topics(triage_desk):
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
         await settle(pilot)
@@ -232,8 +232,8 @@ async def test_agents_do_not_get_rota_or_topics(world):
         assert type(app.screen).__name__ == "TriageScreen"
 
 
-async def test_supervisor_edits_a_topic(world):
-    app = AtendeApp(actor=world["supervisor"])
+async def test_supervisor_edits_a_topic(triage_desk):
+    app = AtendeApp(actor=triage_desk["supervisor"])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
         await settle(pilot)
@@ -250,14 +250,14 @@ async def test_supervisor_edits_a_topic(world):
     assert Topic.get(Topic.key == "etiqueta").label == "Configuração de Etiquetas [/gôndola]"
 
 
-async def test_f2_books_the_highlighted_topic_never_the_previous_one(world, monkeypatch):
+async def test_f2_books_the_highlighted_topic_never_the_previous_one(triage_desk, monkeypatch):
     """Moving to another topic, F2 pressed before its decision is worked out
     books that topic once decided: never the topic shown before, never nothing."""
     from services import triage as triage_svc
 
     # the scale topic's decision is still being worked out when F2 is pressed
     deciding = hold(monkeypatch, triage_svc, "triage", when=lambda _actor, _customer, topic: topic == "balanca")
-    app = AtendeApp(actor=world["agent"])
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_triage(pilot)
         await type_text(pilot, "financ")
@@ -278,11 +278,11 @@ async def test_f2_books_the_highlighted_topic_never_the_previous_one(world, monk
         assert booking.topic.key == "balanca"
 
 
-async def test_f2_pressed_before_a_decision_that_does_not_book_says_so(world, monkeypatch):
+async def test_f2_pressed_before_a_decision_that_does_not_book_says_so(triage_desk, monkeypatch):
     from services import triage as triage_svc
 
     deciding = hold(monkeypatch, triage_svc, "triage")
-    app = AtendeApp(actor=world["agent"])
+    app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_triage(pilot)
         screen.query_one("#topic-search", Input).value = "tef"

@@ -13,7 +13,7 @@ def footer_keys(app) -> set[str]:
     return {b.id for (_n, b, enabled, _t) in app.screen.active_bindings.values() if enabled and b.id}
 
 
-async def test_no_events_takes_no_space(admin, world):
+async def test_no_events_takes_no_space(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_customer(pilot, app)
@@ -26,7 +26,7 @@ async def test_no_events_takes_no_space(admin, world):
         assert "wizard-promo-register" not in footer_keys(app)
 
 
-async def test_promo_registers_the_contact_after_consent(admin, world):
+async def test_promo_registers_the_contact_after_consent(admin, desk_with_scripts):
     public = open_registration(admin, make_event(admin, description="Oficina [fibra]", seats=5, public=True))
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:

@@ -85,7 +85,7 @@ def field_error(screen, name: str) -> str:
     raise AssertionError(name)
 
 
-async def test_protocol_is_reserved_and_shown_at_once(admin, world):
+async def test_protocol_is_reserved_and_shown_at_once(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await open_wizard(pilot, app)
@@ -98,7 +98,7 @@ async def test_protocol_is_reserved_and_shown_at_once(admin, world):
         assert wiz.draft.protocol in str(app.screen.query_one("#wizard-top", Static).render())
 
 
-async def test_lookup_and_kind(admin, world):
+async def test_lookup_and_kind(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await open_wizard(pilot, app)
@@ -129,7 +129,7 @@ async def test_lookup_and_kind(admin, world):
         assert wiz.draft.access_point_name == "POP Liberdade" and wiz.draft.step == "plan"
 
 
-async def test_contact_add_with_errors_at_the_fields(admin, world):
+async def test_contact_add_with_errors_at_the_fields(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_customer(pilot, app)
@@ -156,11 +156,11 @@ async def test_contact_add_with_errors_at_the_fields(admin, world):
         assert wiz.query_one("#contacts", DataTable).row_count == 2
 
 
-async def test_plan_problem_paste_and_router(admin, world):
+async def test_plan_problem_paste_and_router(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_plan(pilot, app)
-        assert wiz.draft.plan_id == world["customers"][0].plans[0].id and wiz.draft.login == "login0"
+        assert wiz.draft.plan_id == desk_with_scripts["customers"][0].plans[0].id and wiz.draft.login == "login0"
         await pilot.press("ctrl+r")
         await wait(pilot, app)
         assert "No router is configured" in str(wiz.query_one("#router-info", Static).render())
@@ -183,7 +183,7 @@ async def test_plan_problem_paste_and_router(admin, world):
         assert wiz.draft.step == "first_contact" and wiz.draft.problem == "Sem internet [bold]"
 
 
-async def test_guided_script(admin, world):
+async def test_guided_script(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_plan(pilot, app)
@@ -223,9 +223,9 @@ async def test_guided_script(admin, world):
         assert options is not None
 
 
-async def first_contact(pilot, app, wiz, world):
-    wiz.query_one("#queue", Select).value = world["queue"].id
-    wiz.query_one("#type", Select).value = world["outage"].id
+async def first_contact(pilot, app, wiz, desk_with_scripts):
+    wiz.query_one("#queue", Select).value = desk_with_scripts["queue"].id
+    wiz.query_one("#type", Select).value = desk_with_scripts["outage"].id
     await wait(pilot, app)
     assert wiz.query_one("#responsible", Select).value == "role:agent"  # proposed by the type
 
@@ -239,13 +239,13 @@ async def to_first_contact(pilot, app, problem="sem sinal"):
     return wiz
 
 
-async def test_first_contact_actions_and_finish(admin, world, tmp_path):
+async def test_first_contact_actions_and_finish(admin, desk_with_scripts, tmp_path):
     photo = tmp_path / "foto [bold].jpg"
     photo.write_bytes(b"jpeg")
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_first_contact(pilot, app, "Sem internet")
-        await first_contact(pilot, app, wiz, world)
+        await first_contact(pilot, app, wiz, desk_with_scripts)
         # attachment: a folder, then a real file
         await pilot.press("f2")
         await wait(pilot, app)
@@ -260,7 +260,7 @@ async def test_first_contact_actions_and_finish(admin, world, tmp_path):
         await pilot.press("f3")
         await wait(pilot, app)
         form = app.screen
-        form.query_one("#technician", Select).value = world["tech"].id
+        form.query_one("#technician", Select).value = desk_with_scripts["tech"].id
         form.query_one("#start", Input).value = "23:30"
         form.query_one("#duration", Input).value = "60"
         await pilot.press("ctrl+s")
@@ -278,7 +278,7 @@ async def test_first_contact_actions_and_finish(admin, world, tmp_path):
         await pilot.press("f3")
         await wait(pilot, app)
         form = app.screen
-        form.query_one("#technician", Select).value = world["tech"].id
+        form.query_one("#technician", Select).value = desk_with_scripts["tech"].id
         form.query_one("#start", Input).value = "10:00"
         await wait(pilot, app)
         assert form.query_one("#agenda", DataTable).row_count == 1
@@ -334,12 +334,13 @@ async def test_first_contact_actions_and_finish(admin, world, tmp_path):
         assert json.loads(mails[0].cc) == ["chefe@example.com"]
 
 
-async def test_link_offer(admin, world):
+async def test_link_offer(admin, desk_with_scripts):
     parent = wizard.start(admin)
-    c = world["customers"][0]
+    c = desk_with_scripts["customers"][0]
     wizard.finish(admin, wizard.update(
         parent, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
-        queue_id=world["queue"].id, type_id=world["outage"].id, responsible_role="agent", step="first_contact"))
+        queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id, responsible_role="agent",
+        step="first_contact"))
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_customer(pilot, app, name="maria")
@@ -349,21 +350,21 @@ async def test_link_offer(admin, world):
         wiz.query_one("#problem", GuardedTextArea).load_text("sem sinal")
         await pilot.press("ctrl+n")
         await wait(pilot, app)
-        await first_contact(pilot, app, wiz, world)
+        await first_contact(pilot, app, wiz, desk_with_scripts)
         await wait(pilot, app)
         assert wiz.query_one("#parent-field").display
         wiz.query_one("#parent", Select).value = parent.ticket_id
         await finish(pilot, app, wiz)
         child = Ticket.select().where(Ticket.parent == parent.ticket_id).get()
-        assert child.customer_id == world["customers"][1].id
+        assert child.customer_id == desk_with_scripts["customers"][1].id
 
 
-async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, world, monkeypatch):
+async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, desk_with_scripts, monkeypatch):
     finishing = hold(monkeypatch, wizard, "finish")  # still running when Ctrl+S comes again
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_first_contact(pilot, app)
-        await first_contact(pilot, app, wiz, world)
+        await first_contact(pilot, app, wiz, desk_with_scripts)
         await wait(pilot, app)
         wiz.action_finish()
         await until(pilot, lambda: finishing.calls)
@@ -378,7 +379,7 @@ async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, world, monke
         assert "already" not in " ".join(str(n.message) for n in app._notifications)
 
 
-async def test_a_second_ctrl_n_while_the_protocol_is_reserved_opens_one_wizard(admin, world, monkeypatch):
+async def test_a_second_ctrl_n_while_the_protocol_is_reserved_opens_one_wizard(admin, desk_with_scripts, monkeypatch):
     # still reserving when Ctrl+N comes again (meant for the wizard's first step)
     starting = hold(monkeypatch, wizard, "start")
     calls = starting.calls
@@ -401,7 +402,7 @@ async def test_a_second_ctrl_n_while_the_protocol_is_reserved_opens_one_wizard(a
         assert len(calls) == 2 and isinstance(app.screen, WizardScreen)
 
 
-async def test_leave_keep_abandon_and_resume_at_start_up(admin, world):
+async def test_leave_keep_abandon_and_resume_at_start_up(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_customer(pilot, app)
@@ -427,7 +428,8 @@ async def test_leave_keep_abandon_and_resume_at_start_up(admin, world):
         assert app.screen.draft.customer_name == "João Gonçalves"
 
 
-async def test_abandoning_leaves_the_screen_answering_and_closes_the_wizard_once_done(admin, world, monkeypatch):
+async def test_abandoning_leaves_the_screen_answering_and_closes_the_wizard_once_done(admin, desk_with_scripts,
+                                                                                     monkeypatch):
     """Abandoning writes (it waits for the write lock): it runs off the UI
     thread, so F1 still opens the help meanwhile. The wizard closes once the
     ticket is abandoned and it is on top again (not the help in its place)."""
@@ -454,7 +456,7 @@ async def test_abandoning_leaves_the_screen_answering_and_closes_the_wizard_once
         assert any(f"Ticket {protocol} abandoned." in n.message for n in app._notifications)
 
 
-async def test_abandoning_while_the_help_is_open_closes_the_wizard_not_the_help(admin, world, monkeypatch):
+async def test_abandoning_while_the_help_is_open_closes_the_wizard_not_the_help(admin, desk_with_scripts, monkeypatch):
     from tui.help import HelpScreen
 
     abandoning = hold(monkeypatch, wizard, "cancel")
@@ -475,13 +477,14 @@ async def test_abandoning_while_the_help_is_open_closes_the_wizard_not_the_help(
         assert wiz not in app.screen_stack and not isinstance(app.screen, HelpScreen)
 
 
-async def test_ticket_view_shows_outbox_mail_and_resends(admin, world):
+async def test_ticket_view_shows_outbox_mail_and_resends(admin, desk_with_scripts):
     from screens.desk import TicketViewScreen
 
-    c = world["customers"][0]
+    c = desk_with_scripts["customers"][0]
     d = wizard.start(admin)
     d = wizard.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
-                      queue_id=world["queue"].id, type_id=world["outage"].id, responsible_role="agent",
+                      queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id,
+                      responsible_role="agent",
                       emails=(wizard.make_email("c0@example.com", "[bold]Protocolo", "Olá"),))
     done = wizard.finish(admin, d)
     app = AtendeApp(actor=admin)
@@ -496,7 +499,7 @@ async def test_ticket_view_shows_outbox_mail_and_resends(admin, world):
         assert len(rows) == 2 and rows[1].subject == "[bold]Protocolo" and rows[1].created_by == admin.login
 
 
-async def test_keys_typed_right_after_ctrl_n_go_to_the_next_step(admin, world):
+async def test_keys_typed_right_after_ctrl_n_go_to_the_next_step(admin, desk_with_scripts):
     """The agent presses Ctrl+N and types the customer's name at once (keys
     arriving together over SSH): the name lands in the lookup, nothing is lost."""
     from textual import events
@@ -512,7 +515,7 @@ async def test_keys_typed_right_after_ctrl_n_go_to_the_next_step(admin, world):
         assert wiz.query_one("#lookup-text", Input).value == "joao"
 
 
-async def test_keys_typed_right_after_f2_go_into_the_attachment_dialog(admin, world):
+async def test_keys_typed_right_after_f2_go_into_the_attachment_dialog(admin, desk_with_scripts):
     """F2 and the file's path typed at once: the path lands in the dialog's field."""
     from textual import events
 
@@ -525,7 +528,7 @@ async def test_keys_typed_right_after_f2_go_into_the_attachment_dialog(admin, wo
         assert app.screen.query_one("#path", Input).value == "/tmp"
 
 
-async def test_the_name_typed_right_after_a_goes_into_the_new_contact_form(admin, world):
+async def test_the_name_typed_right_after_a_goes_into_the_new_contact_form(admin, desk_with_scripts):
     from textual import events
 
     app = AtendeApp(actor=admin)
@@ -538,7 +541,7 @@ async def test_the_name_typed_right_after_a_goes_into_the_new_contact_form(admin
         assert app.screen.query_one("#name", Input).value == "Maria"
 
 
-async def test_keys_typed_right_after_enter_on_a_list_choose_in_it(admin, world):
+async def test_keys_typed_right_after_enter_on_a_list_choose_in_it(admin, desk_with_scripts):
     """Enter opens the ticket types, and Down and Enter typed at once (or
     arriving together over SSH) choose the first type: they go to the list
     that Enter opened, not to the closed field, where they were lost; and
@@ -565,7 +568,7 @@ async def test_keys_typed_right_after_enter_on_a_list_choose_in_it(admin, world)
         assert not types.expanded and app.focused is types
 
 
-async def test_enter_down_enter_typed_at_once_in_the_lookup_chooses_the_second_result(admin, world):
+async def test_enter_down_enter_typed_at_once_in_the_lookup_chooses_the_second_result(admin, desk_with_scripts):
     """An agent types the name, then Enter, Down and Enter at once (or they
     arrive together over SSH): Enter goes to the results, Down moves in
     them and Enter chooses the second customer. They all went to the search
@@ -588,7 +591,7 @@ async def test_enter_down_enter_typed_at_once_in_the_lookup_chooses_the_second_r
         assert wiz.draft.step == "customer" and wiz.draft.customer_name == second
 
 
-async def test_a_tab_typed_among_choices_in_lists_waits_for_the_keys_before_it(admin, world):
+async def test_a_tab_typed_among_choices_in_lists_waits_for_the_keys_before_it(admin, desk_with_scripts):
     """Enter, Down, Enter (the destination), Tab, Enter, Down, Enter (the
     type) read at once, as CI's end-to-end run sent them on a busy machine:
     each list gets its own keys. Tab, which acts as soon as it is read, went
@@ -610,11 +613,11 @@ async def test_a_tab_typed_among_choices_in_lists_waits_for_the_keys_before_it(a
 
 
 @pytest.mark.parametrize("step", ["lookup", "customer", "plan", "first_contact"])
-async def test_a_resumed_draft_has_its_step_focused(admin, world, step):
+async def test_a_resumed_draft_has_its_step_focused(admin, desk_with_scripts, step):
     """Resumed at start-up, the draft's step has the focus, as when the agent
     reached it: the keys typed at once work there (they were all kept for a
     focus that never came, and the screen looked dead)."""
-    c = world["customers"][0]
+    c = desk_with_scripts["customers"][0]
     d = wizard.update(wizard.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
                       contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal", step=step)
     wizard.save(admin, d)
@@ -625,7 +628,8 @@ async def test_a_resumed_draft_has_its_step_focused(admin, world, step):
         assert app.focused is not None and wiz.current_panel() in app.focused.ancestors
 
 
-async def test_attachment_and_mail_files_refuse_devices_pipes_folders_and_long_names(admin, world, tmp_path):
+async def test_attachment_and_mail_files_refuse_devices_pipes_folders_and_long_names(admin, desk_with_scripts,
+                                                                                     tmp_path):
     """F2 and F6 say what is wrong with the path under the field, and keep
     what was typed: /dev/zero, /dev/null, a named pipe (no hang), a folder,
     a 300-character name, a file over the limit."""
@@ -652,8 +656,8 @@ async def test_attachment_and_mail_files_refuse_devices_pipes_folders_and_long_n
 
 
 @pytest.mark.parametrize("failure", ["disk full", "database locked", "a fault of ours"])
-async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(admin, world, tmp_path, monkeypatch,
-                                                                              failure):
+async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(admin, desk_with_scripts, tmp_path,
+                                                                              monkeypatch, failure):
     """Whatever fails while the ticket is written is said in one line (under
     the actions when it is a file's copy), logged with its details, the draft
     kept (the ticket still being opened), and the next Ctrl+S finishes."""
@@ -665,10 +669,11 @@ async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(ad
 
     photo = tmp_path / "foto.jpg"
     photo.write_bytes(b"jpeg" * 100)
-    c = world["customers"][0]
+    c = desk_with_scripts["customers"][0]
     d = wizard.update(wizard.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
                       contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal",
-                      queue_id=world["queue"].id, type_id=world["outage"].id, responsible_role="agent",
+                      queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id,
+                      responsible_role="agent",
                       step="first_contact")
     d = wizard.add_attachment(d, str(photo))
     wizard.save(admin, d)

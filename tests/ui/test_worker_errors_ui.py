@@ -18,7 +18,8 @@ from screens.triage import TriageScreen
 from screens.who import WhoScreen
 from services import audit, customers, dashboard, desk, presence
 from services.errors import NotFound
-from tests.ui.pilot_tools import settle, until
+from tests.ui.pilot_tools import settle as settle_or_fail
+from tests.ui.pilot_tools import until
 from tui.base import AtendeScreen, WorkerErrors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +49,20 @@ def failing(error: BaseException):
     def fail(*args, **kwargs):
         raise error
     return fail
+
+
+async def settle(pilot) -> None:
+    """pilot_tools.settle, where a worker failing is what the test makes happen:
+    a worker still running when the wait starts is reported as WorkerFailed
+    (one that already ended is not), so the wait is simply taken again."""
+    from textual.worker import WorkerFailed
+
+    for _attempt in range(5):
+        try:
+            await settle_or_fail(pilot)
+            return
+        except WorkerFailed:
+            await pilot.pause()
 
 
 def notifications(app) -> list[str]:

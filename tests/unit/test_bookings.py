@@ -19,14 +19,14 @@ from services import bookings, clock, rota
 from services.bookings import BookingRequest, SlotTaken
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.rota import NoAnalyst
-from tests.scheduling_fixtures import MONDAY, freeze, make_analysts, make_customers
+from tests.scenes import MONDAY, freeze, make_analysts, make_customers
 
 ROOT = Path(__file__).resolve().parents[2]
 TUESDAY_9 = dt.datetime(2026, 3, 10, 9, 0)
 
 
 @pytest.fixture
-def world(people):
+def booking_desk(people):
     ids = make_customers()
     analysts = make_analysts(people["admin"])
     rota.set_rota(people["supervisor"], "2026-03", "igor")
@@ -50,14 +50,14 @@ def counts():
     return Booking.select().count(), Ticket.select().count(), Outbox.select().count()
 
 
-def test_rota_by_month(world):
-    sup = world["supervisor"]
-    assert rota.analyst_for_month(world["agent"]).login == "igor"
+def test_rota_by_month(booking_desk):
+    sup = booking_desk["supervisor"]
+    assert rota.analyst_for_month(booking_desk["agent"]).login == "igor"
     freeze(dt.datetime(2026, 4, 1, 10, 0))
-    assert rota.analyst_for_month(world["agent"]).login == "juliana"
+    assert rota.analyst_for_month(booking_desk["agent"]).login == "juliana"
     freeze(dt.datetime(2026, 5, 4, 10, 0))
     with pytest.raises(NoAnalyst, match="No implementation analyst is on the rota for 2026-05: a supervisor"):
-        rota.analyst_for_month(world["agent"])
+        rota.analyst_for_month(booking_desk["agent"])
     entries = rota.get_rota(sup, "2026-02", 4)
     assert [(e.month, e.analyst.login if e.analyst else None) for e in entries] == [
         ("2026-02", None), ("2026-03", "igor"), ("2026-04", "juliana"), ("2026-05", None)]
@@ -65,49 +65,49 @@ def test_rota_by_month(world):
     assert rota.get_rota(sup, "2026-04", 1)[0].analyst is None
 
 
-def test_only_leads_edit_the_rota(world):
+def test_only_leads_edit_the_rota(booking_desk):
     with pytest.raises(PermissionDenied):
-        rota.set_rota(world["agent"], "2026-05", "igor")
+        rota.set_rota(booking_desk["agent"], "2026-05", "igor")
     with pytest.raises(ValidationError, match="not an active implementation analyst"):
-        rota.set_rota(world["supervisor"], "2026-05", "t_agent")
+        rota.set_rota(booking_desk["supervisor"], "2026-05", "t_agent")
     with pytest.raises(ValidationError, match="Invalid month"):
-        rota.set_rota(world["supervisor"], "2026-13", "igor")
+        rota.set_rota(booking_desk["supervisor"], "2026-13", "igor")
 
 
-def test_rota_conflict_names_who_changed_it(world):
-    sup = world["supervisor"]
+def test_rota_conflict_names_who_changed_it(booking_desk):
+    sup = booking_desk["supervisor"]
     entry = rota.get_rota(sup, "2026-03", 1)[0]
-    rota.set_rota(world["admin"], "2026-03", "juliana", expected_version=entry.version)
-    with pytest.raises(Conflict, match=world["admin"].login):
+    rota.set_rota(booking_desk["admin"], "2026-03", "juliana", expected_version=entry.version)
+    with pytest.raises(Conflict, match=booking_desk["admin"].login):
         rota.set_rota(sup, "2026-03", "igor", expected_version=entry.version)
 
 
-def test_working_hours_and_grid(world):
-    igor, juliana = world["analysts"]["igor"], world["analysts"]["juliana"]
+def test_working_hours_and_grid(booking_desk):
+    igor, juliana = booking_desk["analysts"]["igor"], booking_desk["analysts"]["juliana"]
     starts = [s.strftime("%H:%M") for s, _e in bookings.day_grid(igor, TUESDAY_9.date())]
     assert starts == ["09:00", "10:30", "13:30", "15:00", "16:30"]
     starts = [s.strftime("%H:%M") for s, _e in bookings.day_grid(juliana, TUESDAY_9.date())]
     assert starts == ["08:00", "09:30", "11:00", "12:30", "14:00", "15:30"]
     assert bookings.day_grid(igor, dt.date(2026, 3, 14)) == []  # Saturday
     with pytest.raises(ValidationError, match="shorter than a 1h30"):
-        rota.save_analyst(world["supervisor"], "igor", hours="09:00-10:00")
+        rota.save_analyst(booking_desk["supervisor"], "igor", hours="09:00-10:00")
     with pytest.raises(ValidationError, match="HH:MM-HH:MM"):
-        rota.save_analyst(world["supervisor"], "igor", hours="nine to five")
+        rota.save_analyst(booking_desk["supervisor"], "igor", hours="nine to five")
 
 
-def test_book_a_session(world):
-    ids = world["ids"]
-    result = bookings.book(world["agent"], request(ids))
+def test_book_a_session(booking_desk):
+    ids = booking_desk["ids"]
+    result = bookings.book(booking_desk["agent"], request(ids))
     b = result.booking
     assert (b.analyst_login, b.start, b.end) == ("igor", TUESDAY_9, dt.datetime(2026, 3, 10, 10, 30))
     assert b.equipment_manufacturer == "Toledo" and b.equipment_model == "Prix 3 Fit" and b.equipment_homologated
     assert b.contact_phone == "+55 11 91234-5678"
     assert result.new_ticket and b.protocol == "20260309000001"
     ticket = Ticket.get_by_id(b.ticket_id)
-    assert ticket.customer_id == ids["active"] and ticket.responsible_id == world["analysts"]["igor"].user_id
+    assert ticket.customer_id == ids["active"] and ticket.responsible_id == booking_desk["analysts"]["igor"].user_id
     assert "1h30" in result.confirmation and "15 minutes" in result.confirmation
     assert "10/03/2026" in result.confirmation and "09:00" in result.confirmation
-    [email] = bookings.queued_emails(world["agent"], b.id)
+    [email] = bookings.queued_emails(booking_desk["agent"], b.id)
     assert email["id"] == result.email_id and email["to"] == "marta@padaria.com.br"
     assert email["body"] == result.confirmation.strip()
     row = Outbox.get_by_id(result.email_id)
@@ -123,44 +123,44 @@ def test_book_a_session(world):
     assert event["uid"] == f"booking-{b.id}@atende"
     assert AuditLog.select().where((AuditLog.entity == "booking") & (AuditLog.action == "create")).count() == 1
     # the slot is gone from the free ones; the calendar shows it booked
-    free = bookings.free_slots(world["agent"], world["analysts"]["igor"], limit=3)
+    free = bookings.free_slots(booking_desk["agent"], booking_desk["analysts"]["igor"], limit=3)
     assert TUESDAY_9 not in [s.start for s in free]
-    day = bookings.calendar(world["agent"], world["analysts"]["igor"], TUESDAY_9.date(), 1)
+    day = bookings.calendar(booking_desk["agent"], booking_desk["analysts"]["igor"], TUESDAY_9.date(), 1)
     assert [s.customer_name for s in day if not s.free] == ["Padaria [bold]Pão Quente"]
 
 
-def test_second_booking_of_the_day_gets_the_next_protocol(world):
-    ids = world["ids"]
-    bookings.book(world["agent"], request(ids))
-    second = bookings.book(world["agent"], request(ids, start=dt.datetime(2026, 3, 10, 10, 30)))
+def test_second_booking_of_the_day_gets_the_next_protocol(booking_desk):
+    ids = booking_desk["ids"]
+    bookings.book(booking_desk["agent"], request(ids))
+    second = bookings.book(booking_desk["agent"], request(ids, start=dt.datetime(2026, 3, 10, 10, 30)))
     assert second.booking.protocol == "20260309000002"
     # one sequence with the wizard: the next ticket opened at the desk gets the next number
     from services import protocol
-    assert protocol.reserve(world["agent"]).protocol == "20260309000003"
+    assert protocol.reserve(booking_desk["agent"]).protocol == "20260309000003"
 
 
-def test_link_to_an_existing_ticket(world):
-    ids = world["ids"]
+def test_link_to_an_existing_ticket(booking_desk):
+    ids = booking_desk["ids"]
     with write_tx():
-        mine = Ticket.create(protocol="2026030900001", customer=ids["active"], created_by=world["agent"].id,
+        mine = Ticket.create(protocol="2026030900001", customer=ids["active"], created_by=booking_desk["agent"].id,
                              created_at=MONDAY, updated_at=MONDAY)
-        other = Ticket.create(protocol="2026030900002", customer=ids["franchise"], created_by=world["agent"].id,
+        other = Ticket.create(protocol="2026030900002", customer=ids["franchise"], created_by=booking_desk["agent"].id,
                               created_at=MONDAY, updated_at=MONDAY)
     with pytest.raises(ValidationError) as err:
-        bookings.book(world["agent"], request(ids, ticket_protocol="2026030900002"))
+        bookings.book(booking_desk["agent"], request(ids, ticket_protocol="2026030900002"))
     assert "another customer" in err.value.errors["ticket_protocol"]
     with pytest.raises(ValidationError, match="No ticket with protocol"):
-        bookings.book(world["agent"], request(ids, ticket_protocol="nope"))
+        bookings.book(booking_desk["agent"], request(ids, ticket_protocol="nope"))
     assert counts() == (0, 2, 0)
-    result = bookings.book(world["agent"], request(ids, ticket_protocol=" 2026030900001 "))
+    result = bookings.book(booking_desk["agent"], request(ids, ticket_protocol=" 2026030900001 "))
     assert result.booking.ticket_id == mine.id and not result.new_ticket
     assert Ticket.select().count() == 2 and other.id != mine.id
 
 
-def test_every_missing_requirement_is_reported_and_nothing_saved(world):
-    ids = world["ids"]
+def test_every_missing_requirement_is_reported_and_nothing_saved(booking_desk):
+    ids = booking_desk["ids"]
     with pytest.raises(ValidationError) as err:
-        bookings.book(world["agent"], request(ids, needs="balança", contact_name=" ", contact_phone="123",
+        bookings.book(booking_desk["agent"], request(ids, needs="balança", contact_name=" ", contact_phone="123",
                                               equipment_manufacturer="", equipment_model=""))
     assert set(err.value.errors) == {"needs", "contact_name", "contact_phone", "equipment_manufacturer",
                                      "equipment_model"}
@@ -168,50 +168,50 @@ def test_every_missing_requirement_is_reported_and_nothing_saved(world):
     assert counts() == (0, 0, 0)
 
 
-def test_non_homologated_equipment_is_not_booked(world):
+def test_non_homologated_equipment_is_not_booked(booking_desk):
     with pytest.raises(ValidationError) as err:
-        bookings.book(world["agent"], request(world["ids"], equipment_manufacturer="Genérica",
+        bookings.book(booking_desk["agent"], request(booking_desk["ids"], equipment_manufacturer="Genérica",
                                               equipment_model="XPTO 3000"))
     assert "not homologated" in err.value.errors["equipment_model"]
     assert counts() == (0, 0, 0)
 
 
-def test_preconditions_must_be_ticked(world):
-    ids = world["ids"]
+def test_preconditions_must_be_ticked(booking_desk):
+    ids = booking_desk["ids"]
     topic_pre = ["Solicitações enviadas antes de agendar (ex.: liberação iFood v2)",
                  "Instruções das chaves de integração passadas ao cliente"]
     base = dict(topic_key="delivery_do_zero", equipment_manufacturer="", equipment_model="",
                 needs="Ensinar o cliente a usar o iFood e configurar a loja no sistema")
     with pytest.raises(ValidationError) as err:
-        bookings.book(world["agent"], request(ids, **base, preconditions_done=(topic_pre[0],)))
+        bookings.book(booking_desk["agent"], request(ids, **base, preconditions_done=(topic_pre[0],)))
     assert "chaves de integração" in err.value.errors["preconditions"]
     assert counts() == (0, 0, 0)
-    result = bookings.book(world["agent"], request(ids, **base, preconditions_done=tuple(topic_pre)))
+    result = bookings.book(booking_desk["agent"], request(ids, **base, preconditions_done=tuple(topic_pre)))
     assert result.booking.preconditions_done == tuple(topic_pre)
     assert result.booking.equipment_manufacturer == ""
 
 
-def test_training_is_booked_only_after_offering_the_webinar(world):
-    ids = world["ids"]
+def test_training_is_booked_only_after_offering_the_webinar(booking_desk):
+    ids = booking_desk["ids"]
     base = dict(topic_key="treinamento_financeiro", equipment_manufacturer="", equipment_model="",
                 needs="Treinamento completo do financeiro: contas a pagar, receber e conciliação")
     with pytest.raises(ValidationError) as err:
-        bookings.book(world["agent"], request(ids, **base))
+        bookings.book(booking_desk["agent"], request(ids, **base))
     assert "webinar" in err.value.errors["webinar_offered"]
-    assert bookings.book(world["agent"], request(ids, **base, webinar_offered=True)).booking.webinar_offered
+    assert bookings.book(booking_desk["agent"], request(ids, **base, webinar_offered=True)).booking.webinar_offered
 
 
 @pytest.mark.parametrize("customer,match", [
     ("onboarding", "GR team"), ("franchise", "Franchise team"), ("blocked", "blocked")])
-def test_customers_routed_elsewhere_cannot_be_booked(world, customer, match):
+def test_customers_routed_elsewhere_cannot_be_booked(booking_desk, customer, match):
     with pytest.raises(ValidationError, match=match):
-        bookings.book(world["agent"], request(world["ids"], customer_id=world["ids"][customer]))
+        bookings.book(booking_desk["agent"], request(booking_desk["ids"], customer_id=booking_desk["ids"][customer]))
     assert counts() == (0, 0, 0)
 
 
-def test_support_topics_cannot_be_booked(world):
+def test_support_topics_cannot_be_booked(booking_desk):
     with pytest.raises(ValidationError, match="Support handles it now"):
-        bookings.book(world["agent"], request(world["ids"], topic_key="sat"))
+        bookings.book(booking_desk["agent"], request(booking_desk["ids"], topic_key="sat"))
 
 
 @pytest.mark.parametrize("start,match", [
@@ -224,51 +224,51 @@ def test_support_topics_cannot_be_booked(world):
     (dt.datetime(2027, 6, 1, 9, 0), "Too far ahead"),
     (None, "Pick a free slot"),
 ])
-def test_bad_slots(world, start, match):
+def test_bad_slots(booking_desk, start, match):
     with pytest.raises(ValidationError) as err:
-        bookings.book(world["agent"], request(world["ids"], start=start))
+        bookings.book(booking_desk["agent"], request(booking_desk["ids"], start=start))
     assert match in err.value.errors["slot"]
     assert counts() == (0, 0, 0)
 
 
-def test_unknown_customer_and_topic(world):
+def test_unknown_customer_and_topic(booking_desk):
     with pytest.raises(NotFound, match="No customer with id 9999"):
-        bookings.book(world["agent"], request(world["ids"], customer_id=9999))
+        bookings.book(booking_desk["agent"], request(booking_desk["ids"], customer_id=9999))
     with pytest.raises(NotFound, match="No topic 'balanca_x'"):
-        bookings.book(world["agent"], request(world["ids"], topic_key="balanca_x"))
+        bookings.book(booking_desk["agent"], request(booking_desk["ids"], topic_key="balanca_x"))
     assert counts() == (0, 0, 0)
 
 
-def test_month_with_no_analyst(world):
+def test_month_with_no_analyst(booking_desk):
     freeze(dt.datetime(2026, 5, 4, 8, 0))
     with pytest.raises(NoAnalyst, match="supervisor must fill the rota"):
-        bookings.book(world["agent"], request(world["ids"], start=dt.datetime(2026, 5, 5, 9, 0)))
+        bookings.book(booking_desk["agent"], request(booking_desk["ids"], start=dt.datetime(2026, 5, 5, 9, 0)))
     assert counts() == (0, 0, 0)
 
 
-def test_the_booking_goes_to_the_analyst_of_the_month_it_is_made_in(world):
+def test_the_booking_goes_to_the_analyst_of_the_month_it_is_made_in(booking_desk):
     freeze(dt.datetime(2026, 3, 31, 8, 0))
-    b = bookings.book(world["agent"], request(world["ids"], start=dt.datetime(2026, 4, 1, 9, 0))).booking
+    b = bookings.book(booking_desk["agent"], request(booking_desk["ids"], start=dt.datetime(2026, 4, 1, 9, 0))).booking
     assert b.analyst_login == "igor"  # made in March: March's analyst, even for an April session
 
 
-def test_taken_slot_offers_the_next_free_ones(world):
-    ids = world["ids"]
-    bookings.book(world["agent"], request(ids))
+def test_taken_slot_offers_the_next_free_ones(booking_desk):
+    ids = booking_desk["ids"]
+    bookings.book(booking_desk["agent"], request(ids))
     with pytest.raises(SlotTaken) as err:
-        bookings.book(world["supervisor"], request(ids, contact_name="Outra Pessoa"))
+        bookings.book(booking_desk["supervisor"], request(ids, contact_name="Outra Pessoa"))
     starts = [s.start for s in err.value.alternatives]
     assert starts[0] == dt.datetime(2026, 3, 10, 10, 30) and len(starts) == 5
     assert "Someone else has just booked 10/03 09:00" in err.value.message
     assert counts() == (1, 1, 1)
 
 
-def test_held_and_no_show_rules(world):
+def test_held_and_no_show_rules(booking_desk):
     from services import users
 
-    ids = world["ids"]
-    a = bookings.book(world["agent"], request(ids)).booking
-    b = bookings.book(world["agent"], request(ids, start=dt.datetime(2026, 3, 10, 10, 30))).booking
+    ids = booking_desk["ids"]
+    a = bookings.book(booking_desk["agent"], request(ids)).booking
+    b = bookings.book(booking_desk["agent"], request(ids, start=dt.datetime(2026, 3, 10, 10, 30))).booking
     analyst = users.identify("igor")
     freeze(dt.datetime(2026, 3, 10, 8, 59))
     with pytest.raises(ValidationError, match="not started yet"):
@@ -277,7 +277,7 @@ def test_held_and_no_show_rules(world):
     with pytest.raises(ValidationError, match="only after the 15 minutes of tolerance, from 09:15"):
         bookings.record_outcome(analyst, a.id, "no_show", a.version)
     with pytest.raises(PermissionDenied, match="Igor Nascimento"):
-        bookings.record_outcome(world["agent"], a.id, "held", a.version)
+        bookings.record_outcome(booking_desk["agent"], a.id, "held", a.version)
     held = bookings.record_outcome(analyst, a.id, "held", a.version, note="Tudo configurado")
     assert (held.status, held.version, held.outcome_by) == ("held", a.version + 1, "igor")
     with pytest.raises(Conflict):
@@ -285,27 +285,27 @@ def test_held_and_no_show_rules(world):
     with pytest.raises(ValidationError, match="already recorded as held"):
         bookings.record_outcome(analyst, a.id, "no_show", held.version)
     freeze(dt.datetime(2026, 3, 10, 10, 45))
-    noshow = bookings.record_outcome(world["supervisor"], b.id, "no_show", b.version)
+    noshow = bookings.record_outcome(booking_desk["supervisor"], b.id, "no_show", b.version)
     assert noshow.status == "no_show"
     with pytest.raises(ValidationError, match="Unknown outcome"):
         bookings.record_outcome(analyst, b.id, "cancelled", noshow.version)
 
 
-def test_list_bookings_and_cli(world, store, monkeypatch):
-    ids = world["ids"]
-    bookings.book(world["agent"], request(ids))
+def test_list_bookings_and_cli(booking_desk, store, monkeypatch):
+    ids = booking_desk["ids"]
+    bookings.book(booking_desk["agent"], request(ids))
     freeze(dt.datetime(2026, 4, 1, 8, 0))
-    bookings.book(world["agent"], request(ids, start=dt.datetime(2026, 4, 2, 9, 30)))
-    assert [b.analyst_login for b in bookings.list_bookings(world["agent"])] == ["igor", "juliana"]
-    assert [b.analyst_login for b in bookings.list_bookings(world["agent"], month="2026-04")] == ["juliana"]
-    assert [b.start.day for b in bookings.list_bookings(world["agent"], analyst="igor")] == [10]
+    bookings.book(booking_desk["agent"], request(ids, start=dt.datetime(2026, 4, 2, 9, 30)))
+    assert [b.analyst_login for b in bookings.list_bookings(booking_desk["agent"])] == ["igor", "juliana"]
+    assert [b.analyst_login for b in bookings.list_bookings(booking_desk["agent"], month="2026-04")] == ["juliana"]
+    assert [b.start.day for b in bookings.list_bookings(booking_desk["agent"], analyst="igor")] == [10]
     with pytest.raises(NotFound):
-        bookings.list_bookings(world["agent"], analyst="t_agent")
+        bookings.list_bookings(booking_desk["agent"], analyst="t_agent")
     with pytest.raises(ValidationError):
-        bookings.list_bookings(world["agent"], month="abril")
+        bookings.list_bookings(booking_desk["agent"], month="abril")
     from app import main
 
-    monkeypatch.setattr("services.users.os_login", lambda: world["agent"].login)
+    monkeypatch.setattr("services.users.os_login", lambda: booking_desk["agent"].login)
     out = CliRunner().invoke(main, ["--db", str(store), "bookings", "list", "--month", "2026-03", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
@@ -338,16 +338,16 @@ except bookings.SlotTaken as exc:
 """
 
 
-def test_concurrent_booking_of_one_slot_with_real_processes(world, store, tmp_path):
+def test_concurrent_booking_of_one_slot_with_real_processes(booking_desk, store, tmp_path):
     """Four agents, four processes, one SQLite file, one slot: exactly one wins."""
     clock.set_clock(None)  # the workers run on the real clock
-    rota.set_rota(world["supervisor"], rota.month_key(clock.now()), "igor")
-    slot = bookings.free_slots(world["agent"], world["analysts"]["igor"], limit=1)[0]
+    rota.set_rota(booking_desk["supervisor"], rota.month_key(clock.now()), "igor")
+    slot = bookings.free_slots(booking_desk["agent"], booking_desk["analysts"]["igor"], limit=1)[0]
     from services import users
 
     for i in range(4):
-        users.add(world["admin"], f"racer{i}", "agent")
-    req = {k: v for k, v in request(world["ids"]).__dict__.items() if k != "start"}
+        users.add(booking_desk["admin"], f"racer{i}", "agent")
+    req = {k: v for k, v in request(booking_desk["ids"]).__dict__.items() if k != "start"}
     go = tmp_path / "go"
     procs = [subprocess.Popen(
         [sys.executable, "-c", WORKER.format(root=str(ROOT), db=str(store), login=f"racer{i}", go=str(go),

@@ -60,3 +60,155 @@ def test_screens_build_choice_lists_with_plain_labels():
 def test_screens_build_tables_that_show_their_measured_widths():
     """Every table is tui.table.Table (DataTable could keep cells cut at the header's width)."""
     assert _ui_calls("DataTable") == []
+
+
+# The layers, each importing only those below it (one way: no circle between
+# packages). app.py, the application and its command line, sits on top.
+LAYERS = {
+    "models": [],
+    "services": ["models"],
+    "tui": ["services", "models"],
+    "screens": ["tui", "services", "models"],
+    "app": ["screens", "tui", "services", "models"],
+}
+
+# Import circles among files, counting the imports made inside functions (a
+# module-level circle is refused outright, below). Each is an entry of names
+# that import each other round, through function-level imports; they are to be
+# broken, so this list may only shrink: the test fails when a circle is added,
+# grows, or is gone (then delete its entry here).
+KNOWN_CYCLES = [
+    {"models.migrations", "models.schema"},
+    {"screens.desk", "screens.queues", "screens.ticket_detail"},
+    {"screens.event_board", "screens.event_detail"},
+    {"services.certificates", "services.event_mail", "services.event_registrations", "services.events",
+     "services.outbox"},
+    {"tui.base", "tui.forms"},
+]
+
+
+def _modules() -> dict[str, tuple[Path, bool]]:
+    """Every module of the layers: its dotted name -> (file, is it a package's __init__)."""
+    found = {"app": (ROOT / "app.py", False)}
+    for package in ("models", "services", "tui", "screens"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            is_package = parts[-1] == "__init__"
+            found[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+    return found
+
+
+def _import_graph() -> dict[str, dict[str, bool]]:
+    """module -> {module it imports: whether at module level (else only inside a function)}.
+    `from a.b import c` counts as importing a.b.c when that is a module, else a.b;
+    relative imports are resolved."""
+    modules = _modules()
+    graph: dict[str, dict[str, bool]] = {}
+    for name, (path, is_package) in modules.items():
+        package = name if is_package else name.rpartition(".")[0]
+        edges = graph.setdefault(name, {})
+
+        def add(target: str, top: bool, name=name, edges=edges) -> None:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                edges[target] = edges.get(target, False) or top
+
+        def visit(node: ast.AST, top: bool, package=package, add=add) -> None:
+            for child in ast.iter_child_nodes(node):
+                child_top = top and not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                if isinstance(child, ast.Import):
+                    for alias in child.names:
+                        add(alias.name, child_top)
+                elif isinstance(child, ast.ImportFrom):
+                    if child.level:
+                        base = ".".join(package.split(".")[:len(package.split(".")) - (child.level - 1)])
+                        module = f"{base}.{child.module}" if child.module else base
+                    else:
+                        module = child.module or ""
+                    add(module, child_top)
+                    for alias in child.names:
+                        add(f"{module}.{alias.name}", child_top)
+                visit(child, child_top)
+
+        visit(ast.parse(path.read_text(encoding="utf-8")), True)
+    return graph
+
+
+def _circles(graph: dict[str, list[str]]) -> list[set[str]]:
+    """The groups of modules that import each other round (strongly connected, 2 or more)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in graph.get(node, ()):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                member = stack.pop()
+                group.add(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(groups, key=sorted)
+
+
+def _one_circle(graph: dict[str, list[str]], group: set[str]) -> str:
+    """One round of imports through `group`, written a -> b -> ... -> a."""
+    start = min(group)
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for other in sorted(graph.get(node, ())):
+            if other == start:
+                return " -> ".join(paths[node] + [start])
+            if other in group and other not in paths:
+                paths[other] = paths[node] + [other]
+                queue.append(other)
+    return " <-> ".join(sorted(group))
+
+
+def test_the_layer_table_is_one_way():
+    assert _circles(LAYERS) == [], "the layer table itself has a circle"
+    assert set(LAYERS) == {name.split(".")[0] for name in _modules()}
+
+
+def test_packages_import_only_the_layers_below_them():
+    graph = _import_graph()
+    offenders = sorted(
+        f"{name} imports {target} ({'module level' if top else 'inside a function'}), "
+        f"but {name.split('.')[0]} may import only {LAYERS[name.split('.')[0]]}"
+        for name, edges in graph.items()
+        for target, top in edges.items()
+        if target.split(".")[0] != name.split(".")[0] and target.split(".")[0] not in LAYERS[name.split(".")[0]]
+    )
+    assert offenders == []
+
+
+def test_no_import_circle_at_module_level():
+    graph = {name: [t for t, top in edges.items() if top] for name, edges in _import_graph().items()}
+    assert [_one_circle(graph, group) for group in _circles(graph)] == []
+
+
+def test_import_circles_through_function_imports_only_shrink():
+    graph = {name: list(edges) for name, edges in _import_graph().items()}
+    found = _circles(graph)
+    new = [_one_circle(graph, group) for group in found if group not in KNOWN_CYCLES]
+    gone = [sorted(group) for group in KNOWN_CYCLES if group not in found]
+    assert new == [], "new import circle (counting imports inside functions); break it"
+    assert gone == [], "these circles are broken or changed: update KNOWN_CYCLES"

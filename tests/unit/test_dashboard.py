@@ -12,16 +12,16 @@ import pytest
 from services import audit, dashboard, desk, export, users
 from services.errors import PermissionDenied, ValidationError
 from services.permissions import Actor
-from tests.dashboard_world import NOW, make_dashboard_world
+from tests.scenes import DASHBOARD_NOW, make_dashboard
 
 
 @pytest.fixture
-def world(admin):
-    return make_dashboard_world(admin)
+def known_dashboard(admin):
+    return make_dashboard(admin)
 
 
 @pytest.fixture
-def gabi(world):
+def gabi(known_dashboard):
     return users.identify("gabi")
 
 
@@ -29,9 +29,9 @@ def figures(items):
     return {f.label: f.n for f in items}
 
 
-def test_dashboard_figures(world, gabi):
+def test_dashboard_figures(known_dashboard, gabi):
     board = dashboard.read(gabi)
-    assert board.at == NOW and board.open_total == 6
+    assert board.at == DASHBOARD_NOW and board.open_total == 6
     assert figures(board.by_queue) == {"Suporte": 4, "Financeiro": 2}
     assert figures(board.by_type) == {"Sem conexão": 4, "Boleto": 2}
     assert [f.n for f in board.by_age] == [1, 1, 2, 1, 1]
@@ -45,18 +45,18 @@ def test_dashboard_figures(world, gabi):
         ("Treino A", 4, 10, 0), ("Treino B", 2, 2, 3)]
     assert {f.key: f.n for f in board.mail} == {
         "mail:queued": 3, "mail:failed": 2, "certificates:pending": 3, "certificates:no_cpf": 2}
-    assert len(board.per_day) == 30 and board.first_day == NOW.date() - dt.timedelta(days=29)
+    assert len(board.per_day) == 30 and board.first_day == DASHBOARD_NOW.date() - dt.timedelta(days=29)
     # today: T001, T002, T007 and the abandoned A001 (opened and given up: still a call taken)
     assert board.per_day[-1] == 4
     assert sum(board.per_day) == 7 + 1  # every ticket but the 40-day-old one and the draft
 
 
-def test_today_counts_the_abandoned_as_a_call(world, gabi):
+def test_today_counts_the_abandoned_as_a_call(known_dashboard, gabi):
     # the abandoned ticket A001 was opened today by ana: it is one of her calls
     assert figures(dashboard.read(gabi).today_by_agent)["Ana Souza"] == 3
 
 
-def test_each_figure_opens_the_list_behind_it(world, gabi):
+def test_each_figure_opens_the_list_behind_it(known_dashboard, gabi):
     """The view and filter each figure carries list exactly the tickets it counts."""
     board = dashboard.read(gabi)
     for fig in (*board.by_queue, *board.by_type, *board.by_age, *board.today_by_agent):
@@ -64,7 +64,7 @@ def test_each_figure_opens_the_list_behind_it(world, gabi):
         assert desk.count(gabi, fig.view, fig.filter) == fig.n, fig
 
 
-def test_dashboard_refuses_agents_coordinators_and_representatives(world, people):
+def test_dashboard_refuses_agents_coordinators_and_representatives(known_dashboard, people):
     rep = Actor(login="rep", name="Rep", role="representative")
     for actor in (people["agent"], people["coordinator"], rep):
         with pytest.raises(PermissionDenied):
@@ -75,7 +75,7 @@ def test_dashboard_refuses_agents_coordinators_and_representatives(world, people
     assert dashboard.read(people["admin"]).open_total == 6
 
 
-def test_new_desk_filters(world, gabi):
+def test_new_desk_filters(known_dashboard, gabi):
     assert desk.count(gabi, "all", "age:>7d") == 2  # T005 and the 40-day-old resolved one
     assert desk.count(gabi, "open", "age:1d-3d") == 2
     assert desk.count(gabi, "all", "opener:bruno created:today") == 1
@@ -86,8 +86,8 @@ def test_new_desk_filters(world, gabi):
             desk.parse_filter(bad)
 
 
-def test_audit_page_filters_and_keyset(world, admin):
-    # users.add wrote three "create user" rows; the world's tickets were written directly
+def test_audit_page_filters_and_keyset(known_dashboard, admin):
+    # users.add wrote three "create user" rows; the dashboard's tickets were written directly
     first = audit.page(admin, entity="user", limit=2)
     assert len(first.rows) == 2 and first.next_before is not None
     rest = audit.page(admin, entity="user", limit=2, before_id=first.next_before)

@@ -8,15 +8,15 @@ from models import AccessPoint, Plan, Ticket, write_tx
 from models.wizard import EmailTemplate, OsType, Script, Technician
 from services import contacts, router, tickets, wizard, wizard_demo
 from services.errors import NotFound, ValidationError
-from tests.wizard_world import make_world
+from tests.scenes import make_desk
 
 
 @pytest.fixture
-def world(admin):
-    return make_world()
+def desk_data(admin):
+    return make_desk()
 
 
-def test_demo_fill_adds_the_desk_data(admin, world):
+def test_demo_fill_adds_the_desk_data(admin, desk_data):
     wizard_demo.fill(admin, random.Random(3), tickets=6)
     before = Technician.select().count()
     assert {t.name for t in Technician.select()} >= {n for n, _p in wizard_demo.TECHNICIANS}
@@ -29,14 +29,14 @@ def test_demo_fill_adds_the_desk_data(admin, world):
     assert Technician.select().count() == before
 
 
-def test_contacts_extra_fields_by_type(admin, world):
+def test_contacts_extra_fields_by_type(admin, desk_data):
     from models import ExtraField
 
     with write_tx():
         n = ExtraField.create(name="pontos", label="Pontos", type="number", position=1)
         d = ExtraField.create(name="aniv", label="Aniversário", type="date", position=2)
         c = ExtraField.create(name="decisor", label="Decisor", type="choice", choices='["Sim", "Não"]', position=3)
-    cust = world["customers"][0]
+    cust = desk_data["customers"][0]
     with pytest.raises(ValidationError) as err:
         contacts.save_contact(admin, cust.id, None, name="Zé", phone="11 98765-4321",
                               extras={n.id: "muitos", d.id: "31/02/2020", c.id: "Talvez"})
@@ -54,8 +54,8 @@ def test_contacts_extra_fields_by_type(admin, world):
     assert len(contacts.details(admin, cust.id).contacts) == 1
 
 
-def test_router_data_without_and_with_a_router(admin, world):
-    plan = world["customers"][0].plans[0]
+def test_router_data_without_and_with_a_router(admin, desk_data):
+    plan = desk_data["customers"][0].plans[0]
     assert "No router is configured" in router.router_data(admin, plan.id).message
     with write_tx():
         AccessPoint.update(router_host="10.0.0.1", router_user="api").where(
@@ -83,12 +83,12 @@ def test_router_data_without_and_with_a_router(admin, world):
     assert "PPPoE logins only" in router.router_data(admin, plan.id).message
 
 
-def test_ticket_show_and_list(admin, world):
+def test_ticket_show_and_list(admin, desk_data):
     d = wizard.start(admin)
-    c = world["customers"][2]
+    c = desk_data["customers"][2]
     wizard.finish(admin, wizard.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id,
-                                       problem="[bold]sem sinal", queue_id=world["queue"].id,
-                                       type_id=world["plain"].id, responsible_role="agent", step="first_contact"))
+                                       problem="[bold]sem sinal", queue_id=desk_data["queue"].id,
+                                       type_id=desk_data["plain"].id, responsible_role="agent", step="first_contact"))
     view = tickets.show(admin, d.protocol)
     assert (view.customer, view.status, view.queue) == ("[bold]Zé (NEAR)", "open", "Suporte Técnico")
     rows = tickets.list_tickets(admin, status="open")
@@ -99,7 +99,7 @@ def test_ticket_show_and_list(admin, world):
         tickets.list_tickets(admin, status="weird")
 
 
-def test_cli_ticket_commands(admin, world, store):
+def test_cli_ticket_commands(admin, desk_data, store):
     from app import main
 
     d = wizard.start(admin)

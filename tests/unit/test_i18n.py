@@ -4,7 +4,7 @@ import re
 import pytest
 
 from services import i18n
-from tests import i18n_tool
+from tests.tools import i18n_tool
 
 PLACEHOLDER = re.compile(r"\{(\w*)")
 
@@ -17,7 +17,7 @@ def template():
 @pytest.mark.parametrize("lang", i18n_tool.LANGS)
 def test_every_string_is_translated(lang, template):
     missing = i18n_tool.missing(i18n_tool.read(lang), template)
-    assert missing == [], f"run: python tests/i18n_tool.py  ({len(missing)} untranslated)"
+    assert missing == [], f"run: python tests/tools/i18n_tool.py  ({len(missing)} untranslated)"
 
 
 @pytest.mark.parametrize("lang", i18n_tool.LANGS)
@@ -43,7 +43,7 @@ def test_compiled_catalog_is_current(lang):
     expected = i18n_tool.po_messages(i18n_tool.read(lang))
     assert expected, "the .po holds no translation"
     stale = {k for k in expected.keys() | committed.keys() if committed.get(k) != expected.get(k)}
-    assert not stale, (f"run: python tests/i18n_tool.py  ({len(stale)} messages differ, "
+    assert not stale, (f"run: python tests/tools/i18n_tool.py  ({len(stale)} messages differ, "
                        f"e.g. {sorted(map(str, stale))[:3]})")
 
 

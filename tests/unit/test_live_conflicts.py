@@ -11,8 +11,8 @@ from services import bookings, users
 from services import event_registrations as er
 from services import events as ev
 from services.errors import Conflict
-from tests.scheduling_fixtures import freeze
-from tests.unit.test_bookings import request, world  # noqa: F401 (fixture)
+from tests.scenes import freeze
+from tests.unit.test_bookings import booking_desk, request  # noqa: F401 (fixture)
 from tests.unit.test_events import frozen, make_event, open_registration, person  # noqa: F401
 
 
@@ -41,9 +41,9 @@ def test_registration_stage_and_cancel_refused_naming_who_changed_it(people, fro
     er.cancel_registration(coord, reg.id, version=fresh.version)  # with what is current: fine
 
 
-def test_booking_outcome_refused_naming_who_recorded_it(world):  # noqa: F811
-    a = bookings.book(world["agent"], request(world["ids"])).booking
+def test_booking_outcome_refused_naming_who_recorded_it(booking_desk):  # noqa: F811
+    a = bookings.book(booking_desk["agent"], request(booking_desk["ids"])).booking
     freeze(dt.datetime(2026, 3, 10, 10, 45))
-    bookings.record_outcome(world["supervisor"], a.id, "held", a.version)
+    bookings.record_outcome(booking_desk["supervisor"], a.id, "held", a.version)
     with pytest.raises(Conflict, match="t_supervisor"):
         bookings.record_outcome(users.identify("igor"), a.id, "no_show", a.version)

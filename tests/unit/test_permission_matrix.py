@@ -8,7 +8,7 @@ import pytest
 from services import audit, dashboard, desk, events, outbox, permissions, settings, ticket_thread, users
 from services.errors import AtendeError, PermissionDenied
 from services.permissions import MATRIX, ROLES, Actor
-from tests import readme_tool
+from tests.tools import readme_tool
 
 
 def actor_for(role: str) -> Actor:
@@ -28,7 +28,7 @@ def test_can_matches_the_matrix(action, role):
 
 
 def test_readme_matrix_is_in_sync():
-    assert readme_tool.current() == readme_tool.block(), "run: python tests/readme_tool.py"
+    assert readme_tool.current() == readme_tool.block(), "run: python tests/tools/readme_tool.py"
 
 
 ENTRY_POINTS = {

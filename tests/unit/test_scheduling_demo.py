@@ -4,7 +4,7 @@ import random
 
 from models.scheduling import Booking, RotaMonth
 from services import bookings, clock, rota, scheduling_demo
-from tests.scheduling_fixtures import freeze, make_customers
+from tests.scenes import freeze, make_customers
 
 
 def test_fill(people):

@@ -13,15 +13,15 @@ from services import clock, desk, tickets, wizard
 from services import ticket_items as ti
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.permissions import Actor
-from tests.wizard_world import make_world
+from tests.scenes import make_desk
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
 
 @pytest.fixture
-def world(people):
+def desk_with_tickets(people):
     clock.set_clock(lambda: NOW)
-    w = make_world()
+    w = make_desk()
     agent = User.get(User.login == people["agent"].login)
     with write_tx():
         plans = [Plan.get(Plan.customer == c) for c in w["customers"]]
@@ -46,8 +46,8 @@ def version(ticket_id):
     return Ticket.get_by_id(ticket_id).version
 
 
-def test_attachment_is_copied_audited_and_versioned(people, world, tmp_path):
-    t = world["tickets"][0]
+def test_attachment_is_copied_audited_and_versioned(people, desk_with_tickets, tmp_path):
+    t = desk_with_tickets["tickets"][0]
     src = tmp_path / "foto [bold] roteador;rm -rf.jpg"
     src.write_bytes(b"x" * 1000)
     state = ti.add_attachment(people["agent"], t.id, str(src), "LED [red] vermelho", expected_version=1)
@@ -71,18 +71,18 @@ def test_attachment_is_copied_audited_and_versioned(people, world, tmp_path):
     (lambda p: "/dev/null", "not a regular file"),
     (lambda p: "bad\x00name", "No file at"),
 ])
-def test_bad_attachment_paths_are_refused_clearly(people, world, tmp_path, make, message):
-    t = world["tickets"][0]
+def test_bad_attachment_paths_are_refused_clearly(people, desk_with_tickets, tmp_path, make, message):
+    t = desk_with_tickets["tickets"][0]
     with pytest.raises(ValidationError) as err:
         ti.add_attachment(people["agent"], t.id, make(tmp_path), expected_version=1)
     assert message in err.value.errors["path"]
     assert version(t.id) == 1 and not TicketAttachment.select().exists()
 
 
-def test_devices_pipes_and_long_names_are_refused_and_nothing_is_copied(people, world, tmp_path):
+def test_devices_pipes_and_long_names_are_refused_and_nothing_is_copied(people, desk_with_tickets, tmp_path):
     from tests.unit.test_files import bad_paths, in_time
 
-    t = world["tickets"][0]
+    t = desk_with_tickets["tickets"][0]
     for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
         with pytest.raises(ValidationError) as err:
             in_time(lambda path=path: ti.add_attachment(people["agent"], t.id, path, expected_version=1))
@@ -92,17 +92,17 @@ def test_devices_pipes_and_long_names_are_refused_and_nothing_is_copied(people, 
     assert not folder.exists() or os.listdir(folder) == []
 
 
-def test_a_huge_attachment_is_refused(people, world, tmp_path):
+def test_a_huge_attachment_is_refused(people, desk_with_tickets, tmp_path):
     big = tmp_path / "big.bin"
     with open(big, "wb") as f:
         f.truncate(wizard.MAX_ATTACHMENT + 1)
     with pytest.raises(ValidationError) as err:
-        ti.add_attachment(people["agent"], world["tickets"][0].id, str(big), expected_version=1)
+        ti.add_attachment(people["agent"], desk_with_tickets["tickets"][0].id, str(big), expected_version=1)
     assert "at most" in err.value.errors["path"]
 
 
-def test_attachment_on_a_stale_version_is_refused_and_leaves_no_file(people, world, tmp_path):
-    t = world["tickets"][0]
+def test_attachment_on_a_stale_version_is_refused_and_leaves_no_file(people, desk_with_tickets, tmp_path):
+    t = desk_with_tickets["tickets"][0]
     src = tmp_path / "a.txt"
     src.write_text("a")
     ti.add_attachment(people["coordinator"], t.id, str(src), expected_version=1)
@@ -113,10 +113,10 @@ def test_attachment_on_a_stale_version_is_refused_and_leaves_no_file(people, wor
     assert len(os.listdir(folder)) == 1
 
 
-def test_service_orders_respect_the_agenda(people, world):
-    t0, t1 = world["tickets"][:2]
-    tech = world["tech"].id
-    order = wizard.make_service_order(tech, "03/03/2026", "09:00", "60", world["os_type"].id)
+def test_service_orders_respect_the_agenda(people, desk_with_tickets):
+    t0, t1 = desk_with_tickets["tickets"][:2]
+    tech = desk_with_tickets["tech"].id
+    order = wizard.make_service_order(tech, "03/03/2026", "09:00", "60", desk_with_tickets["os_type"].id)
     ti.add_service_order(people["agent"], t0.id, order, expected_version=1)
     clash = wizard.make_service_order(tech, "03/03/2026", "09:30", "30")
     with pytest.raises(ValidationError) as err:
@@ -127,8 +127,8 @@ def test_service_orders_respect_the_agenda(people, world):
     assert tickets.show(people["agent"], "T0").service_orders[0].start == "09:00"
 
 
-def test_tasks_added_and_marked_done(people, world):
-    t = world["tickets"][0]
+def test_tasks_added_and_marked_done(people, desk_with_tickets):
+    t = desk_with_tickets["tickets"][0]
     carla = User.get(User.login == people["coordinator"].login)
     task = wizard.make_task(carla.id, "Ligar para o cliente", "05/03/2026")
     s = ti.add_task(people["agent"], t.id, task, expected_version=1)
@@ -143,15 +143,15 @@ def test_tasks_added_and_marked_done(people, world):
     s = ti.set_task_done(people["agent"], t.id, items[0].id, False, expected_version=s.version)
     assert not TicketTask.get_by_id(items[0].id).done
     with pytest.raises(NotFound):
-        ti.set_task_done(people["agent"], world["tickets"][1].id, items[0].id, expected_version=1)
+        ti.set_task_done(people["agent"], desk_with_tickets["tickets"][1].id, items[0].id, expected_version=1)
     assert [a for a, _c in audit_actions(t.id)][-3:] == ["task", "task_done", "task_undone"]
     with pytest.raises(ValidationError) as err:
         wizard.make_task(None, "", "01/01/2020")
     assert set(err.value.errors) == {"assignee", "description", "due"}
 
 
-def test_link_parent_and_children(people, world):
-    t0, t1, t9 = world["tickets"]
+def test_link_parent_and_children(people, desk_with_tickets):
+    t0, t1, t9 = desk_with_tickets["tickets"]
     s = ti.link_parent(people["agent"], t1.id, " T0 ", expected_version=1)
     assert Ticket.get_by_id(t1.id).parent_id == t0.id and s.version == 2
     assert tickets.show(people["agent"], "T0").children == ["T1"]
@@ -171,9 +171,9 @@ def test_link_parent_and_children(people, world):
     assert Ticket.get_by_id(t1.id).parent_id is None
 
 
-def test_permissions_in_the_services(people, world, tmp_path):
+def test_permissions_in_the_services(people, desk_with_tickets, tmp_path):
     rep = Actor(login="rep", name="Rep", role="representative")
-    t = world["tickets"][0]
+    t = desk_with_tickets["tickets"][0]
     src = tmp_path / "a.txt"
     src.write_text("a")
     with pytest.raises(PermissionDenied):
@@ -186,10 +186,10 @@ def test_permissions_in_the_services(people, world, tmp_path):
         ti.tasks(rep, t.id)
 
 
-def test_search_finds_script_reports_and_messages(people, world):
+def test_search_finds_script_reports_and_messages(people, desk_with_tickets):
     from services import ticket_thread
 
-    t0, t1 = world["tickets"][:2]
+    t0, t1 = desk_with_tickets["tickets"][:2]
     with write_tx():
         Ticket.update(script_report="LED LOS piscando").where(Ticket.id == t0.id).execute()
     ticket_thread.add_message(people["agent"], t1.id, "trocar conector óptico", internal=True)
@@ -199,7 +199,7 @@ def test_search_finds_script_reports_and_messages(people, world):
     assert desk.page(people["agent"], "all", "T1").jump_to == "T1"
 
 
-def test_text_search_pages_newest_first_through_every_match(people, world):
+def test_text_search_pages_newest_first_through_every_match(people, desk_with_tickets):
     from models.desk import TicketMessage
     from services import ticket_thread
 

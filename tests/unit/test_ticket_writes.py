@@ -12,22 +12,22 @@ import models
 from models import db
 from services import clock, desk, wizard
 from services.store import open_store
+from tests.scenes import make_desk
 from tests.unit.test_store import OLD_SCHEMA
-from tests.wizard_world import make_world
 
 
 @pytest.fixture
-def world(admin):
+def desk_data(admin):
     clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
-    return make_world()
+    return make_desk()
 
 
-def _ready(admin, world, problem):
-    c = world["customers"][0]
+def _ready(admin, desk_data, problem):
+    c = desk_data["customers"][0]
     d = wizard.start(admin)
     return wizard.update(d, kind="customer", customer_id=c.id, customer_name=c.name, contact_id=c.contacts[0].id,
-                         plan_id=c.plans[0].id, problem=problem, queue_id=world["queue"].id,
-                         type_id=world["outage"].id, responsible_role="agent", step="first_contact")
+                         plan_id=c.plans[0].id, problem=problem, queue_id=desk_data["queue"].id,
+                         type_id=desk_data["outage"].id, responsible_role="agent", step="first_contact")
 
 
 def _doc_rows(ticket_id: int) -> int:
@@ -39,8 +39,8 @@ def _ticket_indexes() -> dict[str, str]:
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ticket' AND sql IS NOT NULL")}
 
 
-def test_a_draft_has_no_search_document_until_it_is_finished(admin, world):
-    d = _ready(admin, world, "Roteador piscando laranja")
+def test_a_draft_has_no_search_document_until_it_is_finished(admin, desk_data):
+    d = _ready(admin, desk_data, "Roteador piscando laranja")
     assert _doc_rows(d.ticket_id) == 0
     wizard.finish(admin, d)
     assert _doc_rows(d.ticket_id) == 1
@@ -48,9 +48,9 @@ def test_a_draft_has_no_search_document_until_it_is_finished(admin, world):
     assert [r.protocol for r in found] == [d.protocol]
 
 
-def test_a_draft_indexed_by_an_older_version_is_replaced_when_finished(admin, world):
+def test_a_draft_indexed_by_an_older_version_is_replaced_when_finished(admin, desk_data):
     """Before 0900 a reserved protocol had an (empty) document: finishing replaces it."""
-    d = _ready(admin, world, "Luz LOS vermelha")
+    d = _ready(admin, desk_data, "Luz LOS vermelha")
     db.execute_sql("INSERT INTO ticket_doc_fts(rowid, subject, problem, checks, solution, script_report, messages) "
                    "VALUES (?, '', '', '', '', '', '')", (d.ticket_id,))
     wizard.finish(admin, d)
@@ -58,8 +58,8 @@ def test_a_draft_indexed_by_an_older_version_is_replaced_when_finished(admin, wo
     assert [r.protocol for r in desk.page(admin, "all", "vermelha").rows] == [d.protocol]
 
 
-def test_abandoned_protocols_keep_their_number_and_stay_searchable_by_it(admin, world):
-    d = _ready(admin, world, "desistiu")
+def test_abandoned_protocols_keep_their_number_and_stay_searchable_by_it(admin, desk_data):
+    d = _ready(admin, desk_data, "desistiu")
     wizard.cancel(admin, d)
     assert _doc_rows(d.ticket_id) == 1  # left "draft": it has a (nearly empty) document now
     assert models.Ticket.get_by_id(d.ticket_id).status == "abandoned"

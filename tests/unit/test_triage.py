@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from services import topics, triage
 from services.errors import NotFound, PermissionDenied, ValidationError
 from services.permissions import Actor
-from tests.scheduling_fixtures import make_customers
+from tests.scenes import make_customers
 
 
 @pytest.fixture

@@ -88,9 +88,9 @@ def test_permission_matrix_is_complete_and_documented():
 
 
 def test_readme_permission_matrix_matches_the_code():
-    from tests import readme_tool
+    from tests.tools import readme_tool
 
-    assert readme_tool.current() == readme_tool.block(), "run: python tests/readme_tool.py"
+    assert readme_tool.current() == readme_tool.block(), "run: python tests/tools/readme_tool.py"
 
 
 @pytest.mark.parametrize("login", ["\x1b[31mbob", "bob\x1b]0;owned\x07", "bo\x00b", "bob\n", "bo\x7fb"])

@@ -11,21 +11,21 @@ from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEma
 from services import audit, clock, links, wizard
 from services.errors import Conflict, ValidationError
 from services.wizard import Draft
-from tests.wizard_world import make_world
+from tests.scenes import make_desk
 
 
 @pytest.fixture
-def world(admin):
+def desk_data(admin):
     clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
-    return make_world()
+    return make_desk()
 
 
-def ready(admin, world, **extra) -> Draft:
-    c = world["customers"][0]
+def ready(admin, desk_data, **extra) -> Draft:
+    c = desk_data["customers"][0]
     d = wizard.start(admin)
     d = wizard.update(d, kind="customer", customer_id=c.id, customer_name=c.name, contact_id=c.contacts[0].id,
-                      plan_id=c.plans[0].id, problem="Sem internet desde ontem", queue_id=world["queue"].id,
-                      type_id=world["outage"].id, responsible_role="agent", step="first_contact", **extra)
+                      plan_id=c.plans[0].id, problem="Sem internet desde ontem", queue_id=desk_data["queue"].id,
+                      type_id=desk_data["outage"].id, responsible_role="agent", step="first_contact", **extra)
     return d
 
 
@@ -79,8 +79,8 @@ def test_json_round_trip_with_everything():
     assert wizard.from_json(wizard.to_json(d)) == d
 
 
-def test_drafts_are_saved_and_offered_back(admin, world, people):
-    d = ready(admin, world)
+def test_drafts_are_saved_and_offered_back(admin, desk_data, people):
+    d = ready(admin, desk_data)
     wizard.save(admin, wizard.update(d, problem="o que foi digitado [bold]"))
     other = wizard.start(people["agent"])
     back = wizard.pending_drafts(admin)
@@ -91,12 +91,12 @@ def test_drafts_are_saved_and_offered_back(admin, world, people):
         wizard.save(people["agent"], d)
 
 
-def test_finish_writes_everything_in_one_transaction(admin, world, tmp_path, store):
+def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path, store):
     f = tmp_path / "foto do roteador.jpg"
     f.write_bytes(b"jpeg" * 100)
-    d = ready(admin, world)
+    d = ready(admin, desk_data)
     d = wizard.add_attachment(d, str(f), "luz vermelha")
-    order = wizard.make_service_order(world["tech"].id, "09/03/2026", "09:00", "1:30", world["os_type"].id,
+    order = wizard.make_service_order(desk_data["tech"].id, "09/03/2026", "09:00", "1:30", desk_data["os_type"].id,
                                       description="trocar ONU")
     d = wizard.add_service_order(admin, d, order)
     d = dataclasses.replace(d, tasks=(wizard.make_task(admin.id, "Ligar amanhã", "10/03/2026"),))
@@ -130,8 +130,8 @@ def test_finish_writes_everything_in_one_transaction(admin, world, tmp_path, sto
         wizard.finish(admin, d)
 
 
-def test_finish_queues_one_mail_and_a_bad_address_loses_nothing(admin, world):
-    d = ready(admin, world)
+def test_finish_queues_one_mail_and_a_bad_address_loses_nothing(admin, desk_data):
+    d = ready(admin, desk_data)
     bad = wizard.EmailDraft(("c0@",), "Protocolo", "Olá")
     d = dataclasses.replace(d, emails=(bad,))
     wizard.save(admin, d)
@@ -147,10 +147,10 @@ def test_finish_queues_one_mail_and_a_bad_address_loses_nothing(admin, world):
     assert rows[0].state == "queued"
 
 
-def test_finish_failing_leaves_nothing_behind(admin, world, tmp_path):
+def test_finish_failing_leaves_nothing_behind(admin, desk_data, tmp_path):
     f = tmp_path / "a.txt"
     f.write_text("x")
-    d = ready(admin, world)
+    d = ready(admin, desk_data)
     d = wizard.add_attachment(d, str(f))
     d = dataclasses.replace(d, tasks=(wizard.TaskDraft(99999, "ninguém"),))
     with pytest.raises(ValidationError):
@@ -160,24 +160,24 @@ def test_finish_failing_leaves_nothing_behind(admin, world, tmp_path):
     assert not list((wizard.files_root() / "tickets").rglob("*.txt"))
 
 
-def test_finish_errors_are_the_services_own(admin, world):
-    d = ready(admin, world)
+def test_finish_errors_are_the_services_own(admin, desk_data):
+    d = ready(admin, desk_data)
     wizard.finish(admin, d)
     with pytest.raises(Conflict, match="already open"):
         wizard.finish(admin, d)
     with pytest.raises(ValidationError) as err:
-        wizard.finish(admin, wizard.update(ready(admin, world), queue_id=999_999))
+        wizard.finish(admin, wizard.update(ready(admin, desk_data), queue_id=999_999))
     assert set(err.value.errors) == {"queue"}
 
 
-def test_a_finish_failing_after_it_wrote_takes_back_its_own_writes(admin, world):
+def test_a_finish_failing_after_it_wrote_takes_back_its_own_writes(admin, desk_data):
     """The finish below fails on the technician's agenda after it has already
     turned its ticket from draft to open: its transaction takes that back,
     and the store is usable for the next finish."""
-    tech = world["tech"]
-    order = wizard.make_service_order(tech.id, "09/03/2026", "14:00", "60", world["os_type"].id)
-    clash = wizard.make_service_order(tech.id, "09/03/2026", "14:30", "30", world["os_type"].id)
-    good, bad = ready(admin, world), ready(admin, world)
+    tech = desk_data["tech"]
+    order = wizard.make_service_order(tech.id, "09/03/2026", "14:00", "60", desk_data["os_type"].id)
+    clash = wizard.make_service_order(tech.id, "09/03/2026", "14:30", "30", desk_data["os_type"].id)
+    good, bad = ready(admin, desk_data), ready(admin, desk_data)
     bad = dataclasses.replace(bad, service_orders=(order, clash))
     assert wizard.finish(admin, good).status == "open"
     with pytest.raises(ValidationError) as err:
@@ -189,7 +189,7 @@ def test_a_finish_failing_after_it_wrote_takes_back_its_own_writes(admin, world)
     assert wizard.finish(admin, dataclasses.replace(bad, service_orders=(order,))).service_orders == 1
 
 
-def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, world):
+def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, desk_data):
     """Sessions writing at once (each thread its own connection): every
     reservation gets its own number and every finished ticket is stored."""
     import threading
@@ -199,7 +199,7 @@ def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, 
     def agent():
         try:
             for _ in range(15):
-                d = ready(admin, world)
+                d = ready(admin, desk_data)
                 wizard.finish(admin, d)
                 protocols.append(d.protocol)
         except Exception as exc:  # noqa: BLE001 - reported below
@@ -215,14 +215,14 @@ def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, 
     assert Ticket.select().where(Ticket.protocol.in_(protocols), Ticket.status == "open").count() == 90
 
 
-def test_a_removed_person_neither_reserves_nor_finishes(admin, world, people):
+def test_a_removed_person_neither_reserves_nor_finishes(admin, desk_data, people):
     """Reserving and finishing write their audit rows like every other save,
     so a person removed while the wizard is open saves nothing more."""
     from services import users
     from services.errors import UnknownUser
 
     agent = people["agent"]
-    d = ready(agent, world)
+    d = ready(agent, desk_data)
     users.remove(admin, agent.login)
     before = Ticket.select().count()
     with pytest.raises(UnknownUser, match="has been removed"):
@@ -265,7 +265,7 @@ def test_attachments_and_mail_files_take_regular_files_only(tmp_path):
         assert word in err.value.errors["attachments"], path
 
 
-def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admin, world, tmp_path, monkeypatch):
+def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admin, desk_data, tmp_path, monkeypatch):
     """A file swapped for a device or a pipe after it was added, or a disk
     that fills while copying: a message for the field, nothing copied, the
     ticket still being opened with its draft, and the next finish works."""
@@ -276,7 +276,7 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
 
     f = tmp_path / "foto.jpg"
     f.write_bytes(b"jpeg" * 100)
-    d = ready(admin, world)
+    d = ready(admin, desk_data)
     d = wizard.add_attachment(d, str(f))
     d = dataclasses.replace(d, emails=(wizard.make_email("c0@example.com", "Oi", "b", attachments=(str(f),)),))
     wizard.save(admin, d)
@@ -327,9 +327,9 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
 # -------------------------------------------------------------- service orders
 
 
-def test_service_order_overlap_per_technician(admin, world, people):
-    d = ready(admin, world)
-    tech = world["tech"].id
+def test_service_order_overlap_per_technician(admin, desk_data, people):
+    d = ready(admin, desk_data)
+    tech = desk_data["tech"].id
     d = wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "09:00", "60"))
     with pytest.raises(ValidationError, match="Overlaps") as err:
         wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "09:30", "30"))
@@ -339,45 +339,46 @@ def test_service_order_overlap_per_technician(admin, world, people):
     wizard.finish(admin, d)
     assert [a.start for a in wizard.agenda(admin, tech, dt.date(2026, 3, 9))] == ["09:00", "10:00"]
     # another ticket meets the stored agenda
-    other = ready(admin, world)
+    other = ready(admin, desk_data)
     with pytest.raises(ValidationError, match="ticket " + d.protocol):
         wizard.add_service_order(admin, other, wizard.make_service_order(tech, "09/03/2026", "08:30", "45"))
     wizard.add_service_order(admin, other, wizard.make_service_order(tech, "09/03/2026", "08:00", "60"))
 
 
-def test_service_order_midnight_and_zero_duration(world):
+def test_service_order_midnight_and_zero_duration(desk_data):
     with pytest.raises(ValidationError) as err:
-        wizard.make_service_order(world["tech"].id, "09/03/2026", "23:30", "60")
+        wizard.make_service_order(desk_data["tech"].id, "09/03/2026", "23:30", "60")
     assert "00:30 the next day" in err.value.errors["duration"]
     with pytest.raises(ValidationError, match="more than zero"):
-        wizard.make_service_order(world["tech"].id, "09/03/2026", "10:00", "0")
+        wizard.make_service_order(desk_data["tech"].id, "09/03/2026", "10:00", "0")
     with pytest.raises(ValidationError) as err:
         wizard.make_service_order(None, "31/02/2026", "25:00", "abc")
     assert set(err.value.errors) == {"technician", "date", "start", "duration"}
-    order = wizard.make_service_order(world["tech"].id, "", "23:00", "60")
+    order = wizard.make_service_order(desk_data["tech"].id, "", "23:00", "60")
     assert order.date == "2026-03-09"
 
 
 # -------------------------------------------------------------- linking
 
 
-def test_linking_rule(admin, world):
-    parent = ready(admin, world)
+def test_linking_rule(admin, desk_data):
+    parent = ready(admin, desk_data)
     wizard.finish(admin, parent)
-    c1, c2, c3 = world["customers"]
-    child = wizard.update(ready(admin, world), customer_id=c2.id, contact_id=c2.contacts[0].id, plan_id=c2.plans[0].id)
-    cands = links.parent_candidates(admin, c2.plans[0].id, world["outage"].id, child.ticket_id)
+    c1, c2, c3 = desk_data["customers"]
+    child = wizard.update(ready(admin, desk_data), customer_id=c2.id, contact_id=c2.contacts[0].id,
+                          plan_id=c2.plans[0].id)
+    cands = links.parent_candidates(admin, c2.plans[0].id, desk_data["outage"].id, child.ticket_id)
     assert [c.protocol for c in cands] == [parent.protocol]  # same network, type allows linking
-    assert links.parent_candidates(admin, c2.plans[0].id, world["plain"].id) == []  # type does not allow
-    assert links.parent_candidates(admin, c3.plans[0].id, world["outage"].id) == []  # other network
+    assert links.parent_candidates(admin, c2.plans[0].id, desk_data["plain"].id) == []  # type does not allow
+    assert links.parent_candidates(admin, c3.plans[0].id, desk_data["outage"].id) == []  # other network
     done = wizard.finish(admin, wizard.update(child, parent_id=cands[0].id))
     assert done.parent_protocol == parent.protocol
     assert Ticket.get(Ticket.protocol == child.protocol).parent_id == parent.ticket_id
     # enforced in the service: a type without linking, or another network, is refused
-    bad = wizard.update(ready(admin, world), type_id=world["plain"].id, parent_id=parent.ticket_id)
+    bad = wizard.update(ready(admin, desk_data), type_id=desk_data["plain"].id, parent_id=parent.ticket_id)
     with pytest.raises(ValidationError, match="does not allow"):
         wizard.finish(admin, bad)
-    far = wizard.update(ready(admin, world), customer_id=c3.id, contact_id=c3.contacts[0].id,
+    far = wizard.update(ready(admin, desk_data), customer_id=c3.id, contact_id=c3.contacts[0].id,
                         plan_id=c3.plans[0].id, parent_id=parent.ticket_id)
     with pytest.raises(ValidationError, match="not an open ticket"):
         wizard.finish(admin, far)
@@ -403,11 +404,11 @@ def test_template_rendering():
     assert wizard.render_template(t, d)[0] == "Protocolo 2026"
 
 
-def test_a_draft_is_not_saved_again_once_its_ticket_is_finished(admin, world):
+def test_a_draft_is_not_saved_again_once_its_ticket_is_finished(admin, desk_data):
     """A wizard left open on a ticket finished elsewhere (a second window on
     the same draft) must not bring the draft back: it is told, and the
     finished ticket is no longer offered as unfinished."""
-    d = ready(admin, world)
+    d = ready(admin, desk_data)
     wizard.save(admin, d)
     wizard.finish(admin, d)
     assert not TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()

@@ -1,13 +1,13 @@
 """Keep the README's permission matrix equal to services.permissions.MATRIX.
 
-    python tests/readme_tool.py     # rewrites the block between the markers
+    python tests/tools/readme_tool.py     # rewrites the block between the markers
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 START, END = "<!-- permissions:start -->", "<!-- permissions:end -->"

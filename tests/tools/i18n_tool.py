@@ -1,6 +1,6 @@
 """Keep the gettext catalogs in step with the source.
 
-    python tests/i18n_tool.py          # extract, merge into pt_BR.po, compile .mo,
+    python tests/tools/i18n_tool.py          # extract, merge into pt_BR.po, compile .mo,
                                        # and list what still needs translating
 
 Strings are marked with `_()`, `N_()` or `ngettext()` in app.py, screens/,
@@ -18,7 +18,7 @@ from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "data" / "locale"
 LANGS = ("pt_BR",)
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
@@ -132,7 +132,7 @@ def apply(lang: str, translations: dict[str, str]) -> int:
 
 
 if __name__ == "__main__":
-    # python tests/i18n_tool.py [--apply pt_BR FILE.json]  (FILE maps msgid -> translation)
+    # python tests/tools/i18n_tool.py [--apply pt_BR FILE.json]  (FILE maps msgid -> translation)
     if len(sys.argv) == 4 and sys.argv[1] == "--apply":
         import json
 
