@@ -212,3 +212,15 @@ def test_import_circles_through_function_imports_only_shrink():
     gone = [sorted(group) for group in KNOWN_CYCLES if group not in found]
     assert new == [], "new import circle (counting imports inside functions); break it"
     assert gone == [], "these circles are broken or changed: update KNOWN_CYCLES"
+
+
+def test_app_keeps_only_the_root_group_and_the_installation_commands():
+    """app.py: the App, the root group and the installation commands; every area's
+    command group lives beside that area's screens (screens/<area>/cli.py)."""
+    from app import main
+
+    assert len((ROOT / "app.py").read_text(encoding="utf-8").splitlines()) < 500
+    installation = {"demo", "locate", "doctor", "backup", "worker", "secrets"}
+    for name, command in main.commands.items():
+        home = command.callback.__module__
+        assert home == "app" if name in installation else home.startswith("screens.") and home.endswith(".cli"), name

@@ -1,0 +1,1 @@
+"""Administration: people, system parameters, the audit log, who is online."""

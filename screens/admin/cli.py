@@ -1,0 +1,178 @@
+"""The administration commands: users, settings, audit, who."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from screens.cli_base import Context
+from services.i18n import _
+
+
+@click.group()
+def users() -> None:
+    """Who may use this database, and their roles."""
+
+
+@users.command("add")
+@click.argument("login")
+@click.option("--role", required=True, help="agent, coordinator, supervisor, admin or representative")
+@click.option("--name", default="", help="Full name (default: from the system).")
+@click.option("--email", default="")
+@click.option("--company", "company", default=None,
+              help="The company a representative represents: its customer id or CPF/CNPJ.")
+@click.pass_obj
+def users_add(obj: Context, login: str, role: str, name: str, email: str, company: str | None) -> None:
+    """Add LOGIN (an OS login) with ROLE."""
+    from services import users as users_mod
+
+    actor = obj.open()
+    info = users_mod.add(actor, login, role, name=name, email=email, company=company)
+    click.echo(_("Added {login} as {role}.").format(login=info.login, role=info.role))
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--all", "include_inactive", is_flag=True, help="Include removed people.")
+@click.pass_obj
+def users_list(obj: Context, as_json: bool, include_inactive: bool) -> None:
+    """List people and their roles."""
+    from dataclasses import asdict
+
+    from services import users as users_mod
+
+    actor = obj.open()
+    people = users_mod.list_users(actor, include_inactive=include_inactive)
+    if as_json:
+        click.echo(json.dumps([asdict(p) for p in people], ensure_ascii=False, indent=2))
+        return
+    for p in people:
+        extra = f"  [{p.company_name}]" if p.company_name else ""
+        gone = "  " + _("(removed)") if not p.active else ""
+        click.echo(f"{p.login:<16} {p.role:<15} {p.name}{extra}{gone}")
+
+
+@users.command("set-role")
+@click.argument("login")
+@click.argument("role")
+@click.option("--company", "company", default=None, help="For a representative: customer id or CPF/CNPJ.")
+@click.pass_obj
+def users_set_role(obj: Context, login: str, role: str, company: str | None) -> None:
+    """Change LOGIN's role to ROLE."""
+    from services import users as users_mod
+
+    actor = obj.open()
+    info = users_mod.set_role(actor, login, role, company=company)
+    click.echo(_("{login} is now {role}.").format(login=info.login, role=info.role))
+
+
+@users.command("remove")
+@click.argument("login")
+@click.pass_obj
+def users_remove(obj: Context, login: str) -> None:
+    """Remove LOGIN's access (their history stays)."""
+    from services import users as users_mod
+
+    actor = obj.open()
+    users_mod.remove(actor, login)
+    click.echo(_("{login} can no longer use this database.").format(login=login))
+
+
+@click.group()
+def settings() -> None:
+    """System parameters shared by everyone on this database."""
+
+
+@settings.command("list")
+@click.pass_obj
+def settings_list(obj: Context) -> None:
+    """Show every parameter with its value."""
+    from services import settings as settings_svc
+
+    actor = obj.open()
+    for key, value, about in settings_svc.describe(actor):
+        click.echo(f"{key:<28} {value:>6}  {about}")
+
+
+@settings.command("set", context_settings={"ignore_unknown_options": True})
+@click.argument("key")
+@click.argument("value")  # "-1" is a value (refused for its range), not an unknown option
+@click.pass_obj
+def settings_set(obj: Context, key: str, value: str) -> None:
+    """Set parameter KEY to VALUE (admins)."""
+    from services import settings as settings_svc
+
+    actor = obj.open()
+    number = settings_svc.set_value(actor, key, value)
+    click.echo(f"{key} = {number}")
+
+
+@click.group()
+def audit() -> None:
+    """The audit log: who did what and when."""
+
+
+@audit.command("list")
+@click.option("--login", default="", help="Only this person's changes.")
+@click.option("--entity", default="", help="A kind (ticket) or one thing (ticket:42).")
+@click.option("--since", default="", metavar="DATE", help="From this day (YYYY-MM-DD).")
+@click.option("--until", default="", metavar="DATE", help="Up to this day, inclusive (YYYY-MM-DD).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.pass_obj
+def audit_list(obj: Context, login: str, entity: str, since: str, until: str, limit: int, fmt: str) -> None:
+    """List audit entries, newest first."""
+    import itertools
+
+    from services import audit as audit_svc
+
+    actor = obj.open(create=False)
+    filters = {"login": login, "entity": entity, "since": since, "until": until}
+    if fmt == "csv":
+        audit_svc.page(actor, limit=1, **filters)  # bad dates fail before any output
+        import csv
+
+        from services.export import safe_cell
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(audit_svc.EXPORT_COLUMNS)
+        for e in itertools.islice(audit_svc.iter_entries(actor, **filters), limit):
+            writer.writerow([e.id, str(e.at), safe_cell(e.login), safe_cell(e.entity), safe_cell(e.entity_id),
+                             safe_cell(e.action), safe_cell(json.dumps(e.changes, ensure_ascii=False))])
+        return
+    entries = list(itertools.islice(audit_svc.iter_entries(actor, **filters), limit))
+    if fmt == "json":
+        click.echo(json.dumps([{"id": e.id, "at": str(e.at), "login": e.login, "entity": e.entity,
+                                "entity_id": e.entity_id, "action": e.action, "changes": e.changes}
+                               for e in entries], ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        click.echo(f"{e.id:>7}  {e.at:%Y-%m-%d %H:%M:%S}  {e.login:<12}  {e.action:<12}  {e.entity} {e.entity_id}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per session, in a list.")
+@click.pass_obj
+def who(obj: Context, as_json: bool) -> None:
+    """Who is running Atende now: screen, ticket or event, editing."""
+    from services import presence
+
+    actor = obj.open(create=False)
+    online = presence.online(actor)
+    if as_json:
+        click.echo(json.dumps([{
+            "login": o.login, "name": o.name, "host": o.host, "pid": o.pid, "session": o.session,
+            "screen": o.screen, "entity": {"kind": o.entity_kind, "id": o.entity_id, "label": o.entity_label}
+            if o.entity_kind else None, "editing": o.editing, "started_at": o.started_at.isoformat(),
+            "heartbeat_at": o.heartbeat_at.isoformat(),
+        } for o in online], ensure_ascii=False, indent=2))
+        return
+    if not online:
+        click.echo(_("Nobody is online."))
+        return
+    for o in online:
+        where = f"{o.entity_kind} {o.entity_label or o.entity_id}" if o.entity_kind else ""
+        editing = _("editing") if o.editing else ""
+        click.echo(f"{o.login:<16} {_(o.screen) if o.screen else '':<20} {where:<24} {editing:<8} "
+                   f"{o.host} {o.started_at:%H:%M}".rstrip())

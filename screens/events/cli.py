@@ -1,0 +1,320 @@
+"""The events' command groups: event, certificates."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from screens.cli_base import ID, Context, echo_json, fail
+from services.i18n import _
+
+
+def _event_dict(e) -> dict:
+    from dataclasses import asdict
+
+    from services import events as ev
+
+    d = asdict(e)
+    d.update(status=e.status, free_seats=e.free_seats)
+    d["stage_label"] = ev.stage_label(e.stage)
+    return d
+
+
+@click.group()
+def event() -> None:
+    """Events: list, show, register, check in, import, online access."""
+
+
+@event.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--stage", default=None, help="new, preparation, registration, materials, feedback, held, cancelled")
+@click.option("--mine", is_flag=True, help="Only events I am responsible for.")
+@click.option("--all", "include_old", is_flag=True, help="Include events held or cancelled long ago.")
+@click.pass_obj
+def event_list(obj: Context, as_json: bool, stage: str | None, mine: bool, include_old: bool) -> None:
+    """List events by start date."""
+    from services import events as ev
+
+    actor = obj.open()
+    if stage and stage not in ev.STAGES:
+        fail(_("unknown stage '{stage}': use one of {stages}").format(stage=stage, stages=", ".join(ev.STAGES)))
+    items = ev.list_events(actor, stage=stage, mine=mine, include_old=include_old)
+    if as_json:
+        echo_json([_event_dict(e) for e in items])
+        return
+    for e in items:
+        click.echo(f"{e.id:>5}  {ev.format_datetime(e.starts_at)}  {ev.stage_label(e.stage):<26} "
+                   f"{e.seats_text():<16} {e.description}")
+
+
+@event.command("show")
+@click.argument("event_id", metavar="EVENT", type=ID)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def event_show(obj: Context, event_id: int, as_json: bool) -> None:
+    """Show EVENT (its id) with its registrations."""
+    from dataclasses import asdict
+
+    from services import event_registrations as er
+    from services import events as ev
+
+    actor = obj.open()
+    e = ev.get_event(actor, event_id)
+    regs = er.list_registrations(actor, event_id)
+    if as_json:
+        data = _event_dict(e)
+        data["registrations"] = [dict(asdict(r), stage_label=r.stage_label) for r in regs]
+        for r in data["registrations"]:
+            r.pop("access_token", None)
+        echo_json(data)
+        return
+    rows = [
+        (_("Event"), f"{e.id}  {e.description}"),
+        (_("Stage"), f"{ev.stage_label(e.stage)} ({ev.status_label(e.stage)})"),
+        (_("Start"), ev.format_datetime(e.starts_at)),
+        (_("End"), ev.format_datetime(e.ends_at)),
+        (_("Type"), f"{e.type_name} ({ev.format_label(e.format)})"),
+        (_("Responsible"), f"{e.responsible_name} ({e.responsible_login})"),
+        (_("Seats"), e.seats_text()),
+    ]
+    if e.main_id:
+        rows.append((_("Main event"), f"{e.main_id}  {e.main_description}"))
+    if e.secondary_ids:
+        rows.append((_("Secondary events"), ", ".join(str(i) for i in e.secondary_ids)))
+    for label, value in (("Client / location", e.client), ("Address", e.address),
+                         ("Online access link", e.access_link)):
+        if value:
+            rows.append((_(label), value))
+    width = max(len(k) for k, _v in rows)
+    for key, value in rows:
+        click.echo(f"{key:<{width}}  {value}")
+    if regs:
+        click.echo("")
+    for r in regs:
+        click.echo(f"{r.code}  {r.stage_label:<22} {r.name}  <{r.email}>")
+
+
+@event.command("register")
+@click.argument("event_id", metavar="EVENT", type=ID)
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--cpf", default="")
+@click.option("--phone", default="")
+@click.option("--company", default="")
+@click.option("--consent", is_flag=True,
+              help="The participant agreed to the processing of their personal data (required).")
+@click.pass_obj
+def event_register(obj: Context, event_id: int, name: str, email: str, cpf: str, phone: str, company: str,
+                   consent: bool) -> None:
+    """Register a participant in EVENT."""
+    from services import event_registrations as er
+
+    if not consent:
+        fail(_("no consent, no registration: confirm the participant agreed to the processing of their "
+               "personal data with --consent"))
+    actor = obj.open()
+    result = er.register(actor, event_id, er.RegistrationInput(
+        name=name, email=email, cpf=cpf, phone=phone, company=company, consent=True), source="cli")
+    r = result.registration
+    if result.waitlisted:
+        click.echo(_("{name} is #{n} on the waiting list (code {code}).").format(
+            name=r.name, n=r.waitlist_position, code=r.code))
+    else:
+        click.echo(_("{name} registered, code {code}.").format(name=r.name, code=r.code))
+    if result.replicas:
+        click.echo(_("Also registered in {n} secondary event(s).").format(n=result.replicas))
+
+
+@event.command("checkin")
+@click.argument("code")
+@click.pass_obj
+def event_checkin(obj: Context, code: str) -> None:
+    """Check in the participant with registration CODE."""
+    from services import event_registrations as er
+
+    actor = obj.open()
+    r = er.checkin(actor, code)
+    click.echo(_("{name} checked in at {time}.").format(name=r.name, time=r.came_at.strftime("%H:%M")))
+
+
+@event.command("import")
+@click.argument("event_id", metavar="EVENT", type=ID)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def event_import(obj: Context, event_id: int, file: Path) -> None:
+    """Register the participants listed in a CSV FILE (name,email,phone,cpf,company,consent)."""
+    from services import event_import as imp
+
+    actor = obj.open()
+    report = imp.import_csv(actor, event_id, file)
+    click.echo(_("{added} registered ({waiting} on the waiting list), {rejected} rejected, of {rows} rows.").format(
+        added=report.added, waiting=report.waitlisted, rejected=len(report.rejected), rows=report.rows))
+    if report.encoding != "utf-8":
+        click.echo(_("The file was read as {encoding}.").format(encoding=report.encoding))
+    for row in report.rejected:
+        click.echo(_("line {line}: {reason}").format(line=row.line, reason=row.reason))
+    if report.rejected and not report.added:  # nothing registered: the import failed
+        sys.exit(1)
+
+
+@event.command("access", context_settings={"ignore_unknown_options": True})
+@click.argument("token")  # a token from an older version may start with "-": still a token, not an option
+@click.pass_obj
+def event_access(obj: Context, token: str) -> None:
+    """Print the online link for an access TOKEN, when access is open."""
+    from services import event_registrations as er
+
+    obj.open(identify=False)
+    result = er.access_online(token)
+    click.echo(result.link)
+
+
+@event.command("move")
+@click.argument("event_id", metavar="EVENT", type=ID)
+@click.argument("stage")
+@click.option("--no-mail", is_flag=True, help="Do not e-mail participants about the change.")
+@click.pass_obj
+def event_move(obj: Context, event_id: int, stage: str, no_mail: bool) -> None:
+    """Move EVENT to STAGE (new, preparation, registration, materials, feedback, held, cancelled)."""
+    from services import events as ev
+
+    actor = obj.open()
+    result = ev.move_event(actor, event_id, stage, send_mail=not no_mail)
+    click.echo(_("Event {id} is now at {stage}.").format(id=event_id, stage=ev.stage_label(result.event.stage)))
+    if result.task_created:
+        click.echo(_("Preparation task created for {name}.").format(name=result.event.responsible_name))
+    if result.closed:
+        click.echo(_("{came} waiting for materials, {absent} did not come.").format(
+            came=result.closed.waiting_materials, absent=result.closed.did_not_come))
+
+
+@event.command("types")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def event_types(obj: Context, as_json: bool) -> None:
+    """List event types with their format and checklist."""
+    from dataclasses import asdict
+
+    from services import events as ev
+
+    actor = obj.open()
+    types = ev.list_types(actor)
+    if as_json:
+        echo_json([asdict(t) for t in types])
+        return
+    for t in types:
+        click.echo(f"{t.id:>3}  {t.name} ({ev.format_label(t.format)})")
+        for item in t.checklist:
+            click.echo(f"       - {item}")
+
+
+@event.command("type-add")
+@click.argument("name")
+@click.option("--format", "fmt", required=True, type=click.Choice(["offline", "online", "hybrid"]))
+@click.option("--preparation", default="", help="What preparing this kind of event involves.")
+@click.option("--check", "checklist", multiple=True, help="A checklist item (repeat).")
+@click.pass_obj
+def event_type_add(obj: Context, name: str, fmt: str, preparation: str, checklist: tuple[str, ...]) -> None:
+    """Add an event type; its checklist becomes each event's preparation task."""
+    from services import events as ev
+
+    actor = obj.open()
+    t = ev.save_type(actor, name, fmt, preparation, checklist)
+    click.echo(_("Event type {id} added: {name}.").format(id=t.id, name=t.name))
+
+
+@event.command("remind")
+@click.pass_obj
+def event_remind(obj: Context) -> None:
+    """Queue the reminder e-mails due (three days and one day before); for cron or the worker."""
+    from services import event_registrations as er
+
+    obj.open_background()
+    click.echo(_("{n} reminders queued.").format(n=er.queue_due_reminders()))
+
+
+@event.command("participant-export")
+@click.argument("email")
+@click.pass_obj
+def event_participant_export(obj: Context, email: str) -> None:
+    """Print (JSON) everything kept about the participant with EMAIL."""
+    from services import event_registrations as er
+
+    actor = obj.open()
+    echo_json(er.export_participant(actor, email))
+
+
+@event.command("participant-erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do it (without this, nothing is erased).")
+@click.pass_obj
+def event_participant_erase(obj: Context, email: str, yes: bool) -> None:
+    """Erase the personal data of the participant with EMAIL."""
+    from services import event_registrations as er
+
+    if not yes:
+        fail(_("erasing cannot be undone: add --yes to erase {email}'s data").format(email=email))
+    actor = obj.open()
+    report = er.erase_participant(actor, email)
+    click.echo(_("{n} registration(s) erased; {kept} keep the name and CPF their certificates prove.").format(
+        n=report.registrations, kept=report.kept_for_certificates))
+
+
+@click.group()
+def certificates() -> None:
+    """Attendance certificates: issue and verify."""
+
+
+@certificates.command("verify")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def certificates_verify(obj: Context, code: str, as_json: bool) -> None:
+    """Check a certificate's verification CODE."""
+    from services import certificates as cert_mod
+    from services.permissions import require
+
+    actor = obj.open()
+    require(actor, "certificates.verify")
+    info = cert_mod.verify(code)
+    if as_json:
+        click.echo(json.dumps({
+            "code": info.code, "participant": info.participant_name, "cpf": info.cpf_masked,
+            "event": info.event_title, "workload_hours": info.workload_hours,
+            "start": info.start.date().isoformat(), "end": info.end.date().isoformat(),
+            "issued_at": info.issued_at.isoformat()}, ensure_ascii=False, indent=2))
+        return
+    click.echo(_("Valid certificate {code}").format(code=info.code))
+    click.echo(_("  participant: {name} ({cpf})").format(name=info.participant_name, cpf=info.cpf_masked))
+    click.echo(_("  event: {title}").format(title=info.event_title))
+    click.echo(_("  dates: {start} - {end}, {hours} h").format(
+        start=f"{info.start:%d/%m/%Y}", end=f"{info.end:%d/%m/%Y}", hours=f"{info.workload_hours:g}"))
+    click.echo(_("  issued: {when}").format(when=f"{info.issued_at:%d/%m/%Y %H:%M}"))
+
+
+@certificates.command("issue")
+@click.argument("event")
+@click.pass_obj
+def certificates_issue(obj: Context, event: str) -> None:
+    """Issue the certificates of EVENT now (for those who came and have a CPF)."""
+    from services import certificates as cert_mod
+
+    actor = obj.open()
+    bar = {"bar": None}
+
+    def progress(done: int, total: int) -> None:
+        if bar["bar"] is None:
+            bar["bar"] = click.progressbar(length=total, label=_("Certificates"), file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar["bar"].pos)
+
+    try:
+        report = cert_mod.issue_for_event(actor, event, progress)
+    finally:
+        if bar["bar"] is not None:
+            bar["bar"].__exit__(None, None, None)
+    click.echo(_("{n} certificates issued.").format(n=report.issued))
+    for who, reason in report.skipped:
+        click.echo(f"  {who}: {reason}")

@@ -1,0 +1,67 @@
+"""The mail command group: outbox."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from screens.cli_base import ID, Context
+from services.i18n import _
+
+
+@click.group()
+def outbox() -> None:
+    """E-mail waiting, sent and failed."""
+
+
+@outbox.command("list")
+@click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]), default=None)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def outbox_list(obj: Context, state: str | None, limit: int, as_json: bool) -> None:
+    """List e-mails, newest first."""
+    from services import outbox as outbox_mod
+
+    actor = obj.open()
+    items = outbox_mod.list_mail(actor, state=state, limit=limit)
+    if as_json:
+        click.echo(json.dumps([{
+            "id": m.id, "state": m.state, "kind": m.kind, "to": list(m.recipients), "cc": list(m.cc),
+            "subject": m.subject, "attempts": m.attempts, "last_error": m.last_error,
+            "about": [m.about_entity, m.about_id], "created_at": m.created_at.isoformat(),
+            "next_attempt_at": m.next_attempt_at.isoformat(),
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+        } for m in items], ensure_ascii=False, indent=2))
+        return
+    for m in items:
+        line = (f"{m.id:>7}  {m.state_label:<8}  {m.created_at:%Y-%m-%d %H:%M}  "
+                f"{', '.join(m.recipients)[:40]:<40}  {m.subject}")
+        click.echo(line)
+        if m.last_error and m.state != "sent":
+            click.echo(f"{'':>9}{m.last_error}")
+
+
+@outbox.command("retry")
+@click.argument("mail_id", type=ID)
+@click.pass_obj
+def outbox_retry(obj: Context, mail_id: int) -> None:
+    """Queue failed e-mail MAIL_ID again."""
+    from services import outbox as outbox_mod
+
+    actor = obj.open()
+    outbox_mod.retry(actor, mail_id)
+    click.echo(_("E-mail {id} is queued again.").format(id=mail_id))
+
+
+@outbox.command("resend")
+@click.argument("entity")
+@click.argument("entity_id")
+@click.pass_obj
+def outbox_resend(obj: Context, entity: str, entity_id: str) -> None:
+    """Send again the last e-mails about ENTITY ENTITY_ID (e.g. event 12)."""
+    from services import outbox as outbox_mod
+
+    actor = obj.open()
+    ids = outbox_mod.resend(actor, entity, entity_id)
+    click.echo(_("{n} e-mails queued again.").format(n=len(ids)))

@@ -1,0 +1,1 @@
+"""Scheduling: triage, bookings and the rota."""

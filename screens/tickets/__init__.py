@@ -1,0 +1,1 @@
+"""The service desk: tickets, the Contact us desk, exports and customer imports."""

@@ -1,0 +1,193 @@
+"""The desk's command groups: ticket, contactus, export, import."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from screens.cli_base import Context, json_default
+from services.i18n import _
+
+
+@click.group()
+def ticket() -> None:
+    """Tickets: show one, list them."""
+
+
+@ticket.command("show")
+@click.argument("protocol")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ticket_show(obj: Context, protocol: str, as_json: bool) -> None:
+    """Show the ticket PROTOCOL with everything attached to it."""
+    from dataclasses import asdict
+
+    from services import tickets
+
+    actor = obj.open(create=False)
+    view = tickets.show(actor, protocol)
+    if as_json:
+        click.echo(json.dumps(asdict(view), ensure_ascii=False, indent=2))
+        return
+    from services.protocol import STATUSES
+
+    rows = [(_("protocol"), view.protocol), (_("status"), _(STATUSES.get(view.status, view.status))),
+            (_("customer"), view.customer), (_("access point"), view.access_point), (_("contact"), view.contact),
+            (_("plan"), f"{view.plan} ({view.login})" if view.plan else ""), (_("destination"), view.queue),
+            (_("type"), view.type), (_("responsible"), view.responsible), (_("parent"), view.parent),
+            (_("children"), ", ".join(view.children)), (_("opened"), f"{view.created_at} {view.created_by}"),
+            (_("closed"), view.closed_at)]
+    width = max(len(k) for k, _v in rows)
+    for key, value in rows:
+        if value:
+            click.echo(f"{key:<{width}}  {value}")
+    for label, body in ((_("problem"), view.problem), (_("checks"), view.checks), (_("solution"), view.solution),
+                        (_("script report"), view.script_report)):
+        if body:
+            click.echo(f"\n{label}:\n{body}")
+    for o in view.service_orders:
+        click.echo(_("service order") + f": {o.date} {o.start} +{o.duration_minutes} min {o.technician} {o.os_type}")
+    for k in view.tasks:
+        click.echo(_("task") + f": {k.assignee} {k.due} {k.description}")
+    for a in view.attachments:
+        click.echo(_("attachment") + f": {a.name} ({a.size} B) {a.path}")
+    for e in view.emails:
+        click.echo(_("e-mail") + f": {', '.join(e.recipients)} · {e.subject} · {e.status}")
+
+
+@ticket.command("list")
+@click.option("--status", default=None, help="open, resolved, abandoned, draft...")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ticket_list(obj: Context, status: str | None, limit: int, as_json: bool) -> None:
+    """List tickets, newest first."""
+    from dataclasses import asdict
+
+    from services import tickets
+
+    actor = obj.open(create=False)
+    rows = tickets.list_tickets(actor, status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r.protocol:<16} {r.status:<10} {r.created_at[:16]:<17} {r.customer[:30]:<30} {r.type}")
+
+
+@click.group("contactus")
+def contactus_group() -> None:
+    """Contact us: a company representative's contacts."""
+
+
+@contactus_group.command("list")
+@click.option("--view", type=click.Choice(["all", "open", "finished"]), default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def contactus_list(obj: Context, view: str, as_json: bool) -> None:
+    """List your company's contacts (representatives)."""
+    from dataclasses import asdict
+
+    from services import contactus
+
+    actor = obj.open(create=False)
+    rows = contactus.contacts(actor, view)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=json_default))
+        return
+    for r in rows:
+        click.echo(f"{r.protocol:<16} {r.status_label:<24} {r.classification} / {r.detail}")
+
+
+@contactus_group.command("show")
+@click.argument("protocol")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def contactus_show(obj: Context, protocol: str, as_json: bool) -> None:
+    """Show one of your company's contacts with its thread (representatives)."""
+    from dataclasses import asdict
+
+    from services import contactus
+
+    actor = obj.open(create=False)
+    detail = contactus.detail(actor, contactus.find(actor, protocol))
+    if as_json:
+        click.echo(json.dumps(asdict(detail), ensure_ascii=False, indent=2, default=json_default))
+        return
+    click.echo(f"{detail.protocol}  {detail.status_label}  {detail.classification} / "
+               f"{detail.subclassification or detail.form}")
+    for m in detail.thread:
+        click.echo(f"\n{m.created_at:%d/%m/%Y %H:%M} {m.author}:\n{m.body}")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export data to files."""
+
+
+@export_group.command("tickets")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--view", default="all", show_default=True,
+              help="all, open, finished, mine, waiting, queue:ID or type:ID")
+@click.option("--filter", "filter_text", default="",
+              help='Conditions and words, e.g. status:open type:"Sem conexão" agent:ana modem')
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file instead of the standard output.")
+@click.option("--force", is_flag=True, help="Replace the --output file if it exists.")
+@click.argument("words", nargs=-1)
+@click.pass_obj
+def export_tickets(obj: Context, fmt: str, view: str, filter_text: str, output: Path | None, force: bool,
+                   words) -> None:
+    """Export the tickets of a view (filtered) as CSV or JSON."""
+    from services import desk
+    from services import export as export_svc
+
+    actor = obj.open(create=False)
+    text = " ".join([filter_text, *words]).strip()
+    if output is None:
+        desk.export(actor, sys.stdout, fmt, view, text)
+        return
+    # the file appears whole or not at all: written beside it, put in place only once every row is in;
+    # who is asking first (desk.export checks again), then the file
+    from services.permissions import require
+
+    require(actor, "tickets.read")
+    path = export_svc.check_path(str(output), overwrite=force,
+                                 exists=_("{path} exists: add --force to replace it"))
+    n = export_svc.write_with(path, lambda fh: desk.export(actor, fh, fmt, view, text))
+    click.echo(_("{n} tickets written to {path}").format(n=n, path=path), err=True)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import data from files."""
+
+
+@import_group.command("customers")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file (e.g. cp1252).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report, saving nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def import_customers(obj: Context, file: Path, encoding: str, dry_run: bool, as_json: bool) -> None:
+    """Add or update customers from FILE.csv (matched on CPF/CNPJ).
+
+    Columns: name, doc, email, phone, city, state, address, contract,
+    account_status (active|blocked), onboarding (yes|no), franchise_group.
+    """
+    from services import customer_import
+
+    actor = obj.open(create=False)
+    report = customer_import.import_customers(actor, file, encoding=encoding, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for r in report.rejected:
+            click.echo(_("line {line}: {errors}").format(line=r.line, errors=r.text()))
+        summary = _("{added} added, {updated} updated, {rejected} rejected.").format(
+            added=report.added, updated=report.updated, rejected=len(report.rejected))
+        click.echo(summary + (" " + _("(dry run: nothing saved)") if dry_run else ""))
+    if report.rejected:
+        sys.exit(1)
