@@ -17,6 +17,7 @@ Contact us, event materials, the outbox's copies, CSV and script imports).
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -241,6 +242,13 @@ def _create_temp(folder: Path) -> tuple[Path, int]:
     return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), paths.FILE_MODE)
 
 
+def _discard(tmp: Path | None) -> None:
+    """Remove a temporary file left by a copy that did not finish (if any)."""
+    if tmp is not None:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def _free_name(name: str, n: int) -> str:
     if n == 1:
         return name
@@ -299,11 +307,7 @@ def copy_into(path_text: str | os.PathLike, folder: Path, *, field: str = "path"
             logger().warning("copying %s into %s failed", text, folder, exc_info=(type(exc), exc, exc.__traceback__))
             raise write_error(exc, text, field, folder) from None
         finally:
-            if tmp is not None:
-                try:
-                    tmp.unlink()
-                except OSError:
-                    pass
+            _discard(tmp)
     return Copied(dest, dest.name, total)
 
 
@@ -348,9 +352,5 @@ def write_file(path_text: str | os.PathLike, data: bytes, field: str = "path") -
     except OSError as exc:
         raise _write_out_error(exc, text, field) from None
     finally:
-        if tmp is not None:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        _discard(tmp)
     return path

@@ -36,20 +36,13 @@ class TaskItem:
     done: bool
 
 
-def check_attachment(path_text: str, field: str = "path") -> tuple[Path, int]:
-    """The wizard's file checks (services.files): a regular file within the
-    limit; a name the system refuses, a device, a pipe or a folder answer
-    with a message for `field`, never an error."""
-    return wizard.check_file(path_text, field)
-
-
 def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = "", *,
                    expected_version: int) -> TicketState:
     """Copy a file into Atende and attach it to the ticket."""
     require(actor, "tickets.work")
     errors = {}
     try:
-        check_attachment(path_text, "path")
+        files.check(path_text, "path", wizard.MAX_ATTACHMENT)  # before the version is read: a message at once
     except ValidationError as exc:
         errors.update(exc.errors)
     try:
@@ -61,7 +54,7 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
     with reading():
         t = _ticket(ticket_id)
         _check_version(t, expected_version)
-    folder = Path("tickets") / wizard.sanitize_name(t.protocol)
+    folder = Path("tickets") / files.safe_name(t.protocol)
     copied = files.copy_into(path_text, wizard.files_root() / folder, field="path", limit=wizard.MAX_ATTACHMENT)
     dest, stored, size = copied.path, str(folder / copied.name), copied.size
     try:

@@ -268,18 +268,6 @@ def validate_all(d: Draft) -> None:
 # ----------------------------------------------------------------------------- actions (pure parts)
 
 
-def sanitize_name(name: str) -> str:
-    """A safe file name (services.files.safe_name): no folders, no control or
-    shell characters, at most 200 bytes of UTF-8, the extension kept."""
-    return files.safe_name(name)
-
-
-def check_file(path_text: str, field: str = "path", limit: int = MAX_ATTACHMENT) -> tuple[Path, int]:
-    """A regular file within `limit` (services.files.check): its absolute path and size."""
-    picked = files.check(path_text, field, limit)
-    return picked.path, picked.size
-
-
 def add_attachment(d: Draft, path_text: str, notes: str = "") -> Draft:
     picked = files.check(path_text, "path", MAX_ATTACHMENT)
     notes = validation.long_text(notes, "notes", max_len=2000)
@@ -444,16 +432,16 @@ def make_email(recipients, subject: str, body: str, cc="", read_receipt: bool = 
         body = validation.long_text(body, "body", max_len=MAX_PROBLEM)
     except ValidationError as exc:
         errors.update(exc.errors)
-    files = []
+    picked = []
     for path_text in attachments:
         try:
-            files.append(str(check_file(path_text, "attachments")[0]))
+            picked.append(str(files.check(path_text, "attachments", MAX_ATTACHMENT).path))
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     return EmailDraft(to, subject, body, cc_list, bool(read_receipt), int(template_id) if template_id else None,
-                      tuple(files))
+                      tuple(picked))
 
 
 # ----------------------------------------------------------------------------- persistence
@@ -550,7 +538,7 @@ def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, 
     created: list[Path] = []
     if not d.attachments and not any(e.attachments for e in d.emails):
         return [], {}, created
-    folder = Path("tickets") / sanitize_name(d.protocol)
+    folder = Path("tickets") / files.safe_name(d.protocol)
     target_dir = files_root() / folder
 
     def place(source: str, name: str, field: str) -> files.Copied:

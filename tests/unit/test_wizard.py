@@ -8,7 +8,7 @@ import pytest
 from models import Ticket
 from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
-from services import audit, clock, links, wizard
+from services import audit, clock, files, links, wizard
 from services.errors import Conflict, ValidationError
 from services.wizard import Draft
 from tests.scenes import make_desk
@@ -247,9 +247,9 @@ def test_attachment_size_and_name(tmp_path):
         fh.truncate(wizard.MAX_ATTACHMENT + 1)
     with pytest.raises(ValidationError, match="at most"):
         wizard.add_attachment(Draft("p", 1, "me", "x"), str(big))
-    assert wizard.sanitize_name("../../etc/passwd") == "passwd"
-    assert wizard.sanitize_name("a;b|c.txt") == "a_b_c.txt"
-    assert "/" not in wizard.sanitize_name("..")
+    assert files.safe_name("../../etc/passwd") == "passwd"
+    assert files.safe_name("a;b|c.txt") == "a_b_c.txt"
+    assert "/" not in files.safe_name("..")
 
 
 def test_attachments_and_mail_files_take_regular_files_only(tmp_path):
