@@ -26,10 +26,10 @@ try:
     from screens.mail.cli import outbox
     from screens.scheduling.cli import bookings, rota, triage
     from screens.tickets.cli import contactus_group, export_group, import_group, ticket
-    from services import config as config_mod
-    from services.errors import AtendeError
-    from services.i18n import N_, _, resolve_language, set_language
-    from services.permissions import Actor
+    from services.core import config as config_mod
+    from services.core.errors import AtendeError
+    from services.core.i18n import N_, _, resolve_language, set_language
+    from services.core.permissions import Actor
     from tui.base import startup_quiet, translate_bindings
     from tui.keys import OrderedKeys
 finally:
@@ -75,7 +75,7 @@ class AtendeApp(OrderedKeys, App):
         self.db_label = db_label
         self.start = start
         # `open_store`: the store is opened for real once the first frame is on
-        # the terminal (services.quickopen read who is starting). Threads that
+        # the terminal (services.store.quickopen read who is starting). Threads that
         # need the store wait for `store_ready`.
         self._open_store = open_store
         self.store_ready = threading.Event()
@@ -115,7 +115,7 @@ class AtendeApp(OrderedKeys, App):
     def get_default_screen(self) -> Screen:
         # The home screen is the first thing painted, not pushed after a blank one.
         from screens.home import HomeScreen
-        from services.permissions import can
+        from services.core.permissions import can
 
         if can(self.actor, "contactus.use"):  # a company representative: their company's Contact us
             from screens.contactus import ContactUsScreen
@@ -177,8 +177,8 @@ class AtendeApp(OrderedKeys, App):
         # the app cannot carry on safely. Instead of a traceback the person
         # gets one line; the traceback goes to the log, and wizard drafts
         # (saved at every step) are offered again at the next start.
-        from services.logs import internal_error
-        from services.store import explain
+        from services.core.logs import internal_error
+        from services.store.database import explain
 
         error = sys.exc_info()[1] or self._exception or RuntimeError("unknown")
         if isinstance(error, AtendeError):  # e.g. removed while logged in: its message is for the person
@@ -206,7 +206,7 @@ def main(ctx: click.Context, db: str | None, config_path: str | None, lang: str 
 
     Without a command, opens the application.
     """
-    from services import paths
+    from services.core import paths
 
     paths.set_umask()  # files Atende creates: the owner's and the group's, nobody else's
     config_error = None
@@ -227,7 +227,7 @@ def main(ctx: click.Context, db: str | None, config_path: str | None, lang: str 
 def run_tui(context: Context) -> None:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         fail(_("the application needs a terminal; see 'atende --help' for commands"))
-    from services.quickopen import peek_actor
+    from services.store.quickopen import peek_actor
 
     actor = peek_actor(context.target)
     if actor is None:  # a new or older database, or someone to add or refuse: the full path, with its messages
@@ -257,7 +257,7 @@ def run_tui(context: Context) -> None:
 @click.pass_obj
 def demo(obj: Context, customers: int, seed: int, reset: bool) -> None:
     """Fill a database with realistic demo data."""
-    from services import demo as demo_mod
+    from services.demo import build as demo_mod
 
     if reset:
         _reset_database(obj)
@@ -288,10 +288,10 @@ def demo(obj: Context, customers: int, seed: int, reset: bool) -> None:
 def _reset_database(obj: Context) -> None:
     """Delete the database file, once it is known that the person asking may:
     an admin of it, or the file's owner when nobody else uses it
-    (services.demo.require_reset). Anyone else: one line, nothing deleted."""
+    (services.demo.build.require_reset). Anyone else: one line, nothing deleted."""
     import models
-    from services import demo as demo_mod
-    from services import store, users
+    from services.demo import build as demo_mod
+    from services.store import database, users
 
     target = obj.target
     if "://" in target:
@@ -301,7 +301,7 @@ def _reset_database(obj: Context) -> None:
         fail(_("{path} is a directory, not a database file").format(path=path))
     if path.exists():
         # what is there must be an Atende database (not upgraded: nothing written before the answer)
-        store.open_store(target, create=False, upgrade=False)
+        database.open_store(target, create=False, upgrade=False)
         try:
             demo_mod.require_reset(users.session_login(), path)
         finally:
@@ -316,8 +316,8 @@ def _reset_database(obj: Context) -> None:
 @click.pass_obj
 def locate(obj: Context) -> None:
     """Show where the config, the database and the logs are."""
-    from services import paths
-    from services.logs import log_file
+    from services.core import paths
+    from services.core.logs import log_file
 
     rows = [
         (_("config"), str(obj.config.source) if obj.config.source else
@@ -335,7 +335,7 @@ def locate(obj: Context) -> None:
 @click.pass_obj
 def doctor(obj: Context) -> None:
     """Check the database, permissions, config, mail, fonts and worker."""
-    from services import doctor as doctor_mod
+    from services.ops import doctor as doctor_mod
 
     checks = doctor_mod.run(obj.config, obj.target, config_error=getattr(obj, "config_error", None))
     width = max(len(c.name) for c in checks)
@@ -352,7 +352,7 @@ def doctor(obj: Context) -> None:
 @click.pass_obj
 def backup(obj: Context, dest: Path, force: bool) -> None:
     """Copy the database to DEST safely, while others keep working."""
-    from services import backup as backup_mod
+    from services.ops import backup as backup_mod
 
     actor = obj.open(create=False)
     result = backup_mod.backup(actor, dest, force=force)
@@ -368,8 +368,8 @@ def worker(obj: Context, once: bool, threads: int) -> None:
     """Run the background worker: send e-mail, reminders, certificates."""
     import logging
 
-    from services import mail_transport
-    from services import worker as worker_mod
+    from services.mail import transport
+    from services.ops import worker as worker_mod
 
     obj.open_background()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -389,7 +389,7 @@ def worker(obj: Context, once: bool, threads: int) -> None:
             click.echo(f"{result.name}: {result.error or result.done}")
         return
     where = obj.config.mail.host or _("files in {path}").format(
-        path=mail_transport.outbox_folder(obj.config.mail))
+        path=transport.outbox_folder(obj.config.mail))
     click.echo(_("Atende worker started (mail: {where}); Ctrl+C stops it.").format(where=where), err=True)
     worker_mod.Worker(obj.config.mail, threads=threads).run()
 
@@ -407,7 +407,7 @@ def secrets_set(obj: Context, name: str, use_file: bool) -> None:
     """Store the NAME password (read from standard input, or asked without echo)."""
     import getpass
 
-    from services import secrets as secrets_mod
+    from services.core import secrets as secrets_mod
 
     if sys.stdin.isatty():
         value = getpass.getpass(_("SMTP password: "))
@@ -425,7 +425,7 @@ def secrets_set(obj: Context, name: str, use_file: bool) -> None:
 @click.argument("name", type=click.Choice(["smtp"]))
 def secrets_where(name: str) -> None:
     """Say where the NAME password would be read from (never the password)."""
-    from services import secrets as secrets_mod
+    from services.core import secrets as secrets_mod
 
     found = secrets_mod.source(name)
     if not found.where:

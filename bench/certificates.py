@@ -33,8 +33,8 @@ def main() -> None:
     naive_n = args.naive_count or max(20, n // 5)
 
     import models
-    from services import certificates as certs
-    from services.store import open_store
+    from services.events import certificates as certs
+    from services.store.database import open_store
 
     folder = Path(tempfile.mkdtemp(prefix="atende-bench-certs-"))
     open_store(str(folder / "bench.db"))

@@ -74,10 +74,12 @@ def setup(path: str, sessions: int) -> dict:
     import models
     from models import Contact, Customer, Plan, Queue, TicketType, write_tx
     from models.scheduling import Topic
-    from services import clock, rota, users
-    from services import events as ev
-    from services.store import open_store
-    from services.text import fold
+    from services.core import clock
+    from services.core.text import fold
+    from services.events import pipeline as ev
+    from services.scheduling import rota
+    from services.store import users
+    from services.store.database import open_store
 
     open_store(path)
     clock.set_clock(lambda: NOW)
@@ -127,7 +129,7 @@ def _is_lock_error(exc: BaseException) -> bool:
 
     import peewee
 
-    while exc is not None:  # services.store turns a lock met while saving into StoreUnavailable
+    while exc is not None:  # services.store.database turns a lock met while saving into StoreUnavailable
         text = str(exc).lower()
         if (isinstance(exc, (sqlite3.OperationalError, peewee.OperationalError))
                 or "database is locked" in text or "database is busy" in text):
@@ -140,8 +142,9 @@ class Session:
     """One person's process: picks operations at random and records what succeeded."""
 
     def __init__(self, path: str, index: int, world: dict, seed: int):
-        from services import clock, users
-        from services.store import open_store
+        from services.core import clock
+        from services.store import users
+        from services.store.database import open_store
 
         self.index = index
         self.world = world
@@ -171,7 +174,7 @@ class Session:
     # -- operations
 
     def op_wizard(self):
-        from services import wizard
+        from services.tickets import wizard
 
         w = self.world
         d = wizard.start(self.actor)
@@ -183,7 +186,7 @@ class Session:
         self.done.append(("ticket", done.ticket_id, done.protocol))
 
     def op_status(self):
-        from services import ticket_thread as tt
+        from services.tickets import thread as tt
 
         tid = self._hot_ticket()
         if tid is None:
@@ -200,7 +203,7 @@ class Session:
         self.done.append(("status", tid, after.version, after.status))
 
     def op_message(self):
-        from services import ticket_thread as tt
+        from services.tickets import thread as tt
 
         tid = self._hot_ticket()
         if tid is None:
@@ -210,7 +213,7 @@ class Session:
         self.done.append(("message", msg.id, tid, body))
 
     def op_register(self):
-        from services import event_registrations as er
+        from services.events import registrations as er
 
         event_id = self.rng.choice(self.world["events"])
         k = self.rng.randrange(EMAILS)
@@ -221,7 +224,7 @@ class Session:
     def op_cancel(self):
         from models import reading
         from models.events import Registration
-        from services import event_registrations as er
+        from services.events import registrations as er
 
         event_id = self.rng.choice(self.world["events"])
         with reading():
@@ -235,7 +238,7 @@ class Session:
         self.done.append(("cancel", rid))
 
     def op_book(self):
-        from services import bookings, rota
+        from services.scheduling import bookings, rota
 
         analyst = rota.analyst_for_month(self.actor)
         free = bookings.free_slots(self.actor, analyst, limit=4)
@@ -251,8 +254,8 @@ class Session:
         self.done.append(("booking", result.booking.id, slot.start.isoformat()))
 
     def one(self) -> None:
-        from services.bookings import SlotTaken
-        from services.errors import Conflict, ValidationError
+        from services.core.errors import Conflict, ValidationError
+        from services.scheduling.bookings import SlotTaken
 
         name = self.rng.choice(self.names)
         self.n += 1

@@ -34,7 +34,7 @@ def fill(tickets: int, rng: random.Random) -> None:
     from models.events import Event, EventType, Registration
     from models.mail import Outbox
     from models.wizard import TicketDraft
-    from services import clock
+    from services.core import clock
 
     now = clock.now()
     with write_tx():
@@ -88,9 +88,10 @@ def main() -> None:
     args = parser.parse_args()
 
     import models
-    from services import dashboard, users
-    from services.permissions import Actor
-    from services.store import open_store
+    from services.core.permissions import Actor
+    from services.store import users
+    from services.store.database import open_store
+    from services.supervisor import dashboard
 
     path = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="atende-bench-dash-")) / "bench.db"
     open_store(str(path))

@@ -28,11 +28,12 @@ def main() -> None:
     parser.add_argument("--registrations", type=int, default=3000)
     args = parser.parse_args()
 
-    from services import clock, users
-    from services import event_import as imp
-    from services import event_registrations as er
-    from services import events as ev
-    from services.store import open_store
+    from services.core import clock
+    from services.events import imports as imp
+    from services.events import pipeline as ev
+    from services.events import registrations as er
+    from services.store import users
+    from services.store.database import open_store
 
     folder = tempfile.mkdtemp(prefix="atende-bench-")
     open_store(str(Path(folder) / "bench.db"))

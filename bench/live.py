@@ -2,7 +2,7 @@
 
     python bench/live.py --polls 20000 --seconds 10
 
-Times `services.live.ChangeWatcher.poll()` with nothing changing (the idle
+Times `services.store.live.ChangeWatcher.poll()` with nothing changing (the idle
 case: one `PRAGMA data_version`) and right after a commit (the counters are
 read too), then the CPU a watcher polling every 0.5 s uses for `--seconds`.
 Then, end to end: the app (headless) shows the open-tickets queue while
@@ -45,7 +45,7 @@ async def screen_latency(db: Path, rounds: int) -> list[float]:
     from app import AtendeApp
     from models import Customer, Queue, Ticket, TicketType, User, write_tx
     from screens.queues import QueuesScreen
-    from services import users
+    from services.store import users
 
     actor = users.identify(users.os_login())
     with write_tx():
@@ -98,8 +98,8 @@ def main() -> None:
     os.environ["ATENDE_STARTUP_QUIET"] = "0"
 
     from models import Queue, write_tx
-    from services.live import ChangeWatcher
-    from services.store import open_store
+    from services.store.database import open_store
+    from services.store.live import ChangeWatcher
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "live.db"

@@ -49,7 +49,7 @@ DOMAINS = ("gmail.com", "gmail.com", "gmail.com", "hotmail.com", "uol.com.br", "
 
 def generate(conn: sqlite3.Connection, n: int, seed: int = 7) -> None:
     """N customers (10% prospects) and their plans, straight through executemany."""
-    from services.text import fold
+    from services.core.text import fold
 
     rng = random.Random(seed)
     firsts = [(f, fold(f), fold(f.split()[0])) for f in FIRST]
@@ -97,7 +97,7 @@ def generate(conn: sqlite3.Connection, n: int, seed: int = 7) -> None:
 
 def queries(conn: sqlite3.Connection, n_customers: int, count: int, seed: int = 11):
     """Realistic mixed queries drawn from the data: (label, LookupQuery)."""
-    from services.customers import LookupQuery
+    from services.customers.lookup import LookupQuery
 
     rng = random.Random(seed)
     ids = rng.sample(range(1, n_customers + 1), min(count, n_customers))
@@ -164,8 +164,9 @@ def main() -> None:
 
     import models
     from models.search import search_index_paused
-    from services import customers, users
-    from services.store import open_store
+    from services.customers import lookup as customers
+    from services.store import users
+    from services.store.database import open_store
 
     tmp = None
     if args.db:

@@ -31,10 +31,11 @@ def main() -> None:
 
     import models
     from models import write_tx
-    from services import outbox, worker
-    from services.config import MailSettings
-    from services.mail_transport import SmtpTransport, build_message, envelope
-    from services.store import open_store
+    from services.core.config import MailSettings
+    from services.mail import outbox
+    from services.mail.transport import SmtpTransport, build_message, envelope
+    from services.ops import worker
+    from services.store.database import open_store
     from tests.smtp_server import SmtpServer
 
     folder = Path(tempfile.mkdtemp(prefix="atende-bench-mail-"))

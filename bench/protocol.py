@@ -38,8 +38,8 @@ TARGET_FINISH_P99_MS = 100
 
 def setup(path: str) -> dict:
     from models import Contact, Customer, Plan, Queue, TicketType, write_tx
-    from services import users
-    from services.store import open_store
+    from services.store import users
+    from services.store.database import open_store
 
     open_store(path)
     users.identify(users.os_login())
@@ -57,7 +57,7 @@ def setup(path: str) -> dict:
 
 def filled(d, ids: dict, i: int):
     """The draft `d` as an agent leaves it at the first contact: customer, contact, plan, problem, destination."""
-    from services import wizard
+    from services.tickets import wizard
 
     return wizard.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
                          contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {i}",
@@ -66,8 +66,9 @@ def filled(d, ids: dict, i: int):
 
 
 def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
-    from services import users, wizard
-    from services.store import open_store
+    from services.store import users
+    from services.store.database import open_store
+    from services.tickets import wizard
 
     open_store(path)
     actor = users.identify(users.os_login())

@@ -3,7 +3,7 @@
     python bench/queue.py --tickets 100000
 
 Fills a fresh database with tickets (and one message for every other ticket),
-then times `services.desk.page` the way the queue screen calls it.
+then times `services.tickets.queues.page` the way the queue screen calls it.
 Last line: JSON with tickets, page_p95_ms, search_p95_ms. Target: both <= 20 ms.
 """
 from __future__ import annotations
@@ -39,9 +39,10 @@ def main() -> None:
     import models
     from models import Customer, Queue, Ticket, TicketType, User, db, write_tx
     from models.desk import TicketMessage
-    from services import desk, users
-    from services.permissions import Actor
-    from services.store import open_store
+    from services.core.permissions import Actor
+    from services.store import users
+    from services.store.database import open_store
+    from services.tickets import queues as desk
 
     folder = Path(tempfile.mkdtemp(prefix="atende-bench-queue-"))
     open_store(str(folder / "bench.db"))

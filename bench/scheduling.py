@@ -20,9 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import models  # noqa: E402
 from models import Customer, Ticket, write_tx  # noqa: E402
 from models.scheduling import Booking, Topic  # noqa: E402
-from services import bookings, clock, rota, triage, users  # noqa: E402
-from services.store import open_store  # noqa: E402
-from services.text import fold  # noqa: E402
+from services.core import clock
+from services.core.text import fold  # noqa: E402
+from services.scheduling import bookings, rota, triage
+from services.store import users  # noqa: E402
+from services.store.database import open_store  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 9, 8, 0)
 

@@ -1,4 +1,4 @@
-"""Indexes for the supervisor's dashboard (services.dashboard): open tickets
+"""Indexes for the supervisor's dashboard (services.supervisor.dashboard): open tickets
 counted by queue, type and age straight from one covering index, and today's
 tickets per agent from the creation-time index."""
 from __future__ import annotations

@@ -22,7 +22,7 @@ db = DatabaseProxy()
 BUSY_TIMEOUT_MS = 10_000
 FILE_MODE = 0o666
 """A new database file, less the umask (Atende sets 0o007: the owner's and the
-group's, see services.paths). SQLite's own default leaves the group read-only."""
+group's, see services.core.paths). SQLite's own default leaves the group read-only."""
 
 def sqlite_pragmas() -> tuple:
     return (
@@ -40,7 +40,7 @@ def sqlite_pragmas() -> tuple:
 class DatabaseError(Exception):
     """The database cannot be used.
 
-    `kind` names the reason (translated for people by services.store);
+    `kind` names the reason (translated for people by services.store.database);
     `path` and `detail` fill the message.
     """
 
@@ -215,7 +215,7 @@ WRITE_ERRORS = ("readonly", "read-only", "disk is full", "database or disk is fu
 """Failures of the store itself (not of the data) that a person must be told about clearly."""
 
 write_error_hook = None
-"""Set by services.store: turns a store failure met in `write_tx` into an
+"""Set by services.store.database: turns a store failure met in `write_tx` into an
 error with a message for a person (models know no messages). Called with the
 exception; returns the exception to raise instead, or None."""
 
@@ -232,7 +232,7 @@ def _store_failure(exc: BaseException) -> BaseException | None:
 
 LIVE_TABLE = "live_change"
 """One counter per topic ("data", "presence"), bumped by every top-level
-write transaction: sessions watching for changes (services.live) read it
+write transaction: sessions watching for changes (services.store.live) read it
 after SQLite's `PRAGMA data_version` moved, to tell real work from
 presence heartbeats."""
 
@@ -320,7 +320,7 @@ def write_tx(live: str | None = "data"):
 
     A store that cannot be written (read-only folder or file, disk full, lock
     held too long) rolls the transaction back and raises the error
-    `write_error_hook` gives (services.store: a StoreUnavailable saying what
+    `write_error_hook` gives (services.store.database: a StoreUnavailable saying what
     happened and that nothing was saved). A failed rollback after a failed
     commit (SQLite already rolled back) never hides the commit's own error.
     """

@@ -25,7 +25,7 @@ def _wizard() -> None:
 @migration("0301_customer_search")
 def _customer_search() -> None:
     """Trigram full-text indexes for 'contains' lookups, and the B-tree indexes
-    the other conditions use (see services.customers)."""
+    the other conditions use (see services.customers.lookup)."""
     from .search import create_search_index
 
     create_search_index()

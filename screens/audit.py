@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
-from services import audit
-from services.i18n import N_, _
+from services.core.i18n import N_, _
+from services.store import audit
 from tui.base import AtendeModal, AtendeScreen
 from tui.forms import Field
 from tui.table import Table

@@ -13,13 +13,13 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from services import bookings as bookings_svc
-from services import clock
-from services import rota as rota_svc
-from services import topics as topics_svc
-from services import triage as triage_svc
-from services.errors import AtendeError, ValidationError
-from services.i18n import N_, _
+from services.core import clock
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import N_, _
+from services.scheduling import bookings as bookings_svc
+from services.scheduling import rota as rota_svc
+from services.scheduling import topics as topics_svc
+from services.scheduling import triage as triage_svc
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, clear_errors, show_errors
 

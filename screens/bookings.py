@@ -7,11 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from services import bookings as bookings_svc
-from services import clock, permissions
-from services import rota as rota_svc
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core import clock, permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.scheduling import bookings as bookings_svc
+from services.scheduling import rota as rota_svc
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
 from tui.live import LiveScreen, keep_cursor

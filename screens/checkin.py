@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from services import event_registrations as er
-from services import events as ev
-from services.i18n import N_, _
+from services.core.i18n import N_, _
+from services.events import pipeline as ev
+from services.events import registrations as er
 from tui.base import AtendeScreen
 from tui.keys import EnterInput, focus_now
 from tui.live import LiveScreen

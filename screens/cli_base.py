@@ -9,10 +9,10 @@ import sys
 
 import click
 
-from services import config as config_mod
-from services.errors import AtendeError
-from services.i18n import _
-from services.permissions import Actor
+from services.core import config as config_mod
+from services.core.errors import AtendeError
+from services.core.i18n import _
+from services.core.permissions import Actor
 
 
 class Context:
@@ -25,10 +25,10 @@ class Context:
         self.actor: Actor | None = None
 
     def open(self, *, create: bool = True, identify: bool = True) -> Actor | None:
-        from services import store, users
+        from services.store import database, users
 
         default = self.target == config_mod.database_path(None, config_mod.Config(), {})
-        store.open_store(self.target, create=create, make_folder=default)
+        database.open_store(self.target, create=create, make_folder=default)
         if identify:
             self.actor = users.identify(users.session_login(), self.target)
         return self.actor
@@ -38,7 +38,7 @@ class Context:
         and say who runs it: a staff member, or an account that is no person
         of this database (the worker's system user; None). A representative or
         a removed person is refused before anything runs."""
-        from services import users
+        from services.store import users
 
         self.open(identify=False)
         self.actor = users.identify_background(users.session_login(), self.target)
@@ -46,7 +46,7 @@ class Context:
 
 
 def fail(message: str, code: int = 1) -> None:
-    from services.text import shown
+    from services.core.text import shown
 
     click.echo(f"atende: {shown(message, multiline=False)}", err=True)  # a stored name never drives the terminal
     sys.exit(code)
@@ -57,7 +57,7 @@ class OneLineUsageError(click.UsageError):
     line on stderr, naming the help to read; exit status 2."""
 
     def show(self, file=None) -> None:
-        from services.text import clean
+        from services.core.text import clean
 
         message = clean(self.format_message()).rstrip(".")  # one line; what was typed never drives the terminal
         if self.ctx is not None:
@@ -78,7 +78,7 @@ class IdType(click.ParamType):
     name = "id"
 
     def convert(self, value, param, ctx):
-        from services.validation import MAX_ID, record_id
+        from services.core.validation import MAX_ID, record_id
 
         number = record_id(value)
         if number is None:
@@ -97,7 +97,7 @@ class AtendeGroup(click.Group):
         # Every command's output goes through one filter: escape sequences and
         # other controls stored in data (a name written by another program)
         # are shown as visible characters, never handed to the terminal.
-        from services.text import ShownStream
+        from services.core.text import ShownStream
 
         stdout = sys.stdout
         if stdout is not None:
@@ -130,8 +130,8 @@ class AtendeGroup(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
         except Exception as exc:  # never a traceback for a person
-            from services.logs import internal_error
-            from services.store import explain
+            from services.core.logs import internal_error
+            from services.store.database import explain
 
             fail(explain(exc) or internal_error(exc, "cli"), 70)
 

@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select
 
-from services import contacts as contacts_svc
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.customers import contacts as contacts_svc
 from tui.forms import Field, FormDialog, PlainSelect
 
 

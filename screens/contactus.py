@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
-from services import contactus
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.contactus import desk
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, show_errors
 from tui.live import LiveScreen
@@ -50,7 +50,7 @@ class ProtocolDialog(AtendeModal[int | None]):
 
     def _open(self) -> None:
         try:
-            ticket_id = contactus.find(self.app.actor, self.query_one(Input).value)
+            ticket_id = desk.find(self.app.actor, self.query_one(Input).value)
         except AtendeError as exc:
             show_errors(self, {"protocol": exc.message})
             return
@@ -78,7 +78,7 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.view = "all"
-        self.rows: list[contactus.ContactRow] = []
+        self.rows: list[desk.ContactRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,13 +116,13 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
     @work(thread=True, exclusive=True, group="contactus-home", exit_on_error=False)
     def load(self) -> None:
         try:
-            rows = contactus.contacts(self.app.actor, self.view)
+            rows = desk.contacts(self.app.actor, self.view)
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
         self.app.call_from_thread(self._show, rows)
 
-    def _show(self, rows: list[contactus.ContactRow]) -> None:
+    def _show(self, rows: list[desk.ContactRow]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -144,7 +144,7 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
                           Text(r.updated_at.strftime("%d/%m %H:%M")), key=str(r.ticket_id))
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
-        label = _(contactus.VIEWS[self.view])
+        label = _(desk.VIEWS[self.view])
         self.query_one("#cu-heading", Static).update(
             _("{view} ({n}) · Enter opens a contact").format(view=label, n=len(rows)))
         self.query_one("#cu-empty", Static).update(
@@ -163,7 +163,7 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
 
         self.app.push_screen(NewContactScreen(), self._after_new)
 
-    def _after_new(self, row: contactus.ContactRow | None) -> None:
+    def _after_new(self, row: desk.ContactRow | None) -> None:
         if row is not None:
             self.notify(_("Contact {protocol} sent. Keep this protocol to follow it.").format(protocol=row.protocol),
                         markup=False)
@@ -179,6 +179,6 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
 
     def palette_commands(self):
         yield PaletteCommand(_("New contact"), _("Write a new contact to us"), self.action_new)
-        for key, label in contactus.VIEWS.items():
+        for key, label in desk.VIEWS.items():
             yield PaletteCommand(_(label), _("Show these contacts"), lambda k=key: self.action_view(k))
         yield PaletteCommand(_("Open by protocol"), _("Open a contact by its protocol"), self.action_protocol)

@@ -10,9 +10,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
-from services import contactus, permissions, settings
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.contactus import desk
+from services.core import permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.store import settings
 from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, FormDialog, PlainSelect
 from tui.table import Table
@@ -21,11 +23,11 @@ TABS = {"classification": N_("Classifications"), "subclassification": N_("Sub-cl
         "form": N_("Forms of contact")}
 
 
-class ItemForm(FormDialog[contactus.Item | None]):
+class ItemForm(FormDialog[desk.Item | None]):
     """Add or rename a classification, sub-classification or form of contact;
     for a classification, its desk queue."""
 
-    def __init__(self, kind: str, item: contactus.Item | None, queues, parents) -> None:
+    def __init__(self, kind: str, item: desk.Item | None, queues, parents) -> None:
         super().__init__()
         self.kind = kind
         self.item = item
@@ -34,7 +36,7 @@ class ItemForm(FormDialog[contactus.Item | None]):
 
     def compose(self) -> ComposeResult:
         item = self.item
-        what = _(contactus.KIND_LABELS[self.kind])
+        what = _(desk.KIND_LABELS[self.kind])
         title = (_("Change the {what} {name}").format(what=what, name=item.name) if item
                  else _("Add a {what}").format(what=what))
         with Vertical():
@@ -63,18 +65,18 @@ class ItemForm(FormDialog[contactus.Item | None]):
         queue = self._select("#cu-item-queue") if kind == "classification" else None
         parent = self._select("#cu-item-parent") if kind == "subclassification" and item is None else None
 
-        def save() -> contactus.Item:
+        def save() -> desk.Item:
             if item is None:
                 if kind == "classification":
-                    return contactus.add_classification(actor, name, queue)
+                    return desk.add_classification(actor, name, queue)
                 if kind == "subclassification":
-                    return contactus.add_subclassification(actor, parent, name)
-                return contactus.add_form(actor, name)
+                    return desk.add_subclassification(actor, parent, name)
+                return desk.add_form(actor, name)
             result = item
             if name.strip() != item.name:
-                result = contactus.rename(actor, kind, item.id, name, expected_version=item.version)
+                result = desk.rename(actor, kind, item.id, name, expected_version=item.version)
             if kind == "classification" and queue != result.queue_id:
-                result = contactus.route(actor, item.id, queue, expected_version=result.version)
+                result = desk.route(actor, item.id, queue, expected_version=result.version)
             return result
         return save
 
@@ -102,7 +104,7 @@ class ContactUsAdminScreen(AtendeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.tab = "classification"
-        self.items: list[contactus.Item] = []
+        self.items: list[desk.Item] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,18 +132,18 @@ class ContactUsAdminScreen(AtendeScreen):
         actor = self.app.actor
         try:
             if self.tab == "classification":
-                items = contactus.classifications(actor, include_inactive=True)
+                items = desk.classifications(actor, include_inactive=True)
             elif self.tab == "subclassification":
-                items = contactus.subclassifications(actor, include_inactive=True)
+                items = desk.subclassifications(actor, include_inactive=True)
             else:
-                items = contactus.forms(actor, include_inactive=True)
-            mode = contactus.mode()
+                items = desk.forms(actor, include_inactive=True)
+            mode = desk.mode()
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
         self.app.call_from_thread(self._show, items, mode)
 
-    def _show(self, items: list[contactus.Item], mode: str) -> None:
+    def _show(self, items: list[desk.Item], mode: str) -> None:
         self.items = items
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -165,9 +167,9 @@ class ContactUsAdminScreen(AtendeScreen):
             table.move_cursor(row=min(max(cursor, 0), len(items) - 1))
         self.query_one("#cu-admin-heading", Static).update(
             _("{tab} ({n}) · mode: {mode}").format(
-                tab=_(TABS[self.tab]), n=len(items), mode="Central" if mode == contactus.CENTRAL else "CRM"))
+                tab=_(TABS[self.tab]), n=len(items), mode="Central" if mode == desk.CENTRAL else "CRM"))
 
-    def _selected(self) -> contactus.Item | None:
+    def _selected(self) -> desk.Item | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
@@ -183,11 +185,11 @@ class ContactUsAdminScreen(AtendeScreen):
             self._form(item)
 
     @work(thread=True, exclusive=True, group="contactus-admin-form", exit_on_error=False)
-    def _form(self, item: contactus.Item | None) -> None:
+    def _form(self, item: desk.Item | None) -> None:
         actor = self.app.actor
         try:
-            queues = contactus.queues(actor) if self.tab == "classification" else []
-            parents = contactus.classifications(actor) if self.tab == "subclassification" else []
+            queues = desk.queues(actor) if self.tab == "classification" else []
+            parents = desk.classifications(actor) if self.tab == "subclassification" else []
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
@@ -197,7 +199,7 @@ class ContactUsAdminScreen(AtendeScreen):
             return
         self.app.call_from_thread(self.app.push_screen, ItemForm(self.tab, item, queues, parents), self._saved)
 
-    def _saved(self, item: contactus.Item | None) -> None:
+    def _saved(self, item: desk.Item | None) -> None:
         if item is not None:
             self.notify(_("Saved: {name}").format(name=item.name), markup=False)
             self.load()
@@ -208,9 +210,9 @@ class ContactUsAdminScreen(AtendeScreen):
             self._toggle(item)
 
     @work(thread=True, group="contactus-admin-write", exit_on_error=False)
-    def _toggle(self, item: contactus.Item) -> None:
+    def _toggle(self, item: desk.Item) -> None:
         try:
-            result = contactus.set_active(self.app.actor, item.kind, item.id, not item.active,
+            result = desk.set_active(self.app.actor, item.kind, item.id, not item.active,
                                           expected_version=item.version)
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
@@ -222,13 +224,13 @@ class ContactUsAdminScreen(AtendeScreen):
 
     @work(thread=True, group="contactus-admin-write", exit_on_error=False)
     def action_mode(self) -> None:
-        new = contactus.CRM if contactus.mode() == contactus.CENTRAL else contactus.CENTRAL
+        new = desk.CRM if desk.mode() == desk.CENTRAL else desk.CENTRAL
         try:
-            settings.set_value(self.app.actor, contactus.MODE_KEY, new)
+            settings.set_value(self.app.actor, desk.MODE_KEY, new)
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, _("Contact us mode: {mode}").format(mode=contactus.mode_label(new)),
+        self.app.call_from_thread(self.notify, _("Contact us mode: {mode}").format(mode=desk.mode_label(new)),
                                   markup=False)
         self.app.call_from_thread(self.load)
 

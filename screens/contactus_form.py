@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Select, Static, TextArea
 
-from services import contactus
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.contactus import desk
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.forms import Field, PlainSelect, ThreadedSave
 
@@ -28,8 +28,8 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.mode = contactus.CENTRAL
-        self.subs: list[contactus.Item] = []
+        self.mode = desk.CENTRAL
+        self.subs: list[desk.Item] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,10 +59,10 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
     @work(thread=True, exclusive=True, group="contactus-form", exit_on_error=False)
     def load(self) -> None:
         try:
-            mode = contactus.mode()
-            classes = contactus.classifications(self.app.actor)
-            subs = contactus.subclassifications(self.app.actor) if mode == contactus.CENTRAL else []
-            forms = contactus.forms(self.app.actor) if mode == contactus.CRM else []
+            mode = desk.mode()
+            classes = desk.classifications(self.app.actor)
+            subs = desk.subclassifications(self.app.actor) if mode == desk.CENTRAL else []
+            forms = desk.forms(self.app.actor) if mode == desk.CRM else []
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
@@ -71,10 +71,10 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
     def _fill(self, mode: str, classes, subs, forms) -> None:
         self.mode = mode
         self.subs = subs
-        self.query_one("#cu-mode", Static).update(contactus.mode_label(mode))
+        self.query_one("#cu-mode", Static).update(desk.mode_label(mode))
         self.query_one("#cu-classification", Select).set_options([(c.name, c.id) for c in classes])
-        self.query_one("#cu-sub-field").display = mode == contactus.CENTRAL
-        self.query_one("#cu-form-field").display = mode == contactus.CRM
+        self.query_one("#cu-sub-field").display = mode == desk.CENTRAL
+        self.query_one("#cu-form-field").display = mode == desk.CRM
         self.query_one("#cu-form-of-contact", Select).set_options([(f.name, f.id) for f in forms])
         self._fill_subs()
 
@@ -96,7 +96,7 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
             self.action_save()
 
     def submit(self):
-        contact = contactus.NewContact(
+        contact = desk.NewContact(
             classification_id=self._value("#cu-classification"),
             subclassification_id=self._value("#cu-sub"),
             form_id=self._value("#cu-form-of-contact"),
@@ -106,7 +106,7 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
             message=self.query_one("#cu-message", TextArea).text,
             attachment=self.query_one("#cu-attachment", Input).value)
         actor, fmt = self.app.actor, self.app.config.protocol_format
-        return lambda: contactus.open_contact(actor, contact, fmt=fmt)
+        return lambda: desk.open_contact(actor, contact, fmt=fmt)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

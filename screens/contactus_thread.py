@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from services import contactus
-from services.errors import AtendeError, ValidationError
-from services.i18n import N_, _
+from services.contactus import desk
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.dialogs import WriteDialog
 from tui.live import LiveScreen
@@ -42,7 +42,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
-        self.contact: contactus.ContactDetail | None = None
+        self.contact: desk.ContactDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,7 +66,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
     @work(thread=True, exclusive=True, group="contactus-thread", exit_on_error=False)
     def load(self) -> None:
         try:
-            contact = contactus.detail(self.app.actor, self.ticket_id)
+            contact = desk.detail(self.app.actor, self.ticket_id)
         except AtendeError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
@@ -76,7 +76,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
         self.notify(message, severity="error", markup=False)
         self.query_one("#cu-thread-head", Static).update(message)
 
-    async def _show(self, c: contactus.ContactDetail) -> None:
+    async def _show(self, c: desk.ContactDetail) -> None:
         self.contact = c
         self.sub_title = _("Contact {protocol}").format(protocol=c.protocol)
         head = Text()
@@ -115,7 +115,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
     @work(thread=True, exclusive=True, group="contactus-reply", exit_on_error=False)
     def send(self, body: str) -> None:
         try:
-            contactus.add_message(self.app.actor, self.ticket_id, body)
+            desk.add_message(self.app.actor, self.ticket_id, body)
         except ValidationError as exc:
             self.app.call_from_thread(self.action_message, body, exc.errors)
             return

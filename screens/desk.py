@@ -9,9 +9,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from services import outbox, permissions, protocol, tickets, wizard
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core import permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.mail import outbox
+from services.tickets import protocol, records, wizard
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
@@ -71,7 +73,7 @@ class TicketViewScreen(AtendeScreen):
     def __init__(self, protocol_number: str) -> None:
         super().__init__()
         self.protocol_number = protocol_number
-        self.view: tickets.TicketView | None = None
+        self.view: records.TicketView | None = None
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "resend_mail":
@@ -111,18 +113,18 @@ class TicketViewScreen(AtendeScreen):
     @work(thread=True, exclusive=True, group="ticket-view", exit_on_error=False)
     def load(self) -> None:
         try:
-            view = tickets.show(self.app.actor, self.protocol_number)
+            view = records.show(self.app.actor, self.protocol_number)
         except AtendeError as exc:
             self.app.call_from_thread(self.query_one("#ticket-body", Static).update, exc.message)
             return
         self.app.call_from_thread(self._show, view)
 
-    def _show(self, view: tickets.TicketView) -> None:
+    def _show(self, view: records.TicketView) -> None:
         self.view = view
         self.query_one("#ticket-body", Static).update(render_ticket(view))
 
 
-def render_ticket(v: tickets.TicketView) -> Text:
+def render_ticket(v: records.TicketView) -> Text:
     t = Text()
     t.append(f"{v.protocol}  ", style="bold reverse")
     t.append(_(protocol.STATUSES.get(v.status, v.status)) + "\n\n", style="bold")
@@ -189,7 +191,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
 
     def __init__(self, resume: wizard.Draft | None = None, offer_drafts: bool = True) -> None:
         super().__init__()
-        self.rows: list[tickets.TicketRow] = []
+        self.rows: list[records.TicketRow] = []
         self.resume = resume
         self.offer_drafts = offer_drafts and resume is None
 
@@ -217,13 +219,13 @@ class DeskScreen(LiveScreen, AtendeScreen):
     @work(thread=True, exclusive=True, group="desk-load", exit_on_error=False)
     def load(self) -> None:
         try:
-            rows = tickets.list_tickets(self.app.actor, limit=200)
+            rows = records.list_tickets(self.app.actor, limit=200)
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
         self.app.call_from_thread(self._show, rows)
 
-    def _show(self, rows: list[tickets.TicketRow]) -> None:
+    def _show(self, rows: list[records.TicketRow]) -> None:
         first = not hasattr(self, "_shown_once")
         self._shown_once = True
         self.rows = rows
@@ -262,7 +264,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
             self.app.call_from_thread(self._start_failed, exc.message)
             return
         except Exception as exc:  # a fault of ours: one line, the details in the log; Ctrl+N works again
-            from services.logs import internal_error
+            from services.core.logs import internal_error
 
             self.app.call_from_thread(self._start_failed, internal_error(exc, "desk"))
             return

@@ -11,9 +11,9 @@ from textual.containers import HorizontalScroll, Vertical
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from services import events as ev
-from services import permissions
-from services.i18n import N_, _, ngettext
+from services.core import permissions
+from services.core.i18n import N_, _, ngettext
+from services.events import pipeline as ev
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
 from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.live import LiveScreen

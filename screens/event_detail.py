@@ -24,13 +24,14 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from services import event_import as imp
-from services import event_mail, permissions, validation
-from services import event_registrations as er
-from services import events as ev
-from services import files as intake
-from services.errors import ValidationError
-from services.i18n import N_, _
+from services.core import files as intake
+from services.core import permissions, validation
+from services.core.errors import ValidationError
+from services.core.i18n import N_, _
+from services.events import imports as imp
+from services.events import mail
+from services.events import pipeline as ev
+from services.events import registrations as er
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
 from tui.dialogs import ConfirmDialog, MessageDialog
 from tui.forms import Field, FormDialog
@@ -264,7 +265,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
             regs = er.list_registrations(actor, self.event_id)
             task = ev.get_task(actor, self.event_id)
             materials = ev.list_materials(actor, self.event_id)
-            no_cpf = event_mail.without_cpf(actor, self.event_id)
+            no_cpf = mail.without_cpf(actor, self.event_id)
         except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
             self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
             return
@@ -553,7 +554,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
         def job() -> Path:
             from models.db import sqlite_path
-            from services import paths
+            from services.core import paths
 
             data = er.export_participant(self.app.actor, r.email)
             db_file = sqlite_path()

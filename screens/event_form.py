@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
-from services import events as ev
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.events import pipeline as ev
 from tui.base import AtendeScreen
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, PlainSelect, ThreadedSave, show_errors

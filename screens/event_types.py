@@ -10,10 +10,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Select, TextArea
 
-from services import events as ev
-from services import permissions
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core import permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.events import pipeline as ev
 from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, PlainSelect, ThreadedSave
 from tui.table import Table

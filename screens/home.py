@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from services import permissions
-from services.i18n import LANGUAGES, N_, _, current_language
+from services.core import permissions
+from services.core.i18n import LANGUAGES, N_, _, current_language
 from tui.base import AtendeScreen, PaletteCommand, startup_quiet, wait_for_store
 from tui.worker_status import WorkerStatus
 
@@ -132,12 +132,12 @@ class HomeScreen(AtendeScreen):
 
         if not wait_for_store(self.app):
             return
-        from services import store
+        from services.store import database
 
         try:
-            existing = store.newest_ticket_id()  # drafts opened after start-up are this session's own
+            existing = database.newest_ticket_id()  # drafts opened after start-up are this session's own
             time.sleep(startup_quiet())  # the wizard's import waits until the home screen is painted
-            from services import wizard
+            from services.tickets import wizard
 
             drafts = [d for d in wizard.pending_drafts(self.app.actor) if d.ticket_id <= existing]
         except Exception:  # never block the start-up over this

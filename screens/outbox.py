@@ -8,10 +8,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 
-from services import outbox as outbox_svc
-from services import permissions
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core import permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.mail import outbox as outbox_svc
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
 from tui.live import LiveScreen

@@ -8,10 +8,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
-from services import permissions
-from services import users as users_svc
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core import permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.store import users as users_svc
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, FormDialog, PlainSelect

@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
-from services import desk
-from services.i18n import N_, _
+from services.core.i18n import N_, _
+from services.tickets import queues
 from tui.base import AtendeScreen, PaletteCommand
 from tui.forms import Field, FilterInput, PlainSelect
 from tui.keys import focus_now
@@ -50,7 +50,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self.sort = "updated"
         self.descending = True
         self.cursor: tuple | None = None
-        self.rows: list[desk.QueueRow] = []
+        self.rows: list[queues.QueueRow] = []
         self._damaged: set[int] = set()
         self._loaded = False
         self.selected: dict[int, str] = {}
@@ -59,7 +59,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="queues-bar"):
-            yield PlainSelect([(v.label, v.key) for v in desk.views(self.app.actor)], value=self.view,
+            yield PlainSelect([(v.label, v.key) for v in queues.views(self.app.actor)], value=self.view,
                               allow_blank=False, id="queues-views")
             yield Field(_("Filter"),
                         FilterInput(self.filter_text, placeholder=_('status:open type:"Sem conexão" agent:ana'),
@@ -67,7 +67,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
                         name="filter", id="queues-filter-field")
         yield Static("", id="queues-status", markup=False)
         table = Table(cursor_type="row", zebra_stripes=True, id="queues-table")
-        self._columns = table.add_columns(*(_(desk.SORT_LABELS[c]).capitalize() for c in COLUMNS))
+        self._columns = table.add_columns(*(_(queues.SORT_LABELS[c]).capitalize() for c in COLUMNS))
         yield table
         yield Footer()
 
@@ -88,14 +88,14 @@ class QueuesScreen(LiveScreen, AtendeScreen):
             return  # the first page is being read: it will be current
         # a bad filter is reported by the normal load: what is shown stays
         self.call_service("queues-live", self._read_rows, self.view, self.filter_text, self.sort, self.descending,
-                          max(len(self.rows), desk.PAGE_SIZE), on_answer=self._replace_rows, quiet=True)
+                          max(len(self.rows), queues.PAGE_SIZE), on_answer=self._replace_rows, quiet=True)
 
     def _read_rows(self, view: str, filter_text: str, sort: str, descending: bool, want: int) -> tuple:
         rows: list = []
         after = None
         while True:
-            page = desk.page(self.app.actor, view, filter_text, sort=sort, descending=descending, after=after,
-                             limit=min(want, desk.MAX_PAGE))
+            page = queues.page(self.app.actor, view, filter_text, sort=sort, descending=descending, after=after,
+                             limit=min(want, queues.MAX_PAGE))
             rows.extend(page.rows)
             after = page.next_cursor
             if after is None or len(rows) >= want:
@@ -111,8 +111,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self.load_count()
 
     def palette_commands(self):
-        for v in desk.VIEWS:
-            yield PaletteCommand(_("Queues: {view}").format(view=_(desk.VIEWS[v])),
+        for v in queues.VIEWS:
+            yield PaletteCommand(_("Queues: {view}").format(view=_(queues.VIEWS[v])),
                                  lambda v=v: self._switch(v), _("Show this view"))
 
     # -- loading ---------------------------------------------------------
@@ -130,16 +130,16 @@ class QueuesScreen(LiveScreen, AtendeScreen):
 
     def load_page(self, after: tuple | None, first: bool) -> None:
         actor, view, text, sort, descending = self.app.actor, self.view, self.filter_text, self.sort, self.descending
-        self.call_service("queues-page", lambda: desk.page(actor, view, text, sort=sort, descending=descending,
+        self.call_service("queues-page", lambda: queues.page(actor, view, text, sort=sort, descending=descending,
                                                            after=after),
                           on_answer=lambda page: self._show_page(page, first), fields=self,
                           on_error=lambda _exc: self._set_status(""))
 
     def load_count(self) -> None:
-        self.call_service("queues-count", desk.count, self.app.actor, self.view, self.filter_text,
+        self.call_service("queues-count", queues.count, self.app.actor, self.view, self.filter_text,
                           on_answer=lambda n: self._set_status(self._summary(n)), quiet=True)
 
-    def _show_page(self, page: desk.Page, first: bool) -> None:
+    def _show_page(self, page: queues.Page, first: bool) -> None:
         if first:
             self._loaded = True
         if first and page.jump_to:
@@ -170,7 +170,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
             shown = _("{shown} of {total}").format(shown=len(self.rows), total=total)
         more = _(" · N: next page") if self.cursor else ""
         return _("{shown} · sorted by {column} {arrow}{more}").format(
-            shown=shown, column=_(desk.SORT_LABELS[getattr(self, 'shown_sort', self.sort)]), arrow=arrow, more=more)
+            shown=shown, column=_(queues.SORT_LABELS[getattr(self, 'shown_sort', self.sort)]), arrow=arrow, more=more)
 
     def _protocol_cell(self, ticket_id: int, protocol_number: str) -> Text:
         if ticket_id in self.selected:
@@ -261,7 +261,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
 
     def action_export(self) -> None:
         """Every ticket of the view and filter (not only the pages shown), as CSV."""
-        from services import desk as desk_svc
+        from services.tickets import queues as desk_svc
         from tui.export import export_csv
 
         actor, view, text = self.app.actor, self.view, self.filter_text
@@ -280,7 +280,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         def chosen(action: str | None) -> None:
             if action == "status":
                 self.app.push_screen(PickDialog(_("New status for {n} tickets").format(n=len(ids)), [
-                    (s, _(desk.STATUSES[s])) for s in desk.LISTED_STATUSES if s != "abandoned"]),
+                    (s, _(queues.STATUSES[s])) for s in queues.LISTED_STATUSES if s != "abandoned"]),
                     lambda status: status and self.run_bulk(ids, "status", status))
             elif action == "reassign":
                 self.app.push_screen(ReassignDialog(), lambda login: login and self.run_bulk(ids, "reassign", login))
@@ -288,7 +288,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
                 self.app.push_screen(MessageDialog(True), lambda body: body is not None and
                                      self.run_bulk(ids, "note", body))
 
-        from services import permissions
+        from services.core import permissions
 
         choices = [("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]
         if len(ids) > 1 and not permissions.can(self.app.actor, "tickets.reassign_many"):
@@ -296,9 +296,9 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self.app.push_screen(PickDialog(_("Do what with {n} tickets?").format(n=len(ids)), choices), chosen)
 
     def run_bulk(self, ids: list[int], action: str, value: str) -> None:
-        from services import ticket_thread
+        from services.tickets import thread
 
-        self.call_service("queues-bulk", ticket_thread.bulk, self.app.actor, ids, action, value,
+        self.call_service("queues-bulk", thread.bulk, self.app.actor, ids, action, value,
                           on_answer=self._bulk_done, write=True)
 
     def _bulk_done(self, result) -> None:

@@ -10,10 +10,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from services import clock, permissions
-from services import rota as rota_svc
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core import clock, permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.scheduling import rota as rota_svc
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, FormDialog
 from tui.table import Table

@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
-from services import scripts
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.tickets import scripts
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, clear_errors, show_errors

@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 
-from services import dashboard as dash
-from services.events import stage_label
-from services.i18n import N_, _, ngettext
+from services.core.i18n import N_, _, ngettext
+from services.events.pipeline import stage_label
+from services.supervisor import dashboard as dash
 from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen
 from tui.table import Table

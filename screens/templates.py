@@ -10,10 +10,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Static, TextArea
 
-from services import permissions
-from services import templates as templates_svc
-from services.errors import AtendeError, ValidationError
-from services.i18n import N_, _
+from services.core import permissions
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import N_, _
+from services.mail import templates as templates_svc
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
 from tui.forms import Field, clear_errors
@@ -87,7 +87,7 @@ class TemplatesScreen(AtendeScreen):
         if info.kind not in templates_svc.EVENT_KINDS:
             self.notify(_("Only event e-mails have versions per event type."), severity="warning", markup=False)
             return
-        from services import events as ev
+        from services.events import pipeline as ev
         from tui.dialogs import PickDialog
 
         try:

@@ -16,11 +16,14 @@ from textual.widgets.option_list import Option
 
 from screens.desk import render_ticket
 from screens.wizard_actions import AttachmentForm, ServiceOrderForm, TaskForm
-from services import clock, desk, ticket_items, ticket_thread, tickets, wizard
-from services.errors import AtendeError, Conflict, ValidationError
-from services.i18n import N_, _
-from services.protocol import STATUSES
-from services.store import StoreUnavailable
+from services.core import clock
+from services.core.errors import AtendeError, Conflict, ValidationError
+from services.core.i18n import N_, _
+from services.store.database import StoreUnavailable
+from services.tickets import items as ticket_items
+from services.tickets import queues, records, wizard
+from services.tickets import thread as ticket_thread
+from services.tickets.protocol import STATUSES
 from tui.base import AtendeModal, AtendeScreen
 from tui.dialogs import PickDialog, WriteDialog
 from tui.forms import Field, clear_errors, show_errors
@@ -93,13 +96,13 @@ class ReassignDialog(AtendeModal[str | None]):
         self.dismiss(None)
 
 
-def render_header(v: tickets.TicketView, now: dt.datetime) -> Text:
+def render_header(v: records.TicketView, now: dt.datetime) -> Text:
     """One line that stays on screen: protocol, status, type, responsible, queue, age."""
     t = Text(no_wrap=False, overflow="ellipsis")
     t.append(f" {v.protocol} ", style="bold reverse")
     t.append(" " + _(STATUSES.get(v.status, v.status)), style="bold")
     try:
-        age = desk.age_text(dt.datetime.fromisoformat(v.created_at), now)
+        age = queues.age_text(dt.datetime.fromisoformat(v.created_at), now)
     except ValueError:
         age = ""
     for label, value in ((_("Type"), v.type), (_("Responsible"), v.responsible), (_("Queue"), v.queue),
@@ -285,7 +288,7 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         self.protocol_number = protocol_number
         self.ticket_id: int | None = None
         self.state: ticket_thread.TicketState | None = None
-        self.view_data: tickets.TicketView | None = None
+        self.view_data: records.TicketView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -321,7 +324,7 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
     def load(self) -> None:
         actor = self.app.actor
         try:
-            view = tickets.show(actor, self.protocol_number)
+            view = records.show(actor, self.protocol_number)
             state = ticket_thread.state(actor, view.id)
             thread = ticket_thread.messages(actor, view.id)
             hist = ticket_thread.history(actor, view.id)

@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from services import permissions
-from services import topics as topics_svc
-from services.errors import AtendeError
-from services.i18n import N_, _
+from services.core import permissions
+from services.core.errors import AtendeError
+from services.core.i18n import N_, _
+from services.scheduling import topics as topics_svc
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, FormDialog
 from tui.table import Table

@@ -10,10 +10,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from services import permissions
-from services import topics as topics_svc
-from services import triage as triage_svc
-from services.i18n import N_, _
+from services.core import permissions
+from services.core.i18n import N_, _
+from services.scheduling import topics as topics_svc
+from services.scheduling import triage as triage_svc
 from tui.base import AtendeScreen, PaletteCommand
 from tui.customer_lookup import CustomerLookup
 from tui.live import LiveScreen

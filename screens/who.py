@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from services import presence
-from services.i18n import N_, _
+from services.core.i18n import N_, _
+from services.store import presence
 from tui.base import AtendeScreen
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table

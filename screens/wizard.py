@@ -1,6 +1,6 @@
 """The new-ticket wizard: protocol first, then who, what, and the first contact.
 
-One screen holds the draft (services.wizard.Draft) and shows one step at a
+One screen holds the draft (services.tickets.wizard.Draft) and shows one step at a
 time; each step panel loads its part of the draft and collects it back. The
 draft is saved off the UI thread at every step change and a moment after
 each edit, so an SSH drop or a `kill -9` loses nothing.
@@ -33,11 +33,13 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from services import contacts as contacts_svc
-from services import links, permissions, router, validation, wizard
-from services import scripts as scripts_svc
-from services.errors import AtendeError, ValidationError
-from services.i18n import N_, _
+from services.core import permissions, validation
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import N_, _
+from services.customers import contacts as contacts_svc
+from services.customers import router
+from services.tickets import links, wizard
+from services.tickets import scripts as scripts_svc
 from tui.base import AtendeScreen, PaletteCommand, WorkerErrors, translate_bindings
 from tui.customer_lookup import CustomerLookup
 from tui.dialogs import ChoiceDialog
@@ -200,7 +202,7 @@ class CustomerStep(Step):
         self.wiz.customer_details = details
         self.wiz.update_promo()
         status = _("blocked") if details.account_status == "blocked" else _("active")
-        from services.customers import format_doc
+        from services.customers.lookup import format_doc
 
         info = Text()
         info.append(details.name + "\n", style="bold")

@@ -13,10 +13,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, SelectionList
 
-from services import clock, validation, wizard
-from services import contacts as contacts_svc
-from services.errors import AtendeError, ValidationError
-from services.i18n import N_, _
+from services.core import clock, validation
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import N_, _
+from services.customers import contacts as contacts_svc
+from services.tickets import wizard
 from tui.base import AtendeModal
 from tui.forms import Field, PlainSelect, ThreadedSave, show_errors
 from tui.guarded_text import GuardedTextArea

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 import models
-from services import clock, i18n, users
-from services.permissions import Actor
+from services.core import clock, i18n
+from services.core.permissions import Actor
+from services.store import users
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +36,7 @@ def _isolate(tmp_path_factory, monkeypatch):
 def _forget_log_file() -> None:
     import logging
 
-    from services import logs
+    from services.core import logs
 
     log = logging.getLogger("atende")
     for handler in list(log.handlers):
@@ -62,7 +63,7 @@ def store(db_path, tmp_path_factory):
     much quicker than running every migration again."""
     import shutil
 
-    from services.store import open_store
+    from services.store.database import open_store
 
     template = _TEMPLATE.get("db")
     if template is None:

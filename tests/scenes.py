@@ -15,8 +15,10 @@ from models import AccessPoint, Contact, Customer, Network, Plan, Queue, Ticket,
 from models.events import Event, EventType, Registration
 from models.mail import Outbox
 from models.wizard import OsType, Technician, TicketDraft
-from services import clock, rota, users
-from services.text import fold
+from services.core import clock
+from services.core.text import fold
+from services.scheduling import rota
+from services.store import users
 
 
 # The desk: customers on networks, a queue, ticket types.

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from services.i18n import N_, _
+from services.core.i18n import N_, _
 from tui.base import AtendeModal
 
 CHECK_SECONDS = 5.0

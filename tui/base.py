@@ -9,7 +9,7 @@ from typing import Generic, NamedTuple, TypeVar
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 
-from services.i18n import _
+from services.core.i18n import _
 from tui.keys import TypeAhead
 
 
@@ -20,12 +20,12 @@ def show_controls_as_signs() -> None:
     customer name that retitles or clears the terminal), the other C0 and
     the C1 controls, DEL and the bidi overrides reached the terminal from
     any table, label, list, field or notification. Their tables of what to
-    drop are extended with services.text.DISPLAY_TABLE: each such character
+    drop are extended with services.core.text.DISPLAY_TABLE: each such character
     becomes one visible sign. Idempotent; what they drop already stays dropped."""
     import rich.control
     import textual.content
 
-    from services.text import DISPLAY_TABLE
+    from services.core.text import DISPLAY_TABLE
 
     for table in (rich.control._CONTROL_STRIP_TRANSLATE, textual.content._CONTROL_STRIP_TRANSLATE):
         for code, sign in DISPLAY_TABLE.items():
@@ -92,9 +92,9 @@ def failure_message(error: BaseException, where: str) -> str:
     says its own message; anything else is logged with its traceback, and
     the line is the store's own message for a database failure (locked,
     disk full) or "internal error (...); details in <log>"."""
-    from services.errors import AtendeError
-    from services.logs import internal_error, logger
-    from services.store import explain
+    from services.core.errors import AtendeError
+    from services.core.logs import internal_error, logger
+    from services.store.database import explain
 
     if isinstance(error, AtendeError):
         message = error.message
@@ -172,7 +172,7 @@ class WorkerErrors:
         `executor` runs `fn` on that executor's thread instead of the worker's
         own (one kept connection for a search typed key by key). Returns the
         worker, or None when a write of `group` was already running."""
-        from services.errors import AtendeError
+        from services.core.errors import AtendeError
 
         if write:
             if self.service_running(group):
@@ -254,7 +254,7 @@ class WorkerErrors:
     def show_refusal(self, exc, fields: DOMNode | None = None) -> None:
         """An AtendeError for the person: a ValidationError under its fields
         in `fields` (when one of them is there), else one notice."""
-        from services.errors import ValidationError
+        from services.core.errors import ValidationError
 
         if fields is not None and isinstance(exc, ValidationError):
             from tui.forms import show_errors

@@ -19,8 +19,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Select
 
-from services import customers
-from services.i18n import _
+from services.core.i18n import _
+from services.customers import lookup as customers
 from tui.base import WorkerErrors
 from tui.forms import PlainSelect
 from tui.keys import EnterInput, focus_now

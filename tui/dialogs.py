@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from services.i18n import N_, _
+from services.core.i18n import N_, _
 
 from .base import AtendeModal
 from .forms import Field, show_errors

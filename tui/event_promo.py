@@ -20,9 +20,9 @@ from textual.message import Message
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from services import event_registrations as er
-from services import events as ev
-from services.i18n import N_, _
+from services.core.i18n import N_, _
+from services.events import pipeline as ev
+from services.events import registrations as er
 
 from .base import WorkerErrors
 

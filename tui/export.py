@@ -11,9 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Label
 
-from services import export as export_svc
-from services.errors import AtendeError, ValidationError
-from services.i18n import N_, _
+from services.core import export as export_svc
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import N_, _
 
 from .base import AtendeModal
 from .forms import Field, show_errors

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, Label, Select, Static
 
-from services.errors import AtendeError, ValidationError
-from services.i18n import N_, _
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import N_, _
 from tui.base import AtendeModal, ResultType
 from tui.keys import EnterInput, focus_now
 

@@ -7,7 +7,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
-from services.i18n import _
+from services.core.i18n import _
 
 
 class GuardedTextArea(TextArea):

@@ -8,7 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from services.i18n import N_, _
+from services.core.i18n import N_, _
 
 from .base import AtendeModal
 

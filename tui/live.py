@@ -2,7 +2,7 @@
 tell the others where this session is (presence).
 
 One `LiveSession` per App runs a daemon thread that, every `interval`
-seconds, polls `services.live.ChangeWatcher` (a single `PRAGMA
+seconds, polls `services.store.live.ChangeWatcher` (a single `PRAGMA
 data_version`), hands the changed topics to the UI thread, and sends the
 presence heartbeat with the place of the screen on top.
 
@@ -31,9 +31,9 @@ from textual.events import ScreenResume
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from services import presence
-from services.errors import AtendeError
-from services.live import ChangeWatcher
+from services.core.errors import AtendeError
+from services.store import presence
+from services.store.live import ChangeWatcher
 from tui.base import WorkerErrors
 
 log = logging.getLogger("atende.live")
@@ -111,7 +111,7 @@ class LiveSession:
         self._leave_failed = False
 
     def start(self) -> None:
-        from services.logs import logger
+        from services.core.logs import logger
 
         logger()  # this loop's warnings go to the log file, never onto the screen (stderr)
         # A plain daemon thread rather than a Textual worker: it runs for the

@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual import work
 from textual.widgets import Static
 
-from services.i18n import _
+from services.core.i18n import _
 
 from .base import WorkerErrors, startup_quiet, wait_for_store
 
@@ -43,7 +43,7 @@ class WorkerStatus(WorkerErrors, Static):
         try:
             # Imported here, on the worker thread: the mail machinery is not
             # needed for the first paint of the home screen.
-            from services import worker as worker_svc
+            from services.ops import worker as worker_svc
 
             state = worker_svc.status()
         except Exception:  # the database is busy or gone: say nothing rather than crash

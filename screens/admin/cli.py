@@ -7,7 +7,7 @@ import sys
 import click
 
 from screens.cli_base import Context
-from services.i18n import _
+from services.core.i18n import _
 
 
 @click.group()
@@ -25,7 +25,7 @@ def users() -> None:
 @click.pass_obj
 def users_add(obj: Context, login: str, role: str, name: str, email: str, company: str | None) -> None:
     """Add LOGIN (an OS login) with ROLE."""
-    from services import users as users_mod
+    from services.store import users as users_mod
 
     actor = obj.open()
     info = users_mod.add(actor, login, role, name=name, email=email, company=company)
@@ -40,7 +40,7 @@ def users_list(obj: Context, as_json: bool, include_inactive: bool) -> None:
     """List people and their roles."""
     from dataclasses import asdict
 
-    from services import users as users_mod
+    from services.store import users as users_mod
 
     actor = obj.open()
     people = users_mod.list_users(actor, include_inactive=include_inactive)
@@ -60,7 +60,7 @@ def users_list(obj: Context, as_json: bool, include_inactive: bool) -> None:
 @click.pass_obj
 def users_set_role(obj: Context, login: str, role: str, company: str | None) -> None:
     """Change LOGIN's role to ROLE."""
-    from services import users as users_mod
+    from services.store import users as users_mod
 
     actor = obj.open()
     info = users_mod.set_role(actor, login, role, company=company)
@@ -72,7 +72,7 @@ def users_set_role(obj: Context, login: str, role: str, company: str | None) -> 
 @click.pass_obj
 def users_remove(obj: Context, login: str) -> None:
     """Remove LOGIN's access (their history stays)."""
-    from services import users as users_mod
+    from services.store import users as users_mod
 
     actor = obj.open()
     users_mod.remove(actor, login)
@@ -88,7 +88,7 @@ def settings() -> None:
 @click.pass_obj
 def settings_list(obj: Context) -> None:
     """Show every parameter with its value."""
-    from services import settings as settings_svc
+    from services.store import settings as settings_svc
 
     actor = obj.open()
     for key, value, about in settings_svc.describe(actor):
@@ -101,7 +101,7 @@ def settings_list(obj: Context) -> None:
 @click.pass_obj
 def settings_set(obj: Context, key: str, value: str) -> None:
     """Set parameter KEY to VALUE (admins)."""
-    from services import settings as settings_svc
+    from services.store import settings as settings_svc
 
     actor = obj.open()
     number = settings_svc.set_value(actor, key, value)
@@ -125,7 +125,7 @@ def audit_list(obj: Context, login: str, entity: str, since: str, until: str, li
     """List audit entries, newest first."""
     import itertools
 
-    from services import audit as audit_svc
+    from services.store import audit as audit_svc
 
     actor = obj.open(create=False)
     filters = {"login": login, "entity": entity, "since": since, "until": until}
@@ -133,7 +133,7 @@ def audit_list(obj: Context, login: str, entity: str, since: str, until: str, li
         audit_svc.page(actor, limit=1, **filters)  # bad dates fail before any output
         import csv
 
-        from services.export import safe_cell
+        from services.core.export import safe_cell
 
         writer = csv.writer(sys.stdout)
         writer.writerow(audit_svc.EXPORT_COLUMNS)
@@ -156,7 +156,7 @@ def audit_list(obj: Context, login: str, entity: str, since: str, until: str, li
 @click.pass_obj
 def who(obj: Context, as_json: bool) -> None:
     """Who is running Atende now: screen, ticket or event, editing."""
-    from services import presence
+    from services.store import presence
 
     actor = obj.open(create=False)
     online = presence.online(actor)

@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 
 from screens.cli_base import ID, Context, echo_json, fail
-from services.i18n import _
+from services.core.i18n import _
 
 
 def _event_dict(e) -> dict:
     from dataclasses import asdict
 
-    from services import events as ev
+    from services.events import pipeline as ev
 
     d = asdict(e)
     d.update(status=e.status, free_seats=e.free_seats)
@@ -35,7 +35,7 @@ def event() -> None:
 @click.pass_obj
 def event_list(obj: Context, as_json: bool, stage: str | None, mine: bool, include_old: bool) -> None:
     """List events by start date."""
-    from services import events as ev
+    from services.events import pipeline as ev
 
     actor = obj.open()
     if stage and stage not in ev.STAGES:
@@ -57,8 +57,8 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
     """Show EVENT (its id) with its registrations."""
     from dataclasses import asdict
 
-    from services import event_registrations as er
-    from services import events as ev
+    from services.events import pipeline as ev
+    from services.events import registrations as er
 
     actor = obj.open()
     e = ev.get_event(actor, event_id)
@@ -109,7 +109,7 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
 def event_register(obj: Context, event_id: int, name: str, email: str, cpf: str, phone: str, company: str,
                    consent: bool) -> None:
     """Register a participant in EVENT."""
-    from services import event_registrations as er
+    from services.events import registrations as er
 
     if not consent:
         fail(_("no consent, no registration: confirm the participant agreed to the processing of their "
@@ -132,7 +132,7 @@ def event_register(obj: Context, event_id: int, name: str, email: str, cpf: str,
 @click.pass_obj
 def event_checkin(obj: Context, code: str) -> None:
     """Check in the participant with registration CODE."""
-    from services import event_registrations as er
+    from services.events import registrations as er
 
     actor = obj.open()
     r = er.checkin(actor, code)
@@ -145,7 +145,7 @@ def event_checkin(obj: Context, code: str) -> None:
 @click.pass_obj
 def event_import(obj: Context, event_id: int, file: Path) -> None:
     """Register the participants listed in a CSV FILE (name,email,phone,cpf,company,consent)."""
-    from services import event_import as imp
+    from services.events import imports as imp
 
     actor = obj.open()
     report = imp.import_csv(actor, event_id, file)
@@ -164,7 +164,7 @@ def event_import(obj: Context, event_id: int, file: Path) -> None:
 @click.pass_obj
 def event_access(obj: Context, token: str) -> None:
     """Print the online link for an access TOKEN, when access is open."""
-    from services import event_registrations as er
+    from services.events import registrations as er
 
     obj.open(identify=False)
     result = er.access_online(token)
@@ -178,7 +178,7 @@ def event_access(obj: Context, token: str) -> None:
 @click.pass_obj
 def event_move(obj: Context, event_id: int, stage: str, no_mail: bool) -> None:
     """Move EVENT to STAGE (new, preparation, registration, materials, feedback, held, cancelled)."""
-    from services import events as ev
+    from services.events import pipeline as ev
 
     actor = obj.open()
     result = ev.move_event(actor, event_id, stage, send_mail=not no_mail)
@@ -197,7 +197,7 @@ def event_types(obj: Context, as_json: bool) -> None:
     """List event types with their format and checklist."""
     from dataclasses import asdict
 
-    from services import events as ev
+    from services.events import pipeline as ev
 
     actor = obj.open()
     types = ev.list_types(actor)
@@ -218,7 +218,7 @@ def event_types(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def event_type_add(obj: Context, name: str, fmt: str, preparation: str, checklist: tuple[str, ...]) -> None:
     """Add an event type; its checklist becomes each event's preparation task."""
-    from services import events as ev
+    from services.events import pipeline as ev
 
     actor = obj.open()
     t = ev.save_type(actor, name, fmt, preparation, checklist)
@@ -229,7 +229,7 @@ def event_type_add(obj: Context, name: str, fmt: str, preparation: str, checklis
 @click.pass_obj
 def event_remind(obj: Context) -> None:
     """Queue the reminder e-mails due (three days and one day before); for cron or the worker."""
-    from services import event_registrations as er
+    from services.events import registrations as er
 
     obj.open_background()
     click.echo(_("{n} reminders queued.").format(n=er.queue_due_reminders()))
@@ -240,7 +240,7 @@ def event_remind(obj: Context) -> None:
 @click.pass_obj
 def event_participant_export(obj: Context, email: str) -> None:
     """Print (JSON) everything kept about the participant with EMAIL."""
-    from services import event_registrations as er
+    from services.events import registrations as er
 
     actor = obj.open()
     echo_json(er.export_participant(actor, email))
@@ -252,7 +252,7 @@ def event_participant_export(obj: Context, email: str) -> None:
 @click.pass_obj
 def event_participant_erase(obj: Context, email: str, yes: bool) -> None:
     """Erase the personal data of the participant with EMAIL."""
-    from services import event_registrations as er
+    from services.events import registrations as er
 
     if not yes:
         fail(_("erasing cannot be undone: add --yes to erase {email}'s data").format(email=email))
@@ -273,8 +273,8 @@ def certificates() -> None:
 @click.pass_obj
 def certificates_verify(obj: Context, code: str, as_json: bool) -> None:
     """Check a certificate's verification CODE."""
-    from services import certificates as cert_mod
-    from services.permissions import require
+    from services.core.permissions import require
+    from services.events import certificates as cert_mod
 
     actor = obj.open()
     require(actor, "certificates.verify")
@@ -299,7 +299,7 @@ def certificates_verify(obj: Context, code: str, as_json: bool) -> None:
 @click.pass_obj
 def certificates_issue(obj: Context, event: str) -> None:
     """Issue the certificates of EVENT now (for those who came and have a CPF)."""
-    from services import certificates as cert_mod
+    from services.events import certificates as cert_mod
 
     actor = obj.open()
     bar = {"bar": None}

@@ -6,7 +6,7 @@ import json
 import click
 
 from screens.cli_base import ID, Context
-from services.i18n import _
+from services.core.i18n import _
 
 
 @click.group()
@@ -21,7 +21,7 @@ def outbox() -> None:
 @click.pass_obj
 def outbox_list(obj: Context, state: str | None, limit: int, as_json: bool) -> None:
     """List e-mails, newest first."""
-    from services import outbox as outbox_mod
+    from services.mail import outbox as outbox_mod
 
     actor = obj.open()
     items = outbox_mod.list_mail(actor, state=state, limit=limit)
@@ -47,7 +47,7 @@ def outbox_list(obj: Context, state: str | None, limit: int, as_json: bool) -> N
 @click.pass_obj
 def outbox_retry(obj: Context, mail_id: int) -> None:
     """Queue failed e-mail MAIL_ID again."""
-    from services import outbox as outbox_mod
+    from services.mail import outbox as outbox_mod
 
     actor = obj.open()
     outbox_mod.retry(actor, mail_id)
@@ -60,7 +60,7 @@ def outbox_retry(obj: Context, mail_id: int) -> None:
 @click.pass_obj
 def outbox_resend(obj: Context, entity: str, entity_id: str) -> None:
     """Send again the last e-mails about ENTITY ENTITY_ID (e.g. event 12)."""
-    from services import outbox as outbox_mod
+    from services.mail import outbox as outbox_mod
 
     actor = obj.open()
     ids = outbox_mod.resend(actor, entity, entity_id)

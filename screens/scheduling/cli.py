@@ -6,7 +6,7 @@ import json
 import click
 
 from screens.cli_base import ID, Context
-from services.i18n import _
+from services.core.i18n import _
 
 
 @click.group()
@@ -21,7 +21,7 @@ def triage() -> None:
 @click.pass_obj
 def triage_check(obj: Context, customer_id: int, topic: str, as_json: bool) -> None:
     """Print the route for a customer asking for a topic, with reason and next steps."""
-    from services import triage as triage_mod
+    from services.scheduling import triage as triage_mod
 
     actor = obj.open(create=False)
     decision = triage_mod.triage(actor, customer_id, topic)
@@ -47,7 +47,7 @@ def triage_topics(obj: Context, as_json: bool, include_inactive: bool) -> None:
     """List the topic catalogue."""
     from dataclasses import asdict
 
-    from services import topics as topics_mod
+    from services.scheduling import topics as topics_mod
 
     actor = obj.open(create=False)
     topics = topics_mod.list_topics(actor, include_inactive=include_inactive)
@@ -74,7 +74,7 @@ def bookings() -> None:
 @click.pass_obj
 def bookings_list(obj: Context, analyst: str | None, month: str | None, status: str | None, as_json: bool) -> None:
     """List bookings, soonest first."""
-    from services import bookings as bookings_mod
+    from services.scheduling import bookings as bookings_mod
 
     actor = obj.open(create=False)
     rows = bookings_mod.list_bookings(actor, analyst=analyst, month=month, status=status)
@@ -96,7 +96,7 @@ def bookings_list(obj: Context, analyst: str | None, month: str | None, status: 
 @click.pass_obj
 def bookings_outcome(obj: Context, booking_id: int, outcome: str, note: str) -> None:
     """Record that session BOOKING_ID was held or that the customer did not come."""
-    from services import bookings as bookings_mod
+    from services.scheduling import bookings as bookings_mod
 
     actor = obj.open(create=False)
     current = bookings_mod.get_booking(actor, booking_id)
@@ -117,8 +117,8 @@ def rota() -> None:
 @click.pass_obj
 def rota_show(obj: Context, first: str | None, months: int, as_json: bool) -> None:
     """Who receives the bookings of each month."""
-    from services import clock
-    from services import rota as rota_mod
+    from services.core import clock
+    from services.scheduling import rota as rota_mod
 
     actor = obj.open(create=False)
     entries = rota_mod.get_rota(actor, first or rota_mod.month_key(clock.now()), months)
@@ -136,7 +136,7 @@ def rota_show(obj: Context, first: str | None, months: int, as_json: bool) -> No
 @click.pass_obj
 def rota_set(obj: Context, month: str, login: str) -> None:
     """Put analyst LOGIN on the rota for MONTH."""
-    from services import rota as rota_mod
+    from services.scheduling import rota as rota_mod
 
     actor = obj.open(create=False)
     entry = rota_mod.set_rota(actor, month, login)
@@ -151,7 +151,7 @@ def rota_set(obj: Context, month: str, login: str) -> None:
 @click.pass_obj
 def rota_analyst(obj: Context, login: str, hours: str | None, days: str | None, inactive: bool) -> None:
     """Make LOGIN an implementation analyst, or change their working hours."""
-    from services import rota as rota_mod
+    from services.scheduling import rota as rota_mod
 
     actor = obj.open(create=False)
     a = rota_mod.save_analyst(actor, login, hours=hours, weekdays=days, active=not inactive)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from screens.cli_base import Context, json_default
-from services.i18n import _
+from services.core.i18n import _
 
 
 @click.group()
@@ -24,14 +24,14 @@ def ticket_show(obj: Context, protocol: str, as_json: bool) -> None:
     """Show the ticket PROTOCOL with everything attached to it."""
     from dataclasses import asdict
 
-    from services import tickets
+    from services.tickets import records as tickets
 
     actor = obj.open(create=False)
     view = tickets.show(actor, protocol)
     if as_json:
         click.echo(json.dumps(asdict(view), ensure_ascii=False, indent=2))
         return
-    from services.protocol import STATUSES
+    from services.tickets.protocol import STATUSES
 
     rows = [(_("protocol"), view.protocol), (_("status"), _(STATUSES.get(view.status, view.status))),
             (_("customer"), view.customer), (_("access point"), view.access_point), (_("contact"), view.contact),
@@ -66,7 +66,7 @@ def ticket_list(obj: Context, status: str | None, limit: int, as_json: bool) -> 
     """List tickets, newest first."""
     from dataclasses import asdict
 
-    from services import tickets
+    from services.tickets import records as tickets
 
     actor = obj.open(create=False)
     rows = tickets.list_tickets(actor, status=status, limit=limit)
@@ -90,7 +90,7 @@ def contactus_list(obj: Context, view: str, as_json: bool) -> None:
     """List your company's contacts (representatives)."""
     from dataclasses import asdict
 
-    from services import contactus
+    from services.contactus import desk as contactus
 
     actor = obj.open(create=False)
     rows = contactus.contacts(actor, view)
@@ -109,7 +109,7 @@ def contactus_show(obj: Context, protocol: str, as_json: bool) -> None:
     """Show one of your company's contacts with its thread (representatives)."""
     from dataclasses import asdict
 
-    from services import contactus
+    from services.contactus import desk as contactus
 
     actor = obj.open(create=False)
     detail = contactus.detail(actor, contactus.find(actor, protocol))
@@ -141,22 +141,22 @@ def export_group() -> None:
 def export_tickets(obj: Context, fmt: str, view: str, filter_text: str, output: Path | None, force: bool,
                    words) -> None:
     """Export the tickets of a view (filtered) as CSV or JSON."""
-    from services import desk
-    from services import export as export_svc
+    from services.core import export as export_svc
+    from services.tickets import queues
 
     actor = obj.open(create=False)
     text = " ".join([filter_text, *words]).strip()
     if output is None:
-        desk.export(actor, sys.stdout, fmt, view, text)
+        queues.export(actor, sys.stdout, fmt, view, text)
         return
     # the file appears whole or not at all: written beside it, put in place only once every row is in;
     # who is asking first (desk.export checks again), then the file
-    from services.permissions import require
+    from services.core.permissions import require
 
     require(actor, "tickets.read")
     path = export_svc.check_path(str(output), overwrite=force,
                                  exists=_("{path} exists: add --force to replace it"))
-    n = export_svc.write_with(path, lambda fh: desk.export(actor, fh, fmt, view, text))
+    n = export_svc.write_with(path, lambda fh: queues.export(actor, fh, fmt, view, text))
     click.echo(_("{n} tickets written to {path}").format(n=n, path=path), err=True)
 
 
@@ -177,10 +177,10 @@ def import_customers(obj: Context, file: Path, encoding: str, dry_run: bool, as_
     Columns: name, doc, email, phone, city, state, address, contract,
     account_status (active|blocked), onboarding (yes|no), franchise_group.
     """
-    from services import customer_import
+    from services.customers import imports
 
     actor = obj.open(create=False)
-    report = customer_import.import_customers(actor, file, encoding=encoding, dry_run=dry_run)
+    report = imports.import_customers(actor, file, encoding=encoding, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

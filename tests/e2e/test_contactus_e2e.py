@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import models
 from models import Customer, Queue, Ticket, reading, write_tx
-from services import contactus, users
-from services.store import open_store
+from services.contactus import desk
+from services.store import users
+from services.store.database import open_store
 
 
 def _as(db: str, role: str, company_id: int | None = None) -> None:
@@ -28,8 +29,8 @@ def test_representative_contact_answered_by_agent_in_another_session(tmp_path, t
         q = Queue.create(name="Financeiro")
         acme = Customer.create(kind="customer", name="Acme Ltda", name_norm="acme ltda", doc="11222333000181",
                                doc_kind="cnpj")
-    c = contactus.add_classification(me, "Financeiro", q.id)
-    contactus.add_subclassification(me, c.id, "Segunda via de boleto")
+    c = desk.add_classification(me, "Financeiro", q.id)
+    desk.add_subclassification(me, c.id, "Segunda via de boleto")
     models.close_database()
     _as(db, "representative", acme.id)
     env = {"HOME": str(tmp_path)}

@@ -30,8 +30,8 @@ def atende_command() -> list[str]:
 def prefill(db_path: Path) -> None:
     """A database where the person running the test is a coordinator."""
     import models
-    from services import users
-    from services.store import open_store
+    from services.store import users
+    from services.store.database import open_store
 
     open_store(str(db_path))
     me = users.identify(users.os_login())
@@ -43,8 +43,8 @@ def prefill(db_path: Path) -> None:
 
 def read(db_path: Path, fn):
     import models
-    from services import users
-    from services.store import open_store
+    from services.store import users
+    from services.store.database import open_store
 
     open_store(str(db_path))
     try:
@@ -54,8 +54,8 @@ def read(db_path: Path, fn):
 
 
 def test_event_from_new_to_held(tmp_path):
-    from services import event_registrations as er
-    from services import events as ev
+    from services.events import pipeline as ev
+    from services.events import registrations as er
 
     db = tmp_path / "atende.db"
     prefill(db)

@@ -13,7 +13,7 @@ import pytest
 
 import models
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
-from services import users
+from services.store import users
 
 pytestmark = [pytest.mark.e2e]
 
@@ -54,7 +54,7 @@ def create_ticket_elsewhere(db: Path, protocol: str) -> None:
     """Another process (another person's session) opens a ticket."""
     code = (
         "import sys, datetime as dt\n"
-        "from services.store import open_store\n"
+        "from services.store.database import open_store\n"
         "from models import Customer, Queue, Ticket, TicketType, User, write_tx\n"
         "open_store(sys.argv[1])\n"
         "now = dt.datetime.now().replace(microsecond=0)\n"

@@ -9,8 +9,9 @@ import pytest
 import models
 from models.mail import Outbox
 from models.scheduling import Booking
-from services import scheduling_demo, users
-from services.store import open_store
+from services.demo import scheduling
+from services.store import users
+from services.store.database import open_store
 from tests.e2e.tmux import Terminal
 from tests.scenes import make_customers
 
@@ -23,7 +24,7 @@ def test_triage_to_booking_in_a_real_terminal(tmp_path):
     open_store(str(db))
     admin = users.identify(users.os_login())  # the person running the test opens the app too
     make_customers()
-    scheduling_demo.fill(admin, random.Random(1))
+    scheduling.fill(admin, random.Random(1))
     before = Booking.select().count()
     models.close_database()
 

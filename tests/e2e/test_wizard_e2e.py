@@ -23,22 +23,18 @@ PROTOCOL = re.compile(r"Protocol\s+(\d{14})")
 
 
 def fill(db: Path) -> None:
-    """A database with demo customers (the core demo when present) and the desk's demo data."""
+    """A database with demo customers and the desk's demo data."""
     code = (
         "import random, sys\n"
-        "from services.store import open_store\n"
-        "from services import users, wizard_demo\n"
+        "from services.store.database import open_store\n"
+        "from services.customers.lookup import rebuild_search_index\n"
+        "from services.demo import build, wizard\n"
+        "from services.store import users\n"
         f"open_store({str(db)!r})\n"
         "actor = users.identify(users.os_login())\n"
-        "try:\n"
-        "    from services import demo\n"
-        "    demo.fill(actor, customers=300, seed=7)\n"
-        "    from services.customers import rebuild_search_index\n"
-        "    rebuild_search_index()\n"
-        "except ImportError:\n"
-        "    from tests.scenes import make_desk\n"
-        "    make_desk()\n"
-        "wizard_demo.fill(actor, random.Random(7), tickets=2)\n"
+        "build.fill(actor, customers=300, seed=7)\n"
+        "rebuild_search_index()\n"
+        "wizard.fill(actor, random.Random(7), tickets=2)\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=_env(db.parent))
 

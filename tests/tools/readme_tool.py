@@ -1,4 +1,4 @@
-"""Keep the README's permission matrix equal to services.permissions.MATRIX.
+"""Keep the README's permission matrix equal to services.core.permissions.MATRIX.
 
     python tests/tools/readme_tool.py     # rewrites the block between the markers
 """
@@ -14,7 +14,7 @@ START, END = "<!-- permissions:start -->", "<!-- permissions:end -->"
 
 
 def block() -> str:
-    from services.permissions import matrix_markdown
+    from services.core.permissions import matrix_markdown
 
     return f"{START}\n{matrix_markdown()}\n{END}"
 

@@ -4,7 +4,9 @@ import pytest
 
 from app import AtendeApp
 from models.wizard import EmailTemplate
-from services import clock, scripts, users
+from services.core import clock
+from services.store import users
+from services.tickets import scripts
 from tests.scenes import make_desk
 
 

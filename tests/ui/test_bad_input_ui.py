@@ -8,8 +8,9 @@ import peewee
 from textual.widgets import DataTable, OptionList, TextArea
 
 from models import Customer, Queue, Ticket, TicketType, User, db, write_tx
-from services import audit, clock, users
-from services import events as ev
+from services.core import clock
+from services.events import pipeline as ev
+from services.store import audit, users
 from tests.ui.pilot_tools import settle as settle_workers
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)

@@ -13,7 +13,10 @@ from screens.contactus_admin import ContactUsAdminScreen, ItemForm
 from screens.contactus_form import NewContactScreen
 from screens.contactus_thread import ContactMessageDialog, ContactThreadScreen
 from screens.home import HomeScreen
-from services import clock, contactus, settings, ticket_thread, users
+from services.contactus import desk
+from services.core import clock
+from services.store import settings, users
+from services.tickets import thread
 from tests.ui.pilot_tools import settle
 
 NOW = dt.datetime(2026, 3, 2, 9, 0)
@@ -27,9 +30,9 @@ def cu(admin):
         acme = Customer.create(kind="customer", name="Acme", name_norm="acme", doc="11222333000181",
                                doc_kind="cnpj")
         other = Customer.create(kind="customer", name="Outra", name_norm="outra")
-    billing = contactus.add_classification(admin, "Financeiro", fin.id)
-    contactus.add_subclassification(admin, billing.id, "Segunda via")
-    contactus.add_form(admin, "Telefone")
+    billing = desk.add_classification(admin, "Financeiro", fin.id)
+    desk.add_subclassification(admin, billing.id, "Segunda via")
+    desk.add_form(admin, "Telefone")
     users.add(admin, "rep", "representative", name="Rita Rep", company_id=acme.id)
     users.add(admin, "rep2", "representative", name="Otto", company_id=other.id)
     users.add(admin, "ana", "agent", name="Ana")
@@ -115,7 +118,7 @@ async def test_new_contact_attachment_refuses_devices_pipes_folders_and_long_nam
         form.query_one("#cu-phone", Input).value = "11912345678"
         form.query_one("#cu-email", Input).value = "rita@acme.com.br"
         form.query_one("#cu-message", TextArea).load_text("Boleto?")
-        for path, word in bad_paths(tmp_path, contactus.MAX_ATTACHMENT).items():
+        for path, word in bad_paths(tmp_path, desk.MAX_ATTACHMENT).items():
             form.query_one("#cu-attachment", Input).value = path
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -130,8 +133,8 @@ async def test_new_contact_attachment_refuses_devices_pipes_folders_and_long_nam
 async def test_names_with_markup_show_as_written_in_the_lists_to_choose_from(make_app, cu, admin):
     """A classification named "Ouvidoria [/" (a lead typed it) once stopped the representative's form:
     the choice lists read their labels as markup."""
-    contactus.add_classification(admin, "Ouvidoria [/", cu["fin"])
-    contactus.add_classification(admin, "[bold]Elogios", cu["fin"])
+    desk.add_classification(admin, "Ouvidoria [/", cu["fin"])
+    desk.add_classification(admin, "[bold]Elogios", cu["fin"])
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -146,19 +149,19 @@ async def test_names_with_markup_show_as_written_in_the_lists_to_choose_from(mak
         listed = [str(o.prompt) for o in select.query_one("SelectOverlay").options]
         assert "Ouvidoria [/" in listed and "[bold]Elogios" in listed
         await pilot.press("escape")
-        select.value = next(c.id for c in contactus.classifications(users.identify("rep")) if c.name == "Ouvidoria [/")
+        select.value = next(c.id for c in desk.classifications(users.identify("rep")) if c.name == "Ouvidoria [/")
         await settle(pilot)
         assert "Ouvidoria [/" in str(select.query_one("#label", Static).render())
 
 
 async def test_thread_shows_public_replies_only_and_adds_a_message(make_app, cu):
     rep = users.identify("rep")
-    row = contactus.open_contact(rep, contactus.NewContact(
-        classification_id=cu["billing"].id, subclassification_id=contactus.subclassifications(rep)[0].id,
+    row = desk.open_contact(rep, desk.NewContact(
+        classification_id=cu["billing"].id, subclassification_id=desk.subclassifications(rep)[0].id,
         contact_name="Rita", phone="11912345678", email="r@acme.com.br", message="Olá"))
     ana = users.identify("ana")
-    ticket_thread.add_message(ana, row.ticket_id, "[red]Resposta pública[/", internal=False)
-    ticket_thread.add_message(ana, row.ticket_id, "nota interna secreta", internal=True)
+    thread.add_message(ana, row.ticket_id, "[red]Resposta pública[/", internal=False)
+    thread.add_message(ana, row.ticket_id, "nota interna secreta", internal=True)
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -180,13 +183,13 @@ async def test_thread_shows_public_replies_only_and_adds_a_message(make_app, cu)
         bodies = [str(s.render()) for s in screen.query(".cu-msg-body")]
         assert bodies[-1] == "Obrigada"
         assert "secreta" not in " ".join(bodies)
-    assert [m.body for m in ticket_thread.messages(ana, row.ticket_id)][-1] == "Obrigada"
+    assert [m.body for m in thread.messages(ana, row.ticket_id)][-1] == "Obrigada"
 
 
 async def test_views_and_protocol_of_another_company(make_app, cu):
     rep2 = users.identify("rep2")
-    sub = contactus.subclassifications(rep2)[0].id
-    theirs = contactus.open_contact(rep2, contactus.NewContact(
+    sub = desk.subclassifications(rep2)[0].id
+    theirs = desk.open_contact(rep2, desk.NewContact(
         classification_id=cu["billing"].id, subclassification_id=sub, contact_name="Otto", phone="11912345678",
         email="o@outra.com.br", message="segredo da Outra"))
     app = make_app("rep")
@@ -281,7 +284,7 @@ async def test_admin_screen_add_rename_route_deactivate(make_app, cu):
         # supervisors may not switch the mode (admins only)
         await pilot.press("m")
         await settle(pilot)
-        assert contactus.mode() == "central"
+        assert desk.mode() == "central"
 
 
 async def test_admin_switches_mode(make_app, cu):
@@ -292,7 +295,7 @@ async def test_admin_switches_mode(make_app, cu):
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)
-        assert contactus.mode() == "crm"
+        assert desk.mode() == "crm"
         assert "CRM" in str(app.screen.query_one("#cu-admin-heading", Static).render())
 
 
@@ -322,8 +325,8 @@ async def test_an_agents_answer_appears_in_the_open_thread_by_itself(make_app, c
     import asyncio
 
     rep = users.identify("rep")
-    row = contactus.open_contact(rep, contactus.NewContact(
-        classification_id=cu["billing"].id, subclassification_id=contactus.subclassifications(rep)[0].id,
+    row = desk.open_contact(rep, desk.NewContact(
+        classification_id=cu["billing"].id, subclassification_id=desk.subclassifications(rep)[0].id,
         contact_name="Rita", phone="11912345678", email="r@acme.com.br", message="Olá"))
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -332,8 +335,8 @@ async def test_an_agents_answer_appears_in_the_open_thread_by_itself(make_app, c
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ContactThreadScreen)
-        ticket_thread.add_message(users.identify("ana"), row.ticket_id, "Já resolvemos", internal=False)
-        ticket_thread.add_message(users.identify("ana"), row.ticket_id, "nota interna", internal=True)
+        thread.add_message(users.identify("ana"), row.ticket_id, "Já resolvemos", internal=False)
+        thread.add_message(users.identify("ana"), row.ticket_id, "nota interna", internal=True)
         loop = asyncio.get_running_loop()
         start = loop.time()
         bodies: list[str] = []

@@ -8,9 +8,9 @@ import pytest
 from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
 
 from app import AtendeApp
-from services import clock
-from services import event_registrations as er
-from services import events as ev
+from services.core import clock
+from services.events import pipeline as ev
+from services.events import registrations as er
 from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tests.ui.pilot_tools import settle as settle_workers
 from tests.unit.test_events import NOW, make_event, open_registration, person, type_id
@@ -244,7 +244,7 @@ async def test_next_stage_works_again_after_a_refused_move_sent_to_editing(peopl
 
 
 async def test_board_refuses_moves_by_someone_not_responsible(people, frozen, admin):
-    from services import users
+    from services.store import users
 
     users.add(admin, "t_other", "coordinator", name="Other")
     other = users.identify("t_other")
@@ -542,7 +542,7 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
     from models import write_tx
     from models.events import Registration
     from screens.event_detail import EventDetailScreen, PathDialog
-    from services import event_mail
+    from services.events import mail
 
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord, seats=5))
@@ -569,13 +569,13 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, EventDetailScreen)
-        assert event_mail.without_cpf(coord, e.id) == []
+        assert mail.without_cpf(coord, e.id) == []
         assert "valid CPF for the certificate" in text_of(app.screen.query_one("#no-cpf", Static))
 
 
 async def test_material_and_import_paths_are_refused_under_the_field(people, frozen, tmp_path):
     from screens.event_detail import PathDialog
-    from services import event_import
+    from services.events import imports
     from tests.unit.test_files import bad_paths
 
     coord = people["coordinator"]
@@ -583,7 +583,7 @@ async def test_material_and_import_paths_are_refused_under_the_field(people, fro
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(app, pilot, e.id)
-        for key, limit in (("f", ev.MAX_MATERIAL_BYTES), ("i", event_import.MAX_IMPORT_BYTES)):
+        for key, limit in (("f", ev.MAX_MATERIAL_BYTES), ("i", imports.MAX_IMPORT_BYTES)):
             await pilot.press(key)
             await settle(app, pilot)
             dialog = app.screen

@@ -12,7 +12,8 @@ from models import Customer, Queue, Ticket, TicketType, User, write_tx
 from screens.queues import QueuesScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.who import WhoScreen
-from services import clock, presence, users
+from services.core import clock
+from services.store import presence, users
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
@@ -158,7 +159,7 @@ async def test_a_failing_presence_is_logged_once_and_never_written_on_the_screen
     """Warnings of the live thread (a full or read-only disk) went to Python's
     last-resort handler, stderr, which is the terminal the application draws
     on, and leaving was tried and said three times on quit."""
-    from services import logs
+    from services.core import logs
 
     def refuse(*_args, **_kwargs):
         raise OSError("Nothing was saved: the disk is full")

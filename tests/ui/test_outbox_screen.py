@@ -4,7 +4,8 @@ from textual.widgets import DataTable, Label, Static
 from app import AtendeApp
 from models import write_tx
 from models.mail import Outbox
-from services import outbox, worker
+from services.mail import outbox
+from services.ops import worker
 from tui.worker_status import WorkerStatus
 
 
@@ -77,7 +78,7 @@ async def test_worker_warning_on_home(people):
 async def test_template_editor_previews_checks_and_saves(people):
     from textual.widgets import Input, TextArea
 
-    from services import templates
+    from services.mail import templates
 
     app = AtendeApp(actor=people["coordinator"])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -112,8 +113,8 @@ async def test_template_editor_previews_checks_and_saves(people):
 async def test_an_event_type_gets_its_own_version_of_an_event_email(people):
     from textual.widgets import Input, TextArea
 
-    from services import events as ev
-    from services import templates
+    from services.events import pipeline as ev
+    from services.mail import templates
     from tui.dialogs import PickDialog
 
     coordinator = people["coordinator"]

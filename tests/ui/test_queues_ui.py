@@ -10,7 +10,8 @@ from models import Customer, Queue, Ticket, TicketType, User, write_tx
 from screens.desk import DeskScreen
 from screens.queues import QueuesScreen
 from screens.ticket_detail import TicketDetailScreen
-from services import clock, users
+from services.core import clock
+from services.store import users
 from tests.ui.pilot_tools import settle, until
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -79,7 +80,7 @@ async def test_queue_screen_views_filter_paging_and_open(make_app, queue_world):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0112"
-        from services import ticket_thread
+        from services.tickets import thread as ticket_thread
 
         ticket_thread.change_status(app.actor, Ticket.get(Ticket.protocol == "P0112").id, "in_progress",
                                     expected_version=1)
@@ -120,7 +121,7 @@ async def test_search_by_text_and_protocol_jump(make_app, queue_world):
 
 
 async def test_bulk_actions_on_selected_tickets(make_app, queue_world):
-    from services import ticket_thread
+    from services.tickets import thread as ticket_thread
 
     users.add(users.identify(users.os_login()), "bruno", "agent", name="Bruno Lima")
     users.set_role(users.identify(users.os_login()), "ana", "supervisor")  # bulk reassignment is for leads
@@ -207,9 +208,9 @@ async def test_a_refresh_read_before_a_new_filter_does_not_replace_its_tickets(m
     old view's tickets back under the new filter."""
     import threading
 
-    from services import desk
+    from services.tickets import queues
 
-    real_page, refreshes, filtered_shown = desk.page, [], threading.Event()
+    real_page, refreshes, filtered_shown = queues.page, [], threading.Event()
 
     def page(*args, **kwargs):
         if "limit" in kwargs:  # the live refresh: it answers once the filtered page is shown
@@ -223,7 +224,7 @@ async def test_a_refresh_read_before_a_new_filter_does_not_replace_its_tickets(m
         await settle(pilot)
         screen = app.screen
         assert len(table_protocols(screen)) == 50
-        monkeypatch.setattr(desk, "page", page)
+        monkeypatch.setattr(queues, "page", page)
         screen.live_reload(frozenset({"data"}))  # another session committed
         await until(pilot, lambda: refreshes)
         await pilot.press("slash", *"agent:ana", "enter")

@@ -3,7 +3,7 @@ from textual.widgets import Input, Static
 
 from app import AtendeApp
 from screens.script_editor import NodeForm, ScriptEditorScreen, ScriptListScreen
-from services import scripts
+from services.tickets import scripts
 from tui.guarded_text import GuardedTextArea
 
 

@@ -3,7 +3,8 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from screens.home import HomeScreen
 from screens.people import PeopleScreen, PersonForm
-from services import i18n, users
+from services.core import i18n
+from services.store import users
 from tests.ui.pilot_tools import settle
 from tui.help import HelpScreen
 
@@ -96,7 +97,7 @@ async def test_portuguese_home(make_app):
 
 
 async def test_keymap_from_config_rebinds_help(make_app):
-    from services.config import Config
+    from services.core.config import Config
 
     app = make_app(config=Config(keymap={"help": "f12"}))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -105,7 +106,7 @@ async def test_keymap_from_config_rebinds_help(make_app):
 
 
 async def test_theme_from_config(make_app):
-    from services.config import Config
+    from services.core.config import Config
 
     app = make_app(config=Config(theme="nord"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -125,7 +126,7 @@ async def test_people_table_never_parses_markup(make_app, admin):
 
 
 async def test_the_store_opens_once_the_first_frame_is_drawn(make_app):
-    """Started by services.quickopen's actor: the home screen is painted
+    """Started by services.store.quickopen's actor: the home screen is painted
     first, then the store is opened, once; background checks wait for it."""
     seen = []
     app = make_app(open_store=lambda: seen.append(type(app.screen).__name__))
@@ -140,7 +141,7 @@ async def test_the_store_opens_once_the_first_frame_is_drawn(make_app):
 
 
 async def test_a_store_that_fails_to_open_after_the_paint_ends_the_app_with_one_line(make_app, capsys):
-    from services.store import StoreError
+    from services.store.database import StoreError
 
     def fail():
         raise StoreError("the disk holding [bold]x.db is full; ask the administrator to free space")

@@ -3,7 +3,8 @@
 Update with: pytest tests/ui/test_snapshots.py --snapshot-update
 """
 from app import AtendeApp
-from services import i18n, users
+from services.core import i18n
+from services.store import users
 from tests.ui.pilot_tools import settle as settle_workers
 
 

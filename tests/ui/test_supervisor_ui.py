@@ -71,7 +71,7 @@ async def test_agents_do_not_get_the_supervisor_area(make_app, admin):
 
 async def test_audit_viewer_filters_and_shows_changes(make_app, admin):
     from models import write_tx
-    from services import audit
+    from services.store import audit
 
     make_dashboard(admin)
     with write_tx():

@@ -17,7 +17,8 @@ from screens.supervisor import SupervisorScreen
 from screens.ticket_detail import TicketDetailScreen
 from screens.triage import TriageScreen
 from screens.who import WhoScreen
-from services import clock, users
+from services.core import clock
+from services.store import users
 from tests.ui.pilot_tools import settle, until
 from tests.unit.test_terminal_safety import BAD, controls
 

@@ -8,7 +8,9 @@ from textual.widgets import TextArea
 
 from models import Customer, Ticket, User, write_tx
 from screens.ticket_detail import MessageDialog, StatusDialog, TicketDetailScreen
-from services import clock, ticket_thread, users
+from services.core import clock
+from services.store import users
+from services.tickets import thread as ticket_thread
 from tests.ui.pilot_tools import settle
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)

@@ -19,7 +19,9 @@ from screens.ticket_detail import (
     TicketServiceOrderForm,
     TicketTaskForm,
 )
-from services import clock, ticket_thread, users
+from services.core import clock
+from services.store import users
+from services.tickets import thread as ticket_thread
 from tests.ui.pilot_tools import hold, settle, until
 from tui.dialogs import PickDialog as ChoiceDialog
 
@@ -94,7 +96,7 @@ async def test_attach_with_errors_next_to_the_field(make_app, tickets_world, tmp
 
 
 async def test_attach_refuses_devices_pipes_folders_and_long_names_under_the_field(make_app, tickets_world, tmp_path):
-    from services import wizard
+    from services.tickets import wizard
     from tests.unit.test_files import bad_paths
 
     app = make_app("ana")
@@ -270,7 +272,7 @@ async def test_an_attachment_refused_in_its_thread_shows_under_the_path(make_app
     of that thread comes back under the path, with what was typed kept."""
     import threading
 
-    from services import ticket_items
+    from services.tickets import items as ticket_items
 
     adding = hold(monkeypatch, ticket_items, "add_attachment", when=lambda *args: False)
     app = make_app("ana")
@@ -293,7 +295,8 @@ async def test_a_large_attachment_is_copied_while_the_screen_answers_keys(make_a
     """Ctrl+S on a 10 MB file: the copy (held here until the test lets it
     go) runs off the UI thread, so Tab still moves to the notes meanwhile;
     a second Ctrl+S attaches nothing twice. The form closes once it is copied."""
-    from services import ticket_items, wizard
+    from services.tickets import items as ticket_items
+    from services.tickets import wizard
 
     big = tmp_path / "big.bin"
     big.write_bytes(b"\0" * wizard.MAX_ATTACHMENT)

@@ -7,7 +7,8 @@ from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 
 from app import AtendeApp
 from models.scheduling import Booking, RotaMonth, Topic
-from services import bookings, rota, users
+from services.scheduling import bookings, rota
+from services.store import users
 from tests.scenes import MONDAY, freeze, make_analysts, make_customers
 from tests.ui.pilot_tools import hold, until
 from tests.ui.pilot_tools import settle as settle_workers
@@ -253,7 +254,7 @@ async def test_supervisor_edits_a_topic(triage_desk):
 async def test_f2_books_the_highlighted_topic_never_the_previous_one(triage_desk, monkeypatch):
     """Moving to another topic, F2 pressed before its decision is worked out
     books that topic once decided: never the topic shown before, never nothing."""
-    from services import triage as triage_svc
+    from services.scheduling import triage as triage_svc
 
     # the scale topic's decision is still being worked out when F2 is pressed
     deciding = hold(monkeypatch, triage_svc, "triage", when=lambda _actor, _customer, topic: topic == "balanca")
@@ -279,7 +280,7 @@ async def test_f2_books_the_highlighted_topic_never_the_previous_one(triage_desk
 
 
 async def test_f2_pressed_before_a_decision_that_does_not_book_says_so(triage_desk, monkeypatch):
-    from services import triage as triage_svc
+    from services.scheduling import triage as triage_svc
 
     deciding = hold(monkeypatch, triage_svc, "triage")
     app = AtendeApp(actor=triage_desk["agent"])

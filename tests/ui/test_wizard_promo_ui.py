@@ -2,7 +2,7 @@
 from textual.widgets import ContentSwitcher, OptionList
 
 from app import AtendeApp
-from services import event_registrations as er
+from services.events import registrations as er
 from tests.ui.test_wizard_ui import SIZE, to_customer, wait
 from tests.unit.test_events import make_event, open_registration
 from tui.dialogs import ConfirmDialog

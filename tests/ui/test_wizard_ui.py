@@ -10,7 +10,7 @@ from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
 from screens.desk import DeskScreen, ResumeDialog
 from screens.wizard import WizardScreen
-from services import wizard
+from services.tickets import wizard
 from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tui.guarded_text import GuardedTextArea
 
@@ -665,7 +665,7 @@ async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(ad
     import os
     import sqlite3
 
-    from services import files
+    from services.core import files
 
     photo = tmp_path / "foto.jpg"
     photo.write_bytes(b"jpeg" * 100)

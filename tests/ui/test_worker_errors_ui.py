@@ -16,8 +16,11 @@ from screens.queues import QueuesScreen
 from screens.supervisor import SupervisorScreen
 from screens.triage import TriageScreen
 from screens.who import WhoScreen
-from services import audit, customers, dashboard, desk, presence
-from services.errors import NotFound
+from services.core.errors import NotFound
+from services.customers import lookup
+from services.store import audit, presence
+from services.supervisor import dashboard
+from services.tickets import queues
 from tests.ui.pilot_tools import settle as settle_or_fail
 from tests.ui.pilot_tools import until
 from tui.base import AtendeScreen, WorkerErrors
@@ -30,7 +33,7 @@ def log_file(monkeypatch):
     """The log file of this test's home (the logger opens its file once per process)."""
     import logging
 
-    from services import logs
+    from services.core import logs
 
     logger = logging.getLogger("atende")
     kept = logger.handlers[:]
@@ -81,7 +84,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("error", ERRORS, ids=list(ERRORS))
 @pytest.mark.parametrize("open_screen,owner,name,status", [
-    (lambda: QueuesScreen("open"), desk, "page", "#queues-status"),
+    (lambda: QueuesScreen("open"), queues, "page", "#queues-status"),
     (lambda: SupervisorScreen(), dashboard, "read", "#supervisor-summary"),
     (lambda: AuditScreen(), audit, "page", "#audit-status"),
     (lambda: WhoScreen(), presence, "online", "#who-summary"),
@@ -102,7 +105,7 @@ async def test_a_failing_list_says_so_in_one_line_and_logs_it(make_app, monkeypa
 
 
 async def test_a_failing_customer_search_says_so_instead_of_type_to_search(make_app, monkeypatch, log_file):
-    monkeypatch.setattr(customers, "lookup_on_kept_connection", failing(RuntimeError("lookup exploded")))
+    monkeypatch.setattr(lookup, "lookup_on_kept_connection", failing(RuntimeError("lookup exploded")))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         app.push_screen(TriageScreen())
@@ -221,7 +224,7 @@ async def test_call_service_says_each_kind_of_answer_where_it_belongs(make_app, 
     notice, never read as markup; an unexpected error through WorkerErrors."""
     import threading
 
-    from services.errors import ValidationError
+    from services.core.errors import ValidationError
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 import models
-from services import backup, clock, users
-from services.errors import AtendeError, ValidationError
-from services.store import open_store
+from services.core import clock
+from services.core.errors import AtendeError, ValidationError
+from services.ops import backup
+from services.store import users
+from services.store.database import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 

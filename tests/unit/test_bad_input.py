@@ -12,10 +12,12 @@ import pytest
 
 import models
 from models import Customer, Queue, Ticket, TicketType, User, db, reading, write_tx
-from services import audit, clock, desk, users
-from services import events as ev
-from services.errors import UnknownUser
-from services.store import StoreUnavailable, open_store
+from services.core import clock
+from services.core.errors import UnknownUser
+from services.events import pipeline as ev
+from services.store import audit, users
+from services.store.database import StoreUnavailable, open_store
+from services.tickets import queues
 
 NOW = dt.datetime(2026, 5, 4, 9, 0)
 
@@ -125,7 +127,7 @@ def test_a_real_sqlite_full_is_the_disk_full_message_not_cannot_rollback(store, 
 
 
 def test_explain_says_disk_full_for_every_form_of_it(store):
-    from services.store import explain
+    from services.store.database import explain
 
     full = f"Nothing was saved: the disk holding {store} is full; ask the administrator to free space"
     try:
@@ -358,7 +360,7 @@ def tickets_world(admin):
 
 def test_queue_page_survives_a_corrupt_row(tickets_world):
     db.execute_sql("UPDATE ticket SET created_at = 'garbage', status = 'weird' WHERE protocol = 'P1'")
-    page = desk.page(tickets_world, "all")
+    page = queues.page(tickets_world, "all")
     rows = {r.protocol: r for r in page.rows}
     assert set(rows) == {"P0", "P1", "P2"}
     assert rows["P1"].damaged == ("created_at", "status") and rows["P1"].age == "?"

@@ -15,10 +15,11 @@ from click.testing import CliRunner
 from models import AuditLog, Ticket, write_tx
 from models.mail import Outbox
 from models.scheduling import Booking
-from services import bookings, clock, rota
-from services.bookings import BookingRequest, SlotTaken
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.rota import NoAnalyst
+from services.core import clock
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.scheduling import bookings, rota
+from services.scheduling.bookings import BookingRequest, SlotTaken
+from services.scheduling.rota import NoAnalyst
 from tests.scenes import MONDAY, freeze, make_analysts, make_customers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,7 @@ def test_second_booking_of_the_day_gets_the_next_protocol(booking_desk):
     second = bookings.book(booking_desk["agent"], request(ids, start=dt.datetime(2026, 3, 10, 10, 30)))
     assert second.booking.protocol == "20260309000002"
     # one sequence with the wizard: the next ticket opened at the desk gets the next number
-    from services import protocol
+    from services.tickets import protocol
     assert protocol.reserve(booking_desk["agent"]).protocol == "20260309000003"
 
 
@@ -264,7 +265,7 @@ def test_taken_slot_offers_the_next_free_ones(booking_desk):
 
 
 def test_held_and_no_show_rules(booking_desk):
-    from services import users
+    from services.store import users
 
     ids = booking_desk["ids"]
     a = bookings.book(booking_desk["agent"], request(ids)).booking
@@ -305,7 +306,7 @@ def test_list_bookings_and_cli(booking_desk, store, monkeypatch):
         bookings.list_bookings(booking_desk["agent"], month="abril")
     from app import main
 
-    monkeypatch.setattr("services.users.os_login", lambda: booking_desk["agent"].login)
+    monkeypatch.setattr("services.store.users.os_login", lambda: booking_desk["agent"].login)
     out = CliRunner().invoke(main, ["--db", str(store), "bookings", "list", "--month", "2026-03", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
@@ -320,9 +321,10 @@ WORKER = """
 import json, sys, time, datetime as dt
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from services.store import open_store
-from services import users, bookings
-from services.errors import AtendeError
+from services.store.database import open_store
+from services.scheduling import bookings
+from services.store import users
+from services.core.errors import AtendeError
 open_store({db!r})
 actor = users.identify({login!r})
 go = Path({go!r})
@@ -343,7 +345,7 @@ def test_concurrent_booking_of_one_slot_with_real_processes(booking_desk, store,
     clock.set_clock(None)  # the workers run on the real clock
     rota.set_rota(booking_desk["supervisor"], rota.month_key(clock.now()), "igor")
     slot = bookings.free_slots(booking_desk["agent"], booking_desk["analysts"]["igor"], limit=1)[0]
-    from services import users
+    from services.store import users
 
     for i in range(4):
         users.add(booking_desk["admin"], f"racer{i}", "agent")

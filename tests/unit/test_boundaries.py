@@ -81,8 +81,8 @@ KNOWN_CYCLES = [
     {"models.migrations", "models.schema"},
     {"screens.desk", "screens.queues", "screens.ticket_detail"},
     {"screens.event_board", "screens.event_detail"},
-    {"services.certificates", "services.event_mail", "services.event_registrations", "services.events",
-     "services.outbox"},
+    {"services.events.certificates", "services.events.mail", "services.events.registrations",
+     "services.events.pipeline", "services.mail.outbox"},
     {"tui.base", "tui.forms"},
 ]
 

@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 from pypdf import PdfReader
 
-from services import certificates as certs
-from services.errors import NotFound, ValidationError
+from services.core.errors import NotFound, ValidationError
+from services.events import certificates as certs
 
 CPF = "529.982.247-25"
 
@@ -89,7 +89,7 @@ def test_certificate_mail_attaches_the_pdf(store):
 
 
 def test_issue_for_an_unknown_event(people):
-    from services.errors import NotFound
+    from services.core.errors import NotFound
 
     with pytest.raises(NotFound):
         certs.issue_for_event(people["coordinator"], "12")

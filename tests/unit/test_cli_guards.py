@@ -13,8 +13,8 @@ import pytest
 
 import models
 from models import Customer, write_tx
-from services import users
-from services.store import open_store
+from services.store import users
+from services.store.database import open_store
 from tests.unit.test_cli import ROOT, atende, one_line_error
 
 
@@ -88,7 +88,7 @@ def test_demo_after_an_interrupted_demo_finishes_it(tmp_path):
     """The process dies in the middle of the features' demos (no clean-up at
     all); the next `atende demo` finishes the fill instead of refusing it."""
     db = str(tmp_path / "demo.db")
-    killer = ("import os, services.events_demo as e\n"
+    killer = ("import os, services.demo.events as e\n"
               "real = e.fill\n"
               "def fill(actor, rng):\n"
               "    real(actor, rng)\n"
@@ -239,7 +239,7 @@ def test_a_negative_setting_is_a_value_refused_for_its_range(tmp_path):
 
 def test_imports_of_a_device_or_a_pipe_say_so_in_one_line(tmp_path):
     """/dev/zero never fills the memory, a named pipe is never waited on
-    (services.files reads regular files only)."""
+    (services.core.files reads regular files only)."""
     import time
 
     db = _shared(tmp_path)

@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from services import config
-from services.errors import ConfigError
+from services.core import config
+from services.core.errors import ConfigError
 
 
 def write(tmp_path, text, name="c.toml"):

@@ -10,8 +10,12 @@ import pytest
 from models import Customer, Queue, Ticket, write_tx
 from models.desk import TicketMessage
 from models.wizard import TicketAttachment
-from services import clock, contactus, desk, settings, ticket_thread, tickets, users
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.contactus import desk as contactus
+from services.core import clock
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.store import settings, users
+from services.tickets import queues, records
+from services.tickets import thread as ticket_thread
 
 NOW = dt.datetime(2026, 3, 2, 9, 0)
 
@@ -124,7 +128,7 @@ def test_new_contact_becomes_a_ticket_in_the_classification_queue(cu, tmp_path):
     att = TicketAttachment.get(TicketAttachment.ticket == t.id)
     assert att.name == "boleto.pdf" and att.size == f.stat().st_size
     # the agents see it in the classification's queue
-    page = desk.page(cu["agent"], f"queue:{cu['fin']}")
+    page = queues.page(cu["agent"], f"queue:{cu['fin']}")
     assert [r.protocol for r in page.rows] == [row.protocol]
     assert contactus.detail(cu["rep"], row.ticket_id).attachments == ("boleto.pdf",)
 
@@ -132,7 +136,8 @@ def test_new_contact_becomes_a_ticket_in_the_classification_queue(cu, tmp_path):
 def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu, tmp_path, monkeypatch):
     import os
 
-    from services import files, wizard
+    from services.core import files
+    from services.tickets import wizard
     from tests.unit.test_files import bad_paths, in_time
 
     for path, word in bad_paths(tmp_path, contactus.MAX_ATTACHMENT).items():
@@ -291,13 +296,13 @@ def test_staff_ticket_services_refuse_representatives(cu, foreign):
         lambda: ticket_thread.reassign(rep, row.ticket_id, "t_agent", expected_version=1),
         lambda: ticket_thread.history(rep, row.ticket_id),
         lambda: ticket_thread.bulk(rep, [row.ticket_id], "note", "x"),
-        lambda: desk.page(rep, "all"),
-        lambda: desk.search(rep, "sigiloso"),
-        lambda: desk.count(rep, "all"),
-        lambda: desk.views(rep),
-        lambda: desk.export(rep, io.StringIO(), "csv"),
-        lambda: tickets.show(rep, row.protocol),
-        lambda: tickets.list_tickets(rep),
+        lambda: queues.page(rep, "all"),
+        lambda: queues.search(rep, "sigiloso"),
+        lambda: queues.count(rep, "all"),
+        lambda: queues.views(rep),
+        lambda: queues.export(rep, io.StringIO(), "csv"),
+        lambda: records.show(rep, row.protocol),
+        lambda: records.list_tickets(rep),
         lambda: users.list_users(rep),
         lambda: contactus.queues(rep),
     ]
@@ -307,7 +312,7 @@ def test_staff_ticket_services_refuse_representatives(cu, foreign):
 
 
 def test_a_person_without_a_company_is_no_representative(cu):
-    from services.permissions import Actor
+    from services.core.permissions import Actor
 
     loose = Actor("x", "X", "representative", id=None, company_id=None)
     with pytest.raises(PermissionDenied):
@@ -331,7 +336,7 @@ def test_resolve_company_by_id_or_document(cu):
 def test_demo_fills_catalogue_representative_and_contacts(admin):
     import random
 
-    from services import contactus_demo
+    from services.demo import contactus as contactus_demo
 
     clock.set_clock(lambda: NOW)
     with write_tx():
@@ -352,7 +357,7 @@ def test_demo_fills_catalogue_representative_and_contacts(admin):
 
 
 def test_representatives_hold_no_staff_permission():
-    from services.permissions import MATRIX, REPRESENTATIVE
+    from services.core.permissions import MATRIX, REPRESENTATIVE
 
     assert [a for a, (roles, _d) in MATRIX.items() if REPRESENTATIVE in roles] == ["contactus.use"]
 

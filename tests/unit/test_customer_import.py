@@ -5,9 +5,9 @@ import pytest
 from click.testing import CliRunner
 
 from models import AuditLog, Customer
-from services import customer_import
-from services.customer_import import ImportFileError
-from services.errors import PermissionDenied
+from services.core.errors import PermissionDenied
+from services.customers import imports
+from services.customers.imports import ImportFileError
 
 HEADER = "name;doc;email;phone;city;state;account_status;onboarding;franchise_group\n"
 
@@ -29,7 +29,7 @@ def test_import_with_triage_columns_and_rejected_rows(people, tmp_path):
                  "Status Errado;71428793860;;;;;suspenso;talvez;\n"
                  "Linha Curta;12345\n"
                  "Duplicado;52998224725;;;;;active;no;\n")
-    report = customer_import.import_customers(people["supervisor"], path)
+    report = imports.import_customers(people["supervisor"], path)
     assert (report.added, report.updated) == (3, 0)
     rejected = {r.line: r.errors for r in report.rejected}
     assert set(rejected) == {5, 6, 7, 8, 9, 10}
@@ -46,8 +46,8 @@ def test_import_with_triage_columns_and_rejected_rows(people, tmp_path):
 
 
 def test_known_document_updates_the_customer(people, tmp_path):
-    customer_import.import_customers(people["admin"], write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n"))
-    report = customer_import.import_customers(
+    imports.import_customers(people["admin"], write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n"))
+    report = imports.import_customers(
         people["admin"], write(tmp_path, "nome,cpf_cnpj,status_conta,onboarding,franquia\n"
                                          "Loja Nova,529.982.247-25,bloqueado,sim,Rede Y\n"))
     assert (report.added, report.updated) == (0, 1)
@@ -56,7 +56,7 @@ def test_known_document_updates_the_customer(people, tmp_path):
 
 
 def test_dry_run_saves_nothing(people, tmp_path):
-    report = customer_import.import_customers(people["admin"],
+    report = imports.import_customers(people["admin"],
                                               write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n"),
                                               dry_run=True)
     assert report.added == 1 and Customer.select().count() == 0
@@ -70,15 +70,15 @@ def test_dry_run_saves_nothing(people, tmp_path):
 ])
 def test_wrong_columns(people, tmp_path, text, match):
     with pytest.raises(ImportFileError, match=match):
-        customer_import.import_customers(people["admin"], write(tmp_path, text))
+        imports.import_customers(people["admin"], write(tmp_path, text))
     assert Customer.select().count() == 0
 
 
 def test_broken_encoding_is_explained_and_cp1252_accepted(people, tmp_path):
     path = write(tmp_path, HEADER + "Padaria São João;52998224725;;;;;active;não;\n", encoding="cp1252")
     with pytest.raises(ImportFileError, match=r"not valid utf-8 text \(line 2\).*--encoding cp1252"):
-        customer_import.import_customers(people["admin"], path)
-    report = customer_import.import_customers(people["admin"], path, encoding="cp1252")
+        imports.import_customers(people["admin"], path)
+    report = imports.import_customers(people["admin"], path, encoding="cp1252")
     assert report.added == 1 and Customer.get().name == "Padaria São João"
 
 
@@ -86,20 +86,20 @@ def test_binary_file_and_missing_file(people, tmp_path):
     path = tmp_path / "x.xlsx"
     path.write_bytes(b"PK\x03\x04\x00\x00binary")
     with pytest.raises(ImportFileError, match="not a CSV text file"):
-        customer_import.import_customers(people["admin"], path)
+        imports.import_customers(people["admin"], path)
     with pytest.raises(ImportFileError, match="Cannot read"):
-        customer_import.import_customers(people["admin"], tmp_path / "nope.csv")
+        imports.import_customers(people["admin"], tmp_path / "nope.csv")
 
 
 def test_devices_pipes_and_huge_files_are_refused_without_reading_them(people, tmp_path, store, monkeypatch):
     from app import main
     from tests.unit.test_files import bad_paths, in_time
 
-    for path, word in bad_paths(tmp_path, customer_import.MAX_BYTES).items():
+    for path, word in bad_paths(tmp_path, imports.MAX_BYTES).items():
         with pytest.raises(ImportFileError) as err:
-            in_time(lambda path=path: customer_import.import_customers(people["admin"], path))
+            in_time(lambda path=path: imports.import_customers(people["admin"], path))
         assert word in err.value.message and "\n" not in err.value.message, path
-    monkeypatch.setattr("services.users.os_login", lambda: people["supervisor"].login)
+    monkeypatch.setattr("services.store.users.os_login", lambda: people["supervisor"].login)
     fifo = next(p for p in bad_paths(tmp_path, 10) if p.endswith("pipe"))
     for path in ("/dev/zero", fifo):
         out = in_time(lambda path=path: CliRunner().invoke(main, ["--db", str(store), "import", "customers", path]))
@@ -109,13 +109,13 @@ def test_devices_pipes_and_huge_files_are_refused_without_reading_them(people, t
 
 def test_agents_may_not_import(people, tmp_path):
     with pytest.raises(PermissionDenied):
-        customer_import.import_customers(people["agent"], write(tmp_path, HEADER))
+        imports.import_customers(people["agent"], write(tmp_path, HEADER))
 
 
 def test_cli(store, people, tmp_path, monkeypatch):
     from app import main
 
-    monkeypatch.setattr("services.users.os_login", lambda: people["supervisor"].login)
+    monkeypatch.setattr("services.store.users.os_login", lambda: people["supervisor"].login)
     good = write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n", name="good.csv")
     out = CliRunner().invoke(main, ["--db", str(store), "import", "customers", str(good)])
     assert out.exit_code == 0 and "1 added, 0 updated, 0 rejected." in out.output

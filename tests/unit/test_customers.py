@@ -1,11 +1,11 @@
 import pytest
 
 from models import AccessPoint, Customer, Plan, write_tx
-from services import customers
-from services.customers import LookupQuery
-from services.errors import PermissionDenied, ValidationError
-from services.permissions import Actor
-from services.text import fold
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.permissions import Actor
+from services.core.text import fold
+from services.customers import lookup
+from services.customers.lookup import LookupQuery
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def names(hits):
 
 
 def test_accents_and_case_do_not_matter(some):
-    assert names(customers.lookup(some, LookupQuery("JOAO"))) == ["João Gonçalves"]
-    assert names(customers.lookup(some, LookupQuery("conceição", condition="contains"))) == ["Maria Conceição"]
+    assert names(lookup.lookup(some, LookupQuery("JOAO"))) == ["João Gonçalves"]
+    assert names(lookup.lookup(some, LookupQuery("conceição", condition="contains"))) == ["Maria Conceição"]
 
 
 @pytest.mark.parametrize("field,text,condition,expected", [
@@ -47,41 +47,41 @@ def test_accents_and_case_do_not_matter(some):
     ("contract", "ct-000002", "equals", ["Maria Conceição"]),
 ])
 def test_fields_and_conditions(some, field, text, condition, expected):
-    assert names(customers.lookup(some, LookupQuery(text, field=field, condition=condition))) == expected
+    assert names(lookup.lookup(some, LookupQuery(text, field=field, condition=condition))) == expected
 
 
 @pytest.mark.parametrize("text", ['"', "*", "(", "NEAR", "[/", "%", "_", "\\", "'; drop table customer; --"])
 def test_odd_search_text_is_data(some, text):
-    customers.lookup(some, LookupQuery(text))  # no exception
+    lookup.lookup(some, LookupQuery(text))  # no exception
     assert Customer.select().count() == 3
 
 
 def test_odd_text_finds_literal_matches(some):
-    assert names(customers.lookup(some, LookupQuery("(near) *"))) == ["[bold]Mário (NEAR) *"]
-    assert customers.lookup(some, LookupQuery("%")) == []
+    assert names(lookup.lookup(some, LookupQuery("(near) *"))) == ["[bold]Mário (NEAR) *"]
+    assert lookup.lookup(some, LookupQuery("%")) == []
 
 
 def test_empty_search_returns_nothing(some):
-    assert customers.lookup(some, LookupQuery("   ")) == []
+    assert lookup.lookup(some, LookupQuery("   ")) == []
 
 
 def test_limit_and_bad_controls(some):
-    assert len(customers.lookup(some, LookupQuery("o", limit=1))) == 1
+    assert len(lookup.lookup(some, LookupQuery("o", limit=1))) == 1
     with pytest.raises(ValidationError) as err:
-        customers.lookup(some, LookupQuery("a", field="shoe", condition="like", limit=0))
+        lookup.lookup(some, LookupQuery("a", field="shoe", condition="like", limit=0))
     assert set(err.value.errors) == {"field", "condition", "limit"}
 
 
 def test_access_points(some):
-    hits = customers.lookup(some, LookupQuery("centro", kind="access_point"))
+    hits = lookup.lookup(some, LookupQuery("centro", kind="access_point"))
     assert [(h.kind, h.name) for h in hits] == [("access_point", "POP Centro")]
 
 
 def test_representatives_cannot_look_up(some):
     with pytest.raises(PermissionDenied):
-        customers.lookup(Actor("rep", "Rep", "representative"), LookupQuery("joao"))
+        lookup.lookup(Actor("rep", "Rep", "representative"), LookupQuery("joao"))
 
 
 def test_format_doc():
-    assert customers.format_doc("52998224725") == "529.982.247-25"
-    assert customers.format_doc("11222333000181") == "11.222.333/0001-81"
+    assert lookup.format_doc("52998224725") == "529.982.247-25"
+    assert lookup.format_doc("11222333000181") == "11.222.333/0001-81"

@@ -9,9 +9,12 @@ import os
 
 import pytest
 
-from services import audit, dashboard, desk, export, users
-from services.errors import PermissionDenied, ValidationError
-from services.permissions import Actor
+from services.core import export
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.permissions import Actor
+from services.store import audit, users
+from services.supervisor import dashboard
+from services.tickets import queues
 from tests.scenes import DASHBOARD_NOW, make_dashboard
 
 
@@ -61,7 +64,7 @@ def test_each_figure_opens_the_list_behind_it(known_dashboard, gabi):
     board = dashboard.read(gabi)
     for fig in (*board.by_queue, *board.by_type, *board.by_age, *board.today_by_agent):
         assert fig.target == "queues"
-        assert desk.count(gabi, fig.view, fig.filter) == fig.n, fig
+        assert queues.count(gabi, fig.view, fig.filter) == fig.n, fig
 
 
 def test_dashboard_refuses_agents_coordinators_and_representatives(known_dashboard, people):
@@ -76,14 +79,14 @@ def test_dashboard_refuses_agents_coordinators_and_representatives(known_dashboa
 
 
 def test_new_desk_filters(known_dashboard, gabi):
-    assert desk.count(gabi, "all", "age:>7d") == 2  # T005 and the 40-day-old resolved one
-    assert desk.count(gabi, "open", "age:1d-3d") == 2
-    assert desk.count(gabi, "all", "opener:bruno created:today") == 1
-    assert desk.count(gabi, "all", "created:2026-03-08") == 1  # T003, 30 hours ago
-    assert desk.count(gabi, "all", "criado:hoje") == 4  # T001, T002, T007 and the abandoned A001
+    assert queues.count(gabi, "all", "age:>7d") == 2  # T005 and the 40-day-old resolved one
+    assert queues.count(gabi, "open", "age:1d-3d") == 2
+    assert queues.count(gabi, "all", "opener:bruno created:today") == 1
+    assert queues.count(gabi, "all", "created:2026-03-08") == 1  # T003, 30 hours ago
+    assert queues.count(gabi, "all", "criado:hoje") == 4  # T001, T002, T007 and the abandoned A001
     for bad in ("age:soon", "age:<1w", "created:31/02", 'created:"[bold]"'):
         with pytest.raises(ValidationError):
-            desk.parse_filter(bad)
+            queues.parse_filter(bad)
 
 
 def test_audit_page_filters_and_keyset(known_dashboard, admin):

@@ -27,11 +27,12 @@ from models import (
     db,
     migrations,
 )
-from services import demo, users
-from services.errors import PermissionDenied, ValidationError
-from services.permissions import Actor
-from services.text import digits, fold
-from services.validation import email as valid_email
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.permissions import Actor
+from services.core.text import digits, fold
+from services.core.validation import email as valid_email
+from services.demo import build
+from services.store import users
 
 N = 2000
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,7 @@ def admin(demo_db):
 
 @pytest.fixture
 def filled(admin):
-    return demo.fill(admin, customers=N)
+    return build.fill(admin, customers=N)
 
 
 def _customers() -> list[Customer]:
@@ -72,8 +73,8 @@ def test_check_digit_helpers_agree_with_validate_docbr():
     for _ in range(2000):
         base = rng.randrange(100_000_000, 999_999_999)
         if base % 111_111_111:
-            assert cpf.validate(f"{base}{demo.cpf_check_digits(base)}")
-        assert cnpj.validate(demo.cnpj_from_root(rng.randrange(10_000_000, 99_999_999)))
+            assert cpf.validate(f"{base}{build.cpf_check_digits(base)}")
+        assert cnpj.validate(build.cnpj_from_root(rng.randrange(10_000_000, 99_999_999)))
 
 
 def test_documents_are_valid_and_unique(filled):
@@ -123,7 +124,7 @@ def test_phones_are_valid_brazilian_mobiles(filled):
 
 def test_emails_are_plain_and_mostly_unique(filled):
     rows = _customers()
-    domains = {d for d, _w in demo.EMAIL_DOMAINS}
+    domains = {d for d, _w in build.EMAIL_DOMAINS}
     for c in rows:
         assert c.email.isascii() and c.email == c.email.lower()
         local, domain = c.email.split("@")
@@ -280,7 +281,7 @@ def test_staff_in_every_role_and_existing_users_untouched(admin, filled):
 
 def test_existing_staff_login_is_skipped(demo_db, admin):
     users.add(admin, "ana", "coordinator", name="Ana Existente")
-    report = demo.fill(admin, customers=50)
+    report = build.fill(admin, customers=50)
     with models.reading():
         ana = User.get(User.login == "ana")
     assert (ana.name, ana.role) == ("Ana Existente", "coordinator")
@@ -299,9 +300,9 @@ def test_one_audit_row_summarises_the_fill(admin, filled):
 
 
 def test_refuses_a_second_fill(admin, filled):
-    assert demo.has_data()
+    assert build.has_data()
     with pytest.raises(ValidationError, match="already has customers"):
-        demo.fill(admin, customers=10)
+        build.fill(admin, customers=10)
     with models.reading():
         assert Customer.select().count() == N
         assert AuditLog.select().where(AuditLog.entity == "demo").count() == 1
@@ -309,17 +310,17 @@ def test_refuses_a_second_fill(admin, filled):
 
 def test_refused_for_a_non_admin(demo_db, admin):
     with pytest.raises(PermissionDenied):
-        demo.fill(Actor(login="x", name="x", role="agent"), customers=10)
-    assert not demo.has_data()
+        build.fill(Actor(login="x", name="x", role="agent"), customers=10)
+    assert not build.has_data()
     with models.reading():
         assert Network.select().count() == 0
 
 
-@pytest.mark.parametrize("bad", [0, -5, demo.MAX_CUSTOMERS + 1])
+@pytest.mark.parametrize("bad", [0, -5, build.MAX_CUSTOMERS + 1])
 def test_refuses_a_silly_size(admin, bad):
     with pytest.raises(ValidationError):
-        demo.fill(admin, customers=bad)
-    assert not demo.has_data()
+        build.fill(admin, customers=bad)
+    assert not build.has_data()
 
 
 # -- determinism, progress, indexes, pragmas ------------------------------------------
@@ -329,7 +330,7 @@ def _snapshot(path: Path, seed: int):
     models.open_database(path)
     migrations.upgrade()
     actor = users.identify("tester")
-    demo.fill(actor, customers=500, seed=seed)
+    build.fill(actor, customers=500, seed=seed)
     with models.reading():
         customers = [(c.name, c.doc, c.email, c.phone, c.city, c.address, c.kind, c.account_status)
                      for c in Customer.select().order_by(Customer.id)]
@@ -349,7 +350,7 @@ def test_same_seed_gives_the_same_data(tmp_path):
 
 def test_progress_reports_batches_and_indexes(admin):
     calls = []
-    demo.fill(admin, customers=N, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    build.fill(admin, customers=N, progress=lambda stage, done, total: calls.append((stage, done, total)))
     assert ("customers", N, N) in calls
     stages = [c[0] for c in calls]
     assert stages.index("customers") < stages.index("indexes")
@@ -359,7 +360,7 @@ def test_progress_reports_batches_and_indexes(admin):
 def test_indexes_are_rebuilt_identically(demo_db, admin):
     query = "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
     before = db.execute_sql(query).fetchall()
-    demo.fill(admin, customers=300)
+    build.fill(admin, customers=300)
     assert db.execute_sql(query).fetchall() == before
     assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
@@ -368,15 +369,15 @@ def test_indexes_are_rebuilt_identically(demo_db, admin):
 def test_pragmas_are_restored_on_the_callers_connection(demo_db, admin):
     with db.connection_context():
         before = [db.execute_sql(f"PRAGMA {p}").fetchone()[0] for p in ("synchronous", "cache_size", "foreign_keys")]
-        demo.fill(admin, customers=100)
+        build.fill(admin, customers=100)
         after = [db.execute_sql(f"PRAGMA {p}").fetchone()[0] for p in ("synchronous", "cache_size", "foreign_keys")]
     assert after == before == [2, -32_000, 1]
 
 
 def test_generic_peewee_path(monkeypatch, admin):
     """Databases other than SQLite get insert_many; same rows, same checks."""
-    monkeypatch.setattr(demo, "is_sqlite", lambda: False)
-    report = demo.fill(admin, customers=300)
+    monkeypatch.setattr(build, "is_sqlite", lambda: False)
+    report = build.fill(admin, customers=300)
     rows = _customers()
     assert len(rows) == 300 == report.customers + report.prospects
     assert all((CPF() if c.doc_kind == "cpf" else CNPJ()).validate(c.doc) for c in rows)
@@ -386,13 +387,13 @@ def test_generic_peewee_path(monkeypatch, admin):
 
 
 def test_has_data(demo_db, admin):
-    assert not demo.has_data()
-    demo.fill(admin, customers=20)
-    assert demo.has_data()
+    assert not build.has_data()
+    build.fill(admin, customers=20)
+    assert build.has_data()
 
 
 def test_module_never_imports_the_ui():
-    code = ("import sys, services.demo; "
+    code = ("import sys, services.demo.build; "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui', 'screens')); "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
@@ -403,9 +404,9 @@ def test_search_indexes_are_whole_and_back_to_their_usual_settings(demo_db, admi
     result passes FTS5's own integrity check against the rows, finds a
     customer by a piece of each field, and leaves the hash at its default."""
     from models.search import DEFAULT_HASH_BYTES, FTS_TABLES
-    from services import customers
+    from services.customers import lookup as customers
 
-    demo.fill(admin, customers=N)
+    build.fill(admin, customers=N)
     for table in (*FTS_TABLES.values(), "plan_search"):
         db.execute_sql(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
         assert db.execute_sql(f"SELECT v FROM {table}_config WHERE k = 'hashsize'").fetchone()[0] \
@@ -435,7 +436,7 @@ def test_an_interrupted_fill_is_finished_by_the_next(admin, monkeypatch, tmp_pat
     """Each feature's demo commits whole, with its mark: after an interruption
     the next fill adds only what is missing (nothing twice), and the result
     is what an uninterrupted fill gives."""
-    import services.events_demo as events_demo
+    import services.demo.events as events_demo
     from models.events import Event
 
     real = events_demo.fill
@@ -446,26 +447,26 @@ def test_an_interrupted_fill_is_finished_by_the_next(admin, monkeypatch, tmp_pat
 
     monkeypatch.setattr(events_demo, "fill", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        demo.fill(admin, customers=300, seed=3)
-    assert demo.status(admin) == "unfinished"
+        build.fill(admin, customers=300, seed=3)
+    assert build.status(admin) == "unfinished"
     with models.reading():
         assert Event.select().count() == 0  # the events' demo left nothing half done
     assert _counts()["Ticket"] > 0  # the demos before it are in
     monkeypatch.setattr(events_demo, "fill", real)
-    report = demo.fill(admin, customers=10, seed=99)  # finishes the first fill, as it was asked
+    report = build.fill(admin, customers=10, seed=99)  # finishes the first fill, as it was asked
     assert report.customers + report.prospects == 300
-    assert demo.status(admin) == "filled"
+    assert build.status(admin) == "filled"
     resumed = _counts()
     with pytest.raises(ValidationError, match="already has customers"):
-        demo.fill(admin, customers=10)
+        build.fill(admin, customers=10)
     models.close_database()
     models.open_database(tmp_path / "whole.db")
     migrations.upgrade()
-    demo.fill(users.identify("tester"), customers=300, seed=3)
+    build.fill(users.identify("tester"), customers=300, seed=3)
     assert _counts() == resumed
 
 
 def test_status_is_for_admins(demo_db, admin):
-    assert demo.status(admin) == "empty"
+    assert build.status(admin) == "empty"
     with pytest.raises(PermissionDenied):
-        demo.status(Actor(login="r", name="R", role="representative", company_id=1))
+        build.status(Actor(login="r", name="R", role="representative", company_id=1))

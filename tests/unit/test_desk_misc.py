@@ -6,8 +6,10 @@ from click.testing import CliRunner
 
 from models import AccessPoint, Plan, Ticket, write_tx
 from models.wizard import EmailTemplate, OsType, Script, Technician
-from services import contacts, router, tickets, wizard, wizard_demo
-from services.errors import NotFound, ValidationError
+from services.core.errors import NotFound, ValidationError
+from services.customers import contacts, router
+from services.demo import wizard as wizard_demo
+from services.tickets import records, wizard
 from tests.scenes import make_desk
 
 
@@ -89,14 +91,14 @@ def test_ticket_show_and_list(admin, desk_data):
     wizard.finish(admin, wizard.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id,
                                        problem="[bold]sem sinal", queue_id=desk_data["queue"].id,
                                        type_id=desk_data["plain"].id, responsible_role="agent", step="first_contact"))
-    view = tickets.show(admin, d.protocol)
+    view = records.show(admin, d.protocol)
     assert (view.customer, view.status, view.queue) == ("[bold]Zé (NEAR)", "open", "Suporte Técnico")
-    rows = tickets.list_tickets(admin, status="open")
+    rows = records.list_tickets(admin, status="open")
     assert [r.protocol for r in rows] == [d.protocol] and rows[0].customer == "[bold]Zé (NEAR)"
     with pytest.raises(NotFound):
-        tickets.show(admin, "nope")
+        records.show(admin, "nope")
     with pytest.raises(ValidationError):
-        tickets.list_tickets(admin, status="weird")
+        records.list_tickets(admin, status="weird")
 
 
 def test_cli_ticket_commands(admin, desk_data, store):

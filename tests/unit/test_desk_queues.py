@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
-from services import clock, desk
-from services.errors import PermissionDenied, ValidationError
-from services.permissions import Actor
+from services.core import clock
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.permissions import Actor
+from services.tickets import queues
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 
@@ -53,13 +54,13 @@ def protocols(p):
 
 
 def test_parse_filter_conditions_and_words():
-    f = desk.parse_filter('status:open type:"Sem conexão" agent:ana modem lento')
-    assert f.conditions == (desk.Condition("status", "open"), desk.Condition("type", "Sem conexão"),
-                            desk.Condition("agent", "ana"))
+    f = queues.parse_filter('status:open type:"Sem conexão" agent:ana modem lento')
+    assert f.conditions == (queues.Condition("status", "open"), queues.Condition("type", "Sem conexão"),
+                            queues.Condition("agent", "ana"))
     assert f.words == ("modem", "lento")
-    assert desk.parse_filter("").empty
-    assert desk.parse_filter('status:"waiting for the customer"').conditions[0].value == "waiting_customer"
-    assert desk.parse_filter("responsavel:ana").conditions[0].field == "agent"
+    assert queues.parse_filter("").empty
+    assert queues.parse_filter('status:"waiting for the customer"').conditions[0].value == "waiting_customer"
+    assert queues.parse_filter("responsavel:ana").conditions[0].field == "agent"
 
 
 @pytest.mark.parametrize("text, message", [
@@ -71,28 +72,28 @@ def test_parse_filter_conditions_and_words():
 ])
 def test_parse_filter_refuses_bad_input_clearly(text, message):
     with pytest.raises(ValidationError) as err:
-        desk.parse_filter(text)
+        queues.parse_filter(text)
     assert message in err.value.errors["filter"]
 
 
 def test_views_hold_the_right_tickets(desk_world):
     ana = desk_world["ana"]
-    assert protocols(desk.page(ana, "all")) == ["1", "2", "3", "4", "5"]  # newest update first, no drafts
-    assert protocols(desk.page(ana, "open")) == ["1", "2", "3"]
-    assert protocols(desk.page(ana, "finished")) == ["4", "5"]
-    assert protocols(desk.page(ana, "waiting")) == ["3"]
-    assert protocols(desk.page(ana, "mine")) == ["1", "3"]
-    assert protocols(desk.page(ana, f"queue:{desk_world['financeiro'].id}")) == ["4"]
-    assert protocols(desk.page(ana, f"type:{desk_world['sem'].id}")) == ["1", "3", "5"]
+    assert protocols(queues.page(ana, "all")) == ["1", "2", "3", "4", "5"]  # newest update first, no drafts
+    assert protocols(queues.page(ana, "open")) == ["1", "2", "3"]
+    assert protocols(queues.page(ana, "finished")) == ["4", "5"]
+    assert protocols(queues.page(ana, "waiting")) == ["3"]
+    assert protocols(queues.page(ana, "mine")) == ["1", "3"]
+    assert protocols(queues.page(ana, f"queue:{desk_world['financeiro'].id}")) == ["4"]
+    assert protocols(queues.page(ana, f"type:{desk_world['sem'].id}")) == ["1", "3", "5"]
     with pytest.raises(ValidationError):
-        desk.page(ana, "nonsense")
-    keys = [v.key for v in desk.views(ana)]
+        queues.page(ana, "nonsense")
+    keys = [v.key for v in queues.views(ana)]
     assert keys[:5] == ["all", "open", "finished", "mine", "waiting"]
     assert f"queue:{desk_world['suporte'].id}" in keys and f"type:{desk_world['boleto'].id}" in keys
 
 
 def test_rows_carry_the_columns(desk_world):
-    row = desk.page(desk_world["ana"], "all").rows[0]
+    row = queues.page(desk_world["ana"], "all").rows[0]
     assert (row.customer, row.type, row.status, row.responsible, row.queue) == (
         "Maria [bold]Silva", "Sem conexão", "open", "Ana Souza", "Suporte")
     assert row.age == "2 h" and row.updated == "1 h"
@@ -101,93 +102,93 @@ def test_rows_carry_the_columns(desk_world):
 
 def test_filters_combine_with_views(desk_world):
     ana = desk_world["ana"]
-    assert protocols(desk.page(ana, "all", 'status:open type:"Sem conexão" agent:ana')) == ["1"]
-    assert protocols(desk.page(ana, "all", 'type:"sem conexao"')) == ["1", "3", "5"]
-    assert protocols(desk.page(ana, "all", "status:open status:finished")) == ["1", "4"]
-    assert protocols(desk.page(ana, "all", "agent:Bruno")) == ["2", "4"]
-    assert protocols(desk.page(ana, "all", "customer:joao")) == ["2", "3"]
-    assert protocols(desk.page(ana, "all", "customer:[bold]")) == ["1", "4", "5"]
-    assert protocols(desk.page(ana, "all", "queue:financeiro")) == ["4"]
-    assert protocols(desk.page(ana, "all", "protocol:20260302000")) == ["1", "2", "3", "4", "5"]
-    assert protocols(desk.page(ana, "all", "type:Inexistente")) == []
-    assert protocols(desk.page(ana, "open", "agent:bruno")) == ["2"]
+    assert protocols(queues.page(ana, "all", 'status:open type:"Sem conexão" agent:ana')) == ["1"]
+    assert protocols(queues.page(ana, "all", 'type:"sem conexao"')) == ["1", "3", "5"]
+    assert protocols(queues.page(ana, "all", "status:open status:finished")) == ["1", "4"]
+    assert protocols(queues.page(ana, "all", "agent:Bruno")) == ["2", "4"]
+    assert protocols(queues.page(ana, "all", "customer:joao")) == ["2", "3"]
+    assert protocols(queues.page(ana, "all", "customer:[bold]")) == ["1", "4", "5"]
+    assert protocols(queues.page(ana, "all", "queue:financeiro")) == ["4"]
+    assert protocols(queues.page(ana, "all", "protocol:20260302000")) == ["1", "2", "3", "4", "5"]
+    assert protocols(queues.page(ana, "all", "type:Inexistente")) == []
+    assert protocols(queues.page(ana, "open", "agent:bruno")) == ["2"]
 
 
 def test_full_text_search_over_text_and_script_reports(desk_world):
     ana = desk_world["ana"]
-    assert protocols(desk.search(ana, "internet")) == ["1"]
-    assert protocols(desk.search(ana, "sinal optico")) == ["5"]  # script report, accents folded
-    assert protocols(desk.search(ana, "LOS")) == ["1"]
-    assert protocols(desk.search(ana, "modem")) == ["3"]
-    assert protocols(desk.search(ana, "rasc")) == []  # drafts never listed
-    assert protocols(desk.search(ana, "veloc")) == ["2"]  # prefix of the last word
+    assert protocols(queues.search(ana, "internet")) == ["1"]
+    assert protocols(queues.search(ana, "sinal optico")) == ["5"]  # script report, accents folded
+    assert protocols(queues.search(ana, "LOS")) == ["1"]
+    assert protocols(queues.search(ana, "modem")) == ["3"]
+    assert protocols(queues.search(ana, "rasc")) == []  # drafts never listed
+    assert protocols(queues.search(ana, "veloc")) == ["2"]  # prefix of the last word
     # FTS5 syntax in user text is just text
     for nasty in ('AND OR NOT', '* ( ) NEAR', "\x1b[31mred", "[bold]"):
-        desk.search(ana, nasty)
-    assert protocols(desk.page(ana, "open", "status:waiting_customer modem")) == ["3"]
+        queues.search(ana, nasty)
+    assert protocols(queues.page(ana, "open", "status:waiting_customer modem")) == ["3"]
 
 
 def test_search_by_protocol_jumps_to_the_ticket(desk_world):
     ana = desk_world["ana"]
-    assert desk.search(ana, " 2026030200004 ").jump_to == "2026030200004"
-    assert desk.search(ana, "2026030200006").jump_to is None  # a draft
-    assert desk.search(ana, "internet").jump_to is None
+    assert queues.search(ana, " 2026030200004 ").jump_to == "2026030200004"
+    assert queues.search(ana, "2026030200006").jump_to is None  # a draft
+    assert queues.search(ana, "internet").jump_to is None
 
 
 def test_search_index_follows_edits(desk_world):
     ana = desk_world["ana"]
     with write_tx():
         Ticket.update(solution="Troca de fibra").where(Ticket.protocol == "2026030200002").execute()
-    assert protocols(desk.search(ana, "fibra")) == ["2"]
+    assert protocols(queues.search(ana, "fibra")) == ["2"]
     with write_tx():
         Ticket.delete().where(Ticket.protocol == "2026030200002").execute()
-    assert protocols(desk.search(ana, "fibra")) == []
+    assert protocols(queues.search(ana, "fibra")) == []
 
 
 def test_keyset_paging_walks_every_ticket_once(desk_world):
     ana = desk_world["ana"]
-    for sort in desk.SORTS:
+    for sort in queues.SORTS:
         for descending in (True, False):
             seen, after = [], None
             while True:
-                p = desk.page(ana, "all", sort=sort, descending=descending, after=after, limit=2)
+                p = queues.page(ana, "all", sort=sort, descending=descending, after=after, limit=2)
                 seen += protocols(p)
                 assert len(p.rows) <= 2
                 after = p.next_cursor
                 if after is None:
                     break
             assert sorted(seen) == ["1", "2", "3", "4", "5"], sort
-            full = protocols(desk.page(ana, "all", sort=sort, descending=descending))
+            full = protocols(queues.page(ana, "all", sort=sort, descending=descending))
             assert seen == full
 
 
 def test_sorting(desk_world):
     ana = desk_world["ana"]
-    assert protocols(desk.page(ana, "all", sort="protocol", descending=False)) == ["1", "2", "3", "4", "5"]
-    assert protocols(desk.page(ana, "all", sort="age", descending=False)) == ["5", "4", "3", "2", "1"]
-    by_resp = desk.page(ana, "all", sort="responsible", descending=False)
+    assert protocols(queues.page(ana, "all", sort="protocol", descending=False)) == ["1", "2", "3", "4", "5"]
+    assert protocols(queues.page(ana, "all", sort="age", descending=False)) == ["5", "4", "3", "2", "1"]
+    by_resp = queues.page(ana, "all", sort="responsible", descending=False)
     assert [r.responsible for r in by_resp.rows] == ["", "Ana Souza", "Ana Souza", "Bruno Lima", "Bruno Lima"]
-    by_customer = desk.page(ana, "all", sort="customer", descending=False)
+    by_customer = queues.page(ana, "all", sort="customer", descending=False)
     assert [r.customer for r in by_customer.rows][:2] == ["João Pereira", "João Pereira"]
     with pytest.raises(ValidationError):
-        desk.page(ana, "all", sort="colour")
+        queues.page(ana, "all", sort="colour")
 
 
 def test_counts_are_separate_and_follow_filters(desk_world):
     ana = desk_world["ana"]
-    assert desk.count(ana, "all") == 5
-    assert desk.count(ana, "open") == 3
-    assert desk.count(ana, "mine", "status:open") == 1
-    assert desk.count(ana, "all", "internet") == 1
-    assert desk.count(ana, "all", "customer:maria") == 3
+    assert queues.count(ana, "all") == 5
+    assert queues.count(ana, "open") == 3
+    assert queues.count(ana, "mine", "status:open") == 1
+    assert queues.count(ana, "all", "internet") == 1
+    assert queues.count(ana, "all", "customer:maria") == 3
 
 
 def test_representatives_cannot_read_queues(desk_world):
     rep = Actor(login="rep", name="Rep", role="representative", id=999)
     with pytest.raises(PermissionDenied):
-        desk.page(rep, "all")
+        queues.page(rep, "all")
     with pytest.raises(PermissionDenied):
-        desk.count(rep, "all")
+        queues.count(rep, "all")
 
 
 def test_export_csv_and_json(desk_world, store, tmp_path):
@@ -204,13 +205,13 @@ def test_export_csv_and_json(desk_world, store, tmp_path):
         Ticket.update(subject="x").where(Ticket.protocol == "2026030200001").execute()
         Customer.update(name="=HYPERLINK(1)").where(Customer.name == "João Pereira").execute()
     buf = io.StringIO()
-    assert desk.export(ana, buf, "csv", "open") == 3
+    assert queues.export(ana, buf, "csv", "open") == 3
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
     assert rows[0][:4] == ["protocol", "customer", "type", "status"]
     assert [r[0] for r in rows[1:]] == ["2026030200001", "2026030200002", "2026030200003"]
     assert rows[2][1] == "'=HYPERLINK(1)"  # never a formula in a spreadsheet
     with pytest.raises(ValidationError):
-        desk.export(ana, io.StringIO(), "xml")
+        queues.export(ana, io.StringIO(), "xml")
     runner = CliRunner()
     out = runner.invoke(main, ["--db", str(store), "export", "tickets", "--format", "json",
                                "--filter", 'type:"Sem conexão"', "--view", "all"])

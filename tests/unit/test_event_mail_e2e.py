@@ -14,10 +14,12 @@ from pypdf import PdfReader
 from models import reading, write_tx
 from models.events import Registration
 from models.mail import Outbox
-from services import clock, event_mail, sweeps, worker
-from services import event_registrations as er
-from services import events as ev
-from services.config import MailSettings
+from services.core import clock
+from services.core.config import MailSettings
+from services.events import mail as event_mail
+from services.events import pipeline as ev
+from services.events import registrations as er
+from services.ops import sweeps, worker
 from tests.smtp_server import SmtpServer
 from tests.unit.test_events import NOW, mails, make_event, open_registration, person
 
@@ -168,8 +170,8 @@ def test_online_events_carry_the_participants_own_link(people):
 
 
 def test_certificates_issue_event_cli_path(people):
-    from services import certificates as certs
-    from services import event_certificates  # noqa: F401
+    from services.events import certificates as certs
+    from services.events import issuing  # noqa: F401
 
     coord = people["coordinator"]
     at(NOW)

@@ -10,10 +10,10 @@ import pytest
 
 from models import AuditLog, reading
 from models.events import EventTask
-from services import clock
-from services import event_registrations as er
-from services import events as ev
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core import clock
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.events import pipeline as ev
+from services.events import registrations as er
 
 NOW = dt.datetime(2026, 5, 4, 9, 0)
 
@@ -53,7 +53,7 @@ def mails(kind: str | None = None) -> list[dict]:
     from email.utils import parseaddr
 
     from models.mail import Outbox
-    from services.event_mail import KIND_OF
+    from services.events.mail import KIND_OF
 
     kinds = {"event_reminder": ("reminder_3d", "reminder_1d")}.get(kind, (KIND_OF.get(kind, kind),))
     with reading():
@@ -103,7 +103,7 @@ def test_agents_cannot_create_events(people, frozen):
 
 
 def test_only_the_responsible_or_a_supervisor_changes_an_event(people, frozen, admin):
-    from services import users
+    from services.store import users
 
     users.add(admin, "t_coord2", "coordinator", name="Other Coordinator")
     other = users.identify("t_coord2")
@@ -385,8 +385,8 @@ def test_unknown_event(people):
 
 def test_the_worker_closes_events_that_ran_a_day_after_they_ended(people, frozen):
     from models.events import Notification
-    from services import settings
-    from services.sweeps import load_modules, registered
+    from services.ops.sweeps import load_modules, registered
+    from services.store import settings
 
     coord = people["coordinator"]
     ran = open_registration(coord, make_event(coord, description="Ran"))

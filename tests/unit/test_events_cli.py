@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 import models
 from app import main
-from services import clock
-from services import event_registrations as er
+from services.core import clock
+from services.events import registrations as er
 from tests.unit.test_events import make_event, open_registration
 
 
@@ -67,8 +67,8 @@ def test_checkin(cli):
 
 
 def test_access_prints_the_link_or_when_it_opens(cli, store):
-    from services import users
-    from services.store import open_store
+    from services.store import users
+    from services.store.database import open_store
 
     cli("event", "register", str(cli.event.id), "--name", "Ana", "--email", "ana@example.com", "--consent")
     open_store(str(store))
@@ -132,7 +132,7 @@ def test_access_token_never_reads_as_an_option(cli, store, monkeypatch):
     command line took for an option (exit 2, 'No such option')."""
     import secrets
 
-    from services import event_registrations as er_mod
+    from services.events import registrations as er_mod
 
     drawn = iter(["-starts-with-a-dash", "fine_token"])
     monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))

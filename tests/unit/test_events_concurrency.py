@@ -6,8 +6,8 @@ import multiprocessing as mp
 
 from models import reading
 from models.events import Registration
-from services import event_registrations as er
-from services import events as ev
+from services.events import pipeline as ev
+from services.events import registrations as er
 from tests.unit.test_events import frozen, make_event, open_registration  # noqa: F401
 
 PROCESSES = 6
@@ -15,9 +15,9 @@ SEATS = 2
 
 
 def _register(db_path: str, event_id: int, i: int, barrier, results) -> None:
-    from services import event_registrations as er_
-    from services import users
-    from services.store import open_store
+    from services.events import registrations as er_
+    from services.store import users
+    from services.store.database import open_store
 
     open_store(db_path)
     actor = users.identify("t_agent")

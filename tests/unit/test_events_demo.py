@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import random
 
-from services import event_registrations as er
-from services import events as ev
-from services import events_demo, users
+from services.demo import events as events_demo
+from services.events import pipeline as ev
+from services.events import registrations as er
+from services.store import users
 
 
 def test_demo_fills_every_stage(admin):

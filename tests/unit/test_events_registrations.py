@@ -8,10 +8,10 @@ import pytest
 
 from models import AuditLog, reading
 from models.events import Registration
-from services import event_import as imp
-from services import event_registrations as er
-from services import events as ev
-from services.errors import NotFound, PermissionDenied, ValidationError
+from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.events import imports as imp
+from services.events import pipeline as ev
+from services.events import registrations as er
 from tests.unit.test_events import NOW, frozen, mails, make_event, open_registration, person  # noqa: F401
 
 VALID_CPF = "529.982.247-25"
@@ -116,8 +116,9 @@ def test_only_the_responsible_or_a_lead_manages_an_events_registrations(people, 
     on someone else's event they may not cancel, import, issue certificates or
     send its e-mails again; its responsible and supervisors may."""
     from models.mail import Outbox
-    from services import certificates as certs
-    from services import outbox, users
+    from services.events import certificates as certs
+    from services.mail import outbox
+    from services.store import users
 
     users.add(people["admin"], "t_coord2", "coordinator", name="Other Coordinator")
     other = users.identify("t_coord2")

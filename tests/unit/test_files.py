@@ -1,4 +1,4 @@
-"""services.files, the one intake for a path a person typed: regular files
+"""services.core.files, the one intake for a path a person typed: regular files
 only, the limit counted while copying, safe names, every OS error a message
 for the field, nothing left behind. Real devices, pipes and /proc files."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from services import files
-from services.errors import ValidationError
+from services.core import files
+from services.core.errors import ValidationError
 
 
 def bad_paths(tmp_path: Path, limit: int) -> dict[str, str]:

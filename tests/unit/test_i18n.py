@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from services import i18n
+from services.core import i18n
 from tests.tools import i18n_tool
 
 PLACEHOLDER = re.compile(r"\{(\w*)")

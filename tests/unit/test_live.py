@@ -9,9 +9,10 @@ import sys
 import pytest
 
 from models import Queue, write_tx
-from services import clock, presence
-from services.errors import PermissionDenied
-from services.live import ChangeWatcher
+from services.core import clock
+from services.core.errors import PermissionDenied
+from services.store import presence
+from services.store.live import ChangeWatcher
 
 
 def test_no_change_reports_nothing(store):
@@ -34,7 +35,7 @@ def test_commit_on_another_connection_is_seen_once(store):
 def test_commit_from_another_process_is_seen(store):
     w = ChangeWatcher(store)
     w.poll()
-    code = ("import sys; from services.store import open_store; from models import Queue, write_tx\n"
+    code = ("import sys; from services.store.database import open_store; from models import Queue, write_tx\n"
             "open_store(sys.argv[1])\n"
             "with write_tx():\n    Queue.create(name='Outro')\n")
     subprocess.run([sys.executable, "-c", code, str(store)], check=True, timeout=60)
@@ -120,13 +121,13 @@ def test_who_cli_lists_sessions_as_json(people, store):
 
 
 def test_atende_user_only_on_own_database(admin, store, monkeypatch):
-    from services import users
+    from services.store import users
 
     monkeypatch.setenv("ATENDE_USER", "someone")
     assert users.session_login() == "someone"  # the test's own file
     monkeypatch.setattr("os.getuid", lambda: 4242)
     monkeypatch.setattr(users, "os_login", lambda: "me")
-    from services.errors import UnknownUser
+    from services.core.errors import UnknownUser
 
     with pytest.raises(UnknownUser):
         users.session_login()

@@ -7,10 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from services import bookings, users
-from services import event_registrations as er
-from services import events as ev
-from services.errors import Conflict
+from services.core.errors import Conflict
+from services.events import pipeline as ev
+from services.events import registrations as er
+from services.scheduling import bookings
+from services.store import users
 from tests.scenes import freeze
 from tests.unit.test_bookings import booking_desk, request  # noqa: F401 (fixture)
 from tests.unit.test_events import frozen, make_event, open_registration, person  # noqa: F401

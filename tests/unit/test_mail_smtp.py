@@ -14,9 +14,11 @@ import pytest
 import models
 from models import write_tx
 from models.mail import Outbox
-from services import clock, outbox, sweeps, worker
-from services.config import MailSettings
-from services.mail_transport import transport_for
+from services.core import clock
+from services.core.config import MailSettings
+from services.mail import outbox
+from services.mail.transport import transport_for
+from services.ops import sweeps, worker
 from tests.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,11 @@ import pytest
 import models
 from models import write_tx
 from models.mail import Outbox
-from services import clock, outbox, worker
-from services.errors import PermissionDenied, ValidationError
-from services.mail_transport import EmlTransport
+from services.core import clock
+from services.core.errors import PermissionDenied, ValidationError
+from services.mail import outbox
+from services.mail.transport import EmlTransport
+from services.ops import worker
 
 
 def _queue(n=1, **kw):
@@ -211,7 +213,7 @@ def test_retry_and_resend(people):
 
 
 def test_reading_the_outbox_needs_permission(people):
-    from services.permissions import Actor
+    from services.core.permissions import Actor
 
     rep = Actor(login="r", name="R", role="representative")
     with pytest.raises(PermissionDenied):
@@ -263,7 +265,7 @@ class FlakyTransport:
 
 
 def test_connection_lost_mid_message_is_in_doubt_and_the_rest_waits(store):
-    from services.mail_transport import ConnectionFailure, InDoubt
+    from services.mail.transport import ConnectionFailure, InDoubt
 
     ids = _queue(5)
     report = worker.send_due(FlakyTransport(2, InDoubt("Connection unexpectedly closed")))
@@ -282,8 +284,8 @@ def test_connection_lost_mid_message_is_in_doubt_and_the_rest_waits(store):
 def test_worker_failures_are_one_line_each_on_stderr(store, tmp_path, monkeypatch):
     import io
 
-    from services import logs
-    from services.config import MailSettings
+    from services.core import logs
+    from services.core.config import MailSettings
 
     stream = io.StringIO()
     handler = worker.log_to_stderr(stream)

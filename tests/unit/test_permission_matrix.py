@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from services import audit, dashboard, desk, events, outbox, permissions, settings, ticket_thread, users
-from services.errors import AtendeError, PermissionDenied
-from services.permissions import MATRIX, ROLES, Actor
+from services.core import permissions
+from services.core.errors import AtendeError, PermissionDenied
+from services.core.permissions import MATRIX, ROLES, Actor
+from services.events import pipeline
+from services.mail import outbox
+from services.store import audit, settings, users
+from services.supervisor import dashboard
+from services.tickets import queues, thread
 from tests.tools import readme_tool
 
 
@@ -36,10 +41,10 @@ ENTRY_POINTS = {
     "users.list": lambda a: users.list_users(a),
     "audit.read": lambda a: audit.page(a),
     "area.supervisor": lambda a: dashboard.read(a),
-    "tickets.read": lambda a: desk.page(a, "all"),
-    "tickets.reassign_many": lambda a: ticket_thread.bulk(a, [1, 2], "reassign", "nobody"),
+    "tickets.read": lambda a: queues.page(a, "all"),
+    "tickets.reassign_many": lambda a: thread.bulk(a, [1, 2], "reassign", "nobody"),
     "mail.read": lambda a: outbox.list_mail(a),
-    "events.read": lambda a: events.list_events(a),
+    "events.read": lambda a: pipeline.list_events(a),
     "settings.edit": lambda a: settings.set_value(a, "certificates.window_days", "15"),
     "settings.read": lambda a: settings.describe(a),
 }

@@ -5,8 +5,9 @@ import pytest
 
 from models import Ticket
 from models.wizard import TicketDraft
-from services import clock, protocol, wizard
-from services.errors import ConfigError, Conflict
+from services.core import clock
+from services.core.errors import ConfigError, Conflict
+from services.tickets import protocol, wizard
 
 
 def test_reserve_formats_and_sequences_per_day(admin):
@@ -49,9 +50,9 @@ def test_abandon_keeps_the_number_with_who_and_when(admin):
 
 
 def _worker(path, n, queue):
-    from services import protocol as p
-    from services import users
-    from services.store import open_store
+    from services.store import users
+    from services.store.database import open_store
+    from services.tickets import protocol as p
 
     open_store(path)
     actor = users.identify(users.os_login())

@@ -1,4 +1,4 @@
-"""services.quickopen: who is starting the app, read without peewee; None
+"""services.store.quickopen: who is starting the app, read without peewee; None
 whenever the normal path must run (and say what is wrong)."""
 import os
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import models
 from models import db, migrations
-from services import quickopen, users
+from services.store import quickopen, users
 from tests.conftest import ROOT
 
 
@@ -42,7 +42,7 @@ def test_none_sends_the_start_down_the_normal_path(store, admin, people, tmp_pat
 
 
 def test_imports_no_database_layer():
-    code = ("import sys, services.quickopen; "
+    code = ("import sys, services.store.quickopen; "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('peewee', 'models', 'textual')); "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

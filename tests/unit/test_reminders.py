@@ -1,7 +1,9 @@
 """When event mail is due (pure rules), calendar files, the sweep registry."""
 import datetime as dt
 
-from services import ics, reminders, sweeps
+from services.events import reminders
+from services.mail import ics
+from services.ops import sweeps
 
 START = dt.datetime(2026, 3, 10, 9, 0)
 EARLY = dt.datetime(2026, 2, 1, 12, 0)

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from services import scripts
-from services.errors import Conflict, PermissionDenied, ValidationError
+from services.core.errors import Conflict, PermissionDenied, ValidationError
+from services.tickets import scripts
 
 
 def tree(**over):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from keyring.backend import KeyringBackend
 
-from services import secrets
-from services.errors import ValidationError
+from services.core import secrets
+from services.core.errors import ValidationError
 
 
 class MemoryKeyring(KeyringBackend):

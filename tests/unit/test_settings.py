@@ -2,15 +2,15 @@ import datetime as dt
 
 import pytest
 
-from services import settings
-from services.errors import PermissionDenied, ValidationError
+from services.core.errors import PermissionDenied, ValidationError
+from services.store import settings
 
 
 def test_default_set_and_audit(people):
     assert settings.get_int("certificates.window_days") == 15
     assert settings.set_value(people["admin"], "certificates.window_days", " 20 ") == 20
     assert settings.get_int("certificates.window_days") == 20
-    from services import audit
+    from services.store import audit
 
     assert audit.history(people["admin"], entity="setting")[0].changes == {"value": [None, 20]}
 
@@ -31,8 +31,8 @@ def test_only_admins(people):
 
 
 def test_certificate_sweep_follows_the_parameter(people):
-    from services import event_mail
-    from services import event_registrations as er
+    from services.events import mail
+    from services.events import registrations as er
     from tests.unit.test_event_mail_e2e import CPF1, at
     from tests.unit.test_events import NOW, make_event, open_registration, person
 
@@ -44,6 +44,6 @@ def test_certificate_sweep_follows_the_parameter(people):
     er.checkin(coord, reg.code, event.id)
     five_days_after = event.ends_at + dt.timedelta(days=5)
     settings.set_value(people["admin"], "certificates.window_days", "3")
-    assert event_mail.certificates_sweep(five_days_after) == 0  # outside a 3-day window
+    assert mail.certificates_sweep(five_days_after) == 0  # outside a 3-day window
     settings.set_value(people["admin"], "certificates.window_days", "10")
-    assert event_mail.certificates_sweep(five_days_after) == 1
+    assert mail.certificates_sweep(five_days_after) == 1

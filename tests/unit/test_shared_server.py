@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from services import doctor, paths
-from services.config import Config
+from services.core import paths
+from services.core.config import Config
+from services.ops import doctor
 
 GROUP = grp.getgrgid(os.getgid()).gr_name
 """The current user's primary group stands in for 'atende' (tests cannot chgrp elsewhere)."""
@@ -169,7 +170,7 @@ def test_disk_space(tmp_path, free, status):
 
 
 def test_person_known_and_unknown(store, admin, monkeypatch):
-    from services import users
+    from services.store import users
 
     assert doctor._person(str(store)).status == "ok"
     monkeypatch.setattr(users, "os_login", lambda: "nobody_here")
@@ -178,7 +179,7 @@ def test_person_known_and_unknown(store, admin, monkeypatch):
 
 
 def test_worker_heartbeat(store):
-    from services import worker
+    from services.ops import worker
 
     assert doctor._worker().status == "warn"
     now = dt.datetime(2026, 5, 4, 9, 0)
@@ -189,7 +190,7 @@ def test_worker_heartbeat(store):
 
 
 def test_run_on_a_shared_folder(shared, umask007):
-    from services.store import open_store
+    from services.store.database import open_store
 
     open_store(str(shared))
     import models
@@ -214,7 +215,7 @@ def umask007():
 
 def test_new_database_is_the_groups(tmp_path, umask007):
     import models
-    from services.store import open_store
+    from services.store.database import open_store
 
     open_store(str(tmp_path / "n.db"))
     for suffix in ("-wal", "-shm"):  # made while the store was open: the group writes them too
@@ -227,8 +228,8 @@ def test_new_database_is_the_groups(tmp_path, umask007):
 
 
 def test_worker_queue_file_is_the_groups(store, umask007):
-    from services import worker
-    from services.config import MailSettings
+    from services.core.config import MailSettings
+    from services.ops import worker
 
     w = worker.Worker(MailSettings(), huey_path=store.parent / "q-huey.db")
     assert mode(w.huey_path) == 0o660
@@ -243,7 +244,9 @@ def test_private_dir_and_file(tmp_path):
 
 
 def test_attachments_certificates_and_backups_are_group_only(people, tmp_path, umask007):
-    from services import backup, certificates, outbox
+    from services.events import certificates
+    from services.mail import outbox
+    from services.ops import backup
 
     src = tmp_path / "doc.txt"
     src.write_text("x")
@@ -297,7 +300,7 @@ def test_cli_doctor_reads_a_broken_config_instead_of_stopping(tmp_path):
 
 def test_doctor_says_a_protocol_format_that_repeats_numbers(tmp_path):
     """A format that would give two tickets one number is a failed config check,
-    before the first ticket is tried (services.protocol.check_format)."""
+    before the first ticket is tried (services.tickets.protocol.check_format)."""
     repeating = doctor.config_check(Config(protocol_format="{date:%Y%m%d}{seq!s:.2}"))
     assert not repeating.ok and "protocol_format" in repeating.message
     assert doctor.config_check(Config()).ok

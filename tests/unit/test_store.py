@@ -4,8 +4,8 @@ import pytest
 
 import models
 from models import migrations
-from services.errors import AtendeError
-from services.store import StoreError, open_store
+from services.core.errors import AtendeError
+from services.store.database import StoreError, open_store
 
 OLD_SCHEMA = __import__("pathlib").Path(__file__).parent.parent / "fixtures" / "atende-0.1.0.sql"
 
@@ -127,7 +127,7 @@ def test_writers_take_turns_through_the_lock_file(store, admin):
     import os
     import threading
 
-    from services import users
+    from services.store import users
 
     fd = os.open(f"{store}.writelock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)

@@ -1,8 +1,8 @@
 """Templates: named placeholders only, checked at save, never executed."""
 import pytest
 
-from services import templates
-from services.errors import Conflict, PermissionDenied, ValidationError
+from services.core.errors import Conflict, PermissionDenied, ValidationError
+from services.mail import templates
 
 
 def test_every_kind_ships_in_both_languages(store):

@@ -11,8 +11,8 @@ import pytest
 
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
 from models.live import Presence
-from services import users
-from services.text import shown
+from services.core.text import shown
+from services.store import users
 from tests.unit.test_cli import atende
 
 TITLE = "\x1b]0;PWNED\x07"  # sets the terminal's title

@@ -9,10 +9,11 @@ import pytest
 
 from models import AuditLog, Plan, Ticket, User, write_tx
 from models.wizard import ServiceOrder, TicketAttachment, TicketTask
-from services import clock, desk, tickets, wizard
-from services import ticket_items as ti
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.permissions import Actor
+from services.core import clock
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.permissions import Actor
+from services.tickets import items as ti
+from services.tickets import queues, records, wizard
 from tests.scenes import make_desk
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -59,7 +60,7 @@ def test_attachment_is_copied_audited_and_versioned(people, desk_with_tickets, t
     assert audit_actions(t.id)[-1][0] == "attachment"
     # the same name again gets a free name, the first copy is kept
     ti.add_attachment(people["agent"], t.id, str(src), expected_version=2)
-    names = [a.name for a in tickets.show(people["agent"], "T0").attachments]
+    names = [a.name for a in records.show(people["agent"], "T0").attachments]
     assert len(set(names)) == 2
 
 
@@ -124,7 +125,7 @@ def test_service_orders_respect_the_agenda(people, desk_with_tickets):
     assert "T0" in err.value.message
     assert ServiceOrder.select().count() == 1
     assert audit_actions(t0.id)[-1][0] == "service_order"
-    assert tickets.show(people["agent"], "T0").service_orders[0].start == "09:00"
+    assert records.show(people["agent"], "T0").service_orders[0].start == "09:00"
 
 
 def test_tasks_added_and_marked_done(people, desk_with_tickets):
@@ -154,7 +155,7 @@ def test_link_parent_and_children(people, desk_with_tickets):
     t0, t1, t9 = desk_with_tickets["tickets"]
     s = ti.link_parent(people["agent"], t1.id, " T0 ", expected_version=1)
     assert Ticket.get_by_id(t1.id).parent_id == t0.id and s.version == 2
-    assert tickets.show(people["agent"], "T0").children == ["T1"]
+    assert records.show(people["agent"], "T0").children == ["T1"]
     assert audit_actions(t1.id)[-1] == ("link", {"parent": [None, "T0"]})
     for protocol, v, tid, message in (
         ("T1", 2, t1.id, "own parent"),
@@ -187,21 +188,21 @@ def test_permissions_in_the_services(people, desk_with_tickets, tmp_path):
 
 
 def test_search_finds_script_reports_and_messages(people, desk_with_tickets):
-    from services import ticket_thread
+    from services.tickets import thread as ticket_thread
 
     t0, t1 = desk_with_tickets["tickets"][:2]
     with write_tx():
         Ticket.update(script_report="LED LOS piscando").where(Ticket.id == t0.id).execute()
     ticket_thread.add_message(people["agent"], t1.id, "trocar conector óptico", internal=True)
-    found = {r.protocol for r in desk.page(people["agent"], "all", "piscando").rows}
+    found = {r.protocol for r in queues.page(people["agent"], "all", "piscando").rows}
     assert found == {"T0"}
-    assert {r.protocol for r in desk.page(people["agent"], "all", "optico").rows} == {"T1"}
-    assert desk.page(people["agent"], "all", "T1").jump_to == "T1"
+    assert {r.protocol for r in queues.page(people["agent"], "all", "optico").rows} == {"T1"}
+    assert queues.page(people["agent"], "all", "T1").jump_to == "T1"
 
 
 def test_text_search_pages_newest_first_through_every_match(people, desk_with_tickets):
     from models.desk import TicketMessage
-    from services import ticket_thread
+    from services.tickets import thread as ticket_thread
 
     agent = User.get(User.login == people["agent"].login)
     with write_tx():
@@ -212,7 +213,7 @@ def test_text_search_pages_newest_first_through_every_match(people, desk_with_ti
                               internal=False)
     seen, after = [], None
     while True:
-        page = desk.page(people["agent"], "all", "antena", limit=2, after=after)
+        page = queues.page(people["agent"], "all", "antena", limit=2, after=after)
         seen += [r.protocol for r in page.rows]
         after = page.next_cursor
         if after is None:
@@ -221,5 +222,5 @@ def test_text_search_pages_newest_first_through_every_match(people, desk_with_ti
     # the thread's text follows edits and deletions of messages
     with write_tx():
         TicketMessage.delete().where(TicketMessage.body == "a antena caiu").execute()
-    assert [r.protocol for r in desk.page(people["agent"], "all", "antena").rows] == ["S5", "S3", "S1"]
-    assert desk.count(people["agent"], "open", "antena") == 3
+    assert [r.protocol for r in queues.page(people["agent"], "all", "antena").rows] == ["S5", "S3", "S1"]
+    assert queues.count(people["agent"], "open", "antena") == 3

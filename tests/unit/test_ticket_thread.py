@@ -7,10 +7,10 @@ import json
 import pytest
 
 from models import AuditLog, Ticket, User, write_tx
-from services import desk
-from services import ticket_thread as tt
-from services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.permissions import Actor
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.permissions import Actor
+from services.tickets import queues
+from services.tickets import thread as tt
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_public_replies_and_internal_notes(people, ticket):
     assert thread[0].author == "Test Agent" and reply.id == thread[0].id and note.internal
     assert [a for a, _c in audit_actions(ticket)] == ["message", "message"]
     # messages are found by the desk's search and move 'last update', not the version
-    assert [r.protocol for r in desk.search(agent, "reinicie").rows] == ["P1"]
+    assert [r.protocol for r in queues.search(agent, "reinicie").rows] == ["P1"]
     assert tt.state(agent, ticket).version == 1
     assert tt.state(agent, ticket).updated_by == agent.login
 

@@ -10,8 +10,9 @@ import pytest
 
 import models
 from models import db
-from services import clock, desk, wizard
-from services.store import open_store
+from services.core import clock
+from services.store.database import open_store
+from services.tickets import queues, wizard
 from tests.scenes import make_desk
 from tests.unit.test_store import OLD_SCHEMA
 
@@ -44,7 +45,7 @@ def test_a_draft_has_no_search_document_until_it_is_finished(admin, desk_data):
     assert _doc_rows(d.ticket_id) == 0
     wizard.finish(admin, d)
     assert _doc_rows(d.ticket_id) == 1
-    found = desk.page(admin, "all", "laranja").rows
+    found = queues.page(admin, "all", "laranja").rows
     assert [r.protocol for r in found] == [d.protocol]
 
 
@@ -55,7 +56,7 @@ def test_a_draft_indexed_by_an_older_version_is_replaced_when_finished(admin, de
                    "VALUES (?, '', '', '', '', '', '')", (d.ticket_id,))
     wizard.finish(admin, d)
     assert _doc_rows(d.ticket_id) == 1
-    assert [r.protocol for r in desk.page(admin, "all", "vermelha").rows] == [d.protocol]
+    assert [r.protocol for r in queues.page(admin, "all", "vermelha").rows] == [d.protocol]
 
 
 def test_abandoned_protocols_keep_their_number_and_stay_searchable_by_it(admin, desk_data):

@@ -2,9 +2,9 @@
 import pytest
 
 from models.scheduling import Topic
-from services import topics
-from services.errors import Conflict, PermissionDenied, ValidationError
-from services.topics import TopicDraft
+from services.core.errors import Conflict, PermissionDenied, ValidationError
+from services.scheduling import topics
+from services.scheduling.topics import TopicDraft
 
 
 def test_shipped_catalogue_is_loaded(people):

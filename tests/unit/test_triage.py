@@ -5,9 +5,9 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from services import topics, triage
-from services.errors import NotFound, PermissionDenied, ValidationError
-from services.permissions import Actor
+from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.core.permissions import Actor
+from services.scheduling import topics, triage
 from tests.scenes import make_customers
 
 
@@ -122,7 +122,7 @@ def test_topic_search_folds_accents_and_keywords(people):
 def test_cli_triage_check_json(store, people, ids, monkeypatch):
     from app import main
 
-    monkeypatch.setattr("services.users.os_login", lambda: people["agent"].login)
+    monkeypatch.setattr("services.store.users.os_login", lambda: people["agent"].login)
     result = CliRunner().invoke(main, ["--db", str(store), "triage", "check", "--customer", str(ids["active"]),
                                        "--topic", "treinamento_financeiro", "--json"])
     assert result.exit_code == 0, result.output

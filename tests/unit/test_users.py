@@ -3,9 +3,10 @@ import json
 import pytest
 
 from models import AuditLog, User
-from services import audit, permissions, users
-from services.errors import NotFound, PermissionDenied, UnknownUser, ValidationError
-from services.permissions import Actor
+from services.core import permissions
+from services.core.errors import NotFound, PermissionDenied, UnknownUser, ValidationError
+from services.core.permissions import Actor
+from services.store import audit, users
 
 
 def test_creator_becomes_admin_and_is_audited(store):

@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services import validation as v
-from services.errors import ValidationError
-from services.text import clean, fold
+from services.core import validation as v
+from services.core.errors import ValidationError
+from services.core.text import clean, fold
 
 
 def test_cpf_cnpj():
@@ -68,7 +68,7 @@ def test_clean_never_leaves_control_characters(text):
 
 
 def test_record_id_is_a_whole_number_the_store_can_hold():
-    from services.validation import MAX_ID, record_id
+    from services.core.validation import MAX_ID, record_id
 
     assert MAX_ID == 2**63 - 1
     assert [record_id(v) for v in (1, "12", "#12", " 7 ", str(MAX_ID), MAX_ID)] == [1, 12, 12, 7, MAX_ID, MAX_ID]

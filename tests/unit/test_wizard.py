@@ -8,9 +8,11 @@ import pytest
 from models import Ticket
 from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
-from services import audit, clock, files, links, wizard
-from services.errors import Conflict, ValidationError
-from services.wizard import Draft
+from services.core import clock, files
+from services.core.errors import Conflict, ValidationError
+from services.store import audit
+from services.tickets import links, wizard
+from services.tickets.wizard import Draft
 from tests.scenes import make_desk
 
 
@@ -218,8 +220,8 @@ def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, 
 def test_a_removed_person_neither_reserves_nor_finishes(admin, desk_data, people):
     """Reserving and finishing write their audit rows like every other save,
     so a person removed while the wizard is open saves nothing more."""
-    from services import users
-    from services.errors import UnknownUser
+    from services.core.errors import UnknownUser
+    from services.store import users
 
     agent = people["agent"]
     d = ready(agent, desk_data)
@@ -271,7 +273,7 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
     ticket still being opened with its draft, and the next finish works."""
     import os
 
-    from services import files
+    from services.core import files
     from tests.unit.test_files import in_time
 
     f = tmp_path / "foto.jpg"

@@ -1,0 +1,614 @@
+"""The company "Contact us" desk (Fale Conosco).
+
+A company representative opens contacts for their company; each contact is a
+ticket (with its own protocol) in the desk queue of the classification they
+chose, and agents answer it from the desk. The system parameter
+`contactus.mode` says which of the two catalogues the form asks for:
+"central" (classification and sub-classification) or "crm" (classification
+and form of contact). Leads maintain the catalogues.
+
+Isolation lives here: every representative operation reads the contact
+through `_own`, which only finds tickets of the representative's company, and
+answers "not found" the same way whether the protocol exists elsewhere or not,
+so nothing about other companies leaks. Representatives hold none of the
+staff permissions (`tickets.read`, `tickets.work`...), so the desk's own
+services refuse them outright.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from peewee import JOIN
+
+from models import Customer, Queue, Ticket, User, reading, write_tx
+from models.contactus import (
+    ContactClassification,
+    ContactForm,
+    ContactMessage,
+    ContactRequest,
+    ContactSubclassification,
+)
+from models.desk import TicketMessage
+from models.wizard import TicketAttachment
+from services.core import clock, validation
+from services.core import files as intake
+from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from services.core.i18n import N_, _
+from services.core.permissions import REPRESENTATIVE, Actor, can, require
+from services.core.text import clean, digits
+from services.store import audit, settings
+from services.tickets import protocol
+from services.tickets.protocol import OPEN_STATUSES, STATUSES
+
+MODE_KEY = "contactus.mode"
+CENTRAL, CRM = "central", "crm"
+MODE_LABELS = {CENTRAL: N_("Central (classification and sub-classification)"),
+               CRM: N_("CRM (classification and form of contact)")}
+
+VIEWS = {"all": N_("All contacts"), "open": N_("Open contacts"), "finished": N_("Finished")}
+FINISHED = ("resolved", "finished", "abandoned")
+MAX_MESSAGE = 100_000
+MAX_ATTACHMENT = 10 * 1024 * 1024
+
+KINDS = ("classification", "subclassification", "form")
+KIND_LABELS = {"classification": N_("classification"), "subclassification": N_("sub-classification"),
+               "form": N_("form of contact")}
+_MODELS = {"classification": ContactClassification, "subclassification": ContactSubclassification,
+           "form": ContactForm}
+
+
+def mode() -> str:
+    """The Contact us mode of this database: "central" or "crm"."""
+    return settings.get_choice(MODE_KEY)
+
+
+def mode_label(value: str | None = None) -> str:
+    return _(MODE_LABELS[value or mode()])
+
+
+# -- the catalogue --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Item:
+    """A classification, sub-classification or form of contact."""
+
+    kind: str
+    id: int
+    name: str
+    active: bool
+    version: int
+    queue_id: int | None = None
+    queue: str = ""
+    parent_id: int | None = None
+    parent: str = ""
+
+
+@dataclass(frozen=True)
+class QueueChoice:
+    id: int
+    name: str
+
+
+def _may_see_catalogue(actor: Actor) -> None:
+    if not (can(actor, "contactus.use") or can(actor, "contactus.admin")):
+        require(actor, "contactus.use")
+
+
+def classifications(actor: Actor, *, include_inactive: bool = False) -> list[Item]:
+    _may_see_catalogue(actor)
+    with reading():
+        queues = {q.id: q.name for q in Queue.select(Queue.id, Queue.name)}
+        q = ContactClassification.select().order_by(ContactClassification.name)
+        if not include_inactive:
+            q = q.where(ContactClassification.active == True)  # noqa: E712
+        return [Item("classification", c.id, c.name, c.active, c.version, c.queue_id, queues.get(c.queue_id, ""))
+                for c in q]
+
+
+def subclassifications(actor: Actor, classification_id: int | None = None, *,
+                       include_inactive: bool = False) -> list[Item]:
+    _may_see_catalogue(actor)
+    with reading():
+        parents = {c.id: c.name for c in ContactClassification.select(ContactClassification.id,
+                                                                      ContactClassification.name)}
+        q = ContactSubclassification.select().order_by(ContactSubclassification.name)
+        if classification_id is not None:
+            q = q.where(ContactSubclassification.classification == classification_id)
+        if not include_inactive:
+            q = q.where(ContactSubclassification.active == True)  # noqa: E712
+        items = [Item("subclassification", s.id, s.name, s.active, s.version,
+                      parent_id=s.classification_id, parent=parents.get(s.classification_id, "")) for s in q]
+    return sorted(items, key=lambda i: (i.parent.casefold(), i.name.casefold()))
+
+
+def forms(actor: Actor, *, include_inactive: bool = False) -> list[Item]:
+    _may_see_catalogue(actor)
+    with reading():
+        q = ContactForm.select().order_by(ContactForm.name)
+        if not include_inactive:
+            q = q.where(ContactForm.active == True)  # noqa: E712
+        return [Item("form", f.id, f.name, f.active, f.version) for f in q]
+
+
+def queues(actor: Actor) -> list[QueueChoice]:
+    """The desk queues a classification may route to."""
+    require(actor, "contactus.admin")
+    with reading():
+        return [QueueChoice(q.id, q.name) for q in
+                Queue.select().where(Queue.active == True).order_by(Queue.name)]  # noqa: E712
+
+
+def _name(value: str) -> str:
+    return validation.name(value, "name", max_len=120)
+
+
+def _queue(queue_id) -> Queue:
+    try:
+        qid = int(queue_id)
+    except (TypeError, ValueError):
+        raise ValidationError(_("Choose the desk queue"), "queue") from None
+    q = Queue.get_or_none((Queue.id == qid) & (Queue.active == True))  # noqa: E712
+    if q is None:
+        raise ValidationError(_("Choose the desk queue"), "queue")
+    return q
+
+
+def _taken(model, name: str, exclude: int | None = None, **scope) -> bool:
+    wanted = name.casefold()
+    q = model.select(model.id, model.name)
+    for key, value in scope.items():
+        q = q.where(getattr(model, key) == value)
+    return any(r.name.casefold() == wanted and r.id != exclude for r in q)
+
+
+def add_classification(actor: Actor, name: str, queue_id) -> Item:
+    require(actor, "contactus.admin")
+    name = _name(name)
+    with write_tx():
+        q = _queue(queue_id)
+        if _taken(ContactClassification, name):
+            raise ValidationError(_("There is already a classification named {name}").format(name=name), "name")
+        row = ContactClassification.create(name=name, queue=q.id, updated_by=actor.login)
+        audit.record(actor.login, "contact_classification", row.id, "create", {"name": name, "queue": q.name})
+    return _item("classification", row.id)
+
+
+def add_subclassification(actor: Actor, classification_id, name: str) -> Item:
+    require(actor, "contactus.admin")
+    name = _name(name)
+    with write_tx():
+        parent = ContactClassification.get_or_none(ContactClassification.id == classification_id)
+        if parent is None:
+            raise ValidationError(_("Choose the classification"), "classification")
+        if _taken(ContactSubclassification, name, classification=parent.id):
+            raise ValidationError(_("{parent} already has a sub-classification named {name}").format(
+                parent=parent.name, name=name), "name")
+        row = ContactSubclassification.create(classification=parent.id, name=name, updated_by=actor.login)
+        audit.record(actor.login, "contact_subclassification", row.id, "create",
+                     {"name": name, "classification": parent.name})
+    return _item("subclassification", row.id)
+
+
+def add_form(actor: Actor, name: str) -> Item:
+    require(actor, "contactus.admin")
+    name = _name(name)
+    with write_tx():
+        if _taken(ContactForm, name):
+            raise ValidationError(_("There is already a form of contact named {name}").format(name=name), "name")
+        row = ContactForm.create(name=name, updated_by=actor.login)
+        audit.record(actor.login, "contact_form", row.id, "create", {"name": name})
+    return _item("form", row.id)
+
+
+def _item(kind: str, item_id: int) -> Item:
+    model = _MODELS[kind]
+    with reading():
+        r = model.get_or_none(model.id == item_id)
+        if r is None:
+            raise NotFound(_("No such {kind}").format(kind=_(KIND_LABELS[kind])))
+        if kind == "classification":
+            q = Queue.get_or_none(Queue.id == r.queue_id)
+            return Item(kind, r.id, r.name, r.active, r.version, r.queue_id, q.name if q else "")
+        if kind == "subclassification":
+            p = ContactClassification.get_or_none(ContactClassification.id == r.classification_id)
+            return Item(kind, r.id, r.name, r.active, r.version, parent_id=r.classification_id,
+                        parent=p.name if p else "")
+        return Item(kind, r.id, r.name, r.active, r.version)
+
+
+def _update(actor: Actor, kind: str, item_id: int, expected_version: int, changes: dict) -> None:
+    model = _MODELS[kind]
+    row = model.get_or_none(model.id == item_id)
+    if row is None:
+        raise NotFound(_("No such {kind}").format(kind=_(KIND_LABELS[kind])))
+    before = {k: getattr(row, k if k != "queue" else "queue_id") for k in changes}
+    n = (model.update(version=model.version + 1, updated_by=actor.login, **changes)
+         .where((model.id == item_id) & (model.version == expected_version)).execute())
+    if n == 0:
+        raise Conflict(_("{who} changed this {kind} in the meantime; nothing was saved. "
+                         "Look again and redo your change.").format(
+            who=row.updated_by or _("someone"), kind=_(KIND_LABELS[kind])))
+    audit.record(actor.login, f"contact_{kind}", item_id, "update", audit.diff(before, changes))
+
+
+def rename(actor: Actor, kind: str, item_id: int, name: str, *, expected_version: int) -> Item:
+    require(actor, "contactus.admin")
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown kind {kind}").format(kind=kind), "kind")
+    name = _name(name)
+    model = _MODELS[kind]
+    with write_tx():
+        row = model.get_or_none(model.id == item_id)
+        scope = {"classification": row.classification_id} if row is not None and kind == "subclassification" else {}
+        if _taken(model, name, exclude=item_id, **scope):
+            raise ValidationError(_("That name is already used"), "name")
+        _update(actor, kind, item_id, expected_version, {"name": name})
+    return _item(kind, item_id)
+
+
+def route(actor: Actor, classification_id: int, queue_id, *, expected_version: int) -> Item:
+    """Send new contacts of a classification to another desk queue."""
+    require(actor, "contactus.admin")
+    with write_tx():
+        q = _queue(queue_id)
+        _update(actor, "classification", classification_id, expected_version, {"queue": q.id})
+    return _item("classification", classification_id)
+
+
+def set_active(actor: Actor, kind: str, item_id: int, active: bool, *, expected_version: int) -> Item:
+    """Deactivate (no longer offered; contacts made with it keep it) or reactivate."""
+    require(actor, "contactus.admin")
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown kind {kind}").format(kind=kind), "kind")
+    with write_tx():
+        _update(actor, kind, item_id, expected_version, {"active": bool(active)})
+    return _item(kind, item_id)
+
+
+# -- the representative's contacts ----------------------------------------
+
+@dataclass(frozen=True)
+class NewContact:
+    classification_id: int | None = None
+    subclassification_id: int | None = None
+    form_id: int | None = None
+    contact_name: str = ""
+    phone: str = ""
+    email: str = ""
+    message: str = ""
+    attachment: str = ""
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    ticket_id: int
+    protocol: str
+    status: str
+    status_label: str
+    finished: bool
+    classification: str
+    detail: str  # the sub-classification or the form of contact
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    id: int
+    author: str
+    from_company: bool
+    body: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ContactDetail:
+    ticket_id: int
+    protocol: str
+    status: str
+    status_label: str
+    finished: bool
+    company: str
+    classification: str
+    subclassification: str
+    form: str
+    contact_name: str
+    phone: str
+    email: str
+    opened_by: str
+    created_at: dt.datetime
+    attachments: tuple
+    thread: tuple  # ThreadMessage: the opening message, then public replies only
+
+
+def _company(actor: Actor) -> int:
+    require(actor, "contactus.use")
+    if actor.role != REPRESENTATIVE or not actor.company_id:
+        raise PermissionDenied(_("{login} does not represent a company").format(login=actor.login))
+    return actor.company_id
+
+
+def _not_found(ref) -> NotFound:
+    return NotFound(_("No contact {ref} among your company's contacts").format(ref=ref))
+
+
+def _own(actor: Actor, ticket_id: int | None = None, protocol_text: str | None = None) -> tuple[Ticket, ContactRequest]:
+    """The ticket and its request, only if it belongs to the actor's company."""
+    company = _company(actor)
+    q = (Ticket.select().join(ContactRequest, on=(ContactRequest.ticket == Ticket.id))
+         .where((ContactRequest.company == company) & (Ticket.customer == company) & (Ticket.status != "draft")))
+    if ticket_id is not None:
+        t = q.where(Ticket.id == ticket_id).first()
+        ref = str(ticket_id)
+    else:
+        ref = clean(protocol_text)
+        t = q.where(Ticket.protocol == ref).first() if ref else None
+    if t is None:
+        raise _not_found(ref)
+    return t, ContactRequest.get(ContactRequest.ticket == t.id)
+
+
+def _files_root() -> Path:
+    from services.tickets.wizard import files_root
+
+    return files_root()
+
+
+def _check(actor: Actor, c: NewContact, current_mode: str) -> dict:
+    errors: dict[str, str] = {}
+    out: dict = {}
+
+    def field(name, fn):
+        try:
+            out[name] = fn()
+        except ValidationError as exc:
+            errors[name] = exc.message
+
+    def classification():
+        row = (ContactClassification.get_or_none((ContactClassification.id == c.classification_id)
+                                                 & (ContactClassification.active == True))  # noqa: E712
+               if c.classification_id else None)
+        if row is None:
+            raise ValidationError(_("Choose a classification"))
+        return row
+
+    field("classification", classification)
+    if current_mode == CENTRAL:
+        def sub():
+            row = (ContactSubclassification.get_or_none(
+                (ContactSubclassification.id == c.subclassification_id)
+                & (ContactSubclassification.active == True)) if c.subclassification_id else None)  # noqa: E712
+            if row is None or ("classification" in out and row.classification_id != out["classification"].id):
+                raise ValidationError(_("Choose a sub-classification of the classification"))
+            return row
+        field("subclassification", sub)
+    else:
+        def form():
+            row = (ContactForm.get_or_none((ContactForm.id == c.form_id) & (ContactForm.active == True))  # noqa: E712
+                   if c.form_id else None)
+            if row is None:
+                raise ValidationError(_("Choose a form of contact"))
+            return row
+        field("form", form)
+    field("contact_name", lambda: validation.name(c.contact_name, "contact_name"))
+    field("phone", lambda: validation.phone(c.phone, "phone"))
+    field("email", lambda: validation.email(c.email, "email"))
+    field("message", lambda: _message(c.message, "message"))
+    if clean(c.attachment):
+        field("attachment", lambda: intake.check(c.attachment, "attachment", MAX_ATTACHMENT))
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _message(text: str, field: str) -> str:
+    if text is not None and len(text) > MAX_MESSAGE * 4:
+        raise ValidationError(_("Too long: {size} characters, at most {n}").format(size=len(text), n=MAX_MESSAGE),
+                              field)
+    body = clean(text, multiline=True)
+    if not body:
+        raise ValidationError(_("Write the message first"), field)
+    return validation.long_text(body, field, required=True, max_len=MAX_MESSAGE)
+
+
+def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> ContactRow:
+    """Open a contact for the representative's company: reserve its protocol and
+    write the ticket, in the classification's queue, in one transaction."""
+    company = _company(actor)
+    current_mode = mode()
+    with reading():
+        ok = _check(actor, c, current_mode)
+        company_row = Customer.get_or_none(Customer.id == company)
+    if company_row is None:
+        raise PermissionDenied(_("{login} does not represent a company").format(login=actor.login))
+    cls = ok["classification"]
+    detail = ok["subclassification"].name if current_mode == CENTRAL else ok["form"].name
+    stored = None
+    try:
+        with write_tx():
+            r = protocol.reserve(actor, fmt, permission="contactus.use")
+            now = clock.now()
+            lines = [_("Contact us · {company}").format(company=company_row.name),
+                     _("Contact person: {name} · {phone} · {email}").format(
+                         name=ok["contact_name"], phone=ok["phone"], email=ok["email"])]
+            if current_mode == CRM:
+                lines.append(_("Form of contact: {form}").format(form=detail))
+            problem = "\n".join(lines) + "\n\n" + ok["message"]
+            Ticket.update(status="open", kind="customer", customer=company, queue=cls.queue_id,
+                          subject=f"{cls.name} / {detail}"[:200], problem=problem, updated_at=now,
+                          updated_by=actor.login, version=Ticket.version + 1).where(Ticket.id == r.ticket_id).execute()
+            ContactRequest.create(
+                ticket=r.ticket_id, company=company, mode=current_mode, classification=cls.id,
+                subclassification=ok["subclassification"].id if current_mode == CENTRAL else None,
+                form=ok["form"].id if current_mode == CRM else None, contact_name=ok["contact_name"],
+                phone=ok["phone"], email=ok["email"], message=ok["message"], created_by=_user_id(actor), created_at=now)
+            files = 0
+            if "attachment" in ok:
+                picked = ok["attachment"]
+                folder = Path("tickets") / intake.safe_name(r.protocol)
+                copied = intake.copy_into(c.attachment, _files_root() / folder, field="attachment",
+                                          limit=MAX_ATTACHMENT, name=picked.name)
+                stored = copied.path
+                TicketAttachment.create(ticket=r.ticket_id, name=picked.name, path=str(folder / copied.name),
+                                        size=copied.size, notes=_("Sent with the contact"), created_by=actor.login,
+                                        created_at=now)
+                files = 1
+            audit.record(actor.login, "ticket", r.ticket_id, "contact_us", {
+                "protocol": r.protocol, "status": ["draft", "open"], "company": company, "mode": current_mode,
+                "classification": cls.name, "detail": detail, "queue": cls.queue_id, "attachments": files})
+    except BaseException:
+        if stored is not None:  # rolled back: no file without its ticket
+            stored.unlink(missing_ok=True)
+        raise
+    return _row_for(actor, r.ticket_id)
+
+
+def _user_id(actor: Actor) -> int:
+    if actor.id is not None:
+        return actor.id
+    return User.get(User.login == actor.login).id
+
+
+def _rows(company: int, view: str, ticket_id: int | None = None) -> list[ContactRow]:
+    q = (ContactRequest.select(ContactRequest, Ticket.protocol, Ticket.status, Ticket.created_at.alias("t_created"),
+                               Ticket.updated_at, ContactClassification.name.alias("c_name"),
+                               ContactSubclassification.name.alias("s_name"), ContactForm.name.alias("f_name"))
+         .join(Ticket, on=(ContactRequest.ticket == Ticket.id))
+         .switch(ContactRequest).join(ContactClassification,
+                                      on=(ContactRequest.classification == ContactClassification.id))
+         .switch(ContactRequest).join(ContactSubclassification, join_type=JOIN.LEFT_OUTER,
+                                      on=(ContactRequest.subclassification == ContactSubclassification.id))
+         .switch(ContactRequest)
+         .join(ContactForm, join_type=JOIN.LEFT_OUTER, on=(ContactRequest.form == ContactForm.id))
+         .where((ContactRequest.company == company) & (Ticket.customer == company) & (Ticket.status != "draft"))
+         .order_by(Ticket.updated_at.desc(), Ticket.id.desc()))
+    if view == "open":
+        q = q.where(Ticket.status.in_(OPEN_STATUSES))
+    elif view == "finished":
+        q = q.where(Ticket.status.in_(FINISHED))
+    if ticket_id is not None:
+        q = q.where(Ticket.id == ticket_id)
+    out = []
+    for r in q.dicts():
+        out.append(ContactRow(
+            ticket_id=r["ticket"], protocol=r["protocol"], status=r["status"],
+            status_label=_(STATUSES.get(r["status"], r["status"])), finished=r["status"] in FINISHED,
+            classification=r["c_name"], detail=r["s_name"] or r["f_name"] or "",
+            created_at=_dt(r["t_created"]), updated_at=_dt(r["updated_at"])))
+    return out
+
+
+def _dt(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return dt.datetime.min
+
+
+def _row_for(actor: Actor, ticket_id: int) -> ContactRow:
+    with reading():
+        rows = _rows(_company(actor), "all", ticket_id)
+    if not rows:
+        raise _not_found(ticket_id)
+    return rows[0]
+
+
+def contacts(actor: Actor, view: str = "all") -> list[ContactRow]:
+    """The company's contacts, most recently updated first: all, open or finished."""
+    company = _company(actor)
+    if view not in VIEWS:
+        raise ValidationError({"view": _("Unknown view {view}").format(view=view)})
+    with reading():
+        return _rows(company, view)
+
+
+def find(actor: Actor, protocol_text: str) -> int:
+    """The ticket id of the company's contact with this protocol, or NotFound."""
+    with reading():
+        t, _req = _own(actor, protocol_text=protocol_text)
+    return t.id
+
+
+def detail(actor: Actor, ticket_id: int) -> ContactDetail:
+    """One contact with its thread: the opening message and the public replies
+    (internal notes are never read here)."""
+    with reading():
+        t, req = _own(actor, ticket_id=ticket_id)
+        cls = ContactClassification.get_by_id(req.classification_id)
+        sub = (ContactSubclassification.get_or_none(ContactSubclassification.id == req.subclassification_id)
+               if req.subclassification_id else None)
+        form = ContactForm.get_or_none(ContactForm.id == req.form_id) if req.form_id else None
+        company = Customer.get_by_id(req.company_id)
+        rows = list(TicketMessage.select().where((TicketMessage.ticket == t.id) & (TicketMessage.kind == "public"))
+                    .order_by(TicketMessage.id))
+        users = {u.id: u for u in User.select().where(
+            User.id.in_({r.author_id for r in rows if r.author_id} | {req.created_by_id}))}
+        ours = {m.message_id for m in ContactMessage.select().where(ContactMessage.request == req.id)}
+        reps = [u.login for u in User.select(User.login).where(User.company == company.id)]
+        files = tuple(a.name for a in TicketAttachment.select().where(
+            (TicketAttachment.ticket == t.id) & (TicketAttachment.created_by.in_(reps or [""])))
+            .order_by(TicketAttachment.id))
+    opener = users.get(req.created_by_id)
+    thread = [ThreadMessage(0, opener.name if opener else "", True, req.message, req.created_at)]
+    for r in rows:
+        u = users.get(r.author_id)
+        from_company = r.id in ours
+        thread.append(ThreadMessage(r.id, u.name if u else r.author_login, from_company, r.body, r.created_at))
+    return ContactDetail(
+        ticket_id=t.id, protocol=t.protocol, status=t.status, status_label=_(STATUSES.get(t.status, t.status)),
+        finished=t.status in FINISHED, company=company.name, classification=cls.name,
+        subclassification=sub.name if sub else "", form=form.name if form else "", contact_name=req.contact_name,
+        phone=req.phone, email=req.email, opened_by=opener.name if opener else "", created_at=req.created_at,
+        attachments=files, thread=tuple(thread))
+
+
+def add_message(actor: Actor, ticket_id: int, body: str) -> ThreadMessage:
+    """Add a message to the company's contact; the agents see it as a public
+    message in the ticket's thread. A contact waiting on the customer goes back
+    to "in progress"."""
+    text = _message(body, "body")
+    with write_tx():
+        t, req = _own(actor, ticket_id=ticket_id)
+        if t.status == "abandoned":
+            raise ValidationError(_("This contact was cancelled; open a new contact"), "body")
+        now = clock.now()
+        msg_id = TicketMessage.insert(ticket=t.id, kind="public", body=text, author=_user_id(actor),
+                                      author_login=actor.login, created_at=now).execute()
+        ContactMessage.insert(message=msg_id, request=req.id).execute()
+        changes: dict = {"kind": "public", "message_id": msg_id}
+        if t.status == "waiting_customer":
+            Ticket.update(status="in_progress", updated_at=now, updated_by=actor.login,
+                          version=Ticket.version + 1).where(Ticket.id == t.id).execute()
+            changes["status"] = ["waiting_customer", "in_progress"]
+        else:
+            Ticket.update(updated_at=now, updated_by=actor.login).where(Ticket.id == t.id).execute()
+        audit.record(actor.login, "ticket", t.id, "message", changes)
+    return ThreadMessage(msg_id, actor.name, True, text, now)
+
+
+# -- representatives: which company -----------------------------------------
+
+def resolve_company(text: str) -> int:
+    """A company given as its customer id or its CPF/CNPJ (with or without
+    punctuation): its id, or ValidationError."""
+    text = clean(text)
+    if not text:
+        raise ValidationError(_("Give the company's customer id or CPF/CNPJ"), "company")
+    number = digits(text)
+    with reading():
+        if text.isascii() and text.isdigit() and len(text) < 11:  # "²" is a digit int() refuses
+            row = Customer.get_or_none(Customer.id == int(text))
+            if row is not None:
+                return row.id
+        if len(number) in (11, 14):
+            rows = list(Customer.select(Customer.id).where(Customer.doc == number).limit(2))
+            if len(rows) == 1:
+                return rows[0].id
+            if len(rows) > 1:
+                raise ValidationError(_("More than one customer has the CPF/CNPJ {doc}; use the customer id").format(
+                    doc=text), "company")
+    raise ValidationError(_("No company with id or CPF/CNPJ {ref}").format(ref=text), "company")

@@ -1,0 +1,131 @@
+"""Online backup of the SQLite database: safe while others keep writing."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from models import db, is_sqlite
+from services.core import clock
+from services.core.errors import AtendeError, ValidationError
+from services.core.i18n import _
+from services.core.permissions import Actor, require
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int
+
+
+STORE_FILES = ("-wal", "-shm", "-journal", ".writelock")
+"""The files SQLite and Atende keep beside the database: never a backup's target."""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or os.path.samefile(a, b)
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
+def _census(con: sqlite3.Connection) -> dict[str, int]:
+    """Every table of the database and its number of rows."""
+    names = [row[0] for row in con.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {name: con.execute(f'SELECT count(*) FROM "{name.replace(chr(34), chr(34) * 2)}"').fetchone()[0]
+            for name in names}
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass  # nothing more can be done; the next backup uses another name
+
+
+def _target(dest: Path, source: Path, force: bool) -> Path:
+    """The file the backup goes to, or a ValidationError saying why not."""
+    if dest.is_dir():
+        dest = dest / f"atende-{clock.now():%Y%m%d-%H%M%S}.db"
+    if not dest.parent.is_dir():
+        raise ValidationError(_("folder {path} does not exist").format(path=dest.parent), "dest")
+    if _same_file(dest, source):
+        raise ValidationError(_("the backup cannot overwrite the database itself"), "dest")
+    if any(_same_file(dest, Path(f"{source}{suffix}")) for suffix in STORE_FILES):
+        raise ValidationError(_("{path} is one of the database's own files; choose another name for the backup")
+                              .format(path=dest), "dest")
+    if dest.is_dir():
+        raise ValidationError(_("{path} is a directory; choose a file name for the backup").format(path=dest), "dest")
+    if dest.exists() or dest.is_symlink():
+        if not dest.is_file():  # a device (/dev/null), a pipe, a socket, a broken link: never replaced by a file
+            raise ValidationError(_("{path} is not a regular file; choose a file name for the backup").format(
+                path=dest), "dest")
+        if not force:
+            raise ValidationError(_("{path} exists; use --force to overwrite it").format(path=dest), "dest")
+    return dest
+
+
+def backup(actor: Actor, dest: Path, force: bool = False) -> BackupResult:
+    require(actor, "backup.run")
+    if not is_sqlite():
+        raise AtendeError(_("backup works on SQLite databases; use your database server's tools"))
+    source = Path(db.obj.database).resolve()
+    try:
+        dest = _target(Path(dest).expanduser(), source, force)
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links, ~nobody
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ValidationError(_("cannot write {path}: {reason}").format(path=dest, reason=reason), "dest") from None
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+        os.close(fd)
+        tmp = Path(name)
+        # The source by a URI whose path is quoted: a '?', '#' or '%' in it is
+        # part of the name, not a query (which would open another, empty, file).
+        src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            src.execute("BEGIN")  # one snapshot: the rows counted are the rows copied
+            expected = _census(src)
+            out = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                # Copies in steps, so writers are blocked only for a moment each.
+                src.backup(out, pages=2048)
+                check = out.execute("PRAGMA integrity_check").fetchone()[0]
+                got = _census(out) if check == "ok" else {}
+                out.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                out.close()
+            src.execute("COMMIT")
+        finally:
+            src.close()
+        if check != "ok":
+            raise AtendeError(_("the copy failed its integrity check: {detail}").format(detail=check))
+        if "schema_migration" not in expected:
+            raise AtendeError(_("{path} holds no Atende data; nothing was copied").format(path=source))
+        if got != expected:
+            raise AtendeError(_("the copy does not hold the same tables and rows as the database; "
+                                "nothing was written"))
+        os.chmod(tmp, 0o640)  # the group's, like the database itself
+        os.replace(tmp, dest)
+        tmp = None
+        size = dest.stat().st_size
+    except (sqlite3.Error, OSError) as exc:
+        from models.db import is_disk_full
+
+        if is_disk_full(exc, dest.parent):
+            raise AtendeError(_("the disk holding {path} is full; nothing was written").format(path=dest)) from None
+        if isinstance(exc, sqlite3.Error):
+            raise AtendeError(_("backup failed: {reason}").format(reason=exc)) from None
+        raise AtendeError(_("cannot write {path}: {reason}").format(
+            path=dest, reason=exc.strerror or exc)) from None
+    finally:
+        if tmp is not None:
+            _remove(tmp)
+    return BackupResult(dest, size)

@@ -1,0 +1,94 @@
+"""System parameters shared by everyone on one database (the Setting table).
+
+Only keys listed in `KNOWN` may be set, each with its type and limits, so a
+typo never becomes a silent new parameter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models import Setting, reading, write_tx
+from services.core.errors import ValidationError
+from services.core.i18n import N_, _
+from services.core.permissions import Actor, require
+from services.store import audit
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    default: int | str
+    minimum: int
+    maximum: int
+    about: str
+    choices: tuple = ()
+    """For a parameter that is one of a few words (not a number): those words."""
+
+
+KNOWN = {
+    p.key: p for p in (
+        Parameter("certificates.window_days", 15, 1, 365,
+                  N_("Days after an event ends during which its certificates are issued")),
+        Parameter("events.autoclose_hours", 24, 0, 720,
+                  N_("Hours after an event ends before the worker closes it as held (0: never)")),
+        Parameter("contactus.mode", "central", 0, 0,
+                  N_("Contact us: 'central' (classification and sub-classification) "
+                     "or 'crm' (classification and form of contact)"), choices=("central", "crm")),
+    )
+}
+
+
+def get_choice(key: str) -> str:
+    """A choice parameter's value, or its default when unset or unknown."""
+    parameter = KNOWN[key]
+    with reading():
+        row = Setting.get_or_none(Setting.key == key)
+    value = row.value if row else parameter.default
+    return value if value in parameter.choices else parameter.default
+
+
+def get_int(key: str) -> int:
+    """The parameter's value, or its default when unset or unreadable."""
+    parameter = KNOWN[key]
+    with reading():
+        row = Setting.get_or_none(Setting.key == key)
+    try:
+        value = int(row.value) if row else parameter.default
+    except ValueError:
+        return parameter.default
+    return value if parameter.minimum <= value <= parameter.maximum else parameter.default
+
+
+def set_value(actor: Actor, key: str, value: str) -> int | str:
+    require(actor, "settings.edit")
+    parameter = KNOWN.get(key)
+    if parameter is None:
+        raise ValidationError(_("Unknown parameter '{key}': use one of {keys}").format(
+            key=key, keys=", ".join(sorted(KNOWN))), "key")
+    if parameter.choices:
+        word = str(value).strip().lower()
+        if word not in parameter.choices:
+            raise ValidationError(_("Use one of: {choices}").format(choices=", ".join(parameter.choices)), "value")
+        with write_tx():
+            old = Setting.get_or_none(Setting.key == key)
+            Setting.insert(key=key, value=word).on_conflict_replace().execute()
+            audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, word]})
+        return word
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError(_("Enter a whole number"), "value") from None
+    if not parameter.minimum <= number <= parameter.maximum:
+        raise ValidationError(_("Must be between {low} and {high}").format(
+            low=parameter.minimum, high=parameter.maximum), "value")
+    with write_tx():
+        old = Setting.get_or_none(Setting.key == key)
+        Setting.insert(key=key, value=str(number)).on_conflict_replace().execute()
+        audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, number]})
+    return number
+
+
+def describe(actor: Actor) -> list[tuple[str, int | str, str]]:
+    """(key, current value, what it is for) of every parameter (staff only)."""
+    require(actor, "settings.read")
+    return [(p.key, get_choice(p.key) if p.choices else get_int(p.key), _(p.about)) for p in KNOWN.values()]
