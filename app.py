@@ -22,10 +22,10 @@ try:
 
     from screens.admin.cli import audit, settings, users, who
     from screens.cli_base import AtendeGroup, Context, fail
+    from screens.desk.cli import contactus_group, export_group, import_group, ticket
     from screens.events.cli import certificates, event
     from screens.mail.cli import outbox
     from screens.scheduling.cli import bookings, rota, triage
-    from screens.tickets.cli import contactus_group, export_group, import_group, ticket
     from services.core import config as config_mod
     from services.core.errors import AtendeError
     from services.core.i18n import N_, _, resolve_language, set_language
@@ -118,7 +118,7 @@ class AtendeApp(OrderedKeys, App):
         from services.core.permissions import can
 
         if can(self.actor, "contactus.use"):  # a company representative: their company's Contact us
-            from screens.contactus import ContactUsScreen
+            from screens.contactus.home import ContactUsScreen
 
             self.ensure_store()  # it reads the company's contacts as it mounts
 

@@ -44,7 +44,7 @@ async def screen_latency(db: Path, rounds: int) -> list[float]:
 
     from app import AtendeApp
     from models import Customer, Queue, Ticket, TicketType, User, write_tx
-    from screens.queues import QueuesScreen
+    from screens.desk.queues import QueuesScreen
     from services.store import users
 
     actor = users.identify(users.os_login())

@@ -30,21 +30,21 @@ class Area:
 
 AREAS = (
     Area("desk", N_("Service desk"), N_("New ticket, queues and the ticket thread"),
-         "area.desk", "screens.desk:DeskScreen", "f2"),
+         "area.desk", "screens.desk.home:DeskScreen", "f2"),
     Area("events", N_("Events"), N_("Pipeline, registrations, check-in"),
-         "area.events", "screens.event_board:EventBoardScreen", "f3"),
+         "area.events", "screens.events.board:EventBoardScreen", "f3"),
     Area("scheduling", N_("Scheduling"), N_("Triage and implementation bookings"),
-         "area.scheduling", "screens.triage:TriageScreen", "f4"),
+         "area.scheduling", "screens.scheduling.triage:TriageScreen", "f4"),
     Area("supervisor", N_("Supervisor"), N_("Dashboard, audit log, the team's work"),
-         "area.supervisor", "screens.supervisor:SupervisorScreen", "f5"),
+         "area.supervisor", "screens.supervisor.dashboard:SupervisorScreen", "f5"),
     Area("people", N_("People"), N_("Who may use Atende, and their roles"),
-         "users.list", "screens.people:PeopleScreen", "f6"),
+         "users.list", "screens.admin.people:PeopleScreen", "f6"),
     Area("outbox", N_("Outbox"), N_("E-mail waiting, sent and failed"),
-         "mail.read", "screens.outbox:OutboxScreen", "f7"),
+         "mail.read", "screens.mail.outbox:OutboxScreen", "f7"),
     Area("who", N_("Who is online"), N_("Sessions now: screen, ticket or event"),
-         "presence.read", "screens.who:WhoScreen", "f8"),
+         "presence.read", "screens.supervisor.who:WhoScreen", "f8"),
     Area("contactus", N_("Contact us setup"), N_("What company representatives choose from"),
-         "contactus.admin", "screens.contactus_admin:ContactUsAdminScreen", "f9"),
+         "contactus.admin", "screens.contactus.setup:ContactUsAdminScreen", "f9"),
 )
 
 
@@ -146,7 +146,7 @@ class HomeScreen(AtendeScreen):
             self.app.call_from_thread(self._offer_drafts, drafts)
 
     def _offer_drafts(self, drafts) -> None:
-        from screens.desk import DeskScreen, ResumeDialog
+        from screens.desk.home import DeskScreen, ResumeDialog
 
         def chosen(draft) -> None:
             if draft is not None:

@@ -1,1 +1,1 @@
-"""Administration: people, system parameters, the audit log, who is online."""
+"""Administration: people and their roles; the users, settings, audit and who commands."""

@@ -1,1 +1,1 @@
-"""Mail: the outbox."""
+"""Mail: the outbox and the e-mail templates; the outbox command."""

@@ -1,1 +1,1 @@
-"""Scheduling: triage, bookings and the rota."""
+"""Scheduling: triage, booking a session, the month's bookings, the rota, the topic catalogue; their commands."""

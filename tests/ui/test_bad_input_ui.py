@@ -57,7 +57,7 @@ async def test_removed_while_logged_in(make_app, admin):
 
 
 async def test_disk_full_keeps_the_message_typed(make_app, admin, monkeypatch):
-    from screens.ticket_detail import MessageDialog, TicketDetailScreen
+    from screens.desk.ticket import MessageDialog, TicketDetailScreen
 
     make_tickets(admin)
     app = make_app("ana")
@@ -87,7 +87,7 @@ async def test_disk_full_keeps_the_message_typed(make_app, admin, monkeypatch):
 
 
 async def test_queue_marks_a_corrupt_row(make_app, admin):
-    from screens.queues import QueuesScreen
+    from screens.desk.queues import QueuesScreen
 
     make_tickets(admin)
     db.execute_sql("UPDATE ticket SET updated_at = 'garbage' WHERE protocol = 'P1'")
@@ -102,7 +102,7 @@ async def test_queue_marks_a_corrupt_row(make_app, admin):
 
 
 async def test_event_board_marks_a_corrupt_card(make_app, admin):
-    from screens.event_board import EventBoardScreen
+    from screens.events.board import EventBoardScreen
 
     clock.set_clock(lambda: NOW)
     offline = next(t.id for t in ev.list_types(admin) if t.format == "offline")

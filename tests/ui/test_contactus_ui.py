@@ -8,10 +8,10 @@ import pytest
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from models import Customer, Queue, Ticket, write_tx
-from screens.contactus import ContactUsScreen, ProtocolDialog
-from screens.contactus_admin import ContactUsAdminScreen, ItemForm
-from screens.contactus_form import NewContactScreen
-from screens.contactus_thread import ContactMessageDialog, ContactThreadScreen
+from screens.contactus.form import NewContactScreen
+from screens.contactus.home import ContactUsScreen, ProtocolDialog
+from screens.contactus.setup import ContactUsAdminScreen, ItemForm
+from screens.contactus.thread import ContactMessageDialog, ContactThreadScreen
 from screens.home import HomeScreen
 from services.contactus import desk
 from services.core import clock
@@ -300,7 +300,7 @@ async def test_admin_switches_mode(make_app, cu):
 
 
 async def test_people_form_adds_a_representative_by_cnpj(make_app, cu):
-    from screens.people import PersonForm
+    from screens.admin.people import PersonForm
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -36,7 +36,7 @@ def text_of(widget) -> str:
 async def open_board(app, pilot):
     await pilot.press("f3")
     await settle(app, pilot)
-    from screens.event_board import EventBoardScreen
+    from screens.events.board import EventBoardScreen
 
     assert isinstance(app.screen, EventBoardScreen)
     return app.screen
@@ -44,7 +44,7 @@ async def open_board(app, pilot):
 
 async def open_event(app, pilot, event_id: int):
     """The event's screen, loaded."""
-    from screens.event_detail import EventDetailScreen
+    from screens.events.detail import EventDetailScreen
 
     app.push_screen(EventDetailScreen(event_id))
     await settle(app, pilot)
@@ -297,7 +297,7 @@ async def test_event_form_shows_errors_next_to_fields_and_saves(people, frozen):
         await open_board(app, pilot)
         await pilot.press("n")
         await settle(app, pilot)
-        from screens.event_form import EventFormScreen
+        from screens.events.form import EventFormScreen
         from tui.forms import Field
 
         form = app.screen
@@ -354,7 +354,7 @@ async def test_secondary_event_shows_inherited_fields_read_only(people, frozen):
 
 async def open_registration_form(app, pilot, event_id: int, name: str):
     """The event's page, then "a": the registration form with a name and an e-mail typed."""
-    from screens.event_detail import RegistrationForm
+    from screens.events.detail import RegistrationForm
 
     await open_event(app, pilot, event_id)
     await pilot.press("a")
@@ -369,7 +369,7 @@ async def test_registration_form_requires_consent(people, frozen):
     e = open_registration(coord, make_event(coord, seats=5))
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
-        from screens.event_detail import EventDetailScreen, RegistrationForm
+        from screens.events.detail import EventDetailScreen, RegistrationForm
 
         await open_registration_form(app, pilot, e.id, "Joana [b]")
         await pilot.press("ctrl+s")
@@ -396,7 +396,7 @@ async def test_a_second_ctrl_s_while_registering_registers_once(people, frozen, 
     calls = registering.calls
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
-        from screens.event_detail import EventDetailScreen
+        from screens.events.detail import EventDetailScreen
 
         await open_registration_form(app, pilot, e.id, "Joana")
         app.screen.query_one("#consent", Checkbox).value = True
@@ -420,7 +420,7 @@ async def test_checkin_desk_search_first(people, frozen):
                                                       consent=True)).registration
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
-        from screens.checkin import CheckinScreen
+        from screens.events.checkin import CheckinScreen
 
         app.push_screen(CheckinScreen(e.id))
         await settle(app, pilot)
@@ -475,7 +475,7 @@ async def test_checkin_two_scans_read_at_once_check_in_both(people, frozen):
             .registration for n in ("Ana", "Bia"))
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
-        from screens.checkin import CheckinScreen
+        from screens.events.checkin import CheckinScreen
 
         app.push_screen(CheckinScreen(e.id))
         await settle(app, pilot)
@@ -541,7 +541,7 @@ async def test_event_promo_registers_the_current_contact(people, frozen):
 async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, frozen):
     from models import write_tx
     from models.events import Registration
-    from screens.event_detail import EventDetailScreen, PathDialog
+    from screens.events.detail import EventDetailScreen, PathDialog
     from services.events import mail
 
     coord = people["coordinator"]
@@ -574,7 +574,7 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
 
 
 async def test_material_and_import_paths_are_refused_under_the_field(people, frozen, tmp_path):
-    from screens.event_detail import PathDialog
+    from screens.events.detail import PathDialog
     from services.events import imports
     from tests.unit.test_files import bad_paths
 
@@ -604,7 +604,7 @@ async def test_material_and_import_paths_are_refused_under_the_field(people, fro
 
 
 async def test_event_types_are_added_and_changed_from_the_board(people, frozen):
-    from screens.event_types import EventTypeForm, EventTypesScreen
+    from screens.events.types import EventTypeForm, EventTypesScreen
 
     coord = people["coordinator"]
     app = AtendeApp(actor=coord)
@@ -636,7 +636,7 @@ async def test_event_types_are_added_and_changed_from_the_board(people, frozen):
 
 
 async def test_agents_see_event_types_but_cannot_change_them(people, frozen):
-    from screens.event_types import EventTypesScreen
+    from screens.events.types import EventTypesScreen
 
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:

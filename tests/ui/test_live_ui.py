@@ -9,9 +9,9 @@ import pytest
 from textual.widgets import DataTable
 
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
-from screens.queues import QueuesScreen
-from screens.ticket_detail import TicketDetailScreen
-from screens.who import WhoScreen
+from screens.desk.queues import QueuesScreen
+from screens.desk.ticket import TicketDetailScreen
+from screens.supervisor.who import WhoScreen
 from services.core import clock
 from services.store import presence, users
 
@@ -119,7 +119,7 @@ async def test_who_screen_lists_sessions_live(make_app, tickets_world):
 
 
 async def test_a_dialog_over_a_record_means_editing(make_app, tickets_world):
-    from screens.ticket_detail import MessageDialog
+    from screens.desk.ticket import MessageDialog
     from tui.live import place_of
 
     app = make_app("ana")

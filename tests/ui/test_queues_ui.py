@@ -7,9 +7,9 @@ import pytest
 from textual.widgets import DataTable, Input, Select
 
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
-from screens.desk import DeskScreen
-from screens.queues import QueuesScreen
-from screens.ticket_detail import TicketDetailScreen
+from screens.desk.home import DeskScreen
+from screens.desk.queues import QueuesScreen
+from screens.desk.ticket import TicketDetailScreen
 from services.core import clock
 from services.store import users
 from tests.ui.pilot_tools import settle, until

@@ -2,7 +2,7 @@
 from textual.widgets import Input, Static
 
 from app import AtendeApp
-from screens.script_editor import NodeForm, ScriptEditorScreen, ScriptListScreen
+from screens.desk.scripts import NodeForm, ScriptEditorScreen, ScriptListScreen
 from services.tickets import scripts
 from tui.guarded_text import GuardedTextArea
 

@@ -1,8 +1,8 @@
 """The application shell: home, help, palette, people, languages, 80x24."""
 from textual.widgets import DataTable, Input, OptionList, Static
 
+from screens.admin.people import PeopleScreen, PersonForm
 from screens.home import HomeScreen
-from screens.people import PeopleScreen, PersonForm
 from services.core import i18n
 from services.store import users
 from tests.ui.pilot_tools import settle

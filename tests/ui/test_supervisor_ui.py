@@ -6,10 +6,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable, Input
 
-from screens.audit import AuditEntryDialog, AuditScreen
-from screens.outbox import OutboxScreen
-from screens.queues import QueuesScreen
-from screens.supervisor import SupervisorScreen
+from screens.desk.queues import QueuesScreen
+from screens.mail.outbox import OutboxScreen
+from screens.supervisor.audit import AuditEntryDialog, AuditScreen
+from screens.supervisor.dashboard import SupervisorScreen
 from tests.scenes import make_dashboard
 from tests.ui.pilot_tools import settle
 from tui.export import ExportDialog

@@ -12,11 +12,11 @@ from rich.console import Console
 
 from models import Customer, Queue, Ticket, TicketType, User, write_tx
 from models.live import Presence
-from screens.queues import QueuesScreen
-from screens.supervisor import SupervisorScreen
-from screens.ticket_detail import TicketDetailScreen
-from screens.triage import TriageScreen
-from screens.who import WhoScreen
+from screens.desk.queues import QueuesScreen
+from screens.desk.ticket import TicketDetailScreen
+from screens.scheduling.triage import TriageScreen
+from screens.supervisor.dashboard import SupervisorScreen
+from screens.supervisor.who import WhoScreen
 from services.core import clock
 from services.store import users
 from tests.ui.pilot_tools import settle, until

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import TextArea
 
 from models import Customer, Ticket, User, write_tx
-from screens.ticket_detail import MessageDialog, StatusDialog, TicketDetailScreen
+from screens.desk.ticket import MessageDialog, StatusDialog, TicketDetailScreen
 from services.core import clock
 from services.store import users
 from services.tickets import thread as ticket_thread

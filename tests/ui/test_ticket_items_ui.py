@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input, Select, TextArea
 
 from models import Plan, Queue, Ticket, TicketType, User, write_tx
 from models.wizard import ServiceOrder, TicketAttachment, TicketTask
-from screens.queues import QueuesScreen
-from screens.ticket_detail import (
+from screens.desk.queues import QueuesScreen
+from screens.desk.ticket import (
     LinkDialog,
     MessageDialog,
     TicketAttachmentForm,

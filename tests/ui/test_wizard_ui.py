@@ -8,8 +8,8 @@ from app import AtendeApp
 from models import Ticket
 from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
-from screens.desk import DeskScreen, ResumeDialog
-from screens.wizard import WizardScreen
+from screens.desk.home import DeskScreen, ResumeDialog
+from screens.desk.wizard import WizardScreen
 from services.tickets import wizard
 from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tui.guarded_text import GuardedTextArea
@@ -478,7 +478,7 @@ async def test_abandoning_while_the_help_is_open_closes_the_wizard_not_the_help(
 
 
 async def test_ticket_view_shows_outbox_mail_and_resends(admin, desk_with_scripts):
-    from screens.desk import TicketViewScreen
+    from screens.desk.home import TicketViewScreen
 
     c = desk_with_scripts["customers"][0]
     d = wizard.start(admin)

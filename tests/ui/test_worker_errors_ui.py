@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Label, Static
 
-from screens.audit import AuditScreen
-from screens.queues import QueuesScreen
-from screens.supervisor import SupervisorScreen
-from screens.triage import TriageScreen
-from screens.who import WhoScreen
+from screens.desk.queues import QueuesScreen
+from screens.scheduling.triage import TriageScreen
+from screens.supervisor.audit import AuditScreen
+from screens.supervisor.dashboard import SupervisorScreen
+from screens.supervisor.who import WhoScreen
 from services.core.errors import NotFound
 from services.customers import lookup
 from services.store import audit, presence
@@ -127,7 +127,7 @@ async def test_a_failing_customer_search_says_so_instead_of_type_to_search(make_
 
 async def test_a_failing_decision_frees_f2_and_says_so(make_app, monkeypatch):
     """The decision pane said "Working out the decision…" forever and F2 waited for it."""
-    from screens import triage as triage_screen
+    from screens.scheduling import triage as triage_screen
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -169,7 +169,7 @@ def test_failure_message_is_one_line_and_logs_only_what_is_not_for_the_person(lo
 def _classes_running_workers() -> list[tuple[str, str]]:
     """(module, class) of every class in screens/ and tui/ with a @work method, a run_worker or a call_service call."""
     found = []
-    for path in sorted([*ROOT.joinpath("screens").glob("*.py"), *ROOT.joinpath("tui").glob("*.py")]):
+    for path in sorted([*ROOT.joinpath("screens").rglob("*.py"), *ROOT.joinpath("tui").rglob("*.py")]):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if not isinstance(node, ast.ClassDef):
@@ -184,7 +184,7 @@ def _classes_running_workers() -> list[tuple[str, str]]:
                 if isinstance(item, ast.Attribute) and item.attr in ("run_worker", "call_service"):
                     runs = True
             if runs:
-                found.append((f"{path.parent.name}.{path.stem}", node.name))
+                found.append((".".join(path.relative_to(ROOT).with_suffix("").parts), node.name))
     return found
 
 
@@ -198,7 +198,8 @@ def test_every_class_running_workers_reports_their_failures():
 
     classes = _classes_running_workers()
     assert len(classes) > 20
-    screen_modules = {f"screens.{p.stem}" for p in ROOT.joinpath("screens").glob("*.py")}
+    screen_modules = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in ROOT.joinpath("screens").rglob("*.py")
+                      if p.name != "__init__.py"}
     for module in sorted({m for m, _c in classes} | screen_modules):
         importlib.import_module(module)
     missing = [f"{n.__module__}.{n.__name__}" for m, c in classes for n in nodes(getattr(importlib.import_module(m), c))

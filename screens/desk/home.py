@@ -275,7 +275,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
         self.notify(message, severity="error", markup=False)
 
     def open_wizard(self, draft: wizard.Draft) -> None:
-        from screens.wizard import WizardScreen, finished_message
+        from screens.desk.wizard import WizardScreen, finished_message
 
         self._starting = False
 
@@ -308,12 +308,12 @@ class DeskScreen(LiveScreen, AtendeScreen):
         self.app.push_screen(ResumeDialog(drafts), chosen)
 
     def action_queues(self) -> None:
-        from screens.queues import QueuesScreen
+        from screens.desk.queues import QueuesScreen
 
         self.app.push_screen(QueuesScreen())
 
     def action_scripts(self) -> None:
-        from screens.script_editor import ScriptListScreen
+        from screens.desk.scripts import ScriptListScreen
 
         self.app.push_screen(ScriptListScreen())
 

@@ -269,7 +269,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
                    default_name="tickets.csv", title=_("Export tickets"))
 
     def action_bulk(self) -> None:
-        from screens.ticket_detail import MessageDialog, ReassignDialog
+        from screens.desk.ticket import MessageDialog, ReassignDialog
         from tui.dialogs import PickDialog
 
         if not self.selected:
@@ -314,6 +314,6 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self._open(str(event.row_key.value).split(":", 1)[1])
 
     def _open(self, protocol_number: str) -> None:
-        from screens.ticket_detail import TicketDetailScreen
+        from screens.desk.ticket import TicketDetailScreen
 
         self.app.push_screen(TicketDetailScreen(protocol_number))

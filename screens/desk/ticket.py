@@ -14,8 +14,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.desk import render_ticket
-from screens.wizard_actions import AttachmentForm, ServiceOrderForm, TaskForm
+from screens.desk.home import render_ticket
+from screens.desk.wizard_actions import AttachmentForm, ServiceOrderForm, TaskForm
 from services.core import clock
 from services.core.errors import AtendeError, Conflict, ValidationError
 from services.core.i18n import N_, _

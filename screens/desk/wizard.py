@@ -260,7 +260,7 @@ class CustomerStep(Step):
             self._form(contact)
 
     def _form(self, contact: contacts_svc.ContactInfo | None) -> None:
-        from screens.contact_form import ContactForm
+        from screens.desk.contact_form import ContactForm
 
         if not self.wiz.draft.customer_id:
             return
@@ -921,22 +921,22 @@ class WizardScreen(AtendeScreen):
     # -- actions
 
     def action_attachment(self) -> None:
-        from screens.wizard_actions import AttachmentForm
+        from screens.desk.wizard_actions import AttachmentForm
 
         self._action(AttachmentForm(self.draft))
 
     def action_service_order(self) -> None:
-        from screens.wizard_actions import ServiceOrderForm
+        from screens.desk.wizard_actions import ServiceOrderForm
 
         self._action(ServiceOrderForm(self.draft))
 
     def action_task(self) -> None:
-        from screens.wizard_actions import TaskForm
+        from screens.desk.wizard_actions import TaskForm
 
         self._action(TaskForm(self.draft))
 
     def action_email(self) -> None:
-        from screens.wizard_actions import EmailForm
+        from screens.desk.wizard_actions import EmailForm
 
         self._action(EmailForm(self.collect(), self.customer_details))
 

@@ -154,12 +154,12 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
         self.open_contact(int(event.row_key.value))
 
     def open_contact(self, ticket_id: int) -> None:
-        from screens.contactus_thread import ContactThreadScreen
+        from screens.contactus.thread import ContactThreadScreen
 
         self.app.push_screen(ContactThreadScreen(ticket_id))
 
     def action_new(self) -> None:
-        from screens.contactus_form import NewContactScreen
+        from screens.contactus.form import NewContactScreen
 
         self.app.push_screen(NewContactScreen(), self._after_new)
 

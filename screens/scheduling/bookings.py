@@ -107,7 +107,7 @@ class BookingsScreen(LiveScreen, AtendeScreen):
         b = self.selected()
         if b is None:
             return
-        from screens.booking import BookedDialog
+        from screens.scheduling.booking import BookedDialog
 
         lines = [bookings_svc.confirmation_text(b),
                  _("Contact: {name} · {phone} · {email}").format(

@@ -330,12 +330,12 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         self.load()
 
     def action_types(self) -> None:
-        from screens.event_types import EventTypesScreen
+        from screens.events.types import EventTypesScreen
 
         self.app.push_screen(EventTypesScreen())
 
     def action_new(self) -> None:
-        from screens.event_form import EventFormScreen
+        from screens.events.form import EventFormScreen
 
         self.app.push_screen(EventFormScreen(), self._after_form)
 
@@ -346,7 +346,7 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         self._edit(e)
 
     def _edit(self, e: ev.EventInfo, errors: dict[str, str] | None = None) -> None:
-        from screens.event_form import EventFormScreen
+        from screens.events.form import EventFormScreen
 
         if not ev.may_change(self.app.actor, e):
             self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
@@ -373,7 +373,7 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         e = self.selected()
         if e is None:
             return
-        from screens.event_detail import EventDetailScreen
+        from screens.events.detail import EventDetailScreen
 
         self.app.push_screen(EventDetailScreen(e.id))
 
@@ -381,7 +381,7 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         e = self.selected()
         if e is None:
             return
-        from screens.checkin import CheckinScreen
+        from screens.events.checkin import CheckinScreen
 
         self.app.push_screen(CheckinScreen(e.id))
 

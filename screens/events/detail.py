@@ -403,7 +403,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         self.app.push_screen(RegistrationForm(self.event), done)
 
     def action_checkin(self) -> None:
-        from screens.checkin import CheckinScreen
+        from screens.events.checkin import CheckinScreen
 
         self.app.push_screen(CheckinScreen(self.event_id))
 
@@ -414,12 +414,12 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
             self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
                 name=self.event.responsible_name), severity="warning", markup=False)
             return
-        from screens.event_form import EventFormScreen
+        from screens.events.form import EventFormScreen
 
         self.app.push_screen(EventFormScreen(self.event_id, errors=errors), lambda _saved: self.load())
 
     def action_move(self, step: int) -> None:
-        from screens.event_board import run_move
+        from screens.events.board import run_move
 
         if self._moving:  # ] again while a move runs: from the stage that move reaches
             self.pending.append(lambda: self.action_move(step))

@@ -286,7 +286,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
         topic = next((t for t in self.topic_list if t.key == self.decision.topic_key), None)
         if topic is None:
             return
-        from screens.booking import BookingScreen
+        from screens.scheduling.booking import BookingScreen
 
         self.app.push_screen(BookingScreen(self.customer, topic, self.decision), self._after_booking)
 
@@ -295,17 +295,17 @@ class TriageScreen(LiveScreen, AtendeScreen):
             self.notify(_("Booked: protocol {protocol}").format(protocol=result.booking.protocol), markup=False)
 
     def action_bookings(self) -> None:
-        from screens.bookings import BookingsScreen
+        from screens.scheduling.bookings import BookingsScreen
 
         self.app.push_screen(BookingsScreen())
 
     def action_rota(self) -> None:
-        from screens.rota import RotaScreen
+        from screens.scheduling.rota import RotaScreen
 
         self.app.push_screen(RotaScreen())
 
     def action_topics(self) -> None:
-        from screens.topic_editor import TopicEditorScreen
+        from screens.scheduling.topics import TopicEditorScreen
 
         self.app.push_screen(TopicEditorScreen(), lambda _changed: self._refresh_topics())
 

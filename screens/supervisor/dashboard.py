@@ -167,11 +167,11 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
         if isinstance(item, dash.Figure):
             self.open_figure(item)
         elif isinstance(item, dash.OldTicket):
-            from screens.ticket_detail import TicketDetailScreen
+            from screens.desk.ticket import TicketDetailScreen
 
             self.app.push_screen(TicketDetailScreen(item.protocol))
         elif isinstance(item, dash.UpcomingEvent):
-            from screens.event_detail import EventDetailScreen
+            from screens.events.detail import EventDetailScreen
 
             self.app.push_screen(EventDetailScreen(item.id))
         elif isinstance(item, dash.Call):
@@ -180,27 +180,27 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
 
     def open_figure(self, figure: dash.Figure) -> None:
         if figure.target == "queues":
-            from screens.queues import QueuesScreen
+            from screens.desk.queues import QueuesScreen
 
             self.app.push_screen(QueuesScreen(figure.view, filter_text=figure.filter))
         elif figure.target == "outbox":
-            from screens.outbox import OutboxScreen
+            from screens.mail.outbox import OutboxScreen
 
             self.app.push_screen(OutboxScreen(state=figure.filter or None))
         elif figure.target == "events":
-            from screens.event_board import EventBoardScreen
+            from screens.events.board import EventBoardScreen
 
             self.app.push_screen(EventBoardScreen())
         else:
             self.notify(_("No list behind this number."), markup=False)
 
     def action_queues(self) -> None:
-        from screens.queues import QueuesScreen
+        from screens.desk.queues import QueuesScreen
 
         self.app.push_screen(QueuesScreen("open"))
 
     def action_audit(self) -> None:
-        from screens.audit import AuditScreen
+        from screens.supervisor.audit import AuditScreen
 
         self.app.push_screen(AuditScreen())
 

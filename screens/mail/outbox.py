@@ -154,7 +154,7 @@ class OutboxScreen(LiveScreen, AtendeScreen):
     # ---------------------------------------------------------------- actions
 
     def action_templates(self) -> None:
-        from screens.templates import TemplatesScreen
+        from screens.mail.templates import TemplatesScreen
 
         self.app.push_screen(TemplatesScreen())
 

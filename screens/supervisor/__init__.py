@@ -1,0 +1,1 @@
+"""The supervisor's area: the dashboard, the audit log, who is online."""

@@ -1,1 +1,0 @@
-"""The service desk: tickets, the Contact us desk, exports and customer imports."""
