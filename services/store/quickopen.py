@@ -21,7 +21,7 @@ from urllib.parse import quote
 from services.core.permissions import Actor
 
 SCHEMA_VERSION = "0920_drop_write_requests"
-"""The newest migration (tests/unit/test_quickopen.py keeps it equal to models.migrations.code_version())."""
+"""The newest migration (tests/unit/store/test_quickopen.py keeps it equal to models.migrations.code_version())."""
 
 
 def os_login() -> str:

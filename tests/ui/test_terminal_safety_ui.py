@@ -20,7 +20,7 @@ from screens.supervisor.who import WhoScreen
 from services.core import clock
 from services.store import users
 from tests.ui.pilot_tools import settle, until
-from tests.unit.test_terminal_safety import BAD, controls
+from tests.unit.core.test_terminal_safety import BAD, controls
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
 

@@ -198,8 +198,8 @@ def test_every_class_running_workers_reports_their_failures():
 
     classes = _classes_running_workers()
     assert len(classes) > 20
-    screen_modules = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in ROOT.joinpath("screens").rglob("*.py")
-                      if p.name != "__init__.py"}
+    screen_modules = {".".join(p.relative_to(ROOT).with_suffix("").parts)
+                      for p in ROOT.joinpath("screens").rglob("*.py") if p.name != "__init__.py"}
     for module in sorted({m for m, _c in classes} | screen_modules):
         importlib.import_module(module)
     missing = [f"{n.__module__}.{n.__name__}" for m, c in classes for n in nodes(getattr(importlib.import_module(m), c))
