@@ -25,14 +25,7 @@ from services.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from services.core.i18n import N_, _
 from services.core.permissions import LEADS, Actor, require
 from services.core.text import clean
-from services.scheduling.rota import (
-    AnalystInfo,
-    _load_analyst,
-    analyst_for_month,
-    get_analyst,
-    month_range,
-    parse_month,
-)
+from services.scheduling.rota import AnalystInfo, analyst_for_month, get_analyst, load_analyst, month_range, parse_month
 from services.scheduling.topics import TopicInfo, find_homologated, get_topic
 from services.scheduling.triage import triage
 from services.store import audit
@@ -581,7 +574,7 @@ def record_outcome(actor: Actor, booking_id: int, outcome: str, expected_version
         row = Booking.get_or_none(Booking.id == booking_id)
         if row is None:
             raise NotFound(_("No booking with id {id}").format(id=booking_id))
-        analyst = _load_analyst(row.analyst_id)
+        analyst = load_analyst(row.analyst_id)
         if actor.login != analyst.login and actor.role not in LEADS:
             raise PermissionDenied(_("Only {analyst} (the session's analyst) or a supervisor records how "
                                      "the session went").format(analyst=analyst.name))

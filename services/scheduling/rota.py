@@ -134,7 +134,7 @@ def _analyst_query():
             .join(User, on=(ImplementationAnalyst.user == User.id)))
 
 
-def _load_analyst(analyst_id: int) -> AnalystInfo | None:
+def load_analyst(analyst_id: int) -> AnalystInfo | None:
     row = _analyst_query().where(ImplementationAnalyst.id == analyst_id).first()
     return _analyst(row, row.user) if row else None
 
@@ -203,7 +203,7 @@ def save_analyst(actor: Actor, login: str, hours: str | None = None, weekdays: s
                     who=row.updated_by or _("someone")))
             audit.record(actor.login, "analyst", row.id, "update",
                          audit.diff({k: getattr(row, k) for k in fields}, fields))
-        return _load_analyst(row.id)
+        return load_analyst(row.id)
 
 
 def get_rota(actor: Actor, first_month: str, count: int = 12) -> list[RotaEntry]:
@@ -215,7 +215,7 @@ def get_rota(actor: Actor, first_month: str, count: int = 12) -> list[RotaEntry]
         out = []
         for m in months:
             r = rows.get(m)
-            out.append(RotaEntry(m, _load_analyst(r.analyst_id) if r else None,
+            out.append(RotaEntry(m, load_analyst(r.analyst_id) if r else None,
                                  r.version if r else 0, r.updated_by if r else ""))
         return out
 
@@ -255,7 +255,7 @@ def set_rota(actor: Actor, month: str, analyst_login: str | None, expected_versi
                     who=current.updated_by or _("someone"), month=month))
             audit.record(actor.login, "rota", month, "set", {"analyst": [current.analyst_id, analyst.id]})
         r = RotaMonth.get_by_id(month)
-        return RotaEntry(month, _load_analyst(r.analyst_id), r.version, r.updated_by)
+        return RotaEntry(month, load_analyst(r.analyst_id), r.version, r.updated_by)
 
 
 def analyst_for_month(actor: Actor, month: str | None = None) -> AnalystInfo:
@@ -265,7 +265,7 @@ def analyst_for_month(actor: Actor, month: str | None = None) -> AnalystInfo:
     month = parse_month(month) if month else month_key(clock.now())
     with reading():
         r = RotaMonth.get_or_none(RotaMonth.month == month)
-        analyst = _load_analyst(r.analyst_id) if r else None
+        analyst = load_analyst(r.analyst_id) if r else None
     if analyst is None or not analyst.active:
         raise NoAnalyst(
             _("No implementation analyst is on the rota for {month}: a supervisor must fill the rota "

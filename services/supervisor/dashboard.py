@@ -20,7 +20,7 @@ from services.core import clock
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.tickets.protocol import OPEN_STATUSES, STATUSES
-from services.tickets.queues import _parse_dt, age_text
+from services.tickets.queues import age_text, parse_dt
 
 AGE_BUCKETS = (
     # key (the desk filter's age value), label, lower bound (older than), upper bound (younger than)
@@ -181,7 +181,7 @@ def calls(now: dt.datetime) -> tuple[Call, ...]:
                 customer = str(loaded.get("customer_name") or loaded.get("access_point_name") or "")
             except (ValueError, AttributeError):
                 customer = ""
-        started = _parse_dt(created)
+        started = parse_dt(created)
         out.append(Call(number, name or login, login, started, age_text(started, now), step or "kind", customer))
     return tuple(out)
 
@@ -199,7 +199,7 @@ def oldest(now: dt.datetime, limit: int = OLDEST) -> tuple[OldTicket, ...]:
     found.sort(key=lambda r: (str(r[6]), r[0]))
     out = []
     for tid, number, customer, queue, status, responsible, created in found[:limit]:
-        at = _parse_dt(created)
+        at = parse_dt(created)
         out.append(OldTicket(tid, number, customer, queue, _(STATUSES.get(status, status)), responsible, at,
                              age_text(at, now)))
     return tuple(out)
@@ -214,7 +214,7 @@ def upcoming_events(now: dt.datetime, days: int = EVENT_DAYS) -> tuple[UpcomingE
         "WHERE e.starts_at >= ? AND e.starts_at < ? AND e.stage != 'cancelled' "
         "GROUP BY e.id ORDER BY e.starts_at, e.id",
         (_stamp(now), _stamp(now + dt.timedelta(days=days)))).fetchall()
-    return tuple(UpcomingEvent(i, d, _parse_dt(s), seats, int(filled), int(waiting), stage)
+    return tuple(UpcomingEvent(i, d, parse_dt(s), seats, int(filled), int(waiting), stage)
                  for i, d, s, seats, stage, filled, waiting in rows)
 
 

@@ -23,7 +23,7 @@ from services.core.permissions import Actor, require
 from services.core.text import clean
 from services.store import audit
 from services.tickets import links, wizard
-from services.tickets.thread import TicketState, _check_version, _state, _ticket, _touch
+from services.tickets.thread import TicketState, check_version, ticket_row, ticket_state, touch
 
 MAX_NOTES = 2000
 
@@ -53,22 +53,22 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
     if errors:
         raise ValidationError(errors)
     with reading():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
     folder = Path("tickets") / files.safe_name(t.protocol)
     copied = files.copy_into(path_text, wizard.files_root() / folder, field="path", limit=wizard.MAX_ATTACHMENT)
     dest, stored, size = copied.path, str(folder / copied.name), copied.size
     try:
         with write_tx():
-            t = _ticket(ticket_id)
-            _check_version(t, expected_version)
+            t = ticket_row(ticket_id)
+            check_version(t, expected_version)
             now = clock.now()
             att_id = TicketAttachment.insert(ticket=t.id, name=dest.name, path=stored, size=size, notes=notes,
                                              created_by=actor.login, created_at=now).execute()
-            _touch(actor, t, expected_version)
+            touch(actor, t, expected_version)
             audit.record(actor.login, "ticket", t.id, "attachment",
                          {"attachment_id": att_id, "name": dest.name, "size": size})
-            return _state(Ticket.get_by_id(t.id))
+            return ticket_state(Ticket.get_by_id(t.id))
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
@@ -80,8 +80,8 @@ def add_service_order(actor: Actor, ticket_id: int, order: wizard.ServiceOrderDr
     technician's agenda is free at that time."""
     require(actor, "tickets.work")
     with write_tx():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
         if not Technician.select().where((Technician.id == order.technician_id)
                                          & (Technician.active == True)).exists():  # noqa: E712
             raise ValidationError(_("Choose the technician"), "technician")
@@ -92,36 +92,36 @@ def add_service_order(actor: Actor, ticket_id: int, order: wizard.ServiceOrderDr
             ticket=t.id, technician=order.technician_id, os_type=order.os_type_id, status=order.status, date=day,
             start_minute=wizard.minutes_of(order.start), duration_minutes=order.duration_minutes,
             description=order.description, created_by=actor.login, created_at=clock.now()).execute()
-        _touch(actor, t, expected_version)
+        touch(actor, t, expected_version)
         audit.record(actor.login, "ticket", t.id, "service_order", {
             "service_order_id": so_id, "technician": order.technician_id, "date": order.date,
             "start": order.start, "duration": order.duration_minutes})
-        return _state(Ticket.get_by_id(t.id))
+        return ticket_state(Ticket.get_by_id(t.id))
 
 
 def add_task(actor: Actor, ticket_id: int, task: wizard.TaskDraft, *, expected_version: int) -> TicketState:
     """Add a task (checked by wizard.make_task) for an active staff member."""
     require(actor, "tickets.work")
     with write_tx():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
         user = User.get_or_none((User.id == task.assignee_id) & (User.active == True))  # noqa: E712
         if user is None or user.role == "representative":
             raise ValidationError(_("Choose who does it"), "assignee")
         task_id = TicketTask.insert(ticket=t.id, assignee=user.id, due=task.due or None,
                                     description=task.description, done=False, created_by=actor.login,
                                     created_at=clock.now()).execute()
-        _touch(actor, t, expected_version)
+        touch(actor, t, expected_version)
         audit.record(actor.login, "ticket", t.id, "task", {"task_id": task_id, "assignee": user.login,
                                                            "due": task.due or None})
-        return _state(Ticket.get_by_id(t.id))
+        return ticket_state(Ticket.get_by_id(t.id))
 
 
 def tasks(actor: Actor, ticket_id: int) -> list[TaskItem]:
     """The ticket's tasks, in the order they were added."""
     require(actor, "tickets.read")
     with reading():
-        _ticket(ticket_id)
+        ticket_row(ticket_id)
         rows = list(TicketTask.select().where(TicketTask.ticket == ticket_id).order_by(TicketTask.id))
         names = {u.id: u.name for u in User.select(User.id, User.name)
                  .where(User.id.in_({r.assignee_id for r in rows}))}
@@ -134,18 +134,18 @@ def set_task_done(actor: Actor, ticket_id: int, task_id: int, done: bool = True,
     """Mark one of the ticket's tasks done (or not done again)."""
     require(actor, "tickets.work")
     with write_tx():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
         task = TicketTask.get_or_none((TicketTask.id == task_id) & (TicketTask.ticket == t.id))
         if task is None:
             raise NotFound(_("No such task on ticket {protocol}").format(protocol=t.protocol))
         if bool(task.done) == done:
             raise ValidationError(_("This task is already done") if done else _("This task is not done"), "task")
         TicketTask.update(done=done).where(TicketTask.id == task.id).execute()
-        _touch(actor, t, expected_version)
+        touch(actor, t, expected_version)
         audit.record(actor.login, "ticket", t.id, "task_done" if done else "task_undone",
                      {"task_id": task.id, "done": [not done, done]})
-        return _state(Ticket.get_by_id(t.id))
+        return ticket_state(Ticket.get_by_id(t.id))
 
 
 def link_parent(actor: Actor, ticket_id: int, parent_protocol: str, *, expected_version: int) -> TicketState:
@@ -157,8 +157,8 @@ def link_parent(actor: Actor, ticket_id: int, parent_protocol: str, *, expected_
     if not wanted:
         raise ValidationError(_("Type the protocol of the parent ticket"), "parent")
     with write_tx():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
         parent = Ticket.get_or_none((Ticket.protocol == wanted) & (Ticket.status != "draft"))
         if parent is None:
             raise ValidationError(_("No ticket with protocol {protocol}").format(protocol=wanted[:40]), "parent")
@@ -171,23 +171,23 @@ def link_parent(actor: Actor, ticket_id: int, parent_protocol: str, *, expected_
                                   "parent")
         links.check_link(parent.id, t.plan_id, t.type_id, t.id)
         old = Ticket.get_or_none(Ticket.id == t.parent_id) if t.parent_id else None
-        _touch(actor, t, expected_version, parent=parent.id)
+        touch(actor, t, expected_version, parent=parent.id)
         audit.record(actor.login, "ticket", t.id, "link",
                      {"parent": [old.protocol if old else None, parent.protocol]})
-        return _state(Ticket.get_by_id(t.id))
+        return ticket_state(Ticket.get_by_id(t.id))
 
 
 def unlink_parent(actor: Actor, ticket_id: int, *, expected_version: int) -> TicketState:
     require(actor, "tickets.work")
     with write_tx():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
         if not t.parent_id:
             raise ValidationError(_("This ticket has no parent"), "parent")
         old = Ticket.get_or_none(Ticket.id == t.parent_id)
-        _touch(actor, t, expected_version, parent=None)
+        touch(actor, t, expected_version, parent=None)
         audit.record(actor.login, "ticket", t.id, "unlink", {"parent": [old.protocol if old else None, None]})
-        return _state(Ticket.get_by_id(t.id))
+        return ticket_state(Ticket.get_by_id(t.id))
 
 
 def attachment_path(actor: Actor, ticket_id: int, name: str) -> Path:

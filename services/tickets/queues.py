@@ -353,7 +353,7 @@ _FROM = (f'FROM "{Ticket._meta.table_name}" t '
          f'LEFT JOIN "{Queue._meta.table_name}" q ON q.id = t.queue_id')
 
 
-def _parse_dt(value) -> dt.datetime:
+def parse_dt(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     text = str(value or "")

@@ -68,14 +68,14 @@ class TicketState:
     closed_at: dt.datetime | None
 
 
-def _ticket(ticket_id: int) -> Ticket:
+def ticket_row(ticket_id: int) -> Ticket:
     t = Ticket.get_or_none(Ticket.id == ticket_id)
     if t is None or t.status == "draft":
         raise NotFound(_("No such ticket"))
     return t
 
 
-def _state(t: Ticket) -> TicketState:
+def ticket_state(t: Ticket) -> TicketState:
     resp = User.get_or_none(User.id == t.responsible_id) if t.responsible_id else None
     return TicketState(
         id=t.id, protocol=t.protocol, status=t.status, status_label=_(STATUSES.get(t.status, t.status)),
@@ -86,7 +86,7 @@ def _state(t: Ticket) -> TicketState:
 def state(actor: Actor, ticket_id: int) -> TicketState:
     require(actor, "tickets.read")
     with reading():
-        return _state(_ticket(ticket_id))
+        return ticket_state(ticket_row(ticket_id))
 
 
 def _user(actor: Actor) -> User | None:
@@ -99,7 +99,7 @@ def messages(actor: Actor, ticket_id: int) -> list[MessageView]:
     """The thread, oldest first."""
     require(actor, "tickets.read")
     with reading():
-        _ticket(ticket_id)
+        ticket_row(ticket_id)
         rows = list(TicketMessage.select().where(TicketMessage.ticket == ticket_id).order_by(TicketMessage.id))
         names = {u.id: u.name for u in User.select(User.id, User.name)
                  .where(User.id.in_({r.author_id for r in rows if r.author_id}))}
@@ -119,7 +119,7 @@ def _body(text: str) -> str:
     return validation.long_text(body, "body", required=True, max_len=MAX_MESSAGE)
 
 
-def _touch(actor: Actor, t: Ticket, expected_version: int | None, **changes) -> None:
+def touch(actor: Actor, t: Ticket, expected_version: int | None, **changes) -> None:
     """Update the ticket if nobody saved it since `expected_version`."""
     now = clock.now()
     query = Ticket.update(updated_at=now, updated_by=actor.login, version=Ticket.version + 1, **changes)
@@ -133,7 +133,7 @@ def _touch(actor: Actor, t: Ticket, expected_version: int | None, **changes) -> 
             who=current.updated_by or _("someone"), protocol=t.protocol))
 
 
-def _check_version(t: Ticket, expected_version: int | None) -> None:
+def check_version(t: Ticket, expected_version: int | None) -> None:
     if expected_version is not None and t.version != expected_version:
         raise Conflict(_("{who} changed ticket {protocol} in the meantime; nothing was saved. "
                          "Look again and redo your change.").format(
@@ -155,7 +155,7 @@ def add_message(actor: Actor, ticket_id: int, body: str, *, internal: bool) -> M
     assert kind in MESSAGE_KINDS
     text = _body(body)
     with write_tx():
-        t = _ticket(ticket_id)
+        t = ticket_row(ticket_id)
         msg_id = _add(actor, t, kind, text)
         Ticket.update(updated_at=clock.now(), updated_by=actor.login).where(Ticket.id == t.id).execute()
         audit.record(actor.login, "ticket", t.id, "message", {"kind": kind, "message_id": msg_id})
@@ -172,8 +172,8 @@ def change_status(actor: Actor, ticket_id: int, new_status: str, *, expected_ver
     open) needs a reason, kept as an internal note."""
     require(actor, "tickets.work")
     with write_tx():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
         if new_status not in STATUSES or new_status == "draft":
             raise ValidationError(_("Unknown status {status}").format(status=new_status), "status")
         if new_status == t.status:
@@ -192,14 +192,14 @@ def change_status(actor: Actor, ticket_id: int, new_status: str, *, expected_ver
         closed_at = clock.now() if new_status in CLOSED else None
         if new_status in CLOSED and t.status in CLOSED:
             closed_at = t.closed_at
-        _touch(actor, t, expected_version, status=new_status, closed_at=closed_at)
+        touch(actor, t, expected_version, status=new_status, closed_at=closed_at)
         if reopening:
             _add(actor, t, "internal", _("Reopened: {reason}").format(reason=note))
         changes = {"status": [t.status, new_status]}
         if note:
             changes["reason"] = note
         audit.record(actor.login, "ticket", t.id, "reopen" if reopening else "status", changes)
-        return _state(Ticket.get_by_id(t.id))
+        return ticket_state(Ticket.get_by_id(t.id))
 
 
 def reassign(actor: Actor, ticket_id: int, login: str, *, expected_version: int) -> TicketState:
@@ -207,8 +207,8 @@ def reassign(actor: Actor, ticket_id: int, login: str, *, expected_version: int)
     require(actor, "tickets.work")
     login = clean(login)
     with write_tx():
-        t = _ticket(ticket_id)
-        _check_version(t, expected_version)
+        t = ticket_row(ticket_id)
+        check_version(t, expected_version)
         user = User.get_or_none((User.login == login) & (User.active == True))  # noqa: E712
         if user is None or user.role == "representative":
             raise ValidationError(_("No active staff member with the login {login}").format(login=login),
@@ -216,10 +216,10 @@ def reassign(actor: Actor, ticket_id: int, login: str, *, expected_version: int)
         if user.id == t.responsible_id:
             raise ValidationError(_("{name} is already responsible").format(name=user.name), "responsible")
         old = User.get_or_none(User.id == t.responsible_id) if t.responsible_id else None
-        _touch(actor, t, expected_version, responsible=user.id)
+        touch(actor, t, expected_version, responsible=user.id)
         audit.record(actor.login, "ticket", t.id, "reassign",
                      {"responsible": [old.login if old else "", user.login]})
-        return _state(Ticket.get_by_id(t.id))
+        return ticket_state(Ticket.get_by_id(t.id))
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def history(actor: Actor, ticket_id: int, limit: int = 200) -> list[HistoryEntry
     """The ticket's audit rows, newest first: whoever may read the ticket may read its history."""
     require(actor, "tickets.read")
     with reading():
-        _ticket(ticket_id)
+        ticket_row(ticket_id)
     rows = audit.history(actor, entity="ticket", entity_id=ticket_id, limit=limit, check=False)
     return [HistoryEntry(at=r.at, login=r.login, action=r.action, changes=r.changes) for r in rows]
 
