@@ -76,7 +76,7 @@ def setup(path: str, sessions: int) -> dict:
     from models.scheduling import Topic
     from services.core import clock
     from services.core.text import fold
-    from services.events import pipeline as ev
+    from services.events import editing, event_types, pipeline
     from services.scheduling import rota
     from services.store import users
     from services.store.database import open_store
@@ -104,15 +104,15 @@ def setup(path: str, sessions: int) -> dict:
         queue = Queue.create(name="Suporte bench")
         ttype = TicketType.create(name="Sem conexão bench", queue=queue, responsible_role="agent")
         topic = Topic.get(Topic.key == "fidelidade")
-    offline = next(t.id for t in ev.list_types(admin) if t.format == "offline")
+    offline = next(t.id for t in event_types.list_types(admin) if t.format == "offline")
     event_ids = []
     for i in range(EVENTS):
         start = NOW + dt.timedelta(days=10 + i, hours=1)
-        info = ev.create_event(admin, ev.EventInput(
+        info = editing.create_event(admin, editing.EventInput(
             description=f"Oficina {i}", responsible_id=admin.id, starts_at=start,
             ends_at=start + dt.timedelta(hours=3), type_id=offline, address="Rua A, 1", seats=SEATS))
-        ev.move_event(admin, info.id, "preparation")
-        ev.move_event(admin, info.id, "registration")
+        pipeline.move_event(admin, info.id, "preparation")
+        pipeline.move_event(admin, info.id, "registration")
         event_ids.append(info.id)
     models.close_database()
     clock.set_clock(None)
@@ -174,15 +174,15 @@ class Session:
     # -- operations
 
     def op_wizard(self):
-        from services.tickets import wizard
+        from services.tickets.wizard import draft, finishing, saving
 
         w = self.world
-        d = wizard.start(self.actor)
-        d = wizard.update(d, kind="customer", customer_id=w["customers"][0], customer_name="Cliente 0",
-                          contact_id=w["contact"], plan_id=w["plan"], problem=f"sem internet {self.index}-{self.n}",
-                          queue_id=w["queue"], type_id=w["type"], responsible_role="agent",
-                          checks="reiniciou a ONU", step="first_contact")
-        done = wizard.finish(self.actor, d)
+        d = saving.start(self.actor)
+        d = draft.update(d, kind="customer", customer_id=w["customers"][0], customer_name="Cliente 0",
+                         contact_id=w["contact"], plan_id=w["plan"], problem=f"sem internet {self.index}-{self.n}",
+                         queue_id=w["queue"], type_id=w["type"], responsible_role="agent",
+                         checks="reiniciou a ONU", step="first_contact")
+        done = finishing.finish(self.actor, d)
         self.done.append(("ticket", done.ticket_id, done.protocol))
 
     def op_status(self):

@@ -29,8 +29,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from services.core import clock
+    from services.events import checkin, editing, event_types, pipeline, queries
     from services.events import imports as imp
-    from services.events import pipeline as ev
     from services.events import registrations as er
     from services.store import users
     from services.store.database import open_store
@@ -40,11 +40,11 @@ def main() -> None:
     admin = users.identify(users.os_login())
     now = dt.datetime(2026, 5, 4, 9, 0)
     clock.set_clock(lambda: now)
-    offline = next(t.id for t in ev.list_types(admin) if t.format == "offline")
+    offline = next(t.id for t in event_types.list_types(admin) if t.format == "offline")
 
-    def new_event(i: int, seats: int = 30) -> ev.EventInfo:
+    def new_event(i: int, seats: int = 30) -> queries.EventInfo:
         start = now + dt.timedelta(days=1 + i % 90, hours=i % 8)
-        return ev.create_event(admin, ev.EventInput(
+        return editing.create_event(admin, editing.EventInput(
             description=f"Evento {i}", responsible_id=admin.id, starts_at=start,
             ends_at=start + dt.timedelta(hours=3), type_id=offline, address="Rua A, 1", seats=seats))
 
@@ -54,12 +54,12 @@ def main() -> None:
     created_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    board = ev.list_events(admin)
+    board = queries.list_events(admin)
     board_ms = (time.perf_counter() - t0) * 1000
 
     big = new_event(99_999, seats=args.registrations * 2)
-    ev.move_event(admin, big.id, "preparation")
-    ev.move_event(admin, big.id, "registration")
+    pipeline.move_event(admin, big.id, "preparation")
+    pipeline.move_event(admin, big.id, "registration")
     t0 = time.perf_counter()
     for i in range(args.registrations):
         er.register(admin, big.id, er.RegistrationInput(name=f"Participante {i}", email=f"p{i}@example.com",
@@ -71,12 +71,12 @@ def main() -> None:
     load_ms = (time.perf_counter() - t0) * 1000
     t0 = time.perf_counter()
     for query in ("parti", "participante 12", "1234", "ZZZZ"):
-        [r for r in regs if er.matches(r, query)]
+        [r for r in regs if checkin.matches(r, query)]
     filter_ms = (time.perf_counter() - t0) * 1000 / 4
 
     other = new_event(100_000, seats=10_000)
-    ev.move_event(admin, other.id, "preparation")
-    ev.move_event(admin, other.id, "registration")
+    pipeline.move_event(admin, other.id, "preparation")
+    pipeline.move_event(admin, other.id, "registration")
     rows = "".join(f"Pessoa {i};pessoa{i}@example.com;sim\n" for i in range(5000))
     t0 = time.perf_counter()
     report = imp.import_csv(admin, other.id, ("nome;email;consentimento\n" + rows).encode())

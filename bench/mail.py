@@ -58,7 +58,7 @@ def main() -> None:
         with models.reading():
             from models.mail import Outbox
 
-            rows = [outbox._item(r) for r in Outbox.select().order_by(Outbox.id)]
+            rows = [outbox.as_item(r) for r in Outbox.select().order_by(Outbox.id)]
         t0 = time.perf_counter()
         smtp = smtplib.SMTP("127.0.0.1", server.port, timeout=30)
         for item in rows:

@@ -57,18 +57,18 @@ def setup(path: str) -> dict:
 
 def filled(d, ids: dict, i: int):
     """The draft `d` as an agent leaves it at the first contact: customer, contact, plan, problem, destination."""
-    from services.tickets import wizard
+    from services.tickets.wizard import draft
 
-    return wizard.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
-                         contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {i}",
-                         queue_id=ids["queue"], type_id=ids["type"], responsible_role="agent",
-                         checks="reiniciou a ONU", step="first_contact")
+    return draft.update(d, kind="customer", customer_id=ids["customer"], customer_name="Bench Cliente",
+                        contact_id=ids["contact"], plan_id=ids["plan"], problem=f"sem internet {i}",
+                        queue_id=ids["queue"], type_id=ids["type"], responsible_role="agent",
+                        checks="reiniciou a ONU", step="first_contact")
 
 
 def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
     from services.store import users
     from services.store.database import open_store
-    from services.tickets import wizard
+    from services.tickets.wizard import finishing, saving
 
     open_store(path)
     actor = users.identify(users.os_login())
@@ -78,11 +78,11 @@ def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
     for i in range(n):
         try:
             t0 = time.perf_counter()
-            d = wizard.start(actor)
+            d = saving.start(actor)
             t1 = time.perf_counter()
             d = filled(d, ids, i)
             t2 = time.perf_counter()
-            wizard.finish(actor, d)
+            finishing.finish(actor, d)
             t3 = time.perf_counter()
             reserve_ms.append((t1 - t0) * 1000)
             finish_ms.append((t3 - t2) * 1000)

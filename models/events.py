@@ -89,7 +89,7 @@ class Registration(BaseModel):
     cancelled_at = DateTimeField(null=True)
     erased_at = DateTimeField(null=True)
     reminders_sent = CharField(max_length=40, default="")
-    """Reminders already queued, e.g. "3d,1d" (see services.events.registrations.queue_due_reminders)."""
+    """Reminders already queued, e.g. "3d,1d" (see services.events.sweeps.queue_due_reminders)."""
     certificate_issued_at = DateTimeField(null=True)
     """Set by the certificate issuer; erasure then keeps what the certificate proves."""
     created_at = DateTimeField()

@@ -2,8 +2,8 @@
 
 Each migration has a sortable id (``"0001_core"``) and runs once, inside a
 transaction, recorded in ``schema_migration``. The schema version of a
-database is the newest id applied. Feature modules register their own
-migrations with `@migration`; a migration creating tables uses
+database is the newest id applied. The migrations are registered in
+models.schema with `@migration`; a migration creating tables uses
 `create_tables(..., safe=True)` on the current models, and a later change to
 an existing table uses `add_column_if_missing` so both new and old databases
 end in the same shape.
@@ -14,41 +14,13 @@ Atende: it is refused rather than guessed at.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from .db import DatabaseError, db, is_sqlite
-
-
-@dataclass(frozen=True)
-class Migration:
-    id: str
-    apply: Callable[[], None]
-
-
-_MIGRATIONS: dict[str, Migration] = {}
-
-
-def migration(id: str):
-    """Register the decorated function as the migration `id`."""
-
-    def register(fn: Callable[[], None]) -> Callable[[], None]:
-        if id in _MIGRATIONS:
-            raise ValueError(f"migration {id} registered twice")
-        _MIGRATIONS[id] = Migration(id, fn)
-        return fn
-
-    return register
+from .schema import MIGRATIONS, Migration
 
 
 def known_migrations() -> list[Migration]:
-    _load_all()
-    return [_MIGRATIONS[k] for k in sorted(_MIGRATIONS)]
-
-
-def _load_all() -> None:
-    # Importing the models package imports every module that registers migrations.
-    from . import schema  # noqa: F401
+    return [MIGRATIONS[k] for k in sorted(MIGRATIONS)]
 
 
 def refuse_foreign(label: object = "") -> None:

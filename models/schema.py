@@ -5,9 +5,33 @@ registered here so the order of a database's history is easy to follow.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from .core import CORE_MODELS
 from .db import db
-from .migrations import migration
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: str
+    apply: Callable[[], None]
+
+
+MIGRATIONS: dict[str, Migration] = {}
+"""Every migration by id (models.migrations applies them in the order of their ids)."""
+
+
+def migration(id: str):
+    """Register the decorated function as the migration `id`."""
+
+    def register(fn: Callable[[], None]) -> Callable[[], None]:
+        if id in MIGRATIONS:
+            raise ValueError(f"migration {id} registered twice")
+        MIGRATIONS[id] = Migration(id, fn)
+        return fn
+
+    return register
 
 
 @migration("0001_core")

@@ -29,7 +29,7 @@ class ProtocolCounter(BaseModel):
 
 
 class TicketDraft(BaseModel):
-    """A wizard in progress, saved at every step change (JSON of services.tickets.wizard.Draft)."""
+    """A wizard in progress, saved at every step change (JSON of services.tickets.wizard.draft.Draft)."""
 
     id = AutoField()
     protocol = CharField(max_length=40, unique=True)

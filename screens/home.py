@@ -1,14 +1,14 @@
 """The home screen: the work areas this person may enter."""
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -18,33 +18,83 @@ from tui.base import AtendeScreen, PaletteCommand, startup_quiet, wait_for_store
 from tui.worker_status import WorkerStatus
 
 
+# Each area's screen is imported when the area is first opened (a plain import
+# inside a small function): the home screen paints without loading them all.
+def desk_screen() -> type[Screen]:
+    from screens.desk.home import DeskScreen
+
+    return DeskScreen
+
+
+def events_screen() -> type[Screen]:
+    from screens.events.board import EventBoardScreen
+
+    return EventBoardScreen
+
+
+def scheduling_screen() -> type[Screen]:
+    from screens.scheduling.triage import TriageScreen
+
+    return TriageScreen
+
+
+def supervisor_screen() -> type[Screen]:
+    from screens.supervisor.dashboard import SupervisorScreen
+
+    return SupervisorScreen
+
+
+def people_screen() -> type[Screen]:
+    from screens.admin.people import PeopleScreen
+
+    return PeopleScreen
+
+
+def outbox_screen() -> type[Screen]:
+    from screens.mail.outbox import OutboxScreen
+
+    return OutboxScreen
+
+
+def who_screen() -> type[Screen]:
+    from screens.supervisor.who import WhoScreen
+
+    return WhoScreen
+
+
+def contactus_setup_screen() -> type[Screen]:
+    from screens.contactus.setup import ContactUsAdminScreen
+
+    return ContactUsAdminScreen
+
+
 @dataclass(frozen=True)
 class Area:
     id: str
     title: str
     about: str
     permission: str
-    screen: str  # "module:Class", imported only when the area is opened
+    screen: Callable[[], type[Screen]]  # imports and returns the area's screen class
     key: str
 
 
 AREAS = (
     Area("desk", N_("Service desk"), N_("New ticket, queues and the ticket thread"),
-         "area.desk", "screens.desk.home:DeskScreen", "f2"),
+         "area.desk", desk_screen, "f2"),
     Area("events", N_("Events"), N_("Pipeline, registrations, check-in"),
-         "area.events", "screens.events.board:EventBoardScreen", "f3"),
+         "area.events", events_screen, "f3"),
     Area("scheduling", N_("Scheduling"), N_("Triage and implementation bookings"),
-         "area.scheduling", "screens.scheduling.triage:TriageScreen", "f4"),
+         "area.scheduling", scheduling_screen, "f4"),
     Area("supervisor", N_("Supervisor"), N_("Dashboard, audit log, the team's work"),
-         "area.supervisor", "screens.supervisor.dashboard:SupervisorScreen", "f5"),
+         "area.supervisor", supervisor_screen, "f5"),
     Area("people", N_("People"), N_("Who may use Atende, and their roles"),
-         "users.list", "screens.admin.people:PeopleScreen", "f6"),
+         "users.list", people_screen, "f6"),
     Area("outbox", N_("Outbox"), N_("E-mail waiting, sent and failed"),
-         "mail.read", "screens.mail.outbox:OutboxScreen", "f7"),
+         "mail.read", outbox_screen, "f7"),
     Area("who", N_("Who is online"), N_("Sessions now: screen, ticket or event"),
-         "presence.read", "screens.supervisor.who:WhoScreen", "f8"),
+         "presence.read", who_screen, "f8"),
     Area("contactus", N_("Contact us setup"), N_("What company representatives choose from"),
-         "contactus.admin", "screens.contactus.setup:ContactUsAdminScreen", "f9"),
+         "contactus.admin", contactus_setup_screen, "f9"),
 )
 
 
@@ -54,11 +104,7 @@ def available_areas(actor: permissions.Actor) -> list[Area]:
 
 
 def open_area(app, area: Area, **kwargs) -> None:
-    module_name, cls_name = area.screen.split(":")
-    screen_cls = getattr(importlib.import_module(module_name), cls_name)
-    app.push_screen(screen_cls(**kwargs))
-
-
+    app.push_screen(area.screen()(**kwargs))
 
 
 class HomeScreen(AtendeScreen):
@@ -125,27 +171,31 @@ class HomeScreen(AtendeScreen):
         if permissions.can(self.app.actor, "tickets.create"):
             self.check_drafts()
 
-    @work(thread=True, exclusive=True, group="home-drafts", exit_on_error=False)
     def check_drafts(self) -> None:
         """A terminal that died mid-call left a draft: offer it back at start-up."""
+        self.call_service("home-drafts", self._drafts_left, self.app.actor, on_answer=self._offer_drafts)
+
+    def _drafts_left(self, actor) -> list:
+        """(Off the UI thread.) The drafts left by an earlier session; none
+        when the store is not there or fails: never block the start-up over this."""
         import time
 
         if not wait_for_store(self.app):
-            return
+            return []
         from services.store import database
 
         try:
             existing = database.newest_ticket_id()  # drafts opened after start-up are this session's own
             time.sleep(startup_quiet())  # the wizard's import waits until the home screen is painted
-            from services.tickets import wizard
+            from services.tickets.wizard import saving as wizard_saving
 
-            drafts = [d for d in wizard.pending_drafts(self.app.actor) if d.ticket_id <= existing]
+            return [d for d in wizard_saving.pending_drafts(actor) if d.ticket_id <= existing]
         except Exception:  # never block the start-up over this
-            return
-        if drafts:
-            self.app.call_from_thread(self._offer_drafts, drafts)
+            return []
 
     def _offer_drafts(self, drafts) -> None:
+        if not drafts:
+            return
         from screens.desk.home import DeskScreen, ResumeDialog
 
         def chosen(draft) -> None:

@@ -151,7 +151,7 @@ class WorkerErrors:
 
     def call_service(self, group: str, fn: Callable, *args, on_answer: Callable | None = None,
                      fields: DOMNode | None = None, on_error: Callable | None = None, quiet: bool = False,
-                     write: bool = False, executor=None):
+                     write: bool = False, each: bool = False, executor=None):
         """Call `fn(*args)` (a service) off the UI thread, in a worker of `group`,
         and give its answer to `on_answer(result)` on the UI thread. The one
         way a screen calls a service:
@@ -162,6 +162,9 @@ class WorkerErrors:
         - A write (`write=True`: it takes the write lock or copies files) is
           never cancelled by another call: while one of its group runs, a new
           call is ignored (returns None), so a key pressed twice writes once.
+          With `each=True` every call of the group runs and is answered, none
+          cancelled or ignored (a check-in desk's scans: each a different
+          badge, each written).
         - An AtendeError is the person's answer: a ValidationError whose fields
           are in `fields` shows under them (their old errors are cleared by
           any answer), anything else as one notice; `quiet` shows nothing.
@@ -175,7 +178,7 @@ class WorkerErrors:
         from services.core.errors import AtendeError
 
         if write:
-            if self.service_running(group):
+            if self.service_running(group) and not each:
                 return None
             self.__dict__.setdefault("_service_writes", set()).add(group)
 

@@ -1,5 +1,8 @@
-"""Reusable modal dialogs."""
+"""Reusable modal dialogs, and the saving of a form off the UI thread
+(ThreadedSave) that the dialog of fields (FormDialog) and form screens share."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -8,10 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import N_, _
-
-from .base import AtendeModal
-from .forms import Field, show_errors
+from tui.base import AtendeModal, ResultType
+from tui.forms import Field, clear_errors, show_errors
 
 
 class ConfirmDialog(AtendeModal[bool]):
@@ -205,6 +208,79 @@ class WriteDialog(AtendeModal[str | None]):
 
     def action_save(self) -> None:
         self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ThreadedSave:
+    """Saving a form off the UI thread, for a dialog or a screen.
+
+    `submit()` reads the fields (on the UI thread) and returns the call that
+    saves them; `action_save` runs that call in a thread (call_service, a
+    write), so a store busy with another writer never freezes the screen. A
+    ValidationError comes back under its fields (what was typed stays), any
+    other error as one line; the result dismisses the screen. A second save
+    while one runs is ignored: nothing is saved twice."""
+
+    INVALID_NOTICE: str | None = None  # also said in one line when fields are marked (a long form)
+
+    def submit(self) -> Callable[[], object] | None:
+        raise NotImplementedError
+
+    def action_save(self) -> None:
+        if self.service_running("form-save"):
+            return
+        clear_errors(self)
+        try:
+            save = self.submit()
+        except AtendeError as exc:
+            self.report(exc)
+            return
+        if save is None:  # nothing to save yet (the form is still loading)
+            return
+        self.call_service("form-save", save, on_answer=self.saved, fields=self, quiet=True, on_error=self.report,
+                          write=True)
+
+    def saved(self, result) -> None:
+        """After a save: close with the result."""
+        self.dismiss(result)
+
+    def report(self, exc: AtendeError) -> None:
+        """An error of the save: under its fields when they are on the form, else one line."""
+        if isinstance(exc, ValidationError) and show_errors(self, exc.errors):
+            if self.INVALID_NOTICE:
+                self.notify(_(self.INVALID_NOTICE), severity="warning", markup=False)
+            return
+        self.notify(exc.message, severity="error", timeout=8, markup=False)
+
+
+class FormDialog(ThreadedSave, AtendeModal[ResultType]):
+    """A dialog of Fields with Cancel and Save (ThreadedSave): subclasses
+    compose their fields, `yield self.buttons()`, and implement `submit()`."""
+
+    DEFAULT_CSS = """
+    FormDialog { align: center middle; }
+    FormDialog > Vertical { width: 64; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto;
+        border: thick $primary; background: $panel; padding: 0 1; }
+    FormDialog .dialog-title { text-style: bold; padding: 1 0; }
+    FormDialog .form-buttons { height: auto; align-horizontal: right; }
+    FormDialog .form-buttons Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"), priority=True)]
+    SAVE_LABEL = N_("Save")
+
+    def buttons(self) -> Horizontal:
+        return Horizontal(Button(_("Cancel"), id="cancel"),
+                          Button(_(self.SAVE_LABEL), id="save", variant="primary"), classes="form-buttons")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            event.stop()
+            self.action_save()
+        elif event.button.id == "cancel":
+            event.stop()
+            self.action_cancel()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

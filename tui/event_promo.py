@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,10 +20,20 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from services.core.i18n import N_, _
-from services.events import pipeline as ev
+from services.events import queries, stages
 from services.events import registrations as er
 
 from .base import WorkerErrors
+
+
+def upcoming_or_none(actor, limit: int) -> list[queries.EventInfo]:
+    """The upcoming public events with seats; none when they cannot be read
+    (the promotion is optional: the failure is logged, the desk goes on)."""
+    try:
+        return queries.upcoming_public_events_with_seats(actor, limit)
+    except Exception as exc:  # noqa: BLE001 (logged when unexpected)
+        stages.error_text(exc)
+        return []
 
 
 @dataclass(frozen=True)
@@ -52,13 +61,13 @@ class EventPromo(WorkerErrors, Vertical):
     class Registered(Message):
         """The contact was registered (or put on the waiting list)."""
 
-        def __init__(self, promo: EventPromo, event: ev.EventInfo, result: er.RegisterResult) -> None:
+        def __init__(self, promo: EventPromo, event: queries.EventInfo, result: er.RegisterResult) -> None:
             super().__init__()
             self.promo = promo
             self.event = event
             self.result = result
 
-    def __init__(self, *, limit: int = 3, on_register: Callable[[ev.EventInfo, PromoContact], None] | None = None,
+    def __init__(self, *, limit: int = 3, on_register: Callable[[queries.EventInfo, PromoContact], None] | None = None,
                  ask_consent: bool = True, hide_when_empty: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.limit = limit
@@ -67,7 +76,7 @@ class EventPromo(WorkerErrors, Vertical):
         self.on_register = on_register
         self.ask_consent = ask_consent
         self.contact: PromoContact | None = None
-        self.events: list[ev.EventInfo] = []
+        self.events: list[queries.EventInfo] = []
 
     def compose(self) -> ComposeResult:
         yield Label(_("Upcoming events with seats"), classes="promo-title")
@@ -97,16 +106,10 @@ class EventPromo(WorkerErrors, Vertical):
                 if self.is_attached:
                     self.screen.refresh_bindings()
 
-    @work(thread=True, exclusive=True, group="event-promo", exit_on_error=False)
     def refresh_events(self) -> None:
-        try:
-            events = ev.upcoming_public_events_with_seats(self.app.actor, self.limit)
-        except Exception as exc:  # noqa: BLE001 (the promotion is optional: log it, show none)
-            ev.error_text(exc)
-            events = []
-        self.app.call_from_thread(self._show, events)
+        self.call_service("event-promo", upcoming_or_none, self.app.actor, self.limit, on_answer=self._show)
 
-    def _show(self, events: list[ev.EventInfo]) -> None:
+    def _show(self, events: list[queries.EventInfo]) -> None:
         self.events = events
         options = self.query_one(OptionList)
         options.set_options([Option(self._line(e), id=str(e.id)) for e in events])
@@ -117,15 +120,15 @@ class EventPromo(WorkerErrors, Vertical):
         self._fit()
 
     @staticmethod
-    def _line(e: ev.EventInfo) -> Text:
+    def _line(e: queries.EventInfo) -> Text:
         text = Text()
         text.append(f"{e.starts_at:%d/%m %H:%M} ", style="bold")
         text.append(e.description)
         free = _("{n} seats left").format(n=e.free_seats) if e.free_seats is not None else _("open seats")
-        text.append(f"  · {ev.format_label(e.format)} · {free}", style="dim")
+        text.append(f"  · {stages.format_label(e.format)} · {free}", style="dim")
         return text
 
-    def selected(self) -> ev.EventInfo | None:
+    def selected(self) -> queries.EventInfo | None:
         option = self.query_one(OptionList).highlighted_option
         if option is None:
             return self.events[0] if self.events else None
@@ -155,18 +158,14 @@ class EventPromo(WorkerErrors, Vertical):
             yes=_("They agree"), no=_("Cancel")),
             lambda yes: self._register(event, contact) if yes else None)
 
-    @work(thread=True, exclusive=True, group="event-promo-register", exit_on_error=False)
-    def _register(self, event: ev.EventInfo, contact: PromoContact) -> None:
-        try:
-            result = er.register(self.app.actor, event.id, er.RegistrationInput(
-                name=contact.name, email=contact.email, phone=contact.phone, cpf=contact.cpf,
-                company=contact.company, consent=True), source="desk")
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
-            return
-        self.app.call_from_thread(self._registered, event, result)
+    def _register(self, event: queries.EventInfo, contact: PromoContact) -> None:
+        actor = self.app.actor
+        self.call_service("event-promo-register", lambda: er.register(actor, event.id, er.RegistrationInput(
+            name=contact.name, email=contact.email, phone=contact.phone, cpf=contact.cpf,
+            company=contact.company, consent=True), source="desk"),
+            on_answer=lambda result: self._registered(event, result), write=True)
 
-    def _registered(self, event: ev.EventInfo, result: er.RegisterResult) -> None:
+    def _registered(self, event: queries.EventInfo, result: er.RegisterResult) -> None:
         r = result.registration
         if result.waitlisted:
             self.notify(_("The event is full: {name} is #{n} on the waiting list").format(

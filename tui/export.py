@@ -8,14 +8,13 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Label
 
 from services.core import export as export_svc
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import N_, _
 
-from .base import AtendeModal
+from .base import AtendeModal, AtendeScreen
 from .forms import Field, show_errors
 
 
@@ -79,7 +78,7 @@ class ExportDialog(AtendeModal[Path | None]):
         self.dismiss(None)
 
 
-def export_csv(screen: Screen, columns: Sequence[str] = (), rows: Sequence[Sequence] | None = None, *,
+def export_csv(screen: AtendeScreen, columns: Sequence[str] = (), rows: Sequence[Sequence] | None = None, *,
                writer: Callable[[object], int] | None = None, default_name: str = "export.csv",
                title: str | None = None) -> None:
     """Ask for a file, then write `columns` + `rows` (the list as shown) or
@@ -90,22 +89,17 @@ def export_csv(screen: Screen, columns: Sequence[str] = (), rows: Sequence[Seque
         if path is None:
             return
 
-        def work() -> None:
+        def write() -> int:
             try:
                 if writer is not None:
-                    n = export_svc.write_with(path, writer)
-                else:
-                    n = export_svc.write_csv(path, columns, rows or [])
-            except AtendeError as exc:
-                app.call_from_thread(app.notify, exc.message, severity="error", markup=False)
-                return
-            except OSError as exc:
-                app.call_from_thread(app.notify, _("Could not write {path}: {why}").format(
-                    path=path, why=exc.strerror or exc), severity="error", markup=False)
-                return
-            app.call_from_thread(app.notify, _("{n} rows written to {path}").format(n=n, path=path),
-                                 markup=False)
+                    return export_svc.write_with(path, writer)
+                return export_svc.write_csv(path, columns, rows or [])
+            except OSError as exc:  # one line for the person, as an AtendeError
+                why = exc.strerror or exc
+                raise AtendeError(_("Could not write {path}: {why}").format(path=path, why=why)) from exc
 
-        screen.run_worker(work, thread=True, group="export-csv", exit_on_error=False)
+        # each export asked for is written, none waits for or cancels another
+        screen.call_service("export-csv", write, write=True, each=True, on_answer=lambda n: app.notify(
+            _("{n} rows written to {path}").format(n=n, path=path), markup=False))
 
     app.push_screen(ExportDialog(title or _("Export as CSV"), default_name), chosen)

@@ -26,12 +26,11 @@ import threading
 import time
 from collections.abc import Iterable
 
-from textual import on, work
+from textual import on
 from textual.events import ScreenResume
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from services.core.errors import AtendeError
 from services.store import presence
 from services.store.live import ChangeWatcher
 from tui.base import WorkerErrors
@@ -240,21 +239,15 @@ class PeersBar(WorkerErrors, Static):
         self.text = ""
 
     def look(self, kind: str, entity_id: int | None) -> None:
-        if entity_id is not None:
-            self._look(kind, entity_id)
-
-    @work(thread=True, exclusive=True, group="peers", exit_on_error=False)
-    def _look(self, kind: str, entity_id: int) -> None:
-        live = getattr(self.app, "live", None)
-        try:
-            peers = presence.others_on(self.app.actor, kind, entity_id, session=live.session if live else "")
-        except AtendeError:
+        if entity_id is None:
             return
-        self.app.call_from_thread(self._show, presence.peers_text(peers))
+        live = getattr(self.app, "live", None)
+        actor, session = self.app.actor, live.session if live else ""
+        self.call_service("peers", lambda: presence.peers_text(presence.others_on(actor, kind, entity_id,
+                                                                                  session=session)),
+                          on_answer=self._show, quiet=True)
 
     def _show(self, text: str) -> None:
-        if not self.is_attached:
-            return  # the screen closed meanwhile
         self.text = text
         self.update(text)
         self.set_class(bool(text), "-shown")

@@ -1,7 +1,6 @@
 """A one-line warning shown while the background worker is not running."""
 from __future__ import annotations
 
-from textual import work
 from textual.widgets import Static
 
 from services.core.i18n import _
@@ -32,25 +31,30 @@ class WorkerStatus(WorkerErrors, Static):
         self.check(first=True)
         self.set_interval(self.CHECK_SECONDS, self.check)
 
-    @work(thread=True, exclusive=True, group="worker-status", exit_on_error=False)
     def check(self, first: bool = False) -> None:
+        self.call_service("worker-status", self._read, first, on_answer=self._show)
+
+    def _read(self, first: bool):
+        """(Off the UI thread.) The worker's state, or None while the store
+        is not there, busy or gone: say nothing rather than crash."""
         if first:  # the mail machinery's import waits until the home screen is painted
             import time
 
             time.sleep(startup_quiet())
         if not wait_for_store(self.app):
-            return
+            return None
         try:
             # Imported here, on the worker thread: the mail machinery is not
             # needed for the first paint of the home screen.
             from services.ops import worker as worker_svc
 
-            state = worker_svc.status()
+            return worker_svc.status()
         except Exception:  # the database is busy or gone: say nothing rather than crash
-            return
-        self.app.call_from_thread(self._show, state)
+            return None
 
     def _show(self, state) -> None:
+        if state is None:
+            return
         self.running = state.running
         self.set_class(not state.running, "-down")
         if state.running:

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
 from services.core import permissions
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.store import users as users_svc
 from tui.base import AtendeScreen, PaletteCommand
-from tui.dialogs import ConfirmDialog
-from tui.forms import Field, FormDialog, PlainSelect
+from tui.dialogs import ConfirmDialog, FormDialog
+from tui.forms import Field, PlainSelect
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
@@ -93,14 +91,8 @@ class PeopleScreen(LiveScreen, AtendeScreen):
             return permissions.can(self.app.actor, "users.manage")
         return True
 
-    @work(thread=True, exclusive=True, group="people", exit_on_error=False)
     def load(self) -> None:
-        try:
-            people = users_svc.list_users(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, people)
+        self.call_service("people", users_svc.list_users, self.app.actor, on_answer=self._show)
 
     def _show(self, people: list[users_svc.UserInfo]) -> None:
         self.people = people

@@ -2,17 +2,27 @@
 a sub-classification or a form of contact depending on the system's mode."""
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Select, Static, TextArea
 
 from services.contactus import desk
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from tui.base import AtendeScreen
-from tui.forms import Field, PlainSelect, ThreadedSave
+from tui.dialogs import ThreadedSave
+from tui.forms import Field, PlainSelect
+
+
+def read_choices(actor) -> tuple[str, list[desk.Item], list[desk.Item], list[desk.Item]]:
+    """The mode, and what the form offers in it: classifications, and
+    sub-classifications (mode Central) or forms of contact (mode CRM)."""
+    mode = desk.mode()
+    classes = desk.classifications(actor)
+    subs = desk.subclassifications(actor) if mode == desk.CENTRAL else []
+    forms = desk.forms(actor) if mode == desk.CRM else []
+    return mode, classes, subs, forms
 
 
 class NewContactScreen(ThreadedSave, AtendeScreen):
@@ -56,17 +66,8 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
         self.query_one("#cu-classification", Select).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="contactus-form", exit_on_error=False)
     def load(self) -> None:
-        try:
-            mode = desk.mode()
-            classes = desk.classifications(self.app.actor)
-            subs = desk.subclassifications(self.app.actor) if mode == desk.CENTRAL else []
-            forms = desk.forms(self.app.actor) if mode == desk.CRM else []
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._fill, mode, classes, subs, forms)
+        self.call_service("contactus-form", read_choices, self.app.actor, on_answer=lambda answer: self._fill(*answer))
 
     def _fill(self, mode: str, classes, subs, forms) -> None:
         self.mode = mode

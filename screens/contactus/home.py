@@ -5,7 +5,6 @@ services' answer for the representative's own company is ever shown."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -113,14 +112,8 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
-    @work(thread=True, exclusive=True, group="contactus-home", exit_on_error=False)
     def load(self) -> None:
-        try:
-            rows = desk.contacts(self.app.actor, self.view)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, rows)
+        self.call_service("contactus-home", desk.contacts, self.app.actor, self.view, on_answer=self._show)
 
     def _show(self, rows: list[desk.ContactRow]) -> None:
         self.rows = rows

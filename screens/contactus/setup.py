@@ -4,7 +4,6 @@ mode itself (admins)."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,11 +11,11 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 
 from services.contactus import desk
 from services.core import permissions
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.store import settings
 from tui.base import AtendeScreen, PaletteCommand
-from tui.forms import Field, FormDialog, PlainSelect
+from tui.dialogs import FormDialog
+from tui.forms import Field, PlainSelect
 from tui.table import Table
 
 TABS = {"classification": N_("Classifications"), "subclassification": N_("Sub-classifications"),
@@ -85,6 +84,32 @@ class ItemForm(FormDialog[desk.Item | None]):
         return value if isinstance(value, int) else None
 
 
+def read_tab(actor, tab: str) -> tuple[list[desk.Item], str]:
+    """The items of `tab` (the inactive too), and the mode."""
+    if tab == "classification":
+        items = desk.classifications(actor, include_inactive=True)
+    elif tab == "subclassification":
+        items = desk.subclassifications(actor, include_inactive=True)
+    else:
+        items = desk.forms(actor, include_inactive=True)
+    return items, desk.mode()
+
+
+def read_form_choices(actor, tab: str) -> tuple[list[desk.QueueChoice], list[desk.Item]]:
+    """What the form of an item of `tab` offers: the desk queues (a
+    classification) or the classifications (a sub-classification)."""
+    queues = desk.queues(actor) if tab == "classification" else []
+    parents = desk.classifications(actor) if tab == "subclassification" else []
+    return queues, parents
+
+
+def switch_mode(actor) -> str:
+    """Turn the Contact us mode to the other one; the new mode."""
+    new = desk.CRM if desk.mode() == desk.CENTRAL else desk.CENTRAL
+    settings.set_value(actor, desk.MODE_KEY, new)
+    return new
+
+
 class ContactUsAdminScreen(AtendeScreen):
     HELP = N_("What company representatives choose from when they write to us. 1, 2 and 3 switch between "
               "classifications, sub-classifications and forms of contact; A adds, E changes the name (and a "
@@ -127,21 +152,9 @@ class ContactUsAdminScreen(AtendeScreen):
         self.tab = tab
         self.load()
 
-    @work(thread=True, exclusive=True, group="contactus-admin", exit_on_error=False)
     def load(self) -> None:
-        actor = self.app.actor
-        try:
-            if self.tab == "classification":
-                items = desk.classifications(actor, include_inactive=True)
-            elif self.tab == "subclassification":
-                items = desk.subclassifications(actor, include_inactive=True)
-            else:
-                items = desk.forms(actor, include_inactive=True)
-            mode = desk.mode()
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, items, mode)
+        self.call_service("contactus-admin", read_tab, self.app.actor, self.tab,
+                          on_answer=lambda answer: self._show(*answer))
 
     def _show(self, items: list[desk.Item], mode: str) -> None:
         self.items = items
@@ -184,20 +197,17 @@ class ContactUsAdminScreen(AtendeScreen):
         if item is not None:
             self._form(item)
 
-    @work(thread=True, exclusive=True, group="contactus-admin-form", exit_on_error=False)
     def _form(self, item: desk.Item | None) -> None:
-        actor = self.app.actor
-        try:
-            queues = desk.queues(actor) if self.tab == "classification" else []
-            parents = desk.classifications(actor) if self.tab == "subclassification" else []
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        tab = self.tab
+        self.call_service("contactus-admin-form", read_form_choices, self.app.actor, tab,
+                          on_answer=lambda answer: self._open_form(tab, item, *answer))
+
+    def _open_form(self, tab: str, item: desk.Item | None, queues: list[desk.QueueChoice],
+                   parents: list[desk.Item]) -> None:
+        if tab == "subclassification" and not parents and item is None:
+            self.notify(_("Add a classification first."), severity="warning", markup=False)
             return
-        if self.tab == "subclassification" and not parents and item is None:
-            self.app.call_from_thread(self.notify, _("Add a classification first."), severity="warning",
-                                      markup=False)
-            return
-        self.app.call_from_thread(self.app.push_screen, ItemForm(self.tab, item, queues, parents), self._saved)
+        self.app.push_screen(ItemForm(tab, item, queues, parents), self._saved)
 
     def _saved(self, item: desk.Item | None) -> None:
         if item is not None:
@@ -209,30 +219,23 @@ class ContactUsAdminScreen(AtendeScreen):
         if item is not None:
             self._toggle(item)
 
-    @work(thread=True, group="contactus-admin-write", exit_on_error=False)
     def _toggle(self, item: desk.Item) -> None:
-        try:
-            result = desk.set_active(self.app.actor, item.kind, item.id, not item.active,
-                                          expected_version=item.version)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-        else:
-            self.app.call_from_thread(self.notify, (_("{name} is active again") if result.active else
-                                                    _("{name} is no longer offered")).format(name=result.name),
-                                      markup=False)
-        self.app.call_from_thread(self.load)
+        actor = self.app.actor
+        self.call_service("contactus-admin-write", lambda: desk.set_active(actor, item.kind, item.id, not item.active,
+                                                                           expected_version=item.version),
+                          on_answer=self._toggled, on_error=lambda _exc: self.load(), write=True)
 
-    @work(thread=True, group="contactus-admin-write", exit_on_error=False)
+    def _toggled(self, result: desk.Item) -> None:
+        self.notify((_("{name} is active again") if result.active else
+                     _("{name} is no longer offered")).format(name=result.name), markup=False)
+        self.load()
+
     def action_mode(self) -> None:
-        new = desk.CRM if desk.mode() == desk.CENTRAL else desk.CENTRAL
-        try:
-            settings.set_value(self.app.actor, desk.MODE_KEY, new)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, _("Contact us mode: {mode}").format(mode=desk.mode_label(new)),
-                                  markup=False)
-        self.app.call_from_thread(self.load)
+        self.call_service("contactus-admin-write", switch_mode, self.app.actor, on_answer=self._mode_set, write=True)
+
+    def _mode_set(self, new: str) -> None:
+        self.notify(_("Contact us mode: {mode}").format(mode=desk.mode_label(new)), markup=False)
+        self.load()
 
     def palette_commands(self):
         for key, label in TABS.items():

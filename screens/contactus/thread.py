@@ -4,7 +4,6 @@ a message."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -63,14 +62,11 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
         """An agent answered or changed a contact: read it again."""
         self.load()
 
-    @work(thread=True, exclusive=True, group="contactus-thread", exit_on_error=False)
     def load(self) -> None:
-        try:
-            contact = desk.detail(self.app.actor, self.ticket_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
-            return
-        self.app.call_from_thread(self._show, contact)
+        # _show awaits its widgets: it runs as the screen's next message, after any earlier one
+        self.call_service("contactus-thread", desk.detail, self.app.actor, self.ticket_id,
+                          on_answer=lambda contact: self.call_later(self._show, contact), quiet=True,
+                          on_error=lambda exc: self._failed(exc.message))
 
     def _failed(self, message: str) -> None:
         self.notify(message, severity="error", markup=False)
@@ -112,15 +108,16 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
 
         self.app.push_screen(ContactMessageDialog(text, errors), written)
 
-    @work(thread=True, exclusive=True, group="contactus-reply", exit_on_error=False)
     def send(self, body: str) -> None:
-        try:
-            desk.add_message(self.app.actor, self.ticket_id, body)
-        except ValidationError as exc:
-            self.app.call_from_thread(self.action_message, body, exc.errors)
-            return
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, _("Message added."), markup=False)
-        self.app.call_from_thread(self.load)
+        def refused(exc: AtendeError) -> None:
+            if isinstance(exc, ValidationError):  # the dialog again, with what was typed
+                self.action_message(body, exc.errors)
+            else:
+                self.show_refusal(exc)
+
+        self.call_service("contactus-reply", desk.add_message, self.app.actor, self.ticket_id, body,
+                          on_answer=lambda _message: self._sent(), quiet=True, on_error=refused, write=True)
+
+    def _sent(self) -> None:
+        self.notify(_("Message added."), markup=False)
+        self.load()

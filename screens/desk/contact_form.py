@@ -9,7 +9,8 @@ from textual.widgets import Input, Label, Select
 from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
-from tui.forms import Field, FormDialog, PlainSelect
+from tui.dialogs import FormDialog
+from tui.forms import Field, PlainSelect
 
 
 class ContactForm(FormDialog[contacts_svc.ContactInfo | None]):

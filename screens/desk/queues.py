@@ -8,9 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from screens.desk.ticket import ReassignDialog, ReplyDialog, TicketDetailScreen
+from services.core import permissions
 from services.core.i18n import N_, _
-from services.tickets import queues
+from services.tickets import queues, thread
 from tui.base import AtendeScreen, PaletteCommand
+from tui.dialogs import PickDialog
 from tui.forms import Field, FilterInput, PlainSelect
 from tui.keys import focus_now
 from tui.live import LiveScreen, keep_cursor
@@ -261,17 +264,13 @@ class QueuesScreen(LiveScreen, AtendeScreen):
 
     def action_export(self) -> None:
         """Every ticket of the view and filter (not only the pages shown), as CSV."""
-        from services.tickets import queues as desk_svc
         from tui.export import export_csv
 
         actor, view, text = self.app.actor, self.view, self.filter_text
-        export_csv(self, writer=lambda fh: desk_svc.export(actor, fh, "csv", view, text),
+        export_csv(self, writer=lambda fh: queues.export(actor, fh, "csv", view, text),
                    default_name="tickets.csv", title=_("Export tickets"))
 
     def action_bulk(self) -> None:
-        from screens.desk.ticket import MessageDialog, ReassignDialog
-        from tui.dialogs import PickDialog
-
         if not self.selected:
             self.notify(_("Select tickets first (Space)."), markup=False)
             return
@@ -285,10 +284,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
             elif action == "reassign":
                 self.app.push_screen(ReassignDialog(), lambda login: login and self.run_bulk(ids, "reassign", login))
             elif action == "note":
-                self.app.push_screen(MessageDialog(True), lambda body: body is not None and
+                self.app.push_screen(ReplyDialog(True), lambda body: body is not None and
                                      self.run_bulk(ids, "note", body))
-
-        from services.core import permissions
 
         choices = [("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]
         if len(ids) > 1 and not permissions.can(self.app.actor, "tickets.reassign_many"):
@@ -296,8 +293,6 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self.app.push_screen(PickDialog(_("Do what with {n} tickets?").format(n=len(ids)), choices), chosen)
 
     def run_bulk(self, ids: list[int], action: str, value: str) -> None:
-        from services.tickets import thread
-
         self.call_service("queues-bulk", thread.bulk, self.app.actor, ids, action, value,
                           on_answer=self._bulk_done, write=True)
 
@@ -314,6 +309,4 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         self._open(str(event.row_key.value).split(":", 1)[1])
 
     def _open(self, protocol_number: str) -> None:
-        from screens.desk.ticket import TicketDetailScreen
-
         self.app.push_screen(TicketDetailScreen(protocol_number))

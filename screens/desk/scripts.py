@@ -4,13 +4,12 @@ from __future__ import annotations
 import copy
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.tickets import scripts
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
@@ -189,14 +188,9 @@ class ScriptEditorScreen(AtendeScreen):
             self._show()
             self.query_one("#script-name").focus()
 
-    @work(thread=True, exclusive=True, group="script-load", exit_on_error=False)
     def load(self) -> None:
-        try:
-            info, script = scripts.get(self.app.actor, self.script_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._loaded, info, script)
+        self.call_service("script-load", scripts.get, self.app.actor, self.script_id,
+                          on_answer=lambda answer: self._loaded(*answer))
 
     def _loaded(self, info: scripts.ScriptInfo, script: scripts.ScriptDef) -> None:
         self.version = info.version
@@ -320,14 +314,8 @@ class ScriptListScreen(AtendeScreen):
         self.items: list[scripts.ScriptInfo] = []
         self.load()
 
-    @work(thread=True, exclusive=True, group="scripts-list", exit_on_error=False)
     def load(self) -> None:
-        try:
-            items = scripts.list_scripts(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, items)
+        self.call_service("scripts-list", scripts.list_scripts, self.app.actor, on_answer=self._show)
 
     def _show(self, items) -> None:
         self.items = items

@@ -1,36 +1,39 @@
 """One ticket to work on: a header line, its record, the thread (public replies
 and internal notes set apart), its history; keys to reply, note, change status,
-reassign, and to add attachments, service orders, tasks and a parent link
-after the wizard finished the ticket."""
+reassign, resend its e-mails, and to add attachments, service orders, tasks and
+a parent link after the wizard finished the ticket."""
 from __future__ import annotations
 
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from screens.desk.home import render_ticket
-from screens.desk.wizard_actions import AttachmentForm, ServiceOrderForm, TaskForm
-from services.core import clock
+from screens.desk.wizard.actions import AttachmentForm, ServiceOrderForm, TaskForm
+from services.core import clock, permissions
 from services.core.errors import AtendeError, Conflict, ValidationError
 from services.core.i18n import N_, _
+from services.mail import outbox
 from services.store.database import StoreUnavailable
 from services.tickets import items as ticket_items
-from services.tickets import queues, records, wizard
+from services.tickets import queues, records
 from services.tickets import thread as ticket_thread
 from services.tickets.protocol import STATUSES
+from services.tickets.wizard import actions as wizard_actions
+from services.tickets.wizard import draft as wizard_draft
+from services.tickets.wizard import orders as wizard_orders
 from tui.base import AtendeModal, AtendeScreen
 from tui.dialogs import PickDialog, WriteDialog
 from tui.forms import Field, clear_errors, show_errors
 from tui.live import LiveScreen, PeersBar
 
 
-class MessageDialog(WriteDialog):
+class ReplyDialog(WriteDialog):
     """Write a public reply or an internal note (drawn in the warning colour)."""
 
     def __init__(self, internal: bool, text: str = "", errors: dict[str, str] | None = None) -> None:
@@ -96,6 +99,55 @@ class ReassignDialog(AtendeModal[str | None]):
         self.dismiss(None)
 
 
+def render_ticket(v: records.TicketView) -> Text:
+    """The ticket's record: who, where, what, and everything attached to it."""
+    t = Text()
+    t.append(f"{v.protocol}  ", style="bold reverse")
+    t.append(_(STATUSES.get(v.status, v.status)) + "\n\n", style="bold")
+
+    def row(label: str, value: str) -> None:
+        if value:
+            t.append(f"{label}: ", style="dim")
+            t.append(f"{value}\n")
+
+    row(_("Customer"), v.customer)
+    row(_("Access point"), v.access_point)
+    row(_("Contact"), v.contact)
+    row(_("Plan"), f"{v.plan} ({v.login})" if v.plan else "")
+    row(_("Destination"), v.queue)
+    row(_("Ticket type"), v.type)
+    row(_("Responsible"), v.responsible)
+    row(_("Parent ticket"), v.parent)
+    row(_("Linked tickets"), ", ".join(v.children))
+    row(_("Opened by"), f"{v.created_by} · {v.created_at}")
+    row(_("Last change"), f"{v.updated_by} · {v.updated_at}")
+    for label, body in ((_("Problem"), v.problem), (_("Checks performed"), v.checks), (_("Solution"), v.solution),
+                        (_("Script report"), v.script_report)):
+        if body:
+            t.append(f"\n{label}\n", style="bold")
+            t.append(body + "\n")
+    if v.service_orders:
+        t.append("\n" + _("Service orders") + "\n", style="bold")
+        for o in v.service_orders:
+            t.append(f"  {o.date} {o.start} +{o.duration_minutes} min · {o.technician} · {o.os_type} · "
+                     f"{o.status} · {o.description}\n")
+    if v.tasks:
+        t.append("\n" + _("Tasks") + "\n", style="bold")
+        for k in v.tasks:
+            t.append("  ✓ " if k.done else "  ☐ ", style="green" if k.done else "")
+            t.append(f"{k.assignee} · {k.due or '-'} · {k.description}\n", style="dim" if k.done else "")
+    if v.attachments:
+        t.append("\n" + _("Attachments") + "\n", style="bold")
+        for a in v.attachments:
+            t.append(f"  {a.name} ({a.size:,} B) {a.notes}\n")
+    if v.emails:
+        t.append("\n" + _("E-mails") + "\n", style="bold")
+        for e in v.emails:
+            state = _(outbox.STATE_LABELS.get(e.status, e.status))
+            t.append(f"  {', '.join(e.recipients)} · {e.subject} · {state}\n")
+    return t
+
+
 def render_header(v: records.TicketView, now: dt.datetime) -> Text:
     """One line that stays on screen: protocol, status, type, responsible, queue, age."""
     t = Text(no_wrap=False, overflow="ellipsis")
@@ -133,8 +185,8 @@ class _AfterCreation:
         return save_or_conflict
 
 
-def _draft_for(state: ticket_thread.TicketState, owner: str) -> wizard.Draft:
-    return wizard.Draft(protocol=state.protocol, ticket_id=state.id, owner=owner, created_at="")
+def _draft_for(state: ticket_thread.TicketState, owner: str) -> wizard_draft.Draft:
+    return wizard_draft.Draft(protocol=state.protocol, ticket_id=state.id, owner=owner, created_at="")
 
 
 class TicketAttachmentForm(_AfterCreation, AttachmentForm):
@@ -148,7 +200,7 @@ class TicketAttachmentForm(_AfterCreation, AttachmentForm):
         yield Field(_("File (path on the server, e.g. ~/fotos/roteador.jpg)"), Input(id="path"), name="path")
         yield Field(_("Notes"), Input(id="notes", max_length=2000), name="notes")
         yield Label(_("At most {size} MB; the file is copied into Atende now.").format(
-            size=wizard.MAX_ATTACHMENT // (1024 * 1024)), classes="muted", markup=False)
+            size=wizard_actions.MAX_ATTACHMENT // (1024 * 1024)), classes="muted", markup=False)
 
     def save_call(self):
         actor, state, path, notes = self.app.actor, self.state, self.value("#path"), self.value("#notes")
@@ -164,7 +216,7 @@ class TicketServiceOrderForm(_AfterCreation, ServiceOrderForm):
 
     def save_call(self):
         actor, state, values = self.app.actor, self.state, self.order_values()
-        return lambda: ticket_items.add_service_order(actor, state.id, wizard.make_service_order(*values),
+        return lambda: ticket_items.add_service_order(actor, state.id, wizard_orders.make_service_order(*values),
                                                       expected_version=state.version)
 
 
@@ -178,7 +230,8 @@ class TicketTaskForm(_AfterCreation, TaskForm):
     def save_call(self):
         actor, state = self.app.actor, self.state
         values = (self.value("#assignee"), self.value("#description"), self.value("#due"))
-        return lambda: ticket_items.add_task(actor, state.id, wizard.make_task(*values), expected_version=state.version)
+        return lambda: ticket_items.add_task(actor, state.id, wizard_actions.make_task(*values),
+                                             expected_version=state.version)
 
 
 class LinkDialog(AtendeModal["ticket_thread.TicketState | Conflict | None"]):
@@ -254,6 +307,13 @@ def render_history(entries: list[ticket_thread.HistoryEntry]) -> Text:
     return t
 
 
+def read_ticket(actor, protocol_number: str) -> tuple:
+    """The ticket's view, its state (version), its thread and its history."""
+    view = records.show(actor, protocol_number)
+    return (view, ticket_thread.state(actor, view.id), ticket_thread.messages(actor, view.id),
+            ticket_thread.history(actor, view.id))
+
+
 class TicketDetailScreen(LiveScreen, AtendeScreen):
     """A ticket being worked on."""
 
@@ -261,7 +321,8 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
               "scroll; 1 jumps to the record, 2 to the thread, 3 to the history. R adds a public reply (the "
               "customer sees it), I an internal note (staff only). S changes the status, A reassigns the "
               "ticket. F attaches a file, O adds a service order, T a task, D marks a task done, L links a "
-              "parent ticket, G opens the parent or a child. F5 reloads. Esc goes back.")
+              "parent ticket, G opens the parent or a child. M queues the ticket's e-mails again (Resend "
+              "e-mail). F5 reloads. Esc goes back.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("r", "reply", N_("Reply"), id="ticket-reply"),
@@ -274,6 +335,7 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         Binding("d", "task_done", N_("Task done"), id="ticket-task-done"),
         Binding("l", "link", N_("Link parent"), id="ticket-link"),
         Binding("g", "go_linked", N_("Go to linked"), id="ticket-go-linked"),
+        Binding("m", "resend_mail", N_("Resend e-mail"), id="ticket-resend-mail"),
         Binding("1", "jump('ticket-record')", N_("Record"), show=False, id="ticket-jump-record"),
         Binding("2", "jump('ticket-thread-title')", N_("Thread"), show=False, id="ticket-jump-thread"),
         Binding("3", "jump('ticket-history-title')", N_("History"), show=False, id="ticket-jump-history"),
@@ -320,18 +382,10 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
             for bar in self.query(PeersBar):
                 bar.look("ticket", self.ticket_id)
 
-    @work(thread=True, exclusive=True, group="ticket-detail", exit_on_error=False)
     def load(self) -> None:
-        actor = self.app.actor
-        try:
-            view = records.show(actor, self.protocol_number)
-            state = ticket_thread.state(actor, view.id)
-            thread = ticket_thread.messages(actor, view.id)
-            hist = ticket_thread.history(actor, view.id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.query_one("#ticket-record", Static).update, exc.message)
-            return
-        self.app.call_from_thread(self._show, view, state, thread, hist)
+        self.call_service("ticket-detail", read_ticket, self.app.actor, self.protocol_number,
+                          on_answer=lambda answer: self._show(*answer), quiet=True,
+                          on_error=lambda exc: self.query_one("#ticket-record", Static).update(exc.message))
 
     def _show(self, view, state, thread, hist) -> None:
         if self.ticket_id is None:
@@ -350,6 +404,8 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         if action in ("reply", "note", "status", "reassign", "attach", "service_order", "task", "task_done",
                       "link", "go_linked"):
             return self.state is not None
+        if action == "resend_mail":
+            return permissions.can(self.app.actor, "mail.send") and self.state is not None
         return True
 
     def _failed(self, exc: AtendeError) -> None:
@@ -364,7 +420,7 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         self._write(internal=True)
 
     def _write(self, internal: bool) -> None:
-        dialog = MessageDialog(internal)
+        dialog = ReplyDialog(internal)
 
         def done(body: str | None) -> None:
             if body is None:
@@ -374,10 +430,10 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
             def refused(exc: AtendeError) -> None:
                 if isinstance(exc, ValidationError):
                     # Keep what was typed: open the dialog again with the text and the message.
-                    self.app.push_screen(MessageDialog(internal, body, exc.errors), done)
+                    self.app.push_screen(ReplyDialog(internal, body, exc.errors), done)
                 elif isinstance(exc, StoreUnavailable):
                     # The store cannot take it (read-only, disk full): say so and keep the text.
-                    self.app.push_screen(MessageDialog(internal, body, {"body": exc.message}), done)
+                    self.app.push_screen(ReplyDialog(internal, body, {"body": exc.message}), done)
                 else:
                     self._failed(exc)
 
@@ -391,6 +447,16 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
     def _saved(self, message: str) -> None:
         self.notify(message, markup=False)
         self.load()
+
+    def action_resend_mail(self) -> None:
+        self.call_service("ticket-resend", outbox.resend, self.app.actor, "ticket", self.state.id,
+                          on_answer=self._resent, write=True)
+
+    def _resent(self, ids: list[int]) -> None:
+        if ids:
+            self._saved(_("{n} e-mail(s) queued again.").format(n=len(ids)))
+        else:
+            self._saved(_("This ticket has no e-mail in the outbox to resend."))
 
     def action_status(self) -> None:
         state = self.state

@@ -1,32 +1,34 @@
 """The events board: one column per pipeline stage, a card per event."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import HorizontalScroll, Vertical
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.events.checkin import CheckinScreen
+from screens.events.detail import EventDetailScreen
+from screens.events.form import EventFormScreen
+from screens.events.moves import MovesEvents
+from screens.events.types import EventTypesScreen
 from services.core import permissions
 from services.core.i18n import N_, _, ngettext
-from services.events import pipeline as ev
-from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
-from tui.dialogs import ConfirmDialog, MessageDialog
+from services.events import access, notifications, queries, stages
+from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen
 
 
-def when_text(e: ev.EventInfo) -> str:
+def when_text(e: queries.EventInfo) -> str:
     """'12/05 14:00–18:00', or with both dates when it spans days."""
     if e.starts_at.date() == e.ends_at.date():
         return f"{e.starts_at:%d/%m %H:%M}–{e.ends_at:%H:%M}"
     return f"{e.starts_at:%d/%m %H:%M} → {e.ends_at:%d/%m %H:%M}"
 
 
-def card(e: ev.EventInfo, width: int = 22) -> Text:
+def card(e: queries.EventInfo, width: int = 22) -> Text:
     """A card: description (wrapped), then one line each for the dates, the
     type, and responsible with seats filled (cut to `width`)."""
     def line(*parts: tuple[str, str]) -> Text:
@@ -49,76 +51,25 @@ def card(e: ev.EventInfo, width: int = 22) -> Text:
     tail = len(seats[0]) + len(extra[0]) + 1
     name = Text(e.responsible_name, style="italic")
     name.truncate(max(4, width - tail), overflow="ellipsis")
-    for part in (line((when_text(e), "")), line((f"{ev.format_label(e.format)} · {e.type_name}", "dim")),
+    for part in (line((when_text(e), "")), line((f"{stages.format_label(e.format)} · {e.type_name}", "dim")),
                  line(name, (" ", ""), seats, extra)):
         text.append("\n")
         text.append_text(part)
     return text
 
 
-def run_move(screen: AtendeScreen, event: ev.EventInfo, to: str, done: Callable[[ev.EventInfo | None], None],
-             edit: Callable[[ev.EventInfo, dict[str, str]], None] | None = None) -> None:
-    """Move `event` to stage `to` with the confirmations a person expects:
-    closing and cancelling are confirmed, participants are e-mailed only if
-    the person agrees, and a readiness refusal offers to edit the event."""
-    app = screen.app
-    participants = event.registered + event.waiting
+def read_board(actor, mine: bool) -> tuple[list[queries.EventInfo], int]:
+    """The events on the board (only `actor`'s when `mine`) and the count of unread notifications."""
+    return queries.list_events(actor, mine=mine), notifications.unread_count(actor)
 
-    def perform(send_mail: bool) -> None:
-        screen.run_worker(lambda: work_(send_mail), thread=True, group="move", exit_on_error=False)
 
-    def work_(send_mail: bool) -> None:
-        try:
-            result = ev.move_event(app.actor, event.id, to, from_stage=event.stage, send_mail=send_mail)
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            app.call_from_thread(failed, exc)
-            return
-        app.call_from_thread(moved, result)
-
-    def failed(exc: Exception) -> None:
-        if isinstance(exc, ev.NotReady):
-            question = exc.message + "\n\n" + _("The event stays in {stage}. Edit it now?").format(
-                stage=ev.stage_label(event.stage))
-            if edit is not None:
-                app.push_screen(ConfirmDialog(question),
-                                lambda yes: edit(event, exc.errors) if yes else done(None))
-            else:
-                app.push_screen(MessageDialog(_("Not ready"), exc.message), lambda _r: done(None))
-            return
-        screen.notify(ev.error_text(exc), severity="error", markup=False, timeout=8)
-        done(None)
-
-    def moved(result: ev.MoveResult) -> None:
-        message = _("{event}: {stage}").format(event=event.description, stage=ev.stage_label(to))
-        if result.task_created:
-            message += "\n" + _("Preparation task created for {name}").format(name=result.event.responsible_name)
-        if result.closed:
-            message += "\n" + _("{came} waiting for materials, {absent} did not come").format(
-                came=result.closed.waiting_materials, absent=result.closed.did_not_come)
-        if result.mailed:
-            message += "\n" + _("{n} participants will be e-mailed").format(n=result.mailed)
-        screen.notify(message, markup=False)
-        done(result.event)
-
-    def ask_mail() -> None:
-        becomes = ev.STATUS_OF_STAGE[to]
-        if participants and to in ("registration", "cancelled") and becomes != event.status:
-            app.push_screen(ConfirmDialog(
-                _("E-mail the {n} participants that the event is now {status}?").format(
-                    n=participants, status=ev.status_label(to))),
-                lambda yes: perform(bool(yes)))
-        else:
-            perform(False)
-
-    if to == "cancelled":
-        app.push_screen(ConfirmDialog(_("Cancel the event {event}? This cannot be undone.").format(
-            event=event.description)), lambda yes: ask_mail() if yes else done(None))
-    elif to == "held":
-        app.push_screen(ConfirmDialog(
-            _("Close {event} as held? Those who came will wait for materials; everyone else did not come.").format(
-                event=event.description)), lambda yes: perform(False) if yes else done(None))
-    else:
-        ask_mail()
+def read_inbox(actor) -> list[notifications.NotificationInfo]:
+    """The unread notifications (else the last ten), marked read."""
+    items = notifications.notifications(actor, unread_only=True)
+    if not items:
+        items = notifications.notifications(actor, unread_only=False, limit=10)
+    notifications.mark_read(actor)
+    return items
 
 
 REFRESH_SECONDS = 30.0
@@ -155,8 +106,8 @@ class StageColumn(Vertical):
         yield OptionList(id=f"cards-{self.stage}", classes="stage-cards")
 
     def title(self, count: int) -> Text:
-        return Text.assemble((f"{_(ev.STAGE_SHORT[self.stage])} ({count})", "bold"), "\n",
-                             (ev.status_label(self.stage), "dim"))
+        return Text.assemble((f"{_(stages.STAGE_SHORT[self.stage])} ({count})", "bold"), "\n",
+                             (stages.status_label(self.stage), "dim"))
 
 
 class NotificationsDialog(AtendeModal[None]):
@@ -164,7 +115,7 @@ class NotificationsDialog(AtendeModal[None]):
 
     BINDINGS = [Binding("escape,enter", "close", N_("Close"))]
 
-    def __init__(self, items: list[ev.NotificationInfo]) -> None:
+    def __init__(self, items: list[notifications.NotificationInfo]) -> None:
         super().__init__()
         self.items = items
 
@@ -184,7 +135,7 @@ class NotificationsDialog(AtendeModal[None]):
         self.dismiss(None)
 
 
-class EventBoardScreen(LiveScreen, AtendeScreen):
+class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
     HELP = N_("The events pipeline: a column per stage. Arrows choose an event, ] and [ move it to the "
               "next or previous stage, Enter opens its registrations. Cards show seats filled of seats, "
               "and +N on the waiting list.")
@@ -209,17 +160,17 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.events: dict[int, ev.EventInfo] = {}
+        self.events: dict[int, queries.EventInfo] = {}
         self.mine = False
         self.column_index = 0
         self.keep: int | None = None
-        self.last: tuple[list[ev.EventInfo], int] | None = None
+        self.last: tuple[list[queries.EventInfo], int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="board-inbox", markup=False)
         with Board(id="board"):
-            for stage in ev.STAGES:
+            for stage in stages.STAGES:
                 yield StageColumn(stage)
         yield Footer()
 
@@ -245,27 +196,20 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
     def live_reload(self, topics: frozenset[str]) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="board", exit_on_error=False)
     def load(self) -> None:
-        try:
-            items = ev.list_events(self.app.actor, mine=self.mine)
-            unread = ev.unread_count(self.app.actor)
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
-            return
-        # Not an older load's answer: it would put a moved card back where it was.
-        answer_if_newest(self.app, self._show, items, unread)
+        # Only the newest load answers: an older one would put a moved card back where it was.
+        self.call_service("board", read_board, self.app.actor, self.mine, on_answer=lambda answer: self._show(*answer))
 
     def rerender(self) -> None:
         if self.last is not None:
             self._show(*self.last)
 
-    def _show(self, items: list[ev.EventInfo], unread: int) -> None:
+    def _show(self, items: list[queries.EventInfo], unread: int) -> None:
         self.last = (items, unread)
         selected = self.keep if self.keep is not None else (self.selected().id if self.selected() else None)
         self.keep = None
         self.events = {e.id: e for e in items}
-        for stage in ev.STAGES:
+        for stage in stages.STAGES:
             column = self.query_one(f"#col-{stage}", StageColumn)
             cards = column.query_one(OptionList)
             in_stage = [e for e in items if e.stage == stage]
@@ -282,7 +226,7 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
                 if selected in ids:
                     cards.highlighted = cards.get_option_index(str(selected))
                     if not cards.has_focus:
-                        self._focus_column(ev.STAGES.index(stage))
+                        self._focus_column(stages.STAGES.index(stage))
                 elif highlighted is not None:
                     cards.highlighted = min(highlighted, len(in_stage) - 1)
                 else:
@@ -294,16 +238,16 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         mine = _("only mine") if self.mine else _("everyone's")
         self.sub_title = _("Events ({which})").format(which=mine)
 
-    def selected(self) -> ev.EventInfo | None:
-        cards = self.query_one(f"#cards-{ev.STAGES[self.column_index]}", OptionList)
+    def selected(self) -> queries.EventInfo | None:
+        cards = self.query_one(f"#cards-{stages.STAGES[self.column_index]}", OptionList)
         option = cards.highlighted_option
         if option is None or option.id is None:
             return None
         return self.events.get(int(option.id))
 
     def _focus_column(self, index: int) -> None:
-        self.column_index = max(0, min(len(ev.STAGES) - 1, index))
-        column = self.query_one(f"#col-{ev.STAGES[self.column_index]}", StageColumn)
+        self.column_index = max(0, min(len(stages.STAGES) - 1, index))
+        column = self.query_one(f"#col-{stages.STAGES[self.column_index]}", StageColumn)
         column.query_one(OptionList).focus()
         self.query_one("#board", Board).scroll_to_widget(column, animate=False)
 
@@ -315,7 +259,7 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
     def on_descendant_focus(self, event) -> None:
         widget = event.widget
         if isinstance(widget, OptionList) and widget.id and widget.id.startswith("cards-"):
-            self.column_index = ev.STAGES.index(widget.id.removeprefix("cards-"))
+            self.column_index = stages.STAGES.index(widget.id.removeprefix("cards-"))
 
     # ----------------------------------------------------------------- actions
 
@@ -330,13 +274,9 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         self.load()
 
     def action_types(self) -> None:
-        from screens.events.types import EventTypesScreen
-
         self.app.push_screen(EventTypesScreen())
 
     def action_new(self) -> None:
-        from screens.events.form import EventFormScreen
-
         self.app.push_screen(EventFormScreen(), self._after_form)
 
     def action_edit(self) -> None:
@@ -345,16 +285,14 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
             return
         self._edit(e)
 
-    def _edit(self, e: ev.EventInfo, errors: dict[str, str] | None = None) -> None:
-        from screens.events.form import EventFormScreen
-
-        if not ev.may_change(self.app.actor, e):
+    def _edit(self, e: queries.EventInfo, errors: dict[str, str] | None = None) -> None:
+        if not access.may_change(self.app.actor, e):
             self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
                 name=e.responsible_name), severity="warning", markup=False)
             return
         self.app.push_screen(EventFormScreen(e.id, errors=errors), self._after_form)
 
-    def _after_form(self, saved: ev.EventInfo | None) -> None:
+    def _after_form(self, saved: queries.EventInfo | None) -> None:
         if saved is not None:
             self.keep = saved.id
             self.load()
@@ -373,16 +311,12 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         e = self.selected()
         if e is None:
             return
-        from screens.events.detail import EventDetailScreen
-
         self.app.push_screen(EventDetailScreen(e.id))
 
     def action_checkin(self) -> None:
         e = self.selected()
         if e is None:
             return
-        from screens.events.checkin import CheckinScreen
-
         self.app.push_screen(CheckinScreen(e.id))
 
     def action_move(self, step: int) -> None:
@@ -391,9 +325,9 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
             return
         if e.is_final:
             self.notify(_("This event is {stage}; it can no longer move").format(
-                stage=ev.stage_label(e.stage).lower()), severity="warning", markup=False)
+                stage=stages.stage_label(e.stage).lower()), severity="warning", markup=False)
             return
-        to = ev.next_stage(e.stage) if step > 0 else ev.previous_stage(e.stage)
+        to = stages.next_stage(e.stage) if step > 0 else stages.previous_stage(e.stage)
         if to is None:
             return
         self._move(e, to)
@@ -403,25 +337,22 @@ class EventBoardScreen(LiveScreen, AtendeScreen):
         if e is not None and not e.is_final:
             self._move(e, "cancelled")
 
-    def _move(self, e: ev.EventInfo, to: str) -> None:
-        def done(moved: ev.EventInfo | None) -> None:
+    def _move(self, e: queries.EventInfo, to: str) -> None:
+        def done(moved: queries.EventInfo | None) -> None:
             self.keep = moved.id if moved else e.id
             if moved is not None:
                 self.events[moved.id] = moved  # the next key acts on the new stage, before the reload
             self.load()
 
-        run_move(self, e, to, done, edit=self._edit)
+        self.run_move(e, to, done, edit=self._edit)
 
     def action_inbox(self) -> None:
         self._open_inbox()
 
-    @work(thread=True, exclusive=True, group="inbox", exit_on_error=False)
     def _open_inbox(self) -> None:
-        items = ev.notifications(self.app.actor, unread_only=True)
-        if not items:
-            items = ev.notifications(self.app.actor, unread_only=False, limit=10)
-        ev.mark_read(self.app.actor)
-        self.app.call_from_thread(self.app.push_screen, NotificationsDialog(items), lambda _r: self.load())
+        self.call_service("inbox", read_inbox, self.app.actor, write=True,
+                          on_answer=lambda items: self.app.push_screen(NotificationsDialog(items),
+                                                                       lambda _r: self.load()))
 
     def palette_commands(self):
         yield PaletteCommand(_("New event"), _("Create an event"), self.action_new)

@@ -3,13 +3,13 @@ badge: scanners type the code and Enter), Enter marks Came."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from services.core.i18n import N_, _
-from services.events import pipeline as ev
+from services.events import checkin, fields, queries, stages
 from services.events import registrations as er
 from tui.base import AtendeScreen
 from tui.keys import EnterInput, focus_now
@@ -18,6 +18,12 @@ from tui.table import Table
 
 REFRESH_SECONDS = 5.0
 MAX_ROWS = 200
+
+
+def read_checkin(actor, event_id: int) -> tuple[queries.EventInfo, list[er.RegistrationInfo], checkin.CheckinCounts]:
+    """The event, its registrations and its check-in counts."""
+    return (queries.get_event(actor, event_id), er.list_registrations(actor, event_id),
+            checkin.checkin_counts(actor, event_id))
 
 
 class ScanInput(EnterInput):
@@ -71,38 +77,30 @@ class CheckinScreen(LiveScreen, AtendeScreen):
     def presence_place(self):
         return ("event", self.event_id, "")
 
-    @work(thread=True, exclusive=True, group="checkin-load", exit_on_error=False)
     def load(self) -> None:
-        actor = self.app.actor
-        try:
-            event = ev.get_event(actor, self.event_id)
-            regs = er.list_registrations(actor, self.event_id)
-            counts = er.checkin_counts(actor, self.event_id)
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, event, regs, counts)
+        self.call_service("checkin-load", read_checkin, self.app.actor, self.event_id,
+                          on_answer=lambda answer: self._show(*answer))
 
-    def _show(self, event: ev.EventInfo, regs: list[er.RegistrationInfo], counts: er.CheckinCounts) -> None:
+    def _show(self, event: queries.EventInfo, regs: list[er.RegistrationInfo], counts: checkin.CheckinCounts) -> None:
         self.sub_title = _("Check-in: {event}").format(event=event.description)
         self.registrations = regs
         text = Text()
         text.append(event.description, style="bold")
-        text.append(f"  {ev.format_datetime(event.starts_at)}\n", style="dim")
+        text.append(f"  {fields.format_datetime(event.starts_at)}\n", style="dim")
         text.append(_("Expected") + f" {counts.expected}   ", style="bold")
         text.append(_("Present") + f" {counts.came}   ", style="bold green")
         text.append(_("Missing") + f" {counts.missing}", style="bold yellow")
         if counts.waiting_list:
             text.append("   " + _("Waiting list") + f" {counts.waiting_list}", style="dim")
-        if event.stage not in ev.CHECKIN_STAGES:
+        if event.stage not in stages.CHECKIN_STAGES:
             text.append("\n" + _("Check-in is closed: the event is at stage {stage}").format(
-                stage=ev.stage_label(event.stage)), style="bold red")
+                stage=stages.stage_label(event.stage)), style="bold red")
         self.query_one("#checkin-counts", Static).update(text)
         self._filter()
 
     def _matches(self) -> list[er.RegistrationInfo]:
         query = self.query_one("#checkin-search", Input).value
-        return [r for r in self.registrations if er.matches(r, query)]
+        return [r for r in self.registrations if checkin.matches(r, query)]
 
     def _filter(self) -> None:
         table = self.query_one("#checkin-results", DataTable)
@@ -160,18 +158,12 @@ class CheckinScreen(LiveScreen, AtendeScreen):
         self.query_one("#checkin-search", Input).value = ""  # the search done: the next person's
         self._checkin(registration_id=int(event.row_key.value))
 
-    @work(thread=True, group="checkin", exit_on_error=False)  # each scan is written, none cancels another
     def _checkin(self, code: str | None = None, registration_id: int | None = None) -> None:
-        actor = self.app.actor
-        try:
-            if code is not None:
-                reg = er.checkin(actor, code, event_id=self.event_id)
-            else:
-                reg = er.checkin_registration(actor, registration_id, event_id=self.event_id)
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self._refused, ev.error_text(exc))
-            return
-        self.app.call_from_thread(self._done, reg)
+        actor, event_id = self.app.actor, self.event_id
+        check_in, who = (checkin.checkin, code) if code is not None else (checkin.checkin_registration, registration_id)
+        # each scan is written, none cancels or waits for another
+        self.call_service("checkin", lambda: check_in(actor, who, event_id=event_id), on_answer=self._done, quiet=True,
+                          on_error=lambda exc: self._refused(exc.message), write=True, each=True)
 
     def _done(self, reg: er.RegistrationInfo) -> None:
         self.last = reg
@@ -184,6 +176,12 @@ class CheckinScreen(LiveScreen, AtendeScreen):
         self._say("✗ " + message, error=True)
         self.app.bell()
         self._back_to_search()
+
+    def worker_failed(self, group: str, message: str) -> None:
+        if group == "checkin":  # a check-in or undo that failed unexpectedly: said like a refused one
+            self._refused(message)
+        else:
+            super().worker_failed(group, message)
 
     def _back_to_search(self) -> None:
         """After a check-in: the search again, keeping what was typed meanwhile."""
@@ -229,14 +227,9 @@ class CheckinScreen(LiveScreen, AtendeScreen):
             return
         self._undo(target)
 
-    @work(thread=True, group="checkin", exit_on_error=False)
     def _undo(self, target: er.RegistrationInfo) -> None:
-        try:
-            reg = er.undo_checkin(self.app.actor, target.id)
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self._refused, ev.error_text(exc))
-            return
-        self.app.call_from_thread(self._undone, reg)
+        self.call_service("checkin", checkin.undo_checkin, self.app.actor, target.id, on_answer=self._undone,
+                          quiet=True, on_error=lambda exc: self._refused(exc.message), write=True, each=True)
 
     def _undone(self, reg: er.RegistrationInfo) -> None:
         self.last = None

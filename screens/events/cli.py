@@ -14,11 +14,11 @@ from services.core.i18n import _
 def _event_dict(e) -> dict:
     from dataclasses import asdict
 
-    from services.events import pipeline as ev
+    from services.events import stages
 
     d = asdict(e)
     d.update(status=e.status, free_seats=e.free_seats)
-    d["stage_label"] = ev.stage_label(e.stage)
+    d["stage_label"] = stages.stage_label(e.stage)
     return d
 
 
@@ -35,17 +35,17 @@ def event() -> None:
 @click.pass_obj
 def event_list(obj: Context, as_json: bool, stage: str | None, mine: bool, include_old: bool) -> None:
     """List events by start date."""
-    from services.events import pipeline as ev
+    from services.events import fields, queries, stages
 
     actor = obj.open()
-    if stage and stage not in ev.STAGES:
-        fail(_("unknown stage '{stage}': use one of {stages}").format(stage=stage, stages=", ".join(ev.STAGES)))
-    items = ev.list_events(actor, stage=stage, mine=mine, include_old=include_old)
+    if stage and stage not in stages.STAGES:
+        fail(_("unknown stage '{stage}': use one of {stages}").format(stage=stage, stages=", ".join(stages.STAGES)))
+    items = queries.list_events(actor, stage=stage, mine=mine, include_old=include_old)
     if as_json:
         echo_json([_event_dict(e) for e in items])
         return
     for e in items:
-        click.echo(f"{e.id:>5}  {ev.format_datetime(e.starts_at)}  {ev.stage_label(e.stage):<26} "
+        click.echo(f"{e.id:>5}  {fields.format_datetime(e.starts_at)}  {stages.stage_label(e.stage):<26} "
                    f"{e.seats_text():<16} {e.description}")
 
 
@@ -57,11 +57,11 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
     """Show EVENT (its id) with its registrations."""
     from dataclasses import asdict
 
-    from services.events import pipeline as ev
+    from services.events import fields, queries, stages
     from services.events import registrations as er
 
     actor = obj.open()
-    e = ev.get_event(actor, event_id)
+    e = queries.get_event(actor, event_id)
     regs = er.list_registrations(actor, event_id)
     if as_json:
         data = _event_dict(e)
@@ -72,10 +72,10 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
         return
     rows = [
         (_("Event"), f"{e.id}  {e.description}"),
-        (_("Stage"), f"{ev.stage_label(e.stage)} ({ev.status_label(e.stage)})"),
-        (_("Start"), ev.format_datetime(e.starts_at)),
-        (_("End"), ev.format_datetime(e.ends_at)),
-        (_("Type"), f"{e.type_name} ({ev.format_label(e.format)})"),
+        (_("Stage"), f"{stages.stage_label(e.stage)} ({stages.status_label(e.stage)})"),
+        (_("Start"), fields.format_datetime(e.starts_at)),
+        (_("End"), fields.format_datetime(e.ends_at)),
+        (_("Type"), f"{e.type_name} ({stages.format_label(e.format)})"),
         (_("Responsible"), f"{e.responsible_name} ({e.responsible_login})"),
         (_("Seats"), e.seats_text()),
     ]
@@ -132,10 +132,10 @@ def event_register(obj: Context, event_id: int, name: str, email: str, cpf: str,
 @click.pass_obj
 def event_checkin(obj: Context, code: str) -> None:
     """Check in the participant with registration CODE."""
-    from services.events import registrations as er
+    from services.events import checkin
 
     actor = obj.open()
-    r = er.checkin(actor, code)
+    r = checkin.checkin(actor, code)
     click.echo(_("{name} checked in at {time}.").format(name=r.name, time=r.came_at.strftime("%H:%M")))
 
 
@@ -164,10 +164,10 @@ def event_import(obj: Context, event_id: int, file: Path) -> None:
 @click.pass_obj
 def event_access(obj: Context, token: str) -> None:
     """Print the online link for an access TOKEN, when access is open."""
-    from services.events import registrations as er
+    from services.events import checkin
 
     obj.open(identify=False)
-    result = er.access_online(token)
+    result = checkin.access_online(token)
     click.echo(result.link)
 
 
@@ -178,11 +178,11 @@ def event_access(obj: Context, token: str) -> None:
 @click.pass_obj
 def event_move(obj: Context, event_id: int, stage: str, no_mail: bool) -> None:
     """Move EVENT to STAGE (new, preparation, registration, materials, feedback, held, cancelled)."""
-    from services.events import pipeline as ev
+    from services.events import pipeline, stages
 
     actor = obj.open()
-    result = ev.move_event(actor, event_id, stage, send_mail=not no_mail)
-    click.echo(_("Event {id} is now at {stage}.").format(id=event_id, stage=ev.stage_label(result.event.stage)))
+    result = pipeline.move_event(actor, event_id, stage, send_mail=not no_mail)
+    click.echo(_("Event {id} is now at {stage}.").format(id=event_id, stage=stages.stage_label(result.event.stage)))
     if result.task_created:
         click.echo(_("Preparation task created for {name}.").format(name=result.event.responsible_name))
     if result.closed:
@@ -197,15 +197,16 @@ def event_types(obj: Context, as_json: bool) -> None:
     """List event types with their format and checklist."""
     from dataclasses import asdict
 
-    from services.events import pipeline as ev
+    from services.events import event_types as types_svc
+    from services.events import stages
 
     actor = obj.open()
-    types = ev.list_types(actor)
+    types = types_svc.list_types(actor)
     if as_json:
         echo_json([asdict(t) for t in types])
         return
     for t in types:
-        click.echo(f"{t.id:>3}  {t.name} ({ev.format_label(t.format)})")
+        click.echo(f"{t.id:>3}  {t.name} ({stages.format_label(t.format)})")
         for item in t.checklist:
             click.echo(f"       - {item}")
 
@@ -218,10 +219,10 @@ def event_types(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def event_type_add(obj: Context, name: str, fmt: str, preparation: str, checklist: tuple[str, ...]) -> None:
     """Add an event type; its checklist becomes each event's preparation task."""
-    from services.events import pipeline as ev
+    from services.events import event_types as types_svc
 
     actor = obj.open()
-    t = ev.save_type(actor, name, fmt, preparation, checklist)
+    t = types_svc.save_type(actor, name, fmt, preparation, checklist)
     click.echo(_("Event type {id} added: {name}.").format(id=t.id, name=t.name))
 
 
@@ -229,10 +230,10 @@ def event_type_add(obj: Context, name: str, fmt: str, preparation: str, checklis
 @click.pass_obj
 def event_remind(obj: Context) -> None:
     """Queue the reminder e-mails due (three days and one day before); for cron or the worker."""
-    from services.events import registrations as er
+    from services.events import sweeps
 
     obj.open_background()
-    click.echo(_("{n} reminders queued.").format(n=er.queue_due_reminders()))
+    click.echo(_("{n} reminders queued.").format(n=sweeps.queue_due_reminders()))
 
 
 @event.command("participant-export")
@@ -240,10 +241,10 @@ def event_remind(obj: Context) -> None:
 @click.pass_obj
 def event_participant_export(obj: Context, email: str) -> None:
     """Print (JSON) everything kept about the participant with EMAIL."""
-    from services.events import registrations as er
+    from services.events import privacy
 
     actor = obj.open()
-    echo_json(er.export_participant(actor, email))
+    echo_json(privacy.export_participant(actor, email))
 
 
 @event.command("participant-erase")
@@ -252,12 +253,12 @@ def event_participant_export(obj: Context, email: str) -> None:
 @click.pass_obj
 def event_participant_erase(obj: Context, email: str, yes: bool) -> None:
     """Erase the personal data of the participant with EMAIL."""
-    from services.events import registrations as er
+    from services.events import privacy
 
     if not yes:
         fail(_("erasing cannot be undone: add --yes to erase {email}'s data").format(email=email))
     actor = obj.open()
-    report = er.erase_participant(actor, email)
+    report = privacy.erase_participant(actor, email)
     click.echo(_("{n} registration(s) erased; {kept} keep the name and CPF their certificates prove.").format(
         n=report.registrations, kept=report.kept_for_certificates))
 
@@ -299,7 +300,7 @@ def certificates_verify(obj: Context, code: str, as_json: bool) -> None:
 @click.pass_obj
 def certificates_issue(obj: Context, event: str) -> None:
     """Issue the certificates of EVENT now (for those who came and have a CPF)."""
-    from services.events import certificates as cert_mod
+    from services.events import issuing
 
     actor = obj.open()
     bar = {"bar": None}
@@ -311,7 +312,7 @@ def certificates_issue(obj: Context, event: str) -> None:
         bar["bar"].update(done - bar["bar"].pos)
 
     try:
-        report = cert_mod.issue_for_event(actor, event, progress)
+        report = issuing.issue_event(actor, event, progress)
     finally:
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)

@@ -5,161 +5,35 @@ import json
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import (
-    Button,
-    Checkbox,
-    DataTable,
-    Footer,
-    Header,
-    Input,
-    Label,
-    OptionList,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
+from screens.events.checkin import CheckinScreen
+from screens.events.dialogs import PathDialog, RegistrationForm, StageDialog
+from screens.events.form import EventFormScreen
+from screens.events.moves import MovesEvents
 from services.core import files as intake
 from services.core import permissions, validation
-from services.core.errors import ValidationError
 from services.core.i18n import N_, _
+from services.events import access, fields, issuing, materials, pipeline, preparation, privacy, queries, stages
 from services.events import imports as imp
-from services.events import mail
-from services.events import pipeline as ev
 from services.events import registrations as er
-from tui.base import AtendeModal, AtendeScreen, PaletteCommand, answer_if_newest
+from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog, MessageDialog
-from tui.forms import Field, FormDialog
 from tui.live import LiveScreen, PeersBar
 from tui.table import Table
 
 
-class RegistrationForm(FormDialog["er.RegisterResult | None"]):
-    """Register one participant (a phone registration, say). Consent is asked
-    explicitly: without it nothing is saved."""
-
-    SAVE_LABEL = N_("Register")
-
-    def __init__(self, event: ev.EventInfo) -> None:
-        super().__init__()
-        self.event = event
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Label(_("Register in: {event}").format(event=self.event.description), classes="box-title",
-                        markup=False)
-            with Horizontal(classes="form-row"):
-                yield Field(_("Name"), Input(id="name"), name="name")
-                yield Field(_("E-mail"), Input(id="email"), name="email")
-            with Horizontal(classes="form-row"):
-                yield Field(_("Phone"), Input(id="phone"), name="phone")
-                yield Field(_("CPF (for the certificate)"), Input(id="cpf"), name="cpf")
-            yield Field(_("Company"), Input(id="company"), name="company")
-            yield Field(_("Consent"), Checkbox(_("The participant agrees to the processing of their personal data"),
-                                               id="consent"), name="consent")
-            yield self.buttons()
-
-    def on_mount(self) -> None:
-        self.query_one("#name", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.focus_next()
-
-    def submit(self):
-        data = er.RegistrationInput(**{k: self.query_one(f"#{k}", Input).value
-                                       for k in ("name", "email", "phone", "cpf", "company")},
-                                    consent=self.query_one("#consent", Checkbox).value)
-        return lambda: er.register(self.app.actor, self.event.id, data)
-
-
-class PathDialog(AtendeModal["str | None"]):
-    """Ask for a file path (CSV to import, material to attach)."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
-
-    def __init__(self, title: str, label: str, about: str = "", empty: str = "", check=None) -> None:
-        super().__init__()
-        self.empty = empty
-        self.check = check
-        """Optional `check(value)` raising ValidationError: shown under the field, the value kept."""
-        self.title_text = title
-        self.label = label
-        self.about = about
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Label(self.title_text, classes="box-title", markup=False)
-            if self.about:
-                yield Static(self.about, classes="muted", markup=False)
-            yield Field(self.label, Input(id="path"), name="path")
-            with Horizontal(classes="form-buttons"):
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("OK"), id="ok", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._done()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self._done() if event.button.id == "ok" else self.action_cancel()
-
-    def _done(self) -> None:
-        value = self.query_one(Input).value.strip()
-        if not value:
-            self.query_one(Field).set_error(self.empty or _("Give the path of the file"))
-            return
-        if self.check is not None:
-            try:
-                self.check(value)
-            except ValidationError as exc:
-                self.query_one(Field).set_error(exc.message)
-                return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class StageDialog(AtendeModal["str | None"]):
-    """Choose a registration's stage (a correction by hand)."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
-
-    def __init__(self, registration: er.RegistrationInfo) -> None:
-        super().__init__()
-        self.registration = registration
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Label(_("Stage of {name}").format(name=self.registration.name), classes="box-title", markup=False)
-            yield OptionList(*[Option(er.registration_stage_label(s), id=s) for s in er.STAGE_LABELS], id="stages")
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        options.highlighted = list(er.STAGE_LABELS).index(self.registration.stage)
-        options.focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-def summary(e: ev.EventInfo) -> Text:
+def summary(e: queries.EventInfo) -> Text:
     text = Text()
     text.append(f"#{e.id} ", style="dim")
     text.append(e.description, style="bold")
-    text.append(f"  {ev.stage_label(e.stage)} · {ev.status_label(e.stage)}\n", style="bold")
-    when = f"{ev.format_datetime(e.starts_at)} – {ev.format_datetime(e.ends_at)}"
-    text.append(f"{when} · {e.type_name} ({ev.format_label(e.format)}) · {e.responsible_name}\n")
+    text.append(f"  {stages.stage_label(e.stage)} · {stages.status_label(e.stage)}\n", style="bold")
+    when = f"{fields.format_datetime(e.starts_at)} – {fields.format_datetime(e.ends_at)}"
+    text.append(f"{when} · {e.type_name} ({stages.format_label(e.format)}) · {e.responsible_name}\n")
     text.append(_("Seats: {seats}").format(seats=e.seats_text()))
     if e.client:
         text.append(" · " + e.client)
@@ -175,7 +49,14 @@ def summary(e: ev.EventInfo) -> Text:
     return text
 
 
-class EventDetailScreen(LiveScreen, AtendeScreen):
+def read_event(actor, event_id: int) -> tuple:
+    """Everything the event's screen shows, read in one go (off the UI thread)."""
+    return (queries.get_event(actor, event_id), er.list_registrations(actor, event_id),
+            preparation.get_task(actor, event_id), materials.list_materials(actor, event_id),
+            issuing.without_cpf(actor, event_id))
+
+
+class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
     HELP = N_("An event's registrations, preparation checklist, materials and certificates (keys 1 to 4 "
               "switch between them). A registers a participant, I imports a CSV, C opens check-in, ] and [ move "
               "the event through the pipeline, P corrects the selected participant's CPF.")
@@ -204,13 +85,14 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
     ]
     LIVE_TOPICS = frozenset({"data", "presence"})
     PRESENCE_NAME = N_("Event")
+    FAILURE_STATUS = {"event-detail": "#event-summary"}
 
     def __init__(self, event_id: int) -> None:
         super().__init__()
         self.event_id = event_id
-        self.event: ev.EventInfo | None = None
+        self.event: queries.EventInfo | None = None
         self.registrations: list[er.RegistrationInfo] = []
-        self.prep_task: ev.TaskInfo | None = None
+        self.prep_task: preparation.TaskInfo | None = None
         self.pending: list = []
         """Actions asked for before the event was loaded (or while a move ran); run once it is."""
         self._moving = self._move_reloading = False
@@ -257,21 +139,11 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
     # ----------------------------------------------------------------- data
 
-    @work(thread=True, exclusive=True, group="event-detail", exit_on_error=False)
     def load(self) -> None:
-        actor = self.app.actor
-        try:
-            event = ev.get_event(actor, self.event_id)
-            regs = er.list_registrations(actor, self.event_id)
-            task = ev.get_task(actor, self.event_id)
-            materials = ev.list_materials(actor, self.event_id)
-            no_cpf = mail.without_cpf(actor, self.event_id)
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
-            return
-        # Not an older load's answer (a live refresh read before a move): the keys
-        # waiting for the move would act on the event as it was.
-        answer_if_newest(self.app, self._show, event, regs, task, materials, no_cpf)
+        # Only the newest load answers (a live refresh read before a move must not:
+        # the keys waiting for the move would act on the event as it was).
+        self.call_service("event-detail", read_event, self.app.actor, self.event_id,
+                          on_answer=lambda answer: self._show(*answer))
 
     def _show(self, event, regs, task, materials, no_cpf=()) -> None:
         self.event, self.registrations, self.prep_task = event, regs, task
@@ -353,19 +225,15 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((r for r in self.registrations if str(r.id) == key), None)
 
-    def _run(self, fn, success=None) -> None:
-        """Run a service call off the UI thread; notify its error or `success(result)`."""
-        def job() -> None:
-            try:
-                result = fn()
-            except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-                self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False, timeout=8)
-                return
-            if success is not None:
-                self.app.call_from_thread(success, result)
-            self.app.call_from_thread(self.load)
+    def _write(self, group: str, fn, *args, then=None) -> None:
+        """Write through `fn(*args)` off the UI thread (call_service), then
+        `then(result)` and read the event again."""
+        def answered(result) -> None:
+            if then is not None:
+                then(result)
+            self.load()
 
-        self.run_worker(job, thread=True, group="event-action", exit_on_error=False)
+        self.call_service(group, fn, *args, on_answer=answered, write=True)
 
     # ----------------------------------------------------------------- actions
 
@@ -403,24 +271,18 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         self.app.push_screen(RegistrationForm(self.event), done)
 
     def action_checkin(self) -> None:
-        from screens.events.checkin import CheckinScreen
-
         self.app.push_screen(CheckinScreen(self.event_id))
 
     def action_edit(self, errors: dict[str, str] | None = None) -> None:
         if self._later(lambda: self.action_edit(errors)):
             return
-        if not ev.may_change(self.app.actor, self.event):
+        if not access.may_change(self.app.actor, self.event):
             self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
                 name=self.event.responsible_name), severity="warning", markup=False)
             return
-        from screens.events.form import EventFormScreen
-
         self.app.push_screen(EventFormScreen(self.event_id, errors=errors), lambda _saved: self.load())
 
     def action_move(self, step: int) -> None:
-        from screens.events.board import run_move
-
         if self._moving:  # ] again while a move runs: from the stage that move reaches
             self.pending.append(lambda: self.action_move(step))
             return
@@ -429,10 +291,10 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         e = self.event
         if e.is_final:
             return
-        to = ev.next_stage(e.stage) if step > 0 else ev.previous_stage(e.stage)
+        to = stages.next_stage(e.stage) if step > 0 else stages.previous_stage(e.stage)
         if to:
             self._moving = True
-            run_move(self, e, to, self._move_done, edit=self._edit_after_refusal)
+            self.run_move(e, to, self._move_done, edit=self._edit_after_refusal)
 
     def _edit_after_refusal(self, _event, errors) -> None:
         self._moving = False  # not moved: the person edits the event instead
@@ -451,7 +313,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
         def chosen(path: str | None) -> None:
             if path:
-                self._run(lambda: imp.import_csv(self.app.actor, self.event_id, path), self._imported)
+                self._write("event-import", imp.import_csv, self.app.actor, self.event_id, path, then=self._imported)
 
         self.app.push_screen(PathDialog(
             _("Import registrations"), _("CSV file"),
@@ -476,10 +338,10 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(lambda: er.cancel_registration(self.app.actor, r.id, version=r.version),
-                          lambda promoted: self.notify(
-                              _("Registration cancelled; {n} promoted from the waiting list").format(n=len(promoted)),
-                              markup=False))
+                self._write("event-unregister", er.cancel_registration, self.app.actor, r.id, r.version,
+                            then=lambda promoted: self.notify(
+                                _("Registration cancelled; {n} promoted from the waiting list").format(
+                                    n=len(promoted)), markup=False))
 
         self.app.push_screen(ConfirmDialog(_("Cancel {name}'s registration?").format(name=r.name)), confirmed)
 
@@ -490,7 +352,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
         def chosen(stage: str | None) -> None:
             if stage and stage != r.stage:
-                self._run(lambda: er.set_stage(self.app.actor, r.id, stage, version=r.version))
+                self._write("event-reg-stage", er.set_stage, self.app.actor, r.id, stage, r.version)
 
         self.app.push_screen(StageDialog(r), chosen)
 
@@ -500,36 +362,42 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
             return
         option = self.query_one("#checklist", OptionList).highlighted_option
         if option is not None and option.id:
-            self._run(lambda: ev.toggle_task_item(self.app.actor, int(option.id)))
+            self._tick(int(option.id))
 
     @on(OptionList.OptionSelected, "#checklist")
     def _item_selected(self, event: OptionList.OptionSelected) -> None:
-        self._run(lambda: ev.toggle_task_item(self.app.actor, int(event.option.id)))
+        self._tick(int(event.option.id))
+
+    def _tick(self, item_id: int) -> None:
+        # one item's tick is written once however often its key is pressed meanwhile; another item's runs
+        self._write(f"event-tick-{item_id}", preparation.toggle_task_item, self.app.actor, item_id)
 
     def action_attach(self) -> None:
         def chosen(path: str | None) -> None:
             if path:
-                self._run(lambda: ev.attach_material(self.app.actor, self.event_id, path),
-                          lambda m: self.notify(_("Attached {file}").format(file=m.filename), markup=False))
+                self._write("event-attach", materials.attach_material, self.app.actor, self.event_id, path,
+                            then=lambda m: self.notify(_("Attached {file}").format(file=m.filename), markup=False))
 
         self.app.push_screen(PathDialog(_("Attach a material"), _("File"),
                                         _("The file is copied into Atende and sent after the event is held."),
-                                        check=lambda value: intake.check(value, "path", ev.MAX_MATERIAL_BYTES)),
+                                        check=lambda value: intake.check(value, "path", materials.MAX_MATERIAL_BYTES)),
                              chosen)
 
     def action_send_materials(self) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(lambda: ev.send_materials(self.app.actor, self.event_id),
-                          lambda n: self.notify(_("Materials sent to {n} participants").format(n=n), markup=False))
+                self._write("event-materials", materials.send_materials, self.app.actor, self.event_id,
+                            then=lambda n: self.notify(_("Materials sent to {n} participants").format(n=n),
+                                                       markup=False))
 
         self.app.push_screen(ConfirmDialog(_("Send the materials to everyone waiting for them?")), confirmed)
 
     def action_resend(self) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(lambda: ev.resend_mail(self.app.actor, self.event_id),
-                          lambda n: self.notify(_("{n} participants will be e-mailed").format(n=n), markup=False))
+                self._write("event-resend", pipeline.resend_mail, self.app.actor, self.event_id,
+                            then=lambda n: self.notify(_("{n} participants will be e-mailed").format(n=n),
+                                                       markup=False))
 
         self.app.push_screen(ConfirmDialog(_("E-mail every participant the event's details again?")), confirmed)
 
@@ -540,8 +408,9 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
         def done(value: str | None) -> None:
             if value:
-                self._run(lambda: er.update_cpf(self.app.actor, r.id, value, r.version),
-                          lambda info: self.notify(_("CPF of {name} corrected").format(name=info.name), markup=False))
+                self._write("event-fix-cpf", er.update_cpf, self.app.actor, r.id, value, r.version,
+                            then=lambda info: self.notify(_("CPF of {name} corrected").format(name=info.name),
+                                                          markup=False))
 
         self.app.push_screen(PathDialog(_("CPF of {name}").format(name=r.name), _("CPF"),
                                         _("Needed for the certificate."), empty=_("CPF is required"),
@@ -552,11 +421,13 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
         if r is None or not r.email:
             return
 
+        actor = self.app.actor
+
         def job() -> Path:
             from models.db import sqlite_path
             from services.core import paths
 
-            data = er.export_participant(self.app.actor, r.email)
+            data = privacy.export_participant(actor, r.email)
             db_file = sqlite_path()
             folder = (paths.files_dir(db_file) if db_file else paths.user_data_dir()) / "exports"
             folder.mkdir(parents=True, exist_ok=True)
@@ -564,7 +435,7 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
             dest.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
             return dest
 
-        self._run(job, lambda dest: self.app.push_screen(MessageDialog(
+        self._write("event-export", job, then=lambda dest: self.app.push_screen(MessageDialog(
             _("Participant data exported"), _("Everything kept about {email} is in:\n{path}").format(
                 email=r.email, path=dest))))
 
@@ -575,11 +446,11 @@ class EventDetailScreen(LiveScreen, AtendeScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._run(lambda: er.erase_participant(self.app.actor, r.email),
-                          lambda rep: self.notify(_("{n} registration(s) erased; {kept} keep the name and CPF their "
-                                                    "certificates prove.").format(n=rep.registrations,
-                                                                                  kept=rep.kept_for_certificates),
-                                                  markup=False))
+                self._write("event-erase", privacy.erase_participant, self.app.actor, r.email,
+                            then=lambda rep: self.notify(
+                                _("{n} registration(s) erased; {kept} keep the name and CPF their certificates "
+                                  "prove.").format(n=rep.registrations, kept=rep.kept_for_certificates),
+                                markup=False))
 
         self.app.push_screen(ConfirmDialog(
             _("Erase all personal data of {email} in every event? This cannot be undone.").format(email=r.email)),

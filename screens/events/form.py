@@ -2,7 +2,7 @@
 from its main event read-only."""
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -10,13 +10,29 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Sele
 
 from services.core.errors import AtendeError
 from services.core.i18n import N_, _
-from services.events import pipeline as ev
+from services.events import editing, event_types, fields, preparation, queries, stages
 from tui.base import AtendeScreen
-from tui.dialogs import ConfirmDialog
-from tui.forms import Field, PlainSelect, ThreadedSave, show_errors
+from tui.dialogs import ConfirmDialog, ThreadedSave
+from tui.forms import Field, PlainSelect, show_errors
 from tui.live import LiveScreen, PeersBar
 
 TEXT_FIELDS = ("description", "starts_at", "ends_at", "client", "access_link", "address", "seats", "workload_hours")
+
+
+def read_form(actor, event_id: int | None) -> tuple:
+    """What the form offers (off the UI thread): the event (None for a new
+    one), the types, the staff and the main events to choose from (with the
+    event's own main event, when it is no longer offered)."""
+    event = queries.get_event(actor, event_id) if event_id else None
+    types = event_types.list_types(actor, include_inactive=bool(event))
+    staff = queries.staff_options(actor)
+    mains = queries.main_event_options(actor, exclude=event_id)
+    if event and event.main_id and event.main_id not in {m.id for m in mains}:
+        try:
+            mains = [*mains, queries.get_event(actor, event.main_id)]
+        except AtendeError:
+            pass
+    return event, types, staff, mains
 
 
 class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
@@ -41,9 +57,9 @@ class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
         self.initial_errors = dict(errors or {})
         self.event_id = event_id
         self.initial_main = main_id
-        self.event: ev.EventInfo | None = None
-        self.types: dict[int, ev.EventTypeInfo] = {}
-        self.mains: dict[int, ev.EventInfo] = {}
+        self.event: queries.EventInfo | None = None
+        self.types: dict[int, event_types.EventTypeInfo] = {}
+        self.mains: dict[int, queries.EventInfo] = {}
         self.loaded = False
         self.original: dict | None = None
 
@@ -90,35 +106,21 @@ class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
         for bar in self.query(PeersBar):
             bar.look("event", self.event_id)
 
-    @work(thread=True, exclusive=True, group="event-form", exit_on_error=False)
     def load(self) -> None:
-        actor = self.app.actor
-        try:
-            event = ev.get_event(actor, self.event_id) if self.event_id else None
-            types = ev.list_types(actor, include_inactive=bool(event))
-            staff = ev.staff_options(actor)
-            mains = ev.main_event_options(actor, exclude=self.event_id)
-        except Exception as exc:  # noqa: BLE001 (shown, and logged when unexpected)
-            self.app.call_from_thread(self.notify, ev.error_text(exc), severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._fill, event, types, staff, mains)
+        self.call_service("event-form", read_form, self.app.actor, self.event_id,
+                          on_answer=lambda answer: self._fill(*answer))
 
     def _fill(self, event, types, staff, mains) -> None:
         self.event = event
         self.types = {t.id: t for t in types}
         self.mains = {m.id: m for m in mains}
-        if event and event.main_id and event.main_id not in self.mains:
-            try:
-                self.mains[event.main_id] = ev.get_event(self.app.actor, event.main_id)
-            except AtendeError:
-                pass
         self.query_one("#type", Select).set_options(
-            [(f"{t.name} ({ev.format_label(t.format)})", t.id) for t in types])
+            [(f"{t.name} ({stages.format_label(t.format)})", t.id) for t in types])
         self.query_one("#responsible", Select).set_options([(f"{p.name} ({p.login})", p.id) for p in staff])
         self.query_one("#main", Select).set_options(
             [(f"{m.id} · {m.description} · {m.starts_at:%d/%m/%Y}", m.id) for m in self.mains.values()])
         if event:
-            self._set(ev.EventInput.from_event(event))
+            self._set(editing.EventInput.from_event(event))
         else:
             self.query_one("#responsible", Select).value = self.app.actor.id \
                 if any(p.id == self.app.actor.id for p in staff) else Select.NULL
@@ -131,11 +133,11 @@ class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
         if self.initial_errors:
             show_errors(self, self.initial_errors)
 
-    def _set(self, data: ev.EventInput) -> None:
+    def _set(self, data: editing.EventInput) -> None:
         for name in TEXT_FIELDS:
             value = getattr(data, name)
             if name in ("starts_at", "ends_at"):
-                value = ev.format_datetime(value) if value else ""
+                value = fields.format_datetime(value) if value else ""
             elif name == "workload_hours" and value is not None and value != "":
                 value = f"{value:g}".replace(".", ",")
             self.query_one(f"#{name}", Input).value = "" if value is None else str(value)
@@ -192,9 +194,9 @@ class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
         if t is None:
             hint.update("")
             return
-        needs = ", ".join(ev.field_label(f) for f in ev.REQUIRED_BY_FORMAT.get(t.format, ()))
+        needs = ", ".join(fields.field_label(f) for f in preparation.REQUIRED_BY_FORMAT.get(t.format, ()))
         text = _("{type} is {format}: registration opens once it has {fields}.").format(
-            type=t.name, format=ev.format_label(t.format), fields=needs)
+            type=t.name, format=stages.format_label(t.format), fields=needs)
         if t.preparation:
             text += "\n" + t.preparation
         hint.update(text)
@@ -218,7 +220,7 @@ class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
         if not self.loaded:
             return None
         values = self._values()
-        data = ev.EventInput(
+        data = editing.EventInput(
             description=values["description"], responsible_id=values["responsible_id"],
             starts_at=values["starts_at"], ends_at=values["ends_at"], type_id=values["type_id"],
             client=values["client"], access_link=values["access_link"], address=values["address"],
@@ -226,9 +228,9 @@ class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
             main_id=values["main_id"])
         actor, event = self.app.actor, self.event
         if event:
-            return lambda: ev.update_event(actor, event.id, data, version=event.version)
-        return lambda: ev.create_event(actor, data)
+            return lambda: editing.update_event(actor, event.id, data, version=event.version)
+        return lambda: editing.create_event(actor, data)
 
-    def saved(self, saved: ev.EventInfo) -> None:
+    def saved(self, saved: queries.EventInfo) -> None:
         self.notify(_("Event saved: {event}").format(event=saved.description), markup=False)
         self.dismiss(saved)

@@ -4,18 +4,17 @@ the preparation task of each event of that type."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Select, TextArea
 
 from services.core import permissions
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
-from services.events import pipeline as ev
+from services.events import event_types, stages
 from tui.base import AtendeScreen, PaletteCommand
-from tui.forms import Field, PlainSelect, ThreadedSave
+from tui.dialogs import ThreadedSave
+from tui.forms import Field, PlainSelect
 from tui.table import Table
 
 
@@ -38,7 +37,7 @@ class EventTypesScreen(AtendeScreen):
 
     def on_mount(self) -> None:
         self.sub_title = _("Event types")
-        self.items: list[ev.EventTypeInfo] = []
+        self.items: list[event_types.EventTypeInfo] = []
         self.load()
         self.query_one(DataTable).focus()
 
@@ -47,16 +46,12 @@ class EventTypesScreen(AtendeScreen):
             return permissions.can(self.app.actor, "events.types")
         return True
 
-    @work(thread=True, exclusive=True, group="event-types", exit_on_error=False)
     def load(self, keep: int | None = None) -> None:
-        try:
-            items = ev.list_types(self.app.actor, include_inactive=True)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, items, keep)
+        actor = self.app.actor
+        self.call_service("event-types", lambda: event_types.list_types(actor, include_inactive=True),
+                          on_answer=lambda items: self._show(items, keep))
 
-    def _show(self, items: list[ev.EventTypeInfo], keep: int | None) -> None:
+    def _show(self, items: list[event_types.EventTypeInfo], keep: int | None) -> None:
         table = self.query_one(DataTable)
         current = self.selected()
         keep = keep if keep is not None else (current.id if current else None)
@@ -64,14 +59,14 @@ class EventTypesScreen(AtendeScreen):
         self.items = items
         for t in items:
             style = "" if t.active else "dim"
-            table.add_row(Text(t.name, style=style), Text(ev.format_label(t.format), style=style),
+            table.add_row(Text(t.name, style=style), Text(stages.format_label(t.format), style=style),
                           Text(str(len(t.checklist)), style=style),
                           Text(_("yes") if t.active else _("no"), style=style), key=str(t.id))
         for i, t in enumerate(items):
             if t.id == keep:
                 table.move_cursor(row=i)
 
-    def selected(self) -> ev.EventTypeInfo | None:
+    def selected(self) -> event_types.EventTypeInfo | None:
         table = self.query_one(DataTable)
         if not self.items or not table.row_count:
             return None
@@ -80,7 +75,7 @@ class EventTypesScreen(AtendeScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_edit()
 
-    def _saved(self, info: ev.EventTypeInfo | None) -> None:
+    def _saved(self, info: event_types.EventTypeInfo | None) -> None:
         if info is not None:
             self.notify(_("Event type {name} saved.").format(name=info.name), markup=False)
             self.load(info.id)
@@ -98,7 +93,7 @@ class EventTypesScreen(AtendeScreen):
         if t is None:
             return
         actor = self.app.actor
-        self.call_service("event-type-active", lambda: ev.save_type(
+        self.call_service("event-type-active", lambda: event_types.save_type(
             actor, t.name, t.format, t.preparation, t.checklist, type_id=t.id, active=not t.active),
             on_answer=self._toggled, write=True)
 
@@ -123,13 +118,13 @@ class EventTypeForm(ThreadedSave, AtendeScreen):
         Binding("escape", "cancel", N_("Back")),
     ]
 
-    def __init__(self, info: ev.EventTypeInfo | None) -> None:
+    def __init__(self, info: event_types.EventTypeInfo | None) -> None:
         super().__init__()
         self.info = info
 
     def compose(self) -> ComposeResult:
         info = self.info
-        formats = [(ev.format_label(f), f) for f in ev.EVENT_FORMATS]
+        formats = [(stages.format_label(f), f) for f in event_types.EVENT_FORMATS]
         yield Header()
         with VerticalScroll(id="event-type-form"):
             yield Label(_("Change event type") if info else _("New event type"), classes="box-title")
@@ -157,8 +152,8 @@ class EventTypeForm(ThreadedSave, AtendeScreen):
         preparation = self.query_one("#type-preparation", TextArea).text
         checklist = self.query_one("#type-checklist", TextArea).text.splitlines()
         active = self.query_one("#type-active", Checkbox).value
-        return lambda: ev.save_type(actor, name, fmt if isinstance(fmt, str) else "", preparation, checklist,
-                                    type_id=type_id, active=active)
+        return lambda: event_types.save_type(actor, name, fmt if isinstance(fmt, str) else "", preparation, checklist,
+                                             type_id=type_id, active=active)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -60,8 +60,12 @@ def outbox_retry(obj: Context, mail_id: int) -> None:
 @click.pass_obj
 def outbox_resend(obj: Context, entity: str, entity_id: str) -> None:
     """Send again the last e-mails about ENTITY ENTITY_ID (e.g. event 12)."""
+    from services.events import mail as event_mail
     from services.mail import outbox as outbox_mod
 
     actor = obj.open()
-    ids = outbox_mod.resend(actor, entity, entity_id)
+    if entity == "event":  # an event's e-mails follow the event's own rule
+        ids = event_mail.resend(actor, entity_id)
+    else:
+        ids = outbox_mod.resend(actor, entity, entity_id)
     click.echo(_("{n} e-mails queued again.").format(n=len(ids)))

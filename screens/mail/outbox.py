@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 
 from services.core import permissions
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
+from services.events import mail as event_mail
 from services.mail import outbox as outbox_svc
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog
@@ -20,6 +19,11 @@ from tui.worker_status import WorkerStatus
 
 FILTERS = (None, "queued", "sending", "sent", "failed")
 STATE_STYLE = {"queued": "yellow", "sending": "cyan", "sent": "green", "failed": "bold red"}
+
+
+def read_outbox(actor, state: str | None) -> tuple[list[outbox_svc.OutboxItem], dict[str, int]]:
+    """The newest 500 e-mails (of `state`, or all), and how many there are of each state."""
+    return outbox_svc.list_mail(actor, state=state, limit=500), outbox_svc.counts()
 
 
 class OutboxScreen(LiveScreen, AtendeScreen):
@@ -76,15 +80,9 @@ class OutboxScreen(LiveScreen, AtendeScreen):
     def live_reload(self, topics: frozenset[str]) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
     def load(self) -> None:
-        try:
-            items = outbox_svc.list_mail(self.app.actor, state=self.state_filter, limit=500)
-            counts = outbox_svc.counts()
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, items, counts)
+        self.call_service("outbox", read_outbox, self.app.actor, self.state_filter,
+                          on_answer=lambda answer: self._show(*answer))
 
     def _show(self, items: list[outbox_svc.OutboxItem], counts: dict[str, int]) -> None:
         table = self.query_one(DataTable)
@@ -191,10 +189,15 @@ class OutboxScreen(LiveScreen, AtendeScreen):
             return
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.call_service("outbox-resend", outbox_svc.resend, self.app.actor, m.about_entity, m.about_id,
-                                  on_answer=lambda ids: self._done(_("{n} e-mails queued again.").format(n=len(ids))),
-                                  write=True)
+            if not yes:
+                return
+            if m.about_entity == "event":  # an event's e-mails follow the event's own rule
+                resend = (event_mail.resend, self.app.actor, m.about_id)
+            else:
+                resend = (outbox_svc.resend, self.app.actor, m.about_entity, m.about_id)
+            self.call_service("outbox-resend", *resend,
+                              on_answer=lambda ids: self._done(_("{n} e-mails queued again.").format(n=len(ids))),
+                              write=True)
 
         self.app.push_screen(ConfirmDialog(
             _("Send again the last e-mail each person got about {what} {id}?").format(

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,14 +40,8 @@ class TemplatesScreen(AtendeScreen):
         self.load()
         self.query_one(DataTable).focus()
 
-    @work(thread=True, exclusive=True, group="templates", exit_on_error=False)
     def load(self) -> None:
-        try:
-            items = templates_svc.list_templates(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, items)
+        self.call_service("templates", templates_svc.list_templates, self.app.actor, on_answer=self._show)
 
     def _show(self, items: list[templates_svc.TemplateInfo]) -> None:
         table = self.query_one(DataTable)
@@ -87,11 +80,11 @@ class TemplatesScreen(AtendeScreen):
         if info.kind not in templates_svc.EVENT_KINDS:
             self.notify(_("Only event e-mails have versions per event type."), severity="warning", markup=False)
             return
-        from services.events import pipeline as ev
+        from services.events import event_types
         from tui.dialogs import PickDialog
 
         try:
-            types = ev.list_types(self.app.actor)
+            types = event_types.list_types(self.app.actor)
         except AtendeError as exc:
             self.notify(exc.message, severity="error", markup=False)
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -48,6 +48,14 @@ class BookedDialog(AtendeModal[None]):
         self.dismiss(None)
 
 
+def read_slots(actor) -> tuple[rota_svc.AnalystInfo, list[bookings_svc.Slot]]:
+    """The analyst of the month and their slots still ahead (off the UI thread)."""
+    analyst = rota_svc.analyst_for_month(actor)
+    slots = bookings_svc.calendar(actor, analyst, clock.today(), bookings_svc.HORIZON_DAYS)
+    now = clock.now()
+    return analyst, [s for s in slots if s.start > now]
+
+
 class BookingScreen(AtendeScreen):
     """Fill what the booking needs, pick a free slot, save (Ctrl+S)."""
 
@@ -70,7 +78,6 @@ class BookingScreen(AtendeScreen):
         self.decision = decision
         self.analyst: rota_svc.AnalystInfo | None = None
         self.slots: list[bookings_svc.Slot] = []
-        self.saving = False
 
     def compose(self) -> ComposeResult:
         t = self.topic
@@ -132,23 +139,16 @@ class BookingScreen(AtendeScreen):
     def action_reload_slots(self) -> None:
         self.load_slots()
 
-    @work(thread=True, exclusive=True, group="booking-slots", exit_on_error=False)
     def load_slots(self, prefer: dt.datetime | None = None) -> None:
-        actor = self.app.actor
-        try:
-            analyst = rota_svc.analyst_for_month(actor)
-            slots = bookings_svc.calendar(actor, analyst, clock.today(), bookings_svc.HORIZON_DAYS)
-        except AtendeError as exc:
-            self.app.call_from_thread(self._no_analyst, exc.message)
-            return
-        now = clock.now()
-        self.app.call_from_thread(self._show_slots, analyst, [s for s in slots if s.start > now], prefer)
+        self.call_service("booking-slots", read_slots, self.app.actor,
+                          on_answer=lambda answer: self._show_slots(*answer, prefer), quiet=True,
+                          on_error=self._no_analyst)
 
-    def _no_analyst(self, message: str) -> None:
+    def _no_analyst(self, exc: AtendeError) -> None:
         self.analyst = None
-        self.query_one("#analyst", Static).update(message)
+        self.query_one("#analyst", Static).update(exc.message)
         self.query_one("#slots", OptionList).clear_options()
-        self.notify(message, severity="error", timeout=10, markup=False)
+        self.notify(exc.message, severity="error", timeout=10, markup=False)
 
     def _show_slots(self, analyst: rota_svc.AnalystInfo, slots: list[bookings_svc.Slot],
                     prefer: dt.datetime | None) -> None:
@@ -234,38 +234,23 @@ class BookingScreen(AtendeScreen):
         )
 
     def action_save(self) -> None:
-        if self.saving:
-            return
+        if self.service_running("booking-save"):
+            return  # Ctrl+S again while the booking is written books once
         clear_errors(self)
-        self.saving = True
-        self.save(self.request())
+        self.call_service("booking-save", bookings_svc.book, self.app.actor, self.request(), on_answer=self._booked,
+                          quiet=True, on_error=self._refused, write=True)
 
-    @work(thread=True, exclusive=True, group="booking-save", exit_on_error=False)
-    def save(self, req: bookings_svc.BookingRequest) -> None:
-        try:
-            result = bookings_svc.book(self.app.actor, req)
-        except bookings_svc.SlotTaken as exc:
-            self.app.call_from_thread(self._slot_taken, exc)
-            return
-        except ValidationError as exc:
-            self.app.call_from_thread(self._invalid, exc)
-            return
-        except AtendeError as exc:
-            self.app.call_from_thread(self._failed, exc.message)
-            return
-        self.app.call_from_thread(self._booked, result)
-
-    def _invalid(self, exc: ValidationError) -> None:
-        self.saving = False
-        if not show_errors(self, exc.errors) or set(exc.errors) - {f.field_name for f in self.query(Field)}:
+    def _refused(self, exc: AtendeError) -> None:
+        if isinstance(exc, bookings_svc.SlotTaken):
+            self._slot_taken(exc)
+        elif isinstance(exc, ValidationError):
+            # under the fields shown; one line too when some of them are not on the form
+            if not show_errors(self, exc.errors) or set(exc.errors) - {f.field_name for f in self.query(Field)}:
+                self.notify(exc.message, severity="error", timeout=10, markup=False)
+        else:
             self.notify(exc.message, severity="error", timeout=10, markup=False)
 
-    def _failed(self, message: str) -> None:
-        self.saving = False
-        self.notify(message, severity="error", timeout=10, markup=False)
-
     def _slot_taken(self, exc: bookings_svc.SlotTaken) -> None:
-        self.saving = False
         show_errors(self, {"slot": exc.message})
         self.notify(exc.message, severity="warning", timeout=10, markup=False)
         prefer = exc.alternatives[0].start if exc.alternatives else None
@@ -273,7 +258,6 @@ class BookingScreen(AtendeScreen):
         self.query_one("#slots", OptionList).focus()
 
     def _booked(self, result: bookings_svc.BookingResult) -> None:
-        self.saving = False
         b = result.booking
         body = result.confirmation + "\n" + _("Ticket {protocol}{new}. Confirmation e-mail with the invitation "
                                               "queued to {email}.").format(

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from services.core import clock, permissions
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.scheduling import bookings as bookings_svc
 from services.scheduling import rota as rota_svc
@@ -18,6 +16,12 @@ from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
 STATUS_STYLES = {"booked": "cyan", "held": "green", "no_show": "red"}
+
+
+def read_bookings(actor, month: str, mine: bool) -> list[bookings_svc.BookingInfo]:
+    """The month's bookings; with `mine`, only those where `actor` is the analyst."""
+    rows = bookings_svc.list_bookings(actor, month=month)
+    return [r for r in rows if r.analyst_login == actor.login] if mine else rows
 
 
 class BookingsScreen(LiveScreen, AtendeScreen):
@@ -54,17 +58,8 @@ class BookingsScreen(LiveScreen, AtendeScreen):
         self.sub_title = _("Bookings")
         self.load()
 
-    @work(thread=True, exclusive=True, group="bookings", exit_on_error=False)
     def load(self) -> None:
-        actor = self.app.actor
-        try:
-            rows = bookings_svc.list_bookings(actor, month=self.month)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        if self.mine:
-            rows = [r for r in rows if r.analyst_login == actor.login]
-        self.app.call_from_thread(self._show, rows)
+        self.call_service("bookings", read_bookings, self.app.actor, self.month, self.mine, on_answer=self._show)
 
     def _show(self, rows: list[bookings_svc.BookingInfo]) -> None:
         self.rows = rows
@@ -135,17 +130,13 @@ class BookingsScreen(LiveScreen, AtendeScreen):
 
         self.app.push_screen(ConfirmDialog(question), answered)
 
-    @work(thread=True, exclusive=True, group="bookings-outcome", exit_on_error=False)
     def record(self, booking_id: int, outcome: str, version: int) -> None:
-        try:
-            info = bookings_svc.record_outcome(self.app.actor, booking_id, outcome, version)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", timeout=8, markup=False)
-            self.app.call_from_thread(self.load)
-            return
-        self.app.call_from_thread(self.notify, _("Recorded: {status}").format(
-            status=_(bookings_svc.STATUS_LABELS[info.status])), markup=False)
-        self.app.call_from_thread(self.load)
+        self.call_service("bookings-outcome", bookings_svc.record_outcome, self.app.actor, booking_id, outcome, version,
+                          on_answer=self._recorded, on_error=lambda _exc: self.load(), write=True)
+
+    def _recorded(self, info: bookings_svc.BookingInfo) -> None:
+        self.notify(_("Recorded: {status}").format(status=_(bookings_svc.STATUS_LABELS[info.status])), markup=False)
+        self.load()
 
     def palette_commands(self):
         yield PaletteCommand(_("Only my sessions"), _("Show only the sessions where you are the analyst"),

@@ -3,7 +3,7 @@ bookings, and the analysts' working hours. Supervisors edit it."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -11,14 +11,20 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, O
 from textual.widgets.option_list import Option
 
 from services.core import clock, permissions
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.scheduling import rota as rota_svc
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
-from tui.forms import Field, FormDialog
+from tui.dialogs import FormDialog
+from tui.forms import Field
 from tui.table import Table
 
 MONTHS_SHOWN = 13
+
+
+def read_rota(actor) -> tuple[list[rota_svc.RotaEntry], list[rota_svc.AnalystInfo]]:
+    """The months shown (from last month on) and every analyst."""
+    first = rota_svc.add_months(rota_svc.month_key(clock.now()), -1)
+    return rota_svc.get_rota(actor, first, MONTHS_SHOWN), rota_svc.list_analysts(actor, include_inactive=True)
 
 
 class AnalystPicker(AtendeModal[str | None]):
@@ -128,17 +134,8 @@ class RotaScreen(AtendeScreen):
             return permissions.can(self.app.actor, "scheduling.rota")
         return True
 
-    @work(thread=True, exclusive=True, group="rota", exit_on_error=False)
     def load(self) -> None:
-        actor = self.app.actor
-        try:
-            first = rota_svc.add_months(rota_svc.month_key(clock.now()), -1)
-            entries = rota_svc.get_rota(actor, first, MONTHS_SHOWN)
-            analysts = rota_svc.list_analysts(actor, include_inactive=True)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, entries, analysts)
+        self.call_service("rota", read_rota, self.app.actor, on_answer=lambda answer: self._show(*answer))
 
     def _show(self, entries: list[rota_svc.RotaEntry], analysts: list[rota_svc.AnalystInfo]) -> None:
         self.entries, self.analysts = entries, analysts
@@ -207,13 +204,10 @@ class RotaScreen(AtendeScreen):
         if entry and entry.analyst:
             self.set_month(key, None, entry.version)
 
-    @work(thread=True, exclusive=True, group="rota-set", exit_on_error=False)
     def set_month(self, month: str, login: str | None, version: int | None) -> None:
-        try:
-            rota_svc.set_rota(self.app.actor, month, login, expected_version=version)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-        self.app.call_from_thread(self.load)
+        actor = self.app.actor
+        self.call_service("rota-set", lambda: rota_svc.set_rota(actor, month, login, expected_version=version),
+                          on_answer=lambda _entry: self.load(), on_error=lambda _exc: self.load(), write=True)
 
     def action_add_analyst(self) -> None:
         self.app.push_screen(AnalystForm(), self._after_analyst)

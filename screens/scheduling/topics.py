@@ -4,7 +4,7 @@ and the guidance of the GR and franchise teams."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,11 +12,11 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, O
 from textual.widgets.option_list import Option
 
 from services.core import permissions
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.scheduling import topics as topics_svc
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
-from tui.forms import Field, FormDialog
+from tui.dialogs import FormDialog
+from tui.forms import Field
 from tui.table import Table
 
 
@@ -151,14 +151,10 @@ class TopicEditorScreen(AtendeScreen):
             return permissions.can(self.app.actor, "scheduling.topics")
         return True
 
-    @work(thread=True, exclusive=True, group="topics", exit_on_error=False)
     def load(self) -> None:
-        try:
-            topics = topics_svc.list_topics(self.app.actor, include_inactive=True)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, topics)
+        actor = self.app.actor
+        self.call_service("topics", lambda: topics_svc.list_topics(actor, include_inactive=True),
+                          on_answer=self._show)
 
     def _show(self, topics: list[topics_svc.TopicInfo]) -> None:
         self.topics = topics
@@ -208,29 +204,24 @@ class TopicEditorScreen(AtendeScreen):
         if topic is not None:
             self.toggle(topic)
 
-    @work(thread=True, exclusive=True, group="topics-toggle", exit_on_error=False)
     def toggle(self, topic: topics_svc.TopicInfo) -> None:
-        try:
-            topics_svc.set_topic_active(self.app.actor, topic.id, not topic.active, topic.version)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+        self.call_service("topics-toggle", topics_svc.set_topic_active, self.app.actor, topic.id, not topic.active,
+                          topic.version, on_answer=lambda _info: self._toggled(), on_error=lambda _exc: self._toggled(),
+                          write=True)
+
+    def _toggled(self) -> None:
         self.changed = True
-        self.app.call_from_thread(self.load)
+        self.load()
 
     def action_teams(self) -> None:
         self.load_teams()
 
-    @work(thread=True, exclusive=True, group="topics-teams", exit_on_error=False)
     def load_teams(self) -> None:
-        try:
-            teams = topics_svc.list_teams(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        if teams:
-            self.app.call_from_thread(self._pick_team, teams)
+        self.call_service("topics-teams", topics_svc.list_teams, self.app.actor, on_answer=self._pick_team)
 
     def _pick_team(self, teams: dict[str, topics_svc.TeamInfo]) -> None:
+        if not teams:
+            return
         def picked(key: str | None) -> None:
             if key:
                 self.app.push_screen(TeamForm(teams[key]), self._after_edit)

@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 
 from services.core.i18n import N_, _, ngettext
-from services.events.pipeline import stage_label
+from services.events.stages import stage_label
 from services.supervisor import dashboard as dash
 from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.store import presence
 from tui.base import AtendeScreen
@@ -33,6 +33,8 @@ class WhoScreen(LiveScreen, AtendeScreen):
     PRESENCE_NAME = N_("Who is online")
     FAILURE_STATUS = {"who": "#who-summary"}
 
+    _refusal_said: str | None = None
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="who-summary", markup=False)
@@ -52,12 +54,20 @@ class WhoScreen(LiveScreen, AtendeScreen):
     def live_reload(self, topics: frozenset[str]) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="who", exit_on_error=False)
     def load(self) -> None:
-        online = presence.online(self.app.actor)  # a failure is said by WorkerErrors, once until it works again
-        self.app.call_from_thread(self._show, online)
+        self.call_service("who", presence.online, self.app.actor, on_answer=self._show, quiet=True,
+                          on_error=self._refused)
+
+    def _refused(self, exc: AtendeError) -> None:
+        """Said like any failure of this list (WorkerErrors): in its summary, and
+        once until it reads again (a live refresh failing alike is no news)."""
+        if exc.message != self._refusal_said:
+            self.notify(exc.message, severity="error", markup=False, timeout=10)
+        self._refusal_said = exc.message
+        self.worker_failed("who", exc.message)
 
     def _show(self, online: list[presence.OnlineInfo]) -> None:
+        self._refusal_said = None
         people = len({o.login for o in online})
         self.query_one("#who-summary", Static).update(
             _("{people} people online, {sessions} sessions").format(people=people, sessions=len(online)))

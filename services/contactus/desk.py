@@ -351,7 +351,7 @@ def _own(actor: Actor, ticket_id: int | None = None, protocol_text: str | None =
 
 
 def _files_root() -> Path:
-    from services.tickets.wizard import files_root
+    from services.tickets.wizard.finishing import files_root
 
     return files_root()
 

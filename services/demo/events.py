@@ -16,7 +16,7 @@ from pathlib import Path
 from models import Contact, User, reading
 from services.core import clock
 from services.core.permissions import Actor
-from services.events import pipeline as ev
+from services.events import checkin, editing, event_types, materials, pipeline, preparation, queries, stages
 from services.events import registrations as er
 from services.store import users
 
@@ -85,13 +85,13 @@ def _at(when: dt.datetime):
         clock.set_clock(previous)
 
 
-def _checkin(who: Actor, event: ev.EventInfo, code: str, rng: random.Random) -> None:
+def _checkin(who: Actor, event: queries.EventInfo, code: str, rng: random.Random) -> None:
     arrival = event.starts_at + dt.timedelta(minutes=rng.randint(-25, 15))
     if arrival < clock.now():
         with _at(arrival):
-            er.checkin(who, code)
+            checkin.checkin(who, code)
     else:
-        er.checkin(who, code)
+        checkin.checkin(who, code)
 
 
 def _actor(login: str, fallback: Actor) -> Actor:
@@ -105,9 +105,9 @@ def fill(actor: Actor, rng: random.Random) -> None:
     elisa = _actor("elisa", actor)
     fabio = _actor("fabio", actor)
     for name, fmt, prep, checklist in EXTRA_TYPES:
-        if name not in {t.name for t in ev.list_types(actor, include_inactive=True)}:
-            ev.save_type(actor, name, fmt, prep, checklist)
-    types = {t.name: t for t in ev.list_types(actor)}
+        if name not in {t.name for t in event_types.list_types(actor, include_inactive=True)}:
+            event_types.save_type(actor, name, fmt, prep, checklist)
+    types = {t.name: t for t in event_types.list_types(actor)}
     by_format = {fmt: [t for t in types.values() if t.format == fmt] for fmt in ("offline", "online", "hybrid")}
     pool = _people(rng, 160)
     taken = iter(pool)
@@ -116,9 +116,9 @@ def fill(actor: Actor, rng: random.Random) -> None:
         return (now + dt.timedelta(days=offset_days)).replace(hour=hour, minute=0)
 
     def create(who: Actor, description: str, fmt: str, start: dt.datetime, hours: int, *, seats=None,
-               public=False, ready=True, main_id=None, client="") -> ev.EventInfo:
+               public=False, ready=True, main_id=None, client="") -> queries.EventInfo:
         t = rng.choice(by_format[fmt])
-        return ev.create_event(who, ev.EventInput(
+        return editing.create_event(who, editing.EventInput(
             description=description, responsible_id=who.id, starts_at=start,
             ends_at=start + dt.timedelta(hours=hours), type_id=t.id, client=client or "1000 - Eventos públicos",
             access_link=f"https://teams.example.com/l/meetup/{rng.randint(10**8, 10**9)}"
@@ -127,15 +127,15 @@ def fill(actor: Actor, rng: random.Random) -> None:
             seats=seats if seats is not None else (rng.choice((15, 20, 25, 30)) if fmt != "online" else None),
             public=public, workload_hours=hours, main_id=main_id))
 
-    def advance(who: Actor, event: ev.EventInfo, to: str) -> ev.EventInfo:
-        order = list(ev.OPEN_STAGES) + ["held"]
+    def advance(who: Actor, event: queries.EventInfo, to: str) -> queries.EventInfo:
+        order = list(stages.OPEN_STAGES) + ["held"]
         current = event
         while current.stage != to:
             nxt = "cancelled" if to == "cancelled" else order[order.index(current.stage) + 1]
-            current = ev.move_event(who, current.id, nxt, send_mail=False).event
+            current = pipeline.move_event(who, current.id, nxt, send_mail=False).event
         return current
 
-    def register(who: Actor, event: ev.EventInfo, n: int) -> list[er.RegistrationInfo]:
+    def register(who: Actor, event: queries.EventInfo, n: int) -> list[er.RegistrationInfo]:
         out = []
         for _i in range(n):
             data = next(taken, None)
@@ -144,11 +144,11 @@ def fill(actor: Actor, rng: random.Random) -> None:
             out.append(er.register(who, event.id, data, source=rng.choice(("staff", "desk", "import"))).registration)
         return out
 
-    def tick_checklist(who: Actor, event: ev.EventInfo, share: float) -> None:
-        task = ev.get_task(who, event.id)
+    def tick_checklist(who: Actor, event: queries.EventInfo, share: float) -> None:
+        task = preparation.get_task(who, event.id)
         for item in task.items if task else ():
             if rng.random() < share:
-                ev.toggle_task_item(who, item.id)
+                preparation.toggle_task_item(who, item.id)
 
     # New: just registered in the system.
     create(elisa, "Treinamento Módulo Fiscal - NF-e 4.0", "hybrid", day(30), 4, ready=False, public=True)
@@ -172,7 +172,7 @@ def fill(actor: Actor, rng: random.Random) -> None:
     main = create(elisa, "Curso de Faturamento", "offline", day(12, 9), 4, seats=18, public=True)
     advance(elisa, main, "registration")
     for i, offset in enumerate((13, 14), start=2):
-        sec = ev.create_event(elisa, ev.EventInput(
+        sec = editing.create_event(elisa, editing.EventInput(
             description=f"Curso de Faturamento - módulo {i}", starts_at=day(offset, 9),
             ends_at=day(offset, 13), address="Rua XV de Novembro, 1200 - sala 3, Curitiba/PR",
             workload_hours=4, main_id=main.id))
@@ -209,8 +209,8 @@ def fill(actor: Actor, rng: random.Random) -> None:
     with tempfile.TemporaryDirectory() as folder:
         slides = Path(folder) / "apostila-compras.txt"
         slides.write_text("Apostila do Treinamento Módulo Compras\n", encoding="utf-8")
-        ev.attach_material(elisa, e.id, slides)
-    ev.send_materials(elisa, e.id)
+        materials.attach_material(elisa, e.id, slides)
+    materials.send_materials(elisa, e.id)
     e = create(fabio, "Treinamento Módulo Contábil", "hybrid", day(-5, 14), 3, seats=20, public=True)
     advance(fabio, e, "registration")
     regs = register(fabio, e, 10)

@@ -14,7 +14,8 @@ from models import Contact, Customer, Plan, Queue, TicketType, User, reading, wr
 from models.wizard import EmailTemplate, OsType, Technician
 from services.core import clock
 from services.core.permissions import Actor, require
-from services.tickets import scripts, wizard
+from services.tickets import scripts
+from services.tickets.wizard import draft, finishing, orders, saving
 
 TECHNICIANS = (
     ("Tiago Nascimento", "+55 11 98811-2201"), ("Renata Figueiredo", "+55 11 98811-2202"),
@@ -78,8 +79,8 @@ def _tickets(actor: Actor, rng: random.Random, count: int) -> None:
         if contact is None:
             continue
         t = rng.choice(types)
-        d = wizard.start(actor)
-        d = wizard.update(
+        d = saving.start(actor)
+        d = draft.update(
             d, kind="customer", customer_id=customer.id, customer_name=customer.name,
             contact_id=contact.id, contact_name=contact.name,
             plan_id=plan.id, plan_name=plan.name, login=plan.login, access_point_id=plan.access_point_id,
@@ -91,13 +92,13 @@ def _tickets(actor: Actor, rng: random.Random, count: int) -> None:
             d = dataclasses.replace(d, resolved=True, solution="Orientado a reiniciar o roteador; conexão normalizada.")
         elif techs and i % 3 == 1:
             day = today + dt.timedelta(days=rng.randint(0, 3))
-            order = wizard.ServiceOrderDraft(rng.choice(techs), day.isoformat(), f"{8 + (i % 9):02d}:00", 60,
-                                             description="Verificar sinal da fibra no local.")
+            order = draft.ServiceOrderDraft(rng.choice(techs), day.isoformat(), f"{8 + (i % 9):02d}:00", 60,
+                                            description="Verificar sinal da fibra no local.")
             try:
-                d = wizard.add_service_order(actor, d, order)
+                d = orders.add_service_order(actor, d, order)
             except Exception:
                 pass
         elif agents:
-            d = dataclasses.replace(d, tasks=(wizard.TaskDraft(rng.choice(agents), "Ligar para o cliente amanhã",
-                                                               (today + dt.timedelta(days=1)).isoformat()),))
-        wizard.finish(actor, d)
+            d = dataclasses.replace(d, tasks=(draft.TaskDraft(rng.choice(agents), "Ligar para o cliente amanhã",
+                                                              (today + dt.timedelta(days=1)).isoformat()),))
+        finishing.finish(actor, d)

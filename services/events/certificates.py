@@ -1,8 +1,9 @@
 """Attendance certificates: PDF (A4 landscape), verification code, QR code.
 
 `issue_certificate(CertificateData)` is generic: the events feature builds a
-CertificateData from a registration; anything else with a person, a CPF and a
-workload can too. Issuing twice for the same `key` keeps the same code.
+CertificateData from a registration (`services.events.issuing`); anything else
+with a person, a CPF and a workload can too. Issuing twice for the same `key`
+keeps the same code.
 
 Speed: fpdf2 parses a TrueType font on every `add_font` and subsets it on
 output (~100 ms a certificate). Here the font is parsed once per process and
@@ -33,6 +34,7 @@ from services.core import clock, paths, validation
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import _
 from services.core.text import clean, digits
+from services.mail import outbox, templates
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 MAX_NAME = 300
@@ -361,9 +363,7 @@ def renderer() -> CertificateRenderer:
 
 
 def certificates_dir() -> Path:
-    from services.mail.outbox import store_files_dir
-
-    return store_files_dir() / "certificates"
+    return outbox.store_files_dir() / "certificates"
 
 
 def _info(row: Certificate) -> CertificateInfo:
@@ -429,8 +429,6 @@ def mail_certificate(data: CertificateData, path: Path, *, to: str | None = None
     """Queue the certificate e-mail (PDF attached), once per certificate key.
 
     Call inside the caller's transaction, like outbox.queue."""
-    from services.mail import outbox, templates
-
     info = issued_for(data.key)
     code = info.code if info else path.stem
     t = TEXTS.get(data.language, TEXTS["pt_BR"])
@@ -443,44 +441,3 @@ def mail_certificate(data: CertificateData, path: Path, *, to: str | None = None
     return outbox.queue(to=to or data.email, subject=rendered.subject, text=rendered.text, html=rendered.html,
                         attachments=[path], about=data.about, kind="certificate",
                         key=f"certificate:{data.key}", created_by=created_by)
-
-
-# ---------------------------------------------------------------- the events hook
-
-
-@dataclass
-class IssueReport:
-    issued: int = 0
-    skipped: list[tuple[str, str]] = None  # (participant, reason) for the coordinator's list
-
-    def __post_init__(self):
-        if self.skipped is None:
-            self.skipped = []
-
-
-EventIssuer = "Callable[[Actor, str, Callable[[int, int], None] | None], IssueReport]"
-_event_issuer = None
-
-
-def register_event_issuer(fn) -> None:
-    """The events feature registers `fn(actor, event_ref, progress) -> IssueReport`
-    for `atende certificates issue EVENT` (services/events/issuing.py does)."""
-    global _event_issuer
-    _event_issuer = fn
-
-
-def issue_for_event(actor, event_ref: str, progress=None) -> IssueReport:
-    from services.core.errors import AtendeError
-    from services.core.permissions import require
-
-    require(actor, "certificates.issue")
-    if _event_issuer is None:
-        try:
-            import importlib
-
-            importlib.import_module("services.events.issuing")
-        except ImportError:
-            pass
-    if _event_issuer is None:
-        raise AtendeError(_("issuing certificates for an event needs the events feature, which is not installed"))
-    return _event_issuer(actor, event_ref, progress)

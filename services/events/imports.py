@@ -9,21 +9,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models import write_tx
+from models.events import Registration
 from services.core import clock
 from services.core import files as intake
 from services.core.errors import ValidationError
 from services.core.i18n import _
 from services.core.permissions import Actor, require
 from services.core.text import fold
-from services.events import pipeline
-from services.events.pipeline import _require_change, _row
+from services.events.access import require_change, require_change_row
+from services.events.queries import event_row
 from services.events.registrations import (
     RegistrationInput,
-    _check_open,
-    _insert,
-    _open_secondaries,
-    _replicate,
-    _seats_taken,
+    check_open,
+    insert_registration,
+    open_secondaries,
+    replicate,
+    seats_taken,
     validate_input,
 )
 from services.store import audit
@@ -141,7 +142,7 @@ def read_rows(raw: bytes) -> tuple[list[tuple[int, dict[str, str] | str]], str]:
 def import_csv(actor: Actor, event_id: int, source: str | Path | bytes) -> ImportReport:
     """Register every valid row of a CSV file; report the others."""
     require(actor, "registrations.manage")
-    pipeline.require_change(actor, event_id)  # its responsible, or a supervisor/admin: before the file is read
+    require_change(actor, event_id)  # its responsible, or a supervisor/admin: before the file is read
     if isinstance(source, bytes):
         raw = source
     else:
@@ -170,26 +171,24 @@ def import_csv(actor: Actor, event_id: int, source: str | Path | bytes) -> Impor
         first_line[email] = line
         valid.append((line, clean_fields))
     added = waitlisted = 0
-    from models.events import Registration
-
     with write_tx():
-        event = _row(event_id)
-        _require_change(actor, event)
-        _check_open(event)
+        event = event_row(event_id)
+        require_change_row(actor, event)
+        check_open(event)
         existing = {r.email: r.code for r in Registration.select(Registration.email, Registration.code).where(
             (Registration.event == event.id) & Registration.cancelled_at.is_null())}
         now = clock.now()
-        taken = _seats_taken(event.id)
-        secondaries = _open_secondaries(event) if event.main_id is None else []
+        taken = seats_taken(event.id)
+        secondaries = open_secondaries(event) if event.main_id is None else []
         for line, fields in valid:
             if fields["email"] in existing:
                 rejected.append(RejectedRow(line, _("{email} is already registered in this event (code {code})").format(
                     email=fields["email"], code=existing[fields["email"]])))
                 continue
-            reg = _insert(actor.login, event, fields, "import", now, actor.login, taken=taken)
+            reg = insert_registration(actor.login, event, fields, "import", now, actor.login, taken=taken)
             taken += 0 if reg.waitlisted else 1
             if secondaries:
-                _replicate(actor.login, reg, event, secondaries)
+                replicate(actor.login, reg, event, secondaries)
             added += 1
             waitlisted += int(reg.waitlisted)
         audit.record(actor.login, "event", event.id, "import", {

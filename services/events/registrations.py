@@ -1,5 +1,7 @@
 """Registrations: consent, capacity and the waiting list, replication to
-secondary events, check-in, online access, and a participant's data on request.
+secondary events, cancelling, and reading them. Check-in and online access
+are in `services.events.checkin`; a participant's data on request in
+`services.events.privacy`; CSV import in `services.events.imports`.
 
 Capacity is counted inside `write_tx()` (BEGIN IMMEDIATE on SQLite): the
 count and the insert happen under the write lock, so two people registering
@@ -9,27 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from models import User, reading, write_tx
-from models.events import REGISTRATION_STAGES, Event, EventType, Registration
+from models.events import REGISTRATION_STAGES, Event, Registration
 from services.core import clock, validation
-from services.core.errors import AtendeError, NotFound, ValidationError
+from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
-from services.core.text import clean, digits, fold
-from services.events.pipeline import (
-    CHECKIN_STAGES,
-    FINAL_STAGES,
-    REGISTRATION_OPEN_STAGES,
-    _notify,
-    _queue_mail,
-    _require_change,
-    _row,
-    format_datetime,
-    stage_label,
-)
+from services.core.text import clean, fold
+from services.events import mail
+from services.events.access import require_change_row
+from services.events.notifications import notify
+from services.events.queries import event_row
+from services.events.stages import FINAL_STAGES, REGISTRATION_OPEN_STAGES, stage_label
 from services.store import audit
 
 STAGE_LABELS = {
@@ -41,23 +37,13 @@ STAGE_LABELS = {
     "no_show": N_("Did not come"),
 }
 CAME_STAGES = ("came", "materials", "processed")
-ACCESS_OPENS_BEFORE = dt.timedelta(hours=1)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 SOURCES = ("staff", "desk", "import", "cli", "replica", "online")
-ERASED_NAME = "—"
 
 
 def registration_stage_label(stage: str) -> str:
     return _(STAGE_LABELS.get(stage, stage))
-
-
-class CheckinRefused(AtendeError):
-    """A check-in that cannot be done (already in, waiting list, cancelled...)."""
-
-
-class AccessRefused(AtendeError):
-    """Online access outside the window, or for a registration without a seat."""
 
 
 # --------------------------------------------------------------------------- data
@@ -124,32 +110,6 @@ class RegisterResult:
     replicas: int
 
 
-@dataclass(frozen=True)
-class CheckinCounts:
-    expected: int
-    came: int
-    missing: int
-    waiting_list: int
-
-
-@dataclass(frozen=True)
-class AccessResult:
-    link: str
-    event_id: int
-    event: str
-    name: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    first_access: bool
-
-
-@dataclass(frozen=True)
-class EraseReport:
-    registrations: int
-    kept_for_certificates: int
-    cancelled: int
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -181,7 +141,7 @@ def _positions(event_id: int) -> dict[int, int]:
     return {rid: i + 1 for i, rid in enumerate(ids)}
 
 
-def _info(r: Registration, positions: dict[int, int] | None = None) -> RegistrationInfo:
+def registration_info(r: Registration, positions: dict[int, int] | None = None) -> RegistrationInfo:
     if r.waitlisted and positions is None:
         positions = _positions(r.event_id)
     return RegistrationInfo(
@@ -193,14 +153,14 @@ def _info(r: Registration, positions: dict[int, int] | None = None) -> Registrat
         created_at=r.created_at, created_by=r.created_by, version=r.version)
 
 
-def _seats_taken(event_id: int) -> int:
+def seats_taken(event_id: int) -> int:
     return Registration.select().where(
         (Registration.event == event_id) & Registration.cancelled_at.is_null()
         & (Registration.waitlisted == False)).count()  # noqa: E712
 
 
 def _has_seat_for_one_more(event: Event) -> bool:
-    return event.seats is None or _seats_taken(event.id) < event.seats
+    return event.seats is None or seats_taken(event.id) < event.seats
 
 
 def validate_input(data: RegistrationInput) -> dict[str, str]:
@@ -231,9 +191,9 @@ def validate_input(data: RegistrationInput) -> dict[str, str]:
     return out
 
 
-def _insert(actor_login: str, event: Event, fields: dict[str, str], source: str,
-            consent_at: dt.datetime, consent_by: str, origin: Registration | None = None,
-            taken: int | None = None) -> Registration:
+def insert_registration(actor_login: str, event: Event, fields: dict[str, str], source: str,
+                        consent_at: dt.datetime, consent_by: str, origin: Registration | None = None,
+                        taken: int | None = None) -> Registration:
     """Insert one registration, holding a seat when one is free, else on the
     waiting list (and the responsible is told). Call inside write_tx().
     `taken` is the seats already held, when the caller keeps count (imports)."""
@@ -256,53 +216,55 @@ def _insert(actor_login: str, event: Event, fields: dict[str, str], source: str,
                "ends_at": event.ends_at, "address": event.address, "access_token": reg.access_token,
                "_reg": reg, "_event": event}
     if seat:
-        _queue_mail("registration_confirmed", ("registration", reg.id), [reg.email], context)
+        mail.queue_kind("registration_confirmed", ("registration", reg.id), [reg.email], context)
     else:
         position = _positions(event.id).get(reg.id)
-        _queue_mail("registration_waitlisted", ("registration", reg.id), [reg.email], context)
+        mail.queue_kind("registration_waitlisted", ("registration", reg.id), [reg.email],
+                        {**context, "position": position})
         text = _("Event {event} is full ({seats} seats): {name} is #{n} on the waiting list").format(
             event=event.description, seats=event.seats, name=reg.name, n=position)
-        _notify(event.responsible_id, text, event.id)
+        notify(event.responsible_id, text, event.id)
         responsible = User.get_or_none(User.id == event.responsible_id)
         if responsible is not None:
-            _queue_mail("waitlist_responsible", ("event", event.id), [responsible.email],
-                        {**context, "position": position, "seats": event.seats})
+            mail.queue_kind("waitlist_responsible", ("event", event.id), [responsible.email],
+                            {**context, "position": position, "seats": event.seats})
     return reg
 
 
-def _open_secondaries(main: Event) -> list[Event]:
+def open_secondaries(main: Event) -> list[Event]:
     return list(Event.select().where((Event.main == main.id) & Event.stage.not_in(FINAL_STAGES)))
 
 
-def _replicate(actor_login: str, reg: Registration, main: Event, secondaries: list[Event] | None = None) -> int:
+def replicate(actor_login: str, reg: Registration, main: Event, secondaries: list[Event] | None = None) -> int:
     """Copy a main event's registration to each of its open secondaries."""
     n = 0
-    for sec in _open_secondaries(main) if secondaries is None else secondaries:
+    for sec in open_secondaries(main) if secondaries is None else secondaries:
         exists = Registration.select().where(
             (Registration.event == sec.id) & (Registration.email == reg.email)
             & Registration.cancelled_at.is_null()).exists()
         if exists:
             continue
-        _insert(actor_login, sec, {"name": reg.name, "email": reg.email, "phone": reg.phone, "cpf": reg.cpf,
-                                   "company": reg.company}, "replica", reg.consent_at, reg.consent_by, origin=reg)
+        insert_registration(actor_login, sec, {"name": reg.name, "email": reg.email, "phone": reg.phone,
+                                               "cpf": reg.cpf, "company": reg.company},
+                            "replica", reg.consent_at, reg.consent_by, origin=reg)
         n += 1
     return n
 
 
-def _replicate_existing(actor: Actor, main: Event, secondary: Event) -> int:
+def replicate_existing(actor: Actor, main: Event, secondary: Event) -> int:
     """A new secondary event receives the main event's active registrations."""
     n = 0
     regs = Registration.select().where((Registration.event == main.id) & Registration.cancelled_at.is_null()
                                        & (Registration.email != "")).order_by(Registration.id)
     for reg in regs:
-        _insert(actor.login, secondary, {"name": reg.name, "email": reg.email, "phone": reg.phone,
-                                         "cpf": reg.cpf, "company": reg.company},
-                "replica", reg.consent_at, reg.consent_by, origin=reg)
+        insert_registration(actor.login, secondary, {"name": reg.name, "email": reg.email, "phone": reg.phone,
+                                                     "cpf": reg.cpf, "company": reg.company},
+                            "replica", reg.consent_at, reg.consent_by, origin=reg)
         n += 1
     return n
 
 
-def _promote(actor: Actor, event: Event) -> list[int]:
+def promote(actor: Actor, event: Event) -> list[int]:
     """Give free seats to the waiting list, first come first served."""
     event = Event.get_by_id(event.id)
     if event.stage in FINAL_STAGES:
@@ -319,9 +281,9 @@ def _promote(actor: Actor, event: Event) -> list[int]:
                             updated_by=actor.login, version=Registration.version + 1) \
             .where(Registration.id == first.id).execute()
         audit.record(actor.login, "registration", first.id, "promoted", {"event": event.id})
-        _queue_mail("registration_promoted", ("registration", first.id), [first.email], {
+        mail.queue_kind("registration_promoted", ("registration", first.id), [first.email], {
             "event": event.description, "name": first.name, "code": first.code, "starts_at": event.starts_at})
-        _notify(event.responsible_id, _("A seat opened in {event}: {name} left the waiting list").format(
+        notify(event.responsible_id, _("A seat opened in {event}: {name} left the waiting list").format(
             event=event.description, name=first.name), event.id)
         promoted.append(first.id)
     return promoted
@@ -339,16 +301,16 @@ def register(actor: Actor, event_id: int, data: RegistrationInput, *, source: st
         source = "staff"
     fields = validate_input(data)
     with write_tx():
-        event = _row(event_id)
-        _check_open(event)
+        event = event_row(event_id)
+        check_open(event)
         _check_unique(event.id, fields["email"])
         now = clock.now()
-        reg = _insert(actor.login, event, fields, source, now, actor.login)
-        replicas = _replicate(actor.login, reg, event) if event.main_id is None else 0
-        return RegisterResult(_info(reg), reg.waitlisted, replicas)
+        reg = insert_registration(actor.login, event, fields, source, now, actor.login)
+        replicas = replicate(actor.login, reg, event) if event.main_id is None else 0
+        return RegisterResult(registration_info(reg), reg.waitlisted, replicas)
 
 
-def _check_open(event: Event) -> None:
+def check_open(event: Event) -> None:
     if event.stage not in REGISTRATION_OPEN_STAGES:
         raise ValidationError(_("Registrations are not open: the event is at stage {stage}").format(
             stage=stage_label(event.stage)), "event")
@@ -368,9 +330,9 @@ def cancel_registration(actor: Actor, registration_id: int, version: int | None 
     one the person saw), a change by someone else since is refused, naming them."""
     require(actor, "registrations.manage")
     with write_tx():
-        reg = _get(registration_id)
+        reg = registration_row(registration_id)
         event = Event.get_by_id(reg.event_id)
-        _require_change(actor, event)  # its responsible, or a supervisor/admin
+        require_change_row(actor, event)  # its responsible, or a supervisor/admin
         if version is not None and reg.version != version:
             raise _conflict(reg)
         if reg.cancelled_at is not None:
@@ -388,7 +350,7 @@ def cancel_registration(actor: Actor, registration_id: int, version: int | None 
             Registration.update(cancelled_at=now, updated_at=now, updated_by=actor.login,
                                 version=Registration.version + 1).where(Registration.id == r.id).execute()
             audit.record(actor.login, "registration", r.id, "cancel", {"event": r.event_id})
-            promoted += _promote(actor, Event.get_by_id(r.event_id))
+            promoted += promote(actor, Event.get_by_id(r.event_id))
         return promoted
 
 
@@ -398,9 +360,9 @@ def set_stage(actor: Actor, registration_id: int, stage: str, version: int | Non
     if stage not in REGISTRATION_STAGES:
         raise ValidationError(_("Unknown stage '{stage}'").format(stage=stage), "stage")
     with write_tx():
-        reg = _get(registration_id)
+        reg = registration_row(registration_id)
         event = Event.get_by_id(reg.event_id)
-        _require_change(actor, event)
+        require_change_row(actor, event)
         if reg.cancelled_at is not None:
             raise ValidationError(_("This registration is cancelled"), "stage")
         if reg.waitlisted and stage != "new":
@@ -420,17 +382,15 @@ def set_stage(actor: Actor, registration_id: int, stage: str, version: int | Non
         if not n:
             raise _conflict(Registration.get_by_id(reg.id))
         audit.record(actor.login, "registration", reg.id, "stage", {"stage": [reg.stage, stage]})
-        return _info(Registration.get_by_id(reg.id))
+        return registration_info(Registration.get_by_id(reg.id))
 
 
 def _conflict(reg: Registration):
-    from services.core.errors import Conflict
-
     return Conflict(_("{login} changed this registration in the meantime; look again").format(
         login=reg.updated_by or "?"))
 
 
-def _get(registration_id: int) -> Registration:
+def registration_row(registration_id: int) -> Registration:
     reg = Registration.get_or_none(Registration.id == registration_id)
     if reg is None:
         raise NotFound(_("No registration {id}").format(id=registration_id))
@@ -450,13 +410,13 @@ def list_registrations(actor: Actor, event_id: int, include_cancelled: bool = Fa
         rows = list(q)
         positions = _positions(event_id)
     rows.sort(key=lambda r: (r.cancelled_at is not None, r.waitlisted, positions.get(r.id, 0), r.name_norm, r.id))
-    return [_info(r, positions) for r in rows]
+    return [registration_info(r, positions) for r in rows]
 
 
 def get_registration(actor: Actor, registration_id: int) -> RegistrationInfo:
     require(actor, "events.read")
     with reading():
-        return _info(_get(registration_id))
+        return registration_info(registration_row(registration_id))
 
 
 def find_by_code(actor: Actor, code: str) -> RegistrationInfo:
@@ -466,220 +426,7 @@ def find_by_code(actor: Actor, code: str) -> RegistrationInfo:
         reg = Registration.get_or_none(Registration.code == wanted) if wanted else None
         if reg is None:
             raise NotFound(_("No registration with code {code}").format(code=clean(code)[:40]))
-        return _info(reg)
-
-
-def matches(reg: RegistrationInfo, query: str) -> bool:
-    """Whether `reg` fits what was typed at the check-in desk: part of the
-    name (accents and case ignored), part of the CPF, or the code."""
-    text = clean(query)
-    if not text:
-        return True
-    needle = fold(text)
-    if needle in fold(reg.name):
-        return True
-    code = normalize_code(text)
-    if code and code in reg.code:
-        return True
-    number = digits(text)
-    if len(number) >= 3 and number == text.replace(".", "").replace("-", "").strip() and number in reg.cpf:
-        return True
-    return bool(reg.email) and needle in reg.email
-
-
-def checkin_counts(actor: Actor, event_id: int) -> CheckinCounts:
-    require(actor, "events.read")
-    with reading():
-        base = (Registration.event == event_id) & Registration.cancelled_at.is_null()
-        expected = Registration.select().where(base & (Registration.waitlisted == False)).count()  # noqa: E712
-        came = Registration.select().where(base & Registration.stage.in_(CAME_STAGES)).count()
-        waiting = Registration.select().where(base & (Registration.waitlisted == True)).count()  # noqa: E712
-    return CheckinCounts(expected, came, max(0, expected - came), waiting)
-
-
-# --------------------------------------------------------------------------- check-in
-
-
-def checkin(actor: Actor, code: str, event_id: int | None = None) -> RegistrationInfo:
-    """Mark the registration with `code` as Came, now, by `actor`."""
-    require(actor, "registrations.checkin")
-    wanted = normalize_code(code)
-    if not wanted:
-        raise CheckinRefused(_("Type or scan a registration code"))
-    with write_tx():
-        reg = Registration.get_or_none(Registration.code == wanted)
-        if reg is None:
-            raise NotFound(_("Unknown code {code}: no registration has it").format(code=clean(code)[:40]))
-        return _checkin(actor, reg, event_id)
-
-
-def checkin_registration(actor: Actor, registration_id: int, event_id: int | None = None) -> RegistrationInfo:
-    require(actor, "registrations.checkin")
-    with write_tx():
-        return _checkin(actor, _get(registration_id), event_id)
-
-
-def _checkin(actor: Actor, reg: Registration, event_id: int | None) -> RegistrationInfo:
-    event = Event.get_by_id(reg.event_id)
-    if event_id is not None and reg.event_id != event_id:
-        raise CheckinRefused(_("Code {code} is for another event: {event}").format(
-            code=reg.code, event=event.description))
-    if reg.cancelled_at is not None:
-        raise CheckinRefused(_("{name}'s registration was cancelled").format(name=reg.name))
-    if reg.waitlisted:
-        raise CheckinRefused(_("{name} is on the waiting list and has no seat").format(name=reg.name))
-    if reg.stage in CAME_STAGES:
-        raise CheckinRefused(_("{name} is already checked in (at {time}, by {login})").format(
-            name=reg.name, time=reg.came_at.strftime("%H:%M") if reg.came_at else "?", login=reg.came_by or "?"))
-    if event.stage not in CHECKIN_STAGES:
-        raise CheckinRefused(_("Check-in is closed: the event is at stage {stage}").format(
-            stage=stage_label(event.stage)))
-    now = clock.now()
-    n = (Registration.update(stage="came", came_at=now, came_by=actor.login, updated_at=now,
-                             updated_by=actor.login, version=Registration.version + 1)
-         .where((Registration.id == reg.id) & Registration.stage.in_(("new", "waiting"))).execute())
-    if not n:
-        fresh = Registration.get_by_id(reg.id)
-        raise CheckinRefused(_("{name} is already checked in (at {time}, by {login})").format(
-            name=fresh.name, time=fresh.came_at.strftime("%H:%M") if fresh.came_at else "?",
-            login=fresh.came_by or "?"))
-    audit.record(actor.login, "registration", reg.id, "checkin", {"event": event.id})
-    return _info(Registration.get_by_id(reg.id))
-
-
-def undo_checkin(actor: Actor, registration_id: int) -> RegistrationInfo:
-    require(actor, "registrations.checkin")
-    with write_tx():
-        reg = _get(registration_id)
-        event = Event.get_by_id(reg.event_id)
-        if reg.stage != "came":
-            raise CheckinRefused(_("{name} is not checked in").format(name=reg.name))
-        if event.stage not in CHECKIN_STAGES:
-            raise CheckinRefused(_("Check-in is closed: the event is at stage {stage}").format(
-                stage=stage_label(event.stage)))
-        now = clock.now()
-        Registration.update(stage="waiting", came_at=None, came_by="", updated_at=now, updated_by=actor.login,
-                            version=Registration.version + 1).where(Registration.id == reg.id).execute()
-        audit.record(actor.login, "registration", reg.id, "undo_checkin", {"came_at": [reg.came_at, None]})
-        return _info(Registration.get_by_id(reg.id))
-
-
-# --------------------------------------------------------------------------- online access
-
-
-def access_online(token: str, now: dt.datetime | None = None, who: str = "online") -> AccessResult:
-    """The online link for the registration holding `token`, allowed from one
-    hour before the start until the end; the first access marks Came."""
-    token = clean(token)
-    now = now or clock.now()
-    with write_tx():
-        reg = Registration.get_or_none(Registration.access_token == token) if token else None
-        if reg is None:
-            raise NotFound(_("Unknown access token"))
-        event = Event.get_by_id(reg.event_id)
-        fmt = EventType.get_by_id(event.type_id).format
-        if reg.cancelled_at is not None:
-            raise AccessRefused(_("This registration was cancelled"))
-        if event.stage == "cancelled":
-            raise AccessRefused(_("The event {event} was cancelled").format(event=event.description))
-        if reg.waitlisted:
-            raise AccessRefused(_("You are on the waiting list for {event}; you will be told if a seat opens").format(
-                event=event.description))
-        if fmt == "offline":
-            raise AccessRefused(_("{event} happens in person only, at: {address}").format(
-                event=event.description, address=event.address or "?"))
-        opens = event.starts_at - ACCESS_OPENS_BEFORE
-        if now < opens:
-            raise AccessRefused(_("Access to {event} opens at {when} (one hour before the start)").format(
-                event=event.description, when=format_datetime(opens)))
-        if now > event.ends_at:
-            raise AccessRefused(_("{event} ended at {when}").format(
-                event=event.description, when=format_datetime(event.ends_at)))
-        if not event.access_link:
-            raise AccessRefused(_("The online link for {event} is not published yet").format(event=event.description))
-        first = reg.stage not in CAME_STAGES
-        if first:
-            Registration.update(stage="came", came_at=now, came_by=who, updated_at=now, updated_by=who,
-                                version=Registration.version + 1).where(Registration.id == reg.id).execute()
-            audit.record(who, "registration", reg.id, "online_access", {"event": event.id})
-        return AccessResult(event.access_link, event.id, event.description, reg.name, event.starts_at,
-                            event.ends_at, first)
-
-
-# --------------------------------------------------------------------------- reminders
-
-def queue_due_reminders(now: dt.datetime | None = None) -> int:
-    """Queue the reminders that are due (three days and one day before the
-    start); the same path as the worker's sweep, so nothing is queued twice.
-    Returns how many were queued."""
-    from services.events.mail import reminders_sweep
-
-    return reminders_sweep(now or clock.now())
-
-
-# --------------------------------------------------------------------------- personal data on request
-
-
-def export_participant(actor: Actor, email: str) -> dict[str, Any]:
-    """Everything kept about the participant with `email`, for a data request."""
-    require(actor, "registrations.privacy")
-    address = validation.email(email).lower()
-    with reading():
-        rows = list(Registration.select().where(Registration.email == address).order_by(Registration.id))
-        events = {e.id: e for e in Event.select().where(Event.id.in_([r.event_id for r in rows]))} if rows else {}
-    with write_tx():
-        audit.record(actor.login, "participant", _pseudonym(address), "export", {"registrations": len(rows)})
-    out = []
-    for r in rows:
-        d = asdict(_info_plain(r))
-        d.pop("access_token", None)
-        e = events.get(r.event_id)
-        d["event"] = e.description if e else ""
-        d["event_starts_at"] = e.starts_at if e else None
-        out.append({k: (v.isoformat() if isinstance(v, (dt.datetime, dt.date)) else v) for k, v in d.items()})
-    return {"email": address, "exported_at": clock.now().isoformat(), "registrations": out}
-
-
-def _pseudonym(address: str) -> str:
-    """The audit log names a participant by a hash, never by their e-mail."""
-    import hashlib
-
-    return hashlib.sha256(address.encode()).hexdigest()[:16]
-
-
-def _info_plain(r: Registration) -> RegistrationInfo:
-    return _info(r, {})
-
-
-def erase_participant(actor: Actor, email: str) -> EraseReport:
-    """Erase the participant's personal data. Registrations behind an issued
-    certificate keep the name and CPF the certificate proves; everything else
-    (e-mail, phone, company, access) goes. Future seats are given up."""
-    require(actor, "registrations.privacy")
-    address = validation.email(email).lower()
-    kept = cancelled = 0
-    with write_tx():
-        rows = list(Registration.select().where(Registration.email == address))
-        if not rows:
-            raise NotFound(_("No registration with e-mail {email}").format(email=address))
-        now = clock.now()
-        for r in rows:
-            event = Event.get_by_id(r.event_id)
-            changes: dict[str, Any] = dict(email="", phone="", company="", erased_at=now, updated_at=now,
-                                           updated_by=actor.login, access_token=f"erased-{r.id}-{secrets.token_hex(6)}")
-            if r.certificate_issued_at is not None:
-                kept += 1
-            else:
-                changes.update(name=ERASED_NAME, name_norm="", cpf="")
-            if r.cancelled_at is None and event.stage not in FINAL_STAGES:
-                changes["cancelled_at"] = now
-                cancelled += 1
-            Registration.update(version=Registration.version + 1, **changes).where(Registration.id == r.id).execute()
-            if "cancelled_at" in changes:
-                _promote(actor, event)
-        audit.record(actor.login, "participant", _pseudonym(address), "erase",
-                     {"registrations": len(rows), "kept_for_certificates": kept})
-    return EraseReport(len(rows), kept, cancelled)
+        return registration_info(reg)
 
 
 def mark_certificate_issued(registration_id: int, when: dt.datetime | None = None) -> None:
@@ -696,11 +443,11 @@ def update_cpf(actor: Actor, registration_id: int, cpf: str, version: int | None
     require(actor, "registrations.add")
     number = validation.cpf(cpf, "cpf", required=True)
     with write_tx():
-        reg = _get(registration_id)
+        reg = registration_row(registration_id)
         if version is not None and reg.version != version:
             raise _conflict(reg)
         now = clock.now()
         Registration.update(cpf=number, updated_at=now, updated_by=actor.login,
                             version=Registration.version + 1).where(Registration.id == reg.id).execute()
         audit.record(actor.login, "registration", reg.id, "cpf", {"changed": True})
-        return _info(Registration.get_by_id(reg.id))
+        return registration_info(Registration.get_by_id(reg.id))

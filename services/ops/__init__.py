@@ -1,0 +1,1 @@
+"""Running Atende: the background worker and its periodic sweeps, the doctor's checks, online backups."""

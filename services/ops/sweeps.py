@@ -1,36 +1,28 @@
 """Periodic sweeps the worker runs every minute.
 
-A feature registers a function that finds due work and queues it (reminders,
-certificates, events to close), e.g. in its own services module::
-
-    from services.ops.sweeps import register_sweep
-
-    def reminders_sweep(now):  # -> how many things it did (or None)
-        ...
-
-    register_sweep("events.reminders", reminders_sweep)
+A sweep is a function that finds due work and does or queues it (reminders,
+certificates, events to close): `sweep(now) -> how many things it did (or
+None)`. The sweeps are those of `SWEEPS` below, imported plainly from each
+feature (the events feature lists its own in `services.events.sweeps.SWEEPS`);
+`register_sweep` adds or replaces one while the process runs (tests do).
 
 Each sweep runs in the worker process with the database open, inside its own
 `try`, so one failing sweep never stops the others or the mail. A sweep must
 be idempotent: it may run twice for the same minute (two workers, a restart),
 so it queues mail with idempotency keys (`services.events.reminders.reminder_key`).
-Modules that register sweeps are listed in `SWEEP_MODULES` so the worker
-imports them at start-up.
 """
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from services.events.sweeps import SWEEPS as EVENTS_SWEEPS
+
 SweepFn = Callable[[dt.datetime], "int | None"]
 
-_SWEEPS: dict[str, SweepFn] = {}
-
-SWEEP_MODULES: list[str] = ["services.events.mail"]
-"""Modules imported by the worker before the first sweep (they call register_sweep).
-The events feature adds e.g. "services.events.mail" here."""
+SWEEPS: dict[str, SweepFn] = {**EVENTS_SWEEPS}
+"""Every sweep the worker runs, by name (run in name order)."""
 
 
 @dataclass(frozen=True)
@@ -42,35 +34,24 @@ class SweepResult:
 
 def register_sweep(name: str, fn: SweepFn) -> SweepFn:
     """Register (or replace) the sweep `name`; returns `fn` so it works as a decorator helper."""
-    _SWEEPS[name] = fn
+    SWEEPS[name] = fn
     return fn
 
 
 def unregister_sweep(name: str) -> None:
-    _SWEEPS.pop(name, None)
+    SWEEPS.pop(name, None)
 
 
 def registered() -> list[str]:
-    return sorted(_SWEEPS)
-
-
-def load_modules() -> list[str]:
-    """Import SWEEP_MODULES (those that are installed); return the ones that failed."""
-    failed = []
-    for module in SWEEP_MODULES:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            failed.append(module)
-    return failed
+    return sorted(SWEEPS)
 
 
 def run_sweeps(now: dt.datetime) -> list[SweepResult]:
     """Run every registered sweep once, in name order; errors are logged and reported."""
     results = []
-    for name in sorted(_SWEEPS):
+    for name in sorted(SWEEPS):
         try:
-            done = _SWEEPS[name](now)
+            done = SWEEPS[name](now)
             results.append(SweepResult(name, int(done or 0)))
         except Exception as exc:
             from services.core.logs import internal_error

@@ -19,7 +19,7 @@ tests, cron).
 
 SIGTERM (systemd's stop), SIGINT and SIGHUP stop the worker gracefully: the
 e-mail in hand is finished and recorded, the rest of its batch goes back to
-the queue (`outbox.give_back`), exit status 0. What the worker logs also goes
+the queue (`sending.give_back`), exit status 0. What the worker logs also goes
 to stderr, one line per record (`log_to_stderr`): under systemd, the journal.
 """
 from __future__ import annotations
@@ -38,8 +38,8 @@ from models.db import sqlite_path
 from services.core import clock
 from services.core.config import MailSettings
 from services.core.i18n import _
-from services.mail import outbox
-from services.mail.outbox import BatchReport
+from services.mail import outbox, sending
+from services.mail.sending import BatchReport
 from services.ops import sweeps
 from services.ops.doctor import WORKER_HEARTBEAT
 
@@ -107,29 +107,29 @@ class _LeaseKeeper:
     def _run(self) -> None:
         while not self._done.wait(self.every):
             try:
-                outbox.renew_claim(self.worker)
+                sending.renew_claim(self.worker)
             except Exception as exc:  # the database busy for a moment: the next renewal comes soon
                 log.warning("mail: cannot renew the claim: %s", exc)
 
 
-def send_due(transport, worker: str | None = None, *, limit: int = outbox.BATCH_SIZE,
+def send_due(transport, worker: str | None = None, *, limit: int = sending.BATCH_SIZE,
              progress: Progress | None = None, max_batches: int | None = None,
-             lease: dt.timedelta = outbox.CLAIM_LEASE,
+             lease: dt.timedelta = sending.CLAIM_LEASE,
              should_stop: Callable[[], bool] | None = None) -> BatchReport:
     """Send every due outbox row, batch after batch, until none is due or the
     server cannot be reached. `progress(done, batch_size)` is called per mail.
 
-    The claim is this process's while it runs (`outbox.holding`) and its lease
+    The claim is this process's while it runs (`sending.holding`) and its lease
     is renewed every quarter of `lease`. Once `should_stop()` is true the mail
     in hand is finished and the rest of the batch goes back to the queue."""
-    worker = worker or outbox.new_worker_id()
+    worker = worker or sending.new_worker_id()
     report = BatchReport()
     batches = 0
-    with outbox.holding(worker), _LeaseKeeper(worker, lease), reading():  # one connection for the run
+    with sending.holding(worker), _LeaseKeeper(worker, lease), reading():  # one connection for the run
         while max_batches is None or batches < max_batches:
             if should_stop is not None and should_stop():
                 break
-            batch = outbox.claim_batch(worker, limit)
+            batch = sending.claim_batch(worker, limit)
             if not batch:
                 break
             batches += 1
@@ -147,7 +147,7 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
     report = BatchReport()
 
     def give_back(start: int) -> None:
-        report.returned += outbox.give_back([m.id for m in batch[start:]], worker)
+        report.returned += sending.give_back([m.id for m in batch[start:]], worker)
         report.stopped = True
 
     if should_stop is not None and should_stop():
@@ -156,7 +156,7 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
     try:
         transport.open()
     except ConnectionFailure as exc:
-        outbox.release([m.id for m in batch], worker, str(exc))
+        sending.release([m.id for m in batch], worker, str(exc))
         report.retried += len(batch)
         report.connection_error = str(exc)
         log.warning("mail: %s", exc)
@@ -169,7 +169,7 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
             if should_stop is not None and should_stop():
                 give_back(index)  # the mail in hand is done; the rest waits for the next worker
                 break
-            if not handed and not outbox.mark_handed(item.id, worker):
+            if not handed and not sending.mark_handed(item.id, worker):
                 # No longer ours (taken over as abandoned): send none of what is left.
                 log.warning("mail: e-mail %d is no longer this worker's; the batch stops", item.id)
                 give_back(index)
@@ -178,7 +178,7 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
             try:
                 note = transport.send(item)
             except TemporaryError as exc:
-                state = outbox.mark_temporary(item.id, worker, str(exc))
+                state = sending.mark_temporary(item.id, worker, str(exc))
                 if state == outbox.FAILED:
                     report.failed += 1
                 else:
@@ -186,30 +186,30 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
                 report.errors.append(f"{item.id}: {exc}")
                 log.warning("mail %d: %s", item.id, exc)
             except PermanentError as exc:
-                outbox.mark_failed(item.id, worker, str(exc))
+                sending.mark_failed(item.id, worker, str(exc))
                 report.failed += 1
                 report.errors.append(f"{item.id}: {exc}")
                 log.warning("mail %d: %s", item.id, exc)
             except InDoubt as exc:
-                outbox.mark_failed(item.id, worker, f"{_(outbox.UNCERTAIN)} ({exc})")
+                sending.mark_failed(item.id, worker, f"{_(sending.UNCERTAIN)} ({exc})")
                 report.failed += 1
                 report.errors.append(f"{item.id}: {exc}")
                 log.warning("mail %d: %s", item.id, exc)
                 rest = [m.id for m in batch[index + 1:]]
-                outbox.release(rest, worker, str(exc))
+                sending.release(rest, worker, str(exc))
                 report.retried += len(rest)
                 report.connection_error = str(exc)
                 break
             except ConnectionFailure as exc:
                 rest = [m.id for m in batch[index:]]
-                outbox.release(rest, worker, str(exc))
+                sending.release(rest, worker, str(exc))
                 report.retried += len(rest)
                 report.connection_error = str(exc)
                 log.warning("mail: %s", exc)
                 break
             else:
                 following = batch[index + 1].id if index + 1 < len(batch) else None
-                _recorded, handed = outbox.mark_sent(item.id, worker, note, hand_next=following)
+                _recorded, handed = sending.mark_sent(item.id, worker, note, hand_next=following)
                 report.sent += 1
             if progress is not None:
                 progress(index + 1, len(batch))
@@ -218,7 +218,7 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
         # stays 'sending' for the sweep to judge; the ones after it were never
         # handed and go back to the queue.
         try:
-            outbox.give_back([m.id for m in batch[position + 1:]], worker)
+            sending.give_back([m.id for m in batch[position + 1:]], worker)
         except Exception as exc:
             log.warning("mail: %s", exc)
         raise
@@ -239,15 +239,14 @@ class RoundReport:
 
 
 def run_once(settings: MailSettings, *, transport=None, now: dt.datetime | None = None,
-             lease: dt.timedelta = outbox.CLAIM_LEASE) -> RoundReport:
+             lease: dt.timedelta = sending.CLAIM_LEASE) -> RoundReport:
     """One round: heartbeat, re-examine dead workers' rows, sweeps, send what is due."""
     from services.mail.transport import transport_for
 
     report = RoundReport()
     write_heartbeat(now)
-    recovery = outbox.recover_stale(now, lease)
+    recovery = sending.recover_stale(now, lease)
     report.requeued, report.uncertain = recovery.requeued, recovery.uncertain
-    sweeps.load_modules()
     report.sweeps = sweeps.run_sweeps(now or clock.now())
     if outbox.has_due(now):
         report.mail = send_due(transport or transport_for(settings), lease=lease)
@@ -312,13 +311,13 @@ class Worker:
     stops it at once (the mail in hand is then judged by the next sweep)."""
 
     def __init__(self, settings: MailSettings, *, threads: int = 2, huey_path: Path | None = None,
-                 immediate: bool = False, lease: dt.timedelta = outbox.CLAIM_LEASE):
+                 immediate: bool = False, lease: dt.timedelta = sending.CLAIM_LEASE):
         self.settings = settings
         self.threads = threads
         self.huey_path = huey_path or huey_file()
         self.immediate = immediate
         self.lease = lease
-        self.worker_id = outbox.new_worker_id()
+        self.worker_id = sending.new_worker_id()
         self._send_lock = threading.Lock()
         self._wanted = threading.Event()
         self._stop = threading.Event()
@@ -382,7 +381,7 @@ class Worker:
 
     def minute(self) -> None:
         try:
-            recovery = outbox.recover_stale(lease=self.lease)
+            recovery = sending.recover_stale(lease=self.lease)
             if recovery.requeued or recovery.uncertain:
                 log.warning("mail: %d rows of a stopped worker queued again, %d in doubt",
                             recovery.requeued, len(recovery.uncertain))
@@ -429,8 +428,7 @@ class Worker:
         from services.core import paths
 
         paths.set_umask()
-        sweeps.load_modules()
-        recovery = outbox.recover_stale(lease=self.lease)
+        recovery = sending.recover_stale(lease=self.lease)
         if recovery.requeued or recovery.uncertain:
             log.warning("mail: %d rows of a stopped worker queued again, %d in doubt",
                         recovery.requeued, len(recovery.uncertain))

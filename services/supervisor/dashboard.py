@@ -219,7 +219,8 @@ def upcoming_events(now: dt.datetime, days: int = EVENT_DAYS) -> tuple[UpcomingE
 
 
 def mail_and_certificates(now: dt.datetime) -> tuple[Figure, ...]:
-    from services.events.mail import CAME_STAGES, cpf_valid
+    from services.events.issuing import cpf_valid
+    from services.events.registrations import CAME_STAGES
     from services.store import settings
 
     states = dict(db.execute_sql("SELECT state, COUNT(*) FROM outbox WHERE state IN ('queued', 'failed') "

@@ -1,0 +1,2 @@
+"""Tickets: protocol numbers, the new-ticket wizard, the ticket's thread and items, links between
+tickets, the queues, reading tickets (records) and the guided scripts."""

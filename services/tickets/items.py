@@ -22,8 +22,9 @@ from services.core.i18n import _
 from services.core.permissions import Actor, require
 from services.core.text import clean
 from services.store import audit
-from services.tickets import links, wizard
+from services.tickets import links
 from services.tickets.thread import TicketState, check_version, ticket_row, ticket_state, touch
+from services.tickets.wizard import actions, draft, finishing, orders
 
 MAX_NOTES = 2000
 
@@ -43,7 +44,7 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
     require(actor, "tickets.work")
     errors = {}
     try:
-        files.check(path_text, "path", wizard.MAX_ATTACHMENT)  # before the version is read: a message at once
+        files.check(path_text, "path", actions.MAX_ATTACHMENT)  # before the version is read: a message at once
     except ValidationError as exc:
         errors.update(exc.errors)
     try:
@@ -56,7 +57,7 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
         t = ticket_row(ticket_id)
         check_version(t, expected_version)
     folder = Path("tickets") / files.safe_name(t.protocol)
-    copied = files.copy_into(path_text, wizard.files_root() / folder, field="path", limit=wizard.MAX_ATTACHMENT)
+    copied = files.copy_into(path_text, finishing.files_root() / folder, field="path", limit=actions.MAX_ATTACHMENT)
     dest, stored, size = copied.path, str(folder / copied.name), copied.size
     try:
         with write_tx():
@@ -74,9 +75,9 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
         raise
 
 
-def add_service_order(actor: Actor, ticket_id: int, order: wizard.ServiceOrderDraft, *,
+def add_service_order(actor: Actor, ticket_id: int, order: draft.ServiceOrderDraft, *,
                       expected_version: int) -> TicketState:
-    """Schedule a service order (checked by wizard.make_service_order) if the
+    """Schedule a service order (checked by orders.make_service_order) if the
     technician's agenda is free at that time."""
     require(actor, "tickets.work")
     with write_tx():
@@ -86,11 +87,11 @@ def add_service_order(actor: Actor, ticket_id: int, order: wizard.ServiceOrderDr
                                          & (Technician.active == True)).exists():  # noqa: E712
             raise ValidationError(_("Choose the technician"), "technician")
         day = dt.date.fromisoformat(order.date)
-        wizard.check_overlap(wizard.minutes_of(order.start), order.duration_minutes,
-                             wizard._agenda_slots(order.technician_id, day))
+        orders.check_overlap(orders.minutes_of(order.start), order.duration_minutes,
+                             orders.agenda_slots(order.technician_id, day))
         so_id = ServiceOrder.insert(
             ticket=t.id, technician=order.technician_id, os_type=order.os_type_id, status=order.status, date=day,
-            start_minute=wizard.minutes_of(order.start), duration_minutes=order.duration_minutes,
+            start_minute=orders.minutes_of(order.start), duration_minutes=order.duration_minutes,
             description=order.description, created_by=actor.login, created_at=clock.now()).execute()
         touch(actor, t, expected_version)
         audit.record(actor.login, "ticket", t.id, "service_order", {
@@ -99,8 +100,8 @@ def add_service_order(actor: Actor, ticket_id: int, order: wizard.ServiceOrderDr
         return ticket_state(Ticket.get_by_id(t.id))
 
 
-def add_task(actor: Actor, ticket_id: int, task: wizard.TaskDraft, *, expected_version: int) -> TicketState:
-    """Add a task (checked by wizard.make_task) for an active staff member."""
+def add_task(actor: Actor, ticket_id: int, task: draft.TaskDraft, *, expected_version: int) -> TicketState:
+    """Add a task (checked by actions.make_task) for an active staff member."""
     require(actor, "tickets.work")
     with write_tx():
         t = ticket_row(ticket_id)
@@ -197,5 +198,5 @@ def attachment_path(actor: Actor, ticket_id: int, name: str) -> Path:
         row = TicketAttachment.get_or_none((TicketAttachment.ticket == ticket_id) & (TicketAttachment.name == name))
     if row is None:
         raise NotFound(_("No such attachment"))
-    return wizard.files_root() / row.path
+    return finishing.files_root() / row.path
 

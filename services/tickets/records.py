@@ -15,6 +15,7 @@ from services.core.i18n import _
 from services.core.permissions import Actor, require
 from services.core.text import clean
 from services.tickets.protocol import STATUSES
+from services.tickets.wizard.orders import fmt_minutes
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,6 @@ def show(actor: Actor, protocol: str) -> TicketView:
         if not responsible and t.type_id:
             responsible = (TicketType.select(TicketType.responsible_role)
                            .where(TicketType.id == t.type_id).scalar() or "")
-        from services.tickets.wizard import fmt_minutes
-
         orders = [ServiceOrderView(name_of(Technician, o.technician_id), name_of(OsType, o.os_type_id), o.status,
                                    _iso(o.date), fmt_minutes(o.start_minute), o.duration_minutes, o.description)
                   for o in ServiceOrder.select().where(ServiceOrder.ticket == t.id).order_by(ServiceOrder.id)]

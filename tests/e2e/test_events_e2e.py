@@ -54,7 +54,7 @@ def read(db_path: Path, fn):
 
 
 def test_event_from_new_to_held(tmp_path):
-    from services.events import pipeline as ev
+    from services.events import queries
     from services.events import registrations as er
 
     db = tmp_path / "atende.db"
@@ -131,7 +131,7 @@ def test_event_from_new_to_held(tmp_path):
         term.press("enter")
         term.wait_for("Waiting list #1")
         # check-in: the code is typed the way a barcode scanner does
-        regs = read(db, lambda me: er.list_registrations(me, ev.list_events(me)[0].id))
+        regs = read(db, lambda me: er.list_registrations(me, queries.list_events(me)[0].id))
         ana = next(r for r in regs if r.email == "ana@example.com")
         term.press("c")
         term.wait_for("Expected 2")
@@ -157,5 +157,5 @@ def test_event_from_new_to_held(tmp_path):
         term.wait_for("Held (1)")
         term.press("ctrl+q")
     stages = read(db, lambda me: {r.email: r.stage for r in er.list_registrations(
-        me, ev.list_events(me, include_old=True)[0].id)})
+        me, queries.list_events(me, include_old=True)[0].id)})
     assert stages == {"ana@example.com": "materials", "bruna@example.com": "no_show", "caio@example.com": "no_show"}

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, OptionList, TextArea
 
 from models import Customer, Queue, Ticket, TicketType, User, db, write_tx
 from services.core import clock
-from services.events import pipeline as ev
+from services.events import editing, event_types
 from services.store import audit, users
 from tests.ui.pilot_tools import settle as settle_workers
 
@@ -57,7 +57,7 @@ async def test_removed_while_logged_in(make_app, admin):
 
 
 async def test_disk_full_keeps_the_message_typed(make_app, admin, monkeypatch):
-    from screens.desk.ticket import MessageDialog, TicketDetailScreen
+    from screens.desk.ticket import ReplyDialog, TicketDetailScreen
 
     make_tickets(admin)
     app = make_app("ana")
@@ -76,7 +76,7 @@ async def test_disk_full_keeps_the_message_typed(make_app, admin, monkeypatch):
         await pilot.press("ctrl+s")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, MessageDialog)
+        assert isinstance(dialog, ReplyDialog)
         assert dialog.query_one(TextArea).text == "Cliente pediu retorno [b]amanhã"
         assert "is full" in str(dialog.query_one(".field-error").render())
         monkeypatch.setattr(audit.AuditLog, "insert", real)
@@ -105,11 +105,11 @@ async def test_event_board_marks_a_corrupt_card(make_app, admin):
     from screens.events.board import EventBoardScreen
 
     clock.set_clock(lambda: NOW)
-    offline = next(t.id for t in ev.list_types(admin) if t.format == "offline")
+    offline = next(t.id for t in event_types.list_types(admin) if t.format == "offline")
     ids = []
     for i in range(2):
         start = NOW + dt.timedelta(days=i + 1)
-        ids.append(ev.create_event(admin, ev.EventInput(
+        ids.append(editing.create_event(admin, editing.EventInput(
             description=f"Evento {i}", responsible_id=admin.id, starts_at=start,
             ends_at=start + dt.timedelta(hours=2), type_id=offline, address="Rua A", seats=3)).id)
     db.execute_sql("UPDATE event SET starts_at = 'ontem' WHERE id = ?", (ids[1],))

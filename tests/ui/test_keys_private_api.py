@@ -42,7 +42,7 @@ PRIVATE = [
     ("Select", lambda: Select, "_watch_expanded",
      "tui.forms.PlainSelect._watch_expanded overrides to give the open list the focus at once"),
     ("Select()", lambda: Select([("a", 1)]), "_options",
-     "screens.desk.wizard reads to know whether a value is among a Select's choices"),
+     "screens.desk.wizard.first_contact reads to know whether a value is among a Select's choices"),
     ("TextArea", lambda: TextArea, "_on_paste",
      "tui.guarded_text.GuardedTextArea._on_paste overrides to refuse a paste over the field's limit"),
     ("Widget()", Widget, "_bindings",

@@ -119,7 +119,7 @@ async def test_who_screen_lists_sessions_live(make_app, tickets_world):
 
 
 async def test_a_dialog_over_a_record_means_editing(make_app, tickets_world):
-    from screens.desk.ticket import MessageDialog
+    from screens.desk.ticket import ReplyDialog
     from tui.live import place_of
 
     app = make_app("ana")
@@ -133,7 +133,7 @@ async def test_a_dialog_over_a_record_means_editing(make_app, tickets_world):
                                                                                         False)
         await pilot.press("r")
         await pilot.pause()
-        assert isinstance(app.screen, MessageDialog)
+        assert isinstance(app.screen, ReplyDialog)
         assert place_of(list(app.screen_stack)).editing
         # others see it within a heartbeat tick
         gabi = users.identify("gabi")

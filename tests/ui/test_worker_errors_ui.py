@@ -191,7 +191,7 @@ def _classes_running_workers() -> list[tuple[str, str]]:
 def test_every_class_running_workers_reports_their_failures():
     from textual.dom import DOMNode
 
-    def nodes(cls):  # a mixin (tui.forms.ThreadedSave) is checked in the screens built with it
+    def nodes(cls):  # a mixin (tui.dialogs.ThreadedSave) is checked in the screens built with it
         if issubclass(cls, DOMNode):
             return [cls]
         return [n for sub in cls.__subclasses__() for n in nodes(sub)]
@@ -296,3 +296,94 @@ async def test_call_service_writes_once_while_a_write_of_its_group_runs(make_app
         screen.call_service("w", write, 3, on_answer=answers.append, write=True)
         await settle(pilot)
         assert answers == [1, 3]
+
+
+async def test_call_service_each_runs_every_write_of_its_group(make_app):
+    """each=True (the check-in desk's scans): a second write of the group,
+    made while the first is still running, is neither ignored nor cancelled."""
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = Calls()
+        app.push_screen(screen)
+        await settle(pilot)
+        go, calls, answers = threading.Event(), [], []
+
+        def write(n):
+            calls.append(n)
+            if n == 1:
+                go.wait(5)
+            return n
+
+        first = screen.call_service("w", write, 1, on_answer=answers.append, write=True, each=True)
+        await until(pilot, lambda: calls)
+        second = screen.call_service("w", write, 2, on_answer=answers.append, write=True, each=True)
+        assert first is not None and second is not None
+        await until(pilot, lambda: answers)
+        assert answers == [2]  # written while the first still runs
+        go.set()
+        await settle(pilot)
+        assert sorted(calls) == [1, 2] and answers == [2, 1]
+        assert not first.is_cancelled and not screen.service_running("w")
+
+
+# Screens call services through call_service (tui.base): none starts a thread
+# worker of its own or carries an answer back with call_from_thread.
+# These are the wizard's modules and the contact form it opens, reworked by
+# another change; each leaves this set when it moves onto call_service.
+THREAD_WORKERS_ALLOWED = {
+    "screens/desk/contact_form.py",
+    "screens/desk/wizard/actions.py",
+    "screens/desk/wizard/first_contact.py",
+    "screens/desk/wizard/problem.py",
+    "screens/desk/wizard/screen.py",
+    "screens/desk/wizard/who.py",
+}
+# The modules of tui/ that start thread workers themselves, and why.
+TUI_THREAD_WORKERS = {
+    "tui/base.py": "call_service itself, the one way a screen calls a service off the UI thread",
+    "tui/account.py": "the App's own timer (no screen) looking whether an administrator removed the person",
+    "tui/live.py": "the change watcher: one plain thread for the whole app, following the store's changes "
+                   "and telling the live screens (it calls no service for a screen)",
+}
+
+
+def _thread_workers(path: Path) -> list[str]:
+    """What in `path` runs or answers from a thread by hand: @work(thread=True),
+    run_worker(..., thread=True), call_from_thread (name and line of each)."""
+    def threaded(call: ast.Call) -> bool:
+        return any(k.arg == "thread" and isinstance(k.value, ast.Constant) and k.value.value is True
+                   for k in call.keywords)
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in node.decorator_list:
+                if isinstance(d, ast.Call) and getattr(d.func, "id", getattr(d.func, "attr", "")) == "work" \
+                        and threaded(d):
+                    found.append(f"@work(thread=True) {node.name} (line {node.lineno})")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "run_worker" and threaded(node):
+                found.append(f"run_worker(thread=True) (line {node.lineno})")
+            elif node.func.attr == "call_from_thread":
+                found.append(f"call_from_thread (line {node.lineno})")
+    return found
+
+
+def test_screens_call_services_only_through_call_service():
+    found = {}
+    for path in sorted([*ROOT.joinpath("screens").rglob("*.py"), *ROOT.joinpath("tui").rglob("*.py")]):
+        hits = _thread_workers(path)
+        if hits:
+            found[path.relative_to(ROOT).as_posix()] = hits
+    screens = {p: hits for p, hits in found.items() if p.startswith("screens/")}
+    tui = {p: hits for p, hits in found.items() if p.startswith("tui/")}
+    hand_made = {p: hits for p, hits in screens.items() if p not in THREAD_WORKERS_ALLOWED}
+    assert hand_made == {}, ("a screen calls a service off the UI thread by hand: use self.call_service(group, fn, "
+                             f"*args, on_answer=...) from tui.base instead: {hand_made}")
+    moved_on = sorted(THREAD_WORKERS_ALLOWED - set(screens))
+    assert moved_on == [], f"these no longer start thread workers: remove them from THREAD_WORKERS_ALLOWED: {moved_on}"
+    assert set(tui) == set(TUI_THREAD_WORKERS), (
+        "a tui/ module starts thread workers itself: use call_service, or list it in TUI_THREAD_WORKERS with the "
+        f"reason; found {tui}, listed {sorted(TUI_THREAD_WORKERS)}")

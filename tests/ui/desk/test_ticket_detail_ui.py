@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import TextArea
 
 from models import Customer, Ticket, User, write_tx
-from screens.desk.ticket import MessageDialog, StatusDialog, TicketDetailScreen
+from screens.desk.ticket import ReplyDialog, StatusDialog, TicketDetailScreen
 from services.core import clock
 from services.store import users
 from services.tickets import thread as ticket_thread
@@ -47,7 +47,7 @@ async def test_reply_note_status_reassign(make_app, one_ticket):
         # a public reply
         await pilot.press("r")
         await pilot.pause()
-        assert isinstance(app.screen, MessageDialog) and not app.screen.internal
+        assert isinstance(app.screen, ReplyDialog) and not app.screen.internal
         app.screen.query_one(TextArea).load_text("Reinicie o modem [b]agora")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -67,7 +67,7 @@ async def test_reply_note_status_reassign(make_app, one_ticket):
         app.screen.query_one(TextArea).load_text("   ")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, MessageDialog)
+        assert isinstance(app.screen, ReplyDialog)
         assert "Write the message first" in text_of(app.screen, ".field-error")
         await pilot.press("escape")
         await settle(pilot)
@@ -121,3 +121,22 @@ async def test_the_login_typed_right_after_a_goes_into_the_reassign_dialog(make_
         await settle(pilot, 2)
         assert app.screen is screen
         assert ticket_thread.state(app.actor, one_ticket).responsible_login == "bruno"
+
+
+async def test_the_desk_opens_a_recent_ticket_on_the_ticket_screen(make_app, one_ticket):
+    """Enter on the desk's recent tickets opens the one ticket screen (there
+    is no read-only copy beside it): the record, and the keys to work on it."""
+    from screens.desk.home import DeskScreen
+
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(DeskScreen(offer_drafts=False))
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TicketDetailScreen) and screen.protocol_number == "P0001"
+        assert "sem sinal [red]" in text_of(screen, "#ticket-record")
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReplyDialog)

@@ -13,7 +13,7 @@ from models.wizard import ServiceOrder, TicketAttachment, TicketTask
 from screens.desk.queues import QueuesScreen
 from screens.desk.ticket import (
     LinkDialog,
-    MessageDialog,
+    ReplyDialog,
     TicketAttachmentForm,
     TicketDetailScreen,
     TicketServiceOrderForm,
@@ -96,7 +96,7 @@ async def test_attach_with_errors_next_to_the_field(make_app, tickets_world, tmp
 
 
 async def test_attach_refuses_devices_pipes_folders_and_long_names_under_the_field(make_app, tickets_world, tmp_path):
-    from services.tickets import wizard
+    from services.tickets.wizard import actions as wizard_actions
     from tests.unit.core.test_files import bad_paths
 
     app = make_app("ana")
@@ -106,7 +106,7 @@ async def test_attach_refuses_devices_pipes_folders_and_long_names_under_the_fie
         await pilot.pause()
         form = app.screen
         assert isinstance(form, TicketAttachmentForm)
-        for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+        for path, word in bad_paths(tmp_path, wizard_actions.MAX_ATTACHMENT).items():
             form.query_one("#path", Input).value = path
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -210,7 +210,7 @@ async def test_bad_messages_keep_the_dialog(make_app, tickets_world, body, expec
         app.screen.query_one(TextArea).load_text(body)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, MessageDialog)
+        assert isinstance(app.screen, ReplyDialog)
         assert expected in text_of(app.screen, ".field-error")
 
 
@@ -296,10 +296,10 @@ async def test_a_large_attachment_is_copied_while_the_screen_answers_keys(make_a
     go) runs off the UI thread, so Tab still moves to the notes meanwhile;
     a second Ctrl+S attaches nothing twice. The form closes once it is copied."""
     from services.tickets import items as ticket_items
-    from services.tickets import wizard
+    from services.tickets.wizard import actions as wizard_actions
 
     big = tmp_path / "big.bin"
-    big.write_bytes(b"\0" * wizard.MAX_ATTACHMENT)
+    big.write_bytes(b"\0" * wizard_actions.MAX_ATTACHMENT)
     copying = hold(monkeypatch, ticket_items, "add_attachment")
     app = make_app("ana")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -316,5 +316,5 @@ async def test_a_large_attachment_is_copied_while_the_screen_answers_keys(make_a
         copying.release()
         await settle(pilot)
         assert app.screen is screen
-        assert len(copying.calls) == 1 and TicketAttachment.get().size == wizard.MAX_ATTACHMENT
+        assert len(copying.calls) == 1 and TicketAttachment.get().size == wizard_actions.MAX_ATTACHMENT
         assert "big.bin" in text_of(screen, "#ticket-record")

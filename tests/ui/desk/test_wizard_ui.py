@@ -9,8 +9,11 @@ from models import Ticket
 from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
 from screens.desk.home import DeskScreen, ResumeDialog
-from screens.desk.wizard import WizardScreen
-from services.tickets import wizard
+from screens.desk.wizard.screen import WizardScreen
+from services.tickets.wizard import actions as wizard_actions
+from services.tickets.wizard import draft as wizard_draft
+from services.tickets.wizard import finishing as wizard_finishing
+from services.tickets.wizard import saving as wizard_saving
 from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tui.guarded_text import GuardedTextArea
 
@@ -91,7 +94,7 @@ async def test_protocol_is_reserved_and_shown_at_once(admin, desk_with_scripts):
         wiz = await open_wizard(pilot, app)
         assert Ticket.get(Ticket.protocol == wiz.draft.protocol).status == "draft"
         # offered back even before the first step change saves a draft row
-        assert [d.protocol for d in wizard.pending_drafts(admin)] == [wiz.draft.protocol]
+        assert [d.protocol for d in wizard_saving.pending_drafts(admin)] == [wiz.draft.protocol]
         await pilot.press("ctrl+n")
         await wait(pilot, app)
         assert TicketDraft.select().where(TicketDraft.protocol == wiz.draft.protocol).exists()
@@ -335,9 +338,9 @@ async def test_first_contact_actions_and_finish(admin, desk_with_scripts, tmp_pa
 
 
 async def test_link_offer(admin, desk_with_scripts):
-    parent = wizard.start(admin)
+    parent = wizard_saving.start(admin)
     c = desk_with_scripts["customers"][0]
-    wizard.finish(admin, wizard.update(
+    wizard_finishing.finish(admin, wizard_draft.update(
         parent, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
         queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id, responsible_role="agent",
         step="first_contact"))
@@ -360,7 +363,7 @@ async def test_link_offer(admin, desk_with_scripts):
 
 
 async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, desk_with_scripts, monkeypatch):
-    finishing = hold(monkeypatch, wizard, "finish")  # still running when Ctrl+S comes again
+    finishing = hold(monkeypatch, wizard_finishing, "finish")  # still running when Ctrl+S comes again
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_first_contact(pilot, app)
@@ -381,7 +384,7 @@ async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, desk_with_sc
 
 async def test_a_second_ctrl_n_while_the_protocol_is_reserved_opens_one_wizard(admin, desk_with_scripts, monkeypatch):
     # still reserving when Ctrl+N comes again (meant for the wizard's first step)
-    starting = hold(monkeypatch, wizard, "start")
+    starting = hold(monkeypatch, wizard_saving, "start")
     calls = starting.calls
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
@@ -420,7 +423,7 @@ async def test_leave_keep_abandon_and_resume_at_start_up(admin, desk_with_script
         app.screen.dismiss("abandon")
         await wait(pilot, app)
     assert Ticket.get(Ticket.protocol == gone).status == "abandoned"
-    assert [d.protocol for d in wizard.pending_drafts(admin)] == [kept]
+    assert [d.protocol for d in wizard_saving.pending_drafts(admin)] == [kept]
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await resume_at_startup(pilot, app)
@@ -435,7 +438,7 @@ async def test_abandoning_leaves_the_screen_answering_and_closes_the_wizard_once
     ticket is abandoned and it is on top again (not the help in its place)."""
     from tui.help import HelpScreen
 
-    abandoning = hold(monkeypatch, wizard, "cancel")
+    abandoning = hold(monkeypatch, wizard_saving, "cancel")
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_customer(pilot, app)
@@ -459,7 +462,7 @@ async def test_abandoning_leaves_the_screen_answering_and_closes_the_wizard_once
 async def test_abandoning_while_the_help_is_open_closes_the_wizard_not_the_help(admin, desk_with_scripts, monkeypatch):
     from tui.help import HelpScreen
 
-    abandoning = hold(monkeypatch, wizard, "cancel")
+    abandoning = hold(monkeypatch, wizard_saving, "cancel")
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await to_customer(pilot, app)
@@ -478,20 +481,20 @@ async def test_abandoning_while_the_help_is_open_closes_the_wizard_not_the_help(
 
 
 async def test_ticket_view_shows_outbox_mail_and_resends(admin, desk_with_scripts):
-    from screens.desk.home import TicketViewScreen
+    from screens.desk.ticket import TicketDetailScreen
 
     c = desk_with_scripts["customers"][0]
-    d = wizard.start(admin)
-    d = wizard.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
-                      queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id,
-                      responsible_role="agent",
-                      emails=(wizard.make_email("c0@example.com", "[bold]Protocolo", "Olá"),))
-    done = wizard.finish(admin, d)
+    d = wizard_saving.start(admin)
+    d = wizard_draft.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
+                            queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id,
+                            responsible_role="agent",
+                      emails=(wizard_actions.make_email("c0@example.com", "[bold]Protocolo", "Olá"),))
+    done = wizard_finishing.finish(admin, d)
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(TicketViewScreen(done.protocol))
+        app.push_screen(TicketDetailScreen(done.protocol))
         await wait(pilot, app)
-        body = str(app.screen.query_one("#ticket-body", Static).render())
+        body = str(app.screen.query_one("#ticket-record", Static).render())
         assert "[bold]Protocolo" in body and "queued" in body
         await pilot.press("m")
         await wait(pilot, app)
@@ -618,9 +621,9 @@ async def test_a_resumed_draft_has_its_step_focused(admin, desk_with_scripts, st
     reached it: the keys typed at once work there (they were all kept for a
     focus that never came, and the screen looked dead)."""
     c = desk_with_scripts["customers"][0]
-    d = wizard.update(wizard.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
-                      contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal", step=step)
-    wizard.save(admin, d)
+    d = wizard_draft.update(wizard_saving.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
+                            contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal", step=step)
+    wizard_saving.save(admin, d)
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
         wiz = await resume_at_startup(pilot, app)
@@ -642,7 +645,7 @@ async def test_attachment_and_mail_files_refuse_devices_pipes_folders_and_long_n
             await pilot.press(key)
             await wait(pilot, app)
             form = app.screen
-            for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+            for path, word in bad_paths(tmp_path, wizard_actions.MAX_ATTACHMENT).items():
                 form.query_one(f"#{field}", Input).value = path
                 await pilot.press("ctrl+s")
                 await wait(pilot, app)
@@ -670,13 +673,13 @@ async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(ad
     photo = tmp_path / "foto.jpg"
     photo.write_bytes(b"jpeg" * 100)
     c = desk_with_scripts["customers"][0]
-    d = wizard.update(wizard.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
-                      contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal",
-                      queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id,
-                      responsible_role="agent",
-                      step="first_contact")
-    d = wizard.add_attachment(d, str(photo))
-    wizard.save(admin, d)
+    d = wizard_draft.update(wizard_saving.start(admin), kind="customer", customer_id=c.id, customer_name=c.name,
+                            contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="sem sinal",
+                            queue_id=desk_with_scripts["queue"].id, type_id=desk_with_scripts["outage"].id,
+                            responsible_role="agent",
+                            step="first_contact")
+    d = wizard_actions.add_attachment(d, str(photo))
+    wizard_saving.save(admin, d)
     failed = []
 
     def once(real, make_error):
@@ -696,11 +699,11 @@ async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(ad
     elif failure == "database locked":
         def locked(real, *args):
             raise sqlite3.OperationalError("database is locked")
-        monkeypatch.setattr(wizard, "_check_references", once(wizard._check_references, locked))
+        monkeypatch.setattr(wizard_finishing, "_check_references", once(wizard_finishing._check_references, locked))
     else:
         def fault(real, *args):
             raise RuntimeError("boom at finish")
-        monkeypatch.setattr(wizard, "_write", once(wizard._write, fault))
+        monkeypatch.setattr(wizard_finishing, "_write", once(wizard_finishing._write, fault))
     logged: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = logged.append
@@ -724,7 +727,7 @@ async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(ad
                 assert any(r.exc_info and d.protocol in r.getMessage() for r in logged)
             assert Ticket.get(Ticket.protocol == d.protocol).status == "draft"
             assert TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()
-            folder = wizard.files_root() / "tickets" / d.protocol
+            folder = wizard_finishing.files_root() / "tickets" / d.protocol
             assert not folder.exists() or os.listdir(folder) == []
             await pilot.press("ctrl+s")  # again: it works
             for _ in range(50):

@@ -9,7 +9,7 @@ from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
 
 from app import AtendeApp
 from services.core import clock
-from services.events import pipeline as ev
+from services.events import editing, event_types, materials, notifications, pipeline, preparation, queries
 from services.events import registrations as er
 from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tests.ui.pilot_tools import settle as settle_workers
@@ -56,12 +56,12 @@ def cards(screen, stage: str) -> list[str]:
     return [o.id for o in options.options if o.id]
 
 
-def bare_event_in_preparation(coord) -> ev.EventInfo:
+def bare_event_in_preparation(coord) -> queries.EventInfo:
     """An event in Preparation missing what Registration needs (address, seats)."""
-    bare = ev.create_event(coord, ev.EventInput(
+    bare = editing.create_event(coord, editing.EventInput(
         description="Bare", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=2),
         ends_at=NOW + dt.timedelta(days=2, hours=1), type_id=type_id(coord, "offline")))
-    ev.move_event(coord, bare.id, "preparation")
+    pipeline.move_event(coord, bare.id, "preparation")
     return bare
 
 
@@ -82,8 +82,8 @@ async def test_board_shows_cards_and_moves_them_with_the_keyboard(people, frozen
         # ] moves the card forward; the task is created
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
-        assert ev.get_event(coord, ready.id).stage == "preparation"
-        assert ev.get_task(coord, ready.id) is not None
+        assert queries.get_event(coord, ready.id).stage == "preparation"
+        assert preparation.get_task(coord, ready.id) is not None
         assert str(ready.id) in cards(board, "preparation")
         # focus followed the moved card; choose the bare event: registration is refused
         assert board.query_one("#cards-preparation", OptionList).has_focus
@@ -98,11 +98,11 @@ async def test_board_shows_cards_and_moves_them_with_the_keyboard(people, frozen
         assert "missing Address, Seats" in question
         await pilot.press("n")
         await settle(app, pilot)
-        assert ev.get_event(coord, bare.id).stage == "preparation"
+        assert queries.get_event(coord, bare.id).stage == "preparation"
         # [ moves back
         await pilot.press("left_square_bracket")
         await settle(app, pilot)
-        assert ev.get_event(coord, bare.id).stage == "new"
+        assert queries.get_event(coord, bare.id).stage == "new"
 
 
 async def test_the_board_shows_its_newest_load_when_an_older_one_answers_last(people, frozen, monkeypatch):
@@ -116,7 +116,7 @@ async def test_the_board_shows_its_newest_load_when_an_older_one_answers_last(pe
     async with app.run_test(size=(80, 24)) as pilot:
         board = await open_board(app, pilot)
         assert cards(board, "new") == [str(e.id)]
-        real_list, reads, fresh_answered = ev.list_events, [], threading.Event()
+        real_list, reads, fresh_answered = queries.list_events, [], threading.Event()
 
         def list_events(actor, **kwargs):
             items = real_list(actor, **kwargs)
@@ -125,10 +125,10 @@ async def test_the_board_shows_its_newest_load_when_an_older_one_answers_last(pe
                 fresh_answered.wait(5)
             return items
 
-        monkeypatch.setattr(ev, "list_events", list_events)
+        monkeypatch.setattr(queries, "list_events", list_events)
         board.load()
         await until(pilot, lambda: reads)
-        ev.move_event(coord, e.id, "preparation")  # another session moves it
+        pipeline.move_event(coord, e.id, "preparation")  # another session moves it
         board.load()
         await until(pilot, lambda: len(reads) == 2)
         await pilot.pause(0.1)
@@ -148,11 +148,11 @@ async def test_next_stage_pressed_again_during_a_move_moves_on_from_the_new_stag
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(app, pilot, e.id)
-        held = hold(monkeypatch, ev, "move_event")
+        held = hold(monkeypatch, pipeline, "move_event")
         await press_again_while_held(pilot, "right_square_bracket", held)  # ] again while the move is written
         await settle(app, pilot)
         await settle(app, pilot)
-        assert ev.get_event(coord, e.id).stage == "registration"
+        assert queries.get_event(coord, e.id).stage == "registration"
         assert not any("stage" in str(n.message).lower() and "changed" in str(n.message).lower()
                        for n in app._notifications)
 
@@ -171,7 +171,7 @@ async def test_a_load_read_before_a_move_does_not_stand_for_the_moved_event(peop
     app = AtendeApp(actor=coord, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         detail = await open_event(app, pilot, e.id)
-        real_get, reads, stale_may_answer = ev.get_event, [], threading.Event()
+        real_get, reads, stale_may_answer = queries.get_event, [], threading.Event()
 
         def get_event(actor, event_id):
             event = real_get(actor, event_id)
@@ -183,15 +183,42 @@ async def test_a_load_read_before_a_move_does_not_stand_for_the_moved_event(peop
                 time.sleep(0.3)
             return event
 
-        monkeypatch.setattr(ev, "get_event", get_event)
+        monkeypatch.setattr(queries, "get_event", get_event)
         detail.load()
         await until(pilot, lambda: reads)
         await pilot.press("right_square_bracket", "right_square_bracket")
         await settle(app, pilot)
         await settle(app, pilot)
         assert reads[0] == "new"
-        assert ev.get_event(coord, e.id).stage == "registration"  # new -> preparation -> registration
+        assert queries.get_event(coord, e.id).stage == "registration"  # new -> preparation -> registration
         assert not any(n.severity == "error" for n in app._notifications)
+
+
+async def test_a_move_failing_unexpectedly_is_said_and_next_stage_works_again(people, frozen, monkeypatch):
+    """A fault of ours in a move (not a refusal) is said in one line, the
+    event stays, and ] moves it again once the store answers."""
+    coord = people["coordinator"]
+    e = make_event(coord)
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_event(app, pilot, e.id)
+        real_move = pipeline.move_event
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("move exploded")
+
+        def said() -> list[str]:
+            return [n.message for n in app._notifications if "internal error (RuntimeError)" in n.message]
+
+        monkeypatch.setattr(pipeline, "move_event", broken)
+        await pilot.press("right_square_bracket")
+        await until(pilot, said)
+        await until(pilot, lambda: not detail._moving)
+        assert len(said()) == 1 and queries.get_event(coord, e.id).stage == "new"
+        monkeypatch.setattr(pipeline, "move_event", real_move)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert queries.get_event(coord, e.id).stage == "preparation"
 
 
 async def test_keys_typed_after_a_refused_move_are_dropped_with_it(people, frozen, monkeypatch):
@@ -204,7 +231,7 @@ async def test_keys_typed_after_a_refused_move_are_dropped_with_it(people, froze
     app = AtendeApp(actor=coord, live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         detail = await open_event(app, pilot, bare.id)
-        held = hold(monkeypatch, ev, "move_event")
+        held = hold(monkeypatch, pipeline, "move_event")
         await pilot.press("right_square_bracket")
         await until(pilot, lambda: held.calls)
         await pilot.press("right_square_bracket", "right_square_bracket")  # typed while the move is written
@@ -215,7 +242,7 @@ async def test_keys_typed_after_a_refused_move_are_dropped_with_it(people, froze
         await settle(app, pilot)
         await settle(app, pilot)
         assert app.screen is detail
-        assert ev.get_event(coord, bare.id).stage == "preparation"
+        assert queries.get_event(coord, bare.id).stage == "preparation"
         await pilot.press("right_square_bracket")  # ] works again: asked once more
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmDialog)
@@ -254,7 +281,7 @@ async def test_board_refuses_moves_by_someone_not_responsible(people, frozen, ad
         await open_board(app, pilot)
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
-        assert ev.get_event(other, e.id).stage == "new"
+        assert queries.get_event(other, e.id).stage == "new"
         assert any("Only the responsible" in str(n.message) for n in app._notifications)
 
 
@@ -273,7 +300,7 @@ async def test_board_shows_unread_notifications(people, frozen):
         assert "waiting list" in text_of(app.screen.query_one("#notifications-text", Static))
         await pilot.press("escape")
         await settle(app, pilot)
-        assert ev.unread_count(coord) == 0
+        assert notifications.unread_count(coord) == 0
         assert not board.query_one("#board-inbox", Static).display
 
 
@@ -320,7 +347,7 @@ async def test_event_form_shows_errors_next_to_fields_and_saves(people, frozen):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert not isinstance(app.screen, EventFormScreen)
-        [saved] = ev.list_events(coord)
+        [saved] = queries.list_events(coord)
         assert (saved.description, saved.seats, saved.starts_at) == ("Workshop [/", 12, dt.datetime(2026, 5, 10, 14))
 
 
@@ -345,7 +372,7 @@ async def test_secondary_event_shows_inherited_fields_read_only(people, frozen):
         await type_into(pilot, app, "#ends_at", "15/05/2026 12:00")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        sec = next(e for e in ev.list_events(coord) if e.main_id == main.id)
+        sec = next(e for e in queries.list_events(coord) if e.main_id == main.id)
         assert (sec.description, sec.seats, sec.public) == ("Main course, day 2", 7, True)
 
 
@@ -354,7 +381,7 @@ async def test_secondary_event_shows_inherited_fields_read_only(people, frozen):
 
 async def open_registration_form(app, pilot, event_id: int, name: str):
     """The event's page, then "a": the registration form with a name and an e-mail typed."""
-    from screens.events.detail import RegistrationForm
+    from screens.events.dialogs import RegistrationForm
 
     await open_event(app, pilot, event_id)
     await pilot.press("a")
@@ -369,7 +396,8 @@ async def test_registration_form_requires_consent(people, frozen):
     e = open_registration(coord, make_event(coord, seats=5))
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
-        from screens.events.detail import EventDetailScreen, RegistrationForm
+        from screens.events.detail import EventDetailScreen
+        from screens.events.dialogs import RegistrationForm
 
         await open_registration_form(app, pilot, e.id, "Joana [b]")
         await pilot.press("ctrl+s")
@@ -541,8 +569,9 @@ async def test_event_promo_registers_the_current_contact(people, frozen):
 async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, frozen):
     from models import write_tx
     from models.events import Registration
-    from screens.events.detail import EventDetailScreen, PathDialog
-    from services.events import mail
+    from screens.events.detail import EventDetailScreen
+    from screens.events.dialogs import PathDialog
+    from services.events import issuing
 
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord, seats=5))
@@ -569,12 +598,12 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, EventDetailScreen)
-        assert mail.without_cpf(coord, e.id) == []
+        assert issuing.without_cpf(coord, e.id) == []
         assert "valid CPF for the certificate" in text_of(app.screen.query_one("#no-cpf", Static))
 
 
 async def test_material_and_import_paths_are_refused_under_the_field(people, frozen, tmp_path):
-    from screens.events.detail import PathDialog
+    from screens.events.dialogs import PathDialog
     from services.events import imports
     from tests.unit.core.test_files import bad_paths
 
@@ -583,7 +612,7 @@ async def test_material_and_import_paths_are_refused_under_the_field(people, fro
     app = AtendeApp(actor=coord)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_event(app, pilot, e.id)
-        for key, limit in (("f", ev.MAX_MATERIAL_BYTES), ("i", imports.MAX_IMPORT_BYTES)):
+        for key, limit in (("f", materials.MAX_MATERIAL_BYTES), ("i", imports.MAX_IMPORT_BYTES)):
             await pilot.press(key)
             await settle(app, pilot)
             dialog = app.screen
@@ -597,7 +626,7 @@ async def test_material_and_import_paths_are_refused_under_the_field(people, fro
                 assert dialog.query_one("#path", Input).value == path  # kept
             await pilot.press("escape")
             await settle(app, pilot)
-    assert ev.list_materials(coord, e.id) == []
+    assert materials.list_materials(coord, e.id) == []
 
 
 # --------------------------------------------------------------------------- event types
@@ -627,12 +656,12 @@ async def test_event_types_are_added_and_changed_from_the_board(people, frozen):
         await settle(app, pilot)
         assert isinstance(app.screen, EventTypesScreen)
         assert app.screen.query_one(DataTable).row_count == before + 1
-        made = next(t for t in ev.list_types(coord) if t.name == "Workshop [b]prático")
+        made = next(t for t in event_types.list_types(coord) if t.name == "Workshop [b]prático")
         assert made.checklist == ("Reservar sala", "Imprimir apostilas") and made.format == "offline"
         await pilot.press("d")  # turned off: no longer offered, still listed
         await settle(app, pilot)
-        assert made.id not in {t.id for t in ev.list_types(coord)}
-        assert made.id in {t.id for t in ev.list_types(coord, include_inactive=True)}
+        assert made.id not in {t.id for t in event_types.list_types(coord)}
+        assert made.id in {t.id for t in event_types.list_types(coord, include_inactive=True)}
 
 
 async def test_agents_see_event_types_but_cannot_change_them(people, frozen):

@@ -62,6 +62,32 @@ async def test_resend_from_the_outbox(people):
         assert Outbox.select().count() == 4
 
 
+async def test_an_events_mail_resent_from_the_outbox_follows_the_events_rule(people, admin):
+    """The outbox resends an event's e-mails only for its responsible or a supervisor
+    (services.events.mail.resend), as the event's own screen does."""
+    from services.store import users
+    from tests.unit.events.test_events import make_event
+
+    event = make_event(people["coordinator"])
+    with write_tx():
+        outbox.queue(to="p@example.com", subject="Confirmed", text="b", about=("event", event.id))
+    users.add(admin, "t_coord2", "coordinator", name="Other Coordinator")
+    for who, added in ((users.identify("t_coord2"), 0), (people["supervisor"], 1)):
+        before = Outbox.select().count()
+        app = AtendeApp(actor=who)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _wait(app, pilot)
+            await pilot.press("f7")
+            await _wait(app, pilot)
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press("y")
+            await _wait(app, pilot)
+            assert Outbox.select().count() == before + added, who.login
+            refused = any("Only the responsible" in str(n.message) for n in app._notifications)
+            assert refused == (not added), who.login
+
+
 async def test_worker_warning_on_home(people):
     app = AtendeApp(actor=people["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
@@ -113,12 +139,12 @@ async def test_template_editor_previews_checks_and_saves(people):
 async def test_an_event_type_gets_its_own_version_of_an_event_email(people):
     from textual.widgets import Input, TextArea
 
-    from services.events import pipeline as ev
+    from services.events import event_types
     from services.mail import templates
     from tui.dialogs import PickDialog
 
     coordinator = people["coordinator"]
-    webinar = next(t for t in ev.list_types(coordinator) if t.format == "online").name
+    webinar = next(t for t in event_types.list_types(coordinator) if t.format == "online").name
     app = AtendeApp(actor=coordinator)
     async with app.run_test(size=(80, 24)) as pilot:
         await _wait(app, pilot)

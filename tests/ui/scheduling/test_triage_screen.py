@@ -10,7 +10,7 @@ from models.scheduling import Booking, RotaMonth, Topic
 from services.scheduling import bookings, rota
 from services.store import users
 from tests.scenes import MONDAY, freeze, make_analysts, make_customers
-from tests.ui.pilot_tools import hold, until
+from tests.ui.pilot_tools import hold, press_again_while_held, until
 from tests.ui.pilot_tools import settle as settle_workers
 from tui.forms import Field
 
@@ -169,6 +169,27 @@ async def test_slot_taken_meanwhile_offers_the_next(triage_desk):
         await settle(pilot)
         assert type(app.screen).__name__ == "BookedDialog"
     assert Booking.select().count() == 2
+
+
+async def test_ctrl_s_again_while_the_booking_is_written_books_once(triage_desk, monkeypatch):
+    app = AtendeApp(actor=triage_desk["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_triage(pilot)
+        await type_text(pilot, "fidelidade")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        booking = app.screen
+        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#contact_name", Input).value = "Marta Souza"
+        for cb in booking.query(".precondition").results(Checkbox):
+            cb.value = True
+        booking_call = hold(monkeypatch, bookings, "book")  # still writing when Ctrl+S comes again
+        await press_again_while_held(pilot, "ctrl+s", booking_call)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BookedDialog"
+        assert len(booking_call.calls) == 1
+    assert Booking.select().count() == 1
 
 
 async def test_month_without_analyst_says_so(triage_desk):

@@ -137,7 +137,7 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
     import os
 
     from services.core import files
-    from services.tickets import wizard
+    from services.tickets.wizard import finishing
     from tests.unit.core.test_files import bad_paths, in_time
 
     for path, word in bad_paths(tmp_path, contactus.MAX_ATTACHMENT).items():
@@ -160,7 +160,7 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
     assert err.value.errors == {"attachment": f"The disk is full: {f} was not copied"}
     assert Ticket.select().where(Ticket.status != "draft").count() == before
     assert not TicketAttachment.select().exists()
-    tickets_folder = wizard.files_root() / "tickets"
+    tickets_folder = finishing.files_root() / "tickets"
     assert not tickets_folder.exists() or not [p for p in tickets_folder.rglob("*") if p.is_file()]
 
 

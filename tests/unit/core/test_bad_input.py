@@ -14,7 +14,7 @@ import models
 from models import Customer, Queue, Ticket, TicketType, User, db, reading, write_tx
 from services.core import clock
 from services.core.errors import UnknownUser
-from services.events import pipeline as ev
+from services.events import editing, event_types, queries
 from services.store import audit, users
 from services.store.database import StoreUnavailable, open_store
 from services.tickets import queues
@@ -320,11 +320,11 @@ def test_removed_message_for_the_tui(people):
 
 
 def _events(admin):
-    offline = next(t.id for t in ev.list_types(admin) if t.format == "offline")
+    offline = next(t.id for t in event_types.list_types(admin) if t.format == "offline")
     made = []
     for i in range(3):
         start = NOW + dt.timedelta(days=i + 1)
-        made.append(ev.create_event(admin, ev.EventInput(
+        made.append(editing.create_event(admin, editing.EventInput(
             description=f"Evento {i}", responsible_id=admin.id, starts_at=start,
             ends_at=start + dt.timedelta(hours=2), type_id=offline, address="Rua A, 1", seats=3)))
     return made
@@ -336,7 +336,7 @@ def test_event_list_survives_a_corrupt_row(store, admin):
     db.execute_sql("UPDATE event SET starts_at = 'ontem de tarde' WHERE id = ?", (bad.id,))
     db.execute_sql("UPDATE event SET seats = 'muitos', ends_at = '2026-13-45', stage = '???' WHERE id = ?",
                    (worse.id,))
-    listed = {e.id: e for e in ev.list_events(admin)}
+    listed = {e.id: e for e in queries.list_events(admin)}
     assert set(listed) == {good.id, bad.id, worse.id}
     assert listed[good.id].damaged == ()
     assert listed[bad.id].damaged == ("starts_at",) and isinstance(listed[bad.id].starts_at, dt.datetime)

@@ -8,7 +8,7 @@ import pytest
 from services.core import permissions
 from services.core.errors import AtendeError, PermissionDenied
 from services.core.permissions import MATRIX, ROLES, Actor
-from services.events import pipeline
+from services.events import queries
 from services.mail import outbox
 from services.store import audit, settings, users
 from services.supervisor import dashboard
@@ -44,7 +44,7 @@ ENTRY_POINTS = {
     "tickets.read": lambda a: queues.page(a, "all"),
     "tickets.reassign_many": lambda a: thread.bulk(a, [1, 2], "reassign", "nobody"),
     "mail.read": lambda a: outbox.list_mail(a),
-    "events.read": lambda a: pipeline.list_events(a),
+    "events.read": lambda a: queries.list_events(a),
     "settings.edit": lambda a: settings.set_value(a, "certificates.window_days", "15"),
     "settings.read": lambda a: settings.describe(a),
 }

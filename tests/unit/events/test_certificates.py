@@ -6,6 +6,7 @@ from pypdf import PdfReader
 
 from services.core.errors import NotFound, ValidationError
 from services.events import certificates as certs
+from services.events import issuing
 
 CPF = "529.982.247-25"
 
@@ -92,4 +93,4 @@ def test_issue_for_an_unknown_event(people):
     from services.core.errors import NotFound
 
     with pytest.raises(NotFound):
-        certs.issue_for_event(people["coordinator"], "12")
+        issuing.issue_event(people["coordinator"], "12")

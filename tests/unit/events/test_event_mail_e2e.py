@@ -16,9 +16,9 @@ from models.events import Registration
 from models.mail import Outbox
 from services.core import clock
 from services.core.config import MailSettings
-from services.events import mail as event_mail
-from services.events import pipeline as ev
+from services.events import checkin, editing, issuing, materials, pipeline, queries
 from services.events import registrations as er
+from services.events import sweeps as event_sweeps
 from services.ops import sweeps, worker
 from tests.smtp_server import SmtpServer
 from tests.unit.events.test_events import NOW, mails, make_event, open_registration, person
@@ -63,7 +63,7 @@ def test_event_mail_end_to_end(people, smtp):
     assert [m["to"] for m in mails("registration_confirmed")] == [["p1@example.com"], ["p2@example.com"],
                                                                  ["p3@example.com"]]
     # the coordinator resends the confirmed event: one e-mail each, calendar file attached
-    assert ev.resend_mail(coord, event.id) == 3
+    assert pipeline.resend_mail(coord, event.id) == 3
     confirmed = mails("event_confirmed")
     assert len(confirmed) == 3 and all(any(a.endswith(".ics") for a in m["attachments"]) for m in confirmed)
     run(smtp)
@@ -84,9 +84,10 @@ def test_event_mail_end_to_end(people, smtp):
     run(smtp)
     assert len(mails("event_reminder")) == 3
     # the start moves six hours later: the one-day reminder follows it
-    e = ev.get_event(coord, event.id)
-    moved = ev.update_event(coord, e.id, replace(ev.EventInput.from_event(e), starts_at=start + dt.timedelta(hours=6),
-                                                 ends_at=e.ends_at + dt.timedelta(hours=6)), e.version)
+    e = queries.get_event(coord, event.id)
+    moved = editing.update_event(coord, e.id, replace(editing.EventInput.from_event(e),
+                                                      starts_at=start + dt.timedelta(hours=6),
+                                                      ends_at=e.ends_at + dt.timedelta(hours=6)), e.version)
     at(start - dt.timedelta(days=1))
     run(smtp)
     assert len(mails("event_reminder")) == 3
@@ -102,9 +103,9 @@ def test_event_mail_end_to_end(people, smtp):
     # the event happens: three of four come; it is closed
     at(moved.starts_at + dt.timedelta(minutes=10))
     for r in (r1, r2, r3):
-        er.checkin(coord, r.code, event.id)
+        checkin.checkin(coord, r.code, event.id)
     for stage in ("materials", "feedback", "held"):
-        ev.move_event(coord, event.id, stage)
+        pipeline.move_event(coord, event.id, stage)
     assert {r.id: r.stage for r in er.list_registrations(coord, event.id)}[r4.id] == "no_show"
 
     # certificates after the end: those who came with a valid CPF
@@ -113,7 +114,7 @@ def test_event_mail_end_to_end(people, smtp):
     run(smtp)
     certs = mails("certificate")
     assert sorted(m["to"][0] for m in certs) == ["p1@example.com", "p2@example.com"]
-    assert [m.name for m in event_mail.without_cpf(coord, event.id)] == ["Participant 3"]
+    assert [m.name for m in issuing.without_cpf(coord, event.id)] == ["Participant 3"]
     assert smtp.wait_for(before + 2)
     pdfs = [p for m in delivered(smtp, before) for p in m.walk() if p.get_content_type() == "application/pdf"]
     assert len(pdfs) == 2
@@ -128,7 +129,7 @@ def test_event_mail_end_to_end(people, smtp):
     run(smtp)
     assert sorted(m["to"][0] for m in mails("certificate")) == ["p1@example.com", "p2@example.com",
                                                                 "p3@example.com"]
-    assert event_mail.without_cpf(coord, event.id) == []
+    assert issuing.without_cpf(coord, event.id) == []
 
 
 def test_no_reminders_for_a_cancelled_event_and_cancellation_mails_each(people):
@@ -137,11 +138,11 @@ def test_no_reminders_for_a_cancelled_event_and_cancellation_mails_each(people):
     event = open_registration(coord, make_event(coord))
     er.register(coord, event.id, person(1))
     er.register(coord, event.id, person(2))
-    result = ev.move_event(coord, event.id, "cancelled")
+    result = pipeline.move_event(coord, event.id, "cancelled")
     assert result.mailed == 2 and len(mails("event_cancelled")) == 2
-    ev.move_event(coord, event.id, "cancelled")  # a double click sends nothing more
+    pipeline.move_event(coord, event.id, "cancelled")  # a double click sends nothing more
     assert len(mails("event_cancelled")) == 2
-    assert event_mail.reminders_sweep(event.starts_at - dt.timedelta(days=3)) == 0
+    assert event_sweeps.reminders_sweep(event.starts_at - dt.timedelta(days=3)) == 0
 
 
 def test_a_bad_address_is_kept_as_failed_and_the_registration_stays(people):
@@ -151,13 +152,13 @@ def test_a_bad_address_is_kept_as_failed_and_the_registration_stays(people):
     reg = er.register(coord, event.id, person(1)).registration
     with write_tx():  # e.g. an address from an old import
         Registration.update(email="maria@@example").where(Registration.id == reg.id).execute()
-    assert event_mail.reminders_sweep(event.starts_at - dt.timedelta(days=3)) == 1
+    assert event_sweeps.reminders_sweep(event.starts_at - dt.timedelta(days=3)) == 1
     with reading():
         row = Outbox.select().where(Outbox.kind == "reminder_3d").get()
         assert row.state == "failed" and "maria@@example" in row.last_error
         assert json.loads(row.recipients) == ["maria@@example"]
         assert Registration.get_by_id(reg.id).cancelled_at is None
-    assert event_mail.reminders_sweep(event.starts_at - dt.timedelta(days=3)) == 0
+    assert event_sweeps.reminders_sweep(event.starts_at - dt.timedelta(days=3)) == 0
 
 
 def test_online_events_carry_the_participants_own_link(people):
@@ -170,19 +171,16 @@ def test_online_events_carry_the_participants_own_link(people):
 
 
 def test_certificates_issue_event_cli_path(people):
-    from services.events import certificates as certs
-    from services.events import issuing  # noqa: F401
-
     coord = people["coordinator"]
     at(NOW)
     event = open_registration(coord, make_event(coord, workload_hours="2"))
     r1 = er.register(coord, event.id, person(1, cpf=CPF1)).registration
     r2 = er.register(coord, event.id, person(2)).registration
     at(event.starts_at)
-    er.checkin(coord, r1.code, event.id)
-    er.checkin(coord, r2.code, event.id)
+    checkin.checkin(coord, r1.code, event.id)
+    checkin.checkin(coord, r2.code, event.id)
     seen = []
-    report = certs.issue_for_event(coord, str(event.id), lambda done, total: seen.append((done, total)))
+    report = issuing.issue_event(coord, str(event.id), lambda done, total: seen.append((done, total)))
     assert report.issued == 1 and [who for who, _why in report.skipped] == ["Participant 2"]
     assert seen[-1] == (2, 2)
     assert len(mails("certificate")) == 1
@@ -194,15 +192,15 @@ def test_materials_sweep_waits_for_the_last_file_then_sends_once(people, tmp_pat
     event = open_registration(coord, make_event(coord))
     reg = er.register(coord, event.id, person(1)).registration
     at(event.starts_at)
-    er.checkin(coord, reg.code, event.id)
+    checkin.checkin(coord, reg.code, event.id)
     for stage in ("materials", "feedback", "held"):
-        ev.move_event(coord, event.id, stage)
+        pipeline.move_event(coord, event.id, stage)
     slides = tmp_path / "slides.pdf"
     slides.write_bytes(b"%PDF-1.4 test")
-    ev.attach_material(coord, event.id, str(slides))
-    assert event_mail.materials_sweep(event.starts_at + dt.timedelta(minutes=5)) == 0
-    assert event_mail.materials_sweep(event.starts_at + dt.timedelta(hours=2)) == 1
-    assert event_mail.materials_sweep(event.starts_at + dt.timedelta(hours=3)) == 0
+    materials.attach_material(coord, event.id, str(slides))
+    assert event_sweeps.materials_sweep(event.starts_at + dt.timedelta(minutes=5)) == 0
+    assert event_sweeps.materials_sweep(event.starts_at + dt.timedelta(hours=2)) == 1
+    assert event_sweeps.materials_sweep(event.starts_at + dt.timedelta(hours=3)) == 0
     [mail] = mails("event_materials")
     assert "001-slides.pdf" in mail["attachments"] and mail["to"] == ["p1@example.com"]
     assert er.get_registration(coord, reg.id).stage == "processed"

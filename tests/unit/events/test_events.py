@@ -12,8 +12,19 @@ from models import AuditLog, reading
 from models.events import EventTask
 from services.core import clock
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.events import pipeline as ev
+from services.events import (
+    checkin,
+    editing,
+    event_types,
+    materials,
+    notifications,
+    pipeline,
+    preparation,
+    queries,
+    stages,
+)
 from services.events import registrations as er
+from services.mail import outbox
 
 NOW = dt.datetime(2026, 5, 4, 9, 0)
 
@@ -25,21 +36,21 @@ def frozen():
 
 
 def type_id(actor, fmt: str) -> int:
-    return next(t.id for t in ev.list_types(actor) if t.format == fmt)
+    return next(t.id for t in event_types.list_types(actor) if t.format == fmt)
 
 
-def make_event(actor, responsible=None, fmt="offline", **kw) -> ev.EventInfo:
-    data = ev.EventInput(
+def make_event(actor, responsible=None, fmt="offline", **kw) -> queries.EventInfo:
+    data = editing.EventInput(
         description=kw.pop("description", "Training"), responsible_id=(responsible or actor).id,
         starts_at=NOW + dt.timedelta(days=10), ends_at=NOW + dt.timedelta(days=10, hours=4),
         type_id=type_id(actor, fmt), address="Rua A, 10", seats=kw.pop("seats", 10),
         access_link="https://meet.example.com/x", **kw)
-    return ev.create_event(actor, data)
+    return editing.create_event(actor, data)
 
 
-def open_registration(actor, event) -> ev.EventInfo:
-    ev.move_event(actor, event.id, "preparation")
-    return ev.move_event(actor, event.id, "registration").event
+def open_registration(actor, event) -> queries.EventInfo:
+    pipeline.move_event(actor, event.id, "preparation")
+    return pipeline.move_event(actor, event.id, "registration").event
 
 
 def person(i: int, **kw) -> er.RegistrationInput:
@@ -71,7 +82,7 @@ def mails(kind: str | None = None) -> list[dict]:
 def test_create_validates_every_field(people, frozen):
     coord = people["coordinator"]
     with pytest.raises(ValidationError) as exc:
-        ev.create_event(coord, ev.EventInput(
+        editing.create_event(coord, editing.EventInput(
             description="", responsible_id=None, starts_at="31/02/2026 10:00", ends_at="x",
             type_id=None, seats="-3", workload_hours="abc", access_link="meet me"))
     errors = exc.value.errors
@@ -83,18 +94,18 @@ def test_end_before_start_and_zero_seats_are_refused(people, frozen):
     coord = people["coordinator"]
     base = dict(description="X", responsible_id=coord.id, type_id=type_id(coord, "offline"))
     with pytest.raises(ValidationError) as exc:
-        ev.create_event(coord, ev.EventInput(starts_at="10/05/2026 14:00", ends_at="10/05/2026 13:00",
-                                             seats="0", **base))
+        editing.create_event(coord, editing.EventInput(starts_at="10/05/2026 14:00", ends_at="10/05/2026 13:00",
+                                                       seats="0", **base))
     assert exc.value.errors["ends_at"] == "The end must be after the start"
     assert "seats" in exc.value.errors
-    e = ev.create_event(coord, ev.EventInput(starts_at="10/05/2026 14:00", ends_at="10/05/2026 18:00",
-                                             seats="20", workload_hours="3,5", **base))
+    e = editing.create_event(coord, editing.EventInput(starts_at="10/05/2026 14:00", ends_at="10/05/2026 18:00",
+                                                       seats="20", workload_hours="3,5", **base))
     assert (e.starts_at, e.seats, e.workload_hours) == (dt.datetime(2026, 5, 10, 14), 20, 3.5)
 
 
 def test_markup_in_description_is_kept_as_text(people, frozen):
     e = make_event(people["coordinator"], description="[bold]x [/")
-    assert ev.get_event(people["agent"], e.id).description == "[bold]x [/"
+    assert queries.get_event(people["agent"], e.id).description == "[bold]x [/"
 
 
 def test_agents_cannot_create_events(people, frozen):
@@ -109,21 +120,22 @@ def test_only_the_responsible_or_a_supervisor_changes_an_event(people, frozen, a
     other = users.identify("t_coord2")
     e = make_event(people["coordinator"])
     with pytest.raises(PermissionDenied, match="Only the responsible"):
-        ev.move_event(other, e.id, "preparation")
+        pipeline.move_event(other, e.id, "preparation")
     with pytest.raises(PermissionDenied, match="Only the responsible"):
-        ev.update_event(other, e.id, replace(ev.EventInput.from_event(e), description="Hijack"))
-    assert ev.move_event(people["supervisor"], e.id, "preparation").event.stage == "preparation"
-    assert ev.get_event(admin, e.id).description == "Training"
+        editing.update_event(other, e.id, replace(editing.EventInput.from_event(e), description="Hijack"))
+    assert pipeline.move_event(people["supervisor"], e.id, "preparation").event.stage == "preparation"
+    assert queries.get_event(admin, e.id).description == "Training"
 
 
 def test_update_is_optimistic(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
-    ev.update_event(people["supervisor"], e.id, replace(ev.EventInput.from_event(e), description="New name"),
-                    version=e.version)
+    editing.update_event(people["supervisor"], e.id, replace(editing.EventInput.from_event(e), description="New name"),
+                         version=e.version)
     with pytest.raises(Conflict, match="t_supervisor"):
-        ev.update_event(coord, e.id, replace(ev.EventInput.from_event(e), description="Mine"), version=e.version)
-    assert ev.get_event(coord, e.id).description == "New name"
+        editing.update_event(coord, e.id, replace(editing.EventInput.from_event(e), description="Mine"),
+                             version=e.version)
+    assert queries.get_event(coord, e.id).description == "New name"
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -133,116 +145,116 @@ def test_stage_moves_follow_the_pipeline(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
     assert e.stage == "new" and e.status == "open"
-    with pytest.raises(ev.StageError):
-        ev.move_event(coord, e.id, "registration")  # no skipping preparation
-    assert ev.move_event(coord, e.id, "preparation").event.stage == "preparation"
-    e = ev.move_event(coord, e.id, "registration").event
+    with pytest.raises(stages.StageError):
+        pipeline.move_event(coord, e.id, "registration")  # no skipping preparation
+    assert pipeline.move_event(coord, e.id, "preparation").event.stage == "preparation"
+    e = pipeline.move_event(coord, e.id, "registration").event
     assert (e.stage, e.status) == ("registration", "confirmed")
     for stage in ("materials", "feedback", "held"):
-        e = ev.move_event(coord, e.id, stage).event
+        e = pipeline.move_event(coord, e.id, stage).event
     assert e.stage == "held"
-    with pytest.raises(ev.StageError):
-        ev.move_event(coord, e.id, "feedback")
-    with pytest.raises(ev.StageError):
-        ev.update_event(coord, e.id, ev.EventInput.from_event(e))
+    with pytest.raises(stages.StageError):
+        pipeline.move_event(coord, e.id, "feedback")
+    with pytest.raises(stages.StageError):
+        editing.update_event(coord, e.id, editing.EventInput.from_event(e))
 
 
 def test_a_move_from_a_stale_stage_is_refused(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
-    ev.update_event(coord, e.id, replace(ev.EventInput.from_event(e), description="Renamed"))
+    editing.update_event(coord, e.id, replace(editing.EventInput.from_event(e), description="Renamed"))
     # an edit does not stop a move from the stage the person saw...
-    assert ev.move_event(coord, e.id, "preparation", from_stage="new").event.stage == "preparation"
+    assert pipeline.move_event(coord, e.id, "preparation", from_stage="new").event.stage == "preparation"
     # ...but someone else's move does
     with pytest.raises(Conflict, match="t_coordinator moved this event to Preparation"):
-        ev.move_event(people["supervisor"], e.id, "preparation", from_stage="new")
+        pipeline.move_event(people["supervisor"], e.id, "preparation", from_stage="new")
 
 
 def test_cancel_from_any_open_stage_and_status(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
-    e = ev.move_event(coord, e.id, "cancelled").event
-    assert (e.stage, e.status, ev.status_label(e.stage)) == ("cancelled", "cancelled", "Cancelled")
+    e = pipeline.move_event(coord, e.id, "cancelled").event
+    assert (e.stage, e.status, stages.status_label(e.stage)) == ("cancelled", "cancelled", "Cancelled")
 
 
 def test_readiness_lists_what_is_missing_and_event_stays_in_preparation(people, frozen):
     coord = people["coordinator"]
     cases = {"offline": {"address", "seats"}, "online": {"access_link"}, "hybrid": {"access_link", "address", "seats"}}
     for fmt, missing in cases.items():
-        e = ev.create_event(coord, ev.EventInput(
+        e = editing.create_event(coord, editing.EventInput(
             description=f"Bare {fmt}", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=3),
             ends_at=NOW + dt.timedelta(days=3, hours=2), type_id=type_id(coord, fmt)))
-        ev.move_event(coord, e.id, "preparation")
-        with pytest.raises(ev.NotReady) as exc:
-            ev.move_event(coord, e.id, "registration")
+        pipeline.move_event(coord, e.id, "preparation")
+        with pytest.raises(preparation.NotReady) as exc:
+            pipeline.move_event(coord, e.id, "registration")
         assert set(exc.value.missing) == missing
         assert set(exc.value.errors) == missing
-        assert ev.get_event(coord, e.id).stage == "preparation"
-        assert set(ev.readiness(coord, e.id)) == missing
+        assert queries.get_event(coord, e.id).stage == "preparation"
+        assert set(preparation.readiness(coord, e.id)) == missing
 
 
 def test_readiness_cannot_be_undone_by_an_edit(people, frozen):
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord))
-    with pytest.raises(ev.NotReady):
-        ev.update_event(coord, e.id, replace(ev.EventInput.from_event(e), address="", seats=""))
-    assert ev.get_event(coord, e.id).address == "Rua A, 10"
+    with pytest.raises(preparation.NotReady):
+        editing.update_event(coord, e.id, replace(editing.EventInput.from_event(e), address="", seats=""))
+    assert queries.get_event(coord, e.id).address == "Rua A, 10"
 
 
 def test_preparation_task_is_created_once_with_the_types_checklist(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord, fmt="online")
-    r = ev.move_event(coord, e.id, "preparation")
+    r = pipeline.move_event(coord, e.id, "preparation")
     assert r.task_created
     for stage in ("new", "preparation", "registration", "preparation", "new", "preparation"):
-        assert not ev.move_event(coord, e.id, stage).task_created
+        assert not pipeline.move_event(coord, e.id, stage).task_created
     with reading():
         assert EventTask.select().where(EventTask.event == e.id).count() == 1
-    task = ev.get_task(coord, e.id)
-    webinar = next(t for t in ev.list_types(coord) if t.format == "online")
+    task = preparation.get_task(coord, e.id)
+    webinar = next(t for t in event_types.list_types(coord) if t.format == "online")
     assert [i.text for i in task.items] == list(webinar.checklist)
     assert task.assignee_id == coord.id
-    assert ev.notifications(coord) == []  # they moved it themselves
+    assert notifications.notifications(coord) == []  # they moved it themselves
     other = make_event(coord, description="Moved by the supervisor")
-    ev.move_event(people["supervisor"], other.id, "preparation")
-    assert any("Preparation task for Moved by the supervisor" in n.text for n in ev.notifications(coord))
+    pipeline.move_event(people["supervisor"], other.id, "preparation")
+    assert any("Preparation task for Moved by the supervisor" in n.text for n in notifications.notifications(coord))
 
 
 def test_a_new_type_works_without_code(people, frozen):
     coord = people["coordinator"]
-    t = ev.save_type(coord, "Hackathon", "hybrid", "Pizza", ["Order pizza", "Book the room", ""])
-    e = ev.create_event(coord, ev.EventInput(
+    t = event_types.save_type(coord, "Hackathon", "hybrid", "Pizza", ["Order pizza", "Book the room", ""])
+    e = editing.create_event(coord, editing.EventInput(
         description="Hack", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=1),
         ends_at=NOW + dt.timedelta(days=2), type_id=t.id))
-    ev.move_event(coord, e.id, "preparation")
-    assert [i.text for i in ev.get_task(coord, e.id).items] == ["Order pizza", "Book the room"]
-    with pytest.raises(ev.NotReady) as exc:
-        ev.move_event(coord, e.id, "registration")
+    pipeline.move_event(coord, e.id, "preparation")
+    assert [i.text for i in preparation.get_task(coord, e.id).items] == ["Order pizza", "Book the room"]
+    with pytest.raises(preparation.NotReady) as exc:
+        pipeline.move_event(coord, e.id, "registration")
     assert set(exc.value.missing) == {"access_link", "address", "seats"}
 
 
 def test_checklist_items_toggle(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
-    ev.move_event(coord, e.id, "preparation")
-    item = ev.get_task(coord, e.id).items[0]
-    task = ev.toggle_task_item(coord, item.id)
+    pipeline.move_event(coord, e.id, "preparation")
+    item = preparation.get_task(coord, e.id).items[0]
+    task = preparation.toggle_task_item(coord, item.id)
     assert task.items[0].done and task.done == 1
-    assert ev.get_event(coord, e.id).task_done == 1
+    assert queries.get_event(coord, e.id).task_done == 1
     with pytest.raises(PermissionDenied):
-        ev.toggle_task_item(people["agent"], item.id)
+        preparation.toggle_task_item(people["agent"], item.id)
 
 
 def test_confirming_and_cancelling_mail_the_participants(people, frozen):
     coord = people["coordinator"]
     main = open_registration(coord, make_event(coord))
     er.register(coord, main.id, person(1))
-    ev.move_event(coord, main.id, "preparation")
-    ev.move_event(coord, main.id, "registration")
+    pipeline.move_event(coord, main.id, "preparation")
+    pipeline.move_event(coord, main.id, "registration")
     assert mails("event_confirmed")[-1]["to"] == ["p1@example.com"]
-    assert ev.move_event(coord, main.id, "cancelled").mailed == 1
+    assert pipeline.move_event(coord, main.id, "cancelled").mailed == 1
     assert mails("event_cancelled")[-1]["to"] == ["p1@example.com"]
-    assert ev.move_event.__doc__  # the rules are written down where they live
+    assert pipeline.move_event.__doc__  # the rules are written down where they live
 
 
 # --------------------------------------------------------------------------- secondaries
@@ -252,20 +264,21 @@ def test_secondary_inherits_and_registrations_replicate(people, frozen):
     coord = people["coordinator"]
     main = open_registration(coord, make_event(coord, description="Course", seats=5, public=True))
     er.register(coord, main.id, person(1))
-    sec = ev.create_event(coord, ev.EventInput(
+    sec = editing.create_event(coord, editing.EventInput(
         description="", starts_at=NOW + dt.timedelta(days=11), ends_at=NOW + dt.timedelta(days=11, hours=4),
         address="Rua B, 2", main_id=main.id, seats=99, public=False, type_id=type_id(coord, "online")))
     assert sec.description == "Course"  # defaults from the main
     assert (sec.seats, sec.public, sec.type_id, sec.responsible_id) == (5, True, main.type_id, coord.id)
-    assert sec.is_secondary and ev.get_event(coord, main.id).secondary_ids == (sec.id,)
+    assert sec.is_secondary and queries.get_event(coord, main.id).secondary_ids == (sec.id,)
     # the existing registration was copied, later ones are replicated
     assert [r.email for r in er.list_registrations(coord, sec.id)] == ["p1@example.com"]
     result = er.register(coord, main.id, person(2))
     assert result.replicas == 1
     assert {r.email for r in er.list_registrations(coord, sec.id)} == {"p1@example.com", "p2@example.com"}
     # the main's changes reach the secondary
-    ev.update_event(coord, main.id, replace(ev.EventInput.from_event(ev.get_event(coord, main.id)), seats=7))
-    assert ev.get_event(coord, sec.id).seats == 7
+    editing.update_event(coord, main.id,
+                         replace(editing.EventInput.from_event(queries.get_event(coord, main.id)), seats=7))
+    assert queries.get_event(coord, sec.id).seats == 7
     # cancelling on the main cancels the replica too
     p2 = next(r for r in er.list_registrations(coord, main.id) if r.email == "p2@example.com")
     er.cancel_registration(coord, p2.id)
@@ -275,11 +288,11 @@ def test_secondary_inherits_and_registrations_replicate(people, frozen):
 def test_secondary_of_a_secondary_is_refused(people, frozen):
     coord = people["coordinator"]
     main = make_event(coord)
-    sec = ev.create_event(coord, ev.EventInput(description="S", starts_at=NOW + dt.timedelta(days=1),
-                                               ends_at=NOW + dt.timedelta(days=1, hours=1), main_id=main.id))
+    sec = editing.create_event(coord, editing.EventInput(description="S", starts_at=NOW + dt.timedelta(days=1),
+                                                         ends_at=NOW + dt.timedelta(days=1, hours=1), main_id=main.id))
     with pytest.raises(ValidationError) as exc:
-        ev.create_event(coord, ev.EventInput(description="T", starts_at=NOW + dt.timedelta(days=1),
-                                             ends_at=NOW + dt.timedelta(days=1, hours=1), main_id=sec.id))
+        editing.create_event(coord, editing.EventInput(description="T", starts_at=NOW + dt.timedelta(days=1),
+                                                       ends_at=NOW + dt.timedelta(days=1, hours=1), main_id=sec.id))
     assert "main" in exc.value.errors
 
 
@@ -293,20 +306,20 @@ def test_closing_moves_registrations_and_materials_process_them(people, frozen, 
     b = er.register(coord, e.id, person(2)).registration
     c = er.register(coord, e.id, person(3)).registration  # waiting list
     assert er.register(coord, e.id, person(4)).waitlisted
-    er.checkin(coord, a.code)
+    checkin.checkin(coord, a.code)
     for stage in ("materials", "feedback"):
-        ev.move_event(coord, e.id, stage)
-    result = ev.move_event(coord, e.id, "held")
-    assert result.closed == ev.CloseReport(waiting_materials=1, did_not_come=3)
+        pipeline.move_event(coord, e.id, stage)
+    result = pipeline.move_event(coord, e.id, "held")
+    assert result.closed == pipeline.CloseReport(waiting_materials=1, did_not_come=3)
     stages = {r.id: r.stage for r in er.list_registrations(coord, e.id)}
     assert (stages[a.id], stages[b.id], stages[c.id]) == ("materials", "no_show", "no_show")
     with pytest.raises(ValidationError, match="Attach"):
-        ev.send_materials(coord, e.id)
+        materials.send_materials(coord, e.id)
     slides = tmp_path / "slides [1].pdf"
     slides.write_bytes(b"%PDF-1.4 test")
-    m = ev.attach_material(coord, e.id, str(slides))
+    m = materials.attach_material(coord, e.id, str(slides))
     assert m.size == len(b"%PDF-1.4 test") and m.filename == "slides _1_.pdf"
-    assert ev.send_materials(coord, e.id) == 1
+    assert materials.send_materials(coord, e.id) == 1
     assert er.get_registration(coord, a.id).stage == "processed"
     sent = mails("event_materials")
     assert sent[-1]["to"] == ["p1@example.com"] and Path(m.path).name in sent[-1]["attachments"]
@@ -316,7 +329,7 @@ def test_attach_refuses_missing_files(people, frozen, tmp_path):
     coord = people["coordinator"]
     e = make_event(coord)
     with pytest.raises(ValidationError, match="No file"):
-        ev.attach_material(coord, e.id, str(tmp_path / "nope.pdf"))
+        materials.attach_material(coord, e.id, str(tmp_path / "nope.pdf"))
 
 
 def test_materials_take_regular_files_only_and_leave_nothing_behind(people, frozen, tmp_path):
@@ -326,19 +339,19 @@ def test_materials_take_regular_files_only_and_leave_nothing_behind(people, froz
 
     coord = people["coordinator"]
     e = make_event(coord)
-    for path, word in bad_paths(tmp_path, ev.MAX_MATERIAL_BYTES).items():
+    for path, word in bad_paths(tmp_path, materials.MAX_MATERIAL_BYTES).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda path=path: ev.attach_material(coord, e.id, path))
+            in_time(lambda path=path: materials.attach_material(coord, e.id, path))
         assert word in err.value.errors["path"], path
-    assert ev.list_materials(coord, e.id) == []
-    folder = ev._files_root() / "events" / str(e.id)
+    assert materials.list_materials(coord, e.id) == []
+    folder = outbox.store_files_dir() / "events" / str(e.id)
     assert not folder.exists() or os.listdir(folder) == []
     ok = tmp_path / ("slides " + "x" * 240 + ".pdf")
     ok.write_bytes(b"%PDF-1.4")
-    m = ev.attach_material(coord, e.id, str(ok))
+    m = materials.attach_material(coord, e.id, str(ok))
     assert m.filename.endswith(".pdf") and len(Path(m.path).name.encode()) <= 210
     with pytest.raises(PermissionDenied):  # asked before the file is looked at
-        ev.attach_material(people["agent"], e.id, "/dev/zero")
+        materials.attach_material(people["agent"], e.id, "/dev/zero")
 
 
 # --------------------------------------------------------------------------- queries
@@ -351,56 +364,55 @@ def test_board_list_and_promotion_query(people, frozen):
     free = open_registration(coord, make_event(coord, description="Free", seats=3, public=True))
     private = open_registration(coord, make_event(coord, description="Private", seats=3))
     make_event(coord, description="Not yet open", public=True)
-    promo = ev.upcoming_public_events_with_seats(people["agent"], limit=5)
+    promo = queries.upcoming_public_events_with_seats(people["agent"], limit=5)
     assert [e.description for e in promo] == ["Free"]
     assert promo[0].free_seats == 3
-    listed = ev.list_events(people["agent"])
+    listed = queries.list_events(people["agent"])
     assert {e.id for e in listed} >= {full.id, free.id, private.id}
-    assert [e.id for e in ev.list_events(coord, search="priv")] == [private.id]
+    assert [e.id for e in queries.list_events(coord, search="priv")] == [private.id]
 
 
 def test_old_final_events_leave_the_board(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
-    ev.move_event(coord, e.id, "cancelled")
+    pipeline.move_event(coord, e.id, "cancelled")
     clock.set_clock(lambda: NOW + dt.timedelta(days=200))
-    assert e.id not in {x.id for x in ev.list_events(coord)}
-    assert e.id in {x.id for x in ev.list_events(coord, include_old=True)}
+    assert e.id not in {x.id for x in queries.list_events(coord)}
+    assert e.id in {x.id for x in queries.list_events(coord, include_old=True)}
 
 
 def test_notifications_read(people, frozen):
     coord = people["coordinator"]
     e = make_event(coord)
-    ev.move_event(people["supervisor"], e.id, "preparation")
-    assert ev.unread_count(coord) == 1
-    ev.mark_read(coord)
-    assert ev.unread_count(coord) == 0 and ev.notifications(coord) == []
-    assert len(ev.notifications(coord, unread_only=False)) == 1
+    pipeline.move_event(people["supervisor"], e.id, "preparation")
+    assert notifications.unread_count(coord) == 1
+    notifications.mark_read(coord)
+    assert notifications.unread_count(coord) == 0 and notifications.notifications(coord) == []
+    assert len(notifications.notifications(coord, unread_only=False)) == 1
 
 
 def test_unknown_event(people):
     with pytest.raises(NotFound):
-        ev.get_event(people["agent"], 999)
+        queries.get_event(people["agent"], 999)
 
 
 def test_the_worker_closes_events_that_ran_a_day_after_they_ended(people, frozen):
     from models.events import Notification
-    from services.ops.sweeps import load_modules, registered
+    from services.ops.sweeps import registered
     from services.store import settings
 
     coord = people["coordinator"]
     ran = open_registration(coord, make_event(coord, description="Ran"))
     er.register(coord, ran.id, person(1))
     came = er.register(coord, ran.id, person(2)).registration
-    er.checkin(coord, came.code)
+    checkin.checkin(coord, came.code)
     never_opened = make_event(coord, description="Never opened")
-    load_modules()
     assert "events.close" in registered()
     end = ran.ends_at
-    assert ev.close_ended(end + dt.timedelta(hours=23)) == 0  # not yet
-    assert ev.close_ended(end + dt.timedelta(hours=25)) == 1
-    assert ev.get_event(coord, ran.id).stage == "held"
-    assert ev.get_event(coord, never_opened.id).stage == "new"  # left for its responsible
+    assert pipeline.close_ended(end + dt.timedelta(hours=23)) == 0  # not yet
+    assert pipeline.close_ended(end + dt.timedelta(hours=25)) == 1
+    assert queries.get_event(coord, ran.id).stage == "held"
+    assert queries.get_event(coord, never_opened.id).stage == "new"  # left for its responsible
     stages = sorted(r.stage for r in er.list_registrations(coord, ran.id))
     assert stages == ["materials", "no_show"]
     with reading():
@@ -409,8 +421,8 @@ def test_the_worker_closes_events_that_ran_a_day_after_they_ended(people, frozen
             AuditLog.id.desc()).first()
     assert "Ran" in note.text and "1" in note.text
     assert entry.login == "worker"
-    assert ev.close_ended(end + dt.timedelta(hours=26)) == 0  # idempotent
+    assert pipeline.close_ended(end + dt.timedelta(hours=26)) == 0  # idempotent
     settings.set_value(people["admin"], "events.autoclose_hours", "0")
     other = open_registration(coord, make_event(coord, description="Kept open"))
-    assert ev.close_ended(other.ends_at + dt.timedelta(days=30)) == 0
-    assert ev.get_event(coord, other.id).stage == "registration"
+    assert pipeline.close_ended(other.ends_at + dt.timedelta(days=30)) == 0
+    assert queries.get_event(coord, other.id).stage == "registration"

@@ -6,7 +6,7 @@ import multiprocessing as mp
 
 from models import reading
 from models.events import Registration
-from services.events import pipeline as ev
+from services.events import queries
 from services.events import registrations as er
 from tests.unit.events.test_events import frozen, make_event, open_registration  # noqa: F401
 
@@ -50,7 +50,7 @@ def test_concurrent_registrations_never_exceed_the_seats(people, store, frozen):
         holding = Registration.select().where(
             (Registration.event == event.id) & (Registration.waitlisted == False)).count()  # noqa: E712
     assert holding == SEATS
-    info = ev.get_event(coord, event.id)
+    info = queries.get_event(coord, event.id)
     assert (info.registered, info.waiting) == (SEATS, PROCESSES - SEATS)
     positions = sorted(r.waitlist_position for r in er.list_registrations(coord, event.id) if r.waitlisted)
     assert positions == list(range(1, PROCESSES - SEATS + 1))

@@ -9,8 +9,8 @@ import pytest
 from models import AuditLog, reading
 from models.events import Registration
 from services.core.errors import NotFound, PermissionDenied, ValidationError
+from services.events import checkin, editing, fields, notifications, privacy, queries, sweeps
 from services.events import imports as imp
-from services.events import pipeline as ev
 from services.events import registrations as er
 from tests.unit.events.test_events import NOW, frozen, mails, make_event, open_registration, person  # noqa: F401
 
@@ -69,10 +69,10 @@ def test_over_capacity_goes_to_the_waiting_list_and_cancel_promotes(people, even
     fourth = er.register(agent, event.id, person(4))
     assert third.waitlisted and third.registration.waitlist_position == 1
     assert fourth.registration.waitlist_position == 2
-    info = ev.get_event(coord, event.id)
+    info = queries.get_event(coord, event.id)
     assert (info.registered, info.waiting, info.free_seats) == (2, 2, 0)
     # the responsible is told, in the app and by e-mail
-    assert any("waiting list" in n.text for n in ev.notifications(coord))
+    assert any("waiting list" in n.text for n in notifications.notifications(coord))
     assert mails("waitlist_responsible")[-1]["to"] == ["coord@example.com"]
     promoted = er.cancel_registration(coord, a.id)
     assert promoted == [third.registration.id]
@@ -88,8 +88,9 @@ def test_more_seats_promote_the_waiting_list(people, event):
     coord = people["coordinator"]
     for i in range(4):
         er.register(coord, event.id, person(i))
-    ev.update_event(coord, event.id, replace(ev.EventInput.from_event(ev.get_event(coord, event.id)), seats=3))
-    info = ev.get_event(coord, event.id)
+    editing.update_event(coord, event.id,
+                         replace(editing.EventInput.from_event(queries.get_event(coord, event.id)), seats=3))
+    info = queries.get_event(coord, event.id)
     assert (info.registered, info.waiting) == (3, 1)
 
 
@@ -99,8 +100,9 @@ def test_fewer_seats_keep_existing_registrations(people, event):
     coord = people["coordinator"]
     for i in range(2):
         er.register(coord, event.id, person(i))
-    ev.update_event(coord, event.id, replace(ev.EventInput.from_event(ev.get_event(coord, event.id)), seats=1))
-    info = ev.get_event(coord, event.id)
+    editing.update_event(coord, event.id,
+                         replace(editing.EventInput.from_event(queries.get_event(coord, event.id)), seats=1))
+    info = queries.get_event(coord, event.id)
     assert (info.registered, info.waiting) == (2, 0)
     assert er.register(coord, event.id, person(5)).waitlisted
 
@@ -116,8 +118,8 @@ def test_only_the_responsible_or_a_lead_manages_an_events_registrations(people, 
     on someone else's event they may not cancel, import, issue certificates or
     send its e-mails again; its responsible and supervisors may."""
     from models.mail import Outbox
-    from services.events import certificates as certs
-    from services.mail import outbox
+    from services.events import issuing
+    from services.events import mail as event_mail
     from services.store import users
 
     users.add(people["admin"], "t_coord2", "coordinator", name="Other Coordinator")
@@ -128,19 +130,19 @@ def test_only_the_responsible_or_a_lead_manages_an_events_registrations(people, 
         mails_before = Outbox.select().count()
     for attempt in (lambda: er.cancel_registration(other, r.id),
                     lambda: imp.import_csv(other, event.id, rows),
-                    lambda: certs.issue_for_event(other, str(event.id)),
-                    lambda: outbox.resend(other, "event", event.id)):
+                    lambda: issuing.issue_event(other, str(event.id)),
+                    lambda: event_mail.resend(other, event.id)):
         with pytest.raises(PermissionDenied, match="responsible"):
             attempt()
     with reading():
         assert [x.email for x in Registration.select().where(Registration.cancelled_at.is_null())] == ["p1@example.com"]
         assert Outbox.select().count() == mails_before
     assert imp.import_csv(people["coordinator"], event.id, rows).added == 1
-    assert certs.issue_for_event(people["coordinator"], str(event.id)).issued == 0  # nobody came yet
-    assert len(outbox.resend(people["supervisor"], "event", event.id)) == 2  # one per participant
+    assert issuing.issue_event(people["coordinator"], str(event.id)).issued == 0  # nobody came yet
+    assert len(event_mail.resend(people["supervisor"], event.id)) == 2  # one per participant
     er.cancel_registration(people["supervisor"], r.id)
     with pytest.raises(NotFound):
-        outbox.resend(people["supervisor"], "event", "99999999999999999999")
+        event_mail.resend(people["supervisor"], "99999999999999999999")
 
 
 # --------------------------------------------------------------------------- check-in
@@ -151,42 +153,43 @@ def test_checkin_by_code_undo_and_counts(people, event):
     a = er.register(agent, event.id, person(1)).registration
     er.register(agent, event.id, person(2))
     er.register(agent, event.id, person(3))  # waiting list
-    assert er.checkin_counts(agent, event.id) == er.CheckinCounts(expected=2, came=0, missing=2, waiting_list=1)
-    done = er.checkin(agent, f"  {a.code[:4].lower()}-{a.code[4:]} ", event_id=event.id)
+    assert checkin.checkin_counts(agent, event.id) == checkin.CheckinCounts(expected=2, came=0, missing=2,
+                                                                            waiting_list=1)
+    done = checkin.checkin(agent, f"  {a.code[:4].lower()}-{a.code[4:]} ", event_id=event.id)
     assert (done.stage, done.came_at, done.came_by) == ("came", NOW, "t_agent")
-    assert er.checkin_counts(agent, event.id).came == 1
-    with pytest.raises(er.CheckinRefused, match="already checked in .*09:00.*t_agent"):
-        er.checkin(agent, a.code)
-    undone = er.undo_checkin(agent, a.id)
+    assert checkin.checkin_counts(agent, event.id).came == 1
+    with pytest.raises(checkin.CheckinRefused, match="already checked in .*09:00.*t_agent"):
+        checkin.checkin(agent, a.code)
+    undone = checkin.undo_checkin(agent, a.id)
     assert undone.stage == "waiting" and undone.came_at is None
-    assert er.checkin_counts(agent, event.id).came == 0
+    assert checkin.checkin_counts(agent, event.id).came == 0
 
 
 def test_checkin_refusals(people, event):
     agent = people["agent"]
     with pytest.raises(NotFound, match="Unknown code"):
-        er.checkin(agent, "ZZZZZZZZ")
-    with pytest.raises(er.CheckinRefused):
-        er.checkin(agent, "   ")
+        checkin.checkin(agent, "ZZZZZZZZ")
+    with pytest.raises(checkin.CheckinRefused):
+        checkin.checkin(agent, "   ")
     er.register(agent, event.id, person(1))
     er.register(agent, event.id, person(2))
     w = er.register(agent, event.id, person(3)).registration
-    with pytest.raises(er.CheckinRefused, match="waiting list"):
-        er.checkin(agent, w.code)
+    with pytest.raises(checkin.CheckinRefused, match="waiting list"):
+        checkin.checkin(agent, w.code)
     other = open_registration(people["coordinator"], make_event(people["coordinator"], description="Other"))
     o = er.register(agent, other.id, person(9)).registration
-    with pytest.raises(er.CheckinRefused, match="another event"):
-        er.checkin(agent, o.code, event_id=event.id)
+    with pytest.raises(checkin.CheckinRefused, match="another event"):
+        checkin.checkin(agent, o.code, event_id=event.id)
 
 
 def test_search_matches_name_cpf_and_code(people, event):
     r = er.register(people["agent"], event.id, er.RegistrationInput(
         name="José da Silva", email="jose@example.com", cpf=VALID_CPF, consent=True)).registration
-    assert er.matches(r, "jose")
-    assert er.matches(r, "SILVA")
-    assert er.matches(r, "529.982")
-    assert er.matches(r, r.code.lower())
-    assert not er.matches(r, "maria")
+    assert checkin.matches(r, "jose")
+    assert checkin.matches(r, "SILVA")
+    assert checkin.matches(r, "529.982")
+    assert checkin.matches(r, r.code.lower())
+    assert not checkin.matches(r, "maria")
 
 
 # --------------------------------------------------------------------------- online access
@@ -203,33 +206,33 @@ def online(people, frozen):  # noqa: F811 (the imported pytest fixture)
 def test_access_opens_exactly_one_hour_before_the_start(online):
     e, r = online
     opens = e.starts_at - dt.timedelta(hours=1)
-    with pytest.raises(er.AccessRefused, match=ev.format_datetime(opens)):
-        er.access_online(r.access_token, now=opens - dt.timedelta(seconds=1))
-    result = er.access_online(r.access_token, now=opens)
+    with pytest.raises(checkin.AccessRefused, match=fields.format_datetime(opens)):
+        checkin.access_online(r.access_token, now=opens - dt.timedelta(seconds=1))
+    result = checkin.access_online(r.access_token, now=opens)
     assert result.link == "https://meet.example.com/x" and result.first_access
     reg = Registration.get_by_id(r.id)
     assert (reg.stage, reg.came_at, reg.came_by) == ("came", opens, "online")
-    assert not er.access_online(r.access_token, now=opens + dt.timedelta(minutes=5)).first_access
+    assert not checkin.access_online(r.access_token, now=opens + dt.timedelta(minutes=5)).first_access
 
 
 def test_access_closes_at_the_end(online):
     e, r = online
-    assert er.access_online(r.access_token, now=e.ends_at).link
-    with pytest.raises(er.AccessRefused, match="ended"):
-        er.access_online(r.access_token, now=e.ends_at + dt.timedelta(seconds=1))
+    assert checkin.access_online(r.access_token, now=e.ends_at).link
+    with pytest.raises(checkin.AccessRefused, match="ended"):
+        checkin.access_online(r.access_token, now=e.ends_at + dt.timedelta(seconds=1))
 
 
 def test_access_refusals(people, online):
     e, r = online
     with pytest.raises(NotFound):
-        er.access_online("nope", now=e.starts_at)
+        checkin.access_online("nope", now=e.starts_at)
     er.cancel_registration(people["coordinator"], r.id)
-    with pytest.raises(er.AccessRefused, match="cancelled"):
-        er.access_online(r.access_token, now=e.starts_at)
+    with pytest.raises(checkin.AccessRefused, match="cancelled"):
+        checkin.access_online(r.access_token, now=e.starts_at)
     offline = open_registration(people["coordinator"], make_event(people["coordinator"], fmt="offline"))
     o = er.register(people["agent"], offline.id, person(2)).registration
-    with pytest.raises(er.AccessRefused, match="in person"):
-        er.access_online(o.access_token, now=offline.starts_at)
+    with pytest.raises(checkin.AccessRefused, match="in person"):
+        checkin.access_online(o.access_token, now=offline.starts_at)
 
 
 # --------------------------------------------------------------------------- CSV import
@@ -313,20 +316,20 @@ def test_export_and_erase_keep_what_certificates_prove(people, event):
     b = er.register(coord, other.id, er.RegistrationInput(
         name="Ana", email="ana@example.com", cpf=VALID_CPF, consent=True)).registration
     er.mark_certificate_issued(a.id)
-    data = er.export_participant(coord, "ANA@example.com")
+    data = privacy.export_participant(coord, "ANA@example.com")
     assert [r["code"] for r in data["registrations"]] == [a.code, b.code]
     assert all("access_token" not in r for r in data["registrations"])
-    report = er.erase_participant(coord, "ana@example.com")
+    report = privacy.erase_participant(coord, "ana@example.com")
     assert (report.registrations, report.kept_for_certificates) == (2, 1)
     ra, rb = Registration.get_by_id(a.id), Registration.get_by_id(b.id)
     assert (ra.name, ra.cpf, ra.email, ra.phone) == ("Ana", "52998224725", "", "")
-    assert (rb.name, rb.cpf, rb.email) == (er.ERASED_NAME, "", "")
+    assert (rb.name, rb.cpf, rb.email) == (privacy.ERASED_NAME, "", "")
     assert rb.cancelled_at is not None
     with reading():
         audit_text = " ".join(r.changes + r.entity_id for r in AuditLog.select().where(AuditLog.entity != "mail"))
     assert "ana@example.com" not in audit_text
     with pytest.raises(PermissionDenied):
-        er.erase_participant(people["agent"], "ana@example.com")
+        privacy.erase_participant(people["agent"], "ana@example.com")
 
 
 # --------------------------------------------------------------------------- reminders
@@ -338,14 +341,14 @@ def test_reminders_three_days_and_one_day_before_once_each(people, event):
     er.register(coord, event.id, person(2))
     er.register(coord, event.id, person(3))  # waiting list: no reminder
     start = event.starts_at
-    assert er.queue_due_reminders(start - dt.timedelta(days=4)) == 0
-    assert er.queue_due_reminders(start - dt.timedelta(days=3)) == 2
-    assert er.queue_due_reminders(start - dt.timedelta(days=2)) == 0
-    assert er.queue_due_reminders(start - dt.timedelta(hours=20)) == 2
-    assert er.queue_due_reminders(start - dt.timedelta(hours=2)) == 0
+    assert sweeps.queue_due_reminders(start - dt.timedelta(days=4)) == 0
+    assert sweeps.queue_due_reminders(start - dt.timedelta(days=3)) == 2
+    assert sweeps.queue_due_reminders(start - dt.timedelta(days=2)) == 0
+    assert sweeps.queue_due_reminders(start - dt.timedelta(hours=20)) == 2
+    assert sweeps.queue_due_reminders(start - dt.timedelta(hours=2)) == 0
     sent = mails("event_reminder")
     assert [m["kind"] for m in sent] == ["reminder_3d", "reminder_3d", "reminder_1d", "reminder_1d"]
     # a late registration gets only the nearest reminder
     er.cancel_registration(coord, first.id)  # p3 takes the seat, late
-    assert er.queue_due_reminders(start - dt.timedelta(hours=2)) == 1
+    assert sweeps.queue_due_reminders(start - dt.timedelta(hours=2)) == 1
     assert mails("event_reminder")[-1]["to"] == ["p3@example.com"]

@@ -16,7 +16,7 @@ from models import write_tx
 from models.mail import Outbox
 from services.core import clock
 from services.core.config import MailSettings
-from services.mail import outbox
+from services.mail import outbox, sending
 from services.mail.transport import transport_for
 from services.ops import sweeps, worker
 from tests.smtp_server import SmtpServer
@@ -268,16 +268,16 @@ def test_own_sweep_during_a_batch_longer_than_the_lease_takes_nothing(store, smt
     ids = queue_many(12)
     w = worker.Worker(settings(smtp), huey_path=tmp_path / "queue.db", immediate=True, lease=SHORT_LEASE)
     sweeps.run_sweeps(clock.now())  # once before: a first round may take a while
-    sending = threading.Thread(target=w.send_now)
-    sending.start()
+    sender = threading.Thread(target=w.send_now)
+    sender.start()
     assert smtp.wait_for(1)  # the batch is under way
     began, late_sweeps = time.monotonic(), 0
-    while sending.is_alive():
+    while sender.is_alive():
         w.minute()  # the worker's own minute job: re-examine claims, sweeps, send (busy: skipped)
         if time.monotonic() - began > 2 * SHORT_LEASE.total_seconds():
             late_sweeps += 1
         time.sleep(0.1)
-    sending.join()
+    sender.join()
     assert late_sweeps >= 1  # swept while its own claim was older than the lease
     _delivered_once(smtp, ids)
     assert set(states().values()) == {"sent"}  # none "may have been delivered"
@@ -292,7 +292,6 @@ def test_another_hosts_sweep_leaves_a_renewed_claim_alone(store, smtp):
     def send():
         report["first"] = worker.send_due(transport_for(settings(smtp)), elsewhere, lease=SHORT_LEASE)
 
-    sweeps.load_modules()
     sweeps.run_sweeps(clock.now())  # once before: the first round of a process loads what the sweeps need
     first = threading.Thread(target=send)
     first.start()
@@ -326,7 +325,7 @@ def test_a_batch_stops_at_a_row_it_no_longer_holds(store, smtp):
     first.start()
     assert smtp.wait_for(2, timeout=10)
     clock.set_clock(lambda: dt.datetime.now() + dt.timedelta(minutes=1))  # its claim a minute old
-    taken = outbox.recover_stale(lease=dt.timedelta(seconds=30))
+    taken = sending.recover_stale(lease=dt.timedelta(seconds=30))
     assert taken.requeued >= 5
     worker.run_once(settings(smtp))  # another worker sends what was taken
     first.join()

@@ -11,7 +11,7 @@ from models import write_tx
 from models.mail import Outbox
 from services.core import clock
 from services.core.errors import PermissionDenied, ValidationError
-from services.mail import outbox
+from services.mail import outbox, sending
 from services.mail.transport import EmlTransport
 from services.ops import worker
 
@@ -116,7 +116,7 @@ def test_claims_are_exclusive_between_workers(store):
     def grab():
         with models.reading():
             while True:
-                batch = outbox.claim_batch(outbox.new_worker_id(), limit=7)
+                batch = sending.claim_batch(sending.new_worker_id(), limit=7)
                 if not batch:
                     return
                 claimed.append([m.id for m in batch])
@@ -135,12 +135,12 @@ def test_stale_claims_requeue_unsent_rows_and_flag_the_one_in_flight(store):
     dead = "somehost.invalid:999999:deadbeef"
     t0 = clock.now()
     with models.reading():
-        outbox.claim_batch(dead, limit=10, now=t0)
-        outbox.mark_sent(ids[0], dead)
-        outbox.mark_handed(ids[1], dead)
+        sending.claim_batch(dead, limit=10, now=t0)
+        sending.mark_sent(ids[0], dead)
+        sending.mark_handed(ids[1], dead)
     # not stale yet: another host, claim younger than the lease
-    assert outbox.recover_stale(t0 + dt.timedelta(minutes=1)) == outbox.Recovery(0, ())
-    rec = outbox.recover_stale(t0 + outbox.CLAIM_LEASE + dt.timedelta(seconds=1))
+    assert sending.recover_stale(t0 + dt.timedelta(minutes=1)) == sending.Recovery(0, ())
+    rec = sending.recover_stale(t0 + sending.CLAIM_LEASE + dt.timedelta(seconds=1))
     assert rec.requeued == 2 and rec.uncertain == (ids[1],)
     states = {r.id: r.state for r in Outbox.select()}
     assert states == {ids[0]: "sent", ids[1]: "failed", ids[2]: "queued", ids[3]: "queued"}
@@ -150,10 +150,10 @@ def test_stale_claims_requeue_unsent_rows_and_flag_the_one_in_flight(store):
 def test_claim_of_a_dead_process_on_this_host_is_stale_at_once(store):
     import socket
 
-    assert outbox.claim_is_stale(f"{socket.gethostname()}:999999:x", clock.now(), clock.now())
+    assert sending.claim_is_stale(f"{socket.gethostname()}:999999:x", clock.now(), clock.now())
     import os
 
-    assert not outbox.claim_is_stale(f"{socket.gethostname()}:{os.getpid()}:x", clock.now(), clock.now())
+    assert not sending.claim_is_stale(f"{socket.gethostname()}:{os.getpid()}:x", clock.now(), clock.now())
 
 
 def test_a_claim_on_this_host_is_its_process_while_that_process_lives(store):
@@ -165,22 +165,22 @@ def test_a_claim_on_this_host_is_its_process_while_that_process_lives(store):
     long_ago = now - dt.timedelta(days=1)  # whatever the lease: a live claimer keeps its rows
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        start = outbox.process_start(sleeper.pid)
-        assert not outbox.claim_is_stale(f"{host}:{sleeper.pid}:{start}:t", long_ago, now)
+        start = sending.process_start(sleeper.pid)
+        assert not sending.claim_is_stale(f"{host}:{sleeper.pid}:{start}:t", long_ago, now)
         if start:  # Linux: the same pid given to a later process is not the claimer
             boot = start.split("-")[0]
-            assert outbox.claim_is_stale(f"{host}:{sleeper.pid}:{boot}-1:t", now, now)
+            assert sending.claim_is_stale(f"{host}:{sleeper.pid}:{boot}-1:t", now, now)
     finally:
         sleeper.kill()
         sleeper.wait()
-    assert outbox.claim_is_stale(f"{host}:{sleeper.pid}:{start}:t", now, now)  # gone
+    assert sending.claim_is_stale(f"{host}:{sleeper.pid}:{start}:t", now, now)  # gone
     # This very process: its claim is held only while a batch of it runs.
-    mine = outbox.new_worker_id()
+    mine = sending.new_worker_id()
     assert mine.startswith(f"{host}:{os.getpid()}:")
-    assert outbox.claim_is_stale(mine, now, now)
-    with outbox.holding(mine):
-        assert not outbox.claim_is_stale(mine, long_ago, now)
-    assert outbox.claim_is_stale(mine, now, now)
+    assert sending.claim_is_stale(mine, now, now)
+    with sending.holding(mine):
+        assert not sending.claim_is_stale(mine, long_ago, now)
+    assert sending.claim_is_stale(mine, now, now)
 
 
 def test_a_stale_row_in_doubt_still_records_what_its_slow_worker_learnt(store):
@@ -188,12 +188,12 @@ def test_a_stale_row_in_doubt_still_records_what_its_slow_worker_learnt(store):
     slow = "elsewhere.invalid:1:x:slow"
     t0 = clock.now()
     with models.reading():
-        outbox.claim_batch(slow, now=t0)
-        assert outbox.mark_handed(ids[0], slow)
-    rec = outbox.recover_stale(t0 + outbox.CLAIM_LEASE + dt.timedelta(seconds=1))
+        sending.claim_batch(slow, now=t0)
+        assert sending.mark_handed(ids[0], slow)
+    rec = sending.recover_stale(t0 + sending.CLAIM_LEASE + dt.timedelta(seconds=1))
     assert rec.uncertain == (ids[0],) and rec.requeued == 1
-    assert not outbox.mark_handed(ids[1], slow)  # no longer its own: never sent by it
-    assert outbox.mark_sent(ids[0], slow) == (True, False)  # the server's answer wins over "in doubt"
+    assert not sending.mark_handed(ids[1], slow)  # no longer its own: never sent by it
+    assert sending.mark_sent(ids[0], slow) == (True, False)  # the server's answer wins over "in doubt"
     assert Outbox.get_by_id(ids[0]).state == "sent" and Outbox.get_by_id(ids[1]).state == "queued"
 
 
@@ -226,11 +226,11 @@ def test_temporary_failures_wait_longer_each_time(store):
     now = clock.now()
     delays = []
     for _ in range(4):
-        w = outbox.new_worker_id()
+        w = sending.new_worker_id()
         with models.reading():
             Outbox.update(next_attempt_at=now).where(Outbox.id == mail_id).execute()
-            outbox.claim_batch(w, now=now)
-            outbox.mark_temporary(mail_id, w, "451 try later", now=now)
+            sending.claim_batch(w, now=now)
+            sending.mark_temporary(mail_id, w, "451 try later", now=now)
         delays.append((Outbox.get_by_id(mail_id).next_attempt_at - now).total_seconds())
     assert delays == sorted(delays) and delays[0] < delays[-1]
 

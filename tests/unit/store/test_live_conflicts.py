@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from services.core.errors import Conflict
-from services.events import pipeline as ev
+from services.events import editing, pipeline, queries
 from services.events import registrations as er
 from services.scheduling import bookings
 from services.store import users
@@ -20,12 +20,12 @@ from tests.unit.scheduling.test_bookings import booking_desk, request  # noqa: F
 def test_event_edit_and_move_refused_naming_who_changed_it(people, frozen):  # noqa: F811 (the imported pytest fixture)
     coord, sup = people["coordinator"], people["supervisor"]
     e = make_event(coord)
-    ev.update_event(sup, e.id, replace(ev.EventInput.from_event(e), description="Renamed"), version=e.version)
+    editing.update_event(sup, e.id, replace(editing.EventInput.from_event(e), description="Renamed"), version=e.version)
     with pytest.raises(Conflict, match="t_supervisor changed this event"):
-        ev.update_event(coord, e.id, replace(ev.EventInput.from_event(e), seats=9), version=e.version)
+        editing.update_event(coord, e.id, replace(editing.EventInput.from_event(e), seats=9), version=e.version)
     with pytest.raises(Conflict, match="t_supervisor"):
-        ev.move_event(coord, e.id, "preparation", version=e.version)
-    assert ev.get_event(coord, e.id).description == "Renamed"
+        pipeline.move_event(coord, e.id, "preparation", version=e.version)
+    assert queries.get_event(coord, e.id).description == "Renamed"
 
 
 def test_registration_stage_and_cancel_refused_naming_who_changed_it(people, frozen):  # noqa: F811 (the imported pytest fixture)

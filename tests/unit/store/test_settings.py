@@ -31,7 +31,7 @@ def test_only_admins(people):
 
 
 def test_certificate_sweep_follows_the_parameter(people):
-    from services.events import mail
+    from services.events import checkin, sweeps
     from services.events import registrations as er
     from tests.unit.events.test_event_mail_e2e import CPF1, at
     from tests.unit.events.test_events import NOW, make_event, open_registration, person
@@ -41,9 +41,9 @@ def test_certificate_sweep_follows_the_parameter(people):
     event = open_registration(coord, make_event(coord, workload_hours="2"))
     reg = er.register(coord, event.id, person(1, cpf=CPF1)).registration
     at(event.starts_at)
-    er.checkin(coord, reg.code, event.id)
+    checkin.checkin(coord, reg.code, event.id)
     five_days_after = event.ends_at + dt.timedelta(days=5)
     settings.set_value(people["admin"], "certificates.window_days", "3")
-    assert mail.certificates_sweep(five_days_after) == 0  # outside a 3-day window
+    assert sweeps.certificates_sweep(five_days_after) == 0  # outside a 3-day window
     settings.set_value(people["admin"], "certificates.window_days", "10")
-    assert mail.certificates_sweep(five_days_after) == 1
+    assert sweeps.certificates_sweep(five_days_after) == 1

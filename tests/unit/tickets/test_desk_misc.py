@@ -9,7 +9,8 @@ from models.wizard import EmailTemplate, OsType, Script, Technician
 from services.core.errors import NotFound, ValidationError
 from services.customers import contacts, router
 from services.demo import wizard as wizard_demo
-from services.tickets import records, wizard
+from services.tickets import records
+from services.tickets.wizard import draft, finishing, saving
 from tests.scenes import make_desk
 
 
@@ -26,7 +27,7 @@ def test_demo_fill_adds_the_desk_data(admin, desk_data):
     assert EmailTemplate.select().count() == len(wizard_demo.TEMPLATES)
     assert Script.select().count() >= 3
     assert Ticket.select().where(Ticket.status.in_(("open", "resolved"))).count() == 6
-    assert wizard.pending_drafts(admin) == []
+    assert saving.pending_drafts(admin) == []
     wizard_demo.fill(admin, random.Random(3), tickets=0)  # again: no duplicates
     assert Technician.select().count() == before
 
@@ -86,11 +87,11 @@ def test_router_data_without_and_with_a_router(admin, desk_data):
 
 
 def test_ticket_show_and_list(admin, desk_data):
-    d = wizard.start(admin)
+    d = saving.start(admin)
     c = desk_data["customers"][2]
-    wizard.finish(admin, wizard.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id,
-                                       problem="[bold]sem sinal", queue_id=desk_data["queue"].id,
-                                       type_id=desk_data["plain"].id, responsible_role="agent", step="first_contact"))
+    finishing.finish(admin, draft.update(d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id,
+                                         problem="[bold]sem sinal", queue_id=desk_data["queue"].id,
+                                         type_id=desk_data["plain"].id, responsible_role="agent", step="first_contact"))
     view = records.show(admin, d.protocol)
     assert (view.customer, view.status, view.queue) == ("[bold]Zé (NEAR)", "open", "Suporte Técnico")
     rows = records.list_tickets(admin, status="open")
@@ -104,8 +105,8 @@ def test_ticket_show_and_list(admin, desk_data):
 def test_cli_ticket_commands(admin, desk_data, store):
     from app import main
 
-    d = wizard.start(admin)
-    wizard.cancel(admin, d)
+    d = saving.start(admin)
+    saving.cancel(admin, d)
     runner = CliRunner()
     out = runner.invoke(main, ["--db", str(store), "ticket", "show", d.protocol, "--json"])
     assert out.exit_code == 0, out.output

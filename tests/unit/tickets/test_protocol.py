@@ -7,7 +7,8 @@ from models import Ticket
 from models.wizard import TicketDraft
 from services.core import clock
 from services.core.errors import ConfigError, Conflict
-from services.tickets import protocol, wizard
+from services.tickets import protocol
+from services.tickets.wizard import saving
 
 
 def test_reserve_formats_and_sequences_per_day(admin):
@@ -40,13 +41,13 @@ def test_a_format_changed_during_the_day_skips_taken_numbers(admin):
 
 def test_abandon_keeps_the_number_with_who_and_when(admin):
     clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 5))
-    d = wizard.start(admin)
-    wizard.cancel(admin, d)
+    d = saving.start(admin)
+    saving.cancel(admin, d)
     t = Ticket.get(Ticket.protocol == d.protocol)
     assert (t.status, t.updated_by, t.closed_at) == ("abandoned", admin.login, dt.datetime(2026, 3, 9, 10, 5))
     assert not TicketDraft.select().exists()
     with pytest.raises(Conflict):
-        wizard.cancel(admin, d)
+        saving.cancel(admin, d)
 
 
 def _worker(path, n, queue):

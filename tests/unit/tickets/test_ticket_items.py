@@ -13,7 +13,8 @@ from services.core import clock
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.permissions import Actor
 from services.tickets import items as ti
-from services.tickets import queues, records, wizard
+from services.tickets import queues, records
+from services.tickets.wizard import actions, draft, finishing, orders
 from tests.scenes import make_desk
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -55,7 +56,7 @@ def test_attachment_is_copied_audited_and_versioned(people, desk_with_tickets, t
     assert state.version == 2
     row = TicketAttachment.get(TicketAttachment.ticket == t.id)
     assert "/" not in row.name and ";" not in row.name and row.size == 1000
-    assert (wizard.files_root() / row.path).read_bytes() == b"x" * 1000
+    assert (finishing.files_root() / row.path).read_bytes() == b"x" * 1000
     assert row.notes == "LED [red] vermelho"
     assert audit_actions(t.id)[-1][0] == "attachment"
     # the same name again gets a free name, the first copy is kept
@@ -84,19 +85,19 @@ def test_devices_pipes_and_long_names_are_refused_and_nothing_is_copied(people, 
     from tests.unit.core.test_files import bad_paths, in_time
 
     t = desk_with_tickets["tickets"][0]
-    for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+    for path, word in bad_paths(tmp_path, actions.MAX_ATTACHMENT).items():
         with pytest.raises(ValidationError) as err:
             in_time(lambda path=path: ti.add_attachment(people["agent"], t.id, path, expected_version=1))
         assert word in err.value.errors["path"], path
     assert version(t.id) == 1 and not TicketAttachment.select().exists()
-    folder = wizard.files_root() / "tickets" / "T0"
+    folder = finishing.files_root() / "tickets" / "T0"
     assert not folder.exists() or os.listdir(folder) == []
 
 
 def test_a_huge_attachment_is_refused(people, desk_with_tickets, tmp_path):
     big = tmp_path / "big.bin"
     with open(big, "wb") as f:
-        f.truncate(wizard.MAX_ATTACHMENT + 1)
+        f.truncate(actions.MAX_ATTACHMENT + 1)
     with pytest.raises(ValidationError) as err:
         ti.add_attachment(people["agent"], desk_with_tickets["tickets"][0].id, str(big), expected_version=1)
     assert "at most" in err.value.errors["path"]
@@ -110,16 +111,16 @@ def test_attachment_on_a_stale_version_is_refused_and_leaves_no_file(people, des
     with pytest.raises(Conflict) as err:
         ti.add_attachment(people["agent"], t.id, str(src), expected_version=1)
     assert people["coordinator"].login in err.value.message
-    folder = wizard.files_root() / "tickets" / "T0"
+    folder = finishing.files_root() / "tickets" / "T0"
     assert len(os.listdir(folder)) == 1
 
 
 def test_service_orders_respect_the_agenda(people, desk_with_tickets):
     t0, t1 = desk_with_tickets["tickets"][:2]
     tech = desk_with_tickets["tech"].id
-    order = wizard.make_service_order(tech, "03/03/2026", "09:00", "60", desk_with_tickets["os_type"].id)
+    order = orders.make_service_order(tech, "03/03/2026", "09:00", "60", desk_with_tickets["os_type"].id)
     ti.add_service_order(people["agent"], t0.id, order, expected_version=1)
-    clash = wizard.make_service_order(tech, "03/03/2026", "09:30", "30")
+    clash = orders.make_service_order(tech, "03/03/2026", "09:30", "30")
     with pytest.raises(ValidationError) as err:
         ti.add_service_order(people["agent"], t1.id, clash, expected_version=1)
     assert "T0" in err.value.message
@@ -131,7 +132,7 @@ def test_service_orders_respect_the_agenda(people, desk_with_tickets):
 def test_tasks_added_and_marked_done(people, desk_with_tickets):
     t = desk_with_tickets["tickets"][0]
     carla = User.get(User.login == people["coordinator"].login)
-    task = wizard.make_task(carla.id, "Ligar para o cliente", "05/03/2026")
+    task = actions.make_task(carla.id, "Ligar para o cliente", "05/03/2026")
     s = ti.add_task(people["agent"], t.id, task, expected_version=1)
     items = ti.tasks(people["agent"], t.id)
     assert [(k.assignee, k.done) for k in items] == [(carla.name, False)]
@@ -147,7 +148,7 @@ def test_tasks_added_and_marked_done(people, desk_with_tickets):
         ti.set_task_done(people["agent"], desk_with_tickets["tickets"][1].id, items[0].id, expected_version=1)
     assert [a for a, _c in audit_actions(t.id)][-3:] == ["task", "task_done", "task_undone"]
     with pytest.raises(ValidationError) as err:
-        wizard.make_task(None, "", "01/01/2020")
+        actions.make_task(None, "", "01/01/2020")
     assert set(err.value.errors) == {"assignee", "description", "due"}
 
 
@@ -180,7 +181,7 @@ def test_permissions_in_the_services(people, desk_with_tickets, tmp_path):
     with pytest.raises(PermissionDenied):
         ti.add_attachment(rep, t.id, str(src), expected_version=1)
     with pytest.raises(PermissionDenied):
-        ti.add_task(rep, t.id, wizard.TaskDraft(1, "x"), expected_version=1)
+        ti.add_task(rep, t.id, draft.TaskDraft(1, "x"), expected_version=1)
     with pytest.raises(PermissionDenied):
         ti.link_parent(rep, t.id, "T1", expected_version=1)
     with pytest.raises(PermissionDenied):

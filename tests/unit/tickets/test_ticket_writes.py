@@ -12,7 +12,8 @@ import models
 from models import db
 from services.core import clock
 from services.store.database import open_store
-from services.tickets import queues, wizard
+from services.tickets import queues
+from services.tickets.wizard import draft, finishing, saving
 from tests.scenes import make_desk
 from tests.unit.store.test_store import OLD_SCHEMA
 
@@ -25,10 +26,10 @@ def desk_data(admin):
 
 def _ready(admin, desk_data, problem):
     c = desk_data["customers"][0]
-    d = wizard.start(admin)
-    return wizard.update(d, kind="customer", customer_id=c.id, customer_name=c.name, contact_id=c.contacts[0].id,
-                         plan_id=c.plans[0].id, problem=problem, queue_id=desk_data["queue"].id,
-                         type_id=desk_data["outage"].id, responsible_role="agent", step="first_contact")
+    d = saving.start(admin)
+    return draft.update(d, kind="customer", customer_id=c.id, customer_name=c.name, contact_id=c.contacts[0].id,
+                        plan_id=c.plans[0].id, problem=problem, queue_id=desk_data["queue"].id,
+                        type_id=desk_data["outage"].id, responsible_role="agent", step="first_contact")
 
 
 def _doc_rows(ticket_id: int) -> int:
@@ -43,7 +44,7 @@ def _ticket_indexes() -> dict[str, str]:
 def test_a_draft_has_no_search_document_until_it_is_finished(admin, desk_data):
     d = _ready(admin, desk_data, "Roteador piscando laranja")
     assert _doc_rows(d.ticket_id) == 0
-    wizard.finish(admin, d)
+    finishing.finish(admin, d)
     assert _doc_rows(d.ticket_id) == 1
     found = queues.page(admin, "all", "laranja").rows
     assert [r.protocol for r in found] == [d.protocol]
@@ -54,14 +55,14 @@ def test_a_draft_indexed_by_an_older_version_is_replaced_when_finished(admin, de
     d = _ready(admin, desk_data, "Luz LOS vermelha")
     db.execute_sql("INSERT INTO ticket_doc_fts(rowid, subject, problem, checks, solution, script_report, messages) "
                    "VALUES (?, '', '', '', '', '', '')", (d.ticket_id,))
-    wizard.finish(admin, d)
+    finishing.finish(admin, d)
     assert _doc_rows(d.ticket_id) == 1
     assert [r.protocol for r in queues.page(admin, "all", "vermelha").rows] == [d.protocol]
 
 
 def test_abandoned_protocols_keep_their_number_and_stay_searchable_by_it(admin, desk_data):
     d = _ready(admin, desk_data, "desistiu")
-    wizard.cancel(admin, d)
+    saving.cancel(admin, d)
     assert _doc_rows(d.ticket_id) == 1  # left "draft": it has a (nearly empty) document now
     assert models.Ticket.get_by_id(d.ticket_id).status == "abandoned"
 

@@ -11,8 +11,9 @@ from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEma
 from services.core import clock, files
 from services.core.errors import Conflict, ValidationError
 from services.store import audit
-from services.tickets import links, wizard
-from services.tickets.wizard import Draft
+from services.tickets import links
+from services.tickets.wizard import actions, draft, finishing, options, orders, saving
+from services.tickets.wizard.draft import Draft
 from tests.scenes import make_desk
 
 
@@ -24,96 +25,96 @@ def desk_data(admin):
 
 def ready(admin, desk_data, **extra) -> Draft:
     c = desk_data["customers"][0]
-    d = wizard.start(admin)
-    d = wizard.update(d, kind="customer", customer_id=c.id, customer_name=c.name, contact_id=c.contacts[0].id,
-                      plan_id=c.plans[0].id, problem="Sem internet desde ontem", queue_id=desk_data["queue"].id,
-                      type_id=desk_data["outage"].id, responsible_role="agent", step="first_contact", **extra)
+    d = saving.start(admin)
+    d = draft.update(d, kind="customer", customer_id=c.id, customer_name=c.name, contact_id=c.contacts[0].id,
+                     plan_id=c.plans[0].id, problem="Sem internet desde ontem", queue_id=desk_data["queue"].id,
+                     type_id=desk_data["outage"].id, responsible_role="agent", step="first_contact", **extra)
     return d
 
 
 def test_steps_depend_on_kind_and_script():
     d = Draft("p", 1, "me", "2026-01-01")
-    assert wizard.steps(d) == ("kind", "lookup", "customer", "plan", "first_contact")
-    assert wizard.steps(wizard.update(d, kind="access_point", use_script=True)) == (
+    assert draft.steps(d) == ("kind", "lookup", "customer", "plan", "first_contact")
+    assert draft.steps(draft.update(d, kind="access_point", use_script=True)) == (
         "kind", "lookup", "plan", "script", "first_contact")
 
 
 def test_advance_validates_each_step():
     d = Draft("p", 1, "me", "2026-01-01")
-    d = wizard.advance(d)
+    d = draft.advance(d)
     assert d.step == "lookup"
     with pytest.raises(ValidationError) as err:
-        wizard.advance(d)
+        draft.advance(d)
     assert "lookup" in err.value.errors
-    d = wizard.advance(wizard.update(d, customer_id=5, customer_name="X"))
+    d = draft.advance(draft.update(d, customer_id=5, customer_name="X"))
     assert d.step == "customer"
     with pytest.raises(ValidationError, match="who is calling"):
-        wizard.advance(d)
-    d = wizard.advance(wizard.update(d, contact_id=3))
+        draft.advance(d)
+    d = draft.advance(draft.update(d, contact_id=3))
     with pytest.raises(ValidationError) as err:
-        wizard.advance(wizard.update(d, problem="   "))
+        draft.advance(draft.update(d, problem="   "))
     assert set(err.value.errors) == {"problem"}
     with pytest.raises(ValidationError, match="Too long"):
-        wizard.advance(wizard.update(d, problem="x" * 1_048_576))
+        draft.advance(draft.update(d, problem="x" * 1_048_576))
     with pytest.raises(ValidationError) as err:  # "create script" on, but no script chosen
-        wizard.advance(wizard.update(d, problem="caiu", use_script=True))
+        draft.advance(draft.update(d, problem="caiu", use_script=True))
     assert set(err.value.errors) == {"script_choice"}
-    d = wizard.advance(wizard.update(d, problem="caiu"))
+    d = draft.advance(draft.update(d, problem="caiu"))
     assert d.step == "first_contact"
     with pytest.raises(ValidationError) as err:
-        wizard.advance(d)
+        draft.advance(d)
     assert set(err.value.errors) == {"queue", "type", "responsible"}
-    assert wizard.back(d).step == "plan"
+    assert draft.back(d).step == "plan"
 
 
 def test_changing_customer_clears_what_followed():
     d = Draft("p", 1, "me", "x", customer_id=1, contact_id=2, plan_id=3, parent_id=9, problem="keep")
-    d2 = wizard.update(d, customer_id=7)
+    d2 = draft.update(d, customer_id=7)
     assert (d2.contact_id, d2.plan_id, d2.parent_id, d2.problem) == (None, None, None, "keep")
 
 
 def test_json_round_trip_with_everything():
     d = Draft("p", 1, "me", "x", script_answers=(("a", 1),),
-              attachments=(wizard.AttachmentDraft("/x", "x", 3, "n"),),
-              service_orders=(wizard.ServiceOrderDraft(1, "2026-03-09", "09:00", 60),),
-              tasks=(wizard.TaskDraft(2, "ligar"),),
-              emails=(wizard.EmailDraft(("a@b.com",), "s", cc=("c@d.com",), attachments=("/x",)),))
-    assert wizard.from_json(wizard.to_json(d)) == d
+              attachments=(draft.AttachmentDraft("/x", "x", 3, "n"),),
+              service_orders=(draft.ServiceOrderDraft(1, "2026-03-09", "09:00", 60),),
+              tasks=(draft.TaskDraft(2, "ligar"),),
+              emails=(draft.EmailDraft(("a@b.com",), "s", cc=("c@d.com",), attachments=("/x",)),))
+    assert draft.from_json(draft.to_json(d)) == d
 
 
 def test_drafts_are_saved_and_offered_back(admin, desk_data, people):
     d = ready(admin, desk_data)
-    wizard.save(admin, wizard.update(d, problem="o que foi digitado [bold]"))
-    other = wizard.start(people["agent"])
-    back = wizard.pending_drafts(admin)
+    saving.save(admin, draft.update(d, problem="o que foi digitado [bold]"))
+    other = saving.start(people["agent"])
+    back = saving.pending_drafts(admin)
     assert [x.protocol for x in back] == [d.protocol]
     assert back[0].problem == "o que foi digitado [bold]"
-    assert [x.protocol for x in wizard.pending_drafts(people["agent"])] == [other.protocol]
+    assert [x.protocol for x in saving.pending_drafts(people["agent"])] == [other.protocol]
     with pytest.raises(Conflict):
-        wizard.save(people["agent"], d)
+        saving.save(people["agent"], d)
 
 
 def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path, store):
     f = tmp_path / "foto do roteador.jpg"
     f.write_bytes(b"jpeg" * 100)
     d = ready(admin, desk_data)
-    d = wizard.add_attachment(d, str(f), "luz vermelha")
-    order = wizard.make_service_order(desk_data["tech"].id, "09/03/2026", "09:00", "1:30", desk_data["os_type"].id,
+    d = actions.add_attachment(d, str(f), "luz vermelha")
+    order = orders.make_service_order(desk_data["tech"].id, "09/03/2026", "09:00", "1:30", desk_data["os_type"].id,
                                       description="trocar ONU")
-    d = wizard.add_service_order(admin, d, order)
-    d = dataclasses.replace(d, tasks=(wizard.make_task(admin.id, "Ligar amanhã", "10/03/2026"),))
-    mail = wizard.make_email("c0@example.com", "Protocolo", "Olá", cc="sup@example.com; x@example.com",
-                             read_receipt=True, attachments=(str(f),))
+    d = orders.add_service_order(admin, d, order)
+    d = dataclasses.replace(d, tasks=(actions.make_task(admin.id, "Ligar amanhã", "10/03/2026"),))
+    mail = actions.make_email("c0@example.com", "Protocolo", "Olá", cc="sup@example.com; x@example.com",
+                              read_receipt=True, attachments=(str(f),))
     d = dataclasses.replace(d, emails=(mail,), resolved=True, solution="Reiniciou a ONU")
-    wizard.save(admin, d)
-    done = wizard.finish(admin, d)
+    saving.save(admin, d)
+    done = finishing.finish(admin, d)
     assert (done.status, done.attachments, done.service_orders, done.tasks, done.emails) == ("resolved", 1, 1, 1, 1)
     t = Ticket.get(Ticket.protocol == d.protocol)
     assert (t.status, t.solution, t.problem) == ("resolved", "Reiniciou a ONU", "Sem internet desde ontem")
     att = TicketAttachment.get(TicketAttachment.ticket == t.id)
-    stored = wizard.files_root() / att.path
+    stored = finishing.files_root() / att.path
     assert stored.read_bytes() == f.read_bytes() and att.name == "foto do roteador.jpg"
-    assert str(wizard.files_root()).startswith(str(store.parent))
+    assert str(finishing.files_root()).startswith(str(store.parent))
     so = ServiceOrder.get(ServiceOrder.ticket == t.id)
     assert (so.start_minute, so.duration_minutes) == (540, 90)
     assert TicketTask.get(TicketTask.ticket == t.id).description == "Ligar amanhã"
@@ -129,21 +130,21 @@ def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path,
     assert not TicketDraft.select().exists()
     assert [e.action for e in audit.history(admin, "ticket", t.id)] == ["finish", "reserve"]
     with pytest.raises(Conflict):
-        wizard.finish(admin, d)
+        finishing.finish(admin, d)
 
 
 def test_finish_queues_one_mail_and_a_bad_address_loses_nothing(admin, desk_data):
     d = ready(admin, desk_data)
-    bad = wizard.EmailDraft(("c0@",), "Protocolo", "Olá")
+    bad = draft.EmailDraft(("c0@",), "Protocolo", "Olá")
     d = dataclasses.replace(d, emails=(bad,))
-    wizard.save(admin, d)
+    saving.save(admin, d)
     with pytest.raises(ValidationError) as err:
-        wizard.finish(admin, d)
+        finishing.finish(admin, d)
     assert "emails" in err.value.errors
     assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
     assert TicketDraft.select().count() == 1 and not Outbox.select().exists()
-    d = dataclasses.replace(d, emails=(wizard.make_email("c0@example.com", "Protocolo", "Olá"),))
-    wizard.finish(admin, d)
+    d = dataclasses.replace(d, emails=(actions.make_email("c0@example.com", "Protocolo", "Olá"),))
+    finishing.finish(admin, d)
     rows = list(Outbox.select())
     assert len(rows) == 1 and (rows[0].about_entity, rows[0].about_id) == ("ticket", str(d.ticket_id))
     assert rows[0].state == "queued"
@@ -153,22 +154,22 @@ def test_finish_failing_leaves_nothing_behind(admin, desk_data, tmp_path):
     f = tmp_path / "a.txt"
     f.write_text("x")
     d = ready(admin, desk_data)
-    d = wizard.add_attachment(d, str(f))
-    d = dataclasses.replace(d, tasks=(wizard.TaskDraft(99999, "ninguém"),))
+    d = actions.add_attachment(d, str(f))
+    d = dataclasses.replace(d, tasks=(draft.TaskDraft(99999, "ninguém"),))
     with pytest.raises(ValidationError):
-        wizard.finish(admin, d)
+        finishing.finish(admin, d)
     assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
     assert not TicketAttachment.select().exists()
-    assert not list((wizard.files_root() / "tickets").rglob("*.txt"))
+    assert not list((finishing.files_root() / "tickets").rglob("*.txt"))
 
 
 def test_finish_errors_are_the_services_own(admin, desk_data):
     d = ready(admin, desk_data)
-    wizard.finish(admin, d)
+    finishing.finish(admin, d)
     with pytest.raises(Conflict, match="already open"):
-        wizard.finish(admin, d)
+        finishing.finish(admin, d)
     with pytest.raises(ValidationError) as err:
-        wizard.finish(admin, wizard.update(ready(admin, desk_data), queue_id=999_999))
+        finishing.finish(admin, draft.update(ready(admin, desk_data), queue_id=999_999))
     assert set(err.value.errors) == {"queue"}
 
 
@@ -177,18 +178,18 @@ def test_a_finish_failing_after_it_wrote_takes_back_its_own_writes(admin, desk_d
     turned its ticket from draft to open: its transaction takes that back,
     and the store is usable for the next finish."""
     tech = desk_data["tech"]
-    order = wizard.make_service_order(tech.id, "09/03/2026", "14:00", "60", desk_data["os_type"].id)
-    clash = wizard.make_service_order(tech.id, "09/03/2026", "14:30", "30", desk_data["os_type"].id)
+    order = orders.make_service_order(tech.id, "09/03/2026", "14:00", "60", desk_data["os_type"].id)
+    clash = orders.make_service_order(tech.id, "09/03/2026", "14:30", "30", desk_data["os_type"].id)
     good, bad = ready(admin, desk_data), ready(admin, desk_data)
     bad = dataclasses.replace(bad, service_orders=(order, clash))
-    assert wizard.finish(admin, good).status == "open"
+    assert finishing.finish(admin, good).status == "open"
     with pytest.raises(ValidationError) as err:
-        wizard.finish(admin, bad)
+        finishing.finish(admin, bad)
     assert "service_orders" in err.value.errors
     status = {t.protocol: t.status for t in Ticket.select()}
     assert status[good.protocol] == "open" and status[bad.protocol] == "draft"
     assert not ServiceOrder.select().exists()
-    assert wizard.finish(admin, dataclasses.replace(bad, service_orders=(order,))).service_orders == 1
+    assert finishing.finish(admin, dataclasses.replace(bad, service_orders=(order,))).service_orders == 1
 
 
 def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, desk_data):
@@ -202,7 +203,7 @@ def test_threads_of_many_sessions_get_unique_numbers_and_nothing_is_lost(admin, 
         try:
             for _ in range(15):
                 d = ready(admin, desk_data)
-                wizard.finish(admin, d)
+                finishing.finish(admin, d)
                 protocols.append(d.protocol)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -228,9 +229,9 @@ def test_a_removed_person_neither_reserves_nor_finishes(admin, desk_data, people
     users.remove(admin, agent.login)
     before = Ticket.select().count()
     with pytest.raises(UnknownUser, match="has been removed"):
-        wizard.start(agent)
+        saving.start(agent)
     with pytest.raises(UnknownUser, match="has been removed"):
-        wizard.finish(agent, d)
+        finishing.finish(agent, d)
     assert Ticket.select().count() == before
     assert Ticket.get(Ticket.protocol == d.protocol).status == "draft"
 
@@ -239,16 +240,16 @@ def test_a_removed_person_neither_reserves_nor_finishes(admin, desk_data, people
 def test_bad_attachments(tmp_path, path, msg):
     d = Draft("p", 1, "me", "x")
     with pytest.raises(ValidationError, match=msg):
-        wizard.add_attachment(d, path.format(tmp=tmp_path))
+        actions.add_attachment(d, path.format(tmp=tmp_path))
 
 
 def test_attachment_size_and_name(tmp_path):
     big = tmp_path / "../..;rm -rf [bold].bin"
     big = tmp_path / "x;rm -rf [bold].bin"
     with big.open("wb") as fh:
-        fh.truncate(wizard.MAX_ATTACHMENT + 1)
+        fh.truncate(actions.MAX_ATTACHMENT + 1)
     with pytest.raises(ValidationError, match="at most"):
-        wizard.add_attachment(Draft("p", 1, "me", "x"), str(big))
+        actions.add_attachment(Draft("p", 1, "me", "x"), str(big))
     assert files.safe_name("../../etc/passwd") == "passwd"
     assert files.safe_name("a;b|c.txt") == "a_b_c.txt"
     assert "/" not in files.safe_name("..")
@@ -258,12 +259,12 @@ def test_attachments_and_mail_files_take_regular_files_only(tmp_path):
     from tests.unit.core.test_files import bad_paths, in_time
 
     d = Draft("p", 1, "me", "x")
-    for path, word in bad_paths(tmp_path, wizard.MAX_ATTACHMENT).items():
+    for path, word in bad_paths(tmp_path, actions.MAX_ATTACHMENT).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda path=path: wizard.add_attachment(d, path))
+            in_time(lambda path=path: actions.add_attachment(d, path))
         assert word in err.value.errors["path"], path
         with pytest.raises(ValidationError) as err:
-            in_time(lambda path=path: wizard.make_email("a@b.com", "s", "b", attachments=(path,)))
+            in_time(lambda path=path: actions.make_email("a@b.com", "s", "b", attachments=(path,)))
         assert word in err.value.errors["attachments"], path
 
 
@@ -279,10 +280,10 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
     f = tmp_path / "foto.jpg"
     f.write_bytes(b"jpeg" * 100)
     d = ready(admin, desk_data)
-    d = wizard.add_attachment(d, str(f))
-    d = dataclasses.replace(d, emails=(wizard.make_email("c0@example.com", "Oi", "b", attachments=(str(f),)),))
-    wizard.save(admin, d)
-    folder = wizard.files_root() / "tickets" / d.protocol
+    d = actions.add_attachment(d, str(f))
+    d = dataclasses.replace(d, emails=(actions.make_email("c0@example.com", "Oi", "b", attachments=(str(f),)),))
+    saving.save(admin, d)
+    folder = finishing.files_root() / "tickets" / d.protocol
 
     def still_a_draft():
         assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
@@ -293,13 +294,13 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
     f.unlink()
     f.symlink_to("/dev/zero")
     with pytest.raises(ValidationError) as err:
-        in_time(lambda: wizard.finish(admin, d))
+        in_time(lambda: finishing.finish(admin, d))
     assert "not a regular file" in err.value.errors["attachments"]
     still_a_draft()
     f.unlink()
     os.mkfifo(f)
     with pytest.raises(ValidationError) as err:
-        in_time(lambda: wizard.finish(admin, d))
+        in_time(lambda: finishing.finish(admin, d))
     assert "not a regular file" in err.value.errors["attachments"]
     still_a_draft()
     f.unlink()
@@ -317,11 +318,11 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
 
     monkeypatch.setattr(files, "_create_temp", disk_full_at_the_second_copy)
     with pytest.raises(ValidationError) as err:
-        wizard.finish(admin, d)
+        finishing.finish(admin, d)
     assert err.value.errors == {"emails": f"The disk is full: {f} was not copied"}
     still_a_draft()
     monkeypatch.setattr(files, "_create_temp", real)
-    done = wizard.finish(admin, d)
+    done = finishing.finish(admin, d)
     assert (done.status, done.attachments, done.emails) == ("open", 1, 1)
     assert sorted(os.listdir(folder)) == ["foto-2.jpg", "foto.jpg"]
 
@@ -332,31 +333,31 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
 def test_service_order_overlap_per_technician(admin, desk_data, people):
     d = ready(admin, desk_data)
     tech = desk_data["tech"].id
-    d = wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "09:00", "60"))
+    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "09/03/2026", "09:00", "60"))
     with pytest.raises(ValidationError, match="Overlaps") as err:
-        wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "09:30", "30"))
+        orders.add_service_order(admin, d, orders.make_service_order(tech, "09/03/2026", "09:30", "30"))
     assert "start" in err.value.errors
-    d = wizard.add_service_order(admin, d, wizard.make_service_order(tech, "09/03/2026", "10:00", "30"))
-    d = wizard.add_service_order(admin, d, wizard.make_service_order(tech, "10/03/2026", "09:30", "30"))
-    wizard.finish(admin, d)
-    assert [a.start for a in wizard.agenda(admin, tech, dt.date(2026, 3, 9))] == ["09:00", "10:00"]
+    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "09/03/2026", "10:00", "30"))
+    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "10/03/2026", "09:30", "30"))
+    finishing.finish(admin, d)
+    assert [a.start for a in orders.agenda(admin, tech, dt.date(2026, 3, 9))] == ["09:00", "10:00"]
     # another ticket meets the stored agenda
     other = ready(admin, desk_data)
     with pytest.raises(ValidationError, match="ticket " + d.protocol):
-        wizard.add_service_order(admin, other, wizard.make_service_order(tech, "09/03/2026", "08:30", "45"))
-    wizard.add_service_order(admin, other, wizard.make_service_order(tech, "09/03/2026", "08:00", "60"))
+        orders.add_service_order(admin, other, orders.make_service_order(tech, "09/03/2026", "08:30", "45"))
+    orders.add_service_order(admin, other, orders.make_service_order(tech, "09/03/2026", "08:00", "60"))
 
 
 def test_service_order_midnight_and_zero_duration(desk_data):
     with pytest.raises(ValidationError) as err:
-        wizard.make_service_order(desk_data["tech"].id, "09/03/2026", "23:30", "60")
+        orders.make_service_order(desk_data["tech"].id, "09/03/2026", "23:30", "60")
     assert "00:30 the next day" in err.value.errors["duration"]
     with pytest.raises(ValidationError, match="more than zero"):
-        wizard.make_service_order(desk_data["tech"].id, "09/03/2026", "10:00", "0")
+        orders.make_service_order(desk_data["tech"].id, "09/03/2026", "10:00", "0")
     with pytest.raises(ValidationError) as err:
-        wizard.make_service_order(None, "31/02/2026", "25:00", "abc")
+        orders.make_service_order(None, "31/02/2026", "25:00", "abc")
     assert set(err.value.errors) == {"technician", "date", "start", "duration"}
-    order = wizard.make_service_order(desk_data["tech"].id, "", "23:00", "60")
+    order = orders.make_service_order(desk_data["tech"].id, "", "23:00", "60")
     assert order.date == "2026-03-09"
 
 
@@ -365,25 +366,25 @@ def test_service_order_midnight_and_zero_duration(desk_data):
 
 def test_linking_rule(admin, desk_data):
     parent = ready(admin, desk_data)
-    wizard.finish(admin, parent)
+    finishing.finish(admin, parent)
     c1, c2, c3 = desk_data["customers"]
-    child = wizard.update(ready(admin, desk_data), customer_id=c2.id, contact_id=c2.contacts[0].id,
-                          plan_id=c2.plans[0].id)
+    child = draft.update(ready(admin, desk_data), customer_id=c2.id, contact_id=c2.contacts[0].id,
+                         plan_id=c2.plans[0].id)
     cands = links.parent_candidates(admin, c2.plans[0].id, desk_data["outage"].id, child.ticket_id)
     assert [c.protocol for c in cands] == [parent.protocol]  # same network, type allows linking
     assert links.parent_candidates(admin, c2.plans[0].id, desk_data["plain"].id) == []  # type does not allow
     assert links.parent_candidates(admin, c3.plans[0].id, desk_data["outage"].id) == []  # other network
-    done = wizard.finish(admin, wizard.update(child, parent_id=cands[0].id))
+    done = finishing.finish(admin, draft.update(child, parent_id=cands[0].id))
     assert done.parent_protocol == parent.protocol
     assert Ticket.get(Ticket.protocol == child.protocol).parent_id == parent.ticket_id
     # enforced in the service: a type without linking, or another network, is refused
-    bad = wizard.update(ready(admin, desk_data), type_id=desk_data["plain"].id, parent_id=parent.ticket_id)
+    bad = draft.update(ready(admin, desk_data), type_id=desk_data["plain"].id, parent_id=parent.ticket_id)
     with pytest.raises(ValidationError, match="does not allow"):
-        wizard.finish(admin, bad)
-    far = wizard.update(ready(admin, desk_data), customer_id=c3.id, contact_id=c3.contacts[0].id,
-                        plan_id=c3.plans[0].id, parent_id=parent.ticket_id)
+        finishing.finish(admin, bad)
+    far = draft.update(ready(admin, desk_data), customer_id=c3.id, contact_id=c3.contacts[0].id,
+                       plan_id=c3.plans[0].id, parent_id=parent.ticket_id)
     with pytest.raises(ValidationError, match="not an open ticket"):
-        wizard.finish(admin, far)
+        finishing.finish(admin, far)
 
 
 # -------------------------------------------------------------- tasks and e-mail
@@ -391,19 +392,19 @@ def test_linking_rule(admin, desk_data):
 
 def test_task_and_email_validation(admin):
     with pytest.raises(ValidationError) as err:
-        wizard.make_task(None, "", "ontem")
+        actions.make_task(None, "", "ontem")
     assert set(err.value.errors) == {"assignee", "due", "description"}
     with pytest.raises(ValidationError) as err:
-        wizard.make_email("", "", "", cc="not-an-address")
+        actions.make_email("", "", "", cc="not-an-address")
     assert set(err.value.errors) == {"recipients", "subject", "cc"}
     with pytest.raises(ValidationError, match="No file"):
-        wizard.make_email("a@b.com", "s", "b", attachments=("/nope",))
+        actions.make_email("a@b.com", "s", "b", attachments=("/nope",))
 
 
 def test_template_rendering():
-    t = wizard.Template(1, "t", "Protocolo {protocol}", "Olá {contact}, {unknown} {0}")
+    t = options.Template(1, "t", "Protocolo {protocol}", "Olá {contact}, {unknown} {0}")
     d = Draft("2026", 1, "me", "x", contact_name="Zé")
-    assert wizard.render_template(t, d)[0] == "Protocolo 2026"
+    assert options.render_template(t, d)[0] == "Protocolo 2026"
 
 
 def test_a_draft_is_not_saved_again_once_its_ticket_is_finished(admin, desk_data):
@@ -411,10 +412,10 @@ def test_a_draft_is_not_saved_again_once_its_ticket_is_finished(admin, desk_data
     the same draft) must not bring the draft back: it is told, and the
     finished ticket is no longer offered as unfinished."""
     d = ready(admin, desk_data)
-    wizard.save(admin, d)
-    wizard.finish(admin, d)
+    saving.save(admin, d)
+    finishing.finish(admin, d)
     assert not TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()
     with pytest.raises(Conflict, match=f"Ticket {d.protocol} is already"):
-        wizard.save(admin, wizard.update(d, checks="typed later in the other window"))
+        saving.save(admin, draft.update(d, checks="typed later in the other window"))
     assert not TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()
-    assert d.protocol not in {p.protocol for p in wizard.pending_drafts(admin)}
+    assert d.protocol not in {p.protocol for p in saving.pending_drafts(admin)}

@@ -17,14 +17,18 @@ from services.core import clock, validation
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
-from services.tickets import wizard
+from services.tickets.wizard import actions as wizard_actions
+from services.tickets.wizard import draft as wizard_draft
+from services.tickets.wizard import options as wizard_options
+from services.tickets.wizard import orders as wizard_orders
 from tui.base import AtendeModal
-from tui.forms import Field, PlainSelect, ThreadedSave, show_errors
+from tui.dialogs import ThreadedSave
+from tui.forms import Field, PlainSelect, show_errors
 from tui.guarded_text import GuardedTextArea
 from tui.table import Table
 
 
-class ActionForm(ThreadedSave, AtendeModal[wizard.Draft | None]):
+class ActionForm(ThreadedSave, AtendeModal[wizard_draft.Draft | None]):
     """Common frame: a title, fields, Cancel and Add. Add (ThreadedSave)
     checks the item off the UI thread (its files, the technician's agenda):
     `submit()` reads the fields and returns the call that builds the new draft."""
@@ -46,7 +50,7 @@ class ActionForm(ThreadedSave, AtendeModal[wizard.Draft | None]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "add", N_("Add"), priority=True)]
     title_text = ""
 
-    def __init__(self, draft: wizard.Draft) -> None:
+    def __init__(self, draft: wizard_draft.Draft) -> None:
         super().__init__()
         self.draft = draft
 
@@ -89,7 +93,7 @@ class ActionForm(ThreadedSave, AtendeModal[wizard.Draft | None]):
 class AttachmentForm(ActionForm):
     title_text = N_("Add an attachment")
 
-    def __init__(self, draft: wizard.Draft) -> None:
+    def __init__(self, draft: wizard_draft.Draft) -> None:
         super().__init__(draft)
         self.title_text = _(AttachmentForm.title_text)
 
@@ -97,20 +101,20 @@ class AttachmentForm(ActionForm):
         yield Field(_("File (path on the server, e.g. ~/fotos/roteador.jpg)"), Input(id="path"), name="path")
         yield Field(_("Notes"), Input(id="notes", max_length=2000), name="notes")
         yield Label(_("At most {size} MB; the file is copied into Atende when the ticket is finished.").format(
-            size=wizard.MAX_ATTACHMENT // (1024 * 1024)), classes="muted")
+            size=wizard_actions.MAX_ATTACHMENT // (1024 * 1024)), classes="muted")
 
     def on_mount(self) -> None:
         self.query_one("#path").focus()
 
     def submit(self):
         draft, path, notes = self.draft, self.value("#path"), self.value("#notes")
-        return lambda: wizard.add_attachment(draft, path, notes)
+        return lambda: wizard_actions.add_attachment(draft, path, notes)
 
 
 class ServiceOrderForm(ActionForm):
     title_text = N_("Service order")
 
-    def __init__(self, draft: wizard.Draft) -> None:
+    def __init__(self, draft: wizard_draft.Draft) -> None:
         super().__init__(draft)
         self.title_text = _(ServiceOrderForm.title_text)
         self.tech_names: dict[int, str] = {}
@@ -119,8 +123,8 @@ class ServiceOrderForm(ActionForm):
     def fields(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Field(_("Technician"), PlainSelect([], prompt=_("Choose"), id="technician"), name="technician")
-            yield Field(_("Status"), PlainSelect([(_(v), k) for k, v in wizard.OS_STATUSES.items()], value="scheduled",
-                                                 allow_blank=False, id="status"), name="status")
+            yield Field(_("Status"), PlainSelect([(_(v), k) for k, v in wizard_orders.OS_STATUSES.items()],
+                                                 value="scheduled", allow_blank=False, id="status"), name="status")
         with Horizontal(classes="form-row"):
             yield Field(_("OS type"), PlainSelect([], prompt=_("Choose"), id="os_type"), name="os_type")
             yield Field(_("Date"), Input(clock.today().strftime("%d/%m/%Y"), id="date"), name="date")
@@ -139,8 +143,8 @@ class ServiceOrderForm(ActionForm):
     @work(thread=True, exclusive=True, group="os-choices", exit_on_error=False)
     def load_choices(self) -> None:
         try:
-            techs = wizard.technicians(self.app.actor)
-            types = wizard.os_types(self.app.actor)
+            techs = wizard_options.technicians(self.app.actor)
+            types = wizard_options.os_types(self.app.actor)
         except AtendeError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
@@ -171,7 +175,7 @@ class ServiceOrderForm(ActionForm):
     @work(thread=True, exclusive=True, group="os-agenda", exit_on_error=False)
     def load_agenda(self, tech: int, day: dt.date) -> None:
         try:
-            entries = wizard.agenda(self.app.actor, tech, day)
+            entries = wizard_orders.agenda(self.app.actor, tech, day)
         except AtendeError:
             entries = []
         self.app.call_from_thread(self._agenda, tech, day, entries)
@@ -183,7 +187,7 @@ class ServiceOrderForm(ActionForm):
             table.add_row(Text(e.start), Text(e.end), Text(e.protocol), Text(e.os_type))
         for o in self.draft.service_orders:
             if o.technician_id == tech and o.date == day.isoformat():
-                end = wizard.fmt_minutes(wizard.minutes_of(o.start) + o.duration_minutes)
+                end = wizard_orders.fmt_minutes(wizard_orders.minutes_of(o.start) + o.duration_minutes)
                 table.add_row(Text(o.start), Text(end), Text(_("this ticket")), Text(""))
         if not table.row_count:
             table.add_row(Text(_("free all day")), Text(""), Text(""), Text(""))
@@ -194,13 +198,13 @@ class ServiceOrderForm(ActionForm):
 
     def submit(self):
         actor, draft, values = self.app.actor, self.draft, self.order_values()
-        return lambda: wizard.add_service_order(actor, draft, wizard.make_service_order(*values))
+        return lambda: wizard_orders.add_service_order(actor, draft, wizard_orders.make_service_order(*values))
 
 
 class TaskForm(ActionForm):
     title_text = N_("Task")
 
-    def __init__(self, draft: wizard.Draft) -> None:
+    def __init__(self, draft: wizard_draft.Draft) -> None:
         super().__init__(draft)
         self.title_text = _(TaskForm.title_text)
 
@@ -216,7 +220,7 @@ class TaskForm(ActionForm):
     @work(thread=True, exclusive=True, group="task-people", exit_on_error=False)
     def load_people(self) -> None:
         try:
-            options = wizard.first_contact_options(self.app.actor)
+            options = wizard_options.first_contact_options(self.app.actor)
         except AtendeError:
             return
         self.app.call_from_thread(
@@ -224,17 +228,17 @@ class TaskForm(ActionForm):
 
     def submit(self):
         draft, values = self.draft, (self.value("#assignee"), self.value("#description"), self.value("#due"))
-        return lambda: dataclasses.replace(draft, tasks=draft.tasks + (wizard.make_task(*values),))
+        return lambda: dataclasses.replace(draft, tasks=draft.tasks + (wizard_actions.make_task(*values),))
 
 
 class EmailForm(ActionForm):
     title_text = N_("E-mail to the contact")
 
-    def __init__(self, draft: wizard.Draft, details: contacts_svc.CustomerDetails | None) -> None:
+    def __init__(self, draft: wizard_draft.Draft, details: contacts_svc.CustomerDetails | None) -> None:
         super().__init__(draft)
         self.title_text = _(EmailForm.title_text)
         self.details = details
-        self.templates: list[wizard.Template] = []
+        self.templates: list[wizard_options.Template] = []
 
     def fields(self) -> ComposeResult:
         yield Field(_("Template"), PlainSelect([], prompt=_("None"), id="template"), name="template")
@@ -247,7 +251,7 @@ class EmailForm(ActionForm):
         yield Field(_("Copy to (CC, comma-separated)"), Input(id="cc"), name="cc")
         yield Field(_("Subject"), Input(id="subject", max_length=200), name="subject")
         yield Checkbox(_("Ask for a read receipt"), id="read_receipt")
-        yield Field(_("Message"), GuardedTextArea(id="body", max_length=wizard.MAX_PROBLEM), name="body")
+        yield Field(_("Message"), GuardedTextArea(id="body", max_length=wizard_draft.MAX_PROBLEM), name="body")
         yield Field(_("Attach files (paths, comma-separated)"), Input(id="attachments"), name="attachments")
 
     def on_mount(self) -> None:
@@ -257,7 +261,7 @@ class EmailForm(ActionForm):
     @work(thread=True, exclusive=True, group="email-templates", exit_on_error=False)
     def load_templates(self) -> None:
         try:
-            found = wizard.email_templates(self.app.actor)
+            found = wizard_options.email_templates(self.app.actor)
         except AtendeError:
             return
         self.app.call_from_thread(self._templates, found)
@@ -270,7 +274,7 @@ class EmailForm(ActionForm):
     def _template(self, event: Select.Changed) -> None:
         t = next((t for t in self.templates if t.id == event.value), None)
         if t:
-            subject, body = wizard.render_template(t, self.draft)
+            subject, body = wizard_options.render_template(t, self.draft)
             self.query_one("#subject", Input).value = subject
             self.query_one("#body", GuardedTextArea).load_text(body)
 
@@ -280,5 +284,5 @@ class EmailForm(ActionForm):
         values = (recipients, self.value("#subject"), self.value("#body"), self.value("#cc"),
                   self.query_one("#read_receipt", Checkbox).value, self.value("#template"), files)
         draft = self.draft
-        return lambda: dataclasses.replace(draft, emails=draft.emails + (wizard.make_email(*values),))
+        return lambda: dataclasses.replace(draft, emails=draft.emails + (wizard_actions.make_email(*values),))
 

@@ -1,0 +1,94 @@
+"""Moving an event through the pipeline, from the board or from the event's
+own screen, with the questions a person expects before it is written."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.core.errors import AtendeError
+from services.core.i18n import _
+from services.events import pipeline, preparation, queries, stages
+from tui.dialogs import ConfirmDialog, MessageDialog
+
+MOVE_GROUP = "event-move"
+
+
+class MovesEvents:
+    """Mixin for a screen (a WorkerErrors) that moves events: `run_move`."""
+
+    _after_move: Callable[[queries.EventInfo | None], None] | None = None
+
+    def run_move(self, event: queries.EventInfo, to: str, done: Callable[[queries.EventInfo | None], None],
+                 edit: Callable[[queries.EventInfo, dict[str, str]], None] | None = None) -> None:
+        """Move `event` to stage `to` with the confirmations a person expects:
+        closing and cancelling are confirmed, participants are e-mailed only if
+        the person agrees, and a readiness refusal offers to edit the event.
+        `done(moved event, or None when it did not move)` follows, whatever
+        the outcome; the move is written off the UI thread (call_service, a
+        write: a second move while one is written is not started)."""
+        app = self.app
+        participants = event.registered + event.waiting
+
+        def perform(send_mail: bool) -> None:
+            if self.service_running(MOVE_GROUP):
+                done(None)
+                return
+            self._after_move = done
+            actor = app.actor
+            self.call_service(MOVE_GROUP, lambda: pipeline.move_event(actor, event.id, to, from_stage=event.stage,
+                                                                      send_mail=send_mail),
+                              on_answer=moved, on_error=failed, quiet=True, write=True)
+
+        def failed(exc: AtendeError) -> None:
+            self._after_move = None
+            if isinstance(exc, preparation.NotReady):
+                question = exc.message + "\n\n" + _("The event stays in {stage}. Edit it now?").format(
+                    stage=stages.stage_label(event.stage))
+                if edit is not None:
+                    app.push_screen(ConfirmDialog(question),
+                                    lambda yes: edit(event, exc.errors) if yes else done(None))
+                else:
+                    app.push_screen(MessageDialog(_("Not ready"), exc.message), lambda _r: done(None))
+                return
+            self.show_refusal(exc)
+            done(None)
+
+        def moved(result: pipeline.MoveResult) -> None:
+            self._after_move = None
+            message = _("{event}: {stage}").format(event=event.description, stage=stages.stage_label(to))
+            if result.task_created:
+                message += "\n" + _("Preparation task created for {name}").format(
+                    name=result.event.responsible_name)
+            if result.closed:
+                message += "\n" + _("{came} waiting for materials, {absent} did not come").format(
+                    came=result.closed.waiting_materials, absent=result.closed.did_not_come)
+            if result.mailed:
+                message += "\n" + _("{n} participants will be e-mailed").format(n=result.mailed)
+            self.notify(message, markup=False)
+            done(result.event)
+
+        def ask_mail() -> None:
+            becomes = stages.STATUS_OF_STAGE[to]
+            if participants and to in ("registration", "cancelled") and becomes != event.status:
+                app.push_screen(ConfirmDialog(
+                    _("E-mail the {n} participants that the event is now {status}?").format(
+                        n=participants, status=stages.status_label(to))),
+                    lambda yes: perform(bool(yes)))
+            else:
+                perform(False)
+
+        if to == "cancelled":
+            app.push_screen(ConfirmDialog(_("Cancel the event {event}? This cannot be undone.").format(
+                event=event.description)), lambda yes: ask_mail() if yes else done(None))
+        elif to == "held":
+            app.push_screen(ConfirmDialog(
+                _("Close {event} as held? Those who came will wait for materials; everyone else did not "
+                  "come.").format(event=event.description)), lambda yes: perform(False) if yes else done(None))
+        else:
+            ask_mail()
+
+    def worker_failed(self, group: str, message: str) -> None:
+        """A move that failed unexpectedly (said by WorkerErrors) did not move: `done(None)`."""
+        if group == MOVE_GROUP and self._after_move is not None:
+            done, self._after_move = self._after_move, None
+            done(None)
+        super().worker_failed(group, message)
