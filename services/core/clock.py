@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 _now: Callable[[], dt.datetime] = dt.datetime.now
 
@@ -20,3 +21,21 @@ def set_clock(fn: Callable[[], dt.datetime] | None) -> None:
     """Replace the clock (None restores the real one)."""
     global _now
     _now = fn or dt.datetime.now
+
+
+@contextmanager
+def kept() -> Iterator[None]:
+    """Whatever the block does to the clock (set_clock), it is put back after it."""
+    previous = _now
+    try:
+        yield
+    finally:
+        set_clock(previous)
+
+
+@contextmanager
+def moved_to(when: dt.datetime) -> Iterator[None]:
+    """Let things happen at `when` for the block (e.g. the demo's check-ins at a past event's door)."""
+    with kept():
+        set_clock(lambda: when)
+        yield

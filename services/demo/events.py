@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from models import Contact, User, reading
@@ -74,21 +73,10 @@ def _people(rng: random.Random, n: int) -> list[er.RegistrationInput]:
     return out
 
 
-@contextmanager
-def _at(when: dt.datetime):
-    """Let things happen at `when` (check-ins at the door of a past event)."""
-    previous = clock._now
-    clock.set_clock(lambda: when)
-    try:
-        yield
-    finally:
-        clock.set_clock(previous)
-
-
 def _checkin(who: Actor, event: queries.EventInfo, code: str, rng: random.Random) -> None:
     arrival = event.starts_at + dt.timedelta(minutes=rng.randint(-25, 15))
     if arrival < clock.now():
-        with _at(arrival):
+        with clock.moved_to(arrival):
             checkin.checkin(who, code)
     else:
         checkin.checkin(who, code)

@@ -65,11 +65,8 @@ def fill(actor: Actor, rng: random.Random) -> None:
         if Booking.select().exists() or not eligible:
             return
         topic_keys = [k for k in NEEDS if Topic.select().where((Topic.key == k) & (Topic.active == True)).exists()]  # noqa: E712
-    real_now = clock._now  # the demo books in the past by moving the clock back, then restores it
-    try:
+    with clock.kept():  # the demo books in the past by moving the clock back
         _past_bookings(actor, rng, eligible, topic_keys)
-    finally:
-        clock.set_clock(real_now)
     _book_some(actor, rng, eligible, topic_keys, count=8)
 
 

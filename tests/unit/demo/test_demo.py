@@ -32,6 +32,8 @@ from services.core.permissions import Actor
 from services.core.text import digits, fold
 from services.core.validation import email as valid_email
 from services.demo import build
+from services.demo import customers as demo_customers
+from services.demo import names as demo_names
 from services.store import users
 
 N = 2000
@@ -73,8 +75,8 @@ def test_check_digit_helpers_agree_with_validate_docbr():
     for _ in range(2000):
         base = rng.randrange(100_000_000, 999_999_999)
         if base % 111_111_111:
-            assert cpf.validate(f"{base}{build.cpf_check_digits(base)}")
-        assert cnpj.validate(build.cnpj_from_root(rng.randrange(10_000_000, 99_999_999)))
+            assert cpf.validate(f"{base}{demo_customers.cpf_check_digits(base)}")
+        assert cnpj.validate(demo_customers.cnpj_from_root(rng.randrange(10_000_000, 99_999_999)))
 
 
 def test_documents_are_valid_and_unique(filled):
@@ -124,7 +126,7 @@ def test_phones_are_valid_brazilian_mobiles(filled):
 
 def test_emails_are_plain_and_mostly_unique(filled):
     rows = _customers()
-    domains = {d for d, _w in build.EMAIL_DOMAINS}
+    domains = {d for d, _w in demo_names.EMAIL_DOMAINS}
     for c in rows:
         assert c.email.isascii() and c.email == c.email.lower()
         local, domain = c.email.split("@")
