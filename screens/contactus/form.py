@@ -8,20 +8,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Select, Static, TextArea
 
-from services.contactus import desk
+from services.contactus import catalogue, company_contacts
 from services.core.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.dialogs import ThreadedSave
 from tui.forms import Field, PlainSelect
 
 
-def read_choices(actor) -> tuple[str, list[desk.Item], list[desk.Item], list[desk.Item]]:
+def read_choices(actor) -> tuple[str, list[catalogue.Item], list[catalogue.Item], list[catalogue.Item]]:
     """The mode, and what the form offers in it: classifications, and
     sub-classifications (mode Central) or forms of contact (mode CRM)."""
-    mode = desk.mode()
-    classes = desk.classifications(actor)
-    subs = desk.subclassifications(actor) if mode == desk.CENTRAL else []
-    forms = desk.forms(actor) if mode == desk.CRM else []
+    mode = catalogue.mode()
+    classes = catalogue.classifications(actor)
+    subs = catalogue.subclassifications(actor) if mode == catalogue.CENTRAL else []
+    forms = catalogue.forms(actor) if mode == catalogue.CRM else []
     return mode, classes, subs, forms
 
 
@@ -38,8 +38,8 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.mode = desk.CENTRAL
-        self.subs: list[desk.Item] = []
+        self.mode = catalogue.CENTRAL
+        self.subs: list[catalogue.Item] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,10 +72,10 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
     def _fill(self, mode: str, classes, subs, forms) -> None:
         self.mode = mode
         self.subs = subs
-        self.query_one("#cu-mode", Static).update(desk.mode_label(mode))
+        self.query_one("#cu-mode", Static).update(catalogue.mode_label(mode))
         self.query_one("#cu-classification", Select).set_options([(c.name, c.id) for c in classes])
-        self.query_one("#cu-sub-field").display = mode == desk.CENTRAL
-        self.query_one("#cu-form-field").display = mode == desk.CRM
+        self.query_one("#cu-sub-field").display = mode == catalogue.CENTRAL
+        self.query_one("#cu-form-field").display = mode == catalogue.CRM
         self.query_one("#cu-form-of-contact", Select).set_options([(f.name, f.id) for f in forms])
         self._fill_subs()
 
@@ -97,7 +97,7 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
             self.action_save()
 
     def submit(self):
-        contact = desk.NewContact(
+        contact = company_contacts.NewContact(
             classification_id=self._value("#cu-classification"),
             subclassification_id=self._value("#cu-sub"),
             form_id=self._value("#cu-form-of-contact"),
@@ -107,7 +107,7 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
             message=self.query_one("#cu-message", TextArea).text,
             attachment=self.query_one("#cu-attachment", Input).value)
         actor, fmt = self.app.actor, self.app.config.protocol_format
-        return lambda: desk.open_contact(actor, contact, fmt=fmt)
+        return lambda: company_contacts.open_contact(actor, contact, fmt=fmt)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

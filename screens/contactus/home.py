@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
-from services.contactus import desk
+from services.contactus import company_contacts
 from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
@@ -49,7 +49,7 @@ class ProtocolDialog(AtendeModal[int | None]):
 
     def _open(self) -> None:
         try:
-            ticket_id = desk.find(self.app.actor, self.query_one(Input).value)
+            ticket_id = company_contacts.find(self.app.actor, self.query_one(Input).value)
         except AtendeError as exc:
             show_errors(self, {"protocol": exc.message})
             return
@@ -77,7 +77,7 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.view = "all"
-        self.rows: list[desk.ContactRow] = []
+        self.rows: list[company_contacts.ContactRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,9 +113,9 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
             self.app.pop_screen()
 
     def load(self) -> None:
-        self.call_service("contactus-home", desk.contacts, self.app.actor, self.view, on_answer=self._show)
+        self.call_service("contactus-home", company_contacts.contacts, self.app.actor, self.view, on_answer=self._show)
 
-    def _show(self, rows: list[desk.ContactRow]) -> None:
+    def _show(self, rows: list[company_contacts.ContactRow]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -137,7 +137,7 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
                           Text(r.updated_at.strftime("%d/%m %H:%M")), key=str(r.ticket_id))
         if rows:
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
-        label = _(desk.VIEWS[self.view])
+        label = _(company_contacts.VIEWS[self.view])
         self.query_one("#cu-heading", Static).update(
             _("{view} ({n}) · Enter opens a contact").format(view=label, n=len(rows)))
         self.query_one("#cu-empty", Static).update(
@@ -156,7 +156,7 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
 
         self.app.push_screen(NewContactScreen(), self._after_new)
 
-    def _after_new(self, row: desk.ContactRow | None) -> None:
+    def _after_new(self, row: company_contacts.ContactRow | None) -> None:
         if row is not None:
             self.notify(_("Contact {protocol} sent. Keep this protocol to follow it.").format(protocol=row.protocol),
                         markup=False)
@@ -172,6 +172,6 @@ class ContactUsScreen(LiveScreen, AtendeScreen):
 
     def palette_commands(self):
         yield PaletteCommand(_("New contact"), _("Write a new contact to us"), self.action_new)
-        for key, label in desk.VIEWS.items():
+        for key, label in company_contacts.VIEWS.items():
             yield PaletteCommand(_(label), _("Show these contacts"), lambda k=key: self.action_view(k))
         yield PaletteCommand(_("Open by protocol"), _("Open a contact by its protocol"), self.action_protocol)

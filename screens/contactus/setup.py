@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
-from services.contactus import desk
+from services.contactus import catalogue
 from services.core import permissions
 from services.core.i18n import N_, _
 from services.store import settings
@@ -22,11 +22,11 @@ TABS = {"classification": N_("Classifications"), "subclassification": N_("Sub-cl
         "form": N_("Forms of contact")}
 
 
-class ItemForm(FormDialog[desk.Item | None]):
+class ItemForm(FormDialog[catalogue.Item | None]):
     """Add or rename a classification, sub-classification or form of contact;
     for a classification, its desk queue."""
 
-    def __init__(self, kind: str, item: desk.Item | None, queues, parents) -> None:
+    def __init__(self, kind: str, item: catalogue.Item | None, queues, parents) -> None:
         super().__init__()
         self.kind = kind
         self.item = item
@@ -35,7 +35,7 @@ class ItemForm(FormDialog[desk.Item | None]):
 
     def compose(self) -> ComposeResult:
         item = self.item
-        what = _(desk.KIND_LABELS[self.kind])
+        what = _(catalogue.KIND_LABELS[self.kind])
         title = (_("Change the {what} {name}").format(what=what, name=item.name) if item
                  else _("Add a {what}").format(what=what))
         with Vertical():
@@ -64,18 +64,18 @@ class ItemForm(FormDialog[desk.Item | None]):
         queue = self._select("#cu-item-queue") if kind == "classification" else None
         parent = self._select("#cu-item-parent") if kind == "subclassification" and item is None else None
 
-        def save() -> desk.Item:
+        def save() -> catalogue.Item:
             if item is None:
                 if kind == "classification":
-                    return desk.add_classification(actor, name, queue)
+                    return catalogue.add_classification(actor, name, queue)
                 if kind == "subclassification":
-                    return desk.add_subclassification(actor, parent, name)
-                return desk.add_form(actor, name)
+                    return catalogue.add_subclassification(actor, parent, name)
+                return catalogue.add_form(actor, name)
             result = item
             if name.strip() != item.name:
-                result = desk.rename(actor, kind, item.id, name, expected_version=item.version)
+                result = catalogue.rename(actor, kind, item.id, name, expected_version=item.version)
             if kind == "classification" and queue != result.queue_id:
-                result = desk.route(actor, item.id, queue, expected_version=result.version)
+                result = catalogue.route(actor, item.id, queue, expected_version=result.version)
             return result
         return save
 
@@ -84,29 +84,29 @@ class ItemForm(FormDialog[desk.Item | None]):
         return value if isinstance(value, int) else None
 
 
-def read_tab(actor, tab: str) -> tuple[list[desk.Item], str]:
+def read_tab(actor, tab: str) -> tuple[list[catalogue.Item], str]:
     """The items of `tab` (the inactive too), and the mode."""
     if tab == "classification":
-        items = desk.classifications(actor, include_inactive=True)
+        items = catalogue.classifications(actor, include_inactive=True)
     elif tab == "subclassification":
-        items = desk.subclassifications(actor, include_inactive=True)
+        items = catalogue.subclassifications(actor, include_inactive=True)
     else:
-        items = desk.forms(actor, include_inactive=True)
-    return items, desk.mode()
+        items = catalogue.forms(actor, include_inactive=True)
+    return items, catalogue.mode()
 
 
-def read_form_choices(actor, tab: str) -> tuple[list[desk.QueueChoice], list[desk.Item]]:
+def read_form_choices(actor, tab: str) -> tuple[list[catalogue.QueueChoice], list[catalogue.Item]]:
     """What the form of an item of `tab` offers: the desk queues (a
     classification) or the classifications (a sub-classification)."""
-    queues = desk.queues(actor) if tab == "classification" else []
-    parents = desk.classifications(actor) if tab == "subclassification" else []
+    queues = catalogue.queues(actor) if tab == "classification" else []
+    parents = catalogue.classifications(actor) if tab == "subclassification" else []
     return queues, parents
 
 
 def switch_mode(actor) -> str:
     """Turn the Contact us mode to the other one; the new mode."""
-    new = desk.CRM if desk.mode() == desk.CENTRAL else desk.CENTRAL
-    settings.set_value(actor, desk.MODE_KEY, new)
+    new = catalogue.CRM if catalogue.mode() == catalogue.CENTRAL else catalogue.CENTRAL
+    settings.set_value(actor, catalogue.MODE_KEY, new)
     return new
 
 
@@ -129,7 +129,7 @@ class ContactUsAdminScreen(AtendeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.tab = "classification"
-        self.items: list[desk.Item] = []
+        self.items: list[catalogue.Item] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -156,7 +156,7 @@ class ContactUsAdminScreen(AtendeScreen):
         self.call_service("contactus-admin", read_tab, self.app.actor, self.tab,
                           on_answer=lambda answer: self._show(*answer))
 
-    def _show(self, items: list[desk.Item], mode: str) -> None:
+    def _show(self, items: list[catalogue.Item], mode: str) -> None:
         self.items = items
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -180,9 +180,9 @@ class ContactUsAdminScreen(AtendeScreen):
             table.move_cursor(row=min(max(cursor, 0), len(items) - 1))
         self.query_one("#cu-admin-heading", Static).update(
             _("{tab} ({n}) · mode: {mode}").format(
-                tab=_(TABS[self.tab]), n=len(items), mode="Central" if mode == desk.CENTRAL else "CRM"))
+                tab=_(TABS[self.tab]), n=len(items), mode="Central" if mode == catalogue.CENTRAL else "CRM"))
 
-    def _selected(self) -> desk.Item | None:
+    def _selected(self) -> catalogue.Item | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
@@ -197,19 +197,19 @@ class ContactUsAdminScreen(AtendeScreen):
         if item is not None:
             self._form(item)
 
-    def _form(self, item: desk.Item | None) -> None:
+    def _form(self, item: catalogue.Item | None) -> None:
         tab = self.tab
         self.call_service("contactus-admin-form", read_form_choices, self.app.actor, tab,
                           on_answer=lambda answer: self._open_form(tab, item, *answer))
 
-    def _open_form(self, tab: str, item: desk.Item | None, queues: list[desk.QueueChoice],
-                   parents: list[desk.Item]) -> None:
+    def _open_form(self, tab: str, item: catalogue.Item | None, queues: list[catalogue.QueueChoice],
+                   parents: list[catalogue.Item]) -> None:
         if tab == "subclassification" and not parents and item is None:
             self.notify(_("Add a classification first."), severity="warning", markup=False)
             return
         self.app.push_screen(ItemForm(tab, item, queues, parents), self._saved)
 
-    def _saved(self, item: desk.Item | None) -> None:
+    def _saved(self, item: catalogue.Item | None) -> None:
         if item is not None:
             self.notify(_("Saved: {name}").format(name=item.name), markup=False)
             self.load()
@@ -219,13 +219,14 @@ class ContactUsAdminScreen(AtendeScreen):
         if item is not None:
             self._toggle(item)
 
-    def _toggle(self, item: desk.Item) -> None:
+    def _toggle(self, item: catalogue.Item) -> None:
         actor = self.app.actor
-        self.call_service("contactus-admin-write", lambda: desk.set_active(actor, item.kind, item.id, not item.active,
-                                                                           expected_version=item.version),
+        self.call_service("contactus-admin-write",
+                          lambda: catalogue.set_active(actor, item.kind, item.id, not item.active,
+                                                       expected_version=item.version),
                           on_answer=self._toggled, on_error=lambda _exc: self.load(), write=True)
 
-    def _toggled(self, result: desk.Item) -> None:
+    def _toggled(self, result: catalogue.Item) -> None:
         self.notify((_("{name} is active again") if result.active else
                      _("{name} is no longer offered")).format(name=result.name), markup=False)
         self.load()
@@ -234,7 +235,7 @@ class ContactUsAdminScreen(AtendeScreen):
         self.call_service("contactus-admin-write", switch_mode, self.app.actor, on_answer=self._mode_set, write=True)
 
     def _mode_set(self, new: str) -> None:
-        self.notify(_("Contact us mode: {mode}").format(mode=desk.mode_label(new)), markup=False)
+        self.notify(_("Contact us mode: {mode}").format(mode=catalogue.mode_label(new)), markup=False)
         self.load()
 
     def palette_commands(self):

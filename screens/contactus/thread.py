@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from services.contactus import desk
+from services.contactus import company_contacts
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import N_, _
 from tui.base import AtendeScreen
@@ -41,7 +41,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
-        self.contact: desk.ContactDetail | None = None
+        self.contact: company_contacts.ContactDetail | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -64,7 +64,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
 
     def load(self) -> None:
         # _show awaits its widgets: it runs as the screen's next message, after any earlier one
-        self.call_service("contactus-thread", desk.detail, self.app.actor, self.ticket_id,
+        self.call_service("contactus-thread", company_contacts.detail, self.app.actor, self.ticket_id,
                           on_answer=lambda contact: self.call_later(self._show, contact), quiet=True,
                           on_error=lambda exc: self._failed(exc.message))
 
@@ -72,7 +72,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
         self.notify(message, severity="error", markup=False)
         self.query_one("#cu-thread-head", Static).update(message)
 
-    async def _show(self, c: desk.ContactDetail) -> None:
+    async def _show(self, c: company_contacts.ContactDetail) -> None:
         self.contact = c
         self.sub_title = _("Contact {protocol}").format(protocol=c.protocol)
         head = Text()
@@ -115,7 +115,7 @@ class ContactThreadScreen(LiveScreen, AtendeScreen):
             else:
                 self.show_refusal(exc)
 
-        self.call_service("contactus-reply", desk.add_message, self.app.actor, self.ticket_id, body,
+        self.call_service("contactus-reply", company_contacts.add_message, self.app.actor, self.ticket_id, body,
                           on_answer=lambda _message: self._sent(), quiet=True, on_error=refused, write=True)
 
     def _sent(self) -> None:

@@ -90,10 +90,10 @@ def contactus_list(obj: Context, view: str, as_json: bool) -> None:
     """List your company's contacts (representatives)."""
     from dataclasses import asdict
 
-    from services.contactus import desk as contactus
+    from services.contactus import company_contacts
 
     actor = obj.open(create=False)
-    rows = contactus.contacts(actor, view)
+    rows = company_contacts.contacts(actor, view)
     if as_json:
         click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2, default=json_default))
         return
@@ -109,10 +109,10 @@ def contactus_show(obj: Context, protocol: str, as_json: bool) -> None:
     """Show one of your company's contacts with its thread (representatives)."""
     from dataclasses import asdict
 
-    from services.contactus import desk as contactus
+    from services.contactus import company_contacts
 
     actor = obj.open(create=False)
-    detail = contactus.detail(actor, contactus.find(actor, protocol))
+    detail = company_contacts.detail(actor, company_contacts.find(actor, protocol))
     if as_json:
         click.echo(json.dumps(asdict(detail), ensure_ascii=False, indent=2, default=json_default))
         return

@@ -11,7 +11,7 @@ import random
 
 from models import Customer, Queue, User, reading, write_tx
 from models.contactus import ContactClassification, ContactRequest
-from services.contactus import desk
+from services.contactus import catalogue, company_contacts
 from services.core.permissions import Actor, require
 from services.store import users
 from services.tickets import thread
@@ -51,20 +51,20 @@ def fill(actor: Actor, rng: random.Random) -> None:
         for name, (queue, _subs) in CATALOGUE.items():
             if not ContactClassification.select().where(ContactClassification.name == name).exists():
                 _queue_id(queue)
-    existing = {c.name: c for c in desk.classifications(actor, include_inactive=True)}
+    existing = {c.name: c for c in catalogue.classifications(actor, include_inactive=True)}
     with reading():
         queues = {q.name: q.id for q in Queue.select()}
     for name, (queue, subs) in CATALOGUE.items():
         if name not in existing:
-            existing[name] = desk.add_classification(actor, name, queues.get(queue) or queues["Fale Conosco"])
-        have = {s.name for s in desk.subclassifications(actor, existing[name].id, include_inactive=True)}
+            existing[name] = catalogue.add_classification(actor, name, queues.get(queue) or queues["Fale Conosco"])
+        have = {s.name for s in catalogue.subclassifications(actor, existing[name].id, include_inactive=True)}
         for sub in subs:
             if sub not in have:
-                desk.add_subclassification(actor, existing[name].id, sub)
-    have_forms = {f.name for f in desk.forms(actor, include_inactive=True)}
+                catalogue.add_subclassification(actor, existing[name].id, sub)
+    have_forms = {f.name for f in catalogue.forms(actor, include_inactive=True)}
     for form in FORMS:
         if form not in have_forms:
-            desk.add_form(actor, form)
+            catalogue.add_form(actor, form)
 
     with reading():
         rep = User.get_or_none(User.login == REP_LOGIN)
@@ -83,9 +83,9 @@ def fill(actor: Actor, rng: random.Random) -> None:
             return
         agent = User.get_or_none((User.login == "ana") & (User.active == True))  # noqa: E712
     agent_actor = users.identify(agent.login) if agent else actor
-    subs = {(s.parent, s.name): s.id for s in desk.subclassifications(actor)}
+    subs = {(s.parent, s.name): s.id for s in catalogue.subclassifications(actor)}
     for i, (cls, sub, message) in enumerate(CONTACTS):
-        row = desk.open_contact(rep_actor, desk.NewContact(
+        row = company_contacts.open_contact(rep_actor, company_contacts.NewContact(
             classification_id=existing[cls].id, subclassification_id=subs[(cls, sub)],
             contact_name="Roberta Representante", phone="(11) 3456-7890", email="roberta@empresa.example",
             message=message))

@@ -12,7 +12,7 @@ from services.core import clock
 from services.core.errors import NotFound, UnknownUser, ValidationError
 from services.core.i18n import _
 from services.core.permissions import ADMIN, REPRESENTATIVE, ROLES, Actor, require
-from services.core.text import clean
+from services.core.text import clean, digits
 from services.store import audit
 from services.store.quickopen import login_for, os_login  # noqa: F401 - os_login is part of this module's API
 
@@ -150,9 +150,29 @@ def company_for(actor: Actor, company: str | int | None) -> int | None:
     require(actor, "users.manage")
     if company is None or (isinstance(company, str) and not company.strip()):
         return None
-    from services.contactus.desk import resolve_company
-
     return resolve_company(str(company))
+
+
+def resolve_company(text: str) -> int:
+    """A company given as its customer id or its CPF/CNPJ (with or without
+    punctuation): its id, or ValidationError."""
+    text = clean(text)
+    if not text:
+        raise ValidationError(_("Give the company's customer id or CPF/CNPJ"), "company")
+    number = digits(text)
+    with reading():
+        if text.isascii() and text.isdigit() and len(text) < 11:  # "²" is a digit int() refuses
+            row = Customer.get_or_none(Customer.id == int(text))
+            if row is not None:
+                return row.id
+        if len(number) in (11, 14):
+            rows = list(Customer.select(Customer.id).where(Customer.doc == number).limit(2))
+            if len(rows) == 1:
+                return rows[0].id
+            if len(rows) > 1:
+                raise ValidationError(_("More than one customer has the CPF/CNPJ {doc}; use the customer id").format(
+                    doc=text), "company")
+    raise ValidationError(_("No company with id or CPF/CNPJ {ref}").format(ref=text), "company")
 
 
 def add(actor: Actor, login: str, role: str, name: str = "", email: str = "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import models
 from models import Customer, Queue, Ticket, reading, write_tx
-from services.contactus import desk
+from services.contactus import catalogue
 from services.store import users
 from services.store.database import open_store
 
@@ -29,8 +29,8 @@ def test_representative_contact_answered_by_agent_in_another_session(tmp_path, t
         q = Queue.create(name="Financeiro")
         acme = Customer.create(kind="customer", name="Acme Ltda", name_norm="acme ltda", doc="11222333000181",
                                doc_kind="cnpj")
-    c = desk.add_classification(me, "Financeiro", q.id)
-    desk.add_subclassification(me, c.id, "Segunda via de boleto")
+    c = catalogue.add_classification(me, "Financeiro", q.id)
+    catalogue.add_subclassification(me, c.id, "Segunda via de boleto")
     models.close_database()
     _as(db, "representative", acme.id)
     env = {"HOME": str(tmp_path)}

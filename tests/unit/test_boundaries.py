@@ -226,3 +226,63 @@ def test_the_home_screen_imports_the_areas_screens_plainly():
 
     edges = _import_graph()["screens.home"]
     assert sorted({area.screen().__module__ for area in AREAS} - set(edges)) == []
+
+
+# Inside services/, the areas are layers too, lowest first: an area imports
+# only the areas before it (and itself), also inside functions.
+SERVICE_AREAS = ["core", "store", "customers", "mail", "tickets", "events", "scheduling", "contactus",
+                 "supervisor", "ops", "demo"]
+
+
+def test_service_areas_import_only_the_areas_below_them():
+    graph = _import_graph()
+    assert {name.split(".")[1] for name in graph if name.count(".") >= 2 and name.startswith("services.")} \
+        == set(SERVICE_AREAS), "every services/ package is an area of SERVICE_AREAS, and every area exists"
+    assert [name for name in graph if name.startswith("services.") and name.count(".") == 1
+            and name.split(".")[1] not in SERVICE_AREAS] == [], "services/ holds area packages only"
+    offenders = sorted(
+        f"{name} imports {target} ({'module level' if top else 'inside a function'})"
+        for name, edges in graph.items() if name.startswith("services.") and name.count(".") >= 1
+        for target, top in edges.items() if target.startswith("services.") and target.count(".") >= 1
+        if SERVICE_AREAS.index(target.split(".")[1]) > SERVICE_AREAS.index(name.split(".")[1])
+    )
+    assert offenders == []
+
+
+LONG = 600
+LONG_REASON = "Longer than 600 lines because"
+
+
+def test_modules_stay_short_or_say_why():
+    """A module of services/ or screens/ over 600 lines says why in its docstring."""
+    offenders = []
+    for package in ("services", "screens"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            lines = text.count("\n")
+            if lines > LONG and LONG_REASON not in (ast.get_docstring(ast.parse(text)) or ""):
+                offenders.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert offenders == []
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """`from x import _name` (gettext's `_` aside) or `module._name` across modules: make it public."""
+    offenders = []
+    ours = tuple(LAYERS)
+    for name, (path, _is_package) in _modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] in ours):
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__") and alias.name != "_":
+                        offenders.append(f"{name}:{node.lineno} imports {alias.name}")
+                    if not alias.name[0].isupper():  # a module or function, not a class (Model._meta is peewee's)
+                        modules.add(alias.asname or alias.name)
+            elif isinstance(node, ast.Import):
+                modules.update((a.asname or a.name).split(".")[0] for a in node.names
+                               if a.name.split(".")[0] in ours)
+        offenders += [f"{name}:{node.lineno} uses {node.value.id}.{node.attr}" for node in ast.walk(tree)
+                      if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                      and node.value.id in modules and node.attr.startswith("_") and not node.attr.startswith("__")]
+    assert offenders == []

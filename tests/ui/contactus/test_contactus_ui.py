@@ -13,7 +13,7 @@ from screens.contactus.home import ContactUsScreen, ProtocolDialog
 from screens.contactus.setup import ContactUsAdminScreen, ItemForm
 from screens.contactus.thread import ContactMessageDialog, ContactThreadScreen
 from screens.home import HomeScreen
-from services.contactus import desk
+from services.contactus import catalogue, company_contacts
 from services.core import clock
 from services.store import settings, users
 from services.tickets import thread
@@ -30,9 +30,9 @@ def cu(admin):
         acme = Customer.create(kind="customer", name="Acme", name_norm="acme", doc="11222333000181",
                                doc_kind="cnpj")
         other = Customer.create(kind="customer", name="Outra", name_norm="outra")
-    billing = desk.add_classification(admin, "Financeiro", fin.id)
-    desk.add_subclassification(admin, billing.id, "Segunda via")
-    desk.add_form(admin, "Telefone")
+    billing = catalogue.add_classification(admin, "Financeiro", fin.id)
+    catalogue.add_subclassification(admin, billing.id, "Segunda via")
+    catalogue.add_form(admin, "Telefone")
     users.add(admin, "rep", "representative", name="Rita Rep", company_id=acme.id)
     users.add(admin, "rep2", "representative", name="Otto", company_id=other.id)
     users.add(admin, "ana", "agent", name="Ana")
@@ -118,7 +118,7 @@ async def test_new_contact_attachment_refuses_devices_pipes_folders_and_long_nam
         form.query_one("#cu-phone", Input).value = "11912345678"
         form.query_one("#cu-email", Input).value = "rita@acme.com.br"
         form.query_one("#cu-message", TextArea).load_text("Boleto?")
-        for path, word in bad_paths(tmp_path, desk.MAX_ATTACHMENT).items():
+        for path, word in bad_paths(tmp_path, company_contacts.MAX_ATTACHMENT).items():
             form.query_one("#cu-attachment", Input).value = path
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -133,8 +133,8 @@ async def test_new_contact_attachment_refuses_devices_pipes_folders_and_long_nam
 async def test_names_with_markup_show_as_written_in_the_lists_to_choose_from(make_app, cu, admin):
     """A classification named "Ouvidoria [/" (a lead typed it) once stopped the representative's form:
     the choice lists read their labels as markup."""
-    desk.add_classification(admin, "Ouvidoria [/", cu["fin"])
-    desk.add_classification(admin, "[bold]Elogios", cu["fin"])
+    catalogue.add_classification(admin, "Ouvidoria [/", cu["fin"])
+    catalogue.add_classification(admin, "[bold]Elogios", cu["fin"])
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -149,15 +149,15 @@ async def test_names_with_markup_show_as_written_in_the_lists_to_choose_from(mak
         listed = [str(o.prompt) for o in select.query_one("SelectOverlay").options]
         assert "Ouvidoria [/" in listed and "[bold]Elogios" in listed
         await pilot.press("escape")
-        select.value = next(c.id for c in desk.classifications(users.identify("rep")) if c.name == "Ouvidoria [/")
+        select.value = next(c.id for c in catalogue.classifications(users.identify("rep")) if c.name == "Ouvidoria [/")
         await settle(pilot)
         assert "Ouvidoria [/" in str(select.query_one("#label", Static).render())
 
 
 async def test_thread_shows_public_replies_only_and_adds_a_message(make_app, cu):
     rep = users.identify("rep")
-    row = desk.open_contact(rep, desk.NewContact(
-        classification_id=cu["billing"].id, subclassification_id=desk.subclassifications(rep)[0].id,
+    row = company_contacts.open_contact(rep, company_contacts.NewContact(
+        classification_id=cu["billing"].id, subclassification_id=catalogue.subclassifications(rep)[0].id,
         contact_name="Rita", phone="11912345678", email="r@acme.com.br", message="Olá"))
     ana = users.identify("ana")
     thread.add_message(ana, row.ticket_id, "[red]Resposta pública[/", internal=False)
@@ -188,8 +188,8 @@ async def test_thread_shows_public_replies_only_and_adds_a_message(make_app, cu)
 
 async def test_views_and_protocol_of_another_company(make_app, cu):
     rep2 = users.identify("rep2")
-    sub = desk.subclassifications(rep2)[0].id
-    theirs = desk.open_contact(rep2, desk.NewContact(
+    sub = catalogue.subclassifications(rep2)[0].id
+    theirs = company_contacts.open_contact(rep2, company_contacts.NewContact(
         classification_id=cu["billing"].id, subclassification_id=sub, contact_name="Otto", phone="11912345678",
         email="o@outra.com.br", message="segredo da Outra"))
     app = make_app("rep")
@@ -284,7 +284,7 @@ async def test_admin_screen_add_rename_route_deactivate(make_app, cu):
         # supervisors may not switch the mode (admins only)
         await pilot.press("m")
         await settle(pilot)
-        assert desk.mode() == "central"
+        assert catalogue.mode() == "central"
 
 
 async def test_admin_switches_mode(make_app, cu):
@@ -295,7 +295,7 @@ async def test_admin_switches_mode(make_app, cu):
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)
-        assert desk.mode() == "crm"
+        assert catalogue.mode() == "crm"
         assert "CRM" in str(app.screen.query_one("#cu-admin-heading", Static).render())
 
 
@@ -325,8 +325,8 @@ async def test_an_agents_answer_appears_in_the_open_thread_by_itself(make_app, c
     import asyncio
 
     rep = users.identify("rep")
-    row = desk.open_contact(rep, desk.NewContact(
-        classification_id=cu["billing"].id, subclassification_id=desk.subclassifications(rep)[0].id,
+    row = company_contacts.open_contact(rep, company_contacts.NewContact(
+        classification_id=cu["billing"].id, subclassification_id=catalogue.subclassifications(rep)[0].id,
         contact_name="Rita", phone="11912345678", email="r@acme.com.br", message="Olá"))
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:

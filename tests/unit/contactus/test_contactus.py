@@ -10,7 +10,7 @@ import pytest
 from models import Customer, Queue, Ticket, write_tx
 from models.desk import TicketMessage
 from models.wizard import TicketAttachment
-from services.contactus import desk as contactus
+from services.contactus import catalogue, company_contacts
 from services.core import clock
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.store import settings, users
@@ -32,11 +32,11 @@ def cu(people):
                                doc="11222333000181", doc_kind="cnpj")
         other = Customer.create(kind="customer", name="Outra SA", name_norm="outra sa", doc="11444777000161",
                                 doc_kind="cnpj")
-    billing = contactus.add_classification(admin, "Financeiro", fin.id)
-    tech = contactus.add_classification(admin, "Suporte técnico", sup.id)
-    boleto = contactus.add_subclassification(admin, billing.id, "Segunda via de boleto")
-    lento = contactus.add_subclassification(admin, tech.id, "Internet lenta")
-    phone = contactus.add_form(admin, "Telefone")
+    billing = catalogue.add_classification(admin, "Financeiro", fin.id)
+    tech = catalogue.add_classification(admin, "Suporte técnico", sup.id)
+    boleto = catalogue.add_subclassification(admin, billing.id, "Segunda via de boleto")
+    lento = catalogue.add_subclassification(admin, tech.id, "Internet lenta")
+    phone = catalogue.add_form(admin, "Telefone")
     users.add(admin, "rep", "representative", name="Rita Rep", company_id=acme.id)
     users.add(admin, "rep2", "representative", name="Otto Rep", company_id=other.id)
     return {
@@ -46,20 +46,20 @@ def cu(people):
     }
 
 
-def new(cu, **kw) -> contactus.NewContact:
+def new(cu, **kw) -> company_contacts.NewContact:
     base = dict(classification_id=cu["billing"].id, subclassification_id=cu["boleto"].id,
                 contact_name="Rita", phone="(11) 91234-5678", email="rita@acme.com.br",
                 message="Preciso da segunda via do boleto.")
     base.update(kw)
-    return contactus.NewContact(**base)
+    return company_contacts.NewContact(**base)
 
 
 # -- the mode --------------------------------------------------------------
 
 def test_mode_defaults_to_central_and_admins_switch_it(cu):
-    assert contactus.mode() == "central"
+    assert catalogue.mode() == "central"
     assert settings.set_value(cu["admin"], "contactus.mode", " CRM ") == "crm"
-    assert contactus.mode() == "crm"
+    assert catalogue.mode() == "crm"
     assert ("contactus.mode", "crm") in [(k, v) for k, v, _a in settings.describe(cu["admin"])]
     with pytest.raises(ValidationError) as err:
         settings.set_value(cu["admin"], "contactus.mode", "other")
@@ -71,11 +71,11 @@ def test_mode_defaults_to_central_and_admins_switch_it(cu):
 def test_crm_mode_asks_for_a_form_of_contact(cu):
     settings.set_value(cu["admin"], "contactus.mode", "crm")
     with pytest.raises(ValidationError) as err:
-        contactus.open_contact(cu["rep"], new(cu, subclassification_id=None))
+        company_contacts.open_contact(cu["rep"], new(cu, subclassification_id=None))
     assert set(err.value.errors) == {"form"}
-    row = contactus.open_contact(cu["rep"], new(cu, subclassification_id=None, form_id=cu["phone"].id))
+    row = company_contacts.open_contact(cu["rep"], new(cu, subclassification_id=None, form_id=cu["phone"].id))
     assert row.detail == "Telefone"
-    detail = contactus.detail(cu["rep"], row.ticket_id)
+    detail = company_contacts.detail(cu["rep"], row.ticket_id)
     assert detail.form == "Telefone" and detail.subclassification == ""
 
 
@@ -83,36 +83,36 @@ def test_crm_mode_asks_for_a_form_of_contact(cu):
 
 def test_catalogue_add_rename_route_deactivate_and_conflict(cu):
     admin, sup = cu["admin"], cu["supervisor"]
-    item = contactus.rename(sup, "classification", cu["billing"].id, "Cobrança", expected_version=1)
+    item = catalogue.rename(sup, "classification", cu["billing"].id, "Cobrança", expected_version=1)
     assert item.name == "Cobrança" and item.version == 2
     with pytest.raises(Conflict) as err:
-        contactus.rename(admin, "classification", cu["billing"].id, "Outra", expected_version=1)
+        catalogue.rename(admin, "classification", cu["billing"].id, "Outra", expected_version=1)
     assert "t_supervisor" in err.value.message
-    item = contactus.route(admin, item.id, cu["sup"], expected_version=2)
+    item = catalogue.route(admin, item.id, cu["sup"], expected_version=2)
     assert item.queue == "Suporte"
-    off = contactus.set_active(admin, "subclassification", cu["lento"].id, False, expected_version=1)
+    off = catalogue.set_active(admin, "subclassification", cu["lento"].id, False, expected_version=1)
     assert not off.active
-    assert [s.name for s in contactus.subclassifications(cu["rep"])] == ["Segunda via de boleto"]
-    assert len(contactus.subclassifications(admin, include_inactive=True)) == 2
+    assert [s.name for s in catalogue.subclassifications(cu["rep"])] == ["Segunda via de boleto"]
+    assert len(catalogue.subclassifications(admin, include_inactive=True)) == 2
     with pytest.raises(ValidationError) as err:
-        contactus.add_form(admin, "telefone")
+        catalogue.add_form(admin, "telefone")
     assert "name" in err.value.errors
     with pytest.raises(ValidationError) as err:
-        contactus.add_classification(admin, "", None)
+        catalogue.add_classification(admin, "", None)
     assert set(err.value.errors) == {"name"}
     with pytest.raises(ValidationError) as err:
-        contactus.add_classification(admin, "Nova", None)
+        catalogue.add_classification(admin, "Nova", None)
     assert set(err.value.errors) == {"queue"}
 
 
 @pytest.mark.parametrize("role", ["agent", "coordinator", "rep"])
 def test_only_leads_maintain_the_catalogue(cu, role):
     with pytest.raises(PermissionDenied):
-        contactus.add_form(cu[role], "WhatsApp")
+        catalogue.add_form(cu[role], "WhatsApp")
     with pytest.raises(PermissionDenied):
-        contactus.set_active(cu[role], "form", cu["phone"].id, False, expected_version=1)
+        catalogue.set_active(cu[role], "form", cu["phone"].id, False, expected_version=1)
     with pytest.raises(PermissionDenied):
-        contactus.rename(cu[role], "form", cu["phone"].id, "x", expected_version=1)
+        catalogue.rename(cu[role], "form", cu["phone"].id, "x", expected_version=1)
 
 
 # -- opening a contact -----------------------------------------------------
@@ -120,7 +120,7 @@ def test_only_leads_maintain_the_catalogue(cu, role):
 def test_new_contact_becomes_a_ticket_in_the_classification_queue(cu, tmp_path):
     f = tmp_path / "boleto.pdf"
     f.write_bytes(b"%PDF-1.4 test")
-    row = contactus.open_contact(cu["rep"], new(cu, attachment=str(f)))
+    row = company_contacts.open_contact(cu["rep"], new(cu, attachment=str(f)))
     assert row.status == "open" and row.classification == "Financeiro" and row.detail == "Segunda via de boleto"
     t = Ticket.get_by_id(row.ticket_id)
     assert t.protocol == row.protocol and t.customer_id == cu["acme"] and t.queue_id == cu["fin"]
@@ -130,7 +130,7 @@ def test_new_contact_becomes_a_ticket_in_the_classification_queue(cu, tmp_path):
     # the agents see it in the classification's queue
     page = queues.page(cu["agent"], f"queue:{cu['fin']}")
     assert [r.protocol for r in page.rows] == [row.protocol]
-    assert contactus.detail(cu["rep"], row.ticket_id).attachments == ("boleto.pdf",)
+    assert company_contacts.detail(cu["rep"], row.ticket_id).attachments == ("boleto.pdf",)
 
 
 def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu, tmp_path, monkeypatch):
@@ -140,9 +140,9 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
     from services.tickets.wizard import finishing
     from tests.unit.core.test_files import bad_paths, in_time
 
-    for path, word in bad_paths(tmp_path, contactus.MAX_ATTACHMENT).items():
+    for path, word in bad_paths(tmp_path, company_contacts.MAX_ATTACHMENT).items():
         with pytest.raises(ValidationError) as err:
-            in_time(lambda path=path: contactus.open_contact(cu["rep"], new(cu, attachment=path)))
+            in_time(lambda path=path: company_contacts.open_contact(cu["rep"], new(cu, attachment=path)))
         assert set(err.value.errors) == {"attachment"} and word in err.value.errors["attachment"], path
     f = tmp_path / "boleto.pdf"
     f.write_bytes(b"%PDF-1.4 test")
@@ -156,7 +156,7 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
     monkeypatch.setattr(files, "_create_temp", full_disk)
     before = Ticket.select().where(Ticket.status != "draft").count()
     with pytest.raises(ValidationError) as err:
-        contactus.open_contact(cu["rep"], new(cu, attachment=str(f)))
+        company_contacts.open_contact(cu["rep"], new(cu, attachment=str(f)))
     assert err.value.errors == {"attachment": f"The disk is full: {f} was not copied"}
     assert Ticket.select().where(Ticket.status != "draft").count() == before
     assert not TicketAttachment.select().exists()
@@ -166,43 +166,43 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
 
 def test_new_contact_bad_input_names_each_field(cu, tmp_path):
     with pytest.raises(ValidationError) as err:
-        contactus.open_contact(cu["rep"], contactus.NewContact(phone="12", email="nope", message="  \x1b[31m ",
-                                                               attachment=str(tmp_path / "none.pdf")))
+        company_contacts.open_contact(cu["rep"], company_contacts.NewContact(
+            phone="12", email="nope", message="  \x1b[31m ", attachment=str(tmp_path / "none.pdf")))
     assert set(err.value.errors) == {"classification", "subclassification", "contact_name", "phone", "email",
                                      "message", "attachment"}
     # a sub-classification of another classification is refused
     with pytest.raises(ValidationError) as err:
-        contactus.open_contact(cu["rep"], new(cu, subclassification_id=cu["lento"].id))
+        company_contacts.open_contact(cu["rep"], new(cu, subclassification_id=cu["lento"].id))
     assert set(err.value.errors) == {"subclassification"}
     with pytest.raises(ValidationError) as err:
-        contactus.open_contact(cu["rep"], new(cu, message="x" * 1_000_000))
+        company_contacts.open_contact(cu["rep"], new(cu, message="x" * 1_000_000))
     assert "Too long" in err.value.errors["message"]
     assert not Ticket.select().where(Ticket.status != "draft").exists()
 
 
 def test_markup_and_escape_sequences_are_kept_as_text(cu):
-    row = contactus.open_contact(cu["rep"], new(cu, message="[bold]oi[/] \x1b[2Jlimpo"))
-    thread = contactus.detail(cu["rep"], row.ticket_id).thread
+    row = company_contacts.open_contact(cu["rep"], new(cu, message="[bold]oi[/] \x1b[2Jlimpo"))
+    thread = company_contacts.detail(cu["rep"], row.ticket_id).thread
     assert thread[0].body == "[bold]oi[/] limpo"
 
 
 def test_staff_cannot_open_contacts(cu):
     for role in ("agent", "admin"):
         with pytest.raises(PermissionDenied):
-            contactus.open_contact(cu[role], new(cu))
+            company_contacts.open_contact(cu[role], new(cu))
         with pytest.raises(PermissionDenied):
-            contactus.contacts(cu[role])
+            company_contacts.contacts(cu[role])
 
 
 # -- the thread ------------------------------------------------------------
 
 def test_agent_reply_appears_internal_note_never_does(cu):
-    row = contactus.open_contact(cu["rep"], new(cu))
+    row = company_contacts.open_contact(cu["rep"], new(cu))
     agent = cu["agent"]
     ticket_thread.add_message(agent, row.ticket_id, "Segue a segunda via.", internal=False)
     ticket_thread.add_message(agent, row.ticket_id, "SEGREDO: cliente devedor", internal=True)
-    contactus.add_message(cu["rep"], row.ticket_id, "Obrigada!")
-    thread = contactus.detail(cu["rep"], row.ticket_id).thread
+    company_contacts.add_message(cu["rep"], row.ticket_id, "Obrigada!")
+    thread = company_contacts.detail(cu["rep"], row.ticket_id).thread
     assert [(m.body, m.from_company) for m in thread] == [
         ("Preciso da segunda via do boleto.", True), ("Segue a segunda via.", False), ("Obrigada!", True)]
     assert all("SEGREDO" not in m.body for m in thread)
@@ -212,30 +212,30 @@ def test_agent_reply_appears_internal_note_never_does(cu):
 
 
 def test_views_all_open_finished(cu):
-    a = contactus.open_contact(cu["rep"], new(cu))
-    b = contactus.open_contact(cu["rep"], new(cu, message="outro"))
+    a = company_contacts.open_contact(cu["rep"], new(cu))
+    b = company_contacts.open_contact(cu["rep"], new(cu, message="outro"))
     state = ticket_thread.state(cu["agent"], b.ticket_id)
     ticket_thread.change_status(cu["agent"], b.ticket_id, "finished", expected_version=state.version)
-    assert {r.protocol for r in contactus.contacts(cu["rep"], "all")} == {a.protocol, b.protocol}
-    assert [r.protocol for r in contactus.contacts(cu["rep"], "open")] == [a.protocol]
-    assert [r.protocol for r in contactus.contacts(cu["rep"], "finished")] == [b.protocol]
+    assert {r.protocol for r in company_contacts.contacts(cu["rep"], "all")} == {a.protocol, b.protocol}
+    assert [r.protocol for r in company_contacts.contacts(cu["rep"], "open")] == [a.protocol]
+    assert [r.protocol for r in company_contacts.contacts(cu["rep"], "finished")] == [b.protocol]
     with pytest.raises(ValidationError):
-        contactus.contacts(cu["rep"], "mine")
+        company_contacts.contacts(cu["rep"], "mine")
 
 
 def test_reply_to_a_contact_waiting_on_the_customer_puts_it_back_in_progress(cu):
-    row = contactus.open_contact(cu["rep"], new(cu))
+    row = company_contacts.open_contact(cu["rep"], new(cu))
     state = ticket_thread.state(cu["agent"], row.ticket_id)
     ticket_thread.change_status(cu["agent"], row.ticket_id, "waiting_customer", expected_version=state.version)
-    contactus.add_message(cu["rep"], row.ticket_id, "Aqui está o dado pedido")
+    company_contacts.add_message(cu["rep"], row.ticket_id, "Aqui está o dado pedido")
     assert Ticket.get_by_id(row.ticket_id).status == "in_progress"
 
 
 def test_reply_bad_input(cu):
-    row = contactus.open_contact(cu["rep"], new(cu))
+    row = company_contacts.open_contact(cu["rep"], new(cu))
     for body in ("", "   ", "\x1b[0m", "x" * 1_000_000):
         with pytest.raises(ValidationError) as err:
-            contactus.add_message(cu["rep"], row.ticket_id, body)
+            company_contacts.add_message(cu["rep"], row.ticket_id, body)
         assert "body" in err.value.errors
     assert TicketMessage.select().count() == 0
 
@@ -245,7 +245,7 @@ def test_reply_bad_input(cu):
 @pytest.fixture
 def foreign(cu):
     """A contact of the other company, and a ticket an agent opened for Acme by phone."""
-    row = contactus.open_contact(cu["rep2"], new(cu, message="assunto sigiloso da Outra"))
+    row = company_contacts.open_contact(cu["rep2"], new(cu, message="assunto sigiloso da Outra"))
     ticket_thread.add_message(cu["agent"], row.ticket_id, "resposta para a Outra", internal=False)
     with write_tx():
         phone_ticket = Ticket.create(protocol="PHONE1", status="open", customer=cu["acme"], created_by=1,
@@ -254,16 +254,16 @@ def foreign(cu):
 
 
 def test_representative_lists_only_their_company(cu, foreign):
-    mine = contactus.open_contact(cu["rep"], new(cu))
-    assert [r.protocol for r in contactus.contacts(cu["rep"])] == [mine.protocol]
-    assert [r.protocol for r in contactus.contacts(cu["rep2"])] == [foreign[0].protocol]
+    mine = company_contacts.open_contact(cu["rep"], new(cu))
+    assert [r.protocol for r in company_contacts.contacts(cu["rep"])] == [mine.protocol]
+    assert [r.protocol for r in company_contacts.contacts(cu["rep2"])] == [foreign[0].protocol]
 
 
 def test_representative_cannot_open_another_companys_protocol(cu, foreign):
     row, phone_ticket = foreign
     for ref in (row.protocol, phone_ticket.protocol, "NOPE"):
         with pytest.raises(NotFound) as err:
-            contactus.find(cu["rep"], ref)
+            company_contacts.find(cu["rep"], ref)
         # the same answer whether the protocol exists elsewhere or not: nothing leaks
         assert err.value.message == f"No contact {ref} among your company's contacts"
         assert "Outra" not in err.value.message
@@ -273,7 +273,7 @@ def test_representative_cannot_read_another_companys_contact(cu, foreign):
     row, phone_ticket = foreign
     for ticket_id in (row.ticket_id, phone_ticket.id):
         with pytest.raises(NotFound) as err:
-            contactus.detail(cu["rep"], ticket_id)
+            company_contacts.detail(cu["rep"], ticket_id)
         assert "sigiloso" not in err.value.message
 
 
@@ -281,7 +281,7 @@ def test_representative_cannot_write_to_another_companys_contact(cu, foreign):
     row, _phone = foreign
     before = TicketMessage.select().count()
     with pytest.raises(NotFound):
-        contactus.add_message(cu["rep"], row.ticket_id, "intrusão")
+        company_contacts.add_message(cu["rep"], row.ticket_id, "intrusão")
     assert TicketMessage.select().count() == before
 
 
@@ -304,7 +304,7 @@ def test_staff_ticket_services_refuse_representatives(cu, foreign):
         lambda: records.show(rep, row.protocol),
         lambda: records.list_tickets(rep),
         lambda: users.list_users(rep),
-        lambda: contactus.queues(rep),
+        lambda: catalogue.queues(rep),
     ]
     for call in calls:
         with pytest.raises(PermissionDenied):
@@ -316,19 +316,19 @@ def test_a_person_without_a_company_is_no_representative(cu):
 
     loose = Actor("x", "X", "representative", id=None, company_id=None)
     with pytest.raises(PermissionDenied):
-        contactus.contacts(loose)
+        company_contacts.contacts(loose)
 
 
 # -- representatives' company ----------------------------------------------
 
 def test_resolve_company_by_id_or_document(cu):
-    assert contactus.resolve_company(str(cu["acme"])) == cu["acme"]
-    assert contactus.resolve_company("11.222.333/0001-81") == cu["acme"]
+    assert users.resolve_company(str(cu["acme"])) == cu["acme"]
+    assert users.resolve_company("11.222.333/0001-81") == cu["acme"]
     with pytest.raises(ValidationError) as err:
-        contactus.resolve_company("99.999.999/0001-99")
+        users.resolve_company("99.999.999/0001-99")
     assert "company" in err.value.errors
     with pytest.raises(ValidationError):
-        contactus.resolve_company("")
+        users.resolve_company("")
 
 
 # -- demo --------------------------------------------------------------------
@@ -348,12 +348,12 @@ def test_demo_fills_catalogue_representative_and_contacts(admin):
     contactus_demo.fill(admin, random.Random(3))
     contactus_demo.fill(admin, random.Random(3))  # again: nothing doubles
     rep = users.identify("rep")
-    rows = contactus.contacts(rep)
+    rows = company_contacts.contacts(rep)
     assert len(rows) == len(contactus_demo.CONTACTS)
-    assert len(contactus.contacts(rep, "finished")) == 1
-    assert any(len(contactus.detail(rep, r.ticket_id).thread) > 1 for r in rows)
-    assert {c.name for c in contactus.classifications(admin)} == set(contactus_demo.CATALOGUE)
-    assert {f.name for f in contactus.forms(admin)} == set(contactus_demo.FORMS)
+    assert len(company_contacts.contacts(rep, "finished")) == 1
+    assert any(len(company_contacts.detail(rep, r.ticket_id).thread) > 1 for r in rows)
+    assert {c.name for c in catalogue.classifications(admin)} == set(contactus_demo.CATALOGUE)
+    assert {f.name for f in catalogue.forms(admin)} == set(contactus_demo.FORMS)
 
 
 def test_representatives_hold_no_staff_permission():
@@ -363,10 +363,10 @@ def test_representatives_hold_no_staff_permission():
 
 
 def test_who_wrote_what_survives_role_changes(cu):
-    row = contactus.open_contact(cu["rep"], new(cu))
-    contactus.add_message(cu["rep"], row.ticket_id, "da empresa")
+    row = company_contacts.open_contact(cu["rep"], new(cu))
+    company_contacts.add_message(cu["rep"], row.ticket_id, "da empresa")
     ticket_thread.add_message(cu["agent"], row.ticket_id, "da equipe", internal=False)
     users.set_role(cu["admin"], "t_agent", "representative", company_id=cu["acme"])
     users.set_role(cu["admin"], "rep", "agent")
-    thread = contactus.detail(users.identify("t_agent"), row.ticket_id).thread
+    thread = company_contacts.detail(users.identify("t_agent"), row.ticket_id).thread
     assert [(m.body, m.from_company) for m in thread][1:] == [("da empresa", True), ("da equipe", False)]

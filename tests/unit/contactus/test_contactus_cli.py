@@ -6,7 +6,7 @@ import json
 
 import models
 from models import Customer, Queue, write_tx
-from services.contactus import desk
+from services.contactus import catalogue, company_contacts
 from services.store import users
 from services.store.database import open_store
 from services.tickets import thread
@@ -24,15 +24,17 @@ def _world(db: str):
         acme = Customer.create(kind="customer", name="Acme", name_norm="acme", doc="11222333000181",
                                doc_kind="cnpj")
         other = Customer.create(kind="customer", name="Outra", name_norm="outra")
-    c = desk.add_classification(me, "Financeiro", q.id)
-    s = desk.add_subclassification(me, c.id, "Boleto")
+    c = catalogue.add_classification(me, "Financeiro", q.id)
+    s = catalogue.add_subclassification(me, c.id, "Boleto")
     users.add(me, "rep2", "representative", company_id=other.id)
     new = dict(classification_id=c.id, subclassification_id=s.id, contact_name="X", phone="11912345678",
                email="x@x.com.br")
-    theirs = desk.open_contact(users.identify("rep2"), desk.NewContact(message="segredo", **new))
+    theirs = company_contacts.open_contact(users.identify("rep2"),
+                                           company_contacts.NewContact(message="segredo", **new))
     helena = users.identify("helena")
     users.set_role(helena, users.os_login(), "representative", company_id=acme.id)
-    mine = desk.open_contact(users.identify(users.os_login()), desk.NewContact(message="meu", **new))
+    mine = company_contacts.open_contact(users.identify(users.os_login()),
+                                         company_contacts.NewContact(message="meu", **new))
     thread.add_message(users.identify("ana"), mine.ticket_id, "resposta", internal=False)
     thread.add_message(users.identify("ana"), mine.ticket_id, "nota interna", internal=True)
     models.close_database()
