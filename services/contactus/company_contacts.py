@@ -36,7 +36,7 @@ from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import REPRESENTATIVE, Actor, require
 from services.core.text import clean
-from services.store import audit
+from services.store import audit, database
 from services.tickets import protocol
 from services.tickets.protocol import OPEN_STATUSES, STATUSES
 
@@ -127,12 +127,6 @@ def _own(actor: Actor, ticket_id: int | None = None, protocol_text: str | None =
     if t is None:
         raise _not_found(ref)
     return t, ContactRequest.get(ContactRequest.ticket == t.id)
-
-
-def _files_root() -> Path:
-    from services.tickets.wizard.finishing import files_root
-
-    return files_root()
 
 
 def _check(actor: Actor, c: NewContact, current_mode: str) -> dict:
@@ -227,7 +221,7 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
             if "attachment" in ok:
                 picked = ok["attachment"]
                 folder = Path("tickets") / intake.safe_name(r.protocol)
-                copied = intake.copy_into(c.attachment, _files_root() / folder, field="attachment",
+                copied = intake.copy_into(c.attachment, database.files_root() / folder, field="attachment",
                                           limit=MAX_ATTACHMENT, name=picked.name)
                 stored = copied.path
                 TicketAttachment.create(ticket=r.ticket_id, name=picked.name, path=str(folder / copied.name),

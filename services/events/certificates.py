@@ -35,6 +35,7 @@ from services.core.errors import NotFound, ValidationError
 from services.core.i18n import _
 from services.core.text import clean, digits
 from services.mail import outbox, templates
+from services.store import database
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 MAX_NAME = 300
@@ -363,7 +364,7 @@ def renderer() -> CertificateRenderer:
 
 
 def certificates_dir() -> Path:
-    return outbox.store_files_dir() / "certificates"
+    return database.files_root() / "certificates"
 
 
 def _info(row: Certificate) -> CertificateInfo:

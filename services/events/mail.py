@@ -29,6 +29,7 @@ from services.events.access import require_change
 from services.events.fields import format_datetime
 from services.events.stages import status_label
 from services.mail import ics, outbox, templates
+from services.store import database
 
 COMPANY_NAME = "Atende"
 ACCESS_URL_ENV = "ATENDE_ACCESS_URL"
@@ -108,7 +109,7 @@ def context_for(reg: Registration | None, event: Event, etype: EventType | None 
 def event_ics(event: Event, etype: EventType | None = None) -> Path:
     """The event's calendar file for its current version (one per version)."""
     etype = etype or _type(event)
-    folder = outbox.store_files_dir() / "ics"
+    folder = database.files_root() / "ics"
     path = folder / f"event-{event.id}-v{event.version}.ics"
     if path.exists():
         return path

@@ -18,8 +18,7 @@ from services.events import mail
 from services.events.access import require_change_row
 from services.events.queries import event_row
 from services.events.stages import StageError
-from services.mail.outbox import store_files_dir
-from services.store import audit
+from services.store import audit, database
 
 MAX_MATERIAL_BYTES = 50 * 1024 * 1024
 
@@ -60,7 +59,7 @@ def attach_material(actor: Actor, event_id: int, source: str | Path) -> Material
             if row.stage == "cancelled":
                 raise StageError(_("This event is cancelled"))
             n = EventMaterial.select().where(EventMaterial.event == row.id).count() + 1
-            copied = intake.copy_into(source, store_files_dir() / "events" / str(row.id), field="path",
+            copied = intake.copy_into(source, database.files_root() / "events" / str(row.id), field="path",
                                       limit=MAX_MATERIAL_BYTES, name=f"{n:03d}-{picked.name}")
             dest = copied.path
             m = EventMaterial.create(event=row.id, filename=picked.name, stored_path=str(dest), size=copied.size,

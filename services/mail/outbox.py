@@ -22,14 +22,13 @@ from pathlib import Path
 from peewee import fn
 
 from models import reading, write_tx
-from models.db import sqlite_path
 from models.mail import MAIL_STATES, Outbox
-from services.core import clock, paths
+from services.core import clock
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.core.text import clean
-from services.store import audit
+from services.store import audit, database
 
 QUEUED, SENDING, SENT, FAILED = MAIL_STATES
 STATE_LABELS = {QUEUED: N_("queued"), SENDING: N_("sending"), SENT: N_("sent"), FAILED: N_("failed")}
@@ -95,12 +94,6 @@ def as_item(r: Outbox) -> OutboxItem:
 # ---------------------------------------------------------------- queueing
 
 
-def store_files_dir() -> Path:
-    """The store's files folder (beside the SQLite file)."""
-    path = sqlite_path()
-    return paths.files_dir(path) if path is not None else paths.user_data_dir() / "files"
-
-
 def normalize_address(value: str, field: str = "to") -> str:
     """'Name <addr>' or 'addr', validated (syntax only, no network); returns the clean form."""
     from services.core import validation
@@ -154,7 +147,7 @@ def _copy_attachments(files: Sequence[str | os.PathLike], key: str) -> list[dict
 
     if not files:
         return []
-    folder = store_files_dir() / "mail" / hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+    folder = database.files_root() / "mail" / hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
     stored = []
     copied: list[Path] = []
     try:

@@ -29,6 +29,7 @@ from services.core.config import MailSettings
 from services.core.errors import AtendeError
 from services.core.i18n import _
 from services.mail.outbox import OutboxItem
+from services.store import database
 
 
 class TransportError(Exception):
@@ -244,9 +245,8 @@ class SmtpTransport:
 
 
 def outbox_folder(settings: MailSettings) -> Path:
-    from services.mail.outbox import store_files_dir
 
-    return Path(settings.outbox_dir).expanduser() if settings.outbox_dir else store_files_dir() / "outbox"
+    return Path(settings.outbox_dir).expanduser() if settings.outbox_dir else database.files_root() / "outbox"
 
 
 def transport_for(settings: MailSettings):

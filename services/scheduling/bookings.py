@@ -28,7 +28,7 @@ from services.core.text import clean
 from services.scheduling.rota import AnalystInfo, analyst_for_month, get_analyst, load_analyst, month_range, parse_month
 from services.scheduling.topics import TopicInfo, find_homologated, get_topic
 from services.scheduling.triage import triage
-from services.store import audit
+from services.store import audit, database
 
 SESSION = dt.timedelta(minutes=90)
 TOLERANCE = dt.timedelta(minutes=15)
@@ -323,7 +323,7 @@ def _queue_booking_email(booking_id: int, to_addr: str, subject: str, body: str,
     the same booking never gets two confirmations (idempotency key)."""
     from services.mail import outbox
 
-    folder = outbox.store_files_dir() / "ics"
+    folder = database.files_root() / "ics"
     paths.private_dir(folder)
     path = folder / f"booking-{booking_id}.ics"
     path.write_text(ics, encoding="utf-8")

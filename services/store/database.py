@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models import DatabaseError, db, is_sqlite, migrations, open_database
+from models.db import sqlite_path
 from services.core import config as config_mod
+from services.core import paths
 from services.core.errors import AtendeError
 from services.core.i18n import _
 
@@ -123,3 +125,10 @@ def newest_ticket_id() -> int:
 
     with reading():
         return db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM ticket").fetchone()[0]
+
+
+def files_root() -> Path:
+    """The store's files folder, where attachments, certificates, materials and
+    outgoing mail are copied: beside the SQLite file, else in the user's data folder."""
+    path = sqlite_path()
+    return paths.files_dir(path) if path is not None else paths.user_data_dir() / "files"

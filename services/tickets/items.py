@@ -21,10 +21,10 @@ from services.core.errors import NotFound, ValidationError
 from services.core.i18n import _
 from services.core.permissions import Actor, require
 from services.core.text import clean
-from services.store import audit
+from services.store import audit, database
 from services.tickets import links
 from services.tickets.thread import TicketState, check_version, ticket_row, ticket_state, touch
-from services.tickets.wizard import actions, draft, finishing, orders
+from services.tickets.wizard import actions, draft, orders
 
 MAX_NOTES = 2000
 
@@ -57,7 +57,7 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
         t = ticket_row(ticket_id)
         check_version(t, expected_version)
     folder = Path("tickets") / files.safe_name(t.protocol)
-    copied = files.copy_into(path_text, finishing.files_root() / folder, field="path", limit=actions.MAX_ATTACHMENT)
+    copied = files.copy_into(path_text, database.files_root() / folder, field="path", limit=actions.MAX_ATTACHMENT)
     dest, stored, size = copied.path, str(folder / copied.name), copied.size
     try:
         with write_tx():
@@ -198,5 +198,5 @@ def attachment_path(actor: Actor, ticket_id: int, name: str) -> Path:
         row = TicketAttachment.get_or_none((TicketAttachment.ticket == ticket_id) & (TicketAttachment.name == name))
     if row is None:
         raise NotFound(_("No such attachment"))
-    return finishing.files_root() / row.path
+    return database.files_root() / row.path
 

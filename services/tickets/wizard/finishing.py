@@ -10,16 +10,15 @@ from pathlib import Path
 from peewee import SQL, Select, fn
 
 from models import AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, db, reading, write_tx
-from models.db import sqlite_path
 from models.wizard import ServiceOrder, Technician, TicketAttachment, TicketDraft, TicketTask
-from services.core import clock, files, paths
+from services.core import clock, files
 from services.core.errors import Conflict, NotFound, ValidationError
 from services.core.i18n import _
 from services.core.logs import internal_error, logger
 from services.core.permissions import Actor
 from services.core.text import clean
 from services.mail import outbox
-from services.store import audit
+from services.store import audit, database
 from services.store.database import explain
 from services.tickets import links, protocol
 from services.tickets.wizard.actions import MAX_ATTACHMENT
@@ -40,14 +39,6 @@ class Finished:
     emails: int = 0
 
 
-def files_root() -> Path:
-    """Where Atende keeps the files copied in: beside the SQLite file, else in the user's data folder."""
-    path = sqlite_path()
-    if path is None:
-        return paths.user_data_dir() / "files"
-    return paths.files_dir(path)
-
-
 def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, str], list[Path]]:
     """Copy attachments and e-mail files into the files folder (before the
     transaction), through services.core.files: regular files only, at most
@@ -57,7 +48,7 @@ def _copy_files(d: Draft) -> tuple[list[tuple[AttachmentDraft, str]], dict[str, 
     if not d.attachments and not any(e.attachments for e in d.emails):
         return [], {}, created
     folder = Path("tickets") / files.safe_name(d.protocol)
-    target_dir = files_root() / folder
+    target_dir = database.files_root() / folder
 
     def place(source: str, name: str, field: str) -> files.Copied:
         copied = files.copy_into(source, target_dir, field=field, limit=MAX_ATTACHMENT, name=name)
@@ -184,7 +175,7 @@ def _queue_emails(actor: Actor, d: Draft, email_files: dict[str, str]) -> list[i
     worker sends them). A bad address is reported on the e-mail action."""
     if not d.emails:
         return []
-    root = files_root()
+    root = database.files_root()
     ids = []
     for i, e in enumerate(d.emails):
         key = f"ticket:{d.ticket_id}:wizard-email" + (f":{i + 1}" if i else "")

@@ -10,6 +10,7 @@ from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
 from screens.desk.home import DeskScreen, ResumeDialog
 from screens.desk.wizard.screen import WizardScreen
+from services.store import database
 from services.tickets.wizard import actions as wizard_actions
 from services.tickets.wizard import draft as wizard_draft
 from services.tickets.wizard import finishing as wizard_finishing
@@ -727,7 +728,7 @@ async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(ad
                 assert any(r.exc_info and d.protocol in r.getMessage() for r in logged)
             assert Ticket.get(Ticket.protocol == d.protocol).status == "draft"
             assert TicketDraft.select().where(TicketDraft.protocol == d.protocol).exists()
-            folder = wizard_finishing.files_root() / "tickets" / d.protocol
+            folder = database.files_root() / "tickets" / d.protocol
             assert not folder.exists() or os.listdir(folder) == []
             await pilot.press("ctrl+s")  # again: it works
             for _ in range(50):

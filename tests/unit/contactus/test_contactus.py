@@ -13,7 +13,7 @@ from models.wizard import TicketAttachment
 from services.contactus import catalogue, company_contacts
 from services.core import clock
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from services.store import settings, users
+from services.store import database, settings, users
 from services.tickets import queues, records
 from services.tickets import thread as ticket_thread
 
@@ -137,7 +137,6 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
     import os
 
     from services.core import files
-    from services.tickets.wizard import finishing
     from tests.unit.core.test_files import bad_paths, in_time
 
     for path, word in bad_paths(tmp_path, company_contacts.MAX_ATTACHMENT).items():
@@ -160,7 +159,7 @@ def test_new_contact_takes_regular_files_only_and_a_failed_copy_saves_nothing(cu
     assert err.value.errors == {"attachment": f"The disk is full: {f} was not copied"}
     assert Ticket.select().where(Ticket.status != "draft").count() == before
     assert not TicketAttachment.select().exists()
-    tickets_folder = finishing.files_root() / "tickets"
+    tickets_folder = database.files_root() / "tickets"
     assert not tickets_folder.exists() or not [p for p in tickets_folder.rglob("*") if p.is_file()]
 
 

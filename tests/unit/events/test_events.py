@@ -24,7 +24,7 @@ from services.events import (
     stages,
 )
 from services.events import registrations as er
-from services.mail import outbox
+from services.store import database
 
 NOW = dt.datetime(2026, 5, 4, 9, 0)
 
@@ -344,7 +344,7 @@ def test_materials_take_regular_files_only_and_leave_nothing_behind(people, froz
             in_time(lambda path=path: materials.attach_material(coord, e.id, path))
         assert word in err.value.errors["path"], path
     assert materials.list_materials(coord, e.id) == []
-    folder = outbox.store_files_dir() / "events" / str(e.id)
+    folder = database.files_root() / "events" / str(e.id)
     assert not folder.exists() or os.listdir(folder) == []
     ok = tmp_path / ("slides " + "x" * 240 + ".pdf")
     ok.write_bytes(b"%PDF-1.4")

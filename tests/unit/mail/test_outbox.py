@@ -14,6 +14,7 @@ from services.core.errors import PermissionDenied, ValidationError
 from services.mail import outbox, sending
 from services.mail.transport import EmlTransport
 from services.ops import worker
+from services.store import database
 
 
 def _queue(n=1, **kw):
@@ -67,7 +68,7 @@ def test_attachments_are_copied_into_the_store(store, tmp_path):
     src.unlink()
     stored = json.loads(Outbox.get_by_id(mail_id).attachments)
     assert stored[0]["name"] == "agenda.pdf"
-    assert str(outbox.store_files_dir()) in stored[0]["path"]
+    assert str(database.files_root()) in stored[0]["path"]
     with pytest.raises(ValidationError) as exc:
         outbox.queue(to="a@example.com", subject="x", text="y", attachments=[tmp_path / "gone.pdf"])
     assert "attachments" in exc.value.errors
@@ -81,7 +82,7 @@ def test_attachments_are_regular_files_within_the_limit(store, tmp_path):
             in_time(lambda path=path: outbox.queue(to="a@example.com", subject="x", text="y", attachments=[path]))
         assert word in exc.value.errors["attachments"], path
     assert not Outbox.select().exists()
-    mail = outbox.store_files_dir() / "mail"
+    mail = database.files_root() / "mail"
     assert not mail.exists() or not [p for p in mail.rglob("*") if p.is_file()]
 
 

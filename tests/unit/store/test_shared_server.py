@@ -13,6 +13,7 @@ import pytest
 from services.core import paths
 from services.core.config import Config
 from services.ops import doctor
+from services.store import database
 
 GROUP = grp.getgrgid(os.getgid()).gr_name
 """The current user's primary group stands in for 'atende' (tests cannot chgrp elsewhere)."""
@@ -252,7 +253,7 @@ def test_attachments_certificates_and_backups_are_group_only(people, tmp_path, u
     src.write_text("x")
     with __import__("models").write_tx():
         outbox.queue(to="a@example.com", subject="s", text="t", attachments=[src], kind="test", key="k1")
-    stored = list((outbox.store_files_dir() / "mail").rglob("doc.txt"))
+    stored = list((database.files_root() / "mail").rglob("doc.txt"))
     assert stored and mode(stored[0]) & 0o007 == 0 and mode(stored[0].parent) == 0o2770
     data = certificates.CertificateData(
         key="t:1", participant_name="Ana Lima", cpf="52998224725", event_title="Curso",

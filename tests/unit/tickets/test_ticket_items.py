@@ -12,9 +12,10 @@ from models.wizard import ServiceOrder, TicketAttachment, TicketTask
 from services.core import clock
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.permissions import Actor
+from services.store import database
 from services.tickets import items as ti
 from services.tickets import queues, records
-from services.tickets.wizard import actions, draft, finishing, orders
+from services.tickets.wizard import actions, draft, orders
 from tests.scenes import make_desk
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -56,7 +57,7 @@ def test_attachment_is_copied_audited_and_versioned(people, desk_with_tickets, t
     assert state.version == 2
     row = TicketAttachment.get(TicketAttachment.ticket == t.id)
     assert "/" not in row.name and ";" not in row.name and row.size == 1000
-    assert (finishing.files_root() / row.path).read_bytes() == b"x" * 1000
+    assert (database.files_root() / row.path).read_bytes() == b"x" * 1000
     assert row.notes == "LED [red] vermelho"
     assert audit_actions(t.id)[-1][0] == "attachment"
     # the same name again gets a free name, the first copy is kept
@@ -90,7 +91,7 @@ def test_devices_pipes_and_long_names_are_refused_and_nothing_is_copied(people, 
             in_time(lambda path=path: ti.add_attachment(people["agent"], t.id, path, expected_version=1))
         assert word in err.value.errors["path"], path
     assert version(t.id) == 1 and not TicketAttachment.select().exists()
-    folder = finishing.files_root() / "tickets" / "T0"
+    folder = database.files_root() / "tickets" / "T0"
     assert not folder.exists() or os.listdir(folder) == []
 
 
@@ -111,7 +112,7 @@ def test_attachment_on_a_stale_version_is_refused_and_leaves_no_file(people, des
     with pytest.raises(Conflict) as err:
         ti.add_attachment(people["agent"], t.id, str(src), expected_version=1)
     assert people["coordinator"].login in err.value.message
-    folder = finishing.files_root() / "tickets" / "T0"
+    folder = database.files_root() / "tickets" / "T0"
     assert len(os.listdir(folder)) == 1
 
 

@@ -10,7 +10,7 @@ from models.mail import Outbox
 from models.wizard import ServiceOrder, TicketAttachment, TicketDraft, TicketEmail, TicketTask
 from services.core import clock, files
 from services.core.errors import Conflict, ValidationError
-from services.store import audit
+from services.store import audit, database
 from services.tickets import links
 from services.tickets.wizard import actions, draft, finishing, options, orders, saving
 from services.tickets.wizard.draft import Draft
@@ -112,9 +112,9 @@ def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path,
     t = Ticket.get(Ticket.protocol == d.protocol)
     assert (t.status, t.solution, t.problem) == ("resolved", "Reiniciou a ONU", "Sem internet desde ontem")
     att = TicketAttachment.get(TicketAttachment.ticket == t.id)
-    stored = finishing.files_root() / att.path
+    stored = database.files_root() / att.path
     assert stored.read_bytes() == f.read_bytes() and att.name == "foto do roteador.jpg"
-    assert str(finishing.files_root()).startswith(str(store.parent))
+    assert str(database.files_root()).startswith(str(store.parent))
     so = ServiceOrder.get(ServiceOrder.ticket == t.id)
     assert (so.start_minute, so.duration_minutes) == (540, 90)
     assert TicketTask.get(TicketTask.ticket == t.id).description == "Ligar amanhã"
@@ -160,7 +160,7 @@ def test_finish_failing_leaves_nothing_behind(admin, desk_data, tmp_path):
         finishing.finish(admin, d)
     assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
     assert not TicketAttachment.select().exists()
-    assert not list((finishing.files_root() / "tickets").rglob("*.txt"))
+    assert not list((database.files_root() / "tickets").rglob("*.txt"))
 
 
 def test_finish_errors_are_the_services_own(admin, desk_data):
@@ -283,7 +283,7 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
     d = actions.add_attachment(d, str(f))
     d = dataclasses.replace(d, emails=(actions.make_email("c0@example.com", "Oi", "b", attachments=(str(f),)),))
     saving.save(admin, d)
-    folder = finishing.files_root() / "tickets" / d.protocol
+    folder = database.files_root() / "tickets" / d.protocol
 
     def still_a_draft():
         assert Ticket.get(Ticket.id == d.ticket_id).status == "draft"
