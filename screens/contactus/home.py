@@ -11,7 +11,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from services.contactus import company_contacts
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.forms import Field, show_errors
@@ -48,12 +47,10 @@ class ProtocolDialog(AtendeModal[int | None]):
         self._open()
 
     def _open(self) -> None:
-        try:
-            ticket_id = company_contacts.find(self.app.actor, self.query_one(Input).value)
-        except AtendeError as exc:
-            show_errors(self, {"protocol": exc.message})
-            return
-        self.dismiss(ticket_id)
+        """Find the contact off the UI thread; a refusal shows under the field."""
+        self.call_service("contact-find", company_contacts.find, self.app.actor, self.query_one(Input).value,
+                          on_answer=self.dismiss, quiet=True,
+                          on_error=lambda exc: show_errors(self, {"protocol": exc.message}))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

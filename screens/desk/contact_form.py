@@ -1,12 +1,10 @@
 """Add or edit a contact (Novo Contato), with its extra fields edited in place."""
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select
 
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
 from tui.dialogs import FormDialog
@@ -51,13 +49,10 @@ class ContactForm(FormDialog[contacts_svc.ContactInfo | None]):
         self.query_one("#name").focus()
         self.load_fields()
 
-    @work(thread=True, exclusive=True, group="contact-fields", exit_on_error=False)
     def load_fields(self) -> None:
-        try:
-            fields = contacts_svc.extra_fields(self.app.actor)
-        except AtendeError:
-            fields = []
-        self.app.call_from_thread(self._fields, fields)
+        """The extra fields to edit; a refusal shows the form without them."""
+        self.call_service("contact-fields", contacts_svc.extra_fields, self.app.actor, on_answer=self._fields,
+                          quiet=True, on_error=lambda _exc: self._fields([]))
 
     def _fields(self, fields: list[contacts_svc.ExtraFieldInfo]) -> None:
         self.fields = fields

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Static, TextArea
 
 from services.core import permissions
-from services.core.errors import AtendeError, ValidationError
+from services.core.errors import ValidationError
 from services.core.i18n import N_, _
 from services.mail import templates as templates_svc
 from tui.base import AtendeScreen, PaletteCommand
@@ -83,26 +83,25 @@ class TemplatesScreen(AtendeScreen):
         from services.events import event_types
         from tui.dialogs import PickDialog
 
-        try:
-            types = event_types.list_types(self.app.actor)
-        except AtendeError as exc:
-            self.notify(exc.message, severity="error", markup=False)
-            return
-        if not types:
-            self.notify(_("There are no event types yet."), severity="warning", markup=False)
-            return
-
-        def chosen(name: str | None) -> None:
-            if name is None:
-                return
-            variant = templates_svc.effective(info.kind, info.language, name)
+        def edit(variant: templates_svc.TemplateInfo, name: str) -> None:
             if variant.event_type != name:  # new: start from the general template's words
                 variant = replace(variant, event_type=name, is_default=True, version=0,
                                   updated_at=None, updated_by="")
             self.app.push_screen(TemplateEditor(variant), lambda saved: self.load() if saved else None)
 
-        self.app.push_screen(PickDialog(_("{kind} ({language}) for which event type?").format(
-            kind=info.label, language=info.language), [(t.name, t.name) for t in types]), chosen)
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self.call_service("template-variant", templates_svc.effective, info.kind, info.language, name,
+                                  on_answer=lambda variant: edit(variant, name))
+
+        def pick(types: list) -> None:
+            if not types:
+                self.notify(_("There are no event types yet."), severity="warning", markup=False)
+                return
+            self.app.push_screen(PickDialog(_("{kind} ({language}) for which event type?").format(
+                kind=info.label, language=info.language), [(t.name, t.name) for t in types]), chosen)
+
+        self.call_service("template-types", event_types.list_types, self.app.actor, on_answer=pick)
 
 
 class TemplateEditor(AtendeScreen):

@@ -80,6 +80,20 @@ def to_customer(t: Tmux, name: str) -> None:
     t.wait_for("Who is calling")
 
 
+def saved_at_step(db: Path, protocol: str, step: str, timeout: float = 10.0) -> None:
+    """Wait until the draft of `protocol` is saved at `step` in the store."""
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sqlite3.connect(db, timeout=10) as conn:
+            row = conn.execute("SELECT step FROM ticket_draft WHERE protocol = ?", (protocol,)).fetchone()
+        if row and row[0] == step:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the draft of {protocol} was not saved at step {step!r} within {timeout}s: {row}")
+
+
 def test_a_call_from_start_to_finish(demo_db, tmp_path):
     with start(demo_db, tmp_path) as t:
         protocol = open_wizard(t)
@@ -121,6 +135,7 @@ def test_kill_9_mid_wizard_and_resume_with_the_same_protocol(demo_db, tmp_path):
     try:
         protocol = open_wizard(t)
         to_customer(t, "maria")
+        saved_at_step(demo_db, protocol, "customer")  # the step change's save (off the UI thread) has landed
         pid = t.pane_pid()
         os.kill(pid, signal.SIGKILL)
         time.sleep(0.5)

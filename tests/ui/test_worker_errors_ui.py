@@ -330,16 +330,6 @@ async def test_call_service_each_runs_every_write_of_its_group(make_app):
 
 # Screens call services through call_service (tui.base): none starts a thread
 # worker of its own or carries an answer back with call_from_thread.
-# These are the wizard's modules and the contact form it opens, reworked by
-# another change; each leaves this set when it moves onto call_service.
-THREAD_WORKERS_ALLOWED = {
-    "screens/desk/contact_form.py",
-    "screens/desk/wizard/actions.py",
-    "screens/desk/wizard/first_contact.py",
-    "screens/desk/wizard/problem.py",
-    "screens/desk/wizard/screen.py",
-    "screens/desk/wizard/who.py",
-}
 # The modules of tui/ that start thread workers themselves, and why.
 TUI_THREAD_WORKERS = {
     "tui/base.py": "call_service itself, the one way a screen calls a service off the UI thread",
@@ -379,11 +369,8 @@ def test_screens_call_services_only_through_call_service():
             found[path.relative_to(ROOT).as_posix()] = hits
     screens = {p: hits for p, hits in found.items() if p.startswith("screens/")}
     tui = {p: hits for p, hits in found.items() if p.startswith("tui/")}
-    hand_made = {p: hits for p, hits in screens.items() if p not in THREAD_WORKERS_ALLOWED}
-    assert hand_made == {}, ("a screen calls a service off the UI thread by hand: use self.call_service(group, fn, "
-                             f"*args, on_answer=...) from tui.base instead: {hand_made}")
-    moved_on = sorted(THREAD_WORKERS_ALLOWED - set(screens))
-    assert moved_on == [], f"these no longer start thread workers: remove them from THREAD_WORKERS_ALLOWED: {moved_on}"
+    assert screens == {}, ("a screen calls a service off the UI thread by hand: use self.call_service(group, fn, "
+                           f"*args, on_answer=...) from tui.base instead: {screens}")
     assert set(tui) == set(TUI_THREAD_WORKERS), (
         "a tui/ module starts thread workers itself: use call_service, or list it in TUI_THREAD_WORKERS with the "
         f"reason; found {tui}, listed {sorted(TUI_THREAD_WORKERS)}")

@@ -7,14 +7,14 @@ import dataclasses
 import datetime as dt
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, SelectionList
 
 from services.core import clock, validation
-from services.core.errors import AtendeError, ValidationError
+from services.core.errors import ValidationError
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
 from services.tickets.wizard import actions as wizard_actions
@@ -140,15 +140,14 @@ class ServiceOrderForm(ActionForm):
         self.query_one("#technician").focus()
         self.load_choices()
 
-    @work(thread=True, exclusive=True, group="os-choices", exit_on_error=False)
     def load_choices(self) -> None:
-        try:
-            techs = wizard_options.technicians(self.app.actor)
-            types = wizard_options.os_types(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._choices, techs, types)
+        """The technicians and the service-order types."""
+        actor = self.app.actor
+
+        def read() -> tuple[list, list]:
+            return wizard_options.technicians(actor), wizard_options.os_types(actor)
+
+        self.call_service("os-choices", read, on_answer=lambda got: self._choices(*got))
 
     def _choices(self, techs, types) -> None:
         self.tech_names = {t.id: t.name for t in techs}
@@ -172,13 +171,11 @@ class ServiceOrderForm(ActionForm):
         if tech:
             self.load_agenda(tech, day)
 
-    @work(thread=True, exclusive=True, group="os-agenda", exit_on_error=False)
     def load_agenda(self, tech: int, day: dt.date) -> None:
-        try:
-            entries = wizard_orders.agenda(self.app.actor, tech, day)
-        except AtendeError:
-            entries = []
-        self.app.call_from_thread(self._agenda, tech, day, entries)
+        """The technician's agenda for the day; a refusal shows it free."""
+        self.call_service("os-agenda", wizard_orders.agenda, self.app.actor, tech, day,
+                          on_answer=lambda entries: self._agenda(tech, day, entries), quiet=True,
+                          on_error=lambda _exc: self._agenda(tech, day, []))
 
     def _agenda(self, tech: int, day: dt.date, entries) -> None:
         table = self.query_one("#agenda", DataTable)
@@ -217,14 +214,11 @@ class TaskForm(ActionForm):
         self.query_one("#assignee").focus()
         self.load_people()
 
-    @work(thread=True, exclusive=True, group="task-people", exit_on_error=False)
     def load_people(self) -> None:
-        try:
-            options = wizard_options.first_contact_options(self.app.actor)
-        except AtendeError:
-            return
-        self.app.call_from_thread(
-            self.query_one("#assignee", Select).set_options, [(p.name, p.id) for p in options.people])
+        """The people a task may be given to."""
+        self.call_service("task-people", wizard_options.first_contact_options, self.app.actor, quiet=True,
+                          on_answer=lambda options: self.query_one("#assignee", Select).set_options(
+                              [(p.name, p.id) for p in options.people]))
 
     def submit(self):
         draft, values = self.draft, (self.value("#assignee"), self.value("#description"), self.value("#due"))
@@ -258,13 +252,10 @@ class EmailForm(ActionForm):
         self.query_one("#template").focus()
         self.load_templates()
 
-    @work(thread=True, exclusive=True, group="email-templates", exit_on_error=False)
     def load_templates(self) -> None:
-        try:
-            found = wizard_options.email_templates(self.app.actor)
-        except AtendeError:
-            return
-        self.app.call_from_thread(self._templates, found)
+        """The e-mail templates to choose from."""
+        self.call_service("email-templates", wizard_options.email_templates, self.app.actor,
+                          on_answer=self._templates, quiet=True)
 
     def _templates(self, found) -> None:
         self.templates = found

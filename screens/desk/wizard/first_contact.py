@@ -2,14 +2,13 @@
 parent ticket, checks, solution, and the actions added before finishing."""
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, DataTable, Select
 
 from screens.desk.wizard.step import Step, text_cell
 from services.core import permissions
-from services.core.errors import AtendeError
 from services.core.i18n import _
 from services.tickets import links
 from services.tickets.wizard import draft as wizard_draft
@@ -93,14 +92,10 @@ class FirstContactStep(Step):
             self.fetch_links()
         focus_now(self.query_one("#queue", Select))
 
-    @work(thread=True, exclusive=True, group="wizard-first", exit_on_error=False)
     def fetch(self) -> None:
-        try:
-            options = wizard_options.first_contact_options(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show_options, options)
+        """The queues, types and people to choose from."""
+        self.call_service("wizard-first", wizard_options.first_contact_options, self.app.actor,
+                          on_answer=self._show_options)
 
     def _show_options(self, options: wizard_options.FirstContactOptions) -> None:
         self.options = options
@@ -136,13 +131,10 @@ class FirstContactStep(Step):
         d = self.wiz.draft
         self._links(d.plan_id, d.type_id, d.ticket_id)
 
-    @work(thread=True, exclusive=True, group="wizard-links", exit_on_error=False)
     def _links(self, plan_id, type_id, ticket_id) -> None:
-        try:
-            found = links.parent_candidates(self.app.actor, plan_id, type_id, ticket_id)
-        except AtendeError:
-            found = []
-        self.app.call_from_thread(self._show_links, found)
+        """The open tickets this one may be linked to; a refusal offers none."""
+        self.call_service("wizard-links", links.parent_candidates, self.app.actor, plan_id, type_id, ticket_id,
+                          on_answer=self._show_links, quiet=True, on_error=lambda _exc: self._show_links([]))
 
     def _show_links(self, found) -> None:
         self.candidates = tuple(found)

@@ -3,7 +3,7 @@ customer tells it (with the router's data), and the guided script."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -11,7 +11,6 @@ from textual.widgets import Checkbox, DataTable, Label, OptionList, Select, Stat
 from textual.widgets.option_list import Option
 
 from screens.desk.wizard.step import Step, text_cell
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
 from services.customers import router
@@ -28,6 +27,7 @@ from tui.table import Table
 class PlanStep(Step):
     step_id = "plan"
     BINDINGS = [Binding("ctrl+r", "router_data", N_("Router data"), id="wizard-router")]
+    FAILURE_STATUS = {"wizard-router": "#router-info"}
 
     plans: tuple = ()
 
@@ -75,14 +75,10 @@ class PlanStep(Step):
             changes["script_id"] = script_id
         return wizard_draft.update(d, **changes)
 
-    @work(thread=True, exclusive=True, group="wizard-plans", exit_on_error=False)
     def fetch(self, customer_id: int) -> None:
-        try:
-            details = contacts_svc.details(self.app.actor, customer_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show_plans, details.plans)
+        """The customer's plans."""
+        self.call_service("wizard-plans", contacts_svc.details, self.app.actor, customer_id,
+                          on_answer=lambda details: self._show_plans(details.plans))
 
     def _show_plans(self, plans) -> None:
         self.plans = plans
@@ -97,13 +93,10 @@ class PlanStep(Step):
         if not plans:
             self.query_one("#plan-info", Static).update(_("This customer has no plans."))
 
-    @work(thread=True, exclusive=True, group="wizard-scripts", exit_on_error=False)
     def fetch_scripts(self) -> None:
-        try:
-            found = scripts_svc.list_scripts(self.app.actor)
-        except AtendeError:
-            found = []
-        self.app.call_from_thread(self._show_scripts, found)
+        """The scripts to choose from; a refusal leaves the choice empty."""
+        self.call_service("wizard-scripts", scripts_svc.list_scripts, self.app.actor, on_answer=self._show_scripts,
+                          quiet=True, on_error=lambda _exc: self._show_scripts([]))
 
     def _show_scripts(self, found) -> None:
         select = self.query_one("#script-choice", Select)
@@ -147,13 +140,11 @@ class PlanStep(Step):
         self.query_one("#router-info", Static).update(_("Asking the router..."))
         self.ask_router(d.plan_id)
 
-    @work(thread=True, exclusive=True, group="wizard-router", exit_on_error=False)
     def ask_router(self, plan_id: int) -> None:
-        try:
-            data = router.router_data(self.app.actor, plan_id, timeout=5.0)
-        except AtendeError as exc:
-            data = router.RouterData(False, exc.message)
-        self.app.call_from_thread(self._show_router, data)
+        """What the router says, shown under the plan (a refusal too)."""
+        self.call_service("wizard-router", router.router_data, self.app.actor, plan_id, 5.0,
+                          on_answer=self._show_router, quiet=True,
+                          on_error=lambda exc: self._show_router(router.RouterData(False, exc.message)))
 
     def _show_router(self, data: router.RouterData) -> None:
         text = Text(data.message + "\n", style="" if data.ok else "italic")
@@ -194,14 +185,10 @@ class ScriptStep(Step):
             self._show_node()
         focus_now(self.query_one("#script-options", OptionList))
 
-    @work(thread=True, exclusive=True, group="wizard-script", exit_on_error=False)
     def fetch(self, script_id: int) -> None:
-        try:
-            _info, script = scripts_svc.get(self.app.actor, script_id)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._loaded, script_id, script)
+        """The script to walk through."""
+        self.call_service("wizard-script", scripts_svc.get, self.app.actor, script_id,
+                          on_answer=lambda got: self._loaded(script_id, got[1]))
 
     def _loaded(self, script_id: int, script: scripts_svc.ScriptDef) -> None:
         self._script_id = script_id

@@ -10,7 +10,7 @@ import dataclasses
 import threading
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Header, Input, RadioSet, Select, Static
@@ -42,6 +42,11 @@ FIELD_STEP = {
     "actions_list": "first_contact",
 }
 STEP_CLASSES = (KindStep, LookupStep, CustomerStep, PlanStep, ScriptStep, FirstContactStep)
+
+
+class NotSaved(AtendeError):
+    """Finishing failed on something other than the draft's data (a full
+    disk, a lock, a fault of ours): nothing was written, the draft is kept."""
 
 
 class WizardScreen(AtendeScreen):
@@ -201,15 +206,17 @@ class WizardScreen(AtendeScreen):
             pass
         self._save(self.draft)
 
-    @work(thread=True, group="wizard-save", exit_on_error=False)
     def _save(self, draft: wizard_draft.Draft) -> None:
-        with self._save_lock:
-            latest = self.draft if self.draft.protocol == draft.protocol else draft
-            try:
-                wizard_saving.save(self.app.actor, latest)
-            except AtendeError as exc:
-                self.app.call_from_thread(self.notify, _("Draft not saved: {reason}").format(reason=exc.message),
-                                          severity="error", markup=False)
+        """Write the draft off the UI thread. Every save runs (none is
+        cancelled by the next), one at a time, each writing the newest draft."""
+        actor = self.app.actor
+
+        def save() -> None:
+            with self._save_lock:
+                wizard_saving.save(actor, self.draft if self.draft.protocol == draft.protocol else draft)
+
+        self.call_service("wizard-save", save, write=True, each=True, quiet=True, on_error=lambda exc: self.notify(
+            _("Draft not saved: {reason}").format(reason=exc.message), severity="error", markup=False))
 
     @on(Input.Changed)
     @on(GuardedTextArea.Changed)
@@ -268,22 +275,28 @@ class WizardScreen(AtendeScreen):
         self.query_one("#finish", Button).disabled = True
         self._finish(d)
 
-    @work(thread=True, exclusive=True, group="wizard-finish", exit_on_error=False)
     def _finish(self, d: wizard_draft.Draft) -> None:
-        try:
-            done = wizard_finishing.finish(self.app.actor, d)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._finish_failed, exc.errors)
-            return
-        except AtendeError as exc:
-            self.app.call_from_thread(self._finish_failed, {"": exc.message})
-            return
-        except Exception as exc:  # disk, lock, a fault of ours: said in one line, logged, the draft kept
-            message = _("Ticket {protocol} was not saved; the draft is kept (Ctrl+S tries again): {reason}").format(
-                protocol=d.protocol, reason=wizard_finishing.finish_failure(d, exc))
-            self.app.call_from_thread(self._finish_failed, {"": message}, True)
-            return
-        self.app.call_from_thread(self._finished, done)
+        """Write the ticket off the UI thread; a failure of any kind says why
+        in one line and keeps the draft, and Ctrl+S tries again."""
+        actor = self.app.actor
+
+        def finish() -> wizard_finishing.Finished:
+            try:
+                return wizard_finishing.finish(actor, d)
+            except AtendeError:
+                raise
+            except Exception as exc:  # disk, lock, a fault of ours: said in one line, logged, the draft kept
+                raise NotSaved(_("Ticket {protocol} was not saved; the draft is kept (Ctrl+S tries again): "
+                                 "{reason}").format(protocol=d.protocol,
+                                                    reason=wizard_finishing.finish_failure(d, exc))) from exc
+
+        def failed(exc: AtendeError) -> None:
+            if isinstance(exc, ValidationError):
+                self._finish_failed(exc.errors)
+            else:
+                self._finish_failed({"": exc.message}, isinstance(exc, NotSaved))
+
+        self.call_service("wizard-finish", finish, write=True, quiet=True, on_answer=self._finished, on_error=failed)
 
     def _finish_failed(self, errors: dict[str, str], keep: bool = False) -> None:
         self.query_one("#finish", Button).disabled = False  # Ctrl+S works again

@@ -4,14 +4,13 @@ and the contact who is calling."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Digits, Input, Label, RadioButton, RadioSet, Static
 
 from screens.desk.contact_form import ContactForm
 from screens.desk.wizard.step import Step, text_cell
-from services.core.errors import AtendeError
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
 from services.customers.lookup import format_doc
@@ -122,15 +121,14 @@ class CustomerStep(Step):
         if self.wiz.draft.customer_id:
             self.fetch(self.wiz.draft.customer_id)
 
-    @work(thread=True, exclusive=True, group="wizard-customer", exit_on_error=False)
     def fetch(self, customer_id: int) -> None:
-        try:
-            details = contacts_svc.details(self.app.actor, customer_id)
-            fields = contacts_svc.extra_fields(self.app.actor)
-        except AtendeError as exc:
-            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._show, details, fields)
+        """The customer, its contacts and the contacts' extra fields."""
+        actor = self.app.actor
+
+        def read() -> tuple[contacts_svc.CustomerDetails, list]:
+            return contacts_svc.details(actor, customer_id), contacts_svc.extra_fields(actor)
+
+        self.call_service("wizard-customer", read, on_answer=lambda got: self._show(*got))
 
     def _show(self, details: contacts_svc.CustomerDetails, fields: list) -> None:
         self.details = details
