@@ -1,6 +1,6 @@
 """Protocol numbering and ticket throughput under concurrent agents.
 
-    python bench/protocol.py --procs 8 --tickets 500 [--db PATH]
+    python bench/protocol.py --procs 8 --tickets 500 [--db PATH | --db postgresql://...]
 
 N processes open wizards (reserve a protocol: one durable commit) and finish
 tickets (one durable commit with everything attached) at once against one
@@ -42,7 +42,7 @@ def setup(path: str) -> dict:
     from services.store.database import open_store
 
     open_store(path)
-    users.identify(users.os_login())
+    users.identify(users.session_login())
     with write_tx():
         c = Customer.create(kind="customer", name="Bench Cliente", name_norm="bench cliente", doc="52998224725")
         k = Contact.create(customer=c, name="Bench Contato", phone="+55 11 91234-5678")
@@ -71,7 +71,7 @@ def worker(path: str, n: int, ids: dict, start_at: float, out) -> None:
     from services.tickets.wizard import finishing, saving
 
     open_store(path)
-    actor = users.identify(users.os_login())
+    actor = users.identify(users.session_login())
     done, errors, reserve_ms, finish_ms = [], [], [], []
     while time.time() < start_at:
         time.sleep(0.001)
@@ -136,13 +136,27 @@ def run(path: str, procs: int, tickets: int) -> dict:
     errors = [x for r in results for x in r[1]]
     reserve_ms = [x for r in results for x in r[2]]
     finish_ms = [x for r in results for x in r[3]]
-    con = sqlite3.connect(path)
-    stored = {r[0]: r[1] for r in con.execute("SELECT protocol, status FROM ticket")}
-    drafts = con.execute("SELECT count(*) FROM ticket_draft").fetchone()[0]
-    con.close()
+    import models
+    from models import Ticket
+    from models.wizard import TicketDraft
+    from services.store.database import open_store
+
+    open_store(path)
+    stored = dict(Ticket.select(Ticket.protocol, Ticket.status).tuples())
+    drafts = TicketDraft.select().count()
+    models.close_database()
     return {"done": done, "errors": errors, "elapsed": elapsed, "duplicates": len(done) - len(set(done)),
             "lost": sum(1 for p in done if stored.get(p) != "open") + drafts, "rate": len(done) / elapsed,
-            "reserve_ms": reserve_ms, "finish_ms": finish_ms}
+            "gaps": gaps(stored), "reserve_ms": reserve_ms, "finish_ms": finish_ms}
+
+
+def gaps(protocols) -> int:
+    """Numbers missing between the first and the last protocol of each day."""
+    by_day: dict[str, list[int]] = {}
+    for p in protocols:
+        if p[:8].isdigit() and p[8:].isdigit():
+            by_day.setdefault(p[:8], []).append(int(p[8:]))
+    return sum(max(n) - min(n) + 1 - len(set(n)) for n in by_day.values())
 
 
 def main() -> None:
@@ -160,19 +174,20 @@ def main() -> None:
         "reserve_p99_ms": round(percentile(r["reserve_ms"], 99), 2),
         "finish_p50_ms": round(percentile(r["finish_ms"], 50), 2),
         "finish_p99_ms": round(percentile(r["finish_ms"], 99), 2),
-        "duplicates": r["duplicates"], "errors": len(r["errors"]), "lost": r["lost"],
-        "raw_commits_per_s": round(raw, 1),
+        "duplicates": r["duplicates"], "errors": len(r["errors"]), "lost": r["lost"], "gaps": r["gaps"],
+        "raw_commits_per_s": round(raw, 1), "store": "postgresql" if "://" in (args.db or "") else "sqlite",
     }
     figures["ok"] = (figures["tickets_per_s"] >= TARGET_TICKETS_PER_S
                      and figures["finish_p99_ms"] <= TARGET_FINISH_P99_MS
-                     and not (figures["duplicates"] or figures["errors"] or figures["lost"]))
+                     and not (figures["duplicates"] or figures["errors"] or figures["lost"] or figures["gaps"]))
     print(f"raw durable commits: {raw:,.0f}/s (bare SQLite loop, one process, WAL, synchronous=FULL)")
     print(f"{len(r['done'])} tickets by {args.procs} processes in {r['elapsed']:.2f} s, each session committing "
           f"itself: {r['rate']:,.0f} tickets/s (target >= {TARGET_TICKETS_PER_S})")
     print(f"reserve: p50 {figures['reserve_p50_ms']} ms, p99 {figures['reserve_p99_ms']} ms; "
           f"finish: p50 {figures['finish_p50_ms']} ms, p99 {figures['finish_p99_ms']} ms "
           f"(target p99 finish <= {TARGET_FINISH_P99_MS} ms)")
-    print(f"duplicates {r['duplicates']}, errors {len(r['errors'])}, lost {r['lost']} (target 0, 0, 0)")
+    print(f"duplicates {r['duplicates']}, errors {len(r['errors'])}, lost {r['lost']}, gaps {r['gaps']} "
+          "(target 0, 0, 0, 0)")
     for e in r["errors"][:5]:
         print("  error:", e)
     print(json.dumps(figures))

@@ -34,6 +34,11 @@ class Setting(BaseModel):
     key = CharField(max_length=80, primary_key=True)
     value = TextField()
 
+    @classmethod
+    def put(cls, key: str, value: str) -> None:
+        """Set `key` to `value`, whether it is there or not (one statement, either store)."""
+        cls.insert(key=key, value=value).on_conflict(conflict_target=[cls.key], preserve=[cls.value]).execute()
+
 
 class Network(BaseModel):
     """A physical network; plans on one network may share an outage ticket."""

@@ -114,15 +114,97 @@ def open_database(target: str | os.PathLike, *, create: bool = True, make_folder
                 except OSError:
                     pass
         return database
-    from playhouse.db_url import connect  # PostgreSQL and friends
+    return open_postgresql(target)
+
+
+POOL_CONNECTIONS = 20
+"""Connections a process keeps open to a PostgreSQL server, handed to its
+threads in turn (a new connection costs ~10 ms: a worker thread per search
+or save would pay it each time)."""
+
+
+def server_settings(target: str) -> dict[str, str]:
+    """libpq's reading of a PostgreSQL URL or conninfo string: its keywords
+    (host, port, dbname, user, password, service...). DatabaseError("url")
+    when libpq cannot read it."""
+    from psycopg.conninfo import conninfo_to_dict
 
     try:
-        database = connect(target)
-        db.initialize(database)
+        return {k: str(v) for k, v in conninfo_to_dict(target).items()}
+    except Exception as exc:  # psycopg.ProgrammingError: not a conninfo libpq understands
+        raise DatabaseError("url", safe_label(target), str(exc).splitlines()[0] if str(exc) else "") from None
+
+
+def safe_label(target: str) -> str:
+    """`target` as it may be shown or logged: never its password. A URL is
+    rebuilt from its parts (user@host:port/dbname); anything unreadable is
+    shown as "the PostgreSQL server"."""
+    if _is_sqlite_url(target):
+        return target
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        parts = conninfo_to_dict(target)
+    except Exception:  # noqa: BLE001 - unreadable: say nothing of it
+        return "postgresql://"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    host = str(parts.get("host", ""))
+    port = f":{parts['port']}" if parts.get("port") else ""
+    service = f"?service={parts['service']}" if parts.get("service") else ""
+    if host.startswith("/"):
+        return f"postgresql://{user}{port and 'localhost' + port}/{parts.get('dbname', '')}?host={host}"
+    return f"postgresql://{user}{host}{port}/{parts.get('dbname', '')}{service}"
+
+
+def open_postgresql(target: str):
+    """Point `db` at the PostgreSQL database `target` (a libpq URL or
+    conninfo) through a small pool of connections, and connect. Who connects
+    and with what secret is libpq's business (PGUSER, PGPASSWORD, ~/.pgpass,
+    service files, peer authentication): a password written into the URL is
+    refused."""
+    settings = server_settings(target)
+    if settings.get("password"):
+        raise DatabaseError("password_in_url", safe_label(target))
+    try:
+        from playhouse.pool import PooledPostgresqlDatabase
+    except ImportError as exc:  # pragma: no cover - peewee always has it
+        raise DatabaseError("server", safe_label(target), str(exc)) from None
+    try:
+        import psycopg  # noqa: F401 - the driver peewee uses
+    except ImportError:
+        raise DatabaseError("no_driver", safe_label(target)) from None
+    url = "postgresql://" + target.split("://", 1)[1] if target.startswith(("postgresql://", "postgres://")) \
+        else _as_url(settings)
+    database = PooledPostgresqlDatabase(
+        url,
+        max_connections=POOL_CONNECTIONS, stale_timeout=300, timeout=busy_timeout_ms() / 1000,
+        connect_timeout=10, application_name="atende")
+    database.atende_label = safe_label(target)
+    db.initialize(database)
+    try:
         database.connect(reuse_if_open=True)
+        database.execute_sql("SELECT 1").fetchone()
     except Exception as exc:
-        raise DatabaseError("server", target.split("@")[-1], str(exc)) from None
+        database.close()
+        raise DatabaseError("server", database.atende_label, one_line(exc)) from None
     return database
+
+
+def _as_url(settings: dict[str, str]) -> str:
+    """A postgresql:// URL with the same keywords (peewee hands a URL to psycopg as is)."""
+    from urllib.parse import quote, urlencode
+
+    query = urlencode(settings, quote_via=quote)
+    return f"postgresql:///?{query}" if query else "postgresql://"
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (psycopg's are several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def is_postgresql() -> bool:
+    return db.obj is not None and not isinstance(db.obj, SqliteDatabase)
 
 
 SECONDARY_FAILURES = ("no transaction is active", "no such savepoint")
@@ -190,6 +272,20 @@ def classify_sqlite_error(path: Path, exc: BaseException) -> DatabaseError:
     return DatabaseError("other", path, text)
 
 
+def classify_error(target: str, exc: BaseException) -> DatabaseError:
+    """What kind of failure `exc` is, met on the store `target` (its path, or
+    its URL: shown without a password)."""
+    if _is_sqlite_url(target):
+        return classify_sqlite_error(Path(target.removeprefix("sqlite:///")), exc)
+    label = safe_label(target)
+    text = one_line(first_failure(exc))
+    if "permission denied" in text.lower():
+        return DatabaseError("server_denied", label, text)
+    if "could not connect" in text.lower() or "connection" in text.lower() and "failed" in text.lower():
+        return DatabaseError("server", label, text)
+    return DatabaseError("other", label, text)
+
+
 def is_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
@@ -237,10 +333,23 @@ after SQLite's `PRAGMA data_version` moved, to tell real work from
 presence heartbeats."""
 
 
+LIVE_CHANNEL = "atende_live"
+"""PostgreSQL: the channel a write transaction notifies (the topic as payload), delivered at its commit."""
+
+
 def _bump_live(topic: str | None) -> None:
     if topic is None or not getattr(db.obj, "atende_live", False):
         return
-    db.execute_sql(f"UPDATE {LIVE_TABLE} SET n = n + 1 WHERE topic = ?", (topic,))
+    db.execute_sql(f"UPDATE {LIVE_TABLE} SET n = n + 1 WHERE topic = {db.obj.param}", (topic,))
+    if is_postgresql():
+        db.execute_sql("SELECT pg_notify(%s, %s)", (LIVE_CHANNEL, topic))
+
+
+WRITE_LOCK_KEY = 0x61746E64  # "atnd"
+"""PostgreSQL: the advisory lock every top-level write transaction takes
+first, so writers of one store take turns as they do on SQLite (BEGIN
+IMMEDIATE): a decision read inside a write (the last seat, the next protocol,
+a free slot, a version) cannot be made by two at once. Readers never wait."""
 
 
 _turn_file: tuple[tuple[int, str], int | None] | None = None
@@ -327,11 +436,16 @@ def write_tx(live: str | None = "data"):
     outermost = not db.in_transaction()
     try:
         with _connected():
-            if not outermost or not is_sqlite():
+            if not outermost:
                 with db.atomic():
                     yield
-            else:
+            elif is_sqlite():
                 with _write_turn(), db.atomic("IMMEDIATE"):
+                    _bump_live(live)
+                    yield
+            else:
+                with db.atomic():
+                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
                     _bump_live(live)
                     yield
     except (sqlite3.Error, PeeweeDatabaseError, OSError) as exc:
@@ -346,10 +460,16 @@ def write_tx(live: str | None = "data"):
 
 @contextmanager
 def read_tx():
-    """One connection and one consistent snapshot for several queries."""
+    """One connection and one consistent snapshot for several queries (on
+    PostgreSQL a read-only, repeatable-read transaction; nested in a write,
+    the write's own)."""
     with _connected():
-        with db.atomic():
-            yield
+        if is_sqlite() or db.in_transaction():
+            with db.atomic():
+                yield
+        else:
+            with db.atomic("REPEATABLE READ READ ONLY"):
+                yield
 
 
 def reading():
@@ -358,8 +478,14 @@ def reading():
 
 
 def close_database() -> None:
-    if db.obj is not None and not db.obj.is_closed():
+    """Close this thread's connection (and, for PostgreSQL, every pooled one)."""
+    if db.obj is None:
+        return
+    if not db.obj.is_closed():
         db.obj.close()
+    close_all = getattr(db.obj, "close_all", None)
+    if close_all is not None:
+        close_all()
 
 
 def sqlite_path() -> Path | None:

@@ -161,3 +161,26 @@ def _write_requests() -> None:
 def _drop_write_requests() -> None:
     """Every session writes its tickets itself: the shared writer's request ids go."""
     db.execute_sql("DROP TABLE IF EXISTS write_request")
+
+
+@migration("0940_stored_files")
+def _stored_files() -> None:
+    """Files kept in the store (used on PostgreSQL, where hosts share no folder)."""
+    from .files import FILE_MODELS
+
+    db.create_tables(FILE_MODELS, safe=True)
+
+
+@migration("0950_postgresql_roles")
+def _postgresql_roles() -> None:
+    """PostgreSQL: the staff's database roles are members of `atende_staff`,
+    which may read and write the work but not the people and their roles
+    (only the database's owner, the Atende administrator's role, may), so a
+    person cannot raise their own role. Nothing on SQLite (see the README's
+    trust model)."""
+    from .db import is_postgresql
+    from .roles import grant_staff
+
+    if is_postgresql():
+        grant_staff()
+

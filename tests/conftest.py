@@ -2,6 +2,7 @@
 the real home folder, English unless a test asks otherwise."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -51,12 +52,70 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "atende.db"
 
 
-_TEMPLATE: dict[str, Path] = {}
+_TEMPLATE: dict[str, object] = {}
+
+
+PG_READY = (
+    "unit.core.test_bad_input", "unit.core.test_config", "unit.core.test_files", "unit.core.test_secrets",
+    "unit.core.test_validation",
+    "unit.store.test_live", "unit.store.test_live_conflicts", "unit.store.test_quickopen", "unit.store.test_settings",
+    "unit.store.test_store", "unit.store.test_users", "unit.store.test_blobs",
+    "unit.events", "unit.scheduling", "unit.demo", "unit.contactus.test_contactus_cli",
+    "unit.test_cli", "unit.test_cli_guards",
+)
+"""Test modules or packages (dotted, under tests.) whose store tests also run
+on PostgreSQL: each of their tests that uses `store` runs once per backend
+(but those marked `sqlite_only`, about the SQLite file itself)."""
+
+
+def pytest_generate_tests(metafunc):
+    if "store" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    module = metafunc.module.__name__.removeprefix("tests.")
+    if os.environ.get("ATENDE_PG_ALL") or any(module == m or module.startswith(m + ".") for m in PG_READY):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"])
 
 
 @pytest.fixture
-def store(db_path, tmp_path_factory):
+def backend() -> str:
+    """Which store `store` opens: "sqlite" unless the test module is PG_READY."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The PostgreSQL server of this test process (tests.pg): skipped, with
+    how to get one, when there is none, unless $ATENDE_REQUIRE_PG (CI)."""
+    from tests import pg
+
+    try:
+        cluster = pg.start_cluster()
+    except RuntimeError as exc:
+        if os.environ.get("ATENDE_REQUIRE_PG"):
+            pytest.fail(f"ATENDE_REQUIRE_PG is set but {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    yield cluster
+    cluster.stop()
+
+
+def _pg_template(cluster) -> str:
+    """A migrated, empty database on `cluster` that each test's database is copied from."""
+    name = _TEMPLATE.get("pg")
+    if name is None:
+        from services.store.database import open_store
+        from tests import pg
+
+        name = pg.unique_name("atende_template")
+        open_store(cluster.create_database(name))
+        models.close_database()  # no connection may stay on a template
+        _TEMPLATE["pg"] = name
+    return name
+
+
+@pytest.fixture
+def store(request, backend, db_path, tmp_path_factory):
     """An empty, migrated database; the current OS login is its admin.
+    Yields its path (SQLite) or its URL (PostgreSQL, see `backend`).
 
     The first test of a process migrates a database from nothing (the real
     path); the others start from a copy of it, which is the same file and
@@ -65,6 +124,19 @@ def store(db_path, tmp_path_factory):
 
     from services.store.database import open_store
 
+    if backend == "postgresql":
+        from tests import pg
+
+        cluster = request.getfixturevalue("pg_cluster")
+        name = pg.unique_name()
+        url = cluster.create_database(name, template=_pg_template(cluster))
+        open_store(url)
+        try:
+            yield url
+        finally:
+            models.close_database()
+            cluster.drop_database(name)
+        return
     template = _TEMPLATE.get("db")
     if template is None:
         template = tmp_path_factory.mktemp("template") / "atende.db"
@@ -79,7 +151,9 @@ def store(db_path, tmp_path_factory):
 
 @pytest.fixture
 def admin(store) -> Actor:
-    return users.identify(users.os_login())
+    """The store's first person, its admin: the OS login (SQLite) or the
+    database role the tests connect as (PostgreSQL)."""
+    return users.identify(users.session_login())
 
 
 @pytest.fixture

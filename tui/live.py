@@ -32,7 +32,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from services.store import presence
-from services.store.live import ChangeWatcher
+from services.store.live import ChangeWatcher, ServerChangeWatcher, watcher
 from tui.base import WorkerErrors
 
 log = logging.getLogger("atende.live")
@@ -104,7 +104,7 @@ class LiveSession:
         self.interval = interval
         self.heartbeat = heartbeat
         self.session = presence.new_session_id()
-        self.watcher: ChangeWatcher | None = None
+        self.watcher: ChangeWatcher | ServerChangeWatcher | None = None
         self._stop = threading.Event()
         self.worker = None
         self._leave_failed = False
@@ -146,7 +146,7 @@ class LiveSession:
     def _loop(self) -> None:
         from models import db
 
-        self.watcher = ChangeWatcher()
+        self.watcher = watcher()
         try:  # keep this thread's connection for its life: heartbeats do not reconnect
             db.connect(reuse_if_open=True)
         except Exception as exc:  # noqa: BLE001 - heartbeats will try (and log) again

@@ -124,8 +124,29 @@ def from_dict(data: dict, path: Path | None = None) -> Config:
 
 
 def database_path(cli_db: str | None, config: Config, environ: dict | None = None) -> str:
+    """Where the store is: --db, $ATENDE_DB, the config, or the default file.
+    A database URL holding a password is refused (ConfigError): it would be
+    shown and logged; libpq reads it from its own places instead."""
     env = os.environ if environ is None else environ
     for candidate in (cli_db, env.get("ATENDE_DB"), config.database):
         if candidate:
-            return str(Path(candidate).expanduser()) if "://" not in candidate else candidate
+            if "://" not in candidate:
+                return str(Path(candidate).expanduser())
+            if url_has_password(candidate):
+                raise ConfigError(_(
+                    "a password may not be written in the database URL or the config; use ~/.pgpass, "
+                    "PGPASSWORD or a service file (libpq's own)"))
+            return candidate
     return str(paths.default_db_path())
+
+
+def url_has_password(url: str) -> bool:
+    """Whether a database URL carries a password (user:password@ or ?password=)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        return bool(parts.password) or any(k.lower() == "password" for k in query)
+    except ValueError:  # an unreadable URL: the store says so when it is opened
+        return "password" in url.lower() or (":" in url.split("://", 1)[-1].split("@")[0] and "@" in url)

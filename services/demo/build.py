@@ -250,8 +250,7 @@ def fill(actor: Actor, customers: int = 10_000, seed: int = 7,
                     "access_points": ref.access_points_added, "users": ref.users_added,
                 }
                 audit.record(actor.login, "demo", "fill", "fill", summary)
-                Setting.insert(key=PROGRESS_KEY, value=json.dumps({**summary, "done": []})
-                               ).on_conflict_replace().execute()
+                Setting.put(PROGRESS_KEY, json.dumps({**summary, "done": []}))
         finally:
             if saved:
                 _restore_sqlite(saved)

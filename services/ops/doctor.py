@@ -99,17 +99,25 @@ def _database(target: str) -> tuple[Check, bool]:
         return Check(_("database"), False, str(exc)), False
     try:
         from models import db
+        from models.db import is_sqlite, safe_label
 
+        if not info.schema_version:  # nothing of Atende's yet: the other checks would only fail on missing tables
+            return Check(_("database"), False, _(
+                "{path} is empty (no Atende schema yet); run 'atende' once to create it").format(
+                path=safe_label(target))), False
         pending = migrations.pending()
         if pending:
             return Check(_("database"), False, _(
                 "schema {version} needs upgrading ({n} steps); run 'atende' once to upgrade").format(
-                version=info.schema_version or "-", n=len(pending))), True
-        mode = db.execute_sql("PRAGMA journal_mode").fetchone()[0] if "://" not in target else "server"
+                version=info.schema_version or "-", n=len(pending))), False
+        if is_sqlite():
+            mode = _("journal {mode}").format(mode=db.execute_sql("PRAGMA journal_mode").fetchone()[0])
+        else:
+            mode = _("PostgreSQL {version}").format(version=db.execute_sql("SHOW server_version").fetchone()[0])
     except Exception as exc:
-        return Check(_("database"), False, str(exc)), False
-    return Check(_("database"), True, _("{path}: schema {version}, journal {mode}").format(
-        path=target, version=info.schema_version, mode=mode)), True
+        return Check(_("database"), False, " ".join(str(exc).split())), False
+    return Check(_("database"), True, _("{path}: schema {version}, {mode}").format(
+        path=safe_label(target), version=info.schema_version, mode=mode)), True
 
 
 
@@ -262,9 +270,12 @@ def disk_check(folder: Path, *, usage=None) -> Check:
 
 def _person(target: str) -> Check:
     from models import User, reading
-    from services.store.users import os_login
+    from services.store.users import session_login
 
-    login = os_login()
+    try:
+        login = session_login()
+    except Exception as exc:  # UnknownUser: ATENDE_USER where it does not apply
+        return Check(_("person"), False, str(getattr(exc, "message", exc)))
     with reading():
         user = User.get_or_none(User.login == login)
         empty = not User.select().exists()

@@ -57,7 +57,7 @@ log = logging.getLogger("atende.worker")
 def write_heartbeat(now: dt.datetime | None = None) -> None:
     now = now or clock.now()
     with write_tx():
-        Setting.insert(key=WORKER_HEARTBEAT, value=now.isoformat(timespec="seconds")).on_conflict_replace().execute()
+        Setting.put(WORKER_HEARTBEAT, now.isoformat(timespec="seconds"))
 
 
 @dataclass(frozen=True)

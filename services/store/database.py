@@ -41,10 +41,10 @@ def open_store(target: str, *, create: bool = True, upgrade: bool = True, make_f
         enable_live_counter()
     except DatabaseError as exc:
         raise StoreError(describe(exc)) from None
-    except Exception as exc:  # sqlite3/peewee errors during the schema check
-        from models.db import classify_sqlite_error
+    except Exception as exc:  # sqlite3/peewee/psycopg errors during the schema check
+        from models.db import classify_error
 
-        raise StoreError(describe(classify_sqlite_error(Path(target), exc))) from None
+        raise StoreError(describe(classify_error(target, exc))) from None
     return StoreInfo(target=target, schema_version=version, upgraded=tuple(ran))
 
 
@@ -62,6 +62,12 @@ def describe(exc: DatabaseError) -> str:
         "disk": _("cannot write {path}: {detail}"),
         "full": _("the disk holding {path} is full; ask the administrator to free space"),
         "server": _("cannot connect to {path}: {detail}"),
+        "server_denied": _("{path} refused: {detail}; ask the database's administrator for access "
+                           "(see the README, PostgreSQL)"),
+        "password_in_url": _("{path}: a password may not be written in the database URL or the config; "
+                             "use ~/.pgpass, PGPASSWORD or a service file (libpq's own)"),
+        "url": _("{path} is not a database URL PostgreSQL understands: {detail}"),
+        "no_driver": _("{path} needs the PostgreSQL driver: pip install 'atende[postgresql]'"),
         "foreign": _("{path} is another program's database, not Atende's; nothing was changed in it"),
         "newer": _("this database was upgraded by a newer Atende (schema {detail}); "
                    "install that version or newer to open it"),
@@ -129,6 +135,15 @@ def newest_ticket_id() -> int:
 
 def files_root() -> Path:
     """The store's files folder, where attachments, certificates, materials and
-    outgoing mail are copied: beside the SQLite file, else in the user's data folder."""
+    outgoing mail are copied: beside the SQLite file; for a PostgreSQL store a
+    folder of this host's (one per store), whose files the store itself keeps
+    (services.store.blobs)."""
     path = sqlite_path()
-    return paths.files_dir(path) if path is not None else paths.user_data_dir() / "files"
+    if path is not None:
+        return paths.files_dir(path)
+    import hashlib
+
+    from models.db import safe_label
+
+    label = safe_label(str(getattr(db.obj, "database", "")))
+    return paths.user_data_dir() / "stores" / hashlib.sha256(label.encode("utf-8")).hexdigest()[:16] / "files"

@@ -7,15 +7,19 @@ bumped by `models.write_tx`) to say which topics moved: "data" (any real
 work) or "presence" (someone opened or left a screen). Nothing else is read;
 the screens decide what to reload.
 
-Portable in spirit: on PostgreSQL the same counters would be read on a
-timer, or replaced by LISTEN/NOTIFY; here poll() returns nothing.
+On PostgreSQL (`ServerChangeWatcher`) every write transaction also sends a
+NOTIFY with its topic, delivered at commit; the watcher LISTENs on a
+connection of its own and poll() only reads what already arrived on its
+socket (no round trip: an idle session costs nothing). After a lost
+connection it reconnects and compares the counters, so nothing is missed.
+`watcher()` gives the one for the open store.
 """
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from models.db import LIVE_TABLE, sqlite_path
+from models.db import LIVE_CHANNEL, LIVE_TABLE, db, is_postgresql, sqlite_path
 
 ALL_TOPICS = frozenset({"data", "presence"})
 
@@ -79,3 +83,58 @@ class ChangeWatcher:
                 self._conn.close()
             finally:
                 self._conn = None
+
+
+class ServerChangeWatcher:
+    """ChangeWatcher's twin for a PostgreSQL store: LISTEN/NOTIFY on a
+    connection of its own (not the pool's), read without waiting."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or (db.obj.database if is_postgresql() else None)
+        self._conn = None
+        self._counters: dict[str, int] = {}
+        self.polls = 0
+
+    def _read_counters(self) -> dict[str, int]:
+        return dict(self._conn.execute(f"SELECT topic, n FROM {LIVE_TABLE}").fetchall())
+
+    def _connect(self) -> frozenset[str]:
+        """Connect and listen; the topics whose counters moved while no connection listened."""
+        import psycopg
+
+        self._conn = psycopg.connect(self.url, autocommit=True, application_name="atende live")
+        self._conn.execute(f"LISTEN {LIVE_CHANNEL}")
+        before, self._counters = self._counters, self._read_counters()
+        if not before:
+            return frozenset()
+        return frozenset(t for t, n in self._counters.items() if before.get(t) != n)
+
+    def poll(self) -> frozenset[str]:
+        """The topics changed since the last poll (empty: nothing changed)."""
+        import psycopg
+
+        if self.url is None:
+            return frozenset()
+        try:
+            if self._conn is None or self._conn.closed:
+                changed = self._connect()
+            else:
+                changed = frozenset()
+            self.polls += 1
+            topics = {n.payload for n in self._conn.notifies(timeout=0, stop_after=10_000)}
+        except psycopg.Error:
+            self.close()  # the server went away: reconnect (and compare counters) next time
+            return frozenset()
+        return (changed | frozenset(topics)) - {"beat"}
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+def watcher() -> ChangeWatcher | ServerChangeWatcher:
+    """The change watcher for the open store."""
+    return ServerChangeWatcher() if is_postgresql() else ChangeWatcher()

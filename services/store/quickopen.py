@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from services.core.permissions import Actor
 
-SCHEMA_VERSION = "0920_drop_write_requests"
+SCHEMA_VERSION = "0950_postgresql_roles"
 """The newest migration (tests/unit/store/test_quickopen.py keeps it equal to models.migrations.code_version())."""
 
 

@@ -71,7 +71,7 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
             raise ValidationError(_("Use one of: {choices}").format(choices=", ".join(parameter.choices)), "value")
         with write_tx():
             old = Setting.get_or_none(Setting.key == key)
-            Setting.insert(key=key, value=word).on_conflict_replace().execute()
+            Setting.put(key, word)
             audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, word]})
         return word
     try:
@@ -83,7 +83,7 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
             low=parameter.minimum, high=parameter.maximum), "value")
     with write_tx():
         old = Setting.get_or_none(Setting.key == key)
-        Setting.insert(key=key, value=str(number)).on_conflict_replace().execute()
+        Setting.put(key, str(number))
         audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, number]})
     return number
 

@@ -37,14 +37,42 @@ def session_login() -> str:
     another person, but only on a database file owned by the OS user running
     this process (tests and demos on one's own file): on a shared database,
     owned by the service account, nobody can act as someone else."""
-    from models.db import sqlite_path
+    from models.db import is_postgresql, sqlite_path
 
-    login = login_for(sqlite_path(), os_login())
-    if login is None:
-        raise UnknownUser(_("ATENDE_USER works only on a database file you own; unset it to use your own login"))
+    if is_postgresql():
+        login = server_login()
+    else:
+        login = login_for(sqlite_path(), os_login())
+        if login is None:
+            raise UnknownUser(_("ATENDE_USER works only on a database file you own; unset it to use your own login"))
     if _CONTROL_RE.search(login):
         raise UnknownUser(_("A login cannot contain control characters or escape sequences"))
     return login
+
+
+def server_login() -> str:
+    """On PostgreSQL the person is the database role of the connection
+    (`session_user`): libpq's peer authentication maps it to the OS login
+    on the server, each person's own credentials elsewhere. `$ATENDE_USER`
+    may name another person only for the role that owns the database (or a
+    superuser), who could change any row anyway, as the owner of an SQLite
+    file may; anyone else is refused."""
+    import os
+
+    from models import db, reading
+
+    with reading():
+        role, may_act_as = db.execute_sql(
+            "SELECT session_user, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) "
+            "OR pg_has_role(session_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), "
+            "'MEMBER')").fetchone()
+    other = os.environ.get("ATENDE_USER", "").strip()
+    if not other or other == role:
+        return role
+    if not may_act_as:
+        raise UnknownUser(_("ATENDE_USER works on a PostgreSQL store only for the database's owner; "
+                            "you are connected as '{role}': unset it").format(role=role))
+    return other
 
 
 def _info(u: User, company_name: str = "") -> UserInfo:

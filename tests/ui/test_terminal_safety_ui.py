@@ -34,7 +34,7 @@ def poisoned(store, admin):
         queue = Queue.create(name="Suporte")
         kind = TicketType.create(name="Sem conexão", queue=queue)
         customer = Customer.create(kind="customer", name="Maria", name_norm="maria", city="Campinas")
-        me = User.get(User.login == users.os_login())
+        me = User.get(User.login == users.session_login())
         Ticket.create(protocol="20260001", status="open", type=kind, queue=queue, customer=customer,
                       problem="modem", created_by=me, created_at=NOW, updated_at=NOW)
         Presence.create(session="s1", login="ana", name="Ana", host="pc", screen="Queues",

@@ -23,7 +23,7 @@ def _shared(tmp_path: Path) -> str:
     ana (agent), rep (a representative of Acme); Acme is a customer."""
     db = str(tmp_path / "shared.db")
     open_store(db)
-    me = users.identify(users.os_login())
+    me = users.identify(users.session_login())
     users.add(me, "helena", "admin", name="Helena")
     users.add(me, "ana", "agent", name="Ana")
     with write_tx():

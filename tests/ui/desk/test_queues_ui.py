@@ -123,8 +123,8 @@ async def test_search_by_text_and_protocol_jump(make_app, queue_world):
 async def test_bulk_actions_on_selected_tickets(make_app, queue_world):
     from services.tickets import thread as ticket_thread
 
-    users.add(users.identify(users.os_login()), "bruno", "agent", name="Bruno Lima")
-    users.set_role(users.identify(users.os_login()), "ana", "supervisor")  # bulk reassignment is for leads
+    users.add(users.identify(users.session_login()), "bruno", "agent", name="Bruno Lima")
+    users.set_role(users.identify(users.session_login()), "ana", "supervisor")  # bulk reassignment is for leads
     app = make_app("ana")
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(QueuesScreen(view="open"))

@@ -16,7 +16,7 @@ from tests.unit.test_cli import atende, one_line_error
 def _world(db: str):
     """Admin (the OS login) sets up two companies; returns protocols (mine, theirs)."""
     open_store(db)
-    me = users.identify(users.os_login())
+    me = users.identify(users.session_login())
     users.add(me, "helena", "admin", name="Helena")
     users.add(me, "ana", "agent", name="Ana")
     with write_tx():
@@ -32,8 +32,8 @@ def _world(db: str):
     theirs = company_contacts.open_contact(users.identify("rep2"),
                                            company_contacts.NewContact(message="segredo", **new))
     helena = users.identify("helena")
-    users.set_role(helena, users.os_login(), "representative", company_id=acme.id)
-    mine = company_contacts.open_contact(users.identify(users.os_login()),
+    users.set_role(helena, users.session_login(), "representative", company_id=acme.id)
+    mine = company_contacts.open_contact(users.identify(users.session_login()),
                                          company_contacts.NewContact(message="meu", **new))
     thread.add_message(users.identify("ana"), mine.ticket_id, "resposta", internal=False)
     thread.add_message(users.identify("ana"), mine.ticket_id, "nota interna", internal=True)

@@ -34,6 +34,7 @@ def other_session_writes(path) -> None:
 # ------------------------------------------------------------------ read-only and full
 
 
+@pytest.mark.sqlite_only
 def test_read_only_store_refuses_the_save_clearly(store, admin):
     db.execute_sql("PRAGMA query_only = 1")  # what SQLite says when the file or folder is read-only
     try:
@@ -55,7 +56,7 @@ def test_folder_made_read_only_while_working(tmp_path):
     folder.mkdir()
     path = folder / "atende.db"
     open_store(str(path))
-    admin = users.identify(users.os_login())
+    admin = users.identify(users.session_login())
     models.close_database()
     os.chmod(path, 0o444)
     os.chmod(folder, 0o555)
@@ -70,6 +71,7 @@ def test_folder_made_read_only_while_working(tmp_path):
         os.chmod(path, 0o644)
 
 
+@pytest.mark.sqlite_only
 def test_disk_full_refuses_the_save_and_keeps_nothing_half_done(store, admin, monkeypatch):
     real = audit.AuditLog.insert
 
@@ -107,6 +109,7 @@ def _cap_the_file(extra_pages: int = 0) -> None:
     db.execute_sql(f"PRAGMA max_page_count = {pages + extra_pages}")
 
 
+@pytest.mark.sqlite_only
 def test_a_real_sqlite_full_is_the_disk_full_message_not_cannot_rollback(store, admin):
     """SQLite rolls back by itself on SQLITE_FULL; the rollback tried after it
     ("cannot rollback - no transaction is active") never hides the cause."""
@@ -126,6 +129,7 @@ def test_a_real_sqlite_full_is_the_disk_full_message_not_cannot_rollback(store, 
     users.add(admin, failed, "agent")  # room again: the same save works
 
 
+@pytest.mark.sqlite_only
 def test_explain_says_disk_full_for_every_form_of_it(store):
     from services.store.database import explain
 
@@ -182,6 +186,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=10)
 
 
+@pytest.mark.sqlite_only
 def test_a_disk_that_fills_up_while_working(small_disk, store):
     """A real full file system: a save is refused with the disk-full line,
     nothing is half-saved, and once there is room the same save works."""
@@ -191,7 +196,7 @@ def test_a_disk_that_fills_up_while_working(small_disk, store):
     path = small_disk / "atende.db"
     shutil.copyfile(store, path)
     open_store(str(path), upgrade=False)
-    admin = users.identify(users.os_login())
+    admin = users.identify(users.session_login())
     users.add(admin, "first", "agent")
     _fill(small_disk)
     with pytest.raises(StoreUnavailable) as caught:
@@ -206,6 +211,7 @@ def test_a_disk_that_fills_up_while_working(small_disk, store):
     users.add(admin, failed, "agent")
 
 
+@pytest.mark.sqlite_only
 def test_starting_on_a_full_disk_is_one_line(small_disk, store):
     """The command line (and the application) opened on a full disk: one line
     saying so, not "disk I/O error"."""
@@ -238,6 +244,7 @@ def test_starting_on_a_full_disk_is_one_line(small_disk, store):
     assert (app.returncode, err) == (1, full + "\n")
 
 
+@pytest.mark.sqlite_only
 def test_lock_held_too_long_is_a_message_too(store, admin, monkeypatch):
     monkeypatch.setenv("ATENDE_BUSY_TIMEOUT_MS", "50")
     models.close_database()
@@ -254,6 +261,7 @@ def test_lock_held_too_long_is_a_message_too(store, admin, monkeypatch):
     users.add(admin, "ana", "agent")
 
 
+@pytest.mark.sqlite_only
 def test_a_thread_waiting_for_anothers_turn_is_a_message_not_a_hang(store, admin, monkeypatch):
     """Writers take turns (models.db.write_tx). A thread that keeps its turn
     while it waits for another thread's save never hangs both: the other
@@ -330,6 +338,7 @@ def _events(admin):
     return made
 
 
+@pytest.mark.sqlite_only
 def test_event_list_survives_a_corrupt_row(store, admin):
     clock.set_clock(lambda: NOW)
     good, bad, worse = _events(admin)
@@ -358,6 +367,7 @@ def tickets_world(admin):
     return admin
 
 
+@pytest.mark.sqlite_only
 def test_queue_page_survives_a_corrupt_row(tickets_world):
     db.execute_sql("UPDATE ticket SET created_at = 'garbage', status = 'weird' WHERE protocol = 'P1'")
     page = queues.page(tickets_world, "all")

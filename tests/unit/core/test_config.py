@@ -83,3 +83,25 @@ def test_missing_unreadable_and_binary(tmp_path):
         locked.chmod(0)
         with pytest.raises(ConfigError, match="cannot read"):
             config.load(str(locked))
+
+
+def test_a_database_url_with_a_password_is_refused_and_never_shown():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    cfg = config.Config()
+    for url in ("postgresql://bob:s3cret@db.example/atende", "postgresql://bob@db.example/atende?password=s3cret",
+                "postgres://:s3cret@/atende"):
+        with pytest.raises(ConfigError):
+            config.database_path(url, cfg, {})
+        with pytest.raises(ConfigError):
+            config.database_path(None, config.Config(database=url), {})
+    assert config.database_path("postgresql://bob@db.example/atende", cfg, {}) == "postgresql://bob@db.example/atende"
+    for args in (["locate"], ["doctor"], ["ticket", "list"]):
+        r = subprocess.run([sys.executable, "-c", "from app import main; main()", "--db",
+                            "postgresql://bob:s3cret@db.example/atende", *args],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and "s3cret" not in r.stdout + r.stderr
+        assert len(r.stderr.splitlines()) == 1 and "pgpass" in r.stderr

@@ -46,17 +46,24 @@ def poisoned(store, admin):
         queue = Queue.create(name="Suporte")
         kind = TicketType.create(name="Sem conexão", queue=queue)
         customer = Customer.create(kind="customer", name="Maria", name_norm="maria")
-        me = User.get(User.login == users.os_login())
+        me = User.get(User.login == users.session_login())
         Ticket.create(protocol="20260001", status="open", type=kind, queue=queue, customer=customer,
                       problem="modem", created_by=me, created_at=now, updated_at=now)
         Presence.create(session="s1", login="ana", name="Ana", host="pc", screen="Queues",
                         started_at=now, heartbeat_at=now + dt.timedelta(days=1))
-    con = sqlite3.connect(store)
+    server = str(store).startswith("postgresql")
+    if server:
+        import psycopg
+
+        con = psycopg.connect(store)
+    else:
+        con = sqlite3.connect(store)
+    p = "%s" if server else "?"
     with con:
-        con.execute("UPDATE customer SET name = ?", (BAD,))
-        con.execute("UPDATE ticket SET problem = ?, subject = ?", (f"line 1\n{BAD}\r\nline 3", BAD))
-        con.execute("UPDATE user SET name = ?", (BAD,))
-        con.execute("UPDATE presence SET name = ?, login = ?, host = ?, screen = ?", (BAD, "ana", BAD, BAD))
+        con.execute(f"UPDATE customer SET name = {p}", (BAD,))
+        con.execute(f"UPDATE ticket SET problem = {p}, subject = {p}", (f"line 1\n{BAD}\r\nline 3", BAD))
+        con.execute(f'UPDATE "user" SET name = {p}', (BAD,))
+        con.execute(f"UPDATE presence SET name = {p}, login = {p}, host = {p}, screen = {p}", (BAD, "ana", BAD, BAD))
     con.close()
     return str(store)
 

@@ -72,7 +72,7 @@ def test_access_prints_the_link_or_when_it_opens(cli, store):
 
     cli("event", "register", str(cli.event.id), "--name", "Ana", "--email", "ana@example.com", "--consent")
     open_store(str(store))
-    reg = er.list_registrations(users.identify(users.os_login()), cli.event.id)[0]
+    reg = er.list_registrations(users.identify(users.session_login()), cli.event.id)[0]
     models.close_database()
     early = cli("event", "access", reg.access_token)
     assert early.exit_code == 1 and "opens at" in early.output and "one hour before" in early.output

@@ -1,4 +1,4 @@
-"""The change watcher and presence, on a real SQLite file."""
+"""The change watcher and presence, on a real store (an SQLite file, a PostgreSQL server)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,39 +12,58 @@ from models import Queue, write_tx
 from services.core import clock
 from services.core.errors import PermissionDenied
 from services.store import presence
-from services.store.live import ChangeWatcher
+from services.store.live import ChangeWatcher, ServerChangeWatcher, watcher
+
+
+def watching(store) -> ChangeWatcher | ServerChangeWatcher:
+    """The watcher for `store` (its path or URL), as a second session would make it."""
+    return ServerChangeWatcher(store) if str(store).startswith("postgresql") else ChangeWatcher(store)
+
+
+def changes(w, expected: frozenset[str], timeout: float = 5.0) -> frozenset[str]:
+    """What `w` reports, waiting up to `timeout` for `expected` (a server's
+    notification reaches the listener a moment after the commit)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    seen = frozenset()
+    while True:
+        seen |= w.poll()
+        if seen >= expected or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.02)
 
 
 def test_no_change_reports_nothing(store):
-    w = ChangeWatcher(store)
+    w = watching(store)
     assert w.poll() == frozenset()
     assert w.poll() == frozenset()
     w.close()
 
 
 def test_commit_on_another_connection_is_seen_once(store):
-    w = ChangeWatcher(store)
+    w = watching(store)
     w.poll()
     with write_tx():
         Queue.create(name="Suporte")
-    assert w.poll() == {"data"}
+    assert changes(w, {"data"}) == {"data"}
     assert w.poll() == frozenset()
     w.close()
 
 
 def test_commit_from_another_process_is_seen(store):
-    w = ChangeWatcher(store)
+    w = watching(store)
     w.poll()
     code = ("import sys; from services.store.database import open_store; from models import Queue, write_tx\n"
             "open_store(sys.argv[1])\n"
             "with write_tx():\n    Queue.create(name='Outro')\n")
     subprocess.run([sys.executable, "-c", code, str(store)], check=True, timeout=60)
-    assert w.poll() == {"data"}
+    assert changes(w, {"data"}) == {"data"}
     w.close()
 
 
 def test_rolled_back_write_is_not_a_change(store):
-    w = ChangeWatcher(store)
+    w = watching(store)
     w.poll()
     with pytest.raises(RuntimeError):
         with write_tx():
@@ -55,14 +74,14 @@ def test_rolled_back_write_is_not_a_change(store):
 
 
 def test_heartbeats_are_not_data_changes(admin):
-    w = ChangeWatcher()
+    w = watcher()
     w.poll()
     presence.join(admin, "s1", presence.Place("Queues"))
-    assert w.poll() == {"presence"}
+    assert changes(w, {"presence"}) == {"presence"}
     presence.beat(admin, "s1")  # nothing moved: nobody needs to reload
     assert w.poll() == frozenset()
     presence.beat(admin, "s1", presence.Place("Ticket", "ticket", 7, "P1"))
-    assert w.poll() == {"presence"}
+    assert changes(w, {"presence"}) == {"presence"}
     w.close()
 
 
@@ -120,6 +139,7 @@ def test_who_cli_lists_sessions_as_json(people, store):
     assert r.returncode == 1 and r.stderr.startswith("atende: ") and len(r.stderr.splitlines()) == 1
 
 
+@pytest.mark.sqlite_only
 def test_atende_user_only_on_own_database(admin, store, monkeypatch):
     from services.store import users
 
@@ -137,3 +157,43 @@ def test_atende_user_only_on_own_database(admin, store, monkeypatch):
 
 def models_close():
     pass  # the CLI opens its own connection; WAL lets both read
+
+
+def test_on_a_server_the_person_is_the_connections_role(admin, store, backend, pg_cluster, monkeypatch):
+    """PostgreSQL: the person is the database role; ATENDE_USER is refused
+    to anyone but the database's owner; a staff role cannot raise its own role."""
+    if backend != "postgresql":
+        pytest.skip("the SQLite rule is test_atende_user_only_on_own_database")
+    import psycopg
+
+    import models
+    from models import User
+    from services.core.errors import UnknownUser
+    from services.store import users
+    from services.store.database import open_store
+
+    users.add(admin, "srv_agent", "agent", name="Agente")
+    with pg_cluster.admin() as conn:
+        conn.execute("DROP ROLE IF EXISTS srv_agent")
+        conn.execute("CREATE ROLE srv_agent LOGIN IN ROLE atende_staff")
+    url = store.replace("postgresql://postgres@", "postgresql://srv_agent@")
+    try:
+        models.close_database()
+        open_store(url)
+        assert users.session_login() == "srv_agent"
+        monkeypatch.setenv("ATENDE_USER", "root")
+        with pytest.raises(UnknownUser, match="owner"):
+            users.session_login()
+        monkeypatch.delenv("ATENDE_USER")
+        with pytest.raises(Exception, match="permission denied"):  # the people are the owner's to change
+            with models.write_tx():
+                User.update(role="admin").where(User.login == "srv_agent").execute()
+        with psycopg.connect(store) as conn:
+            assert conn.execute("SELECT role FROM \"user\" WHERE login = 'srv_agent'").fetchone()[0] == "agent"
+    finally:
+        models.close_database()
+        open_store(store)
+        with pg_cluster.admin() as conn:
+            conn.execute(f"REVOKE ALL ON DATABASE \"{store.split('/')[3].split('?')[0]}\" FROM srv_agent")
+    monkeypatch.setenv("ATENDE_USER", "someone")
+    assert users.session_login() == "someone"  # the owner (here a superuser) may, as on one's own file

@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import models
 from models import db, migrations
 from services.store import quickopen, users
@@ -14,10 +16,12 @@ def test_schema_version_is_the_newest_migration(store):
     assert quickopen.SCHEMA_VERSION == migrations.code_version()
 
 
+@pytest.mark.sqlite_only
 def test_reads_the_same_actor_as_identify(store, admin):
     assert quickopen.peek_actor(str(store)) == admin
 
 
+@pytest.mark.sqlite_only
 def test_none_sends_the_start_down_the_normal_path(store, admin, people, tmp_path, monkeypatch):
     assert quickopen.peek_actor(str(tmp_path / "missing.db")) is None
     assert quickopen.peek_actor(str(tmp_path)) is None
@@ -48,6 +52,7 @@ def test_imports_no_database_layer():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
+@pytest.mark.sqlite_only
 def test_the_store_is_left_as_it_was(store, admin):
     models.close_database()
     before = os.stat(store).st_mtime_ns

@@ -56,7 +56,7 @@ def _worker(path, n, queue):
     from services.tickets import protocol as p
 
     open_store(path)
-    actor = users.identify(users.os_login())
+    actor = users.identify(users.session_login())
     queue.put([p.reserve(actor).protocol for _ in range(n)])
 
 
