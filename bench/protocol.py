@@ -43,12 +43,13 @@ def setup(path: str) -> dict:
 
     open_store(path)
     users.identify(users.session_login())
-    with write_tx():
-        c = Customer.create(kind="customer", name="Bench Cliente", name_norm="bench cliente", doc="52998224725")
-        k = Contact.create(customer=c, name="Bench Contato", phone="+55 11 91234-5678")
-        p = Plan.create(customer=c, name="Fibra", login="bench")
-        q = Queue.create(name="Suporte")
-        t = TicketType.create(name="Sem conexão", queue=q, responsible_role="agent")
+    with write_tx():  # a store used before (a server's database) keeps its rows: found, not made twice
+        c, _new = Customer.get_or_create(kind="customer", name="Bench Cliente", name_norm="bench cliente",
+                                         doc="52998224725")
+        k, _new = Contact.get_or_create(customer=c, name="Bench Contato", phone="+55 11 91234-5678")
+        p, _new = Plan.get_or_create(customer=c, name="Fibra", login="bench")
+        q, _new = Queue.get_or_create(name="Suporte")
+        t, _new = TicketType.get_or_create(name="Sem conexão", queue=q, responsible_role="agent")
     import models
 
     models.close_database()

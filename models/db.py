@@ -340,9 +340,21 @@ LIVE_CHANNEL = "atende_live"
 def _bump_live(topic: str | None) -> None:
     if topic is None or not getattr(db.obj, "atende_live", False):
         return
-    db.execute_sql(f"UPDATE {LIVE_TABLE} SET n = n + 1 WHERE topic = {db.obj.param}", (topic,))
-    if is_postgresql():
-        db.execute_sql("SELECT pg_notify(%s, %s)", (LIVE_CHANNEL, topic))
+    db.execute_sql(f"UPDATE {LIVE_TABLE} SET n = n + 1 WHERE topic = ?", (topic,))
+
+
+def _take_turn_on_server(live: str | None) -> None:
+    """PostgreSQL, first thing in a top-level write transaction: wait for the
+    writers' turn (WRITE_LOCK_KEY) and bump the live counter of topic `live`
+    with its notification, in one round trip (the turn is held until the
+    commit, so every statement while holding it counts)."""
+    statements = [f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"]
+    if live is not None and getattr(db.obj, "atende_live", False):
+        if not live.isidentifier():  # a topic is one of ours (models.live.TOPICS), never user text
+            raise ValueError(f"bad live topic {live!r}")
+        statements += [f"UPDATE {LIVE_TABLE} SET n = n + 1 WHERE topic = '{live}'",
+                       f"SELECT pg_notify('{LIVE_CHANNEL}', '{live}')"]
+    db.execute_sql("; ".join(statements))
 
 
 WRITE_LOCK_KEY = 0x61746E64  # "atnd"
@@ -445,8 +457,7 @@ def write_tx(live: str | None = "data"):
                     yield
             else:
                 with db.atomic():
-                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
-                    _bump_live(live)
+                    _take_turn_on_server(live)
                     yield
     except (sqlite3.Error, PeeweeDatabaseError, OSError) as exc:
         cause = first_failure(exc)  # not the "cannot rollback" that followed it

@@ -84,9 +84,10 @@ def run(cmd: list[str], as_user: str | None, check: bool = True) -> subprocess.C
     return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=120)
 
 
-def start_cluster() -> Cluster:
+def start_cluster(durable: bool = False) -> Cluster:
     """$ATENDE_TEST_PG's server, or a new throwaway cluster (RuntimeError with
-    HOW_TO_GET when neither is possible)."""
+    HOW_TO_GET when neither is possible). Tests run it without fsync; a bench
+    asks for a `durable` one (fsync and synchronous commits, as a real server)."""
     given = os.environ.get("ATENDE_TEST_PG")
     if given:
         return Cluster(base=given)
@@ -99,9 +100,9 @@ def start_cluster() -> Cluster:
     data = folder / "data"
     try:
         run([str(bins / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-             "--locale=C.UTF-8", "--no-sync"], as_user)
-        options = (f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB")
+             "--locale=C.UTF-8", *([] if durable else ["--no-sync"])], as_user)
+        speed = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        options = f"-k {folder} -c listen_addresses='' {speed}-c max_connections=200 -c shared_buffers=128MB"
         run([str(bins / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"), "-w",
              "start"], as_user)
     except (subprocess.CalledProcessError, OSError) as exc:
