@@ -83,7 +83,7 @@ def setup(path: str, sessions: int) -> dict:
 
     open_store(path)
     clock.set_clock(lambda: NOW)
-    admin = users.identify(users.os_login())
+    admin = users.identify(users.session_login())
     logins = []
     for i in range(sessions):
         role = "agent" if i % 2 == 0 else "supervisor"
@@ -299,10 +299,16 @@ def _session_main(path: str, index: int, world: dict, seed: int, start_at: float
 
 def check(path: str, results: list[dict]) -> dict:
     """Compare what the sessions were told with what the database holds."""
-    import sqlite3
+    server = "://" in path
+    if server:
+        import psycopg
 
-    con = sqlite3.connect(path)
-    q = lambda sql, *a: con.execute(sql, a).fetchall()  # noqa: E731
+        con = psycopg.connect(path)
+    else:
+        import sqlite3
+
+        con = sqlite3.connect(path)
+    q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
     done = [tuple(d) for r in results for d in r["done"]]
     lost: list[str] = []
     by_kind = collections.Counter(d[0] for d in done)
@@ -349,16 +355,16 @@ def check(path: str, results: list[dict]) -> dict:
     duplicates += double_booked
     overbooked = [f"event {e}: {n} confirmed for {seats} seats" for e, seats, n in q(
         "SELECT e.id, e.seats, count(r.id) FROM event e JOIN registration r ON r.event_id = e.id "
-        "WHERE r.cancelled_at IS NULL AND r.waitlisted = 0 AND e.seats IS NOT NULL "
+        "WHERE r.cancelled_at IS NULL AND NOT r.waitlisted AND e.seats IS NOT NULL "
         "GROUP BY e.id HAVING count(r.id) > e.seats")]
     overbooked += double_booked  # a slot holds one session: a double booking is also past capacity
     waiting_with_free_seat = q(
         "SELECT e.id FROM event e WHERE e.seats IS NOT NULL AND "
         "(SELECT count(*) FROM registration r WHERE r.event_id = e.id AND r.cancelled_at IS NULL "
-        "AND r.waitlisted = 0) < e.seats "
+        "AND NOT r.waitlisted) < e.seats "
         "AND EXISTS (SELECT 1 FROM registration r WHERE r.event_id = e.id AND r.cancelled_at IS NULL "
-        "AND r.waitlisted = 1)")
-    integrity = q("PRAGMA integrity_check")[0][0]
+        "AND r.waitlisted)")
+    integrity = "ok (server)" if server else q("PRAGMA integrity_check")[0][0]
     con.close()
     refused: collections.Counter = collections.Counter()
     for r in results:
@@ -410,7 +416,8 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--db", help="database file (default: a temporary one, removed afterwards)")
+    ap.add_argument("--db", help="database file (default: a temporary one, removed afterwards), or an empty "
+                                 "PostgreSQL database's URL")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="atende-bench-"))
     path = args.db or str(folder / "concurrency.db")
