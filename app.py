@@ -360,6 +360,42 @@ def backup(obj: Context, dest: Path, force: bool) -> None:
         path=result.path, size=result.size))
 
 
+@main.group()
+def store() -> None:
+    """Move a whole store between SQLite and PostgreSQL."""
+
+
+@store.command("copy")
+@click.argument("source", metavar="SOURCE")
+@click.argument("target", metavar="TARGET")
+@click.pass_obj
+def store_copy(obj: Context, source: str, target: str) -> None:
+    """Copy the store SOURCE (a file or a postgresql:// URL) into the empty store TARGET, files included."""
+    from services.core import config as config_mod
+    from services.store.copy import copy_store
+
+    source = config_mod.database_path(source, obj.config)
+    target = config_mod.database_path(target, obj.config)
+    obj.target = source
+    actor = obj.open(create=False)
+    with click.progressbar(length=1, label=_("Copying"), file=sys.stderr, show_pos=True) as bar:
+        def progress(table: str, done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.label = table
+            bar.update(done - bar.pos)
+
+        report = copy_store(actor, source, target, progress)
+    width = max(len(t.table) for t in report.tables)
+    for t in report.tables:
+        mark = "=" if t.source == t.target else "≠"
+        click.echo(f"{t.table:<{width}}  {t.source:>9,}  {mark}  {t.target:>9,}")
+    click.echo(_("{n} files ({size:,} bytes) copied.").format(n=report.files, size=report.file_bytes))
+    if not report.matches:
+        click.echo(_("The row counts differ: check the target before using it."), err=True)
+        sys.exit(1)
+    click.echo(_("Every table's rows were copied."))
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Do one round (sweeps, then send what is due) and exit.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 8), help="Job threads.")

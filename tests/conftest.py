@@ -60,6 +60,7 @@ PG_READY = (
     "unit.core.test_validation",
     "unit.store.test_live", "unit.store.test_live_conflicts", "unit.store.test_quickopen", "unit.store.test_settings",
     "unit.store.test_store", "unit.store.test_users", "unit.store.test_blobs",
+    "unit.store.test_store_copy",
     "unit.events", "unit.scheduling", "unit.demo", "unit.contactus.test_contactus_cli",
     "unit.test_cli", "unit.test_cli_guards",
 )

@@ -41,6 +41,7 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "demo.fill": (frozenset({ADMIN}), N_("Fill the database with demo data")),
     "audit.read": (LEADS, N_("Read the audit log")),
     "backup.run": (frozenset({ADMIN, SUPERVISOR}), N_("Back up the database")),
+    "store.copy": (frozenset({ADMIN}), N_("Copy the whole store into another (SQLite, PostgreSQL)")),
     "customers.read": (STAFF, N_("Look up customers")),
     "customers.edit": (STAFF, N_("Add and edit customers and contacts")),
     "settings.edit": (frozenset({ADMIN}), N_("Change system parameters and custom fields")),
