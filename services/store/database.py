@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models import DatabaseError, db, is_sqlite, migrations, open_database
-from models.db import sqlite_path
+from models.db import is_postgresql, sqlite_path
 from services.core import config as config_mod
 from services.core import paths
 from services.core.errors import AtendeError
@@ -94,10 +94,30 @@ def explain(exc: BaseException) -> str | None:
         return describe(DatabaseError("full", exc.filename or db_label()))
     if not isinstance(exc, (peewee.DatabaseError, sqlite3.Error)):
         return None
+    if is_postgresql():
+        return explain_server(exc)
     kind = classify_sqlite_error(Path(db_label()), exc)
     if kind.kind == "full":  # SQLite rolled the whole transaction back
         return _("Nothing was saved: {reason}").format(reason=describe(kind))
     return describe(kind)
+
+
+def explain_server(exc: BaseException) -> str | None:
+    """A PostgreSQL failure met while working, for a person: the server gone
+    or refusing (one line, with the server's words), or None for a fault of
+    ours (a query the server rejects), which is logged as an internal error."""
+    import peewee
+
+    text = " ".join(str(exc).split())
+    lowered = text.lower()
+    if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)) or any(
+            marker in lowered for marker in ("connection", "server closed", "terminating", "timeout")):
+        return _("the database server cannot be reached: {detail}").format(detail=text[:200])
+    if "permission denied" in lowered:
+        return _("the database server refused: {detail}").format(detail=text[:200])
+    if "read-only" in lowered or "no space" in lowered or "disk full" in lowered:
+        return _("Nothing was saved: {reason}").format(reason=text[:200])
+    return None
 
 
 def resolve_target(cli_db: str | None, cfg: config_mod.Config) -> str:

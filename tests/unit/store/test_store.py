@@ -170,3 +170,23 @@ def test_one_lock_file_open_whatever_the_number_of_databases(tmp_path):
             assert lock_files() == [f"{tmp_path / f'db{n}.db'}.writelock"]
     finally:
         models.close_database()
+
+
+def test_a_server_that_drops_the_connection_is_one_line_and_the_next_call_works(store, backend, pg_cluster):
+    """PostgreSQL: a connection the server closed (a restart, an administrator)
+    is said in one line, and the pool gives the next call a new connection."""
+    if backend != "postgresql":
+        pytest.skip("a server's connection")
+    from models import Queue, db, reading
+    from services.store.database import explain
+
+    pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    with pg_cluster.admin() as conn:
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(Exception) as caught:
+        Queue.select().count()
+    message = explain(caught.value)
+    assert message and message.startswith("the database server cannot be reached") and "\n" not in message
+    models.close_database()  # what a session's next call does: a connection of its own
+    with reading():
+        assert Queue.select().count() == 0
