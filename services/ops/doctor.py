@@ -54,6 +54,8 @@ def run(cfg: Config, target: str, *, config_error: str | None = None,
         checks.extend(folder_checks(path, cfg.group))
         checks.append(files_check(path, cfg.group))
         checks.append(disk_check(path.parent))
+    if opened and "://" in target:
+        checks.extend(server_checks())
     if opened:
         checks.append(_person(target))
     checks.append(_mail(cfg, target))
@@ -119,6 +121,47 @@ def _database(target: str) -> tuple[Check, bool]:
     return Check(_("database"), True, _("{path}: schema {version}, {mode}").format(
         path=safe_label(target), version=info.schema_version, mode=mode)), True
 
+
+
+MIN_SERVER_VERSION = 130000
+SERVER_EXTENSIONS = ("unaccent", "pg_trgm")
+"""What the PostgreSQL store needs of its server (text search folds accents, finds parts of names)."""
+
+
+def server_checks() -> list[Check]:
+    """A PostgreSQL store: the server's version, the extensions the search
+    needs, and who may write what (the staff's group role, the people)."""
+    from models import db
+    from models.roles import STAFF_ROLE, may_write_people
+
+    checks = []
+    version = int(db.execute_sql("SHOW server_version_num").fetchone()[0])
+    name = _("server")
+    if version < MIN_SERVER_VERSION:
+        checks.append(_fail(name, _("PostgreSQL {version} is too old: Atende needs 13 or newer").format(
+            version=version // 10000)))
+    else:
+        checks.append(_ok(name, _("PostgreSQL {version}").format(version=version // 10000)))
+    installed = {row[0] for row in db.execute_sql("SELECT extname FROM pg_extension")}
+    missing = [e for e in SERVER_EXTENSIONS if e not in installed]
+    name = _("extensions")
+    if missing:
+        checks.append(_fail(name, _(
+            "missing {names}: as the database's owner or a superuser run {sql} (package postgresql-contrib)").format(
+            names=", ".join(missing), sql=" ".join(f"CREATE EXTENSION {e};" for e in missing))))
+    else:
+        checks.append(_ok(name, ", ".join(SERVER_EXTENSIONS)))
+    name = _("writers")
+    staff = db.execute_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (STAFF_ROLE,)).fetchone()
+    if not staff:
+        checks.append(_fail(name, _("there is no role {role}: a superuser runs CREATE ROLE {role} NOLOGIN; then "
+                                    "start Atende once as the database's owner").format(role=STAFF_ROLE)))
+    elif may_write_people():
+        checks.append(_ok(name, _("you may change the people (the database's owner); the staff ({role}) may "
+                                  "not").format(role=STAFF_ROLE)))
+    else:
+        checks.append(_ok(name, _("you write the work; the people are the database owner's to change")))
+    return checks
 
 
 def _group_gid(group: str) -> int | None:

@@ -197,3 +197,15 @@ def test_on_a_server_the_person_is_the_connections_role(admin, store, backend, p
             conn.execute(f"REVOKE ALL ON DATABASE \"{store.split('/')[3].split('?')[0]}\" FROM srv_agent")
     monkeypatch.setenv("ATENDE_USER", "someone")
     assert users.session_login() == "someone"  # the owner (here a superuser) may, as on one's own file
+
+
+def test_doctor_checks_the_server(admin, store, backend):
+    if backend != "postgresql":
+        pytest.skip("a server's checks")
+    from services.core.config import Config
+    from services.ops import doctor
+
+    checks = {c.name: c for c in doctor.run(Config(), store)}
+    assert checks["database"].ok and "password" not in checks["database"].message
+    assert checks["server"].ok and checks["writers"].ok
+    assert not checks["extensions"].ok or "unaccent" in checks["extensions"].message
