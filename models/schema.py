@@ -163,6 +163,14 @@ def _drop_write_requests() -> None:
     db.execute_sql("DROP TABLE IF EXISTS write_request")
 
 
+@migration("0930_postgresql_customer_search")
+def _postgresql_customer_search() -> None:
+    """PostgreSQL: trigram and prefix indexes for the customer lookup (SQLite has FTS5 since 0301)."""
+    from .search_server import create_server_search
+
+    create_server_search()
+
+
 @migration("0940_stored_files")
 def _stored_files() -> None:
     """Files kept in the store (used on PostgreSQL, where hosts share no folder)."""

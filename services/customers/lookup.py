@@ -77,7 +77,7 @@ def _match(column, needle: str, condition: str):
     if condition == "starts":
         # A range, so the B-tree index is used whatever LIKE's case rules are.
         return (column >= needle) & (column < needle + "\U0010ffff")
-    return fn.instr(column, needle) > 0
+    return (fn.instr(column, needle) if is_sqlite() else fn.strpos(column, needle)) > 0
 
 
 CAP = 500
@@ -152,6 +152,42 @@ def build_sql(q: LookupQuery, needle: str, fts: bool | None = None) -> tuple[str
     return (f"{_SELECT} WHERE c.kind = ? AND {checks} ORDER BY c.name_norm LIMIT ?", [kind, *words, limit])
 
 
+def like_escape(text: str) -> str:
+    """`text` as data inside a LIKE pattern (backslash is PostgreSQL's escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_BY_NAME = ' ORDER BY c.name_norm COLLATE "C" LIMIT %s'
+"""In code-point order, as SQLite sorts (whatever the database's collation)."""
+
+
+def build_sql_postgresql(q: LookupQuery, needle: str) -> tuple[str, list]:
+    """The one SQL statement a lookup runs on PostgreSQL: LIKE on the folded
+    columns, served by the trigram (contains) and pattern (starts) indexes of
+    models.search_server; every match is a candidate, the first by name win."""
+    kind, limit, cond = q.kind, q.limit, q.condition
+    select = _SELECT
+    if q.field == "login":
+        if cond == "equals":
+            where, params = "p.login = %s", [needle]
+        elif cond == "starts":
+            where, params = "p.login LIKE %s", [like_escape(needle) + "%"]
+        else:
+            where, params = "p.login LIKE %s", ["%" + like_escape(needle) + "%"]
+        return (f"{select} WHERE c.kind = %s AND c.id IN (SELECT p.customer_id FROM plan p WHERE {where})"
+                + _BY_NAME, [kind, *params, limit])
+    col = _COLUMNS[q.field]
+    if cond == "equals":
+        return f"{select} WHERE c.kind = %s AND c.{col} = %s" + _BY_NAME, [kind, needle, limit]
+    if cond == "starts":
+        return f"{select} WHERE c.kind = %s AND c.{col} LIKE %s" + _BY_NAME, [kind, like_escape(needle) + "%", limit]
+    words = list(dict.fromkeys(needle.split())) if q.field == "name" else [needle]
+    target = "lower(c.email)" if q.field == "email" else f"c.{col}"
+    checks = " AND ".join(f"{target} LIKE %s" for _w in words)
+    return f"{select} WHERE c.kind = %s AND {checks}" + _BY_NAME, [kind, *("%" + like_escape(w) + "%" for w in words),
+                                                                     limit]
+
+
 def lookup(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
     """Up to `q.limit` matches, best first; an empty search returns nothing."""
     require(actor, "customers.read")
@@ -162,7 +198,7 @@ def lookup(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
     with reading():
         if q.kind == "access_point":
             return _lookup_access_points(q, needle)
-        sql, params = build_sql(q, needle)
+        sql, params = build_sql(q, needle) if is_sqlite() else build_sql_postgresql(q, needle)
         return [CustomerHit(*row) for row in db.execute_sql(sql, params)]
 
 
