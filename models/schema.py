@@ -171,6 +171,14 @@ def _postgresql_customer_search() -> None:
     create_server_search()
 
 
+@migration("0931_postgresql_ticket_search")
+def _postgresql_ticket_search() -> None:
+    """PostgreSQL: each ticket's search document, a tsvector kept by triggers (SQLite has FTS5 since 0420)."""
+    from .desk_server import create_server_doc_search
+
+    create_server_doc_search()
+
+
 @migration("0940_stored_files")
 def _stored_files() -> None:
     """Files kept in the store (used on PostgreSQL, where hosts share no folder)."""

@@ -57,11 +57,11 @@ _TEMPLATE: dict[str, object] = {}
 
 PG_READY = (
     "unit.core.test_bad_input", "unit.core.test_config", "unit.core.test_files", "unit.core.test_secrets",
-    "unit.core.test_validation",
+    "unit.core.test_validation", "unit.core.test_terminal_safety",
     "unit.store.test_live", "unit.store.test_live_conflicts", "unit.store.test_quickopen", "unit.store.test_settings",
     "unit.store.test_store", "unit.store.test_users", "unit.store.test_blobs",
     "unit.store.test_store_copy",
-    "unit.events", "unit.scheduling", "unit.demo", "unit.customers", "unit.contactus.test_contactus_cli",
+    "unit.events", "unit.scheduling", "unit.demo", "unit.customers", "unit.tickets", "unit.contactus",
     "unit.test_cli", "unit.test_cli_guards",
 )
 """Test modules or packages (dotted, under tests.) whose store tests also run

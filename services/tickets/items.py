@@ -21,7 +21,7 @@ from services.core.errors import NotFound, ValidationError
 from services.core.i18n import _
 from services.core.permissions import Actor, require
 from services.core.text import clean
-from services.store import audit, database
+from services.store import audit, blobs, database
 from services.tickets import links
 from services.tickets.thread import TicketState, check_version, ticket_row, ticket_state, touch
 from services.tickets.wizard import actions, draft, orders
@@ -69,6 +69,7 @@ def add_attachment(actor: Actor, ticket_id: int, path_text: str, notes: str = ""
             touch(actor, t, expected_version)
             audit.record(actor.login, "ticket", t.id, "attachment",
                          {"attachment_id": att_id, "name": dest.name, "size": size})
+            blobs.keep(dest)  # for the hosts that share no folder with this one
             return ticket_state(Ticket.get_by_id(t.id))
     except BaseException:
         dest.unlink(missing_ok=True)
@@ -198,5 +199,5 @@ def attachment_path(actor: Actor, ticket_id: int, name: str) -> Path:
         row = TicketAttachment.get_or_none((TicketAttachment.ticket == ticket_id) & (TicketAttachment.name == name))
     if row is None:
         raise NotFound(_("No such attachment"))
-    return database.files_root() / row.path
+    return blobs.local(database.files_root() / row.path)  # written here from the store if another host added it
 

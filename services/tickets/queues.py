@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from models import Customer, Queue, Ticket, TicketType, User, db, reading
+from models.db import is_postgresql
 from models.desk import has_doc_search
+from models.desk_server import CONFIG as DOC_CONFIG
 from services.core import clock
 from services.core import rows as rows_mod
 from services.core.errors import ValidationError
@@ -318,6 +320,9 @@ def _filter_sql(flt: Filter, sql: _Sql) -> None:
     if flt.words:
         if has_doc_search():
             sql.add("t.id IN (SELECT rowid FROM ticket_doc_fts WHERE ticket_doc_fts MATCH ?)", fts_query(flt.words))
+        elif is_postgresql():
+            sql.add(f"t.id IN (SELECT ticket_id FROM ticket_doc WHERE doc @@ to_tsquery('{DOC_CONFIG}', ?))",
+                    tsquery_text(flt.words))
         else:  # no full-text index (another database): every word in one of the text columns
             for word in flt.words:
                 sql.add("(" + " OR ".join(f"t.{c} LIKE ? ESCAPE '\\'" for c in
@@ -342,6 +347,25 @@ def fts_query(words) -> str:
         return '""'
     parts[-1] += "*"
     return " ".join(parts)
+
+
+def tsquery_text(words) -> str:
+    """The words typed, for PostgreSQL's to_tsquery: each folded and split
+    into words, quoted as a lexeme (never read as tsquery syntax), all
+    required, the last also as a prefix, as fts_query does for SQLite."""
+    lexemes = [w for word in words for w in re.findall(r"\w+", fold(word))]
+    if not lexemes:
+        return "''"
+    quoted = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in lexemes]
+    quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
+def execute(query: str, params):
+    """Run a statement written with `?` placeholders on either store."""
+    if is_postgresql():
+        query = query.replace("?", "%s")
+    return db.execute_sql(query, params)
 
 
 # -- reading pages -------------------------------------------------------
@@ -394,7 +418,16 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
             jump = _protocol_jump(filter_text)
         flt = filter_text if isinstance(filter_text, Filter) else parse_filter(filter_text or "")
         source = _FROM
-        if flt.words and sort in ("updated", "age") and has_doc_search():
+        server_text = flt.words and sort in ("updated", "age") and is_postgresql()
+        if server_text:  # as below, from PostgreSQL's search document
+            sort = "age"
+            key = "d.ticket_id"
+            source = _FROM.replace('FROM "ticket" t ', 'FROM ticket_doc d JOIN "ticket" t ON t.id = d.ticket_id ', 1)
+            sql = _Sql()
+            sql.add(f"d.doc @@ to_tsquery('{DOC_CONFIG}', ?)", tsquery_text(flt.words))
+            _view_sql(actor, view, sql)
+            _filter_sql(Filter(flt.conditions, ()), sql)
+        elif flt.words and sort in ("updated", "age") and has_doc_search():
             # A text search lists the newest tickets first, read in that order
             # from the index (ids follow the time tickets are opened) and stopping
             # after one page: a word found in half the tickets costs what a rare one does.
@@ -410,10 +443,10 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
             key = SORTS[sort]
         op = "<" if descending else ">"
         direction = "DESC" if descending else "ASC"
-        if key == "d.rowid":
+        if key in ("d.rowid", "d.ticket_id"):
             if after is not None:
-                sql.add(f"d.rowid {op} ?", after[1])
-            order = f"d.rowid {direction}"
+                sql.add(f"{key} {op} ?", after[1])
+            order = f"{key} {direction}"
         else:
             if after is not None:
                 sql.add(f"({key}, t.id) {op} (?, ?)", after[0], after[1])
@@ -422,7 +455,7 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
             f"SELECT t.id, t.protocol, COALESCE(c.name, ''), COALESCE(tt.name, ''), t.status, "
             f"COALESCE(u.name, ''), COALESCE(q.name, ''), t.created_at, t.updated_at, {key} "
             f"{source} WHERE {' AND '.join(sql.where)} ORDER BY {order} LIMIT ?")
-        rows = db.execute_sql(query, [*sql.params, limit + 1]).fetchall()
+        rows = execute(query, [*sql.params, limit + 1]).fetchall()
     now = clock.now()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -445,8 +478,7 @@ def _protocol_jump(filter_text: str) -> str | None:
     text = clean(filter_text)
     if not text or " " in text or ":" in text or '"' in text:
         return None
-    row = db.execute_sql("SELECT protocol FROM ticket WHERE protocol = ? AND status != 'draft'",
-                         (text,)).fetchone()
+    row = execute("SELECT protocol FROM ticket WHERE protocol = ? AND status != 'draft'", (text,)).fetchone()
     return row[0] if row else None
 
 
@@ -457,8 +489,7 @@ def count(actor: Actor, view: str = "all", filter_text: str | Filter = "") -> in
         sql = _base_sql(actor, view, filter_text)
         needs_join = any(" c." in w or " u." in w or " tt." in w for w in sql.where)
         source = _FROM if needs_join else "FROM ticket t"
-        return db.execute_sql(f"SELECT COUNT(*) {source} WHERE {' AND '.join(sql.where)}",
-                              sql.params).fetchone()[0]
+        return execute(f"SELECT COUNT(*) {source} WHERE {' AND '.join(sql.where)}", sql.params).fetchone()[0]
 
 
 def search(actor: Actor, text: str, *, view: str = "all", limit: int = PAGE_SIZE) -> Page:

@@ -18,7 +18,7 @@ from services.core.logs import internal_error, logger
 from services.core.permissions import Actor
 from services.core.text import clean
 from services.mail import outbox
-from services.store import audit, database
+from services.store import audit, blobs, database
 from services.store.database import explain
 from services.tickets import links, protocol
 from services.tickets.wizard.actions import MAX_ATTACHMENT
@@ -92,6 +92,8 @@ def finish(actor: Actor, d: Draft) -> Finished:
             access_point_id = _check_references(d)
         with write_tx():
             result = _write(actor, d, attachments, email_files, access_point_id)
+            for path in created:  # a store whose hosts share no folder keeps the bytes (in this transaction)
+                blobs.keep(path)
     except BaseException:
         for p in created:
             p.unlink(missing_ok=True)
