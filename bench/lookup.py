@@ -160,6 +160,8 @@ def main() -> None:
     ap.add_argument("--db", help="database file to create (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--reuse", action="store_true", help="reuse --db if it already has the customers")
+    ap.add_argument("--server", help="also time this PostgreSQL database (its URL; filled from the SQLite one "
+                                     "with `atende store copy` when it lacks the customers)")
     args = ap.parse_args()
 
     import models
@@ -178,7 +180,7 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     open_store(str(path))
-    actor = users.identify(users.os_login())
+    actor = users.identify(users.session_login())
     have = models.db.execute_sql("SELECT count(*) FROM customer").fetchone()[0]
     if have != args.customers:
         started = time.perf_counter()
@@ -201,32 +203,75 @@ def main() -> None:
     models.db.execute_sql("ANALYZE")
     raw = sqlite3.connect(str(path))
     mix = queries(raw, args.customers, args.queries)
-    # warm the page cache once, as a running app has it
-    for _label, q in mix:
+    svc, bare, in_thread, found = measure(actor, mix,
+                                          lambda sql, params, q, needle: raw.execute(sql, params).fetchall(),
+                                          lambda q, needle: customers.build_sql(q, needle, fts=True))
+    report("SQLite", svc, bare, in_thread, found, len(mix))
+    figures = {"customers": args.customers, "queries": len(mix), **summary(svc, bare, in_thread)}
+    if args.server:
+        import psycopg
+
+        from services.store.copy import copy_store
+
+        models.close_database()
+        open_store(args.server)
+        if models.db.execute_sql("SELECT count(*) FROM customer").fetchone()[0] != args.customers:
+            models.close_database()
+            open_store(str(path))
+            started = time.perf_counter()
+            copy_store(actor, str(path), args.server)
+            print(f"copied into PostgreSQL with atende store copy in {time.perf_counter() - started:.1f} s")
+        models.db.execute_sql("ANALYZE")
+        server_actor = users.identify(actor.login)
+        conn = psycopg.connect(args.server, autocommit=True)
+
+        def server_bare(sql, params, q, needle):  # as the service runs it (customers._lookup_postgresql)
+            with conn.transaction():
+                if customers.trigram_search(q, needle):
+                    conn.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")
+                return conn.execute(sql, params).fetchall()
+
+        psvc, pbare, pthread, pfound = measure(server_actor, mix, server_bare, customers.build_sql_postgresql)
+        conn.close()
+        report("PostgreSQL", psvc, pbare, pthread, pfound, len(mix))
+        figures.update({f"pg_{k}": v for k, v in summary(psvc, pbare, pthread).items()})
+    raw.close()
+    models.close_database()
+    if tmp and not args.keep:
+        for p in Path(tmp).iterdir():
+            p.unlink()
+        os.rmdir(tmp)
+    print(json.dumps(figures))
+
+
+def measure(actor, mix, run_bare, build) -> tuple[dict, dict, list, int]:
+    """Time each query through the service and bare (its SQL on a raw
+    connection), three times each (the median kept), then on a kept-connection
+    thread as the widget runs it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.customers import lookup as customers
+
+    for _label, q in mix:  # warm the caches once, as a running app has them
         customers.lookup(actor, q)
     svc: dict[str, list[float]] = {}
     bare: dict[str, list[float]] = {}
     found = 0
-    # Each query is timed three times and its median kept: on a shared machine a
-    # neighbour's burst should not count as the lookup's own time.
+    # On a shared machine a neighbour's burst should not count as the lookup's own time.
     for label, q in mix:
         times_svc, times_bare = [], []
         needle = customers._needle(customers._check(q))
-        sql, params = customers.build_sql(q, needle, fts=True)
+        sql, params = build(q, needle)
         for _round in range(3):
             t0 = time.perf_counter()
             hits = customers.lookup(actor, q)
             times_svc.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
-            raw.execute(sql, params).fetchall()
+            run_bare(sql, params, q, needle)
             times_bare.append((time.perf_counter() - t0) * 1000)
         found += bool(hits)
         svc.setdefault(label, []).append(statistics.median(times_svc))
         bare.setdefault(label, []).append(statistics.median(times_bare))
-    # As the screen runs it: handed to the widget's long-lived search thread,
-    # which keeps its connection open, and waited for.
-    from concurrent.futures import ThreadPoolExecutor
-
     in_thread: list[float] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(customers.lookup_on_kept_connection, actor, mix[0][1]).result()
@@ -234,8 +279,13 @@ def main() -> None:
             t0 = time.perf_counter()
             pool.submit(customers.lookup_on_kept_connection, actor, q).result()
             in_thread.append((time.perf_counter() - t0) * 1000)
+    return svc, bare, in_thread, found
+
+
+def report(store: str, svc: dict, bare: dict, in_thread: list, found: int, total: int) -> None:
     all_svc = [v for vs in svc.values() for v in vs]
     all_bare = [v for vs in bare.values() for v in vs]
+    print(f"-- {store}")
     print(f"{'query':<12} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} | {'bare p50':>8} {'bare p95':>8}")
     for label in svc:
         s, b = svc[label], bare[label]
@@ -243,19 +293,17 @@ def main() -> None:
               f"{pct(b, 50):>8.2f} {pct(b, 95):>8.2f}")
     print(f"{'all':<12} {len(all_svc):>4} {pct(all_svc, 50):>8.2f} {pct(all_svc, 95):>8.2f} {max(all_svc):>8.2f} | "
           f"{pct(all_bare, 50):>8.2f} {pct(all_bare, 95):>8.2f}")
-    print(f"queries with results: {found}/{len(mix)}")
+    print(f"queries with results: {found}/{total}")
     print(f"on the widget's search thread (handed over and waited for, as the screen runs it): "
           f"p50 {pct(in_thread, 50):.2f} ms, p95 {pct(in_thread, 95):.2f} ms")
-    raw.close()
-    models.close_database()
-    if tmp and not args.keep:
-        for p in Path(tmp).iterdir():
-            p.unlink()
-        os.rmdir(tmp)
-    print(json.dumps({"customers": args.customers, "queries": len(all_svc),
-                      "p50_ms": round(pct(all_svc, 50), 3), "p95_ms": round(pct(all_svc, 95), 3),
-                      "bare_p50_ms": round(pct(all_bare, 50), 3), "bare_p95_ms": round(pct(all_bare, 95), 3),
-                      "worker_p50_ms": round(pct(in_thread, 50), 3), "worker_p95_ms": round(pct(in_thread, 95), 3)}))
+
+
+def summary(svc: dict, bare: dict, in_thread: list) -> dict:
+    all_svc = [v for vs in svc.values() for v in vs]
+    all_bare = [v for vs in bare.values() for v in vs]
+    return {"p50_ms": round(pct(all_svc, 50), 3), "p95_ms": round(pct(all_svc, 95), 3),
+            "bare_p50_ms": round(pct(all_bare, 50), 3), "bare_p95_ms": round(pct(all_bare, 95), 3),
+            "worker_p50_ms": round(pct(in_thread, 50), 3), "worker_p95_ms": round(pct(in_thread, 95), 3)}
 
 
 if __name__ == "__main__":

@@ -174,7 +174,8 @@ def build_sql_postgresql(q: LookupQuery, needle: str) -> tuple[str, list]:
             where, params = "p.login LIKE %s", [like_escape(needle) + "%"]
         else:
             where, params = "p.login LIKE %s", ["%" + like_escape(needle) + "%"]
-        return (f"{select} WHERE c.kind = %s AND c.id IN (SELECT p.customer_id FROM plan p WHERE {where})"
+        cap = f" LIMIT {CAP}" if cond != "equals" else ""
+        return (f"{select} WHERE c.kind = %s AND c.id IN (SELECT p.customer_id FROM plan p WHERE {where}{cap})"
                 + _BY_NAME, [kind, *params, limit])
     col = _COLUMNS[q.field]
     if cond == "equals":
@@ -182,10 +183,27 @@ def build_sql_postgresql(q: LookupQuery, needle: str) -> tuple[str, list]:
     if cond == "starts":
         return f"{select} WHERE c.kind = %s AND c.{col} LIKE %s" + _BY_NAME, [kind, like_escape(needle) + "%", limit]
     words = list(dict.fromkeys(needle.split())) if q.field == "name" else [needle]
-    target = "lower(c.email)" if q.field == "email" else f"c.{col}"
-    checks = " AND ".join(f"{target} LIKE %s" for _w in words)
-    return f"{select} WHERE c.kind = %s AND {checks}" + _BY_NAME, [kind, *("%" + like_escape(w) + "%" for w in words),
-                                                                     limit]
+    target = "lower({t}.email)" if q.field == "email" else f"{{t}}.{col}"
+    patterns = ["%" + like_escape(w) + "%" for w in words]
+    if not trigram_search(q, needle):  # only short words: dense matches, found walking the names in order
+        checks = " AND ".join(f"{target.format(t='c')} LIKE %s" for _w in words)
+        return f"{select} WHERE c.kind = %s AND {checks}" + _BY_NAME, [kind, *patterns, limit]
+    # As on SQLite: at most CAP candidates from the trigram indexes, the first by name among them.
+    checks = " AND ".join(f"{target.format(t='k')} LIKE %s" for _w in words)
+    cap = CAP if len(words) == 1 else CAP_MULTI
+    return (f"{select} WHERE c.id IN (SELECT k.id FROM customer k WHERE k.kind = %s AND {checks} LIMIT {cap})"
+            + _BY_NAME, [kind, *patterns, limit])
+
+
+def trigram_search(q: LookupQuery, needle: str) -> bool:
+    """Whether PostgreSQL's lookup takes its candidates from a trigram index
+    (a 'contains' with a word of three characters or more): its statement
+    runs with the index walks off (`lookup`), so that the planner cannot
+    walk every name in order looking for a rare match."""
+    if q.condition != "contains":
+        return False
+    words = needle.split() if q.field == "name" else [needle]
+    return any(len(w) >= 3 for w in words)
 
 
 def lookup(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
@@ -198,7 +216,18 @@ def lookup(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
     with reading():
         if q.kind == "access_point":
             return _lookup_access_points(q, needle)
-        sql, params = build_sql(q, needle) if is_sqlite() else build_sql_postgresql(q, needle)
+        if is_sqlite():
+            sql, params = build_sql(q, needle)
+            return [CustomerHit(*row) for row in db.execute_sql(sql, params)]
+        return _lookup_postgresql(q, needle)
+
+
+def _lookup_postgresql(q: LookupQuery, needle: str) -> list[CustomerHit]:
+    sql, params = build_sql_postgresql(q, needle)
+    if not trigram_search(q, needle):
+        return [CustomerHit(*row) for row in db.execute_sql(sql, params)]
+    with db.atomic():  # SET LOCAL lasts until the end of this transaction
+        db.execute_sql("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")
         return [CustomerHit(*row) for row in db.execute_sql(sql, params)]
 
 
