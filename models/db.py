@@ -203,6 +203,15 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def execute(query: str, params=()):
+    """Run a raw statement written with `?` placeholders on either store
+    (psycopg's are `%s`): for the few statements a backend feature or a
+    measured plan needs; everything else goes through the models."""
+    if is_postgresql():
+        query = query.replace("?", "%s")
+    return db.execute_sql(query, params)
+
+
 def is_postgresql() -> bool:
     return db.obj is not None and not isinstance(db.obj, SqliteDatabase)
 

@@ -15,7 +15,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from models import db, reading
+from models import read_tx
+from models.db import execute
 from services.core import clock
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
@@ -118,7 +119,7 @@ def _open_in() -> str:
 
 def _open_by(column: str, table: str, key: str, none_label: str) -> tuple[Figure, ...]:
     """Open tickets counted by `column` (a foreign key to `table`), biggest first."""
-    rows = db.execute_sql(
+    rows = execute(
         # "+ 0" keeps SQLite from walking a whole (column, updated) index just to skip a sort
         f"SELECT t.ref, COALESCE(r.name, ''), t.n FROM (SELECT {column} + 0 ref, COUNT(*) n FROM ticket "
         f"WHERE {_open_in()} GROUP BY {column} + 0) t LEFT JOIN {table} r ON r.id = t.ref "
@@ -149,7 +150,7 @@ def by_age(now: dt.datetime) -> tuple[Figure, ...]:
             p.append(_stamp(now - younger))
         cases.append(f"SUM(CASE WHEN {' AND '.join(cond)} THEN 1 ELSE 0 END)")
         params.extend(p)
-    row = db.execute_sql(f"SELECT {', '.join(cases)} FROM ticket WHERE {_open_in()}",
+    row = execute(f"SELECT {', '.join(cases)} FROM ticket WHERE {_open_in()}",
                          [*params, *OPEN_STATUSES]).fetchone()
     return tuple(Figure(f"age:{key}", _(label), int(n or 0), filter=f"age:{key}")
                  for (key, label, _o, _y), n in zip(AGE_BUCKETS, row))
@@ -157,7 +158,7 @@ def by_age(now: dt.datetime) -> tuple[Figure, ...]:
 
 def today_by_agent(now: dt.datetime) -> tuple[Figure, ...]:
     start = dt.datetime.combine(now.date(), dt.time.min)
-    rows = db.execute_sql(
+    rows = execute(
         "SELECT u.login, u.name, t.n FROM (SELECT created_by_id + 0 created_by_id, COUNT(*) n FROM ticket "
         "WHERE created_at >= ? AND status != 'draft' GROUP BY created_by_id + 0) t "
         'JOIN "user" u ON u.id = t.created_by_id ORDER BY t.n DESC, u.name',
@@ -167,7 +168,7 @@ def today_by_agent(now: dt.datetime) -> tuple[Figure, ...]:
 
 
 def calls(now: dt.datetime) -> tuple[Call, ...]:
-    rows = db.execute_sql(
+    rows = execute(
         "SELECT t.protocol, u.login, u.name, t.created_at, d.step, d.data FROM ticket t "
         'JOIN "user" u ON u.id = t.created_by_id LEFT JOIN ticket_draft d ON d.ticket_id = t.id '
         "WHERE t.status = 'draft'").fetchall()
@@ -190,7 +191,7 @@ def oldest(now: dt.datetime, limit: int = OLDEST) -> tuple[OldTicket, ...]:
     # one indexed range per status, merged here: cheaper than sorting every open ticket
     found = []
     for status in OPEN_STATUSES:
-        found += db.execute_sql(
+        found += execute(
             "SELECT t.id, t.protocol, COALESCE(c.name, ''), COALESCE(q.name, ''), t.status, "
             "COALESCE(u.name, ''), t.created_at FROM ticket t "
             "LEFT JOIN customer c ON c.id = t.customer_id LEFT JOIN queue q ON q.id = t.queue_id "
@@ -206,10 +207,10 @@ def oldest(now: dt.datetime, limit: int = OLDEST) -> tuple[OldTicket, ...]:
 
 
 def upcoming_events(now: dt.datetime, days: int = EVENT_DAYS) -> tuple[UpcomingEvent, ...]:
-    rows = db.execute_sql(
+    rows = execute(
         "SELECT e.id, e.description, e.starts_at, e.seats, e.stage, "
-        "COALESCE(SUM(CASE WHEN r.id IS NOT NULL AND r.waitlisted = 0 THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN r.waitlisted = 1 THEN 1 ELSE 0 END), 0) "
+        "COALESCE(SUM(CASE WHEN r.id IS NOT NULL AND NOT r.waitlisted THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN r.waitlisted THEN 1 ELSE 0 END), 0) "
         "FROM event e LEFT JOIN registration r ON r.event_id = e.id AND r.cancelled_at IS NULL "
         "WHERE e.starts_at >= ? AND e.starts_at < ? AND e.stage != 'cancelled' "
         "GROUP BY e.id ORDER BY e.starts_at, e.id",
@@ -223,10 +224,10 @@ def mail_and_certificates(now: dt.datetime) -> tuple[Figure, ...]:
     from services.events.registrations import CAME_STAGES
     from services.store import settings
 
-    states = dict(db.execute_sql("SELECT state, COUNT(*) FROM outbox WHERE state IN ('queued', 'failed') "
+    states = dict(execute("SELECT state, COUNT(*) FROM outbox WHERE state IN ('queued', 'failed') "
                                  "GROUP BY state").fetchall())
     window = dt.timedelta(days=settings.get_int("certificates.window_days"))
-    cpfs = [r[0] for r in db.execute_sql(
+    cpfs = [r[0] for r in execute(
         "SELECT r.cpf FROM registration r JOIN event e ON e.id = r.event_id "
         "WHERE e.ends_at <= ? AND e.ends_at >= ? AND e.stage != 'cancelled' AND r.cancelled_at IS NULL "
         f"AND r.certificate_issued_at IS NULL AND r.stage IN ({','.join('?' * len(CAME_STAGES))})",
@@ -242,15 +243,16 @@ def mail_and_certificates(now: dt.datetime) -> tuple[Figure, ...]:
 
 def per_day(now: dt.datetime, days: int = DAYS) -> tuple[dt.date, tuple[int, ...]]:
     first = now.date() - dt.timedelta(days=days - 1)
-    rows = db.execute_sql(
-        "SELECT substr(created_at, 1, 10), COUNT(*) FROM ticket WHERE created_at >= ? AND status != 'draft' "
-        "GROUP BY 1", (_stamp(dt.datetime.combine(first, dt.time.min)),)).fetchall()
+    rows = execute(
+        "SELECT substr(CAST(created_at AS TEXT), 1, 10), COUNT(*) FROM ticket "
+        "WHERE created_at >= ? AND status != 'draft' GROUP BY 1",
+        (_stamp(dt.datetime.combine(first, dt.time.min)),)).fetchall()
     found = {str(d): n for d, n in rows}
     return first, tuple(found.get((first + dt.timedelta(days=i)).isoformat(), 0) for i in range(days))
 
 
 def open_total() -> int:
-    return db.execute_sql(f"SELECT COUNT(*) FROM ticket WHERE {_open_in()}", OPEN_STATUSES).fetchone()[0]
+    return execute(f"SELECT COUNT(*) FROM ticket WHERE {_open_in()}", OPEN_STATUSES).fetchone()[0]
 
 
 def read(actor: Actor) -> Dashboard:
@@ -266,12 +268,11 @@ def read(actor: Actor) -> Dashboard:
              ("today_by_agent", lambda: today_by_agent(now)), ("calls", lambda: calls(now)),
              ("oldest", lambda: oldest(now)), ("events", lambda: upcoming_events(now)),
              ("mail", lambda: mail_and_certificates(now)), ("per_day", lambda: per_day(now)))
-    with reading():
-        with db.atomic():  # one read snapshot: the figures agree with each other
-            for name, part in parts:
-                started = time.perf_counter()
-                results[name] = part()
-                timings.append((name, round((time.perf_counter() - started) * 1000, 2)))
+    with read_tx():  # one read snapshot: the figures agree with each other
+        for name, part in parts:
+            started = time.perf_counter()
+            results[name] = part()
+            timings.append((name, round((time.perf_counter() - started) * 1000, 2)))
     first, days = results["per_day"]
     return Dashboard(
         at=now, open_total=results["open_total"], by_queue=results["by_queue"], by_type=results["by_type"],

@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from models import Customer, Queue, Ticket, TicketType, User, db, reading
-from models.db import is_postgresql
+from models import Customer, Queue, Ticket, TicketType, User, reading
+from models.db import execute, is_postgresql
 from models.desk import has_doc_search
 from models.desk_server import CONFIG as DOC_CONFIG
 from services.core import clock
@@ -359,13 +359,6 @@ def tsquery_text(words) -> str:
     quoted = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in lexemes]
     quoted[-1] += ":*"
     return " & ".join(quoted)
-
-
-def execute(query: str, params):
-    """Run a statement written with `?` placeholders on either store."""
-    if is_postgresql():
-        query = query.replace("?", "%s")
-    return db.execute_sql(query, params)
 
 
 # -- reading pages -------------------------------------------------------
