@@ -200,3 +200,23 @@ def _postgresql_roles() -> None:
     if is_postgresql():
         grant_staff()
 
+
+HUEY_TABLES = "huey"
+"""PostgreSQL: the prefix of the worker queue's tables (services.ops.worker)."""
+
+
+@migration("0960_postgresql_worker_queue")
+def _postgresql_worker_queue() -> None:
+    """PostgreSQL: the worker queue's tables (huey's PostgreSQL storage), made
+    here by the database's owner so that any staff role's worker can use them;
+    on SQLite the queue is a file of its own beside the database."""
+    from .db import is_postgresql
+
+    if not is_postgresql():
+        return
+    from huey.storage import PostgresStorage
+
+    storage = PostgresStorage("atende", dsn=db.obj.database, table_prefix=HUEY_TABLES, create_tables=False)
+    for sql in storage.ddl:
+        db.execute_sql(sql)
+

@@ -62,7 +62,7 @@ PG_READY = (
     "unit.store.test_store", "unit.store.test_users", "unit.store.test_blobs",
     "unit.store.test_store_copy",
     "unit.events", "unit.scheduling", "unit.demo", "unit.customers", "unit.tickets", "unit.contactus",
-    "unit.supervisor", "unit.core.test_permission_matrix",
+    "unit.supervisor", "unit.core.test_permission_matrix", "unit.mail", "unit.ops", "unit.store.test_shared_server",
     "unit.test_cli", "unit.test_cli_guards",
 )
 """Test modules or packages (dotted, under tests.) whose store tests also run

@@ -28,7 +28,7 @@ from services.core.errors import NotFound, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.core.text import clean
-from services.store import audit, database
+from services.store import audit, blobs, database
 
 QUEUED, SENDING, SENT, FAILED = MAIL_STATES
 STATE_LABELS = {QUEUED: N_("queued"), SENDING: N_("sending"), SENT: N_("sent"), FAILED: N_("failed")}
@@ -154,12 +154,12 @@ def _copy_attachments(files: Sequence[str | os.PathLike], key: str) -> list[dict
         for source in files:
             picked = intake.check(source, "attachments", MAX_ATTACHMENT_BYTES)
             dest = folder / picked.name
-            if dest.exists() and _same_file(picked.path, dest):
-                stored.append({"path": str(dest), "name": picked.name})
-                continue
-            done = intake.copy_into(source, folder, field="attachments", limit=MAX_ATTACHMENT_BYTES)
-            copied.append(done.path)
-            stored.append({"path": str(done.path), "name": picked.name})
+            if not (dest.exists() and _same_file(picked.path, dest)):
+                dest = intake.copy_into(source, folder, field="attachments", limit=MAX_ATTACHMENT_BYTES).path
+                copied.append(dest)
+            blobs.keep(dest)  # a store whose hosts share no folder keeps the bytes, in the caller's transaction
+            # a server's workers on other hosts find it under their own files folder: its place, not this path
+            stored.append({"path": blobs.relative(dest) if blobs.shared() else str(dest), "name": picked.name})
     except BaseException:
         for p in copied:
             p.unlink(missing_ok=True)

@@ -8,9 +8,10 @@ Never sending twice
 SMTP has no server-side de-duplication, so the outbox is the only place that
 can prevent a double send. Each row goes queued -> sending -> sent|failed:
 
-1. claim: one `BEGIN IMMEDIATE` moves up to N due rows from queued to sending
-   and stamps them with the worker's claim (host:pid:token). Two workers never
-   claim the same row.
+1. claim: one write transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the
+   writers' turn, the rows read `FOR UPDATE SKIP LOCKED`) moves up to N due
+   rows from queued to sending and stamps them with the worker's claim
+   (host:pid:token). Two workers, on any hosts, never claim the same row.
 2. hand: just before a row is given to the SMTP server its `handed_at` is
    committed.
 3. outcome: right after the server answers, the row's new state (sent, queued
@@ -190,8 +191,11 @@ def claim_batch(worker: str, limit: int = BATCH_SIZE, now: dt.datetime | None = 
     """Atomically move up to `limit` due rows from queued to sending for `worker`."""
     now = now or clock.now()
     with write_tx():
-        ids = [r.id for r in Outbox.select(Outbox.id).where(
-            (Outbox.state == QUEUED) & (Outbox.next_attempt_at <= now)).order_by(Outbox.id).limit(limit)]
+        due = Outbox.select(Outbox.id).where(
+            (Outbox.state == QUEUED) & (Outbox.next_attempt_at <= now)).order_by(Outbox.id).limit(limit)
+        if not is_sqlite():  # a server: rows another transaction holds are left to it, never waited for
+            due = due.for_update(skip_locked=True)
+        ids = [r.id for r in due]
         if not ids:
             return []
         Outbox.update(state=SENDING, claim=worker, claimed_at=now, handed_at=None).where(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from services.core import clock, paths
 from services.core.config import MailSettings
-from services.core.errors import AtendeError
+from services.core.errors import AtendeError, NotFound
 from services.core.i18n import _
 from services.mail.outbox import OutboxItem
 from services.store import database
@@ -84,8 +84,8 @@ def build_message(item: OutboxItem, sender: str) -> EmailMessage:
         msg.add_alternative(item.body_html, subtype="html")
     for attachment in item.attachments:
         try:
-            data = Path(attachment.path).read_bytes()
-        except OSError:
+            data = attachment_file(attachment.path).read_bytes()
+        except (OSError, NotFound):
             raise PermanentError(_("attachment {name} is missing from {path}").format(
                 name=attachment.name, path=attachment.path)) from None
         ctype, _enc = mimetypes.guess_type(attachment.name)
@@ -94,6 +94,17 @@ def build_message(item: OutboxItem, sender: str) -> EmailMessage:
         maintype, subtype = (ctype or "application/octet-stream").split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.name)
     return msg
+
+
+def attachment_file(path: str) -> Path:
+    """An attachment's file on this host: a path relative to the files folder
+    (a server's store) is written here from the store when another host queued it."""
+    from services.store import blobs
+
+    found = Path(path)
+    if not found.is_absolute():
+        found = database.files_root() / found
+    return blobs.local(found)
 
 
 def envelope(item: OutboxItem) -> list[str]:

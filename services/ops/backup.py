@@ -1,4 +1,7 @@
-"""Online backup of the SQLite database: safe while others keep writing."""
+"""Online backup of the store, safe while others keep writing: SQLite's own
+backup into a file read back to hold the same tables and rows; a PostgreSQL
+store through `pg_dump` (one snapshot, custom format, restored with
+`pg_restore`), checked to list every table's data."""
 from __future__ import annotations
 
 import os
@@ -50,15 +53,16 @@ def _remove(path: Path) -> None:
             pass  # nothing more can be done; the next backup uses another name
 
 
-def _target(dest: Path, source: Path, force: bool) -> Path:
-    """The file the backup goes to, or a ValidationError saying why not."""
+def _target(dest: Path, source: Path | None, force: bool) -> Path:
+    """The file the backup goes to, or a ValidationError saying why not
+    (`source`: the SQLite file, None for a server's store)."""
     if dest.is_dir():
-        dest = dest / f"atende-{clock.now():%Y%m%d-%H%M%S}.db"
+        dest = dest / f"atende-{clock.now():%Y%m%d-%H%M%S}.{'db' if source else 'dump'}"
     if not dest.parent.is_dir():
         raise ValidationError(_("folder {path} does not exist").format(path=dest.parent), "dest")
-    if _same_file(dest, source):
+    if source is not None and _same_file(dest, source):
         raise ValidationError(_("the backup cannot overwrite the database itself"), "dest")
-    if any(_same_file(dest, Path(f"{source}{suffix}")) for suffix in STORE_FILES):
+    if source is not None and any(_same_file(dest, Path(f"{source}{suffix}")) for suffix in STORE_FILES):
         raise ValidationError(_("{path} is one of the database's own files; choose another name for the backup")
                               .format(path=dest), "dest")
     if dest.is_dir():
@@ -74,14 +78,14 @@ def _target(dest: Path, source: Path, force: bool) -> Path:
 
 def backup(actor: Actor, dest: Path, force: bool = False) -> BackupResult:
     require(actor, "backup.run")
-    if not is_sqlite():
-        raise AtendeError(_("backup works on SQLite databases; use your database server's tools"))
-    source = Path(db.obj.database).resolve()
+    source = Path(db.obj.database).resolve() if is_sqlite() else None
     try:
         dest = _target(Path(dest).expanduser(), source, force)
     except (OSError, RuntimeError) as exc:  # a name too long, a loop of links, ~nobody
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ValidationError(_("cannot write {path}: {reason}").format(path=dest, reason=reason), "dest") from None
+    if source is None:
+        return _dump(dest)
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
@@ -129,3 +133,66 @@ def backup(actor: Actor, dest: Path, force: bool = False) -> BackupResult:
         if tmp is not None:
             _remove(tmp)
     return BackupResult(dest, size)
+
+
+def server_tool(name: str) -> str | None:
+    """A PostgreSQL client program (pg_dump, pg_restore): on the PATH, else the
+    newest installed server's."""
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                      key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    return str(versions[-1]) if versions else None
+
+
+def _dump(dest: Path) -> BackupResult:
+    """A PostgreSQL store through pg_dump (one consistent snapshot, while
+    others write), into a temporary file given its name once pg_restore has
+    listed every Atende table's data in it. The connection is libpq's, from
+    the store's URL (never with a password; ~/.pgpass, PGPASSWORD, a service)."""
+    import subprocess
+
+    from models.db import one_line, safe_label
+    from services.store.copy import all_models
+
+    dump, restore = server_tool("pg_dump"), server_tool("pg_restore")
+    if dump is None or restore is None:
+        raise AtendeError(_("pg_dump is not installed: install the PostgreSQL client programs "
+                            "(apt-get install postgresql-client, the server's version or newer)"))
+    url = db.obj.database
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
+        os.close(fd)
+        tmp = Path(name)
+        done = subprocess.run([dump, "--format=custom", "--no-password", f"--file={tmp}", f"--dbname={url}"],
+                              capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            reason = one_line(Exception(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else
+                                        f"exit {done.returncode}"))
+            raise AtendeError(_("pg_dump failed: {reason}").format(reason=reason.replace(url, safe_label(url))))
+        listed = subprocess.run([restore, "--list", str(tmp)], capture_output=True, text=True, timeout=600,
+                                stdin=subprocess.DEVNULL)
+        data = {line.split()[-2] for line in listed.stdout.splitlines()
+                if " TABLE DATA " in line and len(line.split()) >= 2}
+        wanted = {m._meta.table_name for m in all_models()}
+        if listed.returncode != 0 or not wanted <= data:
+            raise AtendeError(_("the dump does not hold every table's rows; nothing was written"))
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, dest)
+        tmp = None
+        return BackupResult(dest, dest.stat().st_size)
+    except subprocess.TimeoutExpired:
+        raise AtendeError(_("pg_dump took too long; nothing was written")) from None
+    except OSError as exc:
+        from models.db import is_disk_full
+
+        if is_disk_full(exc, dest.parent):
+            raise AtendeError(_("the disk holding {path} is full; nothing was written").format(path=dest)) from None
+        raise AtendeError(_("cannot write {path}: {reason}").format(path=dest, reason=exc.strerror or exc)) from None
+    finally:
+        if tmp is not None:
+            _remove(tmp)

@@ -58,3 +58,21 @@ def run_sweeps(now: dt.datetime) -> list[SweepResult]:
 
             results.append(SweepResult(name, 0, internal_error(exc, f"sweep {name}")))
     return results
+
+
+SWEEPS_CLAIM = "worker.sweeps_minute"
+"""Setting holding the last minute whose sweeps a worker claimed."""
+
+
+def claim_minute(now: dt.datetime) -> bool:
+    """Whether this worker runs the sweeps of `now`'s minute: the first of
+    several workers (on any host) to ask for a minute gets it, in one write
+    (the writers take turns on either store), the others skip it."""
+    from models import Setting, write_tx
+
+    minute = now.strftime("%Y-%m-%dT%H:%M")
+    with write_tx(live=None):
+        if Setting.get_or_none(Setting.key == SWEEPS_CLAIM) is None:
+            Setting.insert(key=SWEEPS_CLAIM, value="").on_conflict_ignore().execute()
+        return bool(Setting.update(value=minute)
+                    .where((Setting.key == SWEEPS_CLAIM) & (Setting.value < minute)).execute())

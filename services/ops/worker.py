@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models import Setting, reading, write_tx
-from models.db import sqlite_path
+from models.db import db, is_postgresql, sqlite_path
+from models.schema import HUEY_TABLES
 from services.core import clock
 from services.core.config import MailSettings
 from services.core.i18n import _
@@ -333,7 +334,13 @@ class Worker:
     def _build(self):
         from huey import SqliteHuey, crontab
 
-        huey = SqliteHuey("atende", filename=str(self.huey_path), immediate=self.immediate)
+        if is_postgresql():  # the queue in the server, shared by the workers of every host (LISTEN/NOTIFY)
+            from huey import PostgresHuey
+
+            huey = PostgresHuey("atende", dsn=db.obj.database, immediate=self.immediate, create_tables=False,
+                                table_prefix=HUEY_TABLES)
+        else:
+            huey = SqliteHuey("atende", filename=str(self.huey_path), immediate=self.immediate)
 
         @huey.task(name="send")
         def send():
@@ -385,9 +392,11 @@ class Worker:
             if recovery.requeued or recovery.uncertain:
                 log.warning("mail: %d rows of a stopped worker queued again, %d in doubt",
                             recovery.requeued, len(recovery.uncertain))
-            for result in sweeps.run_sweeps(clock.now()):
-                if result.error:
-                    log.error("sweep %s: %s", result.name, result.error)
+            now = clock.now()
+            if sweeps.claim_minute(now):  # once a minute whatever the number of workers
+                for result in sweeps.run_sweeps(now):
+                    if result.error:
+                        log.error("sweep %s: %s", result.name, result.error)
             if not self._stop.is_set():
                 self.send_task()
         except Exception as exc:

@@ -68,7 +68,17 @@ def test_attachments_are_copied_into_the_store(store, tmp_path):
     src.unlink()
     stored = json.loads(Outbox.get_by_id(mail_id).attachments)
     assert stored[0]["name"] == "agenda.pdf"
-    assert str(database.files_root()) in stored[0]["path"]
+    from services.mail.transport import attachment_file
+
+    kept = attachment_file(stored[0]["path"])
+    assert str(database.files_root()) in str(kept) and kept.read_bytes() == b"%PDF-1.4 x"
+    if not models.is_sqlite():  # a worker on another host: its own, empty files folder, filled from the store
+        import shutil
+        from pathlib import Path
+
+        assert not Path(stored[0]["path"]).is_absolute()
+        shutil.rmtree(database.files_root())
+        assert attachment_file(stored[0]["path"]).read_bytes() == b"%PDF-1.4 x"
     with pytest.raises(ValidationError) as exc:
         outbox.queue(to="a@example.com", subject="x", text="y", attachments=[tmp_path / "gone.pdf"])
     assert "attachments" in exc.value.errors
@@ -91,8 +101,14 @@ def test_attachment_that_vanished_before_sending_fails_clearly(store, tmp_path):
     src.write_text("hi")
     bad = outbox.queue(to="a@example.com", subject="x", text="y", attachments=[src])
     good = outbox.queue(to="b@example.com", subject="x", text="y")
+    from services.mail.transport import attachment_file
+
     for a in json.loads(Outbox.get_by_id(bad).attachments):
-        os.remove(a["path"])
+        os.remove(attachment_file(a["path"]))
+        if not models.is_sqlite():  # gone from the store too, where the other hosts would find it
+            from models.files import StoredFile
+
+            StoredFile.delete().execute()
     report = worker.send_due(EmlTransport(tmp_path / "eml", "atende@example.com"))
     assert (report.sent, report.failed) == (1, 1)
     assert Outbox.get_by_id(bad).state == "failed"

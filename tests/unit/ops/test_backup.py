@@ -70,6 +70,7 @@ def test_a_path_with_uri_characters_is_copied_whole(tmp_path, name):
     assert listing(out) == ["copy.db"]
 
 
+@pytest.mark.sqlite_only  # the SQLite file\'s own companions
 @pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal", ".writelock"])
 def test_the_stores_own_files_are_refused(store, admin, suffix):
     target = Path(f"{store}{suffix}")
@@ -103,11 +104,12 @@ def test_the_wal_refused_on_the_command_line(tmp_path):
 def test_a_target_that_is_a_directory_leaves_nothing(store, admin, tmp_path):
     clock.set_clock(lambda: dt.datetime(2026, 3, 9, 10, 0))
     out = tmp_path / "out"
-    (out / "atende-20260309-100000.db").mkdir(parents=True)  # the dated name is taken by a folder
+    name = "atende-20260309-100000." + ("db" if models.is_sqlite() else "dump")
+    (out / name).mkdir(parents=True)  # the dated name is taken by a folder
     with pytest.raises(ValidationError, match="is a directory"):
         backup.backup(admin, out, force=True)
-    assert listing(out) == ["atende-20260309-100000.db"]
-    assert listing(out / "atende-20260309-100000.db") == []
+    assert listing(out) == [name]
+    assert listing(out / name) == []
 
 
 def _limit_file_size():
@@ -161,6 +163,7 @@ def test_a_folder_not_writable_leaves_nothing(store, admin, tmp_path):
     assert listing(out) == []
 
 
+@pytest.mark.sqlite_only  # a server's: test_a_server_backup_restores_to_the_same_rows
 def test_the_backup_holds_what_the_store_holds(store, admin):
     users.add(admin, "ana", "agent")
     result = backup.backup(admin, store.parent / "copy.db")
@@ -184,3 +187,36 @@ def test_a_target_that_is_no_regular_file_is_never_replaced(store, admin, tmp_pa
     with pytest.raises(ValidationError, match="File name too long"):
         backup.backup(admin, tmp_path / ("a" * 300), force=True)
     assert sorted(p.name for p in tmp_path.iterdir() if ".partial" in p.name) == []
+
+
+def test_a_server_backup_restores_to_the_same_rows(store, admin, backend, pg_cluster, tmp_path):
+    """PostgreSQL: pg_dump's file, restored by pg_restore into a new database, holds every row."""
+    if backend != "postgresql":
+        pytest.skip("a server's backup")
+    import subprocess
+
+    from services.store.copy import all_models
+    from tests import pg
+
+    users.add(admin, "ana", "agent")
+    result = backup.backup(admin, tmp_path)
+    assert result.path.name.endswith(".dump") and oct(result.path.stat().st_mode & 0o777) == "0o640"
+    counts = {m._meta.table_name: m.select().count() for m in all_models()}
+    restored = pg_cluster.create_database(pg.unique_name())
+    done = subprocess.run([backup.server_tool("pg_restore"), "--no-owner", f"--dbname={restored}",
+                           str(result.path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    import psycopg
+
+    with psycopg.connect(restored) as conn:
+        got = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in counts}
+    assert got == counts and got["user"] == 2
+
+
+def test_a_server_backup_without_pg_dump_says_so(store, admin, backend, tmp_path, monkeypatch):
+    if backend != "postgresql":
+        pytest.skip("a server's backup")
+    monkeypatch.setattr(backup, "server_tool", lambda name: None)
+    with pytest.raises(AtendeError, match="pg_dump is not installed"):
+        backup.backup(admin, tmp_path)
+    assert listing(tmp_path) == []

@@ -1,7 +1,6 @@
 import dataclasses
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
@@ -131,7 +130,9 @@ def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path,
     assert (mail_row.state, mail_row.kind, mail_row.idempotency_key) == (
         "queued", "ticket", f"ticket:{t.id}:wizard-email")
     stored_mail = json.loads(mail_row.attachments)
-    assert len(stored_mail) == 1 and Path(stored_mail[0]["path"]).read_bytes() == f.read_bytes()
+    from services.mail.transport import attachment_file
+
+    assert len(stored_mail) == 1 and attachment_file(stored_mail[0]["path"]).read_bytes() == f.read_bytes()
     assert mail_row.created_by == admin.login
     assert not TicketDraft.select().exists()
     assert [e.action for e in audit.history(admin, "ticket", t.id)] == ["finish", "reserve"]
