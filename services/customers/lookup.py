@@ -181,7 +181,12 @@ def build_sql_postgresql(q: LookupQuery, needle: str) -> tuple[str, list]:
     if cond == "equals":
         return f"{select} WHERE c.kind = %s AND c.{col} = %s" + _BY_NAME, [kind, needle, limit]
     if cond == "starts":
-        return f"{select} WHERE c.kind = %s AND c.{col} LIKE %s" + _BY_NAME, [kind, like_escape(needle) + "%", limit]
+        if q.field == "name":  # read in name order from the (kind, name) index
+            return (f"{select} WHERE c.kind = %s AND c.name_norm LIKE %s" + _BY_NAME,
+                    [kind, like_escape(needle) + "%", limit])
+        # As on SQLite: at most CAP candidates from the column's index, the first by name among them.
+        return (f"{select} WHERE c.kind = %s AND c.id IN (SELECT k.id FROM customer k WHERE k.{col} LIKE %s "
+                f"LIMIT {CAP})" + _BY_NAME, [kind, like_escape(needle) + "%", limit])
     words = list(dict.fromkeys(needle.split())) if q.field == "name" else [needle]
     target = "lower({t}.email)" if q.field == "email" else f"{{t}}.{col}"
     patterns = ["%" + like_escape(w) + "%" for w in words]
@@ -222,10 +227,30 @@ def lookup(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
         return _lookup_postgresql(q, needle)
 
 
+PROBE = 3000
+"""PostgreSQL: the names a 'contains' first reads in order (a common word is
+found among them; a trigram index would gather every one of its matches)."""
+
+
+def probe_sql_postgresql(q: LookupQuery, needle: str) -> tuple[str, list]:
+    """The first PROBE names of the kind, in order, filtered: when they hold
+    `q.limit` matches, those are the first matches by name of all."""
+    words = list(dict.fromkeys(needle.split())) if q.field == "name" else [needle]
+    target = "lower(c.email)" if q.field == "email" else f"c.{_COLUMNS[q.field]}"
+    checks = " AND ".join(f"{target} LIKE %s" for _w in words)
+    source = f'(SELECT * FROM customer WHERE kind = %s ORDER BY name_norm COLLATE "C" LIMIT {PROBE}) c'
+    return (_SELECT.replace("FROM customer c", f"FROM {source}") + f" WHERE {checks}" + _BY_NAME,
+            [q.kind, *("%" + like_escape(w) + "%" for w in words), q.limit])
+
+
 def _lookup_postgresql(q: LookupQuery, needle: str) -> list[CustomerHit]:
     sql, params = build_sql_postgresql(q, needle)
     if not trigram_search(q, needle):
         return [CustomerHit(*row) for row in db.execute_sql(sql, params)]
+    if q.field != "login":
+        rows = db.execute_sql(*probe_sql_postgresql(q, needle)).fetchall()
+        if len(rows) >= q.limit:
+            return [CustomerHit(*row) for row in rows]
     with db.atomic():  # SET LOCAL lasts until the end of this transaction
         db.execute_sql("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")
         return [CustomerHit(*row) for row in db.execute_sql(sql, params)]

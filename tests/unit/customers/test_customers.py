@@ -85,3 +85,22 @@ def test_representatives_cannot_look_up(some):
 def test_format_doc():
     assert lookup.format_doc("52998224725") == "529.982.247-25"
     assert lookup.format_doc("11222333000181") == "11.222.333/0001-81"
+
+
+def test_a_common_word_gives_the_first_matches_by_name(admin):
+    """Many matches: the first by name come back (PostgreSQL finds them among
+    the first names in order, SQLite among its index's candidates)."""
+    from models import write_tx
+
+    names = [f"Cliente Silva {i:03d}" for i in range(40)] + [f"Outro {i:03d}" for i in range(40)]
+    with write_tx():
+        for i, name in enumerate(names):
+            Customer.create(kind="customer", name=name, name_norm=name.lower(), doc=f"{i:011d}")
+    got = names_of(lookup.lookup(admin, LookupQuery("silva", limit=5)))
+    assert got == [f"Cliente Silva {i:03d}" for i in range(5)]
+    assert names_of(lookup.lookup(admin, LookupQuery("silva 039", limit=5))) == ["Cliente Silva 039"]
+    assert names_of(lookup.lookup(admin, LookupQuery("outro", limit=50))) == [f"Outro {i:03d}" for i in range(40)]
+
+
+def names_of(hits):
+    return [h.name for h in hits]
