@@ -36,7 +36,7 @@ from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import REPRESENTATIVE, Actor, require
 from services.core.text import clean
-from services.store import audit, database
+from services.store import audit, blobs, database
 from services.tickets import protocol
 from services.tickets.protocol import OPEN_STATUSES, STATUSES
 
@@ -227,6 +227,7 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
                 TicketAttachment.create(ticket=r.ticket_id, name=picked.name, path=str(folder / copied.name),
                                         size=copied.size, notes=_("Sent with the contact"), created_by=actor.login,
                                         created_at=now)
+                blobs.keep(stored)  # for the hosts that share no folder with this one
                 files = 1
             audit.record(actor.login, "ticket", r.ticket_id, "contact_us", {
                 "protocol": r.protocol, "status": ["draft", "open"], "company": company, "mode": current_mode,

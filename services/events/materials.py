@@ -18,7 +18,7 @@ from services.events import mail
 from services.events.access import require_change_row
 from services.events.queries import event_row
 from services.events.stages import StageError
-from services.store import audit, database
+from services.store import audit, blobs, database
 
 MAX_MATERIAL_BYTES = 50 * 1024 * 1024
 
@@ -62,8 +62,9 @@ def attach_material(actor: Actor, event_id: int, source: str | Path) -> Material
             copied = intake.copy_into(source, database.files_root() / "events" / str(row.id), field="path",
                                       limit=MAX_MATERIAL_BYTES, name=f"{n:03d}-{picked.name}")
             dest = copied.path
-            m = EventMaterial.create(event=row.id, filename=picked.name, stored_path=str(dest), size=copied.size,
-                                     added_at=clock.now(), added_by=actor.login)
+            m = EventMaterial.create(event=row.id, filename=picked.name, stored_path=blobs.place(dest),
+                                     size=copied.size, added_at=clock.now(), added_by=actor.login)
+            blobs.keep(dest)  # for the hosts that share no folder with this one
             audit.record(actor.login, "event", row.id, "material_added", {"file": picked.name, "size": copied.size})
             return _material_info(m)
     except BaseException:
@@ -85,7 +86,7 @@ def send_materials(actor: Actor, event_id: int) -> int:
             raise ValidationError(_("Attach the materials first"), "path")
         waiting = list(Registration.select().where(
             (Registration.event == row.id) & Registration.cancelled_at.is_null() & (Registration.stage == "materials")))
-        files = [m.stored_path for m in materials]
+        files = [str(blobs.file(m.stored_path)) for m in materials]
         now = clock.now()
         for reg in waiting:
             mail.queue_kind("event_materials", ("registration", reg.id), [reg.email],

@@ -107,8 +107,8 @@ def materials_sweep(now: dt.datetime) -> int:
                 if (EventMaterial.select(fn.MAX(EventMaterial.added_at)).where(EventMaterial.event == e.id).scalar()
                     or now) <= now - MATERIALS_SETTLE]
         for event in held:
-            files = [m.stored_path for m in EventMaterial.select().where(EventMaterial.event == event.id)
-                     if Path(m.stored_path).is_file()]
+            files = [str(f) for f in (material_file(m.stored_path) for m in EventMaterial.select()
+                                      .where(EventMaterial.event == event.id)) if f is not None]
             waiting = list(Registration.select().where(
                 (Registration.event == event.id) & Registration.cancelled_at.is_null()
                 & (Registration.stage == "materials")))
@@ -127,3 +127,15 @@ SWEEPS = {
     "events.close": close_ended,
 }
 """The events sweeps by name, each `sweep(now) -> how many things it did`."""
+
+
+def material_file(recorded: str) -> Path | None:
+    """A material's file on this host (from the store if another host added it), None when it is gone."""
+    from services.core.errors import NotFound
+    from services.store import blobs
+
+    try:
+        found = blobs.file(recorded)
+    except NotFound:
+        return None
+    return found if found.is_file() else None

@@ -159,7 +159,7 @@ def _copy_attachments(files: Sequence[str | os.PathLike], key: str) -> list[dict
                 copied.append(dest)
             blobs.keep(dest)  # a store whose hosts share no folder keeps the bytes, in the caller's transaction
             # a server's workers on other hosts find it under their own files folder: its place, not this path
-            stored.append({"path": blobs.relative(dest) if blobs.shared() else str(dest), "name": picked.name})
+            stored.append({"path": blobs.place(dest), "name": picked.name})
     except BaseException:
         for p in copied:
             p.unlink(missing_ok=True)

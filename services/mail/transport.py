@@ -97,14 +97,11 @@ def build_message(item: OutboxItem, sender: str) -> EmailMessage:
 
 
 def attachment_file(path: str) -> Path:
-    """An attachment's file on this host: a path relative to the files folder
-    (a server's store) is written here from the store when another host queued it."""
+    """An attachment's file on this host (services.store.blobs.file: written
+    here from the store when a host that shares no folder with this one queued it)."""
     from services.store import blobs
 
-    found = Path(path)
-    if not found.is_absolute():
-        found = database.files_root() / found
-    return blobs.local(found)
+    return blobs.file(path)
 
 
 def envelope(item: OutboxItem) -> list[str]:

@@ -75,3 +75,21 @@ def local(path: Path) -> Path:
     paths.private_file(tmp)
     os.replace(tmp, target)
     return target
+
+
+def place(path: Path) -> str:
+    """What a row records of a file under the files folder: its place there
+    on a store whose hosts share no folder (each host has its own), else its
+    path (one folder for all)."""
+    return relative(path) if shared() else str(path)
+
+
+def file(recorded: str) -> Path:
+    """The file a row recorded (`place`), on this host: a place is written
+    here from the store when another host made it."""
+    from services.store.database import files_root
+
+    found = Path(recorded)
+    if not found.is_absolute():
+        found = files_root() / found
+    return local(found)
