@@ -661,10 +661,12 @@ async def test_attachment_and_mail_files_refuse_devices_pipes_folders_and_long_n
 
 @pytest.mark.parametrize("failure", ["disk full", "database locked", "a fault of ours"])
 async def test_a_failed_finish_says_so_keeps_the_draft_and_ctrl_s_works_again(admin, desk_with_scripts, tmp_path,
-                                                                              monkeypatch, failure):
+                                                                              monkeypatch, failure, backend):
     """Whatever fails while the ticket is written is said in one line (under
     the actions when it is a file's copy), logged with its details, the draft
     kept (the ticket still being opened), and the next Ctrl+S finishes."""
+    if failure == "database locked" and backend != "sqlite":
+        pytest.skip("SQLite's own lock (a server's writers wait their turn)")
     import logging
     import os
     import sqlite3
