@@ -212,6 +212,13 @@ def execute(query: str, params=()):
     return db.execute_sql(query, params)
 
 
+def greatest(*values):
+    """The largest of `values` in a query (SQLite's MAX of several, PostgreSQL's GREATEST)."""
+    from peewee import fn
+
+    return fn.MAX(*values) if is_sqlite() else fn.GREATEST(*values)
+
+
 def is_postgresql() -> bool:
     return db.obj is not None and not isinstance(db.obj, SqliteDatabase)
 

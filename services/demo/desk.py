@@ -14,9 +14,10 @@ import datetime as dt
 import json
 import random
 
-from peewee import EXCLUDED, fn
+from peewee import EXCLUDED
 
 from models import AuditLog, Contact, Plan, Queue, Ticket, TicketType, User, reading, write_tx
+from models.db import greatest
 from models.desk import TicketMessage
 from models.wizard import ProtocolCounter
 from services.core import clock
@@ -136,7 +137,7 @@ def fill(actor: Actor, rng: random.Random, tickets: int = 1500, days: int = 30) 
         for key, seq in seq_by_day.items():
             (ProtocolCounter.insert(key=key, seq=seq)
              .on_conflict(conflict_target=[ProtocolCounter.key],
-                          update={ProtocolCounter.seq: fn.MAX(ProtocolCounter.seq, EXCLUDED.seq)})
+                          update={ProtocolCounter.seq: greatest(ProtocolCounter.seq, EXCLUDED.seq)})
              .execute())
         ids = dict(Ticket.select(Ticket.protocol, Ticket.id).where(Ticket.created_at >= stamps[0]).tuples())
         logins = {a.id: a.login for a in agents}

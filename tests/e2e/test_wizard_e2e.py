@@ -22,7 +22,7 @@ ATENDE = str(Path(sys.executable).parent / "atende")
 PROTOCOL = re.compile(r"Protocol\s+(\d{14})")
 
 
-def fill(db: Path) -> None:
+def fill(db: Path | str, home: Path | None = None) -> None:
     """A database with demo customers and the desk's demo data."""
     code = (
         "import random, sys\n"
@@ -31,12 +31,12 @@ def fill(db: Path) -> None:
         "from services.demo import build, wizard\n"
         "from services.store import users\n"
         f"open_store({str(db)!r})\n"
-        "actor = users.identify(users.os_login())\n"
+        "actor = users.identify(users.session_login())\n"
         "build.fill(actor, customers=300, seed=7)\n"
         "rebuild_search_index()\n"
         "wizard.fill(actor, random.Random(7), tickets=2)\n"
     )
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=_env(db.parent))
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=_env(home or db.parent))
 
 
 def _env(home: Path) -> dict:
@@ -95,6 +95,19 @@ def saved_at_step(db: Path, protocol: str, step: str, timeout: float = 10.0) -> 
 
 
 def test_a_call_from_start_to_finish(demo_db, tmp_path):
+    call_from_start_to_finish(demo_db, tmp_path)
+
+
+def test_a_call_from_start_to_finish_on_a_server(pg_cluster, tmp_path):
+    """The same call, every session of it on a PostgreSQL store."""
+    from tests import pg
+
+    url = pg_cluster.create_database(pg.unique_name())
+    fill(url, tmp_path)
+    call_from_start_to_finish(url, tmp_path)
+
+
+def call_from_start_to_finish(demo_db, tmp_path):
     with start(demo_db, tmp_path) as t:
         protocol = open_wizard(t)
         to_customer(t, "joao")
