@@ -1,6 +1,6 @@
 """Queue views at scale: first page of each view, paging forward, full-text search.
 
-    python bench/queue.py --tickets 100000
+    python bench/queue.py --tickets 100000 [--db postgresql://... an empty database]
 
 Fills a fresh database with tickets (and one message for every other ticket),
 then times `services.tickets.queues.page` the way the queue screen calls it.
@@ -34,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--db", help="an empty PostgreSQL database's URL (default: a temporary SQLite file)")
     args = parser.parse_args()
 
     import models
@@ -45,9 +46,9 @@ def main() -> None:
     from services.tickets import queues as desk
 
     folder = Path(tempfile.mkdtemp(prefix="atende-bench-queue-"))
-    open_store(str(folder / "bench.db"))
+    open_store(args.db or str(folder / "bench.db"))
     rng = random.Random(4)
-    users.identify(users.os_login())  # on the empty database this login becomes its admin
+    users.identify(users.session_login())  # on the empty database this login becomes its admin
     t0 = time.perf_counter()
     with write_tx():
         queues = [Queue.create(name=f"Fila {i}") for i in range(6)]
@@ -80,8 +81,8 @@ def main() -> None:
             TicketMessage.insert_many(msgs).execute()
     with write_tx():
         db.execute_sql("ANALYZE")
-        # merge the search index's segments, as after any bulk load
-        db.execute_sql("INSERT INTO ticket_doc_fts(ticket_doc_fts) VALUES ('optimize')")
+        if models.is_sqlite():  # merge the search index's segments, as after any bulk load
+            db.execute_sql("INSERT INTO ticket_doc_fts(ticket_doc_fts) VALUES ('optimize')")
     print(f"filled {args.tickets} tickets in {time.perf_counter() - t0:.1f} s")
 
     ana = Actor(login="agent3", name="Agente 3", role="agent", id=agents[3].id)

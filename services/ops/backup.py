@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from models import db, is_sqlite
+from models.db import one_line
 from services.core import clock
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import _
@@ -148,6 +149,16 @@ def server_tool(name: str) -> str | None:
     return str(versions[-1]) if versions else None
 
 
+def _tool_error(stderr: str, tool: str) -> str:
+    """What a client program said went wrong, on one line: its "error:" lines
+    (with their "detail:"), else its last line, without the program's name."""
+    lines = [line.strip().removeprefix(f"{tool}:").strip() for line in stderr.splitlines() if line.strip()]
+    said = [line.removeprefix("error:").strip() if line.startswith("error:")
+            else f"({line.removeprefix('detail:').strip()})"
+            for line in lines if line.startswith(("error:", "detail:"))]
+    return one_line(Exception(" ".join(said or lines[-1:]))) if lines else ""
+
+
 def _dump(dest: Path) -> BackupResult:
     """A PostgreSQL store through pg_dump (one consistent snapshot, while
     others write), into a temporary file given its name once pg_restore has
@@ -155,7 +166,7 @@ def _dump(dest: Path) -> BackupResult:
     the store's URL (never with a password; ~/.pgpass, PGPASSWORD, a service)."""
     import subprocess
 
-    from models.db import one_line, safe_label
+    from models.db import busy_timeout_ms, safe_label
     from services.store.copy import all_models
 
     dump, restore = server_tool("pg_dump"), server_tool("pg_restore")
@@ -168,11 +179,16 @@ def _dump(dest: Path) -> BackupResult:
         fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent)
         os.close(fd)
         tmp = Path(name)
-        done = subprocess.run([dump, "--format=custom", "--no-password", f"--file={tmp}", f"--dbname={url}"],
+        # A table locked by a migration or maintenance (ACCESS EXCLUSIVE) fails the
+        # dump after the busy timeout instead of keeping it waiting for hours.
+        done = subprocess.run([dump, "--format=custom", "--no-password", f"--lock-wait-timeout={busy_timeout_ms()}",
+                               f"--file={tmp}", f"--dbname={url}"],
                               capture_output=True, text=True, timeout=3600, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
-            reason = one_line(Exception(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else
-                                        f"exit {done.returncode}"))
+            if "timeout" in done.stderr and "LOCK TABLE" in done.stderr:
+                raise AtendeError(_("pg_dump failed: a table is locked by another session (a migration or "
+                                    "maintenance?); nothing was written, try again later"))
+            reason = _tool_error(done.stderr, "pg_dump") or f"exit {done.returncode}"
             raise AtendeError(_("pg_dump failed: {reason}").format(reason=reason.replace(url, safe_label(url))))
         listed = subprocess.run([restore, "--list", str(tmp)], capture_output=True, text=True, timeout=600,
                                 stdin=subprocess.DEVNULL)

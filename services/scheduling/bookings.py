@@ -533,9 +533,8 @@ def list_bookings(actor: Actor, analyst: str | None = None, month: str | None = 
 
 def queued_emails(actor: Actor, booking_id: int) -> list[dict]:
     """The confirmation e-mails of a booking, as the outbox holds them."""
-    from pathlib import Path
-
     from models.mail import Outbox
+    from services.store import blobs
 
     require(actor, "scheduling.triage")
     out = []
@@ -547,9 +546,9 @@ def queued_emails(actor: Actor, booking_id: int) -> list[dict]:
         ics = ""
         for f in files:
             if f.get("name", "").endswith(".ics"):
-                try:
-                    ics = Path(f["path"]).read_text(encoding="utf-8")
-                except OSError:
+                try:  # the outbox records a file's place on a store whose hosts share no folder
+                    ics = blobs.file(f["path"]).read_text(encoding="utf-8")
+                except (OSError, NotFound):
                     ics = ""
         out.append(dict(id=e.id, to=", ".join(json.loads(e.recipients)), subject=e.subject, body=e.body_text,
                         ics=ics, status=e.state))

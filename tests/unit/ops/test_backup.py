@@ -220,3 +220,71 @@ def test_a_server_backup_without_pg_dump_says_so(store, admin, backend, tmp_path
     with pytest.raises(AtendeError, match="pg_dump is not installed"):
         backup.backup(admin, tmp_path)
     assert listing(tmp_path) == []
+
+
+def test_a_server_backup_behind_a_locked_table_fails_in_one_line(store, admin, backend, tmp_path, monkeypatch):
+    """A table held by a migration (ACCESS EXCLUSIVE): pg_dump gives up after
+    the busy timeout with one line saying why, instead of waiting for hours."""
+    if backend != "postgresql":
+        pytest.skip("a server's backup")
+    import threading
+
+    import psycopg
+
+    monkeypatch.setenv("ATENDE_BUSY_TIMEOUT_MS", "300")
+    out = tmp_path / "out"
+    out.mkdir()
+    other = psycopg.connect(str(store))
+    outcome: dict[str, object] = {}
+
+    def run():
+        try:
+            outcome["result"] = backup.backup(admin, out / "copy.dump")
+        except AtendeError as exc:
+            outcome["error"] = str(exc)
+
+    try:
+        other.execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        t.join(timeout=30)
+        assert not t.is_alive(), "the backup waited for the lock"
+    finally:
+        other.rollback()
+        other.close()
+    t.join(timeout=60)
+    message = outcome.get("error", "")
+    assert message.startswith("pg_dump failed: a table is locked") and "\n" not in message, outcome
+    assert listing(out) == []
+
+
+def test_a_server_backup_on_the_command_line(store, admin, backend, tmp_path):
+    if backend != "postgresql":
+        pytest.skip("a server's backup")
+    out = tmp_path / "out"
+    out.mkdir()
+    r = atende("--db", str(store), "backup", str(out / "copy.dump"))
+    assert r.returncode == 0, r.stderr
+    assert listing(out) == ["copy.dump"] and (out / "copy.dump").read_bytes().startswith(b"PGDMP")
+    one_line(atende("--db", str(store), "backup", str(out / "copy.dump")), "exists; use --force")
+    one_line(atende("--db", str(store), "backup", "--force", "/dev/null"), "not a regular file")
+    assert listing(out) == ["copy.dump"]
+
+
+def test_a_failing_pg_dump_says_why_in_one_line(store, admin, backend, tmp_path, monkeypatch):
+    """What pg_dump says (its error and detail lines), on one line, the URL without a password."""
+    if backend != "postgresql":
+        pytest.skip("a server's backup")
+    fake = tmp_path / "pg_dump"
+    fake.write_text("#!/bin/sh\necho 'pg_dump: error: aborting because of server version mismatch' >&2\n"
+                    "echo 'pg_dump: detail: server version: 17.2; pg_dump version: 15.8' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    real = backup.server_tool
+    monkeypatch.setattr(backup, "server_tool", lambda name: str(fake) if name == "pg_dump" else real(name))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(AtendeError) as exc:
+        backup.backup(admin, out)
+    assert str(exc.value) == ("pg_dump failed: aborting because of server version mismatch "
+                              "(server version: 17.2; pg_dump version: 15.8)")
+    assert listing(out) == []
