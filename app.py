@@ -356,8 +356,14 @@ def backup(obj: Context, dest: Path, force: bool) -> None:
 
     actor = obj.open(create=False)
     result = backup_mod.backup(actor, dest, force=force)
-    click.echo(_("Backup written to {path} ({size:,} bytes, integrity ok).").format(
-        path=result.path, size=result.size))
+    from models import is_sqlite
+
+    if is_sqlite():
+        click.echo(_("Backup written to {path} ({size:,} bytes, integrity ok).").format(
+            path=result.path, size=result.size))
+    else:
+        click.echo(_("Backup written to {path} ({size:,} bytes, pg_dump's custom format: restore it with "
+                     "pg_restore into an empty database).").format(path=result.path, size=result.size))
 
 
 @main.group()
