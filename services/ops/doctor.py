@@ -345,7 +345,12 @@ def _mail(cfg: Config, target: str) -> Check:
                     host=cfg.mail.host, user=cfg.mail.user), warning=True)
         return Check(_("mail"), True, _("SMTP {host}:{port} ({security})").format(
             host=cfg.mail.host, port=cfg.mail.port or "-", security=cfg.mail.security))
-    folder = cfg.mail.outbox_dir or (str(paths.files_dir(Path(target)) / "outbox") if "://" not in target else "-")
+    if cfg.mail.outbox_dir or "://" not in target:
+        folder = cfg.mail.outbox_dir or str(paths.files_dir(Path(target)) / "outbox")
+    else:  # a server's store: each host's worker writes into its own files folder
+        from services.mail.transport import outbox_folder
+
+        folder = str(outbox_folder(cfg.mail))
     return Check(_("mail"), True, _(
         "no SMTP server configured: e-mails are written as .eml files to {path}").format(path=folder), warning=True)
 

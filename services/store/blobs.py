@@ -60,6 +60,11 @@ def local(path: Path) -> Path:
     the store does not have it either."""
     from services.store.database import files_root
 
+    path = Path(path)
+    if path.is_absolute() and not path.is_relative_to(files_root()):  # a file of this host's own, elsewhere
+        if path.exists():
+            return path
+        raise NotFound(_("The file {name} is not in the store").format(name=path.name))
     name = relative(path)
     target = files_root() / name
     if not shared() or target.exists():

@@ -104,7 +104,7 @@ def copy_store(actor: Actor, source: str, target: str, progress: Progress | None
         target_files = files_root()
         made_folder = not target_files.exists()
         try:
-            written = _copy(tables, src, dst, source_counts, source_blobs, target_files, progress)
+            written = _copy(tables, src, dst, source_counts, source_blobs, target_files, progress, source_files)
         except BaseException:
             if made_folder:
                 shutil.rmtree(target_files, ignore_errors=True)
@@ -125,7 +125,7 @@ def copy_store(actor: Actor, source: str, target: str, progress: Progress | None
 
 
 def _copy(tables, src, dst, counts: dict[str, int], source_blobs, target_files: Path,
-          progress: Progress | None) -> tuple[int, int, int]:
+          progress: Progress | None, source_root: Path) -> tuple[int, int, int]:
     """Copy the rows and files; (files, their bytes, distinct contents)."""
     from models import write_tx
     from models.db import is_postgresql
@@ -154,6 +154,7 @@ def _copy(tables, src, dst, counts: dict[str, int], source_blobs, target_files: 
                 done += len(rows)
                 if progress is not None:
                     progress(model._meta.table_name, done, total)
+        _record_places(source_root)  # rows name their files by their place under the files folder, on any host
         if is_postgresql():
             for model in tables:
                 if isinstance(model._meta.primary_key, AutoField):
@@ -179,6 +180,32 @@ def _copy(tables, src, dst, counts: dict[str, int], source_blobs, target_files: 
                 _write_file(target_files, name, data)
                 files, size = files + 1, size + len(data)
     return files, size, len(digests)
+
+
+def _record_places(source_root: Path) -> None:
+    """Rows that recorded a file by its path under the source's files folder
+    (an SQLite store's outgoing mail, materials, certificates) record its place
+    there instead, which every host of the target resolves in its own folder."""
+    import json
+
+    from models.events import EventMaterial
+    from models.mail import Certificate, Outbox
+
+    def place(recorded: str) -> str:
+        path = Path(recorded)
+        if path.is_absolute() and path.is_relative_to(source_root):
+            return path.relative_to(source_root).as_posix()
+        return recorded
+
+    for row in Outbox.select(Outbox.id, Outbox.attachments).where(Outbox.attachments.contains("/")).iterator():
+        files = json.loads(row.attachments or "[]")
+        moved = [{**f, "path": place(f.get("path", ""))} for f in files]
+        if moved != files:
+            Outbox.update(attachments=json.dumps(moved, ensure_ascii=False)).where(Outbox.id == row.id).execute()
+    for model, column in ((EventMaterial, EventMaterial.stored_path), (Certificate, Certificate.path)):
+        for key, recorded in model.select(model._meta.primary_key, column).tuples().iterator():
+            if recorded and place(recorded) != recorded:
+                model.update({column: place(recorded)}).where(model._meta.primary_key == key).execute()
 
 
 def _move_sequence(model) -> None:

@@ -37,10 +37,25 @@ def filled(store, people):
 
 @pytest.mark.sqlite_only
 def test_sqlite_to_postgresql_and_back(filled, store, pg_cluster, tmp_path):
+    import json
+    import shutil
+
+    from models.mail import Outbox
+    from services.mail import outbox
+    from services.mail.transport import attachment_file
+
     admin = filled["admin"]
+    agenda = tmp_path / "agenda.pdf"
+    agenda.write_bytes(b"%PDF agenda")
+    with write_tx():
+        mail = outbox.queue(to="a@example.com", subject="Agenda", text="x", attachments=[agenda])
     url = pg_cluster.create_database(pg.unique_name())
     report = copy_store(admin, str(store), url)
-    assert report.matches and report.files == 1
+    assert report.matches and report.files == 2
+    [recorded] = json.loads(Outbox.get_by_id(mail).attachments)
+    assert not recorded["path"].startswith("/")  # its place, found by every host in its own folder
+    shutil.rmtree(files_root(), ignore_errors=True)  # another host's worker: nothing of it here yet
+    assert attachment_file(recorded["path"]).read_bytes() == b"%PDF agenda"
     counts = {t.table: t.target for t in report.tables}
     assert counts["ticket"] == 1 and counts["customer"] == 1 and counts["user"] == 4
     assert Ticket.get().problem == "sem internet"  # the target is open now
@@ -48,7 +63,9 @@ def test_sqlite_to_postgresql_and_back(filled, store, pg_cluster, tmp_path):
         assert Queue.create(name="Financeiro").id > Queue.get(Queue.name == "Suporte").id
     back = tmp_path / "back" / "atende.db"
     report = copy_store(admin, url, str(back))
-    assert report.matches and report.files == 1
+    assert report.matches and report.files == 2
+    [recorded] = json.loads(Outbox.get_by_id(mail).attachments)
+    assert attachment_file(recorded["path"]).read_bytes() == b"%PDF agenda"
     assert (back.parent / "atende-files" / "tickets" / "foto.jpg").read_bytes() == b"\xff\xd8 bytes"
     assert Ticket.get().problem == "sem internet" and users.identify(admin.login).role == "admin"
 
