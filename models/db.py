@@ -212,6 +212,20 @@ def execute(query: str, params=()):
     return db.execute_sql(query, params)
 
 
+@contextmanager
+def gin_only():
+    """PostgreSQL: the statements of the block read through bitmap scans only
+    (a GIN index's matches), never walking an index in order or the table:
+    for a search the planner cannot tell is rare. In a transaction of its own
+    (a savepoint inside one), the settings put back at its end."""
+    with db.atomic():
+        db.execute_sql("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")
+        try:
+            yield
+        finally:
+            db.execute_sql("SET LOCAL enable_indexscan = DEFAULT; SET LOCAL enable_seqscan = DEFAULT")
+
+
 def greatest(*values):
     """The largest of `values` in a query (SQLite's MAX of several, PostgreSQL's GREATEST)."""
     from peewee import fn

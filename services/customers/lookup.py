@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from models import AccessPoint, Customer, db, is_sqlite, reading
+from models.db import gin_only
 from services.core.errors import ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
@@ -251,8 +252,7 @@ def _lookup_postgresql(q: LookupQuery, needle: str) -> list[CustomerHit]:
         rows = db.execute_sql(*probe_sql_postgresql(q, needle)).fetchall()
         if len(rows) >= q.limit:
             return [CustomerHit(*row) for row in rows]
-    with db.atomic():  # SET LOCAL lasts until the end of this transaction
-        db.execute_sql("SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off")
+    with gin_only():
         return [CustomerHit(*row) for row in db.execute_sql(sql, params)]
 
 

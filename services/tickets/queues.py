@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from models import Customer, Queue, Ticket, TicketType, User, reading
-from models.db import execute, is_postgresql
+from models.db import execute, gin_only, is_postgresql
 from models.desk import has_doc_search
 from models.desk_server import CONFIG as DOC_CONFIG
 from services.core import clock
@@ -349,6 +349,22 @@ def fts_query(words) -> str:
     return " ".join(parts)
 
 
+RARE = 1000
+"""PostgreSQL: a search matching at most this many tickets is read from its
+matches (the GIN index); more, and newest first through the documents (a
+common word fills a page among the newest ones). The planner cannot tell
+them apart (a rare word is estimated like any other)."""
+
+
+def rare_matches(words) -> list[int] | None:
+    """The ids of the tickets matching `words` when there are at most RARE,
+    else None (PostgreSQL; read through the GIN index only)."""
+    with gin_only():
+        ids = [r[0] for r in execute(f"SELECT ticket_id FROM ticket_doc WHERE doc @@ to_tsquery('{DOC_CONFIG}', ?) "
+                                     f"LIMIT {RARE + 1}", (tsquery_text(words),)).fetchall()]
+    return ids if len(ids) <= RARE else None
+
+
 def tsquery_text(words) -> str:
     """The words typed, for PostgreSQL's to_tsquery: each folded and split
     into words, quoted as a lexeme (never read as tsquery syntax), all
@@ -417,7 +433,11 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
             key = "d.ticket_id"
             source = _FROM.replace('FROM "ticket" t ', 'FROM ticket_doc d JOIN "ticket" t ON t.id = d.ticket_id ', 1)
             sql = _Sql()
-            sql.add(f"d.doc @@ to_tsquery('{DOC_CONFIG}', ?)", tsquery_text(flt.words))
+            rare = rare_matches(flt.words)
+            if rare is not None:  # a rare word: its few documents, not a walk through every one
+                sql.add(f"d.ticket_id IN ({','.join('?' * len(rare)) or 'NULL'})", *rare)
+            else:
+                sql.add(f"d.doc @@ to_tsquery('{DOC_CONFIG}', ?)", tsquery_text(flt.words))
             _view_sql(actor, view, sql)
             _filter_sql(Filter(flt.conditions, ()), sql)
         elif flt.words and sort in ("updated", "age") and has_doc_search():
