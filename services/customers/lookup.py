@@ -228,7 +228,7 @@ def lookup(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
         return _lookup_postgresql(q, needle)
 
 
-PROBE = 3000
+PROBE = 1000
 """PostgreSQL: the names a 'contains' first reads in order (a common word is
 found among them; a trigram index would gather every one of its matches)."""
 
