@@ -118,7 +118,7 @@ def test_a_forced_repeating_format_fails_in_bounded_time(admin, monkeypatch):
     with pytest.raises(ConfigError, match="No free protocol number after 10000 tries") as caught:
         with write_tx():
             protocol.reserve_here(admin, forced)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 60  # gives up (10,000 tries, a round trip each on a server), never hangs
     assert "F{seq!s:.1}" in caught.value.message
     assert ProtocolCounter.get().seq == 9  # the tries were rolled back with the transaction
     assert protocol.reserve(admin).protocol.endswith("000001")  # the lock is free: others reserve
