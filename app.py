@@ -392,14 +392,27 @@ def store_copy(obj: Context, source: str, target: str) -> None:
 
         report = copy_store(actor, source, target, progress)
     width = max(len(t.table) for t in report.tables)
-    for t in report.tables:
-        mark = "=" if t.source == t.target else "≠"
-        click.echo(f"{t.table:<{width}}  {t.source:>9,}  {mark}  {t.target:>9,}")
+    click.echo("\n".join(f"{t.table:<{width}}  {t.source:>9,}  {'=' if t.source == t.target else '≠'}  {t.target:>9,}"
+                         for t in report.tables))
     click.echo(_("{n} files ({size:,} bytes) copied.").format(n=report.files, size=report.file_bytes))
     if not report.matches:
         click.echo(_("The row counts differ: check the target before using it."), err=True)
         sys.exit(1)
     click.echo(_("Every table's rows were copied."))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (behind a TLS proxy).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_obj
+def web(obj: Context, host: str, port: int) -> None:
+    """Serve the web pages for participants and companies (events, certificates)."""
+    from waitress import serve
+
+    from screens.web.app import create_app
+    application = create_app(obj.target, language=obj.config.locale or "")
+    click.echo(_("Atende web on http://{host}:{port}/ ; Ctrl+C stops it.").format(host=host, port=port), err=True)
+    serve(application, host=host, port=port, threads=8, ident="atende")
 
 
 @main.command()

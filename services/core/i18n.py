@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gettext
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "atende"
@@ -62,16 +64,39 @@ def _catalog(language: str) -> gettext.NullTranslations:
     return _catalogs[language]
 
 
+_request_language: ContextVar[str | None] = ContextVar("atende_language", default=None)
+"""A language for this thread or task only (a web request), over the process's."""
+
+
 def current_language() -> str:
-    return _language
+    return _request_language.get() or _language
+
+
+@contextmanager
+def language_for(language: str):
+    """Translate in `language` ("en", "pt_BR" or anything resolve_language
+    reads) within the block, in this thread or task only: each request of a
+    web server is answered in its own language while others are."""
+    if language not in LANGUAGES:
+        language = resolve_language(language)
+    token = _request_language.set(language)
+    try:
+        yield language
+    finally:
+        _request_language.reset(token)
+
+
+def _active() -> gettext.NullTranslations:
+    override = _request_language.get()
+    return _translation if override is None else _catalog(override)
 
 
 def _(message: str) -> str:
-    return _translation.gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translation.ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

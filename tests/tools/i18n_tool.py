@@ -30,7 +30,8 @@ def extract() -> Catalog:
     found = list(extract_from_file("python", ROOT / "app.py", keywords=KEYWORDS))
     for folder in SOURCES:
         for filename, lineno, message, comments, context in extract_from_dir(
-                ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS):
+                ROOT / folder, method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")],
+                keywords=KEYWORDS):
             found.append((lineno, message, comments, context, f"{folder}/{filename}"))
     for item in found:
         if len(item) == 4:
