@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("textual", "tui", "screens", "app")
+FORBIDDEN = ("textual", "tui", "screens", "app", "flask", "werkzeug", "waitress", "jinja2")
 
 
 def _imports(path: Path):
