@@ -82,6 +82,10 @@ class Registration(BaseModel):
     waitlisted_at = DateTimeField(null=True)
     consent_at = DateTimeField()
     consent_by = CharField(max_length=64)
+    consent_version = CharField(max_length=40, default="")
+    """The version of the consent text the participant agreed to (the web's)."""
+    consent_address = CharField(max_length=64, default="")
+    """The network address the consent came from (the web's)."""
     source = CharField(max_length=12, default="staff")  # staff | desk | import | cli | replica | online
     origin = ForeignKeyField("self", null=True, backref="replicas", lazy_load=False)
     came_at = DateTimeField(null=True)

@@ -5,7 +5,7 @@ transaction, recorded in ``schema_migration``. The schema version of a
 database is the newest id applied. The migrations are registered in
 models.schema with `@migration`; a migration creating tables uses
 `create_tables(..., safe=True)` on the current models, and a later change to
-an existing table uses `add_column_if_missing` so both new and old databases
+an existing table uses `models.db.add_column_if_missing` so both new and old databases
 end in the same shape.
 
 A database holding an id this code does not know was written by a newer
@@ -89,21 +89,3 @@ def _migration_tx():
     from .db import write_tx
 
     return write_tx()
-
-
-def schema_migrator():
-    from playhouse.migrate import SchemaMigrator  # only when a migration runs
-
-    return SchemaMigrator.from_database(db.obj)
-
-
-def column_names(table: str) -> set[str]:
-    return {c.name for c in db.get_columns(table)}
-
-
-def add_column_if_missing(table: str, name: str, field) -> None:
-    """Add `field` as column `name` of `table` unless it is already there."""
-    from playhouse.migrate import migrate
-
-    if name not in column_names(table):
-        migrate(schema_migrator().add_column(table, name, field))

@@ -220,3 +220,14 @@ def _postgresql_worker_queue() -> None:
     for sql in storage.ddl:
         db.execute_sql(sql)
 
+
+@migration("0970_web_consent")
+def _web_consent() -> None:
+    """What a participant registering on the web agreed to, and from where."""
+    from peewee import CharField
+
+    from .db import add_column_if_missing
+
+    add_column_if_missing("registration", "consent_version", CharField(max_length=40, default=""))
+    add_column_if_missing("registration", "consent_address", CharField(max_length=64, default=""))
+

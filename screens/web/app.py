@@ -34,7 +34,8 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
         wanted = request.accept_languages.best_match(["pt-BR", "pt", "en"]) or app.config["ATENDE_LANGUAGE"] or "pt_BR"
         g.language_scope = language_for(wanted)
         g.language = g.language_scope.__enter__()
-        if request.method == "POST" and request.form.get(CSRF_FIELD) != session.get(CSRF_FIELD):
+        expected = session.get(CSRF_FIELD)
+        if request.method == "POST" and (not expected or request.form.get(CSRF_FIELD) != expected):
             abort(400, description=_("This form expired or came from another site; open the page again"))
 
     @app.teardown_request
@@ -77,10 +78,11 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
         message = explain(exc) or internal_error(exc, f"web {request.method} {request.path}")
         return render_template("error.html", message=" ".join(str(message).split())), 500
 
-    from screens.web import certificates, events
+    from screens.web import access, certificates, events
 
     app.register_blueprint(events.blueprint)
     app.register_blueprint(certificates.blueprint)
+    app.register_blueprint(access.blueprint)
     return app
 
 

@@ -155,33 +155,10 @@ def undo_checkin(actor: Actor, registration_id: int) -> RegistrationInfo:
 def access_online(token: str, now: dt.datetime | None = None, who: str = "online") -> AccessResult:
     """The online link for the registration holding `token`, allowed from one
     hour before the start until the end; the first access marks Came."""
-    token = clean(token)
     now = now or clock.now()
     with write_tx():
-        reg = Registration.get_or_none(Registration.access_token == token) if token else None
-        if reg is None:
-            raise NotFound(_("Unknown access token"))
-        event = Event.get_by_id(reg.event_id)
-        fmt = EventType.get_by_id(event.type_id).format
-        if reg.cancelled_at is not None:
-            raise AccessRefused(_("This registration was cancelled"))
-        if event.stage == "cancelled":
-            raise AccessRefused(_("The event {event} was cancelled").format(event=event.description))
-        if reg.waitlisted:
-            raise AccessRefused(_("You are on the waiting list for {event}; you will be told if a seat opens").format(
-                event=event.description))
-        if fmt == "offline":
-            raise AccessRefused(_("{event} happens in person only, at: {address}").format(
-                event=event.description, address=event.address or "?"))
-        opens = event.starts_at - ACCESS_OPENS_BEFORE
-        if now < opens:
-            raise AccessRefused(_("Access to {event} opens at {when} (one hour before the start)").format(
-                event=event.description, when=format_datetime(opens)))
-        if now > event.ends_at:
-            raise AccessRefused(_("{event} ended at {when}").format(
-                event=event.description, when=format_datetime(event.ends_at)))
-        if not event.access_link:
-            raise AccessRefused(_("The online link for {event} is not published yet").format(event=event.description))
+        reg, event = _holder(token)
+        check_access(reg, event, now)
         first = reg.stage not in CAME_STAGES
         if first:
             Registration.update(stage="came", came_at=now, came_by=who, updated_at=now, updated_by=who,
@@ -189,3 +166,64 @@ def access_online(token: str, now: dt.datetime | None = None, who: str = "online
             audit.record(who, "registration", reg.id, "online_access", {"event": event.id})
         return AccessResult(event.access_link, event.id, event.description, reg.name, event.starts_at,
                             event.ends_at, first)
+
+
+@dataclass(frozen=True)
+class AccessView:
+    """What a participant's access page shows: never the meeting link, and
+    reading it never marks presence (mail scanners open every link)."""
+
+    event: str
+    name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    opens_at: dt.datetime
+    open: bool
+    message: str
+    """Why it is not open now (when it opens, that it ended...); "" when open."""
+
+
+def access_view(token: str, now: dt.datetime | None = None) -> AccessView:
+    """The access page of the registration holding `token` (NotFound for an unknown one)."""
+    now = now or clock.now()
+    with reading():
+        reg, event = _holder(token)
+        message = ""
+        try:
+            check_access(reg, event, now)
+        except AccessRefused as exc:
+            message = exc.message
+    return AccessView(event.description, reg.name, event.starts_at, event.ends_at,
+                      event.starts_at - ACCESS_OPENS_BEFORE, not message, message)
+
+
+def _holder(token: str) -> tuple[Registration, Event]:
+    token = clean(token)
+    reg = Registration.get_or_none(Registration.access_token == token) if token and len(token) <= 64 else None
+    if reg is None:
+        raise NotFound(_("Unknown access token"))
+    return reg, Event.get_by_id(reg.event_id)
+
+
+def check_access(reg: Registration, event: Event, now: dt.datetime) -> None:
+    """AccessRefused saying why `reg` may not enter `event` online at `now`."""
+    fmt = EventType.get_by_id(event.type_id).format
+    if reg.cancelled_at is not None:
+        raise AccessRefused(_("This registration was cancelled"))
+    if event.stage == "cancelled":
+        raise AccessRefused(_("The event {event} was cancelled").format(event=event.description))
+    if reg.waitlisted:
+        raise AccessRefused(_("You are on the waiting list for {event}; you will be told if a seat opens").format(
+            event=event.description))
+    if fmt == "offline":
+        raise AccessRefused(_("{event} happens in person only, at: {address}").format(
+            event=event.description, address=event.address or "?"))
+    opens = event.starts_at - ACCESS_OPENS_BEFORE
+    if now < opens:
+        raise AccessRefused(_("Access to {event} opens at {when} (one hour before the start)").format(
+            event=event.description, when=format_datetime(opens)))
+    if now > event.ends_at:
+        raise AccessRefused(_("{event} ended at {when}").format(
+            event=event.description, when=format_datetime(event.ends_at)))
+    if not event.access_link:
+        raise AccessRefused(_("The online link for {event} is not published yet").format(event=event.description))

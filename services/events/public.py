@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from models import reading
-from models.events import Event, EventType
-from services.core import clock
-from services.core.errors import NotFound
-from services.core.i18n import _
+from models import reading, write_tx
+from models.events import Event, EventType, Registration
+from services.core import clock, validation
+from services.core.errors import NotFound, ValidationError
+from services.core.i18n import N_, _
 from services.core.validation import record_id
-from services.events.registrations import seats_taken
+from services.events import registrations
+from services.events.registrations import RegistrationInput, seats_taken
 from services.events.stages import REGISTRATION_OPEN_STAGES, format_label
 
 
@@ -73,3 +74,64 @@ def public_event(event_ref: str | int, now: dt.datetime | None = None) -> Public
         if row is None:
             raise NotFound(_("This event does not exist or is not public"))
         return _public(row, row.type, now or clock.now())
+
+
+CONSENT_VERSION = "2026-12-05"
+"""The consent text's version: stored with each registration made on the web."""
+CONSENT_TEXT = N_("I agree that my personal data (name, e-mail, phone, company and CPF) are used to manage this "
+                  "registration, send me this event's messages and issue my certificate, and kept as the law "
+                  "requires; I may ask for them to be erased.")
+WEB = "web"
+"""Who records a registration made on the web (the audit's login)."""
+
+
+@dataclass(frozen=True)
+class PublicRegistration:
+    event_id: int
+    event: str
+    name: str
+    email: str
+    waitlisted: bool
+    position: int | None
+
+
+def register(event_ref: str | int, data: RegistrationInput, *, address: str) -> PublicRegistration:
+    """A participant registers themself on the web: only for a public event
+    whose registrations are open; the CPF is required when it issues
+    certificates; their consent is stored with its text's version, the time
+    and `address`. Full: the waiting list. The same rules as the staff's
+    registrations (registrations.insert_registration), never re-written."""
+    errors: dict[str, str] = {}
+    try:
+        fields = registrations.validate_input(data)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        fields = {}
+    event = public_event(event_ref)
+    if event.certificate and not errors.get("cpf"):
+        try:
+            validation.cpf(data.cpf, "cpf", required=True)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    number = record_id(str(event_ref))
+    with write_tx():
+        row = Event.get_or_none((Event.id == number) & (Event.public == True))  # noqa: E712
+        if row is None:
+            raise NotFound(_("This event does not exist or is not public"))
+        registrations.check_open(row)
+        try:
+            registrations.check_unique(row.id, fields["email"])
+        except ValidationError:  # never someone else's registration code to a visitor
+            raise ValidationError(_("This e-mail is already registered in this event; look for the confirmation "
+                                    "e-mail we sent"), "email") from None
+        now = clock.now()
+        reg = registrations.insert_registration(WEB, row, fields, "web", now, WEB)
+        Registration.update(consent_version=CONSENT_VERSION, consent_address=address[:64]).where(
+            Registration.id == reg.id).execute()
+        if row.main_id is None:
+            registrations.replicate(WEB, reg, row)
+        info = registrations.registration_info(Registration.get_by_id(reg.id),
+                                               registrations.waitlist_positions(row.id) if reg.waitlisted else None)
+    return PublicRegistration(row.id, row.description, info.name, info.email, info.waitlisted, info.waitlist_position)

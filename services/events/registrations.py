@@ -39,7 +39,7 @@ STAGE_LABELS = {
 CAME_STAGES = ("came", "materials", "processed")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-SOURCES = ("staff", "desk", "import", "cli", "replica", "online")
+SOURCES = ("staff", "desk", "import", "cli", "replica", "online", "web")
 
 
 def registration_stage_label(stage: str) -> str:
@@ -132,6 +132,11 @@ def _new_token() -> str:
 def normalize_code(text: str) -> str:
     """A code as typed or scanned: spaces, dashes and case do not matter."""
     return "".join(c for c in clean(text).upper() if c.isalnum())
+
+
+def waitlist_positions(event_id: int) -> dict[int, int]:
+    """Each waiting registration's place in the event's waiting list."""
+    return _positions(event_id)
 
 
 def _positions(event_id: int) -> dict[int, int]:
@@ -303,7 +308,7 @@ def register(actor: Actor, event_id: int, data: RegistrationInput, *, source: st
     with write_tx():
         event = event_row(event_id)
         check_open(event)
-        _check_unique(event.id, fields["email"])
+        check_unique(event.id, fields["email"])
         now = clock.now()
         reg = insert_registration(actor.login, event, fields, source, now, actor.login)
         replicas = replicate(actor.login, reg, event) if event.main_id is None else 0
@@ -316,7 +321,7 @@ def check_open(event: Event) -> None:
             stage=stage_label(event.stage)), "event")
 
 
-def _check_unique(event_id: int, email: str, row: int | None = None) -> None:
+def check_unique(event_id: int, email: str, row: int | None = None) -> None:
     clash = Registration.get_or_none((Registration.event == event_id) & (Registration.email == email)
                                      & Registration.cancelled_at.is_null())
     if clash is not None:

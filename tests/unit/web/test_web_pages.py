@@ -94,3 +94,123 @@ def test_a_form_without_its_token_is_refused_in_one_line(site):
     page = client.post(f"/eventos/{events['open'].id}", data={"name": "x"}, headers={"Accept-Language": "en"})
     assert page.status_code in (400, 405)
     assert "Traceback" not in page.get_data(as_text=True)
+
+
+def _token(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_access_page_opens_one_hour_before_and_only_a_post_records_presence(site):
+    from models.events import Registration
+
+    client, events, coordinator = site
+    online = events["online"]
+    reg = registrations.register(coordinator, online.id, registrations.RegistrationInput(
+        name="Maria <b>", email="maria@example.com", consent=True)).registration
+    url = f"/acesso/{reg.access_token}"
+    en = {"Accept-Language": "en"}
+    early = client.get(url, headers=en)
+    html = early.get_data(as_text=True)
+    assert early.status_code == 200 and "opens at" in html and "Maria &lt;b&gt;" in html
+    assert "meet.example" not in html and early.headers["Cache-Control"] == "no-store"
+    start = online.starts_at
+    clock.set_clock(lambda: start - dt.timedelta(minutes=30))
+    for _ in range(3):  # a mail scanner opening the link: no presence
+        page = client.get(url, headers=en)
+    html = page.get_data(as_text=True)
+    assert "Enter the event" in html and "meet.example" not in html
+    assert Registration.get_by_id(reg.id).came_at is None
+    assert client.post(url, headers=en).status_code == 400  # no form token
+    token = _token(html)
+    entered = client.post(url, data={"csrf_token": token}, headers=en)
+    assert entered.status_code == 303 and entered.headers["Location"] == "https://meet.example/x"
+    came = Registration.get_by_id(reg.id).came_at
+    assert came is not None
+    again = client.post(url, data={"csrf_token": token}, headers=en)
+    assert again.status_code == 303 and Registration.get_by_id(reg.id).came_at == came  # recorded once
+    clock.set_clock(lambda: online.ends_at + dt.timedelta(minutes=1))
+    late = client.post(url, data={"csrf_token": token}, headers=en)
+    assert late.status_code == 409 and "ended at" in late.get_data(as_text=True)
+    assert client.get("/acesso/not-a-token", headers=en).status_code == 404
+
+
+def _register(client, event_id, **fields):
+    page = client.get(f"/eventos/{event_id}", headers={"Accept-Language": "en"})
+    form = {"csrf_token": _token(page.get_data(as_text=True)), "consent": "yes", **fields}
+    return client.post(f"/eventos/{event_id}", data=form, headers={"Accept-Language": "en"})
+
+
+def test_registering_on_the_web_keeps_what_was_typed_and_stores_the_consent(site):
+    from models.events import Registration
+    from models.mail import Outbox
+    from services.events import public
+
+    client, events, _coordinator = site
+    event_id = events["open"].id  # it issues certificates: a CPF is required
+    page = client.get(f"/eventos/{event_id}", headers={"Accept-Language": "en"})
+    assert "personal data" in page.get_data(as_text=True)
+    bad = _register(client, event_id, name="Ana <script>x</script>", email="ana@", cpf="111.111.111-11",
+                    phone="12", consent="")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'value="ana@"' in html and "Ana &lt;script&gt;x&lt;/script&gt;" in html
+    assert "<script>x" not in html and html.count('class="field-error"') >= 3  # e-mail, CPF, consent at least
+    assert not Registration.select().exists()
+    huge = _register(client, event_id, name="x" * 1_000_000, email="a@example.com", cpf="52998224725")
+    assert huge.status_code in (413, 422) and not Registration.select().exists()
+    trap = _register(client, event_id, name="Robô", email="bot@example.com", cpf="52998224725", website="x")
+    assert trap.status_code == 400 and not Registration.select().exists()
+    ok = _register(client, event_id, name="Ana Souza", email="Ana@Example.com", cpf="529.982.247-25",
+                   phone="+55 11 91234-5678", company="[bold]ACME")
+    assert ok.status_code == 303
+    done = client.get(ok.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "you are registered" in done and "ana@example.com" in done
+    reg = Registration.get()
+    assert (reg.source, reg.consent_version, reg.consent_address, reg.company) == (
+        "web", public.CONSENT_VERSION, "127.0.0.1", "[bold]ACME")
+    assert Outbox.select().where(Outbox.recipients.contains("ana@example.com")).count() == 1  # the confirmation
+    again = _register(client, event_id, name="Ana Souza", email="ana@example.com", cpf="52998224725")
+    html = again.get_data(as_text=True)
+    assert again.status_code == 422 and "already registered" in html and reg.code not in html
+    assert Registration.select().count() == 1
+
+
+def test_the_last_seat_taken_by_two_requests_at_once_goes_to_one(site):
+    import threading
+
+    from models.events import Registration
+
+    client, events, _coordinator = site
+    event_id = events["online"].id  # one seat
+    app = client.application
+    results = []
+    start = threading.Barrier(2)
+
+    def one(i):
+        c = app.test_client()
+        page = c.get(f"/eventos/{event_id}")
+        form = {"csrf_token": _token(page.get_data(as_text=True)), "consent": "yes",
+                "name": f"Pessoa {i}", "email": f"p{i}@example.com"}
+        start.wait()
+        results.append(c.post(f"/eventos/{event_id}", data=form).status_code)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == [303, 303]
+    rows = list(Registration.select().where(Registration.event == event_id))
+    assert sorted(r.waitlisted for r in rows) == [False, True]
+
+
+def test_too_many_registrations_from_one_address_are_refused(site, monkeypatch):
+    from screens.web import events as web_events
+    from screens.web.limits import Limiter
+
+    client, events, _coordinator = site
+    monkeypatch.setattr(web_events, "BY_ADDRESS", Limiter(2, 600))
+    codes = [_register(client, events["open"].id, name=f"P {i}", email=f"p{i}@example.com",
+                       cpf="52998224725").status_code for i in range(3)]
+    assert codes == [303, 303, 429]
