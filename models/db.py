@@ -538,19 +538,14 @@ def sqlite_path() -> Path | None:
 SQLITE_ERRORS = (sqlite3.Error,)
 
 
-def schema_migrator():
-    from playhouse.migrate import SchemaMigrator  # only when a migration runs
-
-    return SchemaMigrator.from_database(db.obj)
-
-
 def column_names(table: str) -> set[str]:
     return {c.name for c in db.get_columns(table)}
 
 
-def add_column_if_missing(table: str, name: str, field) -> None:
-    """Add `field` as column `name` of `table` unless it is already there."""
-    from playhouse.migrate import migrate
-
+def add_column(table: str, name: str, ddl: str) -> None:
+    """Add column `name` of `table`, declared by `ddl` (e.g. "VARCHAR(40) NOT
+    NULL DEFAULT ''"), unless it is there: a plain ADD COLUMN on both stores.
+    (playhouse's SQLite migrator rebuilds the table instead, which the
+    foreign keys of rows pointing at it refuse.)"""
     if name not in column_names(table):
-        migrate(schema_migrator().add_column(table, name, field))
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {ddl}')

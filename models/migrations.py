@@ -5,7 +5,7 @@ transaction, recorded in ``schema_migration``. The schema version of a
 database is the newest id applied. The migrations are registered in
 models.schema with `@migration`; a migration creating tables uses
 `create_tables(..., safe=True)` on the current models, and a later change to
-an existing table uses `models.db.add_column_if_missing` so both new and old databases
+an existing table uses `models.db.add_column` (a plain ADD COLUMN) so both new and old databases
 end in the same shape.
 
 A database holding an id this code does not know was written by a newer

@@ -224,10 +224,8 @@ def _postgresql_worker_queue() -> None:
 @migration("0970_web_consent")
 def _web_consent() -> None:
     """What a participant registering on the web agreed to, and from where."""
-    from peewee import CharField
+    from .db import add_column
 
-    from .db import add_column_if_missing
-
-    add_column_if_missing("registration", "consent_version", CharField(max_length=40, default=""))
-    add_column_if_missing("registration", "consent_address", CharField(max_length=64, default=""))
+    add_column("registration", "consent_version", "VARCHAR(40) NOT NULL DEFAULT ''")
+    add_column("registration", "consent_address", "VARCHAR(64) NOT NULL DEFAULT ''")
 

@@ -190,3 +190,39 @@ def test_a_server_that_drops_the_connection_is_one_line_and_the_next_call_works(
     models.close_database()  # what a session's next call does: a connection of its own
     with reading():
         assert Queue.select().count() == 0
+
+
+def test_the_web_consent_columns_are_added_to_a_store_with_registrations(tmp_path):
+    """0970 on a store that already holds registrations (their foreign keys
+    refused the table rebuild playhouse's SQLite migrator makes)."""
+    import datetime as dt
+
+    from models import User, migrations, write_tx
+    from models.events import Event, EventType, Registration
+
+    path = tmp_path / "old.db"
+    models.open_database(path)
+    try:
+        migrations.upgrade(target="0960_postgresql_worker_queue")
+        now = dt.datetime(2026, 3, 2, 9, 0)
+        with write_tx():
+            ana = User.create(login="ana", name="Ana", role="admin", created_at=now)
+            event = Event.create(description="Oficina", responsible=ana.id, starts_at=now, ends_at=now,
+                                 type=EventType.select().first().id, created_at=now, created_by="ana", updated_at=now)
+            main = Registration.create(event=event.id, code="C1", access_token="T1", name="Maria",
+                                       email="m@example.com", consent_at=now, consent_by="ana", created_at=now,
+                                       created_by="ana", updated_at=now)
+            Registration.create(event=event.id, code="C2", access_token="T2", name="Maria", email="m2@example.com",
+                                consent_at=now, consent_by="ana", created_at=now, created_by="ana", updated_at=now,
+                                origin=main.id)  # a replica: a row of the table pointing at another
+        models.db.execute_sql("ALTER TABLE registration DROP COLUMN consent_version")  # as before 0970
+        models.db.execute_sql("ALTER TABLE registration DROP COLUMN consent_address")
+    finally:
+        models.close_database()
+    info = open_store(str(path))
+    try:
+        assert info.upgraded[-1] == migrations.code_version()
+        assert [(r.code, r.consent_version, r.origin_id) for r in Registration.select().order_by(Registration.id)] == [
+            ("C1", "", None), ("C2", "", 1)]
+    finally:
+        models.close_database()
