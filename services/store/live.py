@@ -24,7 +24,20 @@ from models.db import LIVE_CHANNEL, LIVE_TABLE, db, is_postgresql, sqlite_path
 ALL_TOPICS = frozenset({"data", "presence"})
 
 
-class ChangeWatcher:
+class _Watcher:
+    """What both watchers share: a connection of their own, closed here."""
+
+    _conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+class ChangeWatcher(_Watcher):
     """Tells, on each poll, which topics changed since the previous poll.
 
     Use it from one thread (the live loop's); it opens its own connection.
@@ -77,15 +90,8 @@ class ChangeWatcher:
             return frozenset({"data"})
         return changed - {"beat"}  # heartbeats alone change nothing anyone shows
 
-    def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
 
-
-class ServerChangeWatcher:
+class ServerChangeWatcher(_Watcher):
     """ChangeWatcher's twin for a PostgreSQL store: LISTEN/NOTIFY on a
     connection of its own (not the pool's), read without waiting."""
 
@@ -126,13 +132,6 @@ class ServerChangeWatcher:
             self.close()  # the server went away: reconnect (and compare counters) next time
             return frozenset()
         return (changed | frozenset(topics)) - {"beat"}
-
-    def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
 
 
 def watcher() -> ChangeWatcher | ServerChangeWatcher:

@@ -24,13 +24,6 @@ from tests.smtp_server import SmtpServer
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
 def settings(server, **kw) -> MailSettings:
     return MailSettings(host="127.0.0.1", port=server.port, security="plain",
                         sender="Atende <atende@example.com>", **kw)

@@ -15,16 +15,8 @@ import models
 from models import write_tx
 from models.mail import Outbox
 from services.mail import outbox, sending
-from tests.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 def _queue(n: int) -> list[int]:
