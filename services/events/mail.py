@@ -29,7 +29,7 @@ from services.events.access import require_change
 from services.events.fields import format_datetime
 from services.events.stages import status_label
 from services.mail import ics, outbox, templates
-from services.store import database
+from services.store import database, settings
 
 COMPANY_NAME = "Atende"
 ACCESS_URL_ENV = "ATENDE_ACCESS_URL"
@@ -86,6 +86,9 @@ def access_link_for(event: Event, reg: Registration | None, fmt: str) -> str:
     template = os.environ.get(ACCESS_URL_ENV, "")
     if template and "{token}" in template:
         return template.replace("{token}", reg.access_token)
+    base = settings.get_url("web.base_url")
+    if base:  # the participant's own page on the web: the meeting link only inside its window
+        return f"{base}/acesso/{reg.access_token}"
     sep = "&" if "?" in event.access_link else "?"
     return f"{event.access_link}{sep}atende_token={reg.access_token}"
 
@@ -93,12 +96,14 @@ def access_link_for(event: Event, reg: Registration | None, fmt: str) -> str:
 def context_for(reg: Registration | None, event: Event, etype: EventType | None = None) -> dict[str, Any]:
     etype = etype or _type(event)
     online = etype.format != "offline"
+    # a participant is given their own access link (the web's page when it has an address), never the meeting's
+    meeting = (access_link_for(event, reg, etype.format) or event.access_link) if reg else event.access_link
     return {
         "participant_name": reg.name if reg else "", "event_title": event.description,
         "event_type": etype.name, "event_status": status_label(event.stage),
         "event_start": format_datetime(event.starts_at), "event_end": format_datetime(event.ends_at),
-        "event_location": event.address or (event.access_link if online else "") or event.client,
-        "online_link": event.access_link if online else "",
+        "event_location": event.address or (meeting if online else "") or event.client,
+        "online_link": meeting if online else "",
         "access_link": access_link_for(event, reg, etype.format),
         "event_description": "", "coordinator_name": _responsible_name(event),
         "company_name": COMPANY_NAME, "reason": "", "materials_link": "", "materials_text": "",
@@ -114,10 +119,12 @@ def event_ics(event: Event, etype: EventType | None = None) -> Path:
     if path.exists():
         return path
     online = etype.format != "offline"
+    # one calendar file for every participant: with web pages, the meeting link is each one's e-mail's only
+    shared_link = event.access_link if online and not settings.get_url("web.base_url") else ""
     return ics.write_ics(folder, f"event-{event.id}-v{event.version}", uid=f"event-{event.id}",
                          title=event.description, start=event.starts_at, end=event.ends_at,
                          location=event.address or event.client,
-                         online_link=event.access_link if online else "", description="",
+                         online_link=shared_link, description="",
                          sequence=event.version, cancelled=event.stage == "cancelled")
 
 

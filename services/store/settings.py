@@ -23,6 +23,8 @@ class Parameter:
     about: str
     choices: tuple = ()
     """For a parameter that is one of a few words (not a number): those words."""
+    url: bool = False
+    """A web address (http or https, "" for none) rather than a number."""
 
 
 KNOWN = {
@@ -34,8 +36,40 @@ KNOWN = {
         Parameter("contactus.mode", "central", 0, 0,
                   N_("Contact us: 'central' (classification and sub-classification) "
                      "or 'crm' (classification and form of contact)"), choices=("central", "crm")),
+        Parameter("web.base_url", "", 0, 0,
+                  N_("The web pages' address as participants reach them (e.g. https://eventos.example.com): "
+                     "e-mails then give each participant their own access page instead of the meeting link"),
+                  url=True),
     )
 }
+
+
+def get_url(key: str) -> str:
+    """A web address parameter ("" when unset), without its trailing slash."""
+    with reading():
+        row = Setting.get_or_none(Setting.key == key)
+    return (row.value if row else "").rstrip("/")
+
+
+def check_url(value: str) -> str:
+    """`value` as a base web address (http or https, a host, no password, query
+    or fragment), or ValidationError; "" clears it."""
+    from urllib.parse import urlsplit
+
+    text = str(value).strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a port that is no number raises here
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username
+            or parts.password or parts.query or parts.fragment or len(text) > 200
+            or any(ch.isspace() or ord(ch) < 32 for ch in text)):
+        raise ValidationError(_("Enter a web address such as https://eventos.example.com (no password, "
+                                "query or spaces)"), "value")
+    return text.rstrip("/")
 
 
 def get_choice(key: str) -> str:
@@ -65,6 +99,13 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
     if parameter is None:
         raise ValidationError(_("Unknown parameter '{key}': use one of {keys}").format(
             key=key, keys=", ".join(sorted(KNOWN))), "key")
+    if parameter.url:
+        url = check_url(value)
+        with write_tx():
+            old = Setting.get_or_none(Setting.key == key)
+            Setting.put(key, url)
+            audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, url]})
+        return url
     if parameter.choices:
         word = str(value).strip().lower()
         if word not in parameter.choices:
@@ -91,4 +132,5 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
 def describe(actor: Actor) -> list[tuple[str, int | str, str]]:
     """(key, current value, what it is for) of every parameter (staff only)."""
     require(actor, "settings.read")
-    return [(p.key, get_choice(p.key) if p.choices else get_int(p.key), _(p.about)) for p in KNOWN.values()]
+    return [(p.key, get_url(p.key) if p.url else get_choice(p.key) if p.choices else get_int(p.key), _(p.about))
+            for p in KNOWN.values()]

@@ -214,3 +214,29 @@ def test_too_many_registrations_from_one_address_are_refused(site, monkeypatch):
     codes = [_register(client, events["open"].id, name=f"P {i}", email=f"p{i}@example.com",
                        cpf="52998224725").status_code for i in range(3)]
     assert codes == [303, 303, 429]
+
+
+def test_with_a_web_address_the_mail_gives_the_access_page_never_the_meeting_link(site, people):
+    import json
+
+    from models.mail import Outbox
+    from services.core.errors import ValidationError
+    from services.mail.transport import attachment_file
+    from services.store import settings
+
+    client, events, coordinator = site
+    admin = people["admin"]
+    for bad in ("javascript:alert(1)", "https://ana:senha@eventos.example.com", "ftp://x", "https://x/?a=1",
+                "https://exa mple.com", "eventos.example.com"):
+        with pytest.raises(ValidationError):
+            settings.set_value(admin, "web.base_url", bad)
+    assert settings.set_value(admin, "web.base_url", " https://eventos.example.com/ ") == "https://eventos.example.com"
+    reg = registrations.register(coordinator, events["online"].id, registrations.RegistrationInput(
+        name="Maria", email="maria@example.com", consent=True)).registration
+    [mail] = [m for m in Outbox.select() if "maria@example.com" in m.recipients]
+    assert f"https://eventos.example.com/acesso/{reg.access_token}" in mail.body_text
+    assert "meet.example" not in mail.body_text + (mail.body_html or "")
+    for attached in json.loads(mail.attachments or "[]"):
+        assert "meet.example" not in attachment_file(attached["path"]).read_text(encoding="utf-8")
+    page = client.get(f"/acesso/{reg.access_token}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200  # the address the mail gives is the participant's page
