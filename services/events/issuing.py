@@ -54,7 +54,16 @@ def _certificate_data(reg: Registration, event: Event) -> certs.CertificateData:
         participant_name=reg.name, cpf=reg.cpf, event_title=event.description,
         workload_hours=event.workload_hours or 0, start=event.starts_at, end=event.ends_at,
         key=f"registration:{reg.id}", email=reg.email, about=("event", str(event.id)),
-        signer=responsible.name if responsible else "", organization=COMPANY_NAME)
+        signer=responsible.name if responsible else "", organization=COMPANY_NAME, verify_url=verify_url())
+
+
+def verify_url() -> str:
+    """Where a certificate's QR code and e-mail send people to check it: the
+    web pages' /certificados/<code> when their address is set ("" else: the bare code)."""
+    from services.store import settings
+
+    base = settings.get_url("web.base_url")
+    return f"{base}/certificados/{{code}}" if base else ""
 
 
 def issue_one(reg: Registration, event: Event, issued_by: str = "worker") -> Path:

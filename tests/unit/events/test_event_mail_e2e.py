@@ -204,3 +204,20 @@ def test_materials_sweep_waits_for_the_last_file_then_sends_once(people, tmp_pat
     [mail] = mails("event_materials")
     assert "001-slides.pdf" in mail["attachments"] and mail["to"] == ["p1@example.com"]
     assert er.get_registration(coord, reg.id).stage == "processed"
+
+
+def test_a_certificate_sends_people_to_the_web_page_that_checks_it(people):
+    from models.mail import Certificate
+    from services.store import settings
+
+    coord = people["coordinator"]
+    settings.set_value(people["admin"], "web.base_url", "https://eventos.example.com")
+    at(NOW)
+    event = open_registration(coord, make_event(coord, workload_hours="2"))
+    reg = er.register(coord, event.id, person(1, cpf=CPF1)).registration
+    at(event.starts_at)
+    checkin.checkin(coord, reg.code, event.id)
+    assert issuing.issue_event(coord, str(event.id)).issued == 1
+    code = Certificate.get().code
+    [mail] = mails("certificate")
+    assert f"https://eventos.example.com/certificados/{code}" in mail["text"]
