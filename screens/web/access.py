@@ -4,9 +4,10 @@ records presence once and sends them to the meeting. A GET never records
 presence (mail scanners open every link) and never shows the meeting link."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from services.events import checkin
+from services.core.errors import ValidationError
+from services.events import checkin, public
 
 blueprint = Blueprint("access", __name__)
 
@@ -19,7 +20,23 @@ def private(response):
 
 @blueprint.get("/acesso/<token>")
 def page(token: str):
-    return render_template("access.html", view=checkin.access_view(token), token=token)
+    return _page(token)
+
+
+def _page(token: str, cpf: str = "", errors: dict | None = None, status: int = 200):
+    return render_template("access.html", view=checkin.access_view(token), token=token,
+                           cpf_wanted=public.cpf_wanted(token), cpf=cpf, errors=errors or {},
+                           cpf_saved=request.args.get("cpf") == "ok"), status
+
+
+@blueprint.post("/acesso/<token>/cpf")
+def cpf(token: str):
+    typed = request.form.get("cpf", "")[:40]
+    try:
+        public.set_own_cpf(token, typed)
+    except ValidationError as exc:
+        return _page(token, typed, exc.errors, 422)
+    return redirect(url_for("access.page", token=token, cpf="ok"), code=303)
 
 
 @blueprint.post("/acesso/<token>")
@@ -29,5 +46,5 @@ def enter(token: str):
     try:
         result = checkin.access_online(token, who="web")
     except AccessRefused:
-        return render_template("access.html", view=checkin.access_view(token), token=token), 409
+        return _page(token, status=409)
     return redirect(result.link, code=303)

@@ -135,3 +135,41 @@ def register(event_ref: str | int, data: RegistrationInput, *, address: str) -> 
         info = registrations.registration_info(Registration.get_by_id(reg.id),
                                                registrations.waitlist_positions(row.id) if reg.waitlisted else None)
     return PublicRegistration(row.id, row.description, info.name, info.email, info.waitlisted, info.waitlist_position)
+
+
+def cpf_wanted(token: str) -> bool:
+    """Whether the registration holding `token` still needs a valid CPF for
+    its certificate (the event issues certificates, none issued yet)."""
+    from services.events.issuing import cpf_valid
+
+    with reading():
+        reg = _by_token(token)
+        event = Event.get_by_id(reg.event_id)
+    return (bool(event.workload_hours) and reg.cancelled_at is None and reg.certificate_issued_at is None
+            and not cpf_valid(reg.cpf))
+
+
+def set_own_cpf(token: str, cpf: str) -> None:
+    """The participant gives their CPF for the certificate (checked), while
+    it is still wanted; ValidationError at the field otherwise."""
+    number = validation.cpf(cpf, "cpf", required=True)
+    if not cpf_wanted(token):
+        raise ValidationError(_("Your certificate does not need a CPF now"), "cpf")
+    with write_tx():
+        reg = _by_token(token)
+        now = clock.now()
+        Registration.update(cpf=number, updated_at=now, updated_by=WEB, version=Registration.version + 1).where(
+            Registration.id == reg.id).execute()
+        from services.store import audit
+
+        audit.record(WEB, "registration", reg.id, "cpf", {"cpf": "set by the participant"})
+
+
+def _by_token(token: str) -> Registration:
+    from services.core.text import clean
+
+    token = clean(token)
+    reg = Registration.get_or_none(Registration.access_token == token) if token and len(token) <= 64 else None
+    if reg is None:
+        raise NotFound(_("Unknown access token"))
+    return reg

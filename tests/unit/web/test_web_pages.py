@@ -240,3 +240,25 @@ def test_with_a_web_address_the_mail_gives_the_access_page_never_the_meeting_lin
         assert "meet.example" not in attachment_file(attached["path"]).read_text(encoding="utf-8")
     page = client.get(f"/acesso/{reg.access_token}", headers={"Accept-Language": "en"})
     assert page.status_code == 200  # the address the mail gives is the participant's page
+
+
+def test_a_participant_gives_the_cpf_their_certificate_needs_on_their_page(site):
+    from models.events import Registration
+
+    client, events, coordinator = site
+    reg = registrations.register(coordinator, events["open"].id, registrations.RegistrationInput(
+        name="Maria", email="maria@example.com", consent=True)).registration  # no CPF yet
+    url = f"/acesso/{reg.access_token}"
+    en = {"Accept-Language": "en"}
+    page = client.get(url, headers=en).get_data(as_text=True)
+    assert "CPF for the certificate" in page
+    bad = client.post(url + "/cpf", data={"csrf_token": _token(page), "cpf": "111.111.111-11"}, headers=en)
+    assert bad.status_code == 422 and 'value="111.111.111-11"' in bad.get_data(as_text=True)
+    assert Registration.get_by_id(reg.id).cpf == ""
+    ok = client.post(url + "/cpf", data={"csrf_token": _token(page), "cpf": "529.982.247-25"}, headers=en)
+    assert ok.status_code == 303
+    after = client.get(ok.headers["Location"], headers=en).get_data(as_text=True)
+    assert "Your CPF is saved" in after and "CPF for the certificate" not in after
+    assert Registration.get_by_id(reg.id).cpf == "52998224725"
+    again = client.post(url + "/cpf", data={"csrf_token": _token(page), "cpf": "529.982.247-25"}, headers=en)
+    assert again.status_code == 422  # no longer wanted: nobody changes it from a link afterwards
