@@ -277,6 +277,15 @@ def test_worker_unit_file_ships():
     assert "UMask=0007" in unit and "Group=atende" in unit and "Restart=on-failure" in unit
 
 
+def test_web_unit_file_ships_listening_on_loopback_only():
+    from importlib import resources
+
+    unit = (resources.files("data") / "systemd" / "atende-web.service").read_text(encoding="utf-8")
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert " web " in exec_start and "--host 127.0.0.1" in exec_start
+    assert "UMask=0007" in unit and "Group=atende" in unit and "Restart=on-failure" in unit
+
+
 def test_worker_unit_stops_it_gracefully():
     """systemd's stop is the SIGTERM the worker finishes its mail in hand on
     (tests/unit/mail/test_mail_smtp.py), sent to it alone, with time for one message."""
