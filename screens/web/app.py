@@ -20,9 +20,13 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
     from services.store.database import open_store
 
     open_store(target, create=False)
+    if secret_key is None:
+        from services.core.secrets import web_session_key
+
+        secret_key = web_session_key().encode("utf-8")
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(
-        SECRET_KEY=secret_key or secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
+        SECRET_KEY=secret_key, SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=base_url.startswith("https://"),
         MAX_CONTENT_LENGTH=12 * 1024 * 1024, ATENDE_LANGUAGE=language, ATENDE_BASE_URL=base_url.rstrip("/"))
     app.jinja_env.globals.update(_=_, csrf_token=csrf_token, CSRF_FIELD=CSRF_FIELD)

@@ -20,9 +20,9 @@ from services.core import paths
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import _
 
-ENV = {"smtp": "ATENDE_SMTP_PASSWORD"}
+ENV = {"smtp": "ATENDE_SMTP_PASSWORD", "web": "ATENDE_WEB_SECRET"}
 KEYRING_SERVICE = "atende"
-NAMES = ("smtp",)
+NAMES = ("smtp", "web")
 
 
 class SecretError(AtendeError):
@@ -172,3 +172,18 @@ def set_secret(name: str, value: str, *, backend: str = "auto", environ: dict | 
     except OSError as exc:
         raise SecretError(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror)) from None
     return SecretSource(name, "file", str(path))
+
+
+def web_session_key(environ: dict | None = None) -> str:
+    """The key the web pages sign their cookies (and form tokens) with: the
+    same for every `atende web` process that reads it, so a restart or a
+    second process keeps the visitors' forms valid. `$ATENDE_WEB_SECRET`
+    (the same on every host behind one address), else the keyring or an
+    owner-only file, made with 256 random bits the first time."""
+    key = get_secret("web", environ)
+    if key:
+        return key
+    import secrets as random
+
+    set_secret("web", random.token_urlsafe(32), backend="file", environ=environ)
+    return get_secret("web", environ) or ""

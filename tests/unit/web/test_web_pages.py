@@ -262,3 +262,26 @@ def test_a_participant_gives_the_cpf_their_certificate_needs_on_their_page(site)
     assert Registration.get_by_id(reg.id).cpf == "52998224725"
     again = client.post(url + "/cpf", data={"csrf_token": _token(page), "cpf": "529.982.247-25"}, headers=en)
     assert again.status_code == 422  # no longer wanted: nobody changes it from a link afterwards
+
+
+def test_a_form_opened_before_a_restart_is_still_accepted(store, people):
+    """The web's signing key is kept (an owner-only secret file): another
+    process, or the same after a restart, accepts the visitor's form."""
+    import os
+    import stat
+
+    from screens.web.app import create_app
+    from services.core import secrets
+
+    first = create_app(str(store)).test_client()
+    page = first.get("/certificados/")
+    token = _token(page.get_data(as_text=True)) if "csrf_token" in page.get_data(as_text=True) else None
+    with first.session_transaction() as sess:
+        token = token or sess.setdefault("csrf_token", "t" * 32)
+    cookie = first.get_cookie("session")
+    second = create_app(str(store)).test_client()
+    second.set_cookie("session", cookie.value)
+    answer = second.post("/acesso/not-a-token", data={"csrf_token": token}, headers={"Accept-Language": "en"})
+    assert answer.status_code == 404  # past the form check: the token was accepted
+    path = secrets.secret_file("web")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
