@@ -4,8 +4,10 @@ One row per ticket in `ticket_doc`: a `tsvector` of its text columns and its
 thread, made with the `atende_unaccent` text search configuration (the
 `simple` parser and dictionary, after `unaccent`: case and accents folded,
 no stemming, as SQLite's unicode61 tokenizer with remove_diacritics), in a
-GIN index. Triggers keep it in step with the ticket and its messages, and,
-as on SQLite, a draft has none.
+GIN index. Its words are runs of letters and digits, as SQLite's tokenizer
+splits them (the text's other characters become spaces first, so an e-mail
+address or a dashed number is found by its parts). Triggers keep it in step
+with the ticket and its messages, and, as on SQLite, a draft has none.
 """
 from __future__ import annotations
 
@@ -36,8 +38,9 @@ def create_server_doc_search() -> None:
         BEGIN
             DELETE FROM ticket_doc WHERE ticket_id = tid;
             INSERT INTO ticket_doc (ticket_id, doc)
-            SELECT t.id, to_tsvector('{CONFIG}', {text} || ' ' || COALESCE(
-                (SELECT string_agg(m.body, ' ' ORDER BY m.id) FROM ticket_message m WHERE m.ticket_id = t.id), ''))
+            SELECT t.id, to_tsvector('{CONFIG}', regexp_replace({text} || ' ' || COALESCE(
+                (SELECT string_agg(m.body, ' ' ORDER BY m.id) FROM ticket_message m WHERE m.ticket_id = t.id), ''),
+                '[^[:alnum:]]+', ' ', 'g'))
             FROM "ticket" t WHERE t.id = tid AND t.status <> 'draft';
         END $$""")
     db.execute_sql("""

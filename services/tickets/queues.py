@@ -369,7 +369,7 @@ def tsquery_text(words) -> str:
     """The words typed, for PostgreSQL's to_tsquery: each folded and split
     into words, quoted as a lexeme (never read as tsquery syntax), all
     required, the last also as a prefix, as fts_query does for SQLite."""
-    lexemes = [w for word in words for w in re.findall(r"\w+", fold(word))]
+    lexemes = [w for word in words for w in re.findall(r"[^\W_]+", fold(word))]  # letters and digits, as indexed
     if not lexemes:
         return "''"
     quoted = ["'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in lexemes]

@@ -227,3 +227,19 @@ def test_export_csv_and_json(desk_world, store, tmp_path):
     out = runner.invoke(main, ["--db", str(store), "export", "tickets", "--format", "json", "--view", "waiting",
                                "--filter", "status:finished"])
     assert json.loads(out.stdout) == []
+
+
+def test_search_splits_words_alike_on_both_stores(desk_world):
+    """A word is a run of letters and digits on both stores (SQLite's unicode61):
+    e-mails, addresses, numbers with dashes and underscores are found by their parts."""
+    ana = desk_world["ana"]
+    with write_tx():
+        Ticket.update(solution="Escrever a fulano.tal@gmail.com, ver http://192.168.0.1/admin_page "
+                      "e ONU ZTE-F660 v2.0; ref 20260301-0042 R$129,90 SSID casa_2g ação-rápida").where(
+            Ticket.protocol == "2026030200002").execute()
+    for text in ("gmail", "fulano tal", "tal@gmail.com", "192 168", "admin", "page", "admin_page",
+                 "zte", "f660", "zte-f660", "v2", "0042", "20260301-0042", "129", "90", "casa", "2g",
+                 "casa_2g", "acao rapida", "acao-rap", "RÁPIDA", "gmai", "http"):
+        assert protocols(queues.search(ana, text)) == ["2"], text
+    for text in ("gmailx", "fulanotal", "0043", "zte-f661"):
+        assert protocols(queues.search(ana, text)) == [], text
