@@ -157,7 +157,7 @@ def access_online(token: str, now: dt.datetime | None = None, who: str = "online
     hour before the start until the end; the first access marks Came."""
     now = now or clock.now()
     with write_tx():
-        reg, event = _holder(token)
+        reg, event = registration_for_token(token)
         check_access(reg, event, now)
         first = reg.stage not in CAME_STAGES
         if first:
@@ -187,7 +187,7 @@ def access_view(token: str, now: dt.datetime | None = None) -> AccessView:
     """The access page of the registration holding `token` (NotFound for an unknown one)."""
     now = now or clock.now()
     with reading():
-        reg, event = _holder(token)
+        reg, event = registration_for_token(token)
         message = ""
         try:
             check_access(reg, event, now)
@@ -197,7 +197,8 @@ def access_view(token: str, now: dt.datetime | None = None) -> AccessView:
                       event.starts_at - ACCESS_OPENS_BEFORE, not message, message)
 
 
-def _holder(token: str) -> tuple[Registration, Event]:
+def registration_for_token(token: str) -> tuple[Registration, Event]:
+    """The registration holding the access `token`, and its event (NotFound otherwise)."""
     token = clean(token)
     reg = Registration.get_or_none(Registration.access_token == token) if token and len(token) <= 64 else None
     if reg is None:

@@ -14,6 +14,7 @@ from services.core.errors import NotFound, ValidationError
 from services.core.i18n import N_, _
 from services.core.validation import record_id
 from services.events import registrations
+from services.events.checkin import registration_for_token
 from services.events.registrations import RegistrationInput, seats_taken
 from services.events.stages import REGISTRATION_OPEN_STAGES, format_label
 
@@ -115,10 +116,9 @@ def register(event_ref: str | int, data: RegistrationInput, *, address: str) -> 
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
-    number = record_id(str(event_ref))
     with write_tx():
-        row = Event.get_or_none((Event.id == number) & (Event.public == True))  # noqa: E712
-        if row is None:
+        row = Event.get_or_none((Event.id == event.id) & (Event.public == True))  # noqa: E712
+        if row is None:  # withdrawn meanwhile
             raise NotFound(_("This event does not exist or is not public"))
         registrations.check_open(row)
         try:
@@ -143,8 +143,7 @@ def cpf_wanted(token: str) -> bool:
     from services.events.issuing import cpf_valid
 
     with reading():
-        reg = _by_token(token)
-        event = Event.get_by_id(reg.event_id)
+        reg, event = registration_for_token(token)
     return (bool(event.workload_hours) and reg.cancelled_at is None and reg.certificate_issued_at is None
             and not cpf_valid(reg.cpf))
 
@@ -156,7 +155,7 @@ def set_own_cpf(token: str, cpf: str) -> None:
     if not cpf_wanted(token):
         raise ValidationError(_("Your certificate does not need a CPF now"), "cpf")
     with write_tx():
-        reg = _by_token(token)
+        reg, _event = registration_for_token(token)
         now = clock.now()
         Registration.update(cpf=number, updated_at=now, updated_by=WEB, version=Registration.version + 1).where(
             Registration.id == reg.id).execute()
@@ -164,12 +163,3 @@ def set_own_cpf(token: str, cpf: str) -> None:
 
         audit.record(WEB, "registration", reg.id, "cpf", {"cpf": "set by the participant"})
 
-
-def _by_token(token: str) -> Registration:
-    from services.core.text import clean
-
-    token = clean(token)
-    reg = Registration.get_or_none(Registration.access_token == token) if token and len(token) <= 64 else None
-    if reg is None:
-        raise NotFound(_("Unknown access token"))
-    return reg

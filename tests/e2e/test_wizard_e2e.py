@@ -130,8 +130,8 @@ def call_from_start_to_finish(demo_db, tmp_path):
         t.send("Down", "Enter", pause=0.3)
         t.wait_for("Role:")  # the type proposed its responsible
         t.send("C-s")
-        t.wait_for("Recent tickets")
-        t.wait_for(protocol)
+        t.wait_for(protocol + r"\s+open", regex=True)  # its row on the desk, not the wizard's heading
+        t.wait_for("Resume draft")  # the desk, behind the wizard
         t.send("C-q")
     shown = cli(demo_db, tmp_path, "ticket", "show", protocol, "--json")
     assert shown.returncode == 0, shown.stderr
@@ -165,5 +165,5 @@ def test_kill_9_mid_wizard_and_resume_with_the_same_protocol(demo_db, tmp_path):
         t.send("Escape")
         t.wait_for("Keep draft")
         t.send("Enter")  # the default: keep
-        t.wait_for("Recent tickets")
+        t.wait_for("Resume draft")  # back on the desk
         t.send("C-q")
