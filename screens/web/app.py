@@ -15,11 +15,14 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 CSRF_FIELD = "csrf_token"
 
 
-def create_app(target: str, *, language: str = "", secret_key: bytes | None = None, base_url: str = "") -> Flask:
-    """The web application over the store `target` (a path or a URL), opened here."""
+def create_app(target: str, *, language: str = "", secret_key: bytes | None = None) -> Flask:
+    """The web application over the store `target` (a path or a URL), opened here.
+    Its cookies are sent over HTTPS only when the store's web.base_url is https."""
+    from services.store import settings
     from services.store.database import open_store
 
     open_store(target, create=False)
+    secure_cookies = settings.get_url("web.base_url").startswith("https://")
     if secret_key is None:
         from services.core.secrets import web_session_key
 
@@ -27,8 +30,8 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(
         SECRET_KEY=secret_key, SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=base_url.startswith("https://"),
-        MAX_CONTENT_LENGTH=12 * 1024 * 1024, ATENDE_LANGUAGE=language, ATENDE_BASE_URL=base_url.rstrip("/"))
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024, ATENDE_LANGUAGE=language)
     app.jinja_env.globals.update(_=_, csrf_token=csrf_token, CSRF_FIELD=CSRF_FIELD)
     app.jinja_env.filters["when"] = lambda value: value.strftime("%d/%m/%Y %H:%M") if value else ""
     app.jinja_env.filters["day"] = lambda value: value.strftime("%d/%m/%Y") if value else ""
@@ -38,6 +41,9 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
         wanted = request.accept_languages.best_match(["pt-BR", "pt", "en"]) or app.config["ATENDE_LANGUAGE"] or "pt_BR"
         g.language_scope = language_for(wanted)
         g.language = g.language_scope.__enter__()
+
+    @app.before_request
+    def check_form_token():
         expected = session.get(CSRF_FIELD)
         if request.method == "POST" and (not expected or request.form.get(CSRF_FIELD) != expected):
             abort(400, description=_("This form expired or came from another site; open the page again"))

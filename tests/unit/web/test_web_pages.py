@@ -285,3 +285,19 @@ def test_a_form_opened_before_a_restart_is_still_accepted(store, people):
     assert answer.status_code == 404  # past the form check: the token was accepted
     path = secrets.secret_file("web")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_cookies_are_sent_over_https_only_once_the_pages_address_is_https(store, people):
+    from screens.web.app import create_app
+    from services.store import settings
+
+    def session_cookie():
+        client = create_app(str(store), secret_key=b"k" * 32).test_client()
+        with client.session_transaction() as sess:  # as a form's token is kept
+            sess["csrf_token"] = "t" * 32
+        return client.get_cookie("session")
+
+    assert not session_cookie().secure  # a first try on http://127.0.0.1
+    settings.set_value(people["admin"], "web.base_url", "https://eventos.example.com")
+    cookie = session_cookie()
+    assert cookie.secure and cookie.http_only and cookie.same_site == "Lax"
