@@ -84,4 +84,37 @@ class ContactMessage(BaseModel):
         table_name = "contact_message"
 
 
+class WebCredential(BaseModel):
+    """A representative's password for the web pages (Argon2id hash, never the
+    password), and the count of wrong tries since the last right one."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, unique=True, on_delete="CASCADE", lazy_load=False)
+    password_hash = CharField(max_length=255)
+    stamp = CharField(max_length=32)
+    """New with every password: a session made before a change is over."""
+    set_at = DateTimeField()
+    failures = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "web_credential"
+
+
+class WebInvite(BaseModel):
+    """A one-time link to set a password: only its SHA-256 is kept."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE", lazy_load=False)
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    created_by = CharField(max_length=64)
+
+    class Meta:
+        table_name = "web_invite"
+
+
+WEB_ACCOUNT_MODELS = [WebCredential, WebInvite]
 CONTACTUS_MODELS = [ContactClassification, ContactSubclassification, ContactForm, ContactRequest, ContactMessage]

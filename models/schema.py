@@ -229,3 +229,17 @@ def _web_consent() -> None:
     add_column("registration", "consent_version", "VARCHAR(40) NOT NULL DEFAULT ''")
     add_column("registration", "consent_address", "VARCHAR(64) NOT NULL DEFAULT ''")
 
+
+
+@migration("0980_web_accounts")
+def _web_accounts() -> None:
+    """Representatives' web passwords and invitations. On PostgreSQL the staff
+    may not read them (only the database's owner, the role the web runs as)."""
+    from .contactus import WEB_ACCOUNT_MODELS
+    from .db import is_postgresql
+
+    db.create_tables(WEB_ACCOUNT_MODELS, safe=True)
+    if is_postgresql():
+        from .roles import hide_from_staff
+
+        hide_from_staff([m._meta.table_name for m in WEB_ACCOUNT_MODELS])

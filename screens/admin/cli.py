@@ -79,6 +79,47 @@ def users_remove(obj: Context, login: str) -> None:
     click.echo(_("{login} can no longer use this database.").format(login=login))
 
 
+@users.command("set-password")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.pass_obj
+def users_set_password(obj: Context, login: str, password_stdin: bool) -> None:
+    """Set the web password of LOGIN, a company representative (asked twice, never shown)."""
+    import getpass
+
+    from screens.cli_base import fail
+    from services.contactus import accounts
+    from services.core.permissions import require
+
+    actor = obj.open()
+    require(actor, "users.manage")  # before anything is asked
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        try:
+            password = getpass.getpass(_("New web password for {login}: ").format(login=login))
+            again = getpass.getpass(_("The same password again: "))
+        except (EOFError, KeyboardInterrupt):
+            fail(_("No password given; nothing changed"))
+        if again != password:
+            fail(_("The two passwords differ; nothing changed"))
+    accounts.set_password(actor, login, password)
+    click.echo(_("{login} can sign in on the web pages (/empresa/) with this password.").format(login=login))
+
+
+@users.command("invite")
+@click.argument("login")
+@click.pass_obj
+def users_invite(obj: Context, login: str) -> None:
+    """E-mail LOGIN, a company representative, a one-time link to choose their web password."""
+    from services.contactus import accounts
+
+    actor = obj.open()
+    sent = accounts.invite(actor, login)
+    click.echo(_("Invitation queued for {email} (mail {id}); the link works once, until {until}.").format(
+        email=sent.email, id=sent.mail_id, until=sent.expires_at.strftime("%d/%m/%Y %H:%M")))
+
+
 @click.group()
 def settings() -> None:
     """System parameters shared by everyone on this database."""

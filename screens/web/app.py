@@ -31,7 +31,8 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
     app.config.update(
         SECRET_KEY=secret_key, SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
-        MAX_CONTENT_LENGTH=12 * 1024 * 1024, ATENDE_LANGUAGE=language)
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024, ATENDE_LANGUAGE=language,
+        MAX_FORM_MEMORY_SIZE=8 * 1024 * 1024)  # a 1 MB paste, even percent-encoded, gets its message at the field
     app.jinja_env.globals.update(_=_, csrf_token=csrf_token, CSRF_FIELD=CSRF_FIELD)
     app.jinja_env.filters["when"] = lambda value: value.strftime("%d/%m/%Y %H:%M") if value else ""
     app.jinja_env.filters["day"] = lambda value: value.strftime("%d/%m/%Y") if value else ""
@@ -88,11 +89,12 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
         message = explain(exc) or internal_error(exc, f"web {request.method} {request.path}")
         return render_template("error.html", message=" ".join(str(message).split())), 500
 
-    from screens.web import access, certificates, events
+    from screens.web import access, certificates, company, events
 
     app.register_blueprint(events.blueprint)
     app.register_blueprint(certificates.blueprint)
     app.register_blueprint(access.blueprint)
+    app.register_blueprint(company.blueprint)
     return app
 
 

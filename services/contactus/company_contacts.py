@@ -198,7 +198,7 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
         raise PermissionDenied(_("{login} does not represent a company").format(login=actor.login))
     cls = ok["classification"]
     detail = ok["subclassification"].name if current_mode == CENTRAL else ok["form"].name
-    stored = None
+    kept: list[Path] = []
     try:
         with write_tx():
             r = protocol.reserve(actor, fmt, permission="contactus.use")
@@ -217,26 +217,31 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
                 subclassification=ok["subclassification"].id if current_mode == CENTRAL else None,
                 form=ok["form"].id if current_mode == CRM else None, contact_name=ok["contact_name"],
                 phone=ok["phone"], email=ok["email"], message=ok["message"], created_by=_user_id(actor), created_at=now)
-            files = 0
             if "attachment" in ok:
-                picked = ok["attachment"]
-                folder = Path("tickets") / intake.safe_name(r.protocol)
-                copied = intake.copy_into(c.attachment, database.files_root() / folder, field="attachment",
-                                          limit=MAX_ATTACHMENT, name=picked.name)
-                stored = copied.path
-                TicketAttachment.create(ticket=r.ticket_id, name=picked.name, path=str(folder / copied.name),
-                                        size=copied.size, notes=_("Sent with the contact"), created_by=actor.login,
-                                        created_at=now)
-                blobs.keep(stored)  # for the hosts that share no folder with this one
-                files = 1
+                kept.append(_attach(actor, r.ticket_id, r.protocol, c.attachment, ok["attachment"],
+                                    _("Sent with the contact"), now))
             audit.record(actor.login, "ticket", r.ticket_id, "contact_us", {
                 "protocol": r.protocol, "status": ["draft", "open"], "company": company, "mode": current_mode,
-                "classification": cls.name, "detail": detail, "queue": cls.queue_id, "attachments": files})
+                "classification": cls.name, "detail": detail, "queue": cls.queue_id, "attachments": len(kept)})
     except BaseException:
-        if stored is not None:  # rolled back: no file without its ticket
-            stored.unlink(missing_ok=True)
+        for path in kept:  # rolled back: no file without its ticket
+            path.unlink(missing_ok=True)
         raise
     return _row_for(actor, r.ticket_id)
+
+
+def _attach(actor: Actor, ticket_id: int, protocol_text: str, path_text: str, picked: intake.Picked, note: str,
+            now: dt.datetime) -> Path:
+    """Inside the caller's transaction: copy the file into the ticket's folder
+    and list it on the ticket; the copy's path (the caller removes it when the
+    transaction rolls back)."""
+    folder = Path("tickets") / intake.safe_name(protocol_text)
+    copied = intake.copy_into(path_text, database.files_root() / folder, field="attachment",
+                              limit=MAX_ATTACHMENT, name=picked.name)
+    TicketAttachment.create(ticket=ticket_id, name=picked.name, path=str(folder / copied.name), size=copied.size,
+                            notes=note, created_by=actor.login, created_at=now)
+    blobs.keep(copied.path)  # for the hosts that share no folder with this one
+    return copied.path
 
 
 def _user_id(actor: Actor) -> int:
@@ -340,25 +345,51 @@ def detail(actor: Actor, ticket_id: int) -> ContactDetail:
         attachments=files, thread=tuple(thread))
 
 
-def add_message(actor: Actor, ticket_id: int, body: str) -> ThreadMessage:
-    """Add a message to the company's contact; the agents see it as a public
-    message in the ticket's thread. A contact waiting on the customer goes back
-    to "in progress"."""
-    text = _message(body, "body")
-    with write_tx():
-        t, req = _own(actor, ticket_id=ticket_id)
-        if t.status == "abandoned":
-            raise ValidationError(_("This contact was cancelled; open a new contact"), "body")
-        now = clock.now()
-        msg_id = TicketMessage.insert(ticket=t.id, kind="public", body=text, author=_user_id(actor),
-                                      author_login=actor.login, created_at=now).execute()
-        ContactMessage.insert(message=msg_id, request=req.id).execute()
-        changes: dict = {"kind": "public", "message_id": msg_id}
-        if t.status == "waiting_customer":
-            Ticket.update(status="in_progress", updated_at=now, updated_by=actor.login,
-                          version=Ticket.version + 1).where(Ticket.id == t.id).execute()
-            changes["status"] = ["waiting_customer", "in_progress"]
-        else:
-            Ticket.update(updated_at=now, updated_by=actor.login).where(Ticket.id == t.id).execute()
-        audit.record(actor.login, "ticket", t.id, "message", changes)
+def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "") -> ThreadMessage:
+    """Add a message to the company's contact, with a file (its path) or a
+    file alone; the agents see it as a public message in the ticket's thread.
+    A contact waiting on the customer goes back to "in progress"."""
+    _company(actor)  # who asks, before a file is looked at
+    errors: dict[str, str] = {}
+    picked = None
+    if clean(attachment):
+        try:
+            picked = intake.check(attachment, "attachment", MAX_ATTACHMENT)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    text = ""
+    if picked is not None and not clean(body, multiline=True):
+        text = _("Sent the file {name}").format(name=picked.name)
+    else:
+        try:
+            text = _message(body, "body")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    kept: list[Path] = []
+    try:
+        with write_tx():
+            t, req = _own(actor, ticket_id=ticket_id)
+            if t.status == "abandoned":
+                raise ValidationError(_("This contact was cancelled; open a new contact"), "body")
+            now = clock.now()
+            msg_id = TicketMessage.insert(ticket=t.id, kind="public", body=text, author=_user_id(actor),
+                                          author_login=actor.login, created_at=now).execute()
+            ContactMessage.insert(message=msg_id, request=req.id).execute()
+            changes: dict = {"kind": "public", "message_id": msg_id}
+            if picked is not None:
+                kept.append(_attach(actor, t.id, t.protocol, attachment, picked, _("Sent in the thread"), now))
+                changes["attachment"] = picked.name
+            if t.status == "waiting_customer":
+                Ticket.update(status="in_progress", updated_at=now, updated_by=actor.login,
+                              version=Ticket.version + 1).where(Ticket.id == t.id).execute()
+                changes["status"] = ["waiting_customer", "in_progress"]
+            else:
+                Ticket.update(updated_at=now, updated_by=actor.login).where(Ticket.id == t.id).execute()
+            audit.record(actor.login, "ticket", t.id, "message", changes)
+    except BaseException:
+        for path in kept:
+            path.unlink(missing_ok=True)
+        raise
     return ThreadMessage(msg_id, actor.name, True, text, now)

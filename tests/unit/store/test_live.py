@@ -161,7 +161,8 @@ def models_close():
 
 def test_on_a_server_the_person_is_the_connections_role(admin, store, backend, pg_cluster, monkeypatch):
     """PostgreSQL: the person is the database role; ATENDE_USER is refused
-    to anyone but the database's owner; a staff role cannot raise its own role."""
+    to anyone but the database's owner; a staff role cannot raise its own role
+    nor read the representatives' web passwords."""
     if backend != "postgresql":
         pytest.skip("the SQLite rule is test_atende_user_only_on_own_database")
     import psycopg
@@ -188,6 +189,11 @@ def test_on_a_server_the_person_is_the_connections_role(admin, store, backend, p
         with pytest.raises(Exception, match="permission denied"):  # the people are the owner's to change
             with models.write_tx():
                 User.update(role="admin").where(User.login == "srv_agent").execute()
+        from models.contactus import WebCredential
+
+        with pytest.raises(Exception, match="permission denied"):  # nor read the web's password hashes
+            with models.reading():
+                WebCredential.select().count()
         with psycopg.connect(store) as conn:
             assert conn.execute("SELECT role FROM \"user\" WHERE login = 'srv_agent'").fetchone()[0] == "agent"
     finally:
