@@ -13,6 +13,7 @@ The worker's sweeps (reminders, certificates, materials) are in
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -111,21 +112,28 @@ def context_for(reg: Registration | None, event: Event, etype: EventType | None 
     }
 
 
-def event_ics(event: Event, etype: EventType | None = None) -> Path:
-    """The event's calendar file for its current version (one per version)."""
+def event_ics(event: Event, etype: EventType | None = None, reg: Registration | None = None,
+              folder: Path | None = None) -> Path:
+    """The event's calendar file for its current version. For a participant
+    of an online or hybrid event it carries their own access link (written to
+    `folder`, a temporary one: the outbox keeps its copy); otherwise one file
+    per version, shared, with no meeting link once the web pages have an
+    address."""
     etype = etype or _type(event)
-    folder = database.files_root() / "ics"
-    path = folder / f"event-{event.id}-v{event.version}.ics"
+    online = etype.format != "offline"
+    name = f"event-{event.id}-v{event.version}"
+    fields = dict(uid=f"event-{event.id}", title=event.description, start=event.starts_at, end=event.ends_at,
+                  location=event.address or event.client, description="", sequence=event.version,
+                  cancelled=event.stage == "cancelled")
+    own_link = access_link_for(event, reg, etype.format) if online else ""
+    if own_link and folder is not None:
+        return ics.write_ics(folder, name, online_link=own_link, **fields)
+    shared = database.files_root() / "ics"
+    path = shared / f"{name}.ics"
     if path.exists():
         return path
-    online = etype.format != "offline"
-    # one calendar file for every participant: with web pages, the meeting link is each one's e-mail's only
     shared_link = event.access_link if online and not settings.get_url("web.base_url") else ""
-    return ics.write_ics(folder, f"event-{event.id}-v{event.version}", uid=f"event-{event.id}",
-                         title=event.description, start=event.starts_at, end=event.ends_at,
-                         location=event.address or event.client,
-                         online_link=shared_link, description="",
-                         sequence=event.version, cancelled=event.stage == "cancelled")
+    return ics.write_ics(shared, name, online_link=shared_link, **fields)
 
 
 def queue_mail(kind: str, *, to: str, name: str, context: dict[str, Any], event: Event, key: str,
@@ -153,9 +161,10 @@ def queue_registration_mail(kind: str, reg: Registration, event: Event, *, key: 
         return None
     etype = _type(event)
     context = {**context_for(reg, event, etype), **(extra or {})}
-    files = [event_ics(event, etype)] + list(attachments or [])
-    return queue_mail(kind, to=reg.email, name=reg.name, context=context, event=event, key=key,
-                      attachments=files, created_by=created_by, event_type=etype.name)
+    with tempfile.TemporaryDirectory(prefix="atende-ics-") as own:  # the outbox copies what it sends
+        files = [event_ics(event, etype, reg, Path(own))] + list(attachments or [])
+        return queue_mail(kind, to=reg.email, name=reg.name, context=context, event=event, key=key,
+                          attachments=files, created_by=created_by, event_type=etype.name)
 
 
 def queue_kind(kind: str, about: tuple[str, Any], recipients: Iterable[str],

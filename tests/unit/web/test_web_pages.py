@@ -236,8 +236,10 @@ def test_with_a_web_address_the_mail_gives_the_access_page_never_the_meeting_lin
     [mail] = [m for m in Outbox.select() if "maria@example.com" in m.recipients]
     assert f"https://eventos.example.com/acesso/{reg.access_token}" in mail.body_text
     assert "meet.example" not in mail.body_text + (mail.body_html or "")
-    for attached in json.loads(mail.attachments or "[]"):
-        assert "meet.example" not in attachment_file(attached["path"]).read_text(encoding="utf-8")
+    calendars = [attachment_file(a["path"]).read_text(encoding="utf-8") for a in json.loads(mail.attachments or "[]")]
+    assert len(calendars) == 1 and all("meet.example" not in c for c in calendars)
+    unfolded = calendars[0].replace("\r\n ", "")
+    assert f"https://eventos.example.com/acesso/{reg.access_token}" in unfolded  # the participant's own link
     page = client.get(f"/acesso/{reg.access_token}", headers={"Accept-Language": "en"})
     assert page.status_code == 200  # the address the mail gives is the participant's page
 
