@@ -4,7 +4,7 @@ records presence once and sends them to the meeting. A GET never records
 presence (mail scanners open every link) and never shows the meeting link."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from services.core.errors import ValidationError
 from services.events import checkin, public
@@ -24,7 +24,10 @@ def page(token: str):
 
 
 def _page(token: str, cpf: str = "", errors: dict | None = None, status: int = 200):
-    return render_template("access.html", view=checkin.access_view(token), token=token,
+    view = checkin.access_view(token)
+    if view.meeting_origin:  # the Enter button's answer leads there
+        g.form_targets = [view.meeting_origin]
+    return render_template("access.html", view=view, token=token,
                            cpf_wanted=public.cpf_wanted(token), cpf=cpf, errors=errors or {},
                            cpf_saved=request.args.get("cpf") == "ok"), status
 

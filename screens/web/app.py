@@ -11,7 +11,7 @@ from services.core.errors import AtendeError, NotFound
 from services.core.i18n import _, language_for
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+       "form-action 'self'{targets}; frame-ancestors 'none'; base-uri 'none'")
 CSRF_FIELD = "csrf_token"
 
 
@@ -57,7 +57,8 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
 
     @app.after_request
     def secure(response):
-        response.headers["Content-Security-Policy"] = CSP
+        targets = "".join(" " + t for t in g.get("form_targets", ()))  # a form whose answer leads elsewhere
+        response.headers["Content-Security-Policy"] = CSP.format(targets=targets)
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"

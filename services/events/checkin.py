@@ -4,6 +4,7 @@ their first access within the event's window."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from models import reading, write_tx
@@ -181,6 +182,9 @@ class AccessView:
     open: bool
     message: str
     """Why it is not open now (when it opens, that it ended...); "" when open."""
+    meeting_origin: str = ""
+    """While open: the meeting's scheme and host (where the Enter button's
+    answer leads; a browser's form-action rule must allow it), never its path."""
 
 
 def access_view(token: str, now: dt.datetime | None = None) -> AccessView:
@@ -194,7 +198,21 @@ def access_view(token: str, now: dt.datetime | None = None) -> AccessView:
         except AccessRefused as exc:
             message = exc.message
     return AccessView(event.description, reg.name, event.starts_at, event.ends_at,
-                      event.starts_at - ACCESS_OPENS_BEFORE, not message, message)
+                      event.starts_at - ACCESS_OPENS_BEFORE, not message, message,
+                      "" if message else _origin(event.access_link))
+
+
+def _origin(link: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(link or "")
+    except ValueError:
+        return ""
+    host = parts.netloc.rpartition("@")[2]
+    if parts.scheme not in ("http", "https") or not re.fullmatch(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?", host):
+        return ""
+    return f"{parts.scheme}://{host}"
 
 
 def registration_for_token(token: str) -> tuple[Registration, Event]:

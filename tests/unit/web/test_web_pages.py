@@ -121,6 +121,8 @@ def test_the_access_page_opens_one_hour_before_and_only_a_post_records_presence(
         page = client.get(url, headers=en)
     html = page.get_data(as_text=True)
     assert "Enter the event" in html and "meet.example" not in html
+    assert "form-action 'self' https://meet.example;" in page.headers["Content-Security-Policy"]  # Enter leads there
+    assert "meet.example" not in early.headers["Content-Security-Policy"]  # not before the window
     assert Registration.get_by_id(reg.id).came_at is None
     assert client.post(url, headers=en).status_code == 400  # no form token
     token = _token(html)
