@@ -26,6 +26,7 @@ try:
     from screens.events.cli import certificates, event
     from screens.mail.cli import outbox
     from screens.scheduling.cli import bookings, rota, triage
+    from screens.web.cli import web
     from services.core import config as config_mod
     from services.core.errors import AtendeError
     from services.core.i18n import N_, _, resolve_language, set_language
@@ -402,20 +403,6 @@ def store_copy(obj: Context, source: str, target: str) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (behind a TLS proxy).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.pass_obj
-def web(obj: Context, host: str, port: int) -> None:
-    """Serve the web pages for participants and companies (events, certificates)."""
-    from waitress import serve
-
-    from screens.web.app import create_app
-    application = create_app(obj.target, language=obj.config.locale or "")
-    click.echo(_("Atende web on http://{host}:{port}/ ; Ctrl+C stops it.").format(host=host, port=port), err=True)
-    serve(application, host=host, port=port, threads=8, ident="atende")
-
-
-@main.command()
 @click.option("--once", is_flag=True, help="Do one round (sweeps, then send what is due) and exit.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 8), help="Job threads.")
 @click.pass_obj
@@ -491,7 +478,7 @@ def secrets_where(name: str) -> None:
 
 # Each area's command group lives beside that area's screens.
 for _command in (users, triage, import_group, bookings, rota, who, outbox, certificates, event, ticket, settings,
-                 contactus_group, export_group, audit):
+                 contactus_group, export_group, audit, web):
     main.add_command(_command)
 
 

@@ -7,10 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -38,25 +34,10 @@ def start_event(coordinator, fmt: str, start: dt.datetime, **fields):
 @pytest.fixture
 def server(store):
     """`atende web` on a free loopback port over the test's store; its base URL."""
-    from tests.smtp_server import free_port
+    from tests.web_server import serving
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "from app import main; main()", "--db", str(store), "web",
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/eventos/", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"atende web did not start: {proc.stdout.read().decode(errors='replace')[-500:]}")
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with serving(store) as base:
+        yield base
 
 
 @pytest.fixture

@@ -213,7 +213,7 @@ def test_app_keeps_only_the_root_group_and_the_installation_commands():
     from app import main
 
     assert len((ROOT / "app.py").read_text(encoding="utf-8").splitlines()) < 500
-    installation = {"demo", "locate", "doctor", "backup", "worker", "secrets", "store", "web"}
+    installation = {"demo", "locate", "doctor", "backup", "worker", "secrets", "store"}  # web: screens/web/cli.py
     for name, command in main.commands.items():
         home = command.callback.__module__
         assert home == "app" if name in installation else home.startswith("screens.") and home.endswith(".cli"), name
