@@ -68,6 +68,8 @@ class ContactRequest(BaseModel):
     message = TextField(default="")
     created_by = ForeignKeyField(User, lazy_load=False, backref="+")
     created_at = DateTimeField()
+    submission = CharField(max_length=64, default="", index=True)
+    """The web form's one-time key: the same form sent twice opens one contact."""
 
     class Meta:
         table_name = "contact_request"
@@ -79,6 +81,8 @@ class ContactMessage(BaseModel):
 
     message = ForeignKeyField(TicketMessage, primary_key=True, on_delete="CASCADE", lazy_load=False)
     request = ForeignKeyField(ContactRequest, on_delete="CASCADE", lazy_load=False)
+    submission = CharField(max_length=64, default="", index=True)
+    """As ContactRequest.submission: the same message form sent twice adds one message."""
 
     class Meta:
         table_name = "contact_message"

@@ -243,3 +243,13 @@ def _web_accounts() -> None:
         from .roles import hide_from_staff
 
         hide_from_staff([m._meta.table_name for m in WEB_ACCOUNT_MODELS])
+
+
+@migration("0981_contact_submissions")
+def _contact_submissions() -> None:
+    """The one-time key of the web form a contact or a message came from."""
+    from .db import add_column
+
+    for table in ("contact_request", "contact_message"):
+        add_column(table, "submission", "VARCHAR(64) NOT NULL DEFAULT ''")
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_submission" ON "{table}" ("submission")')

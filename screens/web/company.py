@@ -6,6 +6,7 @@ services.contactus; these views only carry it."""
 from __future__ import annotations
 
 import functools
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -118,8 +119,9 @@ def _number(name: str) -> int | None:
 @signed_in
 def new_contact():
     if request.method == "GET":
-        return render_template("company_new.html", values={}, errors={}, **_choices())
+        return render_template("company_new.html", values={"submission": _once()}, errors={}, **_choices())
     values = {k: request.form.get(k, "")[:MAX_FIELD] for k in CONTACT_FIELDS}
+    values["submission"] = request.form.get("submission", "")[:64] or _once()
     for name in ("classification", "subclassification", "form"):
         values[name] = request.form.get(name, "")[:12]
     with _upload("attachment") as (path, errors):
@@ -127,7 +129,8 @@ def new_contact():
             try:
                 row = company_contacts.open_contact(g.actor, NewContact(
                     classification_id=_number("classification"), subclassification_id=_number("subclassification"),
-                    form_id=_number("form"), attachment=path, **{k: values[k] for k in CONTACT_FIELDS}))
+                    form_id=_number("form"), attachment=path, **{k: values[k] for k in CONTACT_FIELDS}),
+                    submission=values["submission"])  # the same form sent twice opens one contact
             except ValidationError as exc:
                 errors = _without_folder(exc.errors, path)
     if errors:
@@ -142,22 +145,28 @@ def contact(ticket_id: int):
     if request.method == "GET":
         return _thread(ticket_id)
     body = request.form.get("body", "")[:MAX_FIELD]
+    once = request.form.get("submission", "")[:64] or _once()
     with _upload("attachment") as (path, errors):
         if not errors:
             try:
-                company_contacts.add_message(g.actor, ticket_id, body, attachment=path)
+                company_contacts.add_message(g.actor, ticket_id, body, attachment=path, submission=once)
             except ValidationError as exc:
                 errors = _without_folder(exc.errors, path)
     if errors:
-        return _thread(ticket_id, body, errors, 422)
+        return _thread(ticket_id, body, errors, 422, once)
     session["flash"] = _("Message sent.")
     return redirect(url_for("company.contact", ticket_id=ticket_id), code=303)
 
 
-def _thread(ticket_id: int, body: str = "", errors: dict | None = None, status: int = 200):
+def _thread(ticket_id: int, body: str = "", errors: dict | None = None, status: int = 200, once: str = ""):
     detail = company_contacts.detail(g.actor, ticket_id)
-    return render_template("company_thread.html", c=detail, body=body, errors=errors or {},
+    return render_template("company_thread.html", c=detail, body=body, errors=errors or {}, once=once or _once(),
                            flash=session.pop("flash", "")), status
+
+
+def _once() -> str:
+    """A new form's one-time key (a second copy of the same form changes nothing)."""
+    return secrets.token_urlsafe(16)
 
 
 class _upload:

@@ -186,9 +186,11 @@ def _message(text: str, field: str) -> str:
     return validation.long_text(body, field, required=True, max_len=MAX_MESSAGE)
 
 
-def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> ContactRow:
+def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None, submission: str = "") -> ContactRow:
     """Open a contact for the representative's company: reserve its protocol and
-    write the ticket, in the classification's queue, in one transaction."""
+    write the ticket, in the classification's queue, in one transaction. A
+    `submission` key already used by the company (a form sent twice) gives
+    back the contact it opened."""
     company = _company(actor)
     current_mode = mode()
     with reading():
@@ -201,6 +203,9 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
     kept: list[Path] = []
     try:
         with write_tx():
+            first = _submitted(ContactRequest, ContactRequest.company == company, submission)
+            if first is not None:
+                return _row_for(actor, first.ticket_id)
             r = protocol.reserve(actor, fmt, permission="contactus.use")
             now = clock.now()
             lines = [_("Contact us · {company}").format(company=company_row.name),
@@ -216,7 +221,8 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None) -> Cont
                 ticket=r.ticket_id, company=company, mode=current_mode, classification=cls.id,
                 subclassification=ok["subclassification"].id if current_mode == CENTRAL else None,
                 form=ok["form"].id if current_mode == CRM else None, contact_name=ok["contact_name"],
-                phone=ok["phone"], email=ok["email"], message=ok["message"], created_by=_user_id(actor), created_at=now)
+                phone=ok["phone"], email=ok["email"], message=ok["message"], created_by=_user_id(actor), created_at=now,
+                submission=_key(submission))
             if "attachment" in ok:
                 kept.append(_attach(actor, r.ticket_id, r.protocol, c.attachment, ok["attachment"],
                                     _("Sent with the contact"), now))
@@ -242,6 +248,19 @@ def _attach(actor: Actor, ticket_id: int, protocol_text: str, path_text: str, pi
                             notes=note, created_by=actor.login, created_at=now)
     blobs.keep(copied.path)  # for the hosts that share no folder with this one
     return copied.path
+
+
+def _key(submission: str) -> str:
+    text = str(submission or "")
+    return text if 16 <= len(text) <= 64 and text.replace("-", "").replace("_", "").isalnum() else ""
+
+
+def _submitted(model, scope, submission: str):
+    """The row already written from this `submission` key in `scope`, if any
+    (asked inside the write transaction: writers take turns, so two copies of
+    one form never both pass)."""
+    key = _key(submission)
+    return model.select().where(scope & (model.submission == key)).first() if key else None
 
 
 def _user_id(actor: Actor) -> int:
@@ -345,10 +364,12 @@ def detail(actor: Actor, ticket_id: int) -> ContactDetail:
         attachments=files, thread=tuple(thread))
 
 
-def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "") -> ThreadMessage:
+def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "", *,
+                submission: str = "") -> ThreadMessage:
     """Add a message to the company's contact, with a file (its path) or a
     file alone; the agents see it as a public message in the ticket's thread.
-    A contact waiting on the customer goes back to "in progress"."""
+    A contact waiting on the customer goes back to "in progress". A
+    `submission` key already used on this contact adds nothing again."""
     _company(actor)  # who asks, before a file is looked at
     errors: dict[str, str] = {}
     picked = None
@@ -373,10 +394,14 @@ def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "") -
             t, req = _own(actor, ticket_id=ticket_id)
             if t.status == "abandoned":
                 raise ValidationError(_("This contact was cancelled; open a new contact"), "body")
+            first = _submitted(ContactMessage, ContactMessage.request == req.id, submission)
+            if first is not None:
+                m = TicketMessage.get_by_id(first.message_id)
+                return ThreadMessage(m.id, actor.name, True, m.body, m.created_at)
             now = clock.now()
             msg_id = TicketMessage.insert(ticket=t.id, kind="public", body=text, author=_user_id(actor),
                                           author_login=actor.login, created_at=now).execute()
-            ContactMessage.insert(message=msg_id, request=req.id).execute()
+            ContactMessage.insert(message=msg_id, request=req.id, submission=_key(submission)).execute()
             changes: dict = {"kind": "public", "message_id": msg_id}
             if picked is not None:
                 kept.append(_attach(actor, t.id, t.protocol, attachment, picked, _("Sent in the thread"), now))

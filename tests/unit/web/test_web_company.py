@@ -280,3 +280,40 @@ def test_the_commands_set_a_password_and_send_an_invitation_and_check_who_asks_f
     [mail] = Outbox.select().where(Outbox.kind == "web_invite")
     assert "https://contato.example.com/empresa/convite/" in mail.body_text
     assert User.get(User.login == "rita").email == "rita@acme.com.br"
+
+
+def test_the_same_form_sent_twice_at_once_opens_one_contact_and_adds_one_message(web, cu):  # noqa: F811
+    import threading
+
+    first = web.test_client()
+    sign_in(first)
+    page = first.get("/empresa/novo", headers=EN).get_data(as_text=True)
+    once = re.search(r'name="submission" value="([^"]+)"', page).group(1)
+    second = web.test_client()
+    second.set_cookie("session", first.get_cookie("session").value)  # the same browser, a double click
+    form = {"csrf_token": token(page), "submission": once, "classification": str(cu["billing"].id),
+            "subclassification": str(cu["boleto"].id), "contact_name": "Rita", "phone": "(11) 91234-5678",
+            "email": "rita@acme.com.br", "message": "Duas vezes?"}
+    answers = []
+    start = threading.Barrier(2)
+
+    def send(client):
+        start.wait()
+        answers.append(client.post("/empresa/novo", data=form, headers=EN))
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]  # both lead to the one contact
+    [row] = company_contacts.contacts(cu["rep"])
+    url = f"/empresa/contatos/{row.ticket_id}"
+    page = first.get(url, headers=EN).get_data(as_text=True)
+    once = re.search(r'name="submission" value="([^"]+)"', page).group(1)
+    for _ in range(2):
+        assert first.post(url, data={"csrf_token": token(page), "submission": once, "body": "Só uma vez"},
+                          headers=EN).status_code == 303
+    bodies = [m.body for m in company_contacts.detail(cu["rep"], row.ticket_id).thread]
+    assert bodies == ["Duas vezes?", "Só uma vez"]
