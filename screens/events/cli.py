@@ -175,13 +175,14 @@ def event_access(obj: Context, token: str) -> None:
 @click.argument("event_id", metavar="EVENT", type=ID)
 @click.argument("stage")
 @click.option("--no-mail", is_flag=True, help="Do not e-mail participants about the change.")
+@click.option("--reason", default="", help="Why an event is closed as held before its start (supervisors).")
 @click.pass_obj
-def event_move(obj: Context, event_id: int, stage: str, no_mail: bool) -> None:
+def event_move(obj: Context, event_id: int, stage: str, no_mail: bool, reason: str) -> None:
     """Move EVENT to STAGE (new, preparation, registration, materials, feedback, held, cancelled)."""
     from services.events import pipeline, stages
 
     actor = obj.open()
-    result = pipeline.move_event(actor, event_id, stage, send_mail=not no_mail)
+    result = pipeline.move_event(actor, event_id, stage, send_mail=not no_mail, reason=reason)
     click.echo(_("Event {id} is now at {stage}.").format(id=event_id, stage=stages.stage_label(result.event.stage)))
     if result.task_created:
         click.echo(_("Preparation task created for {name}.").format(name=result.event.responsible_name))

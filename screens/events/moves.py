@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.core import clock
 from services.core.errors import AtendeError
 from services.core.i18n import _
+from services.core.permissions import can
 from services.events import pipeline, preparation, queries, stages
-from tui.dialogs import ConfirmDialog, MessageDialog
+from services.events.fields import format_datetime
+from tui.dialogs import ConfirmDialog, MessageDialog, WriteDialog
 
 MOVE_GROUP = "event-move"
 
@@ -28,14 +31,14 @@ class MovesEvents:
         app = self.app
         participants = event.registered + event.waiting
 
-        def perform(send_mail: bool) -> None:
+        def perform(send_mail: bool, reason: str = "") -> None:
             if self.service_running(MOVE_GROUP):
                 done(None)
                 return
             self._after_move = done
             actor = app.actor
             self.call_service(MOVE_GROUP, lambda: pipeline.move_event(actor, event.id, to, from_stage=event.stage,
-                                                                      send_mail=send_mail),
+                                                                      send_mail=send_mail, reason=reason),
                               on_answer=moved, on_error=failed, quiet=True, write=True)
 
         def failed(exc: AtendeError) -> None:
@@ -79,6 +82,18 @@ class MovesEvents:
         if to == "cancelled":
             app.push_screen(ConfirmDialog(_("Cancel the event {event}? This cannot be undone.").format(
                 event=event.description)), lambda yes: ask_mail() if yes else done(None))
+        elif to == "held" and clock.now() < event.starts_at:
+            if not can(app.actor, "events.close_early"):  # refused before anything is asked
+                app.push_screen(MessageDialog(_("Not yet"), _(
+                    "{event} starts at {when}: it can be closed as held once it has started (a supervisor can "
+                    "close it earlier, saying why)").format(event=event.description,
+                                                            when=format_datetime(event.starts_at))),
+                    lambda _r: done(None))
+                return
+            app.push_screen(WriteDialog(_("{event} has not started yet (it starts at {when}). Closing it as held "
+                                          "marks everyone but those checked in as absent. Why close it now?").format(
+                event=event.description, when=format_datetime(event.starts_at)), warning=True),
+                lambda reason: perform(False, reason) if reason is not None else done(None))
         elif to == "held":
             app.push_screen(ConfirmDialog(
                 _("Close {event} as held? Those who came will wait for materials; everyone else did not "

@@ -67,6 +67,8 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "events.create": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Create events")),
     "events.edit": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}),
                     N_("Change events they are responsible for (supervisors: any)")),
+    "events.close_early": (frozenset({SUPERVISOR, ADMIN}),
+                           N_("Close an event as held before it starts, saying why (recorded)")),
     "events.types": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}), N_("Manage event types and their checklists")),
     "registrations.add": (STAFF, N_("Register participants in events")),
     "registrations.manage": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}),

@@ -231,6 +231,8 @@ def check_access(reg: Registration, event: Event, now: dt.datetime) -> None:
         raise AccessRefused(_("This registration was cancelled"))
     if event.stage == "cancelled":
         raise AccessRefused(_("The event {event} was cancelled").format(event=event.description))
+    if event.stage == "held":  # closed: presence is settled, a late click changes nothing
+        raise AccessRefused(_("{event} is over and closed").format(event=event.description))
     if reg.waitlisted:
         raise AccessRefused(_("You are on the waiting list for {event}; you will be told if a seat opens").format(
             event=event.description))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from models import User, reading, write_tx
 from models.events import Event, Registration
-from services.core import validation
+from services.core import clock, validation
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
@@ -22,6 +22,7 @@ from services.events import certificates as certs
 from services.events.access import require_change_row
 from services.events.mail import COMPANY_NAME
 from services.events.registrations import CAME_STAGES, mark_certificate_issued
+from services.events.stages import stage_label
 from services.mail import outbox
 
 NO_CPF = N_("no valid CPF")
@@ -103,6 +104,10 @@ def issue_event(actor: Actor, event_ref: str, progress=None) -> IssueReport:
     report = IssueReport()
     if event.stage == "cancelled":
         raise ValidationError(_("This event is cancelled"), "event")
+    if event.stage != "held" or event.ends_at > clock.now():
+        raise ValidationError(_("Certificates are issued once the event has ended and been closed as held; "
+                                "{event} is at {stage}").format(event=event.description,
+                                                                stage=stage_label(event.stage)), "event")
     total = len(regs)
     if progress:
         progress(0, total)

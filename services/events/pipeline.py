@@ -15,9 +15,11 @@ from models.events import Event, EventType, Registration
 from services.core import clock
 from services.core.errors import Conflict, ValidationError
 from services.core.i18n import _
-from services.core.permissions import Actor
+from services.core.permissions import Actor, can
+from services.core.text import clean
 from services.events import mail
 from services.events.access import check_version, require_change_row
+from services.events.fields import format_datetime
 from services.events.notifications import notify
 from services.events.preparation import check_ready, ensure_task
 from services.events.queries import EventInfo, event_infos, event_row
@@ -48,13 +50,14 @@ class MoveResult:
 
 
 def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
-               send_mail: bool = True, from_stage: str | None = None) -> MoveResult:
+               send_mail: bool = True, from_stage: str | None = None, reason: str = "") -> MoveResult:
     """Move an event to stage `to`, applying the pipeline's rules:
 
     - entering Preparation creates the preparation task once;
     - entering Participant registration runs the readiness check (refused:
       the event stays where it was, with what is missing);
-    - entering Held closes the registrations;
+    - entering Held closes the registrations, only once the event has
+      started (before: a supervisor, with a `reason`, recorded);
     - becoming Confirmed or Cancelled e-mails the participants (`send_mail`).
 
     `from_stage` is the stage the person saw: if someone moved the event
@@ -78,6 +81,9 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
         if to not in allowed_moves(frm):
             raise StageError(_("An event moves one stage forward at a time: from {frm} it can go to {to}").format(
                 frm=stage_label(frm), to=stage_label(allowed_moves(frm)[0])))
+        early = to == "held" and clock.now() < row.starts_at
+        if early:
+            check_close_early(actor, row, reason)
         t = EventType.get_by_id(row.type_id)
         if to == "registration":
             check_ready(to, t.format, {"access_link": row.access_link, "address": row.address, "seats": row.seats})
@@ -90,7 +96,8 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
         if not n:
             raise Conflict(_("{login} changed this event in the meantime; reopen it to see their changes").format(
                 login=Event.get_by_id(row.id).updated_by))
-        audit.record(actor.login, "event", row.id, "stage", {"stage": [frm, to]})
+        audit.record(actor.login, "event", row.id, "stage",
+                     {"stage": [frm, to], **({"before_start": clean(reason)} if early else {})})
         closed = _close(actor, row) if to == "held" else None
         mailed = 0
         row = Event.get_by_id(row.id)
@@ -99,6 +106,18 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
             mailed = _mail_participants(row, "event_confirmed" if to == "registration" else "event_cancelled",
                                         lambda reg: f"event:{row.id}:status:{status}:v{row.version}:reg:{reg.id}")
         return MoveResult(event_infos([row])[0], task_created, closed, mailed)
+
+
+def check_close_early(actor: Actor, row: Event, reason: str) -> None:
+    """Closing as held before the start: StageError unless a supervisor gives
+    the reason (a coordinator is told who can)."""
+    if not can(actor, "events.close_early"):
+        raise StageError(_("{event} starts at {when}: it can be closed as held once it has started (a "
+                           "supervisor can close it earlier, saying why)").format(
+            event=row.description, when=format_datetime(row.starts_at)))
+    if not clean(reason):
+        raise ValidationError(_("{event} has not started yet: say why it is closed as held now").format(
+            event=row.description), "reason")
 
 
 def _mail_participants(row: Event, kind: str, key_of=None) -> int:

@@ -70,7 +70,7 @@ def certificates_sweep(now: dt.datetime, window: dt.timedelta | None = None) -> 
         window = dt.timedelta(days=settings.get_int("certificates.window_days"))
     with reading():
         events = {e.id: e for e in Event.select().where(
-            (Event.ends_at <= now) & (Event.ends_at >= now - window) & (Event.stage != "cancelled"))}
+            (Event.ends_at <= now) & (Event.ends_at >= now - window) & (Event.stage == "held"))}
         regs = list(came(list(events)).where(Registration.certificate_issued_at.is_null())) if events else []
     n = 0
     for reg in regs:

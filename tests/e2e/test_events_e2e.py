@@ -4,6 +4,8 @@ it, open registration, register and import participants, check one in,
 close the event."""
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -147,15 +149,18 @@ def test_event_from_new_to_held(tmp_path):
         term.wait_for("Materials preparation")
         term.press("]")
         term.wait_for("Feedback")
-        term.press("]")
-        term.wait_for("Close Treinamento [bold]Estoque as held?")
-        term.press("y")
-        term.wait_for("Held · Confirmed")
-        term.wait_for("Did not come")
-        term.wait_for("Waiting for materials", timeout=15)  # once the notices fade
-        term.press("escape")
-        term.wait_for("Held (1)")
+        term.press("]")  # it starts in 2030: a coordinator cannot close it as held yet, and is told before
+        screen = term.wait_for("Not yet")
+        assert "once it has started" in screen and "supervisor" in screen
+        term.press("enter")
+        term.wait_for("Feedback · Confirmed")
         term.press("ctrl+q")
+    event_id = read(db, lambda me: queries.list_events(me)[0].id)
+    early = subprocess.run(command + ["event", "move", str(event_id), "held", "--reason",
+                                      "Realizado antes, a pedido do cliente"], capture_output=True, text=True,
+                           env={**os.environ, "HOME": str(home), "ATENDE_USER": "helena"}, cwd=ROOT, timeout=60)
+    assert early.returncode == 0, early.stderr  # an admin may, saying why
+    assert "1 waiting for materials, 2 did not come" in early.stdout
     stages = read(db, lambda me: {r.email: r.stage for r in er.list_registrations(
         me, queries.list_events(me, include_old=True)[0].id)})
     assert stages == {"ana@example.com": "materials", "bruna@example.com": "no_show", "caio@example.com": "no_show"}

@@ -675,3 +675,37 @@ async def test_agents_see_event_types_but_cannot_change_them(people, frozen):
         await pilot.press("n")
         await settle(app, pilot)
         assert isinstance(app.screen, EventTypesScreen) and rows > 0
+
+
+async def test_closing_before_the_start_is_refused_to_a_coordinator_and_asks_a_supervisor_why(people, frozen):
+    """] on an event in Feedback that has not started: a coordinator is told
+    at once (nothing asked, nothing closed); a supervisor writes the reason,
+    which the close records."""
+    from models import AuditLog
+    from tui.dialogs import MessageDialog, WriteDialog
+
+    coord, lead = people["coordinator"], people["supervisor"]
+    e = open_registration(coord, make_event(coord))
+    for stage in ("materials", "feedback"):
+        pipeline.move_event(coord, e.id, stage)
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_event(app, pilot, e.id)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "once it has started" in " ".join(text_of(s) for s in app.screen.query(Static))
+    assert queries.get_event(coord, e.id).stage == "feedback"
+    app = AtendeApp(actor=lead, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_event(app, pilot, e.id)
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert isinstance(app.screen, WriteDialog)
+        await pilot.press(*"Cliente pediu")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await settle(app, pilot)
+    assert queries.get_event(coord, e.id).stage == "held"
+    entry = AuditLog.select().where(AuditLog.action == "stage").order_by(AuditLog.id.desc()).first()
+    assert "Cliente pediu" in entry.changes

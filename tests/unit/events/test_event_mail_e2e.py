@@ -21,7 +21,7 @@ from services.events import registrations as er
 from services.events import sweeps as event_sweeps
 from services.ops import sweeps, worker
 from tests.smtp_server import SmtpServer
-from tests.unit.events.test_events import NOW, mails, make_event, open_registration, person
+from tests.unit.events.test_events import NOW, hold, mails, make_event, open_registration, person
 
 CPF1, CPF2, CPF3 = "52998224725", "11144477735", "39053344705"
 
@@ -179,6 +179,7 @@ def test_certificates_issue_event_cli_path(people):
     at(event.starts_at)
     checkin.checkin(coord, r1.code, event.id)
     checkin.checkin(coord, r2.code, event.id)
+    hold(coord, event)
     seen = []
     report = issuing.issue_event(coord, str(event.id), lambda done, total: seen.append((done, total)))
     assert report.issued == 1 and [who for who, _why in report.skipped] == ["Participant 2"]
@@ -217,6 +218,7 @@ def test_a_certificate_sends_people_to_the_web_page_that_checks_it(people):
     reg = er.register(coord, event.id, person(1, cpf=CPF1)).registration
     at(event.starts_at)
     checkin.checkin(coord, reg.code, event.id)
+    hold(coord, event)
     assert issuing.issue_event(coord, str(event.id)).issued == 1
     code = Certificate.get().code
     [mail] = mails("certificate")

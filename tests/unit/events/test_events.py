@@ -53,6 +53,15 @@ def open_registration(actor, event) -> queries.EventInfo:
     return pipeline.move_event(actor, event.id, "registration").event
 
 
+def hold(actor, event) -> queries.EventInfo:
+    """The clock at the event's end, and the event closed as held."""
+    clock.set_clock(lambda: event.ends_at)
+    stage = queries.get_event(actor, event.id).stage
+    while stage != "held":
+        stage = pipeline.move_event(actor, event.id, stages.next_stage(stage)).event.stage
+    return queries.get_event(actor, event.id)
+
+
 def person(i: int, **kw) -> er.RegistrationInput:
     return er.RegistrationInput(name=kw.pop("name", f"Participant {i}"), email=f"p{i}@example.com",
                                 consent=kw.pop("consent", True), **kw)
@@ -150,8 +159,12 @@ def test_stage_moves_follow_the_pipeline(people, frozen):
     assert pipeline.move_event(coord, e.id, "preparation").event.stage == "preparation"
     e = pipeline.move_event(coord, e.id, "registration").event
     assert (e.stage, e.status) == ("registration", "confirmed")
-    for stage in ("materials", "feedback", "held"):
+    for stage in ("materials", "feedback"):
         e = pipeline.move_event(coord, e.id, stage).event
+    with pytest.raises(stages.StageError, match="once it has started"):
+        pipeline.move_event(coord, e.id, "held")  # before its start nobody's presence is known
+    clock.set_clock(lambda: e.starts_at + dt.timedelta(minutes=5))
+    e = pipeline.move_event(coord, e.id, "held").event
     assert e.stage == "held"
     with pytest.raises(stages.StageError):
         pipeline.move_event(coord, e.id, "feedback")
@@ -299,6 +312,24 @@ def test_secondary_of_a_secondary_is_refused(people, frozen):
 # --------------------------------------------------------------------------- closing
 
 
+def test_only_a_supervisor_closes_an_event_before_its_start_and_says_why(people, frozen):
+    coord, lead = people["coordinator"], people["supervisor"]
+    e = open_registration(coord, make_event(coord))
+    b = er.register(coord, e.id, person(1)).registration
+    for stage in ("materials", "feedback"):
+        pipeline.move_event(coord, e.id, stage)
+    with pytest.raises(stages.StageError, match="supervisor"):
+        pipeline.move_event(coord, e.id, "held")
+    with pytest.raises(ValidationError, match="say why"):
+        pipeline.move_event(lead, e.id, "held", reason="   ")
+    assert er.get_registration(coord, b.id).stage == "waiting"  # nothing was closed
+    result = pipeline.move_event(lead, e.id, "held", reason="Cancelado pelo cliente, mas realizado antes")
+    assert result.event.stage == "held" and result.closed.did_not_come == 1
+    entry = AuditLog.select().where((AuditLog.entity == "event") & (AuditLog.action == "stage")).order_by(
+        AuditLog.id.desc()).first()
+    assert "Cancelado pelo cliente" in entry.changes and "before_start" in entry.changes
+
+
 def test_closing_moves_registrations_and_materials_process_them(people, frozen, tmp_path):
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord, seats=2))
@@ -309,6 +340,7 @@ def test_closing_moves_registrations_and_materials_process_them(people, frozen, 
     checkin.checkin(coord, a.code)
     for stage in ("materials", "feedback"):
         pipeline.move_event(coord, e.id, stage)
+    clock.set_clock(lambda: e.ends_at)
     result = pipeline.move_event(coord, e.id, "held")
     assert result.closed == pipeline.CloseReport(waiting_materials=1, did_not_come=3)
     stages = {r.id: r.stage for r in er.list_registrations(coord, e.id)}

@@ -12,7 +12,7 @@ from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.events import checkin, editing, fields, notifications, privacy, queries, sweeps
 from services.events import imports as imp
 from services.events import registrations as er
-from tests.unit.events.test_events import NOW, frozen, mails, make_event, open_registration, person  # noqa: F401
+from tests.unit.events.test_events import NOW, frozen, hold, mails, make_event, open_registration, person  # noqa: F401
 
 VALID_CPF = "529.982.247-25"
 
@@ -138,11 +138,13 @@ def test_only_the_responsible_or_a_lead_manages_an_events_registrations(people, 
         assert [x.email for x in Registration.select().where(Registration.cancelled_at.is_null())] == ["p1@example.com"]
         assert Outbox.select().count() == mails_before
     assert imp.import_csv(people["coordinator"], event.id, rows).added == 1
-    assert issuing.issue_event(people["coordinator"], str(event.id)).issued == 0  # nobody came yet
+    with pytest.raises(ValidationError, match="closed as held"):
+        issuing.issue_event(people["coordinator"], str(event.id))  # not before it happened
     assert len(event_mail.resend(people["supervisor"], event.id)) == 2  # one per participant
     er.cancel_registration(people["supervisor"], r.id)
     with pytest.raises(NotFound):
         event_mail.resend(people["supervisor"], "99999999999999999999")
+    assert issuing.issue_event(people["coordinator"], str(hold(people["coordinator"], event).id)).issued == 0
 
 
 # --------------------------------------------------------------------------- check-in
@@ -220,6 +222,16 @@ def test_access_closes_at_the_end(online):
     assert checkin.access_online(r.access_token, now=e.ends_at).link
     with pytest.raises(checkin.AccessRefused, match="ended"):
         checkin.access_online(r.access_token, now=e.ends_at + dt.timedelta(seconds=1))
+
+
+def test_once_closed_as_held_the_access_link_changes_nothing(people, online):
+    e, r = online
+    hold(people["coordinator"], e)  # closed at its end: r did not come
+    assert Registration.get_by_id(r.id).stage == "no_show"
+    with pytest.raises(checkin.AccessRefused, match="over and closed"):
+        checkin.access_online(r.access_token, now=e.ends_at)  # still inside the window, but closed
+    assert Registration.get_by_id(r.id).stage == "no_show" and Registration.get_by_id(r.id).came_at is None
+    assert not checkin.access_view(r.access_token, now=e.ends_at).open
 
 
 def test_access_refusals(people, online):

@@ -34,7 +34,7 @@ def test_certificate_sweep_follows_the_parameter(people):
     from services.events import checkin, sweeps
     from services.events import registrations as er
     from tests.unit.events.test_event_mail_e2e import CPF1, at
-    from tests.unit.events.test_events import NOW, make_event, open_registration, person
+    from tests.unit.events.test_events import NOW, hold, make_event, open_registration, person
 
     coord = people["coordinator"]
     at(NOW)
@@ -43,6 +43,8 @@ def test_certificate_sweep_follows_the_parameter(people):
     at(event.starts_at)
     checkin.checkin(coord, reg.code, event.id)
     five_days_after = event.ends_at + dt.timedelta(days=5)
+    assert sweeps.certificates_sweep(five_days_after) == 0  # ended, but not closed as held
+    hold(coord, event)
     settings.set_value(people["admin"], "certificates.window_days", "3")
     assert sweeps.certificates_sweep(five_days_after) == 0  # outside a 3-day window
     settings.set_value(people["admin"], "certificates.window_days", "10")
