@@ -29,7 +29,8 @@ class MovesEvents:
         the outcome; the move is written off the UI thread (call_service, a
         write: a second move while one is written is not started)."""
         app = self.app
-        participants = event.registered + event.waiting
+        # a cancellation reaches the waiting list too; a confirmation only the seat holders
+        participants = event.registered + (event.waiting if to == "cancelled" else 0)
 
         def perform(send_mail: bool, reason: str = "") -> None:
             if self.service_running(MOVE_GROUP):

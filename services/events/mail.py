@@ -48,6 +48,10 @@ KIND_OF = {
     "event_details": "event_details",
     "event_materials": "materials",
 }
+NO_CALENDAR = ("materials", "waiting_list", "waitlist_responsible")
+"""Templates sent without the event's calendar file."""
+TO_THE_WAITING_LIST = ("event_cancelled",)
+"""What `mail_participants` also sends to those on the waiting list."""
 
 
 # --------------------------------------------------------------------------- context
@@ -156,13 +160,16 @@ def queue_mail(kind: str, *, to: str, name: str, context: dict[str, Any], event:
 def queue_registration_mail(kind: str, reg: Registration, event: Event, *, key: str,
                             extra: dict[str, Any] | None = None, attachments: list | None = None,
                             created_by: str = "atende") -> int | None:
-    """One registration's e-mail of template `kind`, with the event's calendar file."""
+    """One registration's e-mail of template `kind`, with the event's calendar
+    file for a seat holder (never for someone on the waiting list, who holds
+    no place in it yet, nor with the materials)."""
     if not reg.email:
         return None
     etype = _type(event)
     context = {**context_for(reg, event, etype), **(extra or {})}
     with tempfile.TemporaryDirectory(prefix="atende-ics-") as own:  # the outbox copies what it sends
-        files = [event_ics(event, etype, reg, Path(own))] + list(attachments or [])
+        calendar = [] if reg.waitlisted or kind in NO_CALENDAR else [event_ics(event, etype, reg, Path(own))]
+        files = calendar + list(attachments or [])
         return queue_mail(kind, to=reg.email, name=reg.name, context=context, event=event, key=key,
                           attachments=files, created_by=created_by, event_type=etype.name)
 
@@ -211,11 +218,15 @@ def queue_kind(kind: str, about: tuple[str, Any], recipients: Iterable[str],
 
 
 def mail_participants(event: Event, kind: str, key_of: Callable[[Registration], str]) -> int:
-    """One e-mail of `kind` to every active registration of `event` (current row)."""
+    """One e-mail of `kind` to every active registration of `event` (current
+    row): a cancellation to everyone, anything else to the seat holders only
+    (the waiting list is never told the event is confirmed for them)."""
     template = KIND_OF.get(kind, kind)
     n = 0
     regs = Registration.select().where((Registration.event == event.id) & Registration.cancelled_at.is_null()
                                        & (Registration.email != "")).order_by(Registration.id)
+    if template not in TO_THE_WAITING_LIST:
+        regs = regs.where(Registration.waitlisted == False)  # noqa: E712
     for reg in regs:
         if queue_registration_mail(template, reg, event, key=key_of(reg)) is not None:
             n += 1

@@ -312,6 +312,40 @@ def test_secondary_of_a_secondary_is_refused(people, frozen):
 # --------------------------------------------------------------------------- closing
 
 
+def test_the_waiting_list_is_never_written_to_as_if_it_had_a_seat(people, frozen, tmp_path):
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=1))
+    seated = er.register(coord, e.id, person(1)).registration
+    waiting = er.register(coord, e.id, person(2)).registration
+    assert waiting.waitlisted and not seated.waitlisted
+    [confirmation] = mails("registration_confirmed")
+    [waitlisted] = mails("registration_waitlisted")
+    assert any(a.endswith(".ics") for a in confirmation["attachments"])
+    assert waitlisted["to"] == ["p2@example.com"] and waitlisted["attachments"] == []  # no calendar entry
+    assert pipeline.resend_mail(coord, e.id) == 1  # "Confirmed" goes to the seat holder only
+    assert [m["to"] for m in mails("event_confirmed")] == [["p1@example.com"]]
+    checkin.checkin(coord, seated.code)
+    hold(coord, e)
+    slides = tmp_path / "slides.pdf"
+    slides.write_bytes(b"%PDF-1.4 x")
+    materials.attach_material(coord, e.id, str(slides))
+    materials.send_materials(coord, e.id)
+    [sent] = mails("event_materials")
+    assert [a.endswith("slides.pdf") for a in sent["attachments"]] == [True]  # the materials, no calendar file
+
+
+def test_a_cancellation_reaches_the_waiting_list_too(people, frozen):
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=1))
+    er.register(coord, e.id, person(1))
+    er.register(coord, e.id, person(2))
+    assert pipeline.move_event(coord, e.id, "cancelled").mailed == 2
+    cancelled = mails("event_cancelled")
+    assert sorted(m["to"][0] for m in cancelled) == ["p1@example.com", "p2@example.com"]
+    waiting = next(m for m in cancelled if m["to"] == ["p2@example.com"])
+    assert waiting["attachments"] == []
+
+
 def test_only_a_supervisor_closes_an_event_before_its_start_and_says_why(people, frozen):
     coord, lead = people["coordinator"], people["supervisor"]
     e = open_registration(coord, make_event(coord))
