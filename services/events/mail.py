@@ -127,9 +127,11 @@ def event_ics(event: Event, etype: EventType | None = None, reg: Registration | 
     online = etype.format != "offline"
     name = f"event-{event.id}-v{event.version}"
     fields = dict(uid=f"event-{event.id}", title=event.description, start=event.starts_at, end=event.ends_at,
-                  location=event.address or event.client, description="", sequence=event.version,
+                  location=event.address if etype.format != "online" else "", description="", sequence=event.version,
                   cancelled=event.stage == "cancelled")
     own_link = access_link_for(event, reg, etype.format) if online else ""
+    if online and not fields["location"]:  # where an online event is: the link when there is one, else "Online"
+        fields["location"] = own_link or ("" if settings.get_url("web.base_url") else event.access_link) or "Online"
     if own_link and folder is not None:
         return ics.write_ics(folder, name, online_link=own_link, **fields)
     shared = database.files_root() / "ics"

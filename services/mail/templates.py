@@ -235,9 +235,25 @@ def _effective(kind: str, language: str, event_type: str) -> TemplateInfo:
     return TemplateInfo(kind, language, "", subject, text, html, allowed, True, 0, None, "")
 
 
+LABELLED = re.compile(r"^[^{}:]{1,40}:\s*(\{[A-Za-z_][A-Za-z0-9_]*\}\s*)+$")
+"""A line that is a label and placeholders only ("Online access: {access_link}")."""
+
+
+def _without_empty_labels(template: str, context: Mapping[str, object]) -> str:
+    """`template` without its labelled lines whose every placeholder is empty
+    here (no "Online access:" line for an event held in person)."""
+    kept = []
+    for line in template.split("\n"):
+        if LABELLED.match(line.strip()) and not any(
+                str(context.get(name) or "").strip() for _literal, name in _parse(line) if name):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def render_template(info: TemplateInfo, context: Mapping[str, object]) -> Rendered:
     subject = " ".join(substitute(info.subject, context).split())
-    text = substitute(info.body_text, context)
+    text = substitute(_without_empty_labels(info.body_text, context), context)
     text = re.sub(r"\n{3,}", "\n\n", text)
     html = substitute(info.body_html, context, escape=True) if info.body_html.strip() else text_to_html(text)
     return Rendered(subject, text, html)

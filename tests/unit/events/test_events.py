@@ -334,6 +334,31 @@ def test_the_waiting_list_is_never_written_to_as_if_it_had_a_seat(people, frozen
     assert [a.endswith("slides.pdf") for a in sent["attachments"]] == [True]  # the materials, no calendar file
 
 
+def test_an_online_events_calendar_says_where_by_its_link_never_the_client_code(people, frozen):
+    from models.mail import Outbox
+    from services.mail.transport import attachment_file
+
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, fmt="online", client="CLI-0042"))
+    reg = er.register(coord, e.id, person(1)).registration
+    row = Outbox.select().where(Outbox.kind == "registration_confirmation").get()
+    [calendar] = [attachment_file(a["path"]).read_text(encoding="utf-8") for a in json.loads(row.attachments)]
+    unfolded = calendar.replace("\r\n ", "")
+    location = next(line for line in unfolded.splitlines() if line.startswith("LOCATION"))
+    assert "CLI-0042" not in unfolded and reg.access_token in location
+
+
+def test_an_offline_events_mail_has_no_empty_online_access_line(people, frozen):
+    coord = people["coordinator"]
+    offline = open_registration(coord, make_event(coord))
+    online = open_registration(coord, make_event(coord, fmt="online"))
+    er.register(coord, offline.id, person(1))
+    er.register(coord, online.id, person(2))
+    by_person = {m["to"][0]: m["text"] for m in mails("registration_confirmed")}
+    assert "Acesso online" not in by_person["p1@example.com"] and "Rua A, 10" in by_person["p1@example.com"]
+    assert "Acesso online: https://" in by_person["p2@example.com"]  # mail goes in the store's language
+
+
 def test_a_cancellation_reaches_the_waiting_list_too(people, frozen):
     coord = people["coordinator"]
     e = open_registration(coord, make_event(coord, seats=1))
