@@ -443,6 +443,7 @@ def mail_certificate(data: CertificateData, path: Path, *, to: str | None = None
         "verification_code": code, "verify_hint": data.verify_url.replace("{code}", code) if data.verify_url else "",
         "company_name": company_name or data.organization,
     }, language=data.language)
-    return outbox.queue(to=to or data.email, subject=rendered.subject, text=rendered.text, html=rendered.html,
-                        attachments=[path], about=data.about, kind="certificate",
+    address = to or outbox.recipient(data.participant_name, data.email)
+    return outbox.queue(to=[address] if address else [], subject=rendered.subject, text=rendered.text,
+                        html=rendered.html, attachments=[path], about=data.about, kind="certificate",
                         key=f"certificate:{data.key}", created_by=created_by)

@@ -147,7 +147,7 @@ def queue_mail(kind: str, *, to: str, name: str, context: dict[str, Any], event:
     """Render template `kind` and queue it (inside the caller's transaction).
     A bad address never raises: the mail is recorded as failed with the reason."""
     r = templates.render(kind, context, event_type=event_type)
-    address = f"{name} <{to}>" if name and to else (to or "")
+    address = [outbox.recipient(name, to)] if to else []
     about = ("event", event.id)
     try:
         return outbox.queue(to=address, subject=r.subject, text=r.text, html=r.html, attachments=list(attachments),

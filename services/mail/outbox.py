@@ -117,6 +117,21 @@ def normalize_address(value: str, field: str = "to") -> str:
         return addr
 
 
+def recipient(name: str, address: str) -> str:
+    """One recipient as "Name <address>", the name quoted when it needs it (a
+    comma in "Silva, Ana" never makes two recipients)."""
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    name = " ".join(clean(name or "").split())
+    if not (name and address):
+        return address or ""
+    try:
+        return str(Address(display_name=name, addr_spec=address))
+    except (ValueError, IndexError, HeaderParseError):  # an address the header rules refuse: queue says why
+        return address
+
+
 def _addresses(values: str | Iterable[str] | None, field: str, required: bool) -> list[str]:
     if values is None:
         values = []

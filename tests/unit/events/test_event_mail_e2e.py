@@ -223,3 +223,22 @@ def test_a_certificate_sends_people_to_the_web_page_that_checks_it(people):
     code = Certificate.get().code
     [mail] = mails("certificate")
     assert f"https://eventos.example.com/certificados/{code}" in mail["text"]
+
+
+def test_mail_arrives_to_the_persons_name_with_a_long_subject_whole(people, smtp):
+    """Through a real SMTP server: the recipient's name is in To (a comma in
+    it makes no second recipient), and a long accented subject, folded on the
+    wire, reads back exactly."""
+    coord = people["coordinator"]
+    at(NOW)
+    title = ("Treinamento avançado de atendimento ao cliente — módulo de cobrança e negociação de débitos, "
+             "turma de dezembro")
+    event = open_registration(coord, make_event(coord, description=title))
+    er.register(coord, event.id, person(1, name="Silva, Ana Júlia"))
+    run(smtp)
+    assert smtp.wait_for(1)
+    [msg] = delivered(smtp)
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [("Silva, Ana Júlia", "p1@example.com")]
+    assert str(msg["Subject"]).endswith(title) and "  " not in str(msg["Subject"])
+    [row] = mails("registration_confirmed")
+    assert row["state"] == "sent"
