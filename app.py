@@ -164,6 +164,12 @@ class AtendeApp(OrderedKeys, App):
             return
         self.push_screen(HelpScreen(self.screen))
 
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette  # the same, with its placeholder in the person's language
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         own = getattr(screen, "palette_commands", None)
         if own is not None:

@@ -32,7 +32,7 @@ class BookingsScreen(LiveScreen, AtendeScreen):
               "[ and ] change the month, M shows only your sessions, Enter shows the details.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back"), id="bookings-back"),
-        Binding("h", "outcome('held')", N_("Held"), id="bookings-held"),
+        Binding("h", "outcome('held')", N_("Session held"), id="bookings-held"),
         Binding("n", "outcome('no_show')", N_("No-show"), id="bookings-noshow"),
         Binding("left_square_bracket", "month(-1)", N_("Previous month"), id="bookings-prev"),
         Binding("right_square_bracket", "month(1)", N_("Next month"), id="bookings-next"),

@@ -96,6 +96,24 @@ async def test_portuguese_home(make_app):
         assert "Próximo campo" in help_text and "Focus Next" not in help_text  # Textual's own keys translated
 
 
+async def test_portuguese_palette_and_stage_names(make_app):
+    from textual.command import CommandPalette
+    from textual.widgets import Input
+
+    from services.events.stages import stage_label, status_label
+
+    i18n.set_language("pt_BR")
+    assert (stage_label("held"), stage_label("cancelled"), status_label("cancelled")) == (
+        "Realizado", "Cancelado", "Cancelado")  # "o evento": masculine
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(Input).placeholder == "Procurar comandos…"
+
+
 async def test_keymap_from_config_rebinds_help(make_app):
     from services.core.config import Config
 
