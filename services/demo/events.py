@@ -89,6 +89,10 @@ def _actor(login: str, fallback: Actor) -> Actor:
 
 
 def fill(actor: Actor, rng: random.Random) -> None:
+    from services.store import settings
+
+    if not settings.get_text("org.name"):  # whose certificates and e-mails these are
+        settings.set_value(actor, "org.name", "Conecta Fibra Telecom Ltda")
     now = clock.now().replace(minute=0, second=0)
     elisa = _actor("elisa", actor)
     fabio = _actor("fabio", actor)

@@ -32,7 +32,7 @@ from models import reading, write_tx
 from models.mail import Certificate
 from services.core import clock, paths, validation
 from services.core.errors import NotFound, ValidationError
-from services.core.i18n import _
+from services.core.i18n import _, language_for, ngettext
 from services.core.text import clean, digits
 from services.mail import outbox, templates
 from services.store import database
@@ -53,7 +53,7 @@ class CertificateData:
     """What this certificate is for, e.g. "registration:42": one code per key."""
     email: str = ""
     language: str = "pt_BR"
-    organization: str = "Atende"
+    organization: str = ""
     signer: str = ""
     verify_url: str = ""
     """e.g. "https://example.com/verify?code={code}": the QR code holds it (else the code)."""
@@ -133,20 +133,19 @@ def validate(data: CertificateData) -> CertificateData:
 # ---------------------------------------------------------------- the PDF
 
 
-TEXTS = {
-    "pt_BR": {
-        "title": "CERTIFICADO", "intro": "Certificamos que",
-        "body": "participou do evento «{event}», realizado {dates}, com carga horária de {hours} horas.",
-        "one_day": "em {d}", "range": "de {d1} a {d2}", "code": "Código de verificação",
-        "issued": "Emitido em {date}", "cpf": "CPF",
-    },
-    "en": {
-        "title": "CERTIFICATE", "intro": "This certifies that",
-        "body": "attended «{event}», held {dates}, with a workload of {hours} hours.",
-        "one_day": "on {d}", "range": "from {d1} to {d2}", "code": "Verification code",
-        "issued": "Issued on {date}", "cpf": "CPF",
-    },
-}
+def texts(language: str, hours: float) -> dict[str, str]:
+    """The certificate's words in `language` (gettext), the workload's unit
+    agreeing with its number ("1 hora", "2 horas", "1,5 horas")."""
+    n = int(hours) if float(hours).is_integer() else 2  # a fraction takes the plural in both languages
+    with language_for(language):
+        return {
+            "title": _("CERTIFICATE"), "intro": _("This certifies that"),
+            "body": ngettext("attended «{event}», held {dates}, with a workload of {hours} hour.",
+                             "attended «{event}», held {dates}, with a workload of {hours} hours.", n),
+            "workload": ngettext("{hours} hour", "{hours} hours", n).format(hours=_hours(hours)),
+            "one_day": _("on {d}"), "range": _("from {d1} to {d2}"), "code": _("Verification code"),
+            "issued": _("Issued on {date}"), "cpf": "CPF",
+        }
 
 
 def _hours(value: float) -> str:
@@ -260,7 +259,7 @@ class CertificateRenderer:
         return pdf
 
     def render(self, data: CertificateData, code: str, issued_at: dt.datetime, *, naive: bool = False) -> bytes:
-        t = TEXTS.get(data.language, TEXTS["pt_BR"])
+        t = texts(data.language, data.workload_hours)
         body = t["body"].format(event=data.event_title, dates=_dates(data, t), hours=_hours(data.workload_hours))
         cpf = mask_cpf(data.cpf)
         issued = t["issued"].format(date=issued_at.strftime("%d/%m/%Y"))
@@ -286,18 +285,28 @@ def _layout(pdf, family: str, t: dict, data: CertificateData, cpf: str, body: st
     pdf.set_xy(20, 24)
     pdf.cell(w - 40, 16, t["title"], align="C")
     pdf.set_text_color(30, 30, 30)
-    pdf.set_font(family, "", 15)
-    pdf.set_xy(25, 50)
-    pdf.cell(w - 50, 9, t["intro"], align="C")
-    # The name: as large as fits on one line, else wrapped (a 300-character name still fits).
-    size = 28
+    # The middle block (intro, name, CPF, what they attended) is centred in the band between the
+    # title and the signatures, whatever the name's and the title's lengths.
+    from fpdf.enums import MethodReturnValue
+
+    size = 28  # the name: as large as fits on one line, else wrapped (a 300-character name still fits)
     pdf.set_font(family, "B", size)
     while size > 14 and pdf.get_string_width(data.participant_name) > w - 50:
         size -= 1
         pdf.set_font(family, "B", size)
-    pdf.set_xy(25, 62)
+    name_h = pdf.multi_cell(w - 50, size * 0.45, data.participant_name, align="C", dry_run=True,
+                            output=MethodReturnValue.HEIGHT)
+    pdf.set_font(family, "", 15)
+    body_h = pdf.multi_cell(w - 60, 8, body, align="C", dry_run=True, output=MethodReturnValue.HEIGHT)
+    band_top, band_bottom = 46, h - 56
+    total = 9 + 3 + name_h + 3 + 7 + 5 + body_h
+    y = band_top + max(0.0, (band_bottom - band_top - total) / 2)
+    pdf.set_xy(25, y)
+    pdf.cell(w - 50, 9, t["intro"], align="C")
+    pdf.set_font(family, "B", size)
+    pdf.set_xy(25, y + 12)
     pdf.multi_cell(w - 50, size * 0.45, data.participant_name, align="C")
-    y = max(pdf.get_y() + 2, 76)
+    y = pdf.get_y() + 3
     pdf.set_font(family, "", 12)
     pdf.set_xy(25, y)
     pdf.cell(w - 50, 7, f"{t['cpf']} {cpf}", align="C")
@@ -436,10 +445,10 @@ def mail_certificate(data: CertificateData, path: Path, *, to: str | None = None
     Call inside the caller's transaction, like outbox.queue."""
     info = issued_for(data.key)
     code = info.code if info else path.stem
-    t = TEXTS.get(data.language, TEXTS["pt_BR"])
+    t = texts(data.language, float(data.workload_hours))
     rendered = templates.render("certificate", {
         "participant_name": data.participant_name, "event_title": data.event_title,
-        "event_dates": _dates(data, t), "workload_hours": _hours(float(data.workload_hours)),
+        "event_dates": _dates(data, t), "workload_hours": _hours(float(data.workload_hours)), "workload": t["workload"],
         "verification_code": code, "verify_hint": data.verify_url.replace("{code}", code) if data.verify_url else "",
         "company_name": company_name or data.organization,
     }, language=data.language)

@@ -20,7 +20,7 @@ from services.core.text import clean
 from services.core.validation import record_id
 from services.events import certificates as certs
 from services.events.access import require_change_row
-from services.events.mail import COMPANY_NAME
+from services.events.mail import organization
 from services.events.registrations import CAME_STAGES, mark_certificate_issued
 from services.events.stages import stage_label
 from services.mail import outbox
@@ -55,7 +55,15 @@ def _certificate_data(reg: Registration, event: Event) -> certs.CertificateData:
         participant_name=reg.name, cpf=reg.cpf, event_title=event.description,
         workload_hours=event.workload_hours or 0, start=event.starts_at, end=event.ends_at,
         key=f"registration:{reg.id}", email=reg.email, about=("event", str(event.id)),
-        signer=responsible.name if responsible else "", organization=COMPANY_NAME, verify_url=verify_url())
+        signer=signatory() or (responsible.name if responsible else ""), organization=organization(),
+        verify_url=verify_url())
+
+
+def signatory() -> str:
+    """Who signs the certificates (the org.signatory parameter; "" for the event's responsible)."""
+    from services.store import settings
+
+    return settings.get_text("org.signatory")
 
 
 def verify_url() -> str:
@@ -74,7 +82,7 @@ def issue_one(reg: Registration, event: Event, issued_by: str = "worker") -> Pat
     with write_tx():
         if reg.email:
             try:
-                certs.mail_certificate(data, path, company_name=COMPANY_NAME, created_by=issued_by)
+                certs.mail_certificate(data, path, company_name=data.organization, created_by=issued_by)
             except ValidationError as exc:
                 if "to" not in exc.errors:
                     raise

@@ -32,7 +32,6 @@ from services.events.stages import status_label
 from services.mail import ics, outbox, templates
 from services.store import database, settings
 
-COMPANY_NAME = "Atende"
 ACCESS_URL_ENV = "ATENDE_ACCESS_URL"
 """e.g. "https://eventos.example.com/acesso/{token}": the participant's own online link.
 Unset: the event's link with the participant's token as a parameter."""
@@ -70,6 +69,11 @@ def _memo(key: tuple, load: Callable[[], Any]) -> Any:
     value = load()
     _MEMO[key] = (time.monotonic(), value)
     return value
+
+
+def organization() -> str:
+    """The organisation that runs the events (the org.name parameter; "" unset)."""
+    return settings.get_text("org.name")
 
 
 def _type(event: Event) -> EventType:
@@ -111,7 +115,7 @@ def context_for(reg: Registration | None, event: Event, etype: EventType | None 
         "online_link": meeting if online else "",
         "access_link": access_link_for(event, reg, etype.format),
         "event_description": "", "coordinator_name": _responsible_name(event),
-        "company_name": COMPANY_NAME, "reason": "", "materials_link": "", "materials_text": "",
+        "company_name": organization(), "reason": "", "materials_link": "", "materials_text": "",
         "position": "", "seats": event.seats if event.seats is not None else "",
     }
 

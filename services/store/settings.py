@@ -25,6 +25,8 @@ class Parameter:
     """For a parameter that is one of a few words (not a number): those words."""
     url: bool = False
     """A web address (http or https, "" for none) rather than a number."""
+    text: bool = False
+    """One line of text (at most `maximum` characters, "" for none) rather than a number."""
 
 
 KNOWN = {
@@ -36,6 +38,11 @@ KNOWN = {
         Parameter("contactus.mode", "central", 0, 0,
                   N_("Contact us: 'central' (classification and sub-classification) "
                      "or 'crm' (classification and form of contact)"), choices=("central", "crm")),
+        Parameter("org.name", "", 0, 200,
+                  N_("The organisation that runs the events: on certificates and at the foot of e-mails"),
+                  text=True),
+        Parameter("org.signatory", "", 0, 200,
+                  N_("Who signs the certificates (name and title); empty: the event's responsible"), text=True),
         Parameter("web.base_url", "", 0, 0,
                   N_("The web pages' address as participants reach them (e.g. https://eventos.example.com): "
                      "e-mails then give each participant their own access page instead of the meeting link"),
@@ -72,6 +79,13 @@ def check_url(value: str) -> str:
     return text.rstrip("/")
 
 
+def get_text(key: str) -> str:
+    """A text parameter's value ("" when unset)."""
+    with reading():
+        row = Setting.get_or_none(Setting.key == key)
+    return row.value if row else str(KNOWN[key].default)
+
+
 def get_choice(key: str) -> str:
     """A choice parameter's value, or its default when unset or unknown."""
     parameter = KNOWN[key]
@@ -106,6 +120,17 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
             Setting.put(key, url)
             audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, url]})
         return url
+    if parameter.text:
+        from services.core.text import clean
+
+        line = " ".join(clean(str(value)).split())
+        if len(line) > parameter.maximum:
+            raise ValidationError(_("At most {n} characters").format(n=parameter.maximum), "value")
+        with write_tx():
+            old = Setting.get_or_none(Setting.key == key)
+            Setting.put(key, line)
+            audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, line]})
+        return line
     if parameter.choices:
         word = str(value).strip().lower()
         if word not in parameter.choices:
@@ -132,5 +157,5 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
 def describe(actor: Actor) -> list[tuple[str, int | str, str]]:
     """(key, current value, what it is for) of every parameter (staff only)."""
     require(actor, "settings.read")
-    return [(p.key, get_url(p.key) if p.url else get_choice(p.key) if p.choices else get_int(p.key), _(p.about))
-            for p in KNOWN.values()]
+    return [(p.key, get_url(p.key) if p.url else get_text(p.key) if p.text else get_choice(p.key) if p.choices
+             else get_int(p.key), _(p.about)) for p in KNOWN.values()]

@@ -94,3 +94,44 @@ def test_issue_for_an_unknown_event(people):
 
     with pytest.raises(NotFound):
         issuing.issue_event(people["coordinator"], "12")
+
+
+def test_the_workload_agrees_with_its_number(store):
+    one = " ".join(text_of(certs.issue_certificate(data(key="k:1", workload_hours=1))).split())
+    two = " ".join(text_of(certs.issue_certificate(data(key="k:2", workload_hours=2))).split())
+    half = " ".join(text_of(certs.issue_certificate(data(key="k:3", workload_hours=1.5))).split())
+    assert "carga horária de 1 hora." in one and "1 horas" not in one
+    assert "carga horária de 2 horas." in two and "carga horária de 1,5 horas." in half
+    english = " ".join(text_of(certs.issue_certificate(data(key="k:4", workload_hours=1, language="en"))).split())
+    assert "workload of 1 hour." in english and "CERTIFICATE" in english
+
+
+def test_the_organisation_and_its_signatory_come_from_the_settings(people):
+    """Issued for an event: org.name and org.signatory, not the product's name."""
+    from services.events import checkin
+    from services.events import registrations as er
+    from services.store import settings
+    from tests.unit.events.test_events import hold, mails, make_event, open_registration, person
+
+    admin, coord = people["admin"], people["coordinator"]
+    settings.set_value(admin, "org.name", "  Provedor Exemplo   Telecom Ltda ")
+    settings.set_value(admin, "org.signatory", "Elisa Martins, coordenadora de treinamentos")
+    event = open_registration(coord, make_event(coord, workload_hours="2"))
+    reg = er.register(coord, event.id, person(1, cpf=CPF)).registration
+    checkin.checkin(coord, reg.code, event.id)
+    hold(coord, event)
+    assert issuing.issue_event(coord, str(event.id)).issued == 1
+    [mail] = mails("certificate")
+    assert mail["text"].rstrip().endswith("Provedor Exemplo Telecom Ltda") and "Atende" not in mail["text"]
+    assert "2 horas" in mail["text"] and "2 horas horas" not in mail["text"]
+    import json
+
+    from models.mail import Outbox
+    from services.mail.transport import attachment_file
+
+    [pdf] = json.loads(Outbox.get(Outbox.kind == "certificate").attachments)
+    text = " ".join(text_of(attachment_file(pdf["path"])).split())
+    assert "Provedor Exemplo Telecom Ltda" in text and "Elisa Martins, coordenadora de treinamentos" in text
+    assert "Atende" not in text
+    with pytest.raises(ValidationError):
+        settings.set_value(admin, "org.name", "x" * 201)
