@@ -12,11 +12,11 @@ from textual.widgets.option_list import Option
 from screens.events.checkin import CheckinScreen
 from screens.events.detail import EventDetailScreen
 from screens.events.form import EventFormScreen
-from screens.events.moves import MovesEvents
+from screens.events.moves import MovesEvents, change_refusal
 from screens.events.types import EventTypesScreen
 from services.core import permissions
 from services.core.i18n import N_, _, ngettext
-from services.events import access, notifications, queries, stages
+from services.events import notifications, queries, stages
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen
 
@@ -286,9 +286,9 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
         self._edit(e)
 
     def _edit(self, e: queries.EventInfo, errors: dict[str, str] | None = None) -> None:
-        if not access.may_change(self.app.actor, e):
-            self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
-                name=e.responsible_name), severity="warning", markup=False)
+        refusal = change_refusal(self.app.actor, e)
+        if refusal:  # before the form opens
+            self.notify(refusal, severity="warning", markup=False)
             return
         self.app.push_screen(EventFormScreen(e.id, errors=errors), self._after_form)
 

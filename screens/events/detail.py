@@ -14,11 +14,11 @@ from textual.widgets.option_list import Option
 from screens.events.checkin import CheckinScreen
 from screens.events.dialogs import PathDialog, RegistrationForm, StageDialog
 from screens.events.form import EventFormScreen
-from screens.events.moves import MovesEvents
+from screens.events.moves import MovesEvents, change_refusal
 from services.core import files as intake
 from services.core import permissions, validation
 from services.core.i18n import N_, _
-from services.events import access, fields, issuing, materials, pipeline, preparation, privacy, queries, stages
+from services.events import fields, issuing, materials, pipeline, preparation, privacy, queries, stages
 from services.events import imports as imp
 from services.events import registrations as er
 from tui.base import AtendeScreen, PaletteCommand
@@ -276,9 +276,9 @@ class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
     def action_edit(self, errors: dict[str, str] | None = None) -> None:
         if self._later(lambda: self.action_edit(errors)):
             return
-        if not access.may_change(self.app.actor, self.event):
-            self.notify(_("Only the responsible consultant ({name}) or a supervisor may change this event").format(
-                name=self.event.responsible_name), severity="warning", markup=False)
+        refusal = change_refusal(self.app.actor, self.event)
+        if refusal:  # before the form opens
+            self.notify(refusal, severity="warning", markup=False)
             return
         self.app.push_screen(EventFormScreen(self.event_id, errors=errors), lambda _saved: self.load())
 

@@ -8,11 +8,23 @@ from services.core import clock
 from services.core.errors import AtendeError
 from services.core.i18n import _
 from services.core.permissions import can
-from services.events import pipeline, preparation, queries, stages
+from services.events import access, pipeline, preparation, queries, stages
 from services.events.fields import format_datetime
 from tui.dialogs import ConfirmDialog, MessageDialog, WriteDialog
 
 MOVE_GROUP = "event-move"
+
+
+def change_refusal(actor, event: queries.EventInfo) -> str:
+    """Why `actor` may not change `event` at all ("" when they may): said at
+    once, before any question is asked or any form opened."""
+    if not access.may_change(actor, event):
+        return _("Only the responsible consultant ({name}) or a supervisor may change this event").format(
+            name=event.responsible_name)
+    if event.is_final:
+        return _("This event is {stage}; it can no longer change").format(
+            stage=stages.stage_label(event.stage).lower())
+    return ""
 
 
 class MovesEvents:
@@ -29,6 +41,11 @@ class MovesEvents:
         the outcome; the move is written off the UI thread (call_service, a
         write: a second move while one is written is not started)."""
         app = self.app
+        refusal = change_refusal(app.actor, event)
+        if refusal:
+            self.notify(refusal, severity="warning", markup=False)
+            done(None)
+            return
         # a cancellation reaches the waiting list too; a confirmation only the seat holders
         participants = event.registered + (event.waiting if to == "cancelled" else 0)
 

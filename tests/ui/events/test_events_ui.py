@@ -709,3 +709,47 @@ async def test_closing_before_the_start_is_refused_to_a_coordinator_and_asks_a_s
     assert queries.get_event(coord, e.id).stage == "held"
     entry = AuditLog.select().where(AuditLog.action == "stage").order_by(AuditLog.id.desc()).first()
     assert "Cliente pediu" in entry.changes
+
+
+async def test_what_is_not_allowed_is_refused_before_any_question(people, frozen):
+    """A coordinator cancelling someone else's event, or editing a held one,
+    is told at once: no confirmation is asked, no form opens."""
+    from services.store import users
+    from tui.dialogs import ConfirmDialog
+
+    coord = people["coordinator"]
+    users.add(people["admin"], "t_coord2", "coordinator", name="Outra Coordenadora")
+    other = users.identify("t_coord2")
+    theirs = make_event(coord, description="Evento da colega")
+    app = AtendeApp(actor=other, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        board = await open_board(app, pilot)
+        if str(theirs.id) not in cards(board, "new"):  # a coordinator's board starts on their own events
+            await pilot.press("m")
+            await settle(app, pilot)
+        assert str(theirs.id) in cards(board, "new")
+        options = board.query_one("#cards-new", OptionList)
+        options.focus()
+        options.highlighted = options.get_option_index(str(theirs.id))
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("Only the responsible consultant" in str(n.message) for n in app._notifications)
+    assert queries.get_event(coord, theirs.id).stage == "new"
+    held = open_registration(coord, make_event(coord, description="Já realizado"))
+    for stage in ("materials", "feedback"):
+        pipeline.move_event(coord, held.id, stage)
+    clock.set_clock(lambda: held.ends_at)
+    pipeline.move_event(coord, held.id, "held")
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_event(app, pilot, held.id)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.screen is detail  # no form (the key is dimmed on a held event)
+        await pilot.press("escape")
+        board = await open_board(app, pilot)
+        board._edit(queries.get_event(coord, held.id))  # e on its card
+        await settle(app, pilot)
+        assert app.screen is board
+        assert any("can no longer change" in str(n.message) for n in app._notifications)
