@@ -26,11 +26,12 @@ from services.events import registrations as er
 from .base import WorkerErrors
 
 
-def upcoming_or_none(actor, limit: int) -> list[queries.EventInfo]:
-    """The upcoming public events with seats; none when they cannot be read
-    (the promotion is optional: the failure is logged, the desk goes on)."""
+def upcoming_or_none(actor, limit: int, email: str = "") -> list[queries.EventInfo]:
+    """The upcoming public events with seats that `email` is not registered
+    in yet; none when they cannot be read (the promotion is optional: the
+    failure is logged, the desk goes on)."""
     try:
-        return queries.upcoming_public_events_with_seats(actor, limit)
+        return queries.upcoming_public_events_with_seats(actor, limit, for_email=email)
     except Exception as exc:  # noqa: BLE001 (logged when unexpected)
         stages.error_text(exc)
         return []
@@ -89,9 +90,12 @@ class EventPromo(WorkerErrors, Vertical):
 
     def set_contact(self, name: str, email: str, phone: str = "", cpf: str = "", company: str = "") -> None:
         """The contact the agent is talking to (None-like values clear it)."""
+        before = self.contact.email if self.contact else ""
         self.contact = PromoContact(name or "", email or "", phone or "", cpf or "", company or "") \
             if (name or email) else None
         self._fit()
+        if (email or "") != before and self.is_mounted:
+            self.refresh_events()  # never offer an event they are already in
 
     @property
     def offering(self) -> bool:
@@ -107,7 +111,8 @@ class EventPromo(WorkerErrors, Vertical):
                     self.screen.refresh_bindings()
 
     def refresh_events(self) -> None:
-        self.call_service("event-promo", upcoming_or_none, self.app.actor, self.limit, on_answer=self._show)
+        email = self.contact.email if self.contact else ""
+        self.call_service("event-promo", upcoming_or_none, self.app.actor, self.limit, email, on_answer=self._show)
 
     def _show(self, events: list[queries.EventInfo]) -> None:
         self.events = events

@@ -201,16 +201,27 @@ def list_events(actor: Actor, *, stage: str | None = None, mine: bool = False, s
         return event_infos(rows)
 
 
-def upcoming_public_events_with_seats(actor: Actor, limit: int = 5) -> list[EventInfo]:
+def upcoming_public_events_with_seats(actor: Actor, limit: int = 5, *, for_email: str = "") -> list[EventInfo]:
     """Public events open for registration, not started yet, with free seats
-    (for the service desk to offer to the customer on the line)."""
+    (for the service desk to offer to the customer on the line), leaving out
+    those `for_email` is already registered in."""
+    from services.core import validation
+    from services.core.errors import ValidationError
+
     require(actor, "events.read")
     now = clock.now()
+    try:
+        email = validation.email(for_email, "email") if for_email else ""
+    except ValidationError:
+        email = ""
     with reading():
-        rows = list(Event.select().where(
+        q = Event.select().where(
             (Event.public == True) & Event.stage.in_(REGISTRATION_OPEN_STAGES)  # noqa: E712
-            & (Event.starts_at > now) & Event.main.is_null()
-        ).order_by(Event.starts_at, Event.id).limit(max(limit * 4, 20)))
+            & (Event.starts_at > now) & Event.main.is_null())
+        if email:
+            q = q.where(Event.id.not_in(Registration.select(Registration.event).where(
+                (fn.LOWER(Registration.email) == email.lower()) & Registration.cancelled_at.is_null())))
+        rows = list(q.order_by(Event.starts_at, Event.id).limit(max(limit * 4, 20)))
         infos = [e for e in event_infos(rows) if e.free_seats is None or e.free_seats > 0]
     return infos[:limit]
 

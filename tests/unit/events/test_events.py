@@ -458,6 +458,12 @@ def test_board_list_and_promotion_query(people, frozen):
     promo = queries.upcoming_public_events_with_seats(people["agent"], limit=5)
     assert [e.description for e in promo] == ["Free"]
     assert promo[0].free_seats == 3
+    other = open_registration(coord, make_event(coord, description="Other", seats=3, public=True))
+    er.register(coord, free.id, person(2))
+    offered = queries.upcoming_public_events_with_seats(people["agent"], limit=5, for_email="P2@Example.com")
+    assert [e.description for e in offered] == ["Other"]  # never an event they are already in
+    assert len(queries.upcoming_public_events_with_seats(people["agent"], limit=5, for_email="not an e-mail")) == 2
+    assert other.id in {e.id for e in queries.upcoming_public_events_with_seats(people["agent"], for_email="x@y.z")}
     listed = queries.list_events(people["agent"])
     assert {e.id for e in listed} >= {full.id, free.id, private.id}
     assert [e.id for e in queries.list_events(coord, search="priv")] == [private.id]
