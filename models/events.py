@@ -142,6 +142,10 @@ class Notification(BaseModel):
     id = AutoField()
     user = ForeignKeyField(User, backref="+", lazy_load=False)
     text = TextField()
+    """As written, in the writer's language (what older rows have only)."""
+    message = TextField(default="")
+    """The untranslated message, shown in the reader's language with `params`."""
+    params = TextField(default="{}")
     event = ForeignKeyField(Event, null=True, backref="+", lazy_load=False)
     created_at = DateTimeField(default=dt.datetime.now, index=True)
     read_at = DateTimeField(null=True)

@@ -253,3 +253,13 @@ def _contact_submissions() -> None:
     for table in ("contact_request", "contact_message"):
         add_column(table, "submission", "VARCHAR(64) NOT NULL DEFAULT ''")
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_submission" ON "{table}" ("submission")')
+
+
+@migration("0990_notification_messages")
+def _notification_messages() -> None:
+    """Notifications keep their untranslated message and its values, so each
+    reader sees them in their own language."""
+    from .db import add_column
+
+    add_column("notification", "message", "TEXT NOT NULL DEFAULT ''")
+    add_column("notification", "params", "TEXT NOT NULL DEFAULT '{}'")

@@ -11,7 +11,7 @@ from models import User, write_tx
 from models.events import Event, EventTask, EventType, Registration
 from services.core import clock
 from services.core.errors import Conflict, ValidationError
-from services.core.i18n import _
+from services.core.i18n import N_, _
 from services.core.permissions import REPRESENTATIVE, Actor, require
 from services.events.access import check_version, require_change_row
 from services.events.fields import collect, parse_datetime, parse_link, parse_seats, parse_text, parse_workload
@@ -176,8 +176,8 @@ def update_event(actor: Actor, event_id: int, data: EventInput, version: int | N
                 audit.record(actor.login, "event", sec.id, "inherit", changes)
             touched.append(sec)
         if row.responsible_id != before["responsible"]:
-            notify(row.responsible_id, _("You are now responsible for the event: {event}").format(
-                event=row.description), row.id)
+            notify(row.responsible_id, N_("You are now responsible for the event: {event}"),
+                   {"event": row.description}, row.id)
             task = EventTask.get_or_none(EventTask.event == row.id)
             if task is not None:
                 EventTask.update(assignee=row.responsible_id).where(EventTask.id == task.id).execute()

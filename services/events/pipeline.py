@@ -14,7 +14,7 @@ from models import reading, write_tx
 from models.events import Event, EventType, Registration
 from services.core import clock
 from services.core.errors import Conflict, ValidationError
-from services.core.i18n import _
+from services.core.i18n import N_, _
 from services.core.permissions import Actor, can
 from services.core.text import clean
 from services.events import mail
@@ -188,8 +188,8 @@ def close_ended(now: dt.datetime, after: dt.timedelta | None = None) -> int:
                 continue
             audit.record(WORKER.login, "event", row.id, "stage", {"stage": [frm, "held"], "automatic": True})
             report = _close(WORKER, row)
-            notify(row.responsible_id, _(
-                "{event} ended and was closed as held: {came} waiting for materials, {absent} did not come").format(
-                event=row.description, came=report.waiting_materials, absent=report.did_not_come), row.id)
+            notify(row.responsible_id, N_(
+                "{event} ended and was closed as held: {came} waiting for materials, {absent} did not come"),
+                {"event": row.description, "came": report.waiting_materials, "absent": report.did_not_come}, row.id)
             n += 1
     return n

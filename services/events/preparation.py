@@ -11,7 +11,7 @@ from models import User, reading, write_tx
 from models.events import Event, EventTask, EventTaskItem, EventType
 from services.core import clock
 from services.core.errors import NotFound, ValidationError
-from services.core.i18n import _
+from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.events.access import require_change_row
 from services.events.event_types import type_info
@@ -105,8 +105,8 @@ def ensure_task(actor: Actor, row: Event, t: EventType) -> bool:
         EventTaskItem.create(task=task.id, position=i, text=text[:300])
     audit.record(actor.login, "event", row.id, "task_created", {"items": len(info.checklist)})
     if actor.id != row.responsible_id:  # the responsible who moved it knows already
-        notify(row.responsible_id, _("Preparation task for {event} ({n} items)").format(
-            event=row.description, n=len(info.checklist)), row.id)
+        notify(row.responsible_id, N_("Preparation task for {event} ({n} items)"),
+               {"event": row.description, "n": len(info.checklist)}, row.id)
     return True
 
 

@@ -226,9 +226,8 @@ def insert_registration(actor_login: str, event: Event, fields: dict[str, str], 
         position = _positions(event.id).get(reg.id)
         mail.queue_kind("registration_waitlisted", ("registration", reg.id), [reg.email],
                         {**context, "position": position})
-        text = _("Event {event} is full ({seats} seats): {name} is #{n} on the waiting list").format(
-            event=event.description, seats=event.seats, name=reg.name, n=position)
-        notify(event.responsible_id, text, event.id)
+        notify(event.responsible_id, N_("Event {event} is full ({seats} seats): {name} is #{n} on the waiting list"),
+               {"event": event.description, "seats": event.seats, "name": reg.name, "n": position}, event.id)
         responsible = User.get_or_none(User.id == event.responsible_id)
         if responsible is not None:
             mail.queue_kind("waitlist_responsible", ("event", event.id), [responsible.email],
@@ -288,8 +287,8 @@ def promote(actor: Actor, event: Event) -> list[int]:
         audit.record(actor.login, "registration", first.id, "promoted", {"event": event.id})
         mail.queue_kind("registration_promoted", ("registration", first.id), [first.email], {
             "event": event.description, "name": first.name, "code": first.code, "starts_at": event.starts_at})
-        notify(event.responsible_id, _("A seat opened in {event}: {name} left the waiting list").format(
-            event=event.description, name=first.name), event.id)
+        notify(event.responsible_id, N_("A seat opened in {event}: {name} left the waiting list"),
+               {"event": event.description, "name": first.name}, event.id)
         promoted.append(first.id)
     return promoted
 

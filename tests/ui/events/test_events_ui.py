@@ -560,6 +560,9 @@ async def test_event_promo_registers_the_current_contact(people, frozen):
         [r] = er.list_registrations(coord, public.id)
         assert (r.name, r.source, r.consent_by) == ("Rita [x]", "desk", "t_agent")
         assert received and received[0].event.id == public.id
+        assert promo.query_one(OptionList).options == []  # never offered again to someone already in it
+        promo.set_contact("Outro", "outro@example.com")
+        await settle(app, pilot)
         assert "4 seats left" in promo.query_one(OptionList).options[0].prompt.plain
 
 

@@ -488,6 +488,21 @@ def test_notifications_read(people, frozen):
     assert len(notifications.notifications(coord, unread_only=False)) == 1
 
 
+def test_a_notification_reads_in_the_readers_language_not_the_writers(people, frozen):
+    from services.core import i18n
+
+    coord = people["coordinator"]
+    e = make_event(coord, description="Oficina [bold]")
+    with i18n.language_for("pt_BR"):  # the supervisor works in Portuguese
+        pipeline.move_event(people["supervisor"], e.id, "preparation")
+    with i18n.language_for("en"):
+        [note] = notifications.notifications(coord)
+        assert note.text.startswith("Preparation task for Oficina [bold] (")
+    with i18n.language_for("pt_BR"):
+        [note] = notifications.notifications(coord)
+        assert note.text.startswith("Tarefa de preparação") and "Oficina [bold]" in note.text
+
+
 def test_unknown_event(people):
     with pytest.raises(NotFound):
         queries.get_event(people["agent"], 999)

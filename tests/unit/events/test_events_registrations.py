@@ -344,6 +344,39 @@ def test_export_and_erase_keep_what_certificates_prove(people, event):
         privacy.erase_participant(people["agent"], "ana@example.com")
 
 
+def test_erasure_reaches_the_outbox_and_the_notifications_and_the_export_shows_them(people, frozen):  # noqa: F811
+    import json
+
+    from models import User
+    from models.events import Notification
+    from models.mail import Outbox
+    from services.events import certificates as certs
+
+    coord = people["coordinator"]
+    User.update(email="coord@example.com").where(User.id == coord.id).execute()  # told of the waiting list
+    full = open_registration(coord, make_event(coord, seats=1, description="Lotado"))
+    er.register(coord, full.id, person(1))
+    bia = er.register(coord, full.id, er.RegistrationInput(
+        name="Beatriz Quintas", email="Bia.Q@example.com", consent=True)).registration  # the waiting list
+    assert bia.waitlisted
+    certs.issue_certificate(certs.CertificateData(
+        participant_name="Beatriz Quintas", cpf=VALID_CPF, event_title="Lotado", workload_hours=2,
+        start=full.starts_at, end=full.ends_at, key=f"registration:{bia.id}"))
+    data = privacy.export_participant(coord, "bia.q@example.com")
+    assert [m["kind"] for m in data["emails"]] == ["waiting_list"]
+    assert [c["participant_name"] for c in data["certificates"]] == ["Beatriz Quintas"]
+    assert any("Beatriz Quintas" in n.text for n in Notification.select())
+    coordinators_notice = Outbox.get(Outbox.kind == "waitlist_responsible")
+    assert "Beatriz Quintas" in coordinators_notice.body_text
+    privacy.erase_participant(coord, "bia.q@example.com")
+    everything = " ".join(" ".join((m.recipients, m.cc, m.body_text, m.body_html)) for m in Outbox.select())
+    assert "bia.q@example.com" not in everything.lower() and "Beatriz Quintas" not in everything
+    mine = Outbox.get(Outbox.kind == "waiting_list")
+    assert json.loads(mine.recipients) == [privacy.ERASED_NAME] and mine.state == "failed"  # never sent now
+    assert not any("Beatriz" in n.text + n.params for n in Notification.select())
+    assert all("Beatriz" not in note.text for note in notifications.notifications(coord, unread_only=False))
+
+
 # --------------------------------------------------------------------------- reminders
 
 
