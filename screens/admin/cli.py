@@ -67,6 +67,19 @@ def users_set_role(obj: Context, login: str, role: str, company: str | None) -> 
     click.echo(_("{login} is now {role}.").format(login=info.login, role=info.role))
 
 
+@users.command("set-email")
+@click.argument("login")
+@click.argument("email")
+@click.pass_obj
+def users_set_email(obj: Context, login: str, email: str) -> None:
+    """Change LOGIN's e-mail address ('' clears it)."""
+    from services.store import users as users_mod
+
+    actor = obj.open()
+    info = users_mod.set_email(actor, login, email)
+    click.echo(_("{login}'s e-mail is now {email}.").format(login=info.login, email=info.email or "-"))
+
+
 @users.command("remove")
 @click.argument("login")
 @click.pass_obj

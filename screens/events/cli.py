@@ -127,6 +127,95 @@ def event_register(obj: Context, event_id: int, name: str, email: str, cpf: str,
         click.echo(_("Also registered in {n} secondary event(s).").format(n=result.replicas))
 
 
+def _event_options(command):
+    """The options that describe an event (create, edit)."""
+    for option in reversed((
+        click.option("--description", default=None),
+        click.option("--start", "starts_at", default=None, metavar="DD/MM/YYYY HH:MM"),
+        click.option("--end", "ends_at", default=None, metavar="DD/MM/YYYY HH:MM"),
+        click.option("--type", "type_ref", default=None, help="The event type: its id or name."),
+        click.option("--responsible", default=None, metavar="LOGIN"),
+        click.option("--client", default=None),
+        click.option("--link", "access_link", default=None, help="The online meeting's link."),
+        click.option("--address", default=None),
+        click.option("--seats", default=None, help="A number, or '' for no limit."),
+        click.option("--public/--private", "public", default=None),
+        click.option("--hours", "workload_hours", default=None, help="The certificate's workload."),
+        click.option("--main", "main_ref", default=None, metavar="EVENT",
+                     help="The main event of a secondary one ('' for none)."),
+    )):
+        command = option(command)
+    return command
+
+
+def _event_input(actor, base, options: dict):
+    """`base` (an EventInput) with the options given changed."""
+    from dataclasses import replace
+
+    from services.core.validation import record_id
+    from services.events import event_types, queries
+
+    changes = {k: v for k, v in options.items() if v is not None and k not in ("type_ref", "responsible", "main_ref")}
+    if options.get("type_ref") is not None:
+        ref = options["type_ref"].strip()
+        types = event_types.list_types(actor)
+        found = [t for t in types if str(t.id) == ref or t.name.casefold() == ref.casefold()]
+        if not found:
+            fail(_("No event type {ref}: use one of {names}").format(ref=ref, names=", ".join(t.name for t in types)))
+        changes["type_id"] = found[0].id
+    if options.get("responsible") is not None:
+        staff = {o.login: o.id for o in queries.staff_options(actor)}
+        if options["responsible"] not in staff:
+            fail(_("No staff member '{login}'").format(login=options["responsible"]))
+        changes["responsible_id"] = staff[options["responsible"]]
+    if options.get("main_ref") is not None:
+        changes["main_id"] = record_id(options["main_ref"]) if options["main_ref"].strip() else None
+    return replace(base, **changes)
+
+
+@event.command("create")
+@_event_options
+@click.pass_obj
+def event_create(obj: Context, **options) -> None:
+    """Create an event (a secondary one with --main EVENT)."""
+    from services.events import editing
+
+    actor = obj.open()
+    data = _event_input(actor, editing.EventInput(responsible_id=actor.id), options)
+    e = editing.create_event(actor, data)
+    click.echo(_("Event {id} created: {event}.").format(id=e.id, event=e.description))
+
+
+@event.command("edit")
+@click.argument("event_id", metavar="EVENT", type=ID)
+@_event_options
+@click.pass_obj
+def event_edit(obj: Context, event_id: int, **options) -> None:
+    """Change EVENT: only the options given change."""
+    from services.events import editing, queries
+
+    actor = obj.open()
+    e = queries.get_event(actor, event_id)
+    changed = editing.update_event(actor, event_id, _event_input(actor, editing.EventInput.from_event(e), options),
+                                   version=e.version)
+    click.echo(_("Event {id} saved: {event}.").format(id=changed.id, event=changed.description))
+
+
+@event.command("cancel-registration")
+@click.argument("code")
+@click.pass_obj
+def event_cancel_registration(obj: Context, code: str) -> None:
+    """Cancel the registration with CODE (its seat goes to the first on the waiting list)."""
+    from services.events import registrations as er
+
+    actor = obj.open()
+    reg = er.find_by_code(actor, code)
+    promoted = er.cancel_registration(actor, reg.id, version=reg.version)
+    click.echo(_("Registration {code} ({name}) cancelled.").format(code=reg.code, name=reg.name))
+    if promoted:
+        click.echo(_("{n} moved up from the waiting list.").format(n=len(promoted)))
+
+
 @event.command("checkin")
 @click.argument("code")
 @click.pass_obj
@@ -317,6 +406,7 @@ def certificates_issue(obj: Context, event: str) -> None:
     finally:
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)
-    click.echo(_("{n} certificates issued.").format(n=report.issued))
+    click.echo(_("{n} certificates issued now.").format(n=report.issued)
+               + (" " + _("{n} had been issued before.").format(n=report.before) if report.before else ""))
     for who, reason in report.skipped:
         click.echo(f"  {who}: {reason}")

@@ -31,6 +31,9 @@ NO_CPF = N_("no valid CPF")
 @dataclass
 class IssueReport:
     issued: int = 0
+    """Newly issued now."""
+    before: int = 0
+    """Issued before (not issued or e-mailed again)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     """(participant, reason) for the coordinator's list."""
 
@@ -120,7 +123,9 @@ def issue_event(actor: Actor, event_ref: str, progress=None) -> IssueReport:
     if progress:
         progress(0, total)
     for i, reg in enumerate(regs, 1):
-        if not cpf_valid(reg.cpf):
+        if reg.certificate_issued_at is not None:
+            report.before += 1
+        elif not cpf_valid(reg.cpf):
             report.skipped.append((reg.name, _(NO_CPF)))
         else:
             try:

@@ -253,6 +253,24 @@ def set_role(actor: Actor, login: str, role: str, company_id: int | None = None,
     return _info(user)
 
 
+def set_email(actor: Actor, login: str, email: str) -> UserInfo:
+    """Change LOGIN's e-mail address ("" clears it): where their notices and
+    a representative's invitation go."""
+    from services.core import validation
+
+    require(actor, "users.manage")
+    login = check_login_text(login)
+    address = validation.email(email, "email") if clean(email) else ""
+    with write_tx():
+        user = User.get_or_none(User.login == login)
+        if user is None:
+            raise NotFound(_("No user '{login}'").format(login=login))
+        User.update(email=address).where(User.id == user.id).execute()
+        audit.record(actor.login, "user", user.id, "set_email", {"email": [user.email, address]})
+        user = User.get_by_id(user.id)
+    return _info(user)
+
+
 def remove(actor: Actor, login: str) -> UserInfo:
     """Deactivate (history keeps their name); they can no longer open Atende."""
     require(actor, "users.manage")

@@ -185,6 +185,9 @@ def test_certificates_issue_event_cli_path(people):
     assert report.issued == 1 and [who for who, _why in report.skipped] == ["Participant 2"]
     assert seen[-1] == (2, 2)
     assert len(mails("certificate")) == 1
+    again = issuing.issue_event(coord, str(event.id))
+    assert (again.issued, again.before) == (0, 1)  # said as issued before, not issued again
+    assert len(mails("certificate")) == 1
 
 
 def test_materials_sweep_waits_for_the_last_file_then_sends_once(people, tmp_path):

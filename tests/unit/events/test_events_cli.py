@@ -140,3 +140,37 @@ def test_access_token_never_reads_as_an_option(cli, store, monkeypatch):
     models.close_database()
     result = cli("event", "access", "-Xold-token-from-before")  # still a token, not an option
     assert result.exit_code == 1 and "No such option" not in result.output
+
+
+def test_the_cli_creates_and_edits_events_cancels_registrations_and_sets_e_mails(cli, people):
+    from services.events import queries
+    from services.store import users
+
+    created = cli("event", "create", "--description", "Webinar <CLI>", "--start", "20/05/2026 14:00",
+                  "--end", "20/05/2026 16:00", "--type", "webinar", "--responsible", "t_coordinator",
+                  "--link", "https://meet.example/cli", "--seats", "30", "--public", "--hours", "2")
+    assert created.exit_code == 0, created.output
+    models.db.connect(reuse_if_open=True)
+    [e] = [x for x in queries.list_events(people["admin"]) if x.description == "Webinar <CLI>"]
+    assert (e.seats, e.public, e.workload_hours, e.access_link) == (30, True, 2, "https://meet.example/cli")
+    secondary = cli("event", "create", "--description", "Turma 2", "--start", "21/05/2026 14:00",
+                    "--end", "21/05/2026 16:00", "--main", str(e.id), "--link", "https://meet.example/cli2")
+    assert secondary.exit_code == 0, secondary.output
+    edited = cli("event", "edit", str(e.id), "--seats", "12", "--address", "Rua Nova, 5")
+    assert edited.exit_code == 0, edited.output
+    changed = queries.get_event(people["admin"], e.id)
+    assert (changed.seats, changed.description, changed.address) == (12, "Webinar <CLI>", "Rua Nova, 5")
+    bad = cli("event", "edit", str(e.id), "--start", "31/02/2026 10:00")
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
+    assert cli("event", "create", "--type", "nope").exit_code != 0
+    ok = cli("event", "register", str(cli.event.id), "--name", "Ana", "--email", "ana@example.com", "--consent")
+    waiting = cli("event", "register", str(cli.event.id), "--name", "Bia", "--email", "bia@example.com", "--consent")
+    assert "waiting list" in waiting.output
+    code = ok.output.split("code ")[1].strip(". \n")
+    cancelled = cli("event", "cancel-registration", code)
+    assert cancelled.exit_code == 0 and "moved up from the waiting list" in cancelled.output
+    assert cli("event", "cancel-registration", "NOPE-CODE").exit_code != 0
+    assert cli("users", "set-email", "t_agent", "agente@example.com").exit_code == 0
+    assert users.identify("t_agent") and [u.email for u in users.list_users(people["admin"])
+                                         if u.login == "t_agent"] == ["agente@example.com"]
+    assert cli("users", "set-email", "t_agent", "not-an-address").exit_code != 0
