@@ -23,7 +23,7 @@ from services.events import imports as imp
 from services.events import registrations as er
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import ConfirmDialog, MessageDialog
-from tui.live import LiveScreen, PeersBar
+from tui.live import LiveScreen, PeersBar, keep_cursor
 from tui.table import Table
 
 
@@ -115,6 +115,9 @@ class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
                 yield materials
             with TabPane(_("Certificates"), id="tab-certificates"):
                 yield Static("", id="no-cpf", markup=False)
+                missing = Table(cursor_type="row", id="missing-cpf")
+                missing.add_columns(_("Name"), _("E-mail"), _("CPF"))
+                yield missing
         yield Footer()
 
     def on_mount(self) -> None:
@@ -170,12 +173,19 @@ class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
             if task.items:
                 checklist.highlighted = min(highlighted or 0, len(task.items) - 1)
         if no_cpf:
-            lines = [_("No certificate for these participants: no valid CPF. Correct the CPF and the next "
-                       "round of the worker issues the certificate.")]
-            lines += [f"• {m.name} <{m.email}> CPF: {m.cpf or '-'}" for m in no_cpf]
+            lines = [_("No certificate for these participants: no valid CPF. P corrects the CPF of the one "
+                       "selected, and the next round of the worker issues the certificate.")]
         else:
             lines = [_("Everyone who came has a valid CPF for the certificate.")]
         self.query_one("#no-cpf", Static).update("\n".join(lines))
+        missing = self.query_one("#missing-cpf", DataTable)
+
+        def fill(table: DataTable) -> None:
+            for m in no_cpf:
+                table.add_row(Text(m.name), Text(m.email), Text(m.cpf or "-"), key=str(m.registration_id))
+
+        keep_cursor(missing, fill)
+        missing.display = bool(no_cpf)
         mtable = self.query_one("#materials", DataTable)
         mtable.clear()
         for m in materials:
@@ -243,7 +253,7 @@ class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
     def action_tab(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
         target = {"tab-registrations": "#registrations", "tab-checklist": "#checklist",
-                  "tab-materials": "#materials", "tab-certificates": "#registrations"}[pane]
+                  "tab-materials": "#materials", "tab-certificates": "#missing-cpf"}[pane]
         self.query_one(target).focus()
 
     def _later(self, action) -> bool:
@@ -403,6 +413,12 @@ class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
 
     def action_fix_cpf(self) -> None:
         r = self.selected()
+        if self.query_one(TabbedContent).active == "tab-certificates":  # the one selected in that list
+            missing = self.query_one("#missing-cpf", DataTable)
+            r = None
+            if missing.row_count:
+                key = missing.coordinate_to_cell_key(missing.cursor_coordinate).row_key.value
+                r = next((x for x in self.registrations if str(x.id) == key), None)
         if r is None:
             return
 

@@ -586,10 +586,10 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
         await open_event(app, pilot, e.id)
         await pilot.press("4")
         await settle(app, pilot)
-        listing = text_of(app.screen.query_one("#no-cpf", Static))
-        assert "Zé [bold]Sem CPF" in listing and "no valid CPF" in listing
-        await pilot.press("1")
-        await pilot.press("p")
+        assert "no valid CPF" in text_of(app.screen.query_one("#no-cpf", Static))
+        missing = app.screen.query_one("#missing-cpf", DataTable)
+        assert missing.has_focus and missing.get_row_at(0)[0].plain == "Zé [bold]Sem CPF"
+        await pilot.press("p")  # the one selected in the Certificates tab's own list
         await settle(app, pilot)
         assert isinstance(app.screen, PathDialog)
         await type_into(pilot, app, "#path", "123.456.789-00")
@@ -602,6 +602,14 @@ async def test_certificates_tab_lists_who_lacks_a_cpf_and_p_corrects_it(people, 
         await settle(app, pilot)
         assert isinstance(app.screen, EventDetailScreen)
         assert issuing.without_cpf(coord, e.id) == []
+        from textual.widgets import TabbedContent
+
+        tabs = app.screen.query_one(TabbedContent)
+        for key, pane in (("3", "tab-materials"), ("2", "tab-checklist"), ("4", "tab-certificates"),
+                          ("1", "tab-registrations"), ("4", "tab-certificates")):
+            await pilot.press(key)  # from whichever list has the focus
+            await settle(app, pilot)
+            assert tabs.active == pane, key
         assert "valid CPF for the certificate" in text_of(app.screen.query_one("#no-cpf", Static))
 
 
