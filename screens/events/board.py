@@ -5,7 +5,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import HorizontalScroll, Vertical
+from textual.containers import HorizontalScroll, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -64,11 +64,12 @@ def read_board(actor, mine: bool) -> tuple[list[queries.EventInfo], int]:
 
 
 def read_inbox(actor) -> list[notifications.NotificationInfo]:
-    """The unread notifications (else the last ten), marked read."""
+    """The unread notifications (else the last ten); those shown, and only
+    those, are marked read (a notification that came meanwhile stays unread)."""
     items = notifications.notifications(actor, unread_only=True)
     if not items:
-        items = notifications.notifications(actor, unread_only=False, limit=10)
-    notifications.mark_read(actor)
+        return notifications.notifications(actor, unread_only=False, limit=10)
+    notifications.mark_read(actor, [n.id for n in items])
     return items
 
 
@@ -128,8 +129,12 @@ class NotificationsDialog(AtendeModal[None]):
                 text.append(n.text + "\n")
             if not self.items:
                 text.append(_("Nothing new."))
-            yield Static(text, id="notifications-text")
-            yield Static(_("Esc closes."), classes="muted")
+            with VerticalScroll(id="notifications-scroll", can_focus=True):
+                yield Static(text, id="notifications-text")
+            yield Static(_("Arrows scroll; Esc closes."), classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#notifications-scroll").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -764,3 +764,30 @@ async def test_what_is_not_allowed_is_refused_before_any_question(people, frozen
         await settle(app, pilot)
         assert app.screen is board
         assert any("can no longer change" in str(n.message) for n in app._notifications)
+
+
+async def test_the_notifications_scroll_at_80x24_and_only_those_shown_are_marked_read(people, frozen):
+    from models import write_tx
+    from screens.events.board import NotificationsDialog
+
+    coord = people["coordinator"]
+    e = make_event(coord)
+    with write_tx():
+        for i in range(60):
+            notifications.notify(coord.id, "A seat opened in {event}: {name} left the waiting list",
+                                 {"event": e.description, "name": f"Pessoa {i}"}, e.id)
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, NotificationsDialog) and len(dialog.items) == 50
+        scroll = dialog.query_one("#notifications-scroll")
+        assert scroll.max_scroll_y > 0 and scroll.has_focus
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert scroll.scroll_y > 0  # the last ones are reachable with the keyboard
+        await pilot.press("escape")
+        await settle(app, pilot)
+    assert notifications.unread_count(coord) == 10  # the ten not shown stay unread
