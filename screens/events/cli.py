@@ -189,16 +189,23 @@ def event_create(obj: Context, **options) -> None:
 @event.command("edit")
 @click.argument("event_id", metavar="EVENT", type=ID)
 @_event_options
+@click.option("--email/--no-email", "email", default=False,
+              help="E-mail the participants the new date or place (when either changed).")
 @click.pass_obj
-def event_edit(obj: Context, event_id: int, **options) -> None:
+def event_edit(obj: Context, event_id: int, email: bool, **options) -> None:
     """Change EVENT: only the options given change."""
-    from services.events import editing, queries
+    from services.events import editing, pipeline, queries
 
     actor = obj.open()
     e = queries.get_event(actor, event_id)
     changed = editing.update_event(actor, event_id, _event_input(actor, editing.EventInput.from_event(e), options),
                                    version=e.version)
     click.echo(_("Event {id} saved: {event}.").format(id=changed.id, event=changed.description))
+    if pipeline.moved(e, changed) and changed.registered:
+        if email:
+            click.echo(_("{n} participants will be e-mailed").format(n=pipeline.mail_changes(actor, event_id)))
+        else:
+            click.echo(_("The date or the place changed; --email tells the participants."))
 
 
 @event.command("cancel-registration")

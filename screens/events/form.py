@@ -10,7 +10,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Sele
 
 from services.core.errors import AtendeError
 from services.core.i18n import N_, _
-from services.events import editing, event_types, fields, preparation, queries, stages
+from services.events import editing, event_types, fields, pipeline, preparation, queries, stages
 from tui.base import AtendeScreen
 from tui.dialogs import ConfirmDialog, ThreadedSave
 from tui.forms import Field, PlainSelect, show_errors
@@ -233,4 +233,18 @@ class EventFormScreen(ThreadedSave, LiveScreen, AtendeScreen):
 
     def saved(self, saved: queries.EventInfo) -> None:
         self.notify(_("Event saved: {event}").format(event=saved.description), markup=False)
-        self.dismiss(saved)
+        before = self.event
+        if before is None or not saved.registered or not pipeline.moved(before, saved):
+            self.dismiss(saved)
+            return
+        actor = self.app.actor
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call_service("event-mail-changes", lambda: pipeline.mail_changes(actor, saved.id), write=True,
+                                  on_answer=lambda n: self.notify(_("{n} participants will be e-mailed").format(n=n),
+                                                                  markup=False))
+            self.dismiss(saved)
+
+        self.app.push_screen(ConfirmDialog(_("The date or the place changed. E-mail the {n} participants the new "
+                                             "details?").format(n=saved.registered)), answer)

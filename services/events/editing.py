@@ -166,7 +166,8 @@ def update_event(actor: Actor, event_id: int, data: EventInput, version: int | N
         audit.record(actor.login, "event", row.id, "update", audit.diff(before, _snapshot(row)))
         touched = [row]
         inherited = {k: values[k] for k in INHERITED}
-        for sec in Event.select().where(Event.main == row.id):
+        # a cancelled (or held) secondary keeps what it had: it no longer follows its main
+        for sec in Event.select().where((Event.main == row.id) & Event.stage.not_in(FINAL_STAGES)):
             sec_before = _snapshot(sec)
             Event.update(updated_at=now, updated_by=actor.login, version=Event.version + 1, **inherited) \
                 .where(Event.id == sec.id).execute()

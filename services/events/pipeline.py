@@ -128,6 +128,29 @@ def _mail_participants(row: Event, kind: str, key_of=None) -> int:
     return mail.mail_participants(row, kind, key_of)
 
 
+WHERE_AND_WHEN = ("starts_at", "ends_at", "address", "access_link")
+"""What, changed, the participants are asked to be told about (event_details)."""
+
+
+def moved(before: EventInfo, after: EventInfo) -> bool:
+    """Whether the event's date or place changed between `before` and `after`."""
+    return any(getattr(before, k) != getattr(after, k) for k in WHERE_AND_WHEN)
+
+
+def mail_changes(actor: Actor, event_id: int) -> int:
+    """E-mail the seat holders the event's new date and place (event_details);
+    the number of e-mails queued."""
+    with write_tx():
+        row = event_row(event_id)
+        require_change_row(actor, row)
+        if row.stage in FINAL_STAGES:
+            return 0
+        n = _mail_participants(row, "event_details",
+                               lambda reg: f"event:{row.id}:details:v{row.version}:reg:{reg.id}")
+        audit.record(actor.login, "event", row.id, "mail_changes", {"recipients": n})
+        return n
+
+
 def resend_mail(actor: Actor, event_id: int) -> int:
     """E-mail every participant the event's current status and details again."""
     with write_tx():

@@ -791,3 +791,30 @@ async def test_the_notifications_scroll_at_80x24_and_only_those_shown_are_marked
         await pilot.press("escape")
         await settle(app, pilot)
     assert notifications.unread_count(coord) == 10  # the ten not shown stay unread
+
+
+async def test_moving_the_date_asks_whether_to_e_mail_the_participants(people, frozen):
+    from screens.events.form import EventFormScreen
+    from tests.unit.events.test_events import mails
+    from tui.dialogs import ConfirmDialog
+
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=5))
+    er.register(coord, e.id, person(1))
+    app = AtendeApp(actor=coord, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(EventFormScreen(e.id))
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#starts_at", Input).value = "15/05/2026 09:00"
+        form.query_one("#ends_at", Input).value = "15/05/2026 12:00"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "date or the place changed" in text_of(app.screen.query_one("#question", Static))
+        await pilot.press("y")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert not isinstance(app.screen, (ConfirmDialog, EventFormScreen))
+    [sent] = mails("event_details")
+    assert sent["to"] == ["p1@example.com"] and "15/05/2026" in sent["text"]

@@ -296,6 +296,32 @@ def test_secondary_inherits_and_registrations_replicate(people, frozen):
     p2 = next(r for r in er.list_registrations(coord, main.id) if r.email == "p2@example.com")
     er.cancel_registration(coord, p2.id)
     assert {r.email for r in er.list_registrations(coord, sec.id)} == {"p1@example.com"}
+    # a cancelled secondary no longer follows its main
+    pipeline.move_event(coord, sec.id, "cancelled", send_mail=False)
+    editing.update_event(coord, main.id,
+                         replace(editing.EventInput.from_event(queries.get_event(coord, main.id)), seats=9))
+    assert queries.get_event(coord, main.id).seats == 9 and queries.get_event(coord, sec.id).seats == 7
+
+
+def test_a_new_date_or_place_is_mailed_to_the_seat_holders_when_asked(people, frozen):
+    coord = people["coordinator"]
+    e = open_registration(coord, make_event(coord, seats=1))
+    er.register(coord, e.id, person(1))
+    er.register(coord, e.id, person(2))  # the waiting list
+    before = queries.get_event(coord, e.id)
+    renamed = editing.update_event(coord, e.id, replace(editing.EventInput.from_event(before), description="Novo"))
+    assert not pipeline.moved(before, renamed)  # a new name is not a new date or place
+    later = editing.update_event(coord, e.id, replace(editing.EventInput.from_event(renamed),
+                                                      starts_at=before.starts_at + dt.timedelta(days=1),
+                                                      ends_at=before.ends_at + dt.timedelta(days=1)))
+    assert pipeline.moved(renamed, later)
+    assert pipeline.mail_changes(coord, e.id) == 1
+    [sent] = mails("event_details")
+    assert sent["to"] == ["p1@example.com"] and later.starts_at.strftime("%d/%m/%Y") in sent["text"]
+    pipeline.mail_changes(coord, e.id)  # asked twice for the same version: one e-mail
+    assert len(mails("event_details")) == 1
+    with pytest.raises(PermissionDenied):
+        pipeline.mail_changes(people["agent"], e.id)
 
 
 def test_secondary_of_a_secondary_is_refused(people, frozen):
