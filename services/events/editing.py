@@ -18,7 +18,7 @@ from services.events.fields import collect, parse_datetime, parse_link, parse_se
 from services.events.notifications import notify
 from services.events.preparation import check_ready
 from services.events.queries import EventInfo, event_infos, event_row
-from services.events.registrations import promote, replicate_existing
+from services.events.registrations import promote
 from services.events.stages import FINAL_STAGES, StageError, stage_label
 from services.store import audit
 
@@ -114,9 +114,7 @@ def create_event(actor: Actor, data: EventInput) -> EventInfo:
         row = Event.create(stage="new", created_at=now, created_by=actor.login, updated_at=now,
                            updated_by=actor.login, version=1, **values)
         audit.record(actor.login, "event", row.id, "create", _snapshot(row))
-        if main is not None:
-            replicate_existing(actor, main, row)
-        return event_infos([row])[0]
+        return event_infos([row])[0]  # a secondary receives its main's registrations once it opens them
 
 
 def _main_for(main_id: int, event_id: int | None) -> Event:

@@ -23,6 +23,7 @@ from services.events.fields import format_datetime
 from services.events.notifications import notify
 from services.events.preparation import check_ready, ensure_task
 from services.events.queries import EventInfo, event_infos, event_row
+from services.events.registrations import replicate_existing
 from services.events.stages import (
     CHECKIN_STAGES,
     FINAL_STAGES,
@@ -99,13 +100,32 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
         audit.record(actor.login, "event", row.id, "stage",
                      {"stage": [frm, to], **({"before_start": clean(reason)} if early else {})})
         closed = _close(actor, row) if to == "held" else None
+        if to == "registration" and row.main_id:  # ready now: the main's participants come in
+            replicate_existing(actor, Event.get_by_id(row.main_id), Event.get_by_id(row.id))
         mailed = 0
         row = Event.get_by_id(row.id)
         if send_mail and STATUS_OF_STAGE[to] != STATUS_OF_STAGE[frm] and to in ("registration", "cancelled"):
             status = STATUS_OF_STAGE[to]
             mailed = _mail_participants(row, "event_confirmed" if to == "registration" else "event_cancelled",
                                         lambda reg: f"event:{row.id}:status:{status}:v{row.version}:reg:{reg.id}")
+        if to == "cancelled":
+            mailed += _cancel_secondaries(actor, row, send_mail, now)
         return MoveResult(event_infos([row])[0], task_created, closed, mailed)
+
+
+def _cancel_secondaries(actor: Actor, main: Event, send_mail: bool, now: dt.datetime) -> int:
+    """A cancelled main takes its open secondaries with it (their participants
+    e-mailed when the main's are); the e-mails queued."""
+    mailed = 0
+    for sec in Event.select().where((Event.main == main.id) & Event.stage.not_in(FINAL_STAGES)):
+        Event.update(stage="cancelled", updated_at=now, updated_by=actor.login, version=Event.version + 1).where(
+            Event.id == sec.id).execute()
+        audit.record(actor.login, "event", sec.id, "stage", {"stage": [sec.stage, "cancelled"], "main": main.id})
+        sec = Event.get_by_id(sec.id)
+        if send_mail:
+            stamp = f"event:{sec.id}:status:cancelled:v{sec.version}"
+            mailed += _mail_participants(sec, "event_cancelled", lambda reg, stamp=stamp: f"{stamp}:reg:{reg.id}")
+    return mailed
 
 
 def check_close_early(actor: Actor, row: Event, reason: str) -> None:

@@ -236,7 +236,10 @@ def insert_registration(actor_login: str, event: Event, fields: dict[str, str], 
 
 
 def open_secondaries(main: Event) -> list[Event]:
-    return list(Event.select().where((Event.main == main.id) & Event.stage.not_in(FINAL_STAGES)))
+    """The secondaries taking registrations now: each ready on its own (its
+    registration opened, its address or link checked), never one still being
+    prepared, cancelled or held."""
+    return list(Event.select().where((Event.main == main.id) & Event.stage.in_(REGISTRATION_OPEN_STAGES)))
 
 
 def replicate(actor_login: str, reg: Registration, main: Event, secondaries: list[Event] | None = None) -> int:
@@ -256,11 +259,16 @@ def replicate(actor_login: str, reg: Registration, main: Event, secondaries: lis
 
 
 def replicate_existing(actor: Actor, main: Event, secondary: Event) -> int:
-    """A new secondary event receives the main event's active registrations."""
+    """A secondary opening its registrations receives the main event's active
+    registrations (those it does not hold yet)."""
     n = 0
     regs = Registration.select().where((Registration.event == main.id) & Registration.cancelled_at.is_null()
                                        & (Registration.email != "")).order_by(Registration.id)
+    held = {r.email for r in Registration.select(Registration.email).where(
+        (Registration.event == secondary.id) & Registration.cancelled_at.is_null())}
     for reg in regs:
+        if reg.email in held:
+            continue
         insert_registration(actor.login, secondary, {"name": reg.name, "email": reg.email, "phone": reg.phone,
                                                      "cpf": reg.cpf, "company": reg.company},
                             "replica", reg.consent_at, reg.consent_by, origin=reg)

@@ -279,12 +279,18 @@ def test_secondary_inherits_and_registrations_replicate(people, frozen):
     er.register(coord, main.id, person(1))
     sec = editing.create_event(coord, editing.EventInput(
         description="", starts_at=NOW + dt.timedelta(days=11), ends_at=NOW + dt.timedelta(days=11, hours=4),
-        address="Rua B, 2", main_id=main.id, seats=99, public=False, type_id=type_id(coord, "online")))
+        main_id=main.id, seats=99, public=False, type_id=type_id(coord, "online")))
     assert sec.description == "Course"  # defaults from the main
     assert (sec.seats, sec.public, sec.type_id, sec.responsible_id) == (5, True, main.type_id, coord.id)
     assert sec.is_secondary and queries.get_event(coord, main.id).secondary_ids == (sec.id,)
-    # the existing registration was copied, later ones are replicated
+    # not ready (no address yet): nobody is registered in it, nobody is told "Where: ..."
+    assert er.list_registrations(coord, sec.id) == [] and len(mails("registration_confirmed")) == 1
+    editing.update_event(coord, sec.id, replace(editing.EventInput.from_event(queries.get_event(coord, sec.id)),
+                                                address="Rua B, 2"))
+    open_registration(coord, queries.get_event(coord, sec.id))
+    # once it opens, the main's registrations come in; later ones are replicated
     assert [r.email for r in er.list_registrations(coord, sec.id)] == ["p1@example.com"]
+    assert "Rua B, 2" in mails("registration_confirmed")[-1]["text"]
     result = er.register(coord, main.id, person(2))
     assert result.replicas == 1
     assert {r.email for r in er.list_registrations(coord, sec.id)} == {"p1@example.com", "p2@example.com"}
@@ -301,6 +307,12 @@ def test_secondary_inherits_and_registrations_replicate(people, frozen):
     editing.update_event(coord, main.id,
                          replace(editing.EventInput.from_event(queries.get_event(coord, main.id)), seats=9))
     assert queries.get_event(coord, main.id).seats == 9 and queries.get_event(coord, sec.id).seats == 7
+    other = open_registration(coord, make_event(coord, description="Other course", seats=5))
+    later = editing.create_event(coord, editing.EventInput(
+        description="", starts_at=NOW + dt.timedelta(days=12), ends_at=NOW + dt.timedelta(days=12, hours=4),
+        main_id=other.id, address="Rua C, 3", type_id=type_id(coord, "offline")))
+    pipeline.move_event(coord, other.id, "cancelled", send_mail=False)  # the main takes its sessions with it
+    assert queries.get_event(coord, later.id).stage == "cancelled"
 
 
 def test_a_new_date_or_place_is_mailed_to_the_seat_holders_when_asked(people, frozen):
