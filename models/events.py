@@ -52,6 +52,9 @@ class Event(BaseModel):
     public = BooleanField(default=False)
     workload_hours = FloatField(null=True)
     stage = CharField(max_length=16, default="new", index=True)
+    status = CharField(max_length=12, default="open")
+    """Open or confirmed, the coordinator's own decision beside the stage (a
+    cancelled event's status is its stage)."""
     main = ForeignKeyField("self", null=True, backref="secondaries", lazy_load=False)
     created_at = DateTimeField()
     created_by = CharField(max_length=64)

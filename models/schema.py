@@ -263,3 +263,14 @@ def _notification_messages() -> None:
 
     add_column("notification", "message", "TEXT NOT NULL DEFAULT ''")
     add_column("notification", "params", "TEXT NOT NULL DEFAULT '{}'")
+
+
+@migration("0991_event_status")
+def _event_status() -> None:
+    """An event's status (open, confirmed) becomes its own field, no longer
+    read from its stage; events past Registration keep "confirmed"."""
+    from .db import add_column
+
+    add_column("event", "status", "VARCHAR(12) NOT NULL DEFAULT 'open'")
+    db.execute_sql("UPDATE event SET status = 'confirmed' "
+                   "WHERE stage IN ('registration', 'materials', 'feedback', 'held')")

@@ -45,6 +45,8 @@ def card(e: queries.EventInfo, width: int = 22) -> Text:
     filled = f"{e.registered}/{e.seats if e.seats is not None else '∞'}" + (f" +{e.waiting}" if e.waiting else "")
     seats = (filled, "bold red" if e.waiting else ("bold" if e.free_seats == 0 else ""))
     extra = ("", "")
+    if e.status == "confirmed":
+        extra = (" ✓", "green")
     if e.task_total and e.stage == "preparation":
         extra = (f" ☑{e.task_done}/{e.task_total}", "dim")
     # the seats filled matter more than the whole name: the name gives way
@@ -107,8 +109,7 @@ class StageColumn(Vertical):
         yield OptionList(id=f"cards-{self.stage}", classes="stage-cards")
 
     def title(self, count: int) -> Text:
-        return Text.assemble((f"{_(stages.STAGE_SHORT[self.stage])} ({count})", "bold"), "\n",
-                             (stages.status_label(self.stage), "dim"))
+        return Text.assemble((f"{_(stages.STAGE_SHORT[self.stage])} ({count})", "bold"))
 
 
 class NotificationsDialog(AtendeModal[None]):
@@ -153,6 +154,7 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
         Binding("left_square_bracket,shift+left", "move(-1)", N_("Back a stage"), id="events-back"),
         Binding("c", "checkin", N_("Check-in"), id="events-checkin"),
         Binding("x", "cancel_event", N_("Cancel event"), id="events-cancel", show=False),
+        Binding("o", "status", N_("Status"), id="events-status"),
         Binding("m", "toggle_mine", N_("Mine/all"), id="events-mine"),
         Binding("i", "inbox", N_("Notifications"), id="events-inbox"),
         Binding("t", "types", N_("Types"), id="events-types", show=False),
@@ -336,6 +338,17 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
         if to is None:
             return
         self._move(e, to)
+
+    def action_status(self) -> None:
+        e = self.selected()
+        if e is None:
+            return
+
+        def done(moved: queries.EventInfo | None) -> None:
+            self.keep = moved.id if moved else e.id
+            self.load()
+
+        self.run_status(e, done)
 
     def action_cancel_event(self) -> None:
         e = self.selected()

@@ -72,7 +72,7 @@ def event_show(obj: Context, event_id: int, as_json: bool) -> None:
         return
     rows = [
         (_("Event"), f"{e.id}  {e.description}"),
-        (_("Stage"), f"{stages.stage_label(e.stage)} ({stages.status_label(e.stage)})"),
+        (_("Stage"), f"{stages.stage_label(e.stage)} ({stages.status_label(e.status)})"),
         (_("Start"), fields.format_datetime(e.starts_at)),
         (_("End"), fields.format_datetime(e.ends_at)),
         (_("Type"), f"{e.type_name} ({stages.format_label(e.format)})"),
@@ -285,6 +285,22 @@ def event_move(obj: Context, event_id: int, stage: str, no_mail: bool, reason: s
     if result.closed:
         click.echo(_("{came} waiting for materials, {absent} did not come.").format(
             came=result.closed.waiting_materials, absent=result.closed.did_not_come))
+
+
+@event.command("status")
+@click.argument("event_id", metavar="EVENT", type=ID)
+@click.argument("status", type=click.Choice(["open", "confirmed", "cancelled"]))
+@click.option("--email", is_flag=True, help="E-mail the participants (confirmed: the seat holders; cancelled: all).")
+@click.pass_obj
+def event_status(obj: Context, event_id: int, status: str, email: bool) -> None:
+    """Set EVENT's status: open, confirmed or cancelled (its own decision, beside the stages)."""
+    from services.events import pipeline, stages
+
+    actor = obj.open()
+    result = pipeline.set_status(actor, event_id, status, send_mail=email)
+    click.echo(_("Event {id} is now {status}.").format(id=event_id, status=stages.status_label(result.event.status)))
+    if result.mailed:
+        click.echo(_("{n} participants will be e-mailed").format(n=result.mailed))
 
 
 @event.command("types")

@@ -31,7 +31,7 @@ def summary(e: queries.EventInfo) -> Text:
     text = Text()
     text.append(f"#{e.id} ", style="dim")
     text.append(e.description, style="bold")
-    text.append(f"  {stages.stage_label(e.stage)} · {stages.status_label(e.stage)}\n", style="bold")
+    text.append(f"  {stages.stage_label(e.stage)} · {stages.status_label(e.status)}\n", style="bold")
     when = f"{fields.format_datetime(e.starts_at)} – {fields.format_datetime(e.ends_at)}"
     text.append(f"{when} · {e.type_name} ({stages.format_label(e.format)}) · {e.responsible_name}\n")
     text.append(_("Seats: {seats}").format(seats=e.seats_text()))
@@ -66,6 +66,7 @@ class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
         Binding("c", "checkin", N_("Check-in"), id="event-checkin"),
         Binding("e", "edit", N_("Edit"), id="event-edit"),
         Binding("right_square_bracket", "move(1)", N_("Next stage"), id="event-forward"),
+        Binding("o", "status", N_("Status"), id="event-status"),
         Binding("left_square_bracket", "move(-1)", N_("Back a stage"), show=False, id="event-back"),
         Binding("i", "import_csv", N_("Import"), id="event-import", show=False),
         Binding("1", "tab('tab-registrations')", N_("Registrations"), show=False),
@@ -305,6 +306,11 @@ class EventDetailScreen(MovesEvents, LiveScreen, AtendeScreen):
         if to:
             self._moving = True
             self.run_move(e, to, self._move_done, edit=self._edit_after_refusal)
+
+    def action_status(self) -> None:
+        if self._later(self.action_status):
+            return
+        self.run_status(self.event, lambda _moved: self.load())
 
     def _edit_after_refusal(self, _event, errors) -> None:
         self._moving = False  # not moved: the person edits the event instead

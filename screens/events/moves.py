@@ -88,11 +88,10 @@ class MovesEvents:
             done(result.event)
 
         def ask_mail() -> None:
-            becomes = stages.STATUS_OF_STAGE[to]
-            if participants and to in ("registration", "cancelled") and becomes != event.status:
+            if participants and to == "cancelled":
                 app.push_screen(ConfirmDialog(
                     _("E-mail the {n} participants that the event is now {status}?").format(
-                        n=participants, status=stages.status_label(to))),
+                        n=participants, status=stages.status_label("cancelled"))),
                     lambda yes: perform(bool(yes)))
             else:
                 perform(False)
@@ -118,6 +117,52 @@ class MovesEvents:
                   "come.").format(event=event.description)), lambda yes: perform(False) if yes else done(None))
         else:
             ask_mail()
+
+    def run_status(self, event: queries.EventInfo, done: Callable[[queries.EventInfo | None], None]) -> None:
+        """The event's status (Open, Confirmed, Cancelled), the coordinator's own
+        decision beside the stages: chosen, then "e-mail the participants?"."""
+        from tui.dialogs import ChoiceDialog
+
+        refusal = change_refusal(self.app.actor, event)
+        if refusal:
+            self.notify(refusal, severity="warning", markup=False)
+            done(None)
+            return
+        choices = [(s, stages.status_label(s)) for s in stages.STATUSES if s != event.status]
+
+        def chosen(status: str | None) -> None:
+            if not status:
+                done(None)
+            elif status == "cancelled":
+                self.run_move(event, "cancelled", done)
+            elif status == "confirmed" and event.registered:
+                self.app.push_screen(ConfirmDialog(
+                    _("E-mail the {n} participants that the event is now {status}?").format(
+                        n=event.registered, status=stages.status_label(status))),
+                    lambda yes: write(status, bool(yes)))
+            else:
+                write(status, False)
+
+        def write(status: str, send_mail: bool) -> None:
+            actor = self.app.actor
+
+            def answered(result: pipeline.StatusResult) -> None:
+                message = _("{event}: {status}").format(event=event.description,
+                                                        status=stages.status_label(result.event.status))
+                if result.mailed:
+                    message += "\n" + _("{n} participants will be e-mailed").format(n=result.mailed)
+                self.notify(message, markup=False)
+                done(result.event)
+
+            self.call_service(MOVE_GROUP, lambda: pipeline.set_status(actor, event.id, status, send_mail=send_mail,
+                                                                      version=event.version),
+                              on_answer=answered, on_error=lambda exc: (self.show_refusal(exc), done(None)),
+                              quiet=True, write=True)
+
+        self.app.push_screen(ChoiceDialog(
+            _("Status of {event}: now {status}").format(event=event.description,
+                                                       status=stages.status_label(event.status)), choices,
+            default=choices[0][0]), chosen)  # never Cancel by a bare Enter
 
     def worker_failed(self, group: str, message: str) -> None:
         """A move that failed unexpectedly (said by WorkerErrors) did not move: `done(None)`."""

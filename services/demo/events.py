@@ -124,6 +124,8 @@ def fill(actor: Actor, rng: random.Random) -> None:
         current = event
         while current.stage != to:
             nxt = "cancelled" if to == "cancelled" else order[order.index(current.stage) + 1]
+            if nxt == "materials":  # its coordinator confirmed it while registrations were open
+                pipeline.set_status(who, current.id, "confirmed")
             current = pipeline.move_event(who, current.id, nxt, send_mail=False).event
         return current
 

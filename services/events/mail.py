@@ -28,7 +28,7 @@ from services.core.validation import record_id
 from services.events import reminders
 from services.events.access import require_change
 from services.events.fields import format_datetime
-from services.events.stages import status_label
+from services.events.stages import event_status, status_label
 from services.mail import ics, outbox, templates
 from services.store import database, settings
 
@@ -109,7 +109,7 @@ def context_for(reg: Registration | None, event: Event, etype: EventType | None 
     meeting = (access_link_for(event, reg, etype.format) or event.access_link) if reg else event.access_link
     return {
         "participant_name": reg.name if reg else "", "event_title": event.description,
-        "event_type": etype.name, "event_status": status_label(event.stage),
+        "event_type": etype.name, "event_status": status_label(event_status(event.stage, event.status)),
         "event_start": format_datetime(event.starts_at), "event_end": format_datetime(event.ends_at),
         "event_location": event.address or (meeting if online else "") or event.client,
         "online_link": meeting if online else "",

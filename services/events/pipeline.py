@@ -28,9 +28,10 @@ from services.events.stages import (
     CHECKIN_STAGES,
     FINAL_STAGES,
     STAGES,
-    STATUS_OF_STAGE,
+    STATUSES,
     StageError,
     allowed_moves,
+    event_status,
     stage_label,
 )
 from services.store import audit, settings
@@ -59,7 +60,8 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
       the event stays where it was, with what is missing);
     - entering Held closes the registrations, only once the event has
       started (before: a supervisor, with a `reason`, recorded);
-    - becoming Confirmed or Cancelled e-mails the participants (`send_mail`).
+    - Cancelled e-mails the participants (`send_mail`); confirming is the
+      event's status, its own action (`set_status`).
 
     `from_stage` is the stage the person saw: if someone moved the event
     since, nothing happens and Conflict says who (`version` is stricter:
@@ -104,11 +106,10 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
             replicate_existing(actor, Event.get_by_id(row.main_id), Event.get_by_id(row.id))
         mailed = 0
         row = Event.get_by_id(row.id)
-        if send_mail and STATUS_OF_STAGE[to] != STATUS_OF_STAGE[frm] and to in ("registration", "cancelled"):
-            status = STATUS_OF_STAGE[to]
-            mailed = _mail_participants(row, "event_confirmed" if to == "registration" else "event_cancelled",
-                                        lambda reg: f"event:{row.id}:status:{status}:v{row.version}:reg:{reg.id}")
-        if to == "cancelled":
+        if to == "cancelled":  # cancelling is a stage and a status: the participants may be told
+            if send_mail:
+                mailed = _mail_participants(row, "event_cancelled",
+                                            lambda reg: f"event:{row.id}:status:cancelled:v{row.version}:reg:{reg.id}")
             mailed += _cancel_secondaries(actor, row, send_mail, now)
         return MoveResult(event_infos([row])[0], task_created, closed, mailed)
 
@@ -157,6 +158,43 @@ def moved(before: EventInfo, after: EventInfo) -> bool:
     return any(getattr(before, k) != getattr(after, k) for k in WHERE_AND_WHEN)
 
 
+@dataclass(frozen=True)
+class StatusResult:
+    event: EventInfo
+    mailed: int = 0
+
+
+def set_status(actor: Actor, event_id: int, status: str, *, send_mail: bool = False,
+               version: int | None = None) -> StatusResult:
+    """The coordinator's decision beside the stages (seed 000): Open,
+    Confirmed or Cancelled, asked with "e-mail the participants?" —
+    `send_mail` e-mails the seat holders the event is confirmed (or everyone
+    that it is cancelled, which is also its stage)."""
+    if status not in STATUSES:
+        raise ValidationError(_("Unknown status '{status}': use one of {statuses}").format(
+            status=status, statuses=", ".join(STATUSES)), "status")
+    if status == "cancelled":
+        moved = move_event(actor, event_id, "cancelled", version=version, send_mail=send_mail)
+        return StatusResult(moved.event, moved.mailed)
+    with write_tx():
+        row = event_row(event_id)
+        require_change_row(actor, row)
+        check_version(row, version)
+        if row.stage in FINAL_STAGES:
+            raise StageError(_("This event is {stage}; it can no longer change").format(
+                stage=stage_label(row.stage).lower()))
+        mailed = 0
+        if row.status != status:
+            Event.update(status=status, updated_at=clock.now(), updated_by=actor.login,
+                         version=Event.version + 1).where(Event.id == row.id).execute()
+            audit.record(actor.login, "event", row.id, "status", {"status": [row.status, status]})
+            row = Event.get_by_id(row.id)
+            if send_mail and status == "confirmed":
+                mailed = _mail_participants(row, "event_confirmed",
+                                            lambda reg: f"event:{row.id}:status:confirmed:v{row.version}:reg:{reg.id}")
+        return StatusResult(event_infos([row])[0], mailed)
+
+
 def mail_changes(actor: Actor, event_id: int) -> int:
     """E-mail the seat holders the event's new date and place (event_details);
     the number of e-mails queued."""
@@ -177,7 +215,7 @@ def resend_mail(actor: Actor, event_id: int) -> int:
         row = event_row(event_id)
         require_change_row(actor, row)
         kind = {"open": "event_details", "confirmed": "event_confirmed", "cancelled": "event_cancelled"}[
-            STATUS_OF_STAGE[row.stage]]
+            event_status(row.stage, row.status)]
         n = _mail_participants(row, kind)
         audit.record(actor.login, "event", row.id, "resend_mail", {"recipients": n})
         return n

@@ -17,7 +17,7 @@ from services.core.i18n import _
 from services.core.permissions import REPRESENTATIVE, Actor, require
 from services.core.text import clean, fold
 from services.core.validation import record_id
-from services.events.stages import FINAL_STAGES, OPEN_STAGES, REGISTRATION_OPEN_STAGES, STAGES, STATUS_OF_STAGE
+from services.events.stages import FINAL_STAGES, OPEN_STAGES, REGISTRATION_OPEN_STAGES, STAGES, event_status
 
 FINAL_VISIBLE_DAYS = 90
 """The board shows held and cancelled events that ended at most this long ago."""
@@ -57,10 +57,12 @@ class EventInfo:
     updated_at: dt.datetime
     damaged: tuple[str, ...] = ()
     """Fields whose stored value could not be read (shown marked, never a crash)."""
+    own_status: str = "open"
 
     @property
     def status(self) -> str:
-        return STATUS_OF_STAGE.get(self.stage, "open")
+        """Open, confirmed or cancelled (see stages.STATUSES)."""
+        return event_status(self.stage, self.own_status)
 
     @property
     def is_secondary(self) -> bool:
@@ -161,7 +163,7 @@ def event_infos(rows: list[Event]) -> list[EventInfo]:
             secondary_ids=tuple(secondaries.get(r.id, ())), registered=seat, waiting=waiting, came=came,
             task_done=done, task_total=total, version=bad.integer(r.version, "version", default=1),
             updated_by=r.updated_by or "", updated_at=bad.datetime(r.updated_at, "updated_at"),
-            damaged=bad.result(),
+            damaged=bad.result(), own_status=r.status or "open",
         ))
     return out
 

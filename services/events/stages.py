@@ -32,6 +32,9 @@ STATUS_OF_STAGE = {
     "feedback": "confirmed", "held": "confirmed", "cancelled": "cancelled",
 }
 STATUS_LABELS = {"open": N_("Open event"), "confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")}
+STATUSES = ("open", "confirmed", "cancelled")
+"""An event's status, the coordinator's decision beside its stage (seed 000:
+Aberto, Confirmado, Cancelado); cancelled is also its stage."""
 FORMAT_LABELS = {"offline": N_("offline"), "online": N_("online"), "hybrid": N_("hybrid")}
 REGISTRATION_OPEN_STAGES = ("registration", "materials")
 """Stages in which participants may register."""
@@ -42,8 +45,14 @@ def stage_label(stage: str) -> str:
     return _(STAGE_LABELS.get(stage, stage))
 
 
-def status_label(stage: str) -> str:
-    return _(STATUS_LABELS[STATUS_OF_STAGE.get(stage, "open")])
+def status_label(status: str) -> str:
+    """The label of an event's status ("open", "confirmed", "cancelled")."""
+    return _(STATUS_LABELS.get(status, STATUS_LABELS["open"]))
+
+
+def event_status(stage: str, status: str) -> str:
+    """The status an event shows: cancelled when its stage is, else its own."""
+    return "cancelled" if stage == "cancelled" else (status if status in STATUSES else "open")
 
 
 def format_label(fmt: str) -> str:

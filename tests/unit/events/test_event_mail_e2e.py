@@ -62,7 +62,8 @@ def test_event_mail_end_to_end(people, smtp):
     r3 = er.register(coord, event.id, person(3)).registration  # no CPF: no certificate
     assert [m["to"] for m in mails("registration_confirmed")] == [["p1@example.com"], ["p2@example.com"],
                                                                  ["p3@example.com"]]
-    # the coordinator resends the confirmed event: one e-mail each, calendar file attached
+    # the coordinator confirms the event, then resends it: one e-mail each, calendar file attached
+    pipeline.set_status(coord, event.id, "confirmed")
     assert pipeline.resend_mail(coord, event.id) == 3
     confirmed = mails("event_confirmed")
     assert len(confirmed) == 3 and all(any(a.endswith(".ics") for a in m["attachments"]) for m in confirmed)

@@ -158,7 +158,7 @@ def test_stage_moves_follow_the_pipeline(people, frozen):
         pipeline.move_event(coord, e.id, "registration")  # no skipping preparation
     assert pipeline.move_event(coord, e.id, "preparation").event.stage == "preparation"
     e = pipeline.move_event(coord, e.id, "registration").event
-    assert (e.stage, e.status) == ("registration", "confirmed")
+    assert (e.stage, e.status) == ("registration", "open")  # the status is its own decision
     for stage in ("materials", "feedback"):
         e = pipeline.move_event(coord, e.id, stage).event
     with pytest.raises(stages.StageError, match="once it has started"):
@@ -260,13 +260,22 @@ def test_checklist_items_toggle(people, frozen):
 
 def test_confirming_and_cancelling_mail_the_participants(people, frozen):
     coord = people["coordinator"]
-    main = open_registration(coord, make_event(coord))
+    main = open_registration(coord, make_event(coord, seats=1))
     er.register(coord, main.id, person(1))
-    pipeline.move_event(coord, main.id, "preparation")
-    pipeline.move_event(coord, main.id, "registration")
-    assert mails("event_confirmed")[-1]["to"] == ["p1@example.com"]
-    assert pipeline.move_event(coord, main.id, "cancelled").mailed == 1
-    assert mails("event_cancelled")[-1]["to"] == ["p1@example.com"]
+    er.register(coord, main.id, person(2))  # the waiting list
+    assert mails("event_confirmed") == []  # opening registrations confirms nothing by itself
+    # seed 000: confirming is the coordinator's decision, with its question, once the registrations are there
+    result = pipeline.set_status(coord, main.id, "confirmed", send_mail=True)
+    assert (result.event.status, result.event.stage, result.mailed) == ("confirmed", "registration", 1)
+    assert [m["to"] for m in mails("event_confirmed")] == [["p1@example.com"]]
+    assert pipeline.set_status(coord, main.id, "confirmed", send_mail=True).mailed == 0  # already confirmed
+    with pytest.raises(PermissionDenied):
+        pipeline.set_status(people["agent"], main.id, "open")
+    with pytest.raises(ValidationError):
+        pipeline.set_status(coord, main.id, "maybe")
+    assert pipeline.set_status(coord, main.id, "open").event.status == "open"
+    assert pipeline.set_status(coord, main.id, "cancelled", send_mail=True).mailed == 2
+    assert sorted(m["to"][0] for m in mails("event_cancelled")) == ["p1@example.com", "p2@example.com"]
     assert pipeline.move_event.__doc__  # the rules are written down where they live
 
 
@@ -360,7 +369,7 @@ def test_the_waiting_list_is_never_written_to_as_if_it_had_a_seat(people, frozen
     [waitlisted] = mails("registration_waitlisted")
     assert any(a.endswith(".ics") for a in confirmation["attachments"])
     assert waitlisted["to"] == ["p2@example.com"] and waitlisted["attachments"] == []  # no calendar entry
-    assert pipeline.resend_mail(coord, e.id) == 1  # "Confirmed" goes to the seat holder only
+    assert pipeline.set_status(coord, e.id, "confirmed", send_mail=True).mailed == 1  # the seat holder only
     assert [m["to"] for m in mails("event_confirmed")] == [["p1@example.com"]]
     checkin.checkin(coord, seated.code)
     hold(coord, e)

@@ -37,7 +37,7 @@ def test_list_and_show_json(cli):
     assert result.exit_code == 0
     [item] = json.loads(result.output)
     assert (item["description"], item["stage"], item["status"], item["free_seats"]) == (
-        "CLI [bold]event", "registration", "confirmed", 1)
+        "CLI [bold]event", "registration", "open", 1)
     shown = json.loads(cli("event", "show", str(cli.event.id), "--json").output)
     assert shown["registrations"] == [] and shown["seats"] == 1
     assert "CLI [bold]event" in cli("event", "list").output
