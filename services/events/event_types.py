@@ -74,3 +74,35 @@ def save_type(actor: Actor, name: str, format: str, preparation: str = "",
             t = EventType.create(**fields)
             audit.record(actor.login, "event_type", t.id, "create", fields)
         return type_info(t)
+
+
+def _shipped_translations() -> dict[str, dict[str, str]]:
+    """{language: {shipped Portuguese text: its translation}} for the event
+    types Atende ships (data/event_types.json: preparation texts and checklist
+    items), read once."""
+    if not _SHIPPED:
+        from importlib import resources
+
+        table: dict[str, dict[str, str]] = {}
+        for t in json.loads((resources.files("data") / "event_types.json").read_text(encoding="utf-8")):
+            for language in ("en",):
+                other = t.get(language) or {}
+                pairs = [(t.get("preparation", ""), other.get("preparation", ""))]
+                pairs += list(zip(t.get("checklist", []), other.get("checklist", []), strict=False))
+                table.setdefault(language, {}).update({a: b for a, b in pairs if a and b})
+        _SHIPPED.append(table)
+    return _SHIPPED[0]
+
+
+_SHIPPED: list[dict[str, dict[str, str]]] = []
+
+
+def in_reader_language(text: str) -> str:
+    """A shipped type's text (preparation, checklist item) in the reader's
+    language; anything a person wrote stays as written."""
+    from services.core.i18n import current_language
+
+    language = current_language()
+    if language.startswith("pt"):
+        return text
+    return _shipped_translations().get(language.split("_")[0], {}).get(text, text)

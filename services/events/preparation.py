@@ -14,7 +14,7 @@ from services.core.errors import NotFound, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.events.access import require_change_row
-from services.events.event_types import type_info
+from services.events.event_types import in_reader_language, type_info
 from services.events.fields import field_label
 from services.events.notifications import notify
 from services.events.queries import event_row, get_event
@@ -111,11 +111,16 @@ def ensure_task(actor: Actor, row: Event, t: EventType) -> bool:
 
 
 def _task_info(task: EventTask) -> TaskInfo:
+    """The task as its reader sees it: its title and the shipped types' texts
+    in the reader's language (what a person wrote stays as written)."""
     assignee = User.get_or_none(User.id == task.assignee_id)
-    items = tuple(TaskItemInfo(i.id, i.position, i.text, i.done_at is not None, i.done_at, i.done_by)
+    items = tuple(TaskItemInfo(i.id, i.position, in_reader_language(i.text), i.done_at is not None, i.done_at,
+                               i.done_by)
                   for i in EventTaskItem.select().where(EventTaskItem.task == task.id).order_by(EventTaskItem.position))
-    return TaskInfo(task.id, task.event_id, task.assignee_id, assignee.name if assignee else "", task.title,
-                    task.preparation, task.created_at, items)
+    event = Event.get_or_none(Event.id == task.event_id)
+    title = _("Prepare: {event}").format(event=event.description) if event else task.title
+    return TaskInfo(task.id, task.event_id, task.assignee_id, assignee.name if assignee else "", title,
+                    in_reader_language(task.preparation), task.created_at, items)
 
 
 def get_task(actor: Actor, event_id: int) -> TaskInfo | None:

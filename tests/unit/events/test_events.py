@@ -225,7 +225,7 @@ def test_preparation_task_is_created_once_with_the_types_checklist(people, froze
         assert EventTask.select().where(EventTask.event == e.id).count() == 1
     task = preparation.get_task(coord, e.id)
     webinar = next(t for t in event_types.list_types(coord) if t.format == "online")
-    assert [i.text for i in task.items] == list(webinar.checklist)
+    assert [i.text for i in task.items] == [event_types.in_reader_language(t) for t in webinar.checklist]
     assert task.assignee_id == coord.id
     assert notifications.notifications(coord) == []  # they moved it themselves
     other = make_event(coord, description="Moved by the supervisor")
@@ -548,6 +548,32 @@ def test_a_notification_reads_in_the_readers_language_not_the_writers(people, fr
     with i18n.language_for("pt_BR"):
         [note] = notifications.notifications(coord)
         assert note.text.startswith("Tarefa de preparação") and "Oficina [bold]" in note.text
+
+
+def test_a_preparation_task_reads_in_the_readers_language(people, frozen):
+    from services.core import i18n
+
+    coord = people["coordinator"]
+    webinar = next(t for t in event_types.list_types(coord) if t.name == "Webinar")
+    e = editing.create_event(
+        coord, editing.EventInput(description="Live", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=3),
+                                  ends_at=NOW + dt.timedelta(days=3, hours=1), type_id=webinar.id))
+    with i18n.language_for("pt_BR"):  # moved by someone working in Portuguese
+        pipeline.move_event(coord, e.id, "preparation")
+        pt = preparation.get_task(coord, e.id)
+    with i18n.language_for("en"):
+        en = preparation.get_task(coord, e.id)
+    assert pt.title == "Preparar: Live" and en.title == "Prepare: Live"
+    assert pt.items[0].text == "Criar a reunião online e informar o link"
+    assert en.items[0].text == "Create the online meeting and share the link"
+    assert en.preparation.startswith("Create the online meeting")
+    event_types.save_type(coord, "Webinar", "online", "Texto próprio", ["Item escrito por alguém"], type_id=webinar.id)
+    other = editing.create_event(coord, editing.EventInput(
+        description="Outro", responsible_id=coord.id, starts_at=NOW + dt.timedelta(days=4),
+        ends_at=NOW + dt.timedelta(days=4, hours=1), type_id=webinar.id))
+    pipeline.move_event(coord, other.id, "preparation")
+    with i18n.language_for("en"):
+        assert [i.text for i in preparation.get_task(coord, other.id).items] == ["Item escrito por alguém"]
 
 
 def test_unknown_event(people):
