@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
@@ -169,33 +171,26 @@ def _once() -> str:
     return secrets.token_urlsafe(16)
 
 
-class _upload:
+@contextmanager
+def _upload(field: str) -> Iterator[tuple[str, dict]]:
     """The uploaded file `field` saved under its own (safe) name in a private
     temporary folder for the service to check and copy: (its path or "", and
     the errors so far). The folder goes when the block ends."""
+    from services.core.files import safe_name
 
-    def __init__(self, field: str) -> None:
-        self.field = field
-        self.folder: tempfile.TemporaryDirectory | None = None
-
-    def __enter__(self) -> tuple[str, dict]:
-        from services.core.files import safe_name
-
-        upload = request.files.get(self.field)
-        if upload is None or not upload.filename:
-            return "", {}
-        self.folder = tempfile.TemporaryDirectory(prefix="atende-web-")
-        path = Path(self.folder.name) / safe_name(upload.filename)
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        yield "", {}
+        return
+    with tempfile.TemporaryDirectory(prefix="atende-web-") as folder:
+        path = Path(folder) / safe_name(upload.filename)
         upload.save(path)
         size = path.stat().st_size
         if size > MAX_ATTACHMENT:
-            return "", {self.field: _("{name} has {size:,} bytes; at most {limit:,}").format(
+            yield "", {field: _("{name} has {size:,} bytes; at most {limit:,}").format(
                 name=path.name, size=size, limit=MAX_ATTACHMENT)}
-        return str(path), {}
-
-    def __exit__(self, *exc) -> None:
-        if self.folder is not None:
-            self.folder.cleanup()
+        else:
+            yield str(path), {}
 
 
 def _without_folder(errors: dict, path: str) -> dict:

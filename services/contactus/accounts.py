@@ -11,6 +11,7 @@ their password: a new password, a removal or a change of role ends it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -226,13 +227,10 @@ def sign_in(login: str, password: str) -> WebSession:
     return WebSession(user.login, cred.stamp)
 
 
-_DUMMY: list[str] = []
-
-
+@functools.cache
 def _dummy_hash() -> str:
-    if not _DUMMY:
-        _DUMMY.append(_hasher().hash(secrets.token_hex(16)))
-    return _DUMMY[0]
+    """A hash of nothing anyone knows, checked for an unknown login."""
+    return _hasher().hash(secrets.token_hex(16))
 
 
 def session_actor(session: WebSession) -> Actor | None:

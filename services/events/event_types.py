@@ -3,6 +3,7 @@ text and the checklist that becomes each new event's preparation task, so a
 new kind of event needs no code."""
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,25 +77,21 @@ def save_type(actor: Actor, name: str, format: str, preparation: str = "",
         return type_info(t)
 
 
+@functools.cache
 def _shipped_translations() -> dict[str, dict[str, str]]:
     """{language: {shipped Portuguese text: its translation}} for the event
     types Atende ships (data/event_types.json: preparation texts and checklist
     items), read once."""
-    if not _SHIPPED:
-        from importlib import resources
+    from importlib import resources
 
-        table: dict[str, dict[str, str]] = {}
-        for t in json.loads((resources.files("data") / "event_types.json").read_text(encoding="utf-8")):
-            for language in ("en",):
-                other = t.get(language) or {}
-                pairs = [(t.get("preparation", ""), other.get("preparation", ""))]
-                pairs += list(zip(t.get("checklist", []), other.get("checklist", []), strict=False))
-                table.setdefault(language, {}).update({a: b for a, b in pairs if a and b})
-        _SHIPPED.append(table)
-    return _SHIPPED[0]
-
-
-_SHIPPED: list[dict[str, dict[str, str]]] = []
+    table: dict[str, dict[str, str]] = {}
+    for t in json.loads((resources.files("data") / "event_types.json").read_text(encoding="utf-8")):
+        for language in ("en",):
+            other = t.get(language) or {}
+            pairs = [(t.get("preparation", ""), other.get("preparation", ""))]
+            pairs += list(zip(t.get("checklist", []), other.get("checklist", []), strict=False))
+            table.setdefault(language, {}).update({a: b for a, b in pairs if a and b})
+    return table
 
 
 def in_reader_language(text: str) -> str:

@@ -20,7 +20,7 @@ from services.core.text import clean
 from services.core.validation import record_id
 from services.events import certificates as certs
 from services.events.access import require_change_row
-from services.events.mail import organization
+from services.events.mail import organization, signatory
 from services.events.registrations import CAME_STAGES, mark_certificate_issued
 from services.events.stages import stage_label
 from services.mail import outbox
@@ -60,13 +60,6 @@ def _certificate_data(reg: Registration, event: Event) -> certs.CertificateData:
         key=f"registration:{reg.id}", email=reg.email, about=("event", str(event.id)),
         signer=signatory() or (responsible.name if responsible else ""), organization=organization(),
         verify_url=verify_url())
-
-
-def signatory() -> str:
-    """Who signs the certificates (the org.signatory parameter; "" for the event's responsible)."""
-    from services.store import settings
-
-    return settings.get_text("org.signatory")
 
 
 def verify_url() -> str:

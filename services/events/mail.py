@@ -76,6 +76,11 @@ def organization() -> str:
     return settings.get_text("org.name")
 
 
+def signatory() -> str:
+    """Who signs the certificates (the org.signatory parameter; "" for the event's responsible)."""
+    return settings.get_text("org.signatory")
+
+
 def _type(event: Event) -> EventType:
     return _memo(("type", event.type_id), lambda: EventType.get_by_id(event.type_id))
 

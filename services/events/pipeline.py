@@ -108,8 +108,7 @@ def move_event(actor: Actor, event_id: int, to: str, version: int | None = None,
         row = Event.get_by_id(row.id)
         if to == "cancelled":  # cancelling is a stage and a status: the participants may be told
             if send_mail:
-                mailed = _mail_participants(row, "event_cancelled",
-                                            lambda reg: f"event:{row.id}:status:cancelled:v{row.version}:reg:{reg.id}")
+                mailed = _mail_once(row, "event_cancelled", "status:cancelled")
             mailed += _cancel_secondaries(actor, row, send_mail, now)
         return MoveResult(event_infos([row])[0], task_created, closed, mailed)
 
@@ -122,10 +121,8 @@ def _cancel_secondaries(actor: Actor, main: Event, send_mail: bool, now: dt.date
         Event.update(stage="cancelled", updated_at=now, updated_by=actor.login, version=Event.version + 1).where(
             Event.id == sec.id).execute()
         audit.record(actor.login, "event", sec.id, "stage", {"stage": [sec.stage, "cancelled"], "main": main.id})
-        sec = Event.get_by_id(sec.id)
         if send_mail:
-            stamp = f"event:{sec.id}:status:cancelled:v{sec.version}"
-            mailed += _mail_participants(sec, "event_cancelled", lambda reg, stamp=stamp: f"{stamp}:reg:{reg.id}")
+            mailed += _mail_once(Event.get_by_id(sec.id), "event_cancelled", "status:cancelled")
     return mailed
 
 
@@ -139,6 +136,12 @@ def check_close_early(actor: Actor, row: Event, reason: str) -> None:
     if not clean(reason):
         raise ValidationError(_("{event} has not started yet: say why it is closed as held now").format(
             event=row.description), "reason")
+
+
+def _mail_once(row: Event, kind: str, what: str) -> int:
+    """`kind` to the event's participants, once per version of the event for
+    `what` (asking twice for the same version queues nothing more)."""
+    return _mail_participants(row, kind, lambda reg: f"event:{row.id}:{what}:v{row.version}:reg:{reg.id}")
 
 
 def _mail_participants(row: Event, kind: str, key_of=None) -> int:
@@ -174,8 +177,8 @@ def set_status(actor: Actor, event_id: int, status: str, *, send_mail: bool = Fa
         raise ValidationError(_("Unknown status '{status}': use one of {statuses}").format(
             status=status, statuses=", ".join(STATUSES)), "status")
     if status == "cancelled":
-        moved = move_event(actor, event_id, "cancelled", version=version, send_mail=send_mail)
-        return StatusResult(moved.event, moved.mailed)
+        result = move_event(actor, event_id, "cancelled", version=version, send_mail=send_mail)
+        return StatusResult(result.event, result.mailed)
     with write_tx():
         row = event_row(event_id)
         require_change_row(actor, row)
@@ -190,8 +193,7 @@ def set_status(actor: Actor, event_id: int, status: str, *, send_mail: bool = Fa
             audit.record(actor.login, "event", row.id, "status", {"status": [row.status, status]})
             row = Event.get_by_id(row.id)
             if send_mail and status == "confirmed":
-                mailed = _mail_participants(row, "event_confirmed",
-                                            lambda reg: f"event:{row.id}:status:confirmed:v{row.version}:reg:{reg.id}")
+                mailed = _mail_once(row, "event_confirmed", "status:confirmed")
         return StatusResult(event_infos([row])[0], mailed)
 
 
@@ -203,8 +205,7 @@ def mail_changes(actor: Actor, event_id: int) -> int:
         require_change_row(actor, row)
         if row.stage in FINAL_STAGES:
             return 0
-        n = _mail_participants(row, "event_details",
-                               lambda reg: f"event:{row.id}:details:v{row.version}:reg:{reg.id}")
+        n = _mail_once(row, "event_details", "details")
         audit.record(actor.login, "event", row.id, "mail_changes", {"recipients": n})
         return n
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import asdict, dataclass
 from email.utils import parseaddr
@@ -13,12 +14,13 @@ from typing import Any
 from peewee import fn
 
 from models import reading, write_tx
-from models.events import Event, Registration
+from models.events import Event, Notification, Registration
 from models.mail import Certificate, Outbox
 from services.core import clock, validation
 from services.core.errors import NotFound
 from services.core.i18n import _
 from services.core.permissions import Actor, require
+from services.events.notifications import refresh_text
 from services.events.registrations import RegistrationInfo, promote, registration_info
 from services.events.stages import FINAL_STAGES
 from services.mail.outbox import FAILED, QUEUED, SENDING
@@ -52,17 +54,19 @@ def export_participant(actor: Actor, email: str) -> dict[str, Any]:
         e = events.get(r.event_id)
         d["event"] = e.description if e else ""
         d["event_starts_at"] = e.starts_at if e else None
-        out.append({k: (v.isoformat() if isinstance(v, (dt.datetime, dt.date)) else v) for k, v in d.items()})
-    def when(value) -> str | None:
-        return value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else value
-
-    sent = [{"kind": m.kind, "subject": m.subject, "state": m.state, "created_at": when(m.created_at),
-             "sent_at": when(m.sent_at), "text": m.body_text,
+        out.append({k: _when(v) for k, v in d.items()})
+    sent = [{"kind": m.kind, "subject": m.subject, "state": m.state, "created_at": _when(m.created_at),
+             "sent_at": _when(m.sent_at), "text": m.body_text,
              "attachments": [a.get("name", "") for a in json.loads(m.attachments or "[]")]} for m in mails]
     issued = [{"code": c.code, "participant_name": c.participant_name, "cpf": c.cpf_masked, "event": c.event_title,
-               "workload_hours": c.workload_hours, "issued_at": when(c.issued_at)} for c in certificates]
+               "workload_hours": c.workload_hours, "issued_at": _when(c.issued_at)} for c in certificates]
     return {"email": address, "exported_at": clock.now().isoformat(), "registrations": out, "emails": sent,
             "certificates": issued}
+
+
+def _when(value):
+    """A date as ISO text for the export; anything else as it is."""
+    return value.isoformat() if isinstance(value, (dt.datetime, dt.date)) else value
 
 
 def _mails_to(address: str):
@@ -141,16 +145,11 @@ def _erase_mail(address: str, names: set[str], event_ids: set[int], registration
 
 
 def _masked(text: str, secret: str) -> str:
-    import re
-
     return re.sub(re.escape(secret), ERASED_NAME, text or "", flags=re.IGNORECASE) if secret else text
 
 
 def _erase_notifications(rows: list[Registration]) -> None:
     """Notifications that name the person (a waiting list, a seat that opened)."""
-    from models.events import Notification
-    from services.events.notifications import refresh_text
-
     by_event: dict[int, set[str]] = {}
     for r in rows:
         if r.name and r.name != ERASED_NAME:

@@ -26,11 +26,6 @@ STAGE_SHORT = {
     "materials": N_("Materials"), "feedback": N_("Feedback"), "held": N_("Held"),
     "cancelled": N_("Cancelled"),
 }
-# The help desk's own statuses (Aberto, Confirmado, Cancelado) mapped onto the stages.
-STATUS_OF_STAGE = {
-    "new": "open", "preparation": "open", "registration": "confirmed", "materials": "confirmed",
-    "feedback": "confirmed", "held": "confirmed", "cancelled": "cancelled",
-}
 STATUS_LABELS = {"open": N_("Open event"), "confirmed": N_("Confirmed"), "cancelled": N_("Cancelled")}
 STATUSES = ("open", "confirmed", "cancelled")
 """An event's status, the coordinator's decision beside its stage (seed 000:

@@ -11,6 +11,7 @@ from models import Setting, reading, write_tx
 from services.core.errors import ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
+from services.core.text import clean
 from services.store import audit
 
 
@@ -53,9 +54,7 @@ KNOWN = {
 
 def get_url(key: str) -> str:
     """A web address parameter ("" when unset), without its trailing slash."""
-    with reading():
-        row = Setting.get_or_none(Setting.key == key)
-    return (row.value if row else "").rstrip("/")
+    return get_text(key).rstrip("/")
 
 
 def check_url(value: str) -> str:
@@ -108,37 +107,34 @@ def get_int(key: str) -> int:
 
 
 def set_value(actor: Actor, key: str, value: str) -> int | str:
+    """Set parameter `key` to `value`, checked by its kind (a web address, a
+    line of text, one of a few words, a whole number in range); the value kept."""
     require(actor, "settings.edit")
     parameter = KNOWN.get(key)
     if parameter is None:
         raise ValidationError(_("Unknown parameter '{key}': use one of {keys}").format(
             key=key, keys=", ".join(sorted(KNOWN))), "key")
-    if parameter.url:
-        url = check_url(value)
-        with write_tx():
-            old = Setting.get_or_none(Setting.key == key)
-            Setting.put(key, url)
-            audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, url]})
-        return url
-    if parameter.text:
-        from services.core.text import clean
+    checked = _checked(parameter, value)
+    with write_tx():
+        old = Setting.get_or_none(Setting.key == key)
+        Setting.put(key, str(checked))
+        audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, checked]})
+    return checked
 
+
+def _checked(parameter: Parameter, value: str) -> int | str:
+    """`value` as `parameter` keeps it, or ValidationError for "value"."""
+    if parameter.url:
+        return check_url(value)
+    if parameter.text:
         line = " ".join(clean(str(value)).split())
         if len(line) > parameter.maximum:
             raise ValidationError(_("At most {n} characters").format(n=parameter.maximum), "value")
-        with write_tx():
-            old = Setting.get_or_none(Setting.key == key)
-            Setting.put(key, line)
-            audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, line]})
         return line
     if parameter.choices:
         word = str(value).strip().lower()
         if word not in parameter.choices:
             raise ValidationError(_("Use one of: {choices}").format(choices=", ".join(parameter.choices)), "value")
-        with write_tx():
-            old = Setting.get_or_none(Setting.key == key)
-            Setting.put(key, word)
-            audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, word]})
         return word
     try:
         number = int(str(value).strip())
@@ -147,10 +143,6 @@ def set_value(actor: Actor, key: str, value: str) -> int | str:
     if not parameter.minimum <= number <= parameter.maximum:
         raise ValidationError(_("Must be between {low} and {high}").format(
             low=parameter.minimum, high=parameter.maximum), "value")
-    with write_tx():
-        old = Setting.get_or_none(Setting.key == key)
-        Setting.put(key, str(number))
-        audit.record(actor.login, "setting", key, "set", {"value": [old.value if old else None, number]})
     return number
 
 
