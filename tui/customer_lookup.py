@@ -46,6 +46,14 @@ class SearchInput(EnterInput):
     async def action_submit(self) -> None:
         self.query_ancestor(CustomerLookup).to_results()
 
+    async def _on_key(self, event) -> None:
+        if event.key == "down" and self.app.focused is self:  # Down, like Enter, goes into the results
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
+        await super()._on_key(event)
+
 
 class CustomerLookup(WorkerErrors, Vertical):
     """Search text, quantity, field and condition (the seed's controls), and results."""
@@ -80,7 +88,7 @@ class CustomerLookup(WorkerErrors, Vertical):
         with Horizontal(id="lookup-controls"):
             yield SearchInput(placeholder=_("Search"), id="lookup-text")
             yield PlainSelect([(_(label), key) for key, label in customers.FIELDS.items()],
-                              value="name", allow_blank=False, id="lookup-field")
+                              value="auto", allow_blank=False, id="lookup-field")
             yield PlainSelect([(_(label), key) for key, label in customers.CONDITIONS.items()],
                               value="contains", allow_blank=False, id="lookup-condition")
             yield Input("50", id="lookup-limit", type="integer", max_length=3,
@@ -168,7 +176,12 @@ class CustomerLookup(WorkerErrors, Vertical):
         elif not self.query_one("#lookup-text", Input).value.strip():
             status.update(_("Type to search"))
         else:
-            status.update(_("{n} found").format(n=len(hits)) if hits else _("Nothing found"))
+            found = _("{n} found").format(n=len(hits)) if hits else _("Nothing found")
+            query = self._query
+            if query is not None and query.field == "auto":  # say which field "Any field" searched
+                field = customers.effective(query).field
+                found = _("{found} · by {field}").format(found=found, field=_(customers.FIELDS[field]))
+            status.update(found)
         if self._to_results:
             self._go_to_results()
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from services.core.errors import AtendeError, ValidationError
+from services.core.errors import AtendeError, NeedsConfirmation, ValidationError
 from services.core.i18n import N_, _
 from tui.base import AtendeModal, ResultType
 from tui.forms import Field, clear_errors, show_errors
@@ -224,6 +224,8 @@ class ThreadedSave:
     while one runs is ignored: nothing is saved twice."""
 
     INVALID_NOTICE: str | None = None  # also said in one line when fields are marked (a long form)
+    confirmed = False
+    """Set once the person said yes to a NeedsConfirmation: `submit()` passes it on."""
 
     def submit(self) -> Callable[[], object] | None:
         raise NotImplementedError
@@ -247,7 +249,16 @@ class ThreadedSave:
         self.dismiss(result)
 
     def report(self, exc: AtendeError) -> None:
-        """An error of the save: under its fields when they are on the form, else one line."""
+        """An error of the save: under its fields when they are on the form, else
+        one line; a question (NeedsConfirmation) is asked, and a yes saves again."""
+        if isinstance(exc, NeedsConfirmation):
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.confirmed = True
+                    self.action_save()
+
+            self.app.push_screen(ConfirmDialog(exc.message), answered)
+            return
         if isinstance(exc, ValidationError) and show_errors(self, exc.errors):
             if self.INVALID_NOTICE:
                 self.notify(_(self.INVALID_NOTICE), severity="warning", markup=False)

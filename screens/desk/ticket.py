@@ -28,7 +28,7 @@ from services.tickets.wizard import actions as wizard_actions
 from services.tickets.wizard import draft as wizard_draft
 from services.tickets.wizard import orders as wizard_orders
 from tui.base import AtendeModal, AtendeScreen
-from tui.dialogs import PickDialog, WriteDialog
+from tui.dialogs import PickDialog, ThreadedSave, WriteDialog
 from tui.forms import Field, clear_errors, show_errors
 from tui.live import LiveScreen, PeersBar
 
@@ -43,8 +43,11 @@ class ReplyDialog(WriteDialog):
         self.internal = internal
 
 
-class StatusDialog(AtendeModal[tuple[str, str] | None]):
-    """Pick the next status; reopening asks for a reason."""
+class StatusDialog(ThreadedSave, AtendeModal[object]):
+    """Pick the next status and save it here: reopening without a reason keeps
+    the dialog open with the message under the reason; closing a ticket whose
+    service orders are still scheduled asks first. Dismisses with the new
+    state, None (cancelled) or a Conflict for the screen to reload."""
 
     DEFAULT_CSS = """
     StatusDialog { align: center middle; }
@@ -54,23 +57,47 @@ class StatusDialog(AtendeModal[tuple[str, str] | None]):
     """
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
-    def __init__(self, current: str) -> None:
+    def __init__(self, state: ticket_thread.TicketState) -> None:
         super().__init__()
-        self.current = current
+        self.state = state
+        self.choice: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(_("Change status from {status} to:").format(status=_(STATUSES[self.current])),
+            yield Label(_("Change status from {status} to:").format(status=_(STATUSES[self.state.status])),
                         markup=False)
-            yield OptionList(*(Option(_(STATUSES[s]), id=s) for s in ticket_thread.allowed_statuses(self.current)),
-                             id="status-options")
+            yield OptionList(*(Option(_(STATUSES[s]), id=s) for s in ticket_thread.allowed_statuses(
+                self.state.status)), id="status-options")
             yield Field(_("Reason (needed to reopen)"), Input(id="status-reason"), name="reason")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss((event.option.id, self.query_one("#status-reason", Input).value))
+        self.choice = event.option.id
+        self.confirmed = False
+        self.action_save()
+
+    @on(Input.Submitted, "#status-reason")
+    def _reason_entered(self) -> None:
+        options = self.query_one(OptionList)
+        if self.choice is None and options.highlighted is not None:
+            self.choice = options.get_option_at_index(options.highlighted).id
+        self.action_save()
+
+    def submit(self):
+        if self.choice is None:
+            return None
+        actor, state, choice, confirmed = self.app.actor, self.state, self.choice, self.confirmed
+        reason = self.query_one("#status-reason", Input).value
+        return lambda: ticket_thread.change_status(actor, state.id, choice, expected_version=state.version,
+                                                   reason=reason, confirmed=confirmed)
+
+    def report(self, exc: AtendeError) -> None:
+        if isinstance(exc, Conflict):
+            self.dismiss(exc)
+            return
+        super().report(exc)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -215,9 +242,10 @@ class TicketServiceOrderForm(_AfterCreation, ServiceOrderForm):
         self.state = state
 
     def save_call(self):
-        actor, state, values = self.app.actor, self.state, self.order_values()
-        return lambda: ticket_items.add_service_order(actor, state.id, wizard_orders.make_service_order(*values),
-                                                      expected_version=state.version)
+        actor, state, values, confirmed = self.app.actor, self.state, self.order_values(), self.confirmed
+        return lambda: ticket_items.add_service_order(
+            actor, state.id, wizard_orders.make_service_order(*values, confirmed=confirmed),
+            expected_version=state.version)
 
 
 class TicketTaskForm(_AfterCreation, TaskForm):
@@ -461,19 +489,16 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
     def action_status(self) -> None:
         state = self.state
 
-        def done(choice: tuple[str, str] | None) -> None:
-            if choice is None:
-                return
-            actor = self.app.actor
-            self.call_service("ticket-status", lambda: ticket_thread.change_status(
-                actor, state.id, choice[0], expected_version=state.version, reason=choice[1]),
-                on_answer=lambda _state: self._saved(_("Status: {status}").format(status=_(STATUSES[choice[0]]))),
-                quiet=True, on_error=self._failed, write=True)
+        def done(result) -> None:
+            if isinstance(result, AtendeError):
+                self._failed(result)
+            elif result is not None:
+                self._saved(_("Status: {status}").format(status=_(STATUSES[result.status])))
 
         if not ticket_thread.allowed_statuses(state.status):
             self.notify(_("This ticket's status cannot change."), markup=False)
             return
-        self.app.push_screen(StatusDialog(state.status), done)
+        self.app.push_screen(StatusDialog(state), done)
 
     def action_reassign(self) -> None:
         state = self.state

@@ -32,6 +32,11 @@ class Conflict(AtendeError):
     """Someone else changed the record first; nothing was overwritten."""
 
 
+class NeedsConfirmation(AtendeError):
+    """The change is allowed but needs a yes first: the message asks the
+    question; the caller asks the person and calls again, confirmed."""
+
+
 class UnknownUser(AtendeError):
     pass
 

@@ -125,7 +125,8 @@ def time(value: str, field: str = "time", required: bool = True) -> dt.time | No
         if required:
             raise ValidationError(_("Time is required"), field)
         return None
-    for fmt in ("%H:%M", "%Hh%M", "%H"):
+    # "14h" is a time, a bare "7" or "0" is not (a slip of the finger, not 07:00)
+    for fmt in ("%H:%M", "%Hh%M", "%Hh"):
         try:
             return dt.datetime.strptime(text, fmt).time()
         except ValueError:

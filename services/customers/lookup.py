@@ -5,6 +5,8 @@ finds "João". Search text is data, never SQL or FTS syntax.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 
 from peewee import fn
@@ -17,7 +19,7 @@ from services.core.permissions import Actor, require
 from services.core.text import clean, digits, fold
 
 FIELDS = {
-    "name": N_("Name"), "doc": N_("CPF/CNPJ"), "phone": N_("Phone"), "email": N_("E-mail"),
+    "auto": N_("Any field"), "name": N_("Name"), "doc": N_("CPF/CNPJ"), "phone": N_("Phone"), "email": N_("E-mail"),
     "city": N_("City"), "login": N_("Login"), "contract": N_("Contract"),
 }
 CONDITIONS = {"contains": N_("contains"), "starts": N_("starts with"), "equals": N_("equals")}
@@ -28,7 +30,7 @@ MAX_LIMIT = 500
 @dataclass(frozen=True)
 class LookupQuery:
     text: str
-    field: str = "name"
+    field: str = "auto"
     condition: str = "contains"
     limit: int = 50
     kind: str = "customer"
@@ -61,6 +63,43 @@ def _check(q: LookupQuery) -> LookupQuery:
     if errors:
         raise ValidationError(errors)
     return q
+
+
+_CONTRACT = re.compile(r"[A-Za-z]{1,4}-?\d+")
+_LOGIN = re.compile(r"[A-Za-z0-9._:-]*[._:\d][A-Za-z0-9._:-]*")
+_PUNCTUATION = re.compile(r"[\s.()/+-]")
+
+
+def guess_field(text: str) -> str:
+    """The field that what was typed belongs to ("Any field"): an e-mail has
+    an @; digits that form a valid CPF or CNPJ are a document, other long
+    runs of digits a phone; CT-000123 is a contract; a word with a dot, a
+    digit or a colon (joao.silva12, a MAC) a login; anything else a name."""
+    from validate_docbr import CNPJ, CPF
+
+    text = clean(text)[:200]
+    if "@" in text:
+        return "email"
+    compact = _PUNCTUATION.sub("", text).upper()
+    if compact.isdigit():
+        if (len(compact) == 11 and CPF().validate(compact)) or (len(compact) == 14 and CNPJ().validate(compact)):
+            return "doc"
+        return "phone" if len(compact) >= 8 else "doc"
+    if len(compact) == 14 and compact.isalnum() and compact[12:].isdigit() and CNPJ().validate(compact):
+        return "doc"  # a CNPJ with letters (from July 2026)
+    if _CONTRACT.fullmatch(text):
+        return "contract"
+    if _LOGIN.fullmatch(text) and any(c.isalpha() for c in text):
+        return "login"
+    return "name"
+
+
+def effective(q: LookupQuery) -> LookupQuery:
+    """The query with "Any field" replaced by the field its text belongs to
+    (access points are found by name); a chosen field is kept."""
+    if q.field != "auto":
+        return q
+    return dataclasses.replace(q, field="name" if q.kind == "access_point" else guess_field(q.text))
 
 
 def _needle(q: LookupQuery) -> str:
@@ -215,7 +254,16 @@ def trigram_search(q: LookupQuery, needle: str) -> bool:
 def lookup(actor: Actor, q: LookupQuery) -> list[CustomerHit]:
     """Up to `q.limit` matches, best first; an empty search returns nothing."""
     require(actor, "customers.read")
-    q = _check(q)
+    asked = _check(q)
+    q = effective(asked)
+    hits = _lookup(q)
+    if not hits and asked.field == "auto" and q.field == "name" and q.kind != "access_point" and " " not in clean(
+            q.text):
+        return _lookup(dataclasses.replace(q, field="login"))  # a login without a dot or digit (mconceicao)
+    return hits
+
+
+def _lookup(q: LookupQuery) -> list[CustomerHit]:
     needle = _needle(q)
     if not needle:
         return []

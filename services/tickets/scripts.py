@@ -20,7 +20,7 @@ from models.wizard import Script
 from services.core import clock
 from services.core import files as intake
 from services.core.errors import Conflict, NotFound, ValidationError
-from services.core.i18n import _
+from services.core.i18n import _, ngettext
 from services.core.permissions import Actor, require
 from services.core.text import clean
 from services.store import audit
@@ -220,13 +220,16 @@ def is_complete(script: ScriptDef, answers: Answers) -> bool:
 def report(script: ScriptDef, answers: Answers) -> str:
     """The script report: questions and answers, in order."""
     lines = [_("Script: {name}").format(name=script.name)]
+    answered = 0
     for i, (node, option) in enumerate(path(script, answers), 1):
         if option is None:
             break
+        answered = i
         lines.append(f"{i}. {node.question}")
         lines.append(f"   -> {node.options[option].label}")
     if not is_complete(script, answers):
-        lines.append(_("(script not finished)"))
+        lines.append(ngettext("Ended early by the operator after {n} question.",
+                              "Ended early by the operator after {n} questions.", answered).format(n=answered))
     return "\n".join(lines)
 
 

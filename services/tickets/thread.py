@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from models import Ticket, User, reading, write_tx
 from models.desk import MESSAGE_KINDS, TicketMessage
+from models.wizard import ServiceOrder
 from services.core import clock, validation
-from services.core.errors import Conflict, NotFound, ValidationError
-from services.core.i18n import N_, _
+from services.core.errors import Conflict, NeedsConfirmation, NotFound, ValidationError
+from services.core.i18n import N_, _, ngettext
 from services.core.permissions import Actor, require
 from services.core.text import clean
 from services.store import audit
@@ -167,9 +168,11 @@ def allowed_statuses(status: str) -> tuple[str, ...]:
 
 
 def change_status(actor: Actor, ticket_id: int, new_status: str, *, expected_version: int,
-                  reason: str = "") -> TicketState:
+                  reason: str = "", confirmed: bool = False) -> TicketState:
     """Move the ticket along the workflow. Reopening (resolved/finished ->
-    open) needs a reason, kept as an internal note."""
+    open) needs a reason, kept as an internal note. Closing a ticket whose
+    service orders are still scheduled needs `confirmed` (NeedsConfirmation
+    asks the question)."""
     require(actor, "tickets.work")
     with write_tx():
         t = ticket_row(ticket_id)
@@ -182,6 +185,14 @@ def change_status(actor: Actor, ticket_id: int, new_status: str, *, expected_ver
         if new_status not in allowed_statuses(t.status):
             raise ValidationError(_("A ticket that is {old} cannot become {new}").format(
                 old=_(STATUSES[t.status]), new=_(STATUSES[new_status])), "status")
+        if new_status in CLOSED and t.status not in CLOSED and not confirmed:
+            scheduled = ServiceOrder.select().where((ServiceOrder.ticket == t.id)
+                                                    & (ServiceOrder.status == "scheduled")).count()
+            if scheduled:
+                raise NeedsConfirmation(ngettext(
+                    "{n} service order is still scheduled for this ticket. Make it {status} anyway?",
+                    "{n} service orders are still scheduled for this ticket. Make it {status} anyway?",
+                    scheduled).format(n=scheduled, status=_(STATUSES[new_status])))
         reopening = t.status in CLOSED and new_status == "open"
         note = ""
         if reopening:
@@ -273,7 +284,7 @@ def bulk(actor: Actor, ticket_ids, action: str, value: str, *, reason: str = "")
                 reassign(actor, t.id, value, expected_version=t.version)
             else:
                 add_message(actor, t.id, value, internal=True)
-        except (ValidationError, NotFound, Conflict) as exc:
+        except (ValidationError, NotFound, Conflict, NeedsConfirmation) as exc:
             failed.append((protocol, exc.message))
             continue
         done.append(protocol)

@@ -194,8 +194,9 @@ class ServiceOrderForm(ActionForm):
             "technician", "date", "start", "duration", "os_type", "status", "description"))
 
     def submit(self):
-        actor, draft, values = self.app.actor, self.draft, self.order_values()
-        return lambda: wizard_orders.add_service_order(actor, draft, wizard_orders.make_service_order(*values))
+        actor, draft, values, confirmed = self.app.actor, self.draft, self.order_values(), self.confirmed
+        return lambda: wizard_orders.add_service_order(
+            actor, draft, wizard_orders.make_service_order(*values, confirmed=confirmed))
 
 
 class TaskForm(ActionForm):

@@ -222,7 +222,8 @@ class ScriptStep(Step):
             report.update(Text(_("Script complete: Ctrl+E ends it and keeps this report.") + "\n\n"
                                + scripts_svc.report(self.script, d.script_answers)))
         else:
-            report.update("")
+            report.update(Text(_("Ctrl+E ends the script here; its report keeps the answers so far."),
+                               style="italic"))
 
     @on(OptionList.OptionSelected, "#script-options")
     def _answer(self, event: OptionList.OptionSelected) -> None:
@@ -250,9 +251,11 @@ class ScriptStep(Step):
             self._show_node()
 
     def action_end_script(self) -> None:
+        """End the script, at its end or at any question (seed 002: "encerrar o
+        script para prosseguir"): the report holds the answers so far."""
         d = self.wiz.draft
-        if self.script is None or not scripts_svc.is_complete(self.script, d.script_answers):
-            show_errors(self, {"script": _("Answer the script to its end and choose 'End script'")})
+        if self.script is None:
+            show_errors(self, {"script": _("The script is still loading")})
             return
         self.wiz.draft = wizard_draft.update(d, script_done=True,
                                              script_report=scripts_svc.report(self.script, d.script_answers))

@@ -22,14 +22,14 @@ from screens.desk.wizard.step import Step
 from screens.desk.wizard.who import CustomerStep, KindStep, LookupStep
 from services.core import validation
 from services.core.errors import AtendeError, ValidationError
-from services.core.i18n import N_, _
+from services.core.i18n import N_, _, ngettext
 from services.customers import contacts as contacts_svc
 from services.tickets import protocol
 from services.tickets.wizard import draft as wizard_draft
 from services.tickets.wizard import finishing as wizard_finishing
 from services.tickets.wizard import saving as wizard_saving
 from tui.base import AtendeScreen, PaletteCommand
-from tui.dialogs import ChoiceDialog
+from tui.dialogs import ChoiceDialog, ConfirmDialog
 from tui.event_promo import EventPromo
 from tui.forms import show_errors
 from tui.guarded_text import GuardedTextArea
@@ -263,7 +263,7 @@ class WizardScreen(AtendeScreen):
 
     # -- finishing and leaving
 
-    def action_finish(self) -> None:
+    def action_finish(self, confirmed: bool = False) -> None:
         if self.query_one("#finish", Button).disabled:
             return  # a finish is running: a second Ctrl+S must not write the ticket twice
         d = self.collect()
@@ -271,6 +271,13 @@ class WizardScreen(AtendeScreen):
             wizard_draft.validate_all(d)
         except ValidationError as exc:
             self.show_field_errors(exc.errors)
+            return
+        scheduled = sum(o.status == "scheduled" for o in d.service_orders)
+        if d.resolved and scheduled and not confirmed:  # resolved, with a visit still to come: asked first
+            self.app.push_screen(ConfirmDialog(ngettext(
+                "{n} service order is still scheduled for this ticket. Save it as resolved anyway?",
+                "{n} service orders are still scheduled for this ticket. Save it as resolved anyway?",
+                scheduled).format(n=scheduled)), lambda yes: yes and self.action_finish(confirmed=True))
             return
         self.query_one("#finish", Button).disabled = True
         self._finish(d)

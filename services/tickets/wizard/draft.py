@@ -188,7 +188,7 @@ def validate(d: Draft, step: str | None = None) -> None:
         if not d.script_id:
             errors["script"] = _("Choose a script, or go back and turn 'create script' off")
         elif not d.script_done:
-            errors["script"] = _("Answer the script to its end and choose 'End script'")
+            errors["script"] = _("End the script with Ctrl+E: at its end, or at any question to go on")
     elif step == "first_contact":
         if not d.queue_id:
             errors["queue"] = _("Choose the destination")

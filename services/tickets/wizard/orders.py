@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from models import Ticket, reading
 from models.wizard import OsType, ServiceOrder, Technician
 from services.core import clock, validation
-from services.core.errors import ValidationError
+from services.core.errors import NeedsConfirmation, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.core.text import clean
@@ -72,8 +72,11 @@ def check_overlap(start: int, duration: int, taken: list[Slot], field: str = "st
 
 
 def make_service_order(technician_id, date_text: str, start_text: str, duration_text: str,
-                       os_type_id=None, status: str = "scheduled", description: str = "") -> ServiceOrderDraft:
-    """Validate the fields of a service order (not yet the agenda)."""
+                       os_type_id=None, status: str = "scheduled", description: str = "",
+                       confirmed: bool = False) -> ServiceOrderDraft:
+    """Validate the fields of a service order (not yet the agenda). A day
+    gone by is refused; a start already past today asks first
+    (NeedsConfirmation) unless `confirmed`."""
     errors = {}
     date = start = duration = None
     if not technician_id:
@@ -100,8 +103,14 @@ def make_service_order(technician_id, date_text: str, start_text: str, duration_
         errors["duration"] = _("This order would end at {end} the next day: end it by 24:00 and "
                                "schedule the rest on the next day").format(
             end=fmt_minutes(start.hour * 60 + start.minute + duration - DAY_MINUTES))
+    now = clock.now()
+    if date is not None and date < now.date():
+        errors["date"] = _("That day has gone by: schedule the order for today or later")
     if errors:
         raise ValidationError(errors)
+    if date == now.date() and (start.hour, start.minute) < (now.hour, now.minute) and not confirmed:
+        raise NeedsConfirmation(_("{start} has already passed today. Schedule the order for {start} anyway?").format(
+            start=start.strftime("%H:%M")))
     return ServiceOrderDraft(int(technician_id), date.isoformat(), start.strftime("%H:%M"), duration,
                              int(os_type_id) if os_type_id else None, status, description)
 

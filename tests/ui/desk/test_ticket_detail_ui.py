@@ -105,6 +105,51 @@ async def test_a_stale_save_is_refused_and_reloaded(make_app, one_ticket):
         assert any("bruno changed ticket P0001" in n.message for n in app._notifications)
 
 
+async def test_reopening_without_a_reason_keeps_the_dialog_and_resolving_with_a_scheduled_order_asks(
+        make_app, one_ticket):
+    from models.wizard import ServiceOrder, Technician
+    from tui.dialogs import ConfirmDialog
+
+    with write_tx():
+        tech = Technician.create(name="Tião")
+        ServiceOrder.create(ticket=one_ticket, technician=tech, date=NOW.date(), start_minute=14 * 60,
+                            duration_minutes=60, created_by="ana", created_at=NOW)
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(TicketDetailScreen("P0001"))
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # resolved: a service order is still scheduled
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "1 service order is still scheduled" in str(app.screen.query_one("#question").render())
+        await pilot.press("escape")  # no: nothing changes, the status dialog stays
+        await settle(pilot)
+        assert isinstance(app.screen, StatusDialog)
+        assert ticket_thread.state(app.actor, one_ticket).status == "open"
+        await pilot.press("enter")  # asked again; yes
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        app.screen.dismiss(True)
+        await settle(pilot)
+        assert ticket_thread.state(app.actor, one_ticket).status == "resolved"
+        assert not isinstance(app.screen, StatusDialog)
+        # reopening without a reason: the dialog stays, the message is under the reason
+        await pilot.press("s")
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press("down", "enter")  # open
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "Say why the ticket is reopened" in text_of(dialog, ".field-error")
+        assert app.focused is dialog.query_one("#status-reason")
+        await pilot.press(*"cliente ligou de novo", "enter")  # Enter in the reason saves the chosen status
+        await settle(pilot)
+        assert ticket_thread.state(app.actor, one_ticket).status == "open"
+        assert "cliente ligou de novo" in text_of(app.screen, "#ticket-thread")
+
+
 async def test_the_login_typed_right_after_a_goes_into_the_reassign_dialog(make_app, one_ticket):
     """"a" (reassign) and the new responsible's login read at once: the login
     lands in the dialog that "a" opened. Before, the letters went to the

@@ -130,7 +130,7 @@ async def test_service_order_and_tasks(make_app, tickets_world):
         await settle(pilot)
         assert "start" in str(form.query_one("#start").parent.query_one(".field-error").render()).lower() or \
             form.query_one("#start").parent.has_class("-invalid")
-        form.query_one("#start", Input).value = "09:00"
+        form.query_one("#start", Input).value = "11:00"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen and ServiceOrder.select().count() == 1

@@ -215,15 +215,16 @@ async def test_guided_script(admin, desk_with_scripts):
         await pilot.press("up", "up", "enter")  # all dark -> energia (the path is recomputed)
         await wait(pilot, app)
         assert "energia" in str(wiz.query_one("#script-question", Static).render()).lower()
-        await pilot.press("ctrl+n")  # not finished: refused
+        await pilot.press("ctrl+n")  # not ended: Ctrl+N alone does not skip it
         await wait(pilot, app)
-        assert "End script" in field_error(wiz, "script")
-        await pilot.press("enter")  # was off; now on: ends the script
+        assert "Ctrl+E" in field_error(wiz, "script") and wiz.draft.step == "script"
+        # the operator ends the script at this (unanswered) question (seed 002: "encerrar o script")
         await pilot.press("ctrl+e")
         await wait(pilot, app)
         assert wiz.draft.step == "first_contact" and wiz.draft.script_done
-        assert wiz.draft.script_report.splitlines()[:3] == [
-            "Script: Sem conexão", "1. Como estão as luzes do equipamento (ONU/modem)?", "   -> Tudo apagado"]
+        assert wiz.draft.script_report.splitlines() == [
+            "Script: Sem conexão", "1. Como estão as luzes do equipamento (ONU/modem)?", "   -> Tudo apagado",
+            "Ended early by the operator after 1 question."]
         assert options is not None
 
 
@@ -274,9 +275,15 @@ async def test_first_contact_actions_and_finish(admin, desk_with_scripts, tmp_pa
         await pilot.press("ctrl+s")
         await wait(pilot, app)
         assert "more than zero" in field_error(form, "duration")
-        form.query_one("#start", Input).value = "09:00"
+        form.query_one("#start", Input).value = "09:00"  # the clock says 10:00: asked first
         form.query_one("#duration", Input).value = "1:30"
         await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        from tui.dialogs import ConfirmDialog
+
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "09:00 has already passed today" in str(app.screen.query_one("#question").render())
+        await pilot.press("y")
         await wait(pilot, app)
         # a second order overlapping the first is refused, with the agenda shown
         await pilot.press("f3")
@@ -324,7 +331,19 @@ async def test_first_contact_actions_and_finish(admin, desk_with_scripts, tmp_pa
         assert "Describe the solution" in field_error(wiz, "solution")
         wiz.query_one("#solution", GuardedTextArea).load_text("Reiniciou a ONU")
         protocol = wiz.draft.protocol
-        await finish(pilot, app, wiz)
+        wiz.action_finish()  # resolved with its service order still scheduled: asked first
+        await wait(pilot, app)
+        assert "1 service order is still scheduled" in str(app.screen.query_one("#question").render())
+        await pilot.press("n")
+        await wait(pilot, app)
+        assert app.screen is wiz and not Ticket.get(Ticket.protocol == protocol).solution
+        wiz.action_finish()
+        await wait(pilot, app)
+        app.screen.dismiss(True)
+        for _ in range(50):
+            await wait(pilot, app)
+            if not isinstance(app.screen, WizardScreen):
+                break
         assert not isinstance(app.screen, WizardScreen)
         t = Ticket.get(Ticket.protocol == protocol)
         assert (t.status, t.solution) == ("resolved", "Reiniciou a ONU")

@@ -50,6 +50,35 @@ def test_fields_and_conditions(some, field, text, condition, expected):
     assert names(lookup.lookup(some, LookupQuery(text, field=field, condition=condition))) == expected
 
 
+@pytest.mark.parametrize("text,field", [
+    ("529.982.247-25", "doc"), ("52998224725", "doc"), ("11.222.333/0001-81", "doc"),
+    ("12.ABC.345/01DE-35", "doc"), ("(11) 91234-5678", "phone"), ("5511912345678", "phone"),
+    ("52998224700", "phone"),  # eleven digits that are no CPF: a mobile with its area code
+    ("5299", "doc"), ("maria@gmail.com", "email"), ("@gmail", "email"), ("CT-000002", "contract"),
+    ("ct000002", "contract"), ("jgoncalves2", "login"), ("joao.silva", "login"), ("aa:bb:cc:00:11:22", "login"),
+    ("João Gonçalves", "name"), ("mar", "name"), ("Ana-Maria", "name"), ("(near) *", "name"),
+])
+def test_any_field_reads_what_was_typed(text, field):
+    assert lookup.guess_field(text) == field
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("529.982.247-25", ["João Gonçalves"]), ("31 98765-4321", ["Maria Conceição"]),
+    ("maria@", ["Maria Conceição"]), ("CT-000003", ["[bold]Mário (NEAR) *"]), ("mconceicao", ["Maria Conceição"]),
+    ("mario", ["[bold]Mário (NEAR) *"]),
+])
+def test_any_field_searches_the_field_the_text_belongs_to(some, text, expected):
+    assert names(lookup.lookup(some, LookupQuery(text))) == expected
+
+
+def test_a_chosen_field_wins_over_the_guess(some):
+    # digits searched as a name find no one, though they are a CPF
+    assert lookup.lookup(some, LookupQuery("52998224725", field="name")) == []
+    assert lookup.effective(LookupQuery("52998224725", field="phone")).field == "phone"
+    assert lookup.effective(LookupQuery("52998224725")).field == "doc"
+    assert lookup.effective(LookupQuery("x.1", kind="access_point")).field == "name"
+
+
 @pytest.mark.parametrize("text", ['"', "*", "(", "NEAR", "[/", "%", "_", "\\", "'; drop table customer; --"])
 def test_odd_search_text_is_data(some, text):
     lookup.lookup(some, LookupQuery(text))  # no exception

@@ -22,6 +22,9 @@ def test_path_answers_and_report():
     assert [n.id for n, _o in scripts.path(s, ans)] == ["a", "c"]
     ans = scripts.answer(s, ans, "c", 0)
     assert not scripts.is_complete(s, ans)
+    # ended early (seed 002: "encerrar o script"): the answers so far, and that it ended early
+    assert scripts.report(s, ans).splitlines()[-3:] == ["2. C?", "   -> ok",
+                                                        "Ended early by the operator after 2 questions."]
     ans = scripts.answer(s, ans, "b", 0)
     assert scripts.is_complete(s, ans)
     assert scripts.report(s, ans).splitlines() == ["Script: T", "1. A?", "   -> 2", "2. C?", "   -> ok",

@@ -99,7 +99,7 @@ def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path,
     f.write_bytes(b"jpeg" * 100)
     d = ready(admin, desk_data)
     d = actions.add_attachment(d, str(f), "luz vermelha")
-    order = orders.make_service_order(desk_data["tech"].id, "09/03/2026", "09:00", "1:30", desk_data["os_type"].id,
+    order = orders.make_service_order(desk_data["tech"].id, "09/03/2026", "11:00", "1:30", desk_data["os_type"].id,
                                       description="trocar ONU")
     d = orders.add_service_order(admin, d, order)
     d = dataclasses.replace(d, tasks=(actions.make_task(admin.id, "Ligar amanhã", "10/03/2026"),))
@@ -121,7 +121,7 @@ def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path,
 
         assert StoredFile.get(StoredFile.path == att.path).sha256
     so = ServiceOrder.get(ServiceOrder.ticket == t.id)
-    assert (so.start_minute, so.duration_minutes) == (540, 90)
+    assert (so.start_minute, so.duration_minutes) == (660, 90)
     assert TicketTask.get(TicketTask.ticket == t.id).description == "Ligar amanhã"
     assert not TicketEmail.select().exists()
     mail_row = Outbox.get((Outbox.about_entity == "ticket") & (Outbox.about_id == str(t.id)))
@@ -340,19 +340,19 @@ def test_finish_copies_regular_files_only_and_a_failed_copy_keeps_the_draft(admi
 def test_service_order_overlap_per_technician(admin, desk_data, people):
     d = ready(admin, desk_data)
     tech = desk_data["tech"].id
-    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "09/03/2026", "09:00", "60"))
+    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "10/03/2026", "09:00", "60"))
     with pytest.raises(ValidationError, match="Overlaps") as err:
-        orders.add_service_order(admin, d, orders.make_service_order(tech, "09/03/2026", "09:30", "30"))
+        orders.add_service_order(admin, d, orders.make_service_order(tech, "10/03/2026", "09:30", "30"))
     assert "start" in err.value.errors
-    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "09/03/2026", "10:00", "30"))
-    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "10/03/2026", "09:30", "30"))
+    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "10/03/2026", "10:00", "30"))
+    d = orders.add_service_order(admin, d, orders.make_service_order(tech, "11/03/2026", "09:30", "30"))
     finishing.finish(admin, d)
-    assert [a.start for a in orders.agenda(admin, tech, dt.date(2026, 3, 9))] == ["09:00", "10:00"]
+    assert [a.start for a in orders.agenda(admin, tech, dt.date(2026, 3, 10))] == ["09:00", "10:00"]
     # another ticket meets the stored agenda
     other = ready(admin, desk_data)
     with pytest.raises(ValidationError, match="ticket " + d.protocol):
-        orders.add_service_order(admin, other, orders.make_service_order(tech, "09/03/2026", "08:30", "45"))
-    orders.add_service_order(admin, other, orders.make_service_order(tech, "09/03/2026", "08:00", "60"))
+        orders.add_service_order(admin, other, orders.make_service_order(tech, "10/03/2026", "08:30", "45"))
+    orders.add_service_order(admin, other, orders.make_service_order(tech, "10/03/2026", "08:00", "60"))
 
 
 def test_service_order_midnight_and_zero_duration(desk_data):
@@ -366,6 +366,27 @@ def test_service_order_midnight_and_zero_duration(desk_data):
     assert set(err.value.errors) == {"technician", "date", "start", "duration"}
     order = orders.make_service_order(desk_data["tech"].id, "", "23:00", "60")
     assert order.date == "2026-03-09"
+
+
+@pytest.mark.parametrize("text", ["0", "7", "24:00", "7:75", "sete"])
+def test_a_bare_number_is_not_a_start_time(desk_data, text):
+    with pytest.raises(ValidationError) as err:
+        orders.make_service_order(desk_data["tech"].id, "10/03/2026", text, "60")
+    assert err.value.errors == {"start": "Invalid time: use HH:MM"}
+    assert orders.make_service_order(desk_data["tech"].id, "10/03/2026", "7h", "60").start == "07:00"
+
+
+def test_a_start_already_past_today_asks_and_a_day_gone_by_is_refused(desk_data):
+    from services.core.errors import NeedsConfirmation
+
+    tech = desk_data["tech"].id  # the clock says 09/03/2026 10:00
+    with pytest.raises(NeedsConfirmation, match="09:59 has already passed today"):
+        orders.make_service_order(tech, "09/03/2026", "09:59", "30")
+    assert orders.make_service_order(tech, "09/03/2026", "09:59", "30", confirmed=True).start == "09:59"
+    assert orders.make_service_order(tech, "09/03/2026", "10:00", "30").start == "10:00"
+    with pytest.raises(ValidationError) as err:
+        orders.make_service_order(tech, "08/03/2026", "11:00", "30", confirmed=True)
+    assert "gone by" in err.value.errors["date"]
 
 
 # -------------------------------------------------------------- linking
