@@ -4,10 +4,11 @@ thread, FormDialog, is in tui.dialogs)."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, RadioSet, Select, SelectionList, Static, TextArea
 
 from tui.keys import EnterInput, focus_now
 
@@ -48,6 +49,18 @@ class Field(Vertical):
     def set_error(self, message: str | None) -> None:
         self.query_one(".field-error", Static).update(message or "")
         self.set_class(bool(message), "-invalid")
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _edited(self) -> None:
+        """The person changed what the message was about: it no longer
+        describes the field, so it goes (the next save checks again)."""
+        if self.has_class("-invalid"):
+            self.set_error(None)
 
 
 def show_errors(container: Widget, errors: dict[str, str]) -> bool:

@@ -31,18 +31,20 @@ class ContactForm(FormDialog[contacts_svc.ContactInfo | None]):
 
     def compose(self) -> ComposeResult:
         c = self.contact
-        with VerticalScroll():
+        with VerticalScroll(can_focus=False):  # no focus stop of its own: Tab goes field to field
             yield Label(_("Edit contact") if c else _("New contact"), id="form-title")
-            yield Field(_("Name"), Input(c.name if c else "", id="name", max_length=200), name="name")
+            yield Field(_("Name *"), Input(c.name if c else "", id="name", max_length=200), name="name")
             with Horizontal(classes="form-row"):
-                yield Field(_("Phone"), Input(c.phone if c else "", id="phone", max_length=32), name="phone")
-                yield Field(_("E-mail"), Input(c.email if c else "", id="email", max_length=254), name="email")
+                yield Field(_("Phone (or e-mail) *"), Input(c.phone if c else "", id="phone", max_length=32),
+                            name="phone")
+                yield Field(_("E-mail (or phone) *"), Input(c.email if c else "", id="email", max_length=254),
+                            name="email")
             with Horizontal(classes="form-row"):
                 yield Field(_("CPF"), Input(c.doc if c else "", id="doc", max_length=18), name="doc")
                 yield Field(_("Position"), Input(c.position if c else "", id="position", max_length=120),
                             name="position")
             yield Label(_("Extra fields"), classes="box-title", id="extras-title")
-            yield VerticalScroll(id="extras")
+            yield VerticalScroll(id="extras", can_focus=False)
             yield self.buttons()
 
     def on_mount(self) -> None:

@@ -45,6 +45,8 @@ def cpf_or_cnpj(value: str, field: str = "doc", required: bool = True) -> tuple[
     number = digits(value or "")
     if not number and not required:
         return "", ""
+    if not clean(value or ""):
+        raise ValidationError(_("CPF/CNPJ is required"), field)
     if len(number) == 14:
         return cnpj(number, field), "cnpj"
     if len(number) == 11:

@@ -313,7 +313,7 @@ def _lookup_access_points(q: LookupQuery, needle: str) -> list[CustomerHit]:
             for a in query]
 
 
-def _hit(c: Customer) -> CustomerHit:
+def customer_hit(c: Customer) -> CustomerHit:
     return CustomerHit(c.id, c.kind, c.name, c.doc, c.phone, c.email, c.city, c.state, c.contract, c.account_status)
 
 

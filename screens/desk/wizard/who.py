@@ -9,10 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Digits, Input, Label, RadioButton, RadioSet, Static
 
+from screens.desk.caller_form import CallerForm
 from screens.desk.contact_form import ContactForm
 from screens.desk.wizard.step import Step, text_cell
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
+from services.customers import registration
 from services.customers.lookup import format_doc
 from services.tickets.wizard import draft as wizard_draft
 from tui.customer_lookup import CustomerLookup
@@ -56,6 +58,7 @@ class KindStep(Step):
 
 class LookupStep(Step):
     step_id = "lookup"
+    BINDINGS = [Binding("f2", "register", N_("New caller"), id="wizard-register")]
 
     def compose(self) -> ComposeResult:
         yield Label("", id="lookup-chosen", markup=False)
@@ -76,6 +79,26 @@ class LookupStep(Step):
         focus_now(lookup.query_one("#lookup-text", Input))
         if lookup.kind != self.wiz.draft.kind:
             lookup.set_kind(self.wiz.draft.kind)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "register":
+            return self.wiz.draft.kind != "access_point"
+        return True
+
+    def action_register(self) -> None:
+        """Nobody (or not the right one) found: register the caller, and go on with them."""
+        def done(got: registration.Registered | None) -> None:
+            if got is None:
+                return
+            self.wiz.draft = wizard_draft.update(self.wiz.draft, kind=got.customer.kind, customer_id=got.customer.id,
+                                                 customer_name=got.customer.name, contact_id=got.contact_id,
+                                                 contact_name=got.customer.name)
+            self.notify(_("{name} registered.").format(name=got.customer.name), markup=False)
+            self.load(self.wiz.draft)
+            self.wiz.action_next()
+
+        typed = self.query_one("#lookup-text", Input).value
+        self.app.push_screen(CallerForm(self.wiz.draft.kind, typed), done)
 
     @on(CustomerLookup.Selected)
     def _chosen(self, event: CustomerLookup.Selected) -> None:

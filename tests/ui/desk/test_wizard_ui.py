@@ -133,6 +133,50 @@ async def test_lookup_and_kind(admin, desk_with_scripts):
         assert wiz.draft.access_point_name == "POP Liberdade" and wiz.draft.step == "plan"
 
 
+async def test_the_lookup_reads_a_contract_and_down_goes_into_the_results(admin, desk_with_scripts):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(pilot, app)
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        await pilot.press(*"CT-000001")  # "Field" untouched: the contract is searched as a contract
+        await wait(pilot, app)
+        assert "1 found · by Contract" in str(wiz.query_one("#lookup-status", Static).render())
+        await pilot.press("down", "enter")
+        await wait(pilot, app)
+        assert wiz.draft.customer_name == "Maria Conceição" and wiz.draft.step == "customer"
+
+
+async def test_a_caller_nobody_found_is_registered_on_the_spot(admin, desk_with_scripts):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(pilot, app)
+        await pilot.press("ctrl+n")
+        await wait(pilot, app)
+        await pilot.press(*"Fulana [b]Nova")
+        await wait(pilot, app)
+        assert "Nothing found" in str(wiz.query_one("#lookup-status", Static).render())
+        await pilot.press("f2")
+        await wait(pilot, app)
+        form = app.screen
+        assert form.query_one("#name", Input).value == "Fulana [b]Nova"  # what was typed, in its field
+        assert app.focused is form.query_one("#doc", Input)
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert app.screen is form
+        assert field_error(form, "doc") == "CPF/CNPJ is required"
+        assert "phone or an e-mail" in field_error(form, "phone")
+        form.query_one("#doc", Input).value = "529.982.247-25"
+        form.query_one("#phone", Input).value = "(11) 98888-7777"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert app.screen is wiz and wiz.draft.step == "customer"
+        assert wiz.draft.customer_name == "Fulana [b]Nova" and wiz.draft.contact_name == "Fulana [b]Nova"
+        await pilot.press("ctrl+n")  # the caller is already chosen as the contact
+        await wait(pilot, app)
+        assert wiz.draft.step == "plan"
+
+
 async def test_contact_add_with_errors_at_the_fields(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
@@ -158,6 +202,30 @@ async def test_contact_add_with_errors_at_the_fields(admin, desk_with_scripts):
         assert app.screen is wiz
         assert wiz.draft.contact_name == "[bold]Novo [/"
         assert wiz.query_one("#contacts", DataTable).row_count == 2
+
+
+async def test_contact_form_tab_stops_marks_and_errors_that_clear(admin, desk_with_scripts):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_customer(pilot, app)
+        await pilot.press("a")
+        await wait(pilot, app)
+        form = app.screen
+        stops = []
+        for _ in range(8):  # every Tab lands on something a person sees and can use
+            stops.append(app.focused.id)
+            await pilot.press("tab")
+        assert stops == ["name", "phone", "email", "doc", "position", "cancel", "save", "name"]
+        labels = [str(lbl.render()) for lbl in form.query(".field-label")]
+        assert "Name *" in labels and "Phone (or e-mail) *" in labels
+        form.query_one("#email", Input).value = "x@"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        assert field_error(form, "email") == "Invalid e-mail address"
+        form.query_one("#email", Input).value = "x@example.com"  # fixed: the old message goes
+        await wait(pilot, app)
+        assert field_error(form, "email") == "" and field_error(form, "name") == "Name is required"
+        assert not form.query_one("#email").parent.has_class("-invalid")
 
 
 async def test_plan_problem_paste_and_router(admin, desk_with_scripts):
