@@ -22,7 +22,7 @@ try:
 
     from screens.admin.cli import audit, settings, users, who
     from screens.cli_base import AtendeGroup, Context, fail
-    from screens.desk.cli import contactus_group, export_group, import_group, ticket
+    from screens.desk.cli import contactus_group, desk_group, export_group, import_group, ticket
     from screens.events.cli import certificates, event
     from screens.mail.cli import outbox
     from screens.scheduling.cli import bookings, rota, triage
@@ -178,6 +178,11 @@ class AtendeApp(OrderedKeys, App):
         yield SystemCommand(_("Help"), _("Keys and help for this screen"), self.action_help)
         yield SystemCommand(_("Theme"), _("Change the colour theme"), self.action_change_theme)
         yield SystemCommand(_("Quit"), _("Leave Atende"), self.action_quit)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: a screen with work open (the wizard, `confirm_quit`) asks first."""
+        ask = next((s.confirm_quit for s in reversed(self.screen_stack) if hasattr(s, "confirm_quit")), None)
+        ask() if ask else self.exit()
 
     def _fatal_error(self) -> None:
         # Textual stops a widget's message loop after an unhandled error, so
@@ -484,7 +489,7 @@ def secrets_where(name: str) -> None:
 
 # Each area's command group lives beside that area's screens.
 for _command in (users, triage, import_group, bookings, rota, who, outbox, certificates, event, ticket, settings,
-                 contactus_group, export_group, audit, web):
+                 contactus_group, desk_group, export_group, audit, web):
     main.add_command(_command)
 
 

@@ -204,6 +204,10 @@ class ContactUsAdminScreen(AtendeScreen):
 
     def _open_form(self, tab: str, item: catalogue.Item | None, queues: list[catalogue.QueueChoice],
                    parents: list[catalogue.Item]) -> None:
+        if tab == "classification" and not queues:
+            self.notify(_("Add a desk destination first: Service desk, C (setup), or 'atende desk add queue'."),
+                        severity="warning", markup=False)
+            return
         if tab == "subclassification" and not parents and item is None:
             self.notify(_("Add a classification first."), severity="warning", markup=False)
             return

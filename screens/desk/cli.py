@@ -1,4 +1,4 @@
-"""The desk's command groups: ticket, contactus, export, import."""
+"""The desk's command groups: ticket, desk (setup), contactus, export, import."""
 from __future__ import annotations
 
 import json
@@ -75,6 +75,102 @@ def ticket_list(obj: Context, status: str | None, limit: int, as_json: bool) -> 
         return
     for r in rows:
         click.echo(f"{r.protocol:<16} {r.status:<10} {r.created_at[:16]:<17} {r.customer[:30]:<30} {r.type}")
+
+
+SETUP_KINDS = click.Choice(["queue", "type", "technician", "os_type"])
+
+
+def _setup_options(command):
+    """The fields of every kind (services.tickets.setup.FIELDS); each kind takes its own."""
+    for option in reversed((
+            click.option("--name", default=None),
+            click.option("--queue", default=None, help="type: the destination's name ('' for none)"),
+            click.option("--responsible", default=None, help="type: role:agent, role:supervisor... or user:LOGIN"),
+            click.option("--allows-link/--no-allows-link", "allows_link", default=None,
+                         help="type: may be linked to a parent ticket on the same network"),
+            click.option("--phone", default=None, help="technician"),
+            click.option("--user", default=None, help="technician: their Atende login ('' for none)"),
+            click.option("--minutes", default=None, help="os_type: default duration"))):
+        command = option(command)
+    return command
+
+
+def _setup_values(kind: str, given: dict) -> dict[str, str]:
+    from services.core.errors import ValidationError
+    from services.tickets import setup
+
+    values = {k: ("yes" if v is True else "" if v is False else v) for k, v in given.items() if v is not None}
+    wrong = sorted(set(values) - set(setup.FIELDS[kind]))
+    if wrong:
+        raise ValidationError(_("--{option} is not an option of {kind}").format(
+            option=wrong[0].replace("_", "-"), kind=kind), wrong[0])
+    return values
+
+
+def _setup_line(item) -> str:
+    state = "" if item.active else "  (" + _("inactive") + ")"
+    return f"{item.id:>5}  {item.name}" + (f"  · {item.details}" if item.details else "") + state
+
+
+@click.group("desk")
+def desk_group() -> None:
+    """Desk setup (leads): destinations (queue), ticket types (type), technicians, service-order types (os_type)."""
+
+
+@desk_group.command("list")
+@click.argument("kind", type=SETUP_KINDS)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def desk_list(obj: Context, kind: str, as_json: bool) -> None:
+    """List the KIND rows, the inactive ones last."""
+    from dataclasses import asdict
+
+    from services.tickets import setup
+
+    rows = setup.items(obj.open(create=False), kind)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(_setup_line(r))
+
+
+@desk_group.command("add")
+@click.argument("kind", type=SETUP_KINDS)
+@_setup_options
+@click.pass_obj
+def desk_add(obj: Context, kind: str, **given) -> None:
+    """Add a KIND row (--name, and the kind's own options)."""
+    from services.tickets import setup
+
+    actor = obj.open()
+    click.echo(_setup_line(setup.save(actor, kind, None, _setup_values(kind, given))))
+
+
+@desk_group.command("edit")
+@click.argument("kind", type=SETUP_KINDS)
+@click.argument("item_id", type=int)
+@_setup_options
+@click.pass_obj
+def desk_edit(obj: Context, kind: str, item_id: int, **given) -> None:
+    """Change the KIND row ITEM_ID: only the options given change."""
+    from services.tickets import setup
+
+    actor = obj.open(create=False)
+    click.echo(_setup_line(setup.save(actor, kind, item_id, _setup_values(kind, given))))
+
+
+@desk_group.command("disable")
+@click.argument("kind", type=SETUP_KINDS)
+@click.argument("item_id", type=int)
+@click.option("--enable", is_flag=True, help="Put it back in use.")
+@click.pass_obj
+def desk_disable(obj: Context, kind: str, item_id: int, enable: bool) -> None:
+    """Take the KIND row ITEM_ID out of the wizard's choices (tickets keep it)."""
+    from services.tickets import setup
+
+    actor = obj.open(create=False)
+    click.echo(_setup_line(setup.set_active(actor, kind, item_id, enable)))
 
 
 @click.group("contactus")

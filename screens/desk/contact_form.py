@@ -74,7 +74,7 @@ class ContactForm(FormDialog[contacts_svc.ContactInfo | None]):
             elif f.type == "number":
                 widget = Input(value, id=f"extra-{f.id}", type="number")
             elif f.type == "date":
-                widget = Input(value, id=f"extra-{f.id}", placeholder="DD/MM/AAAA")
+                widget = Input(value, id=f"extra-{f.id}", placeholder=_("DD/MM/YYYY"))
             else:
                 widget = Input(value, id=f"extra-{f.id}", max_length=500)
             widgets.append(Field(label, widget, name=f"extra_{f.id}"))

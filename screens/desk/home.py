@@ -70,7 +70,8 @@ class DeskScreen(LiveScreen, AtendeScreen):
 
     PRESENCE_NAME = N_("Service desk")
     HELP = N_("Ctrl+N opens a new ticket and reserves its protocol at once. Unfinished tickets are offered "
-              "back (R). Q opens the queues. Enter opens a ticket.")
+              "back (R). Q opens the queues. Enter opens a ticket. C (leads) sets up destinations, ticket types, "
+              "technicians and service-order types.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("ctrl+n", "new_ticket", N_("New ticket"), id="desk-new"),
@@ -78,6 +79,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
         Binding("f5", "refresh", N_("Refresh"), id="desk-refresh"),
         Binding("s", "scripts", N_("Scripts"), id="desk-scripts"),
         Binding("q", "queues", N_("Queues"), id="desk-queues"),
+        Binding("c", "setup", N_("Setup"), id="desk-setup"),
     ]
 
     def __init__(self, resume: wizard_draft.Draft | None = None, offer_drafts: bool = True) -> None:
@@ -105,6 +107,8 @@ class DeskScreen(LiveScreen, AtendeScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "scripts":
             return permissions.can(self.app.actor, "scripts.edit")
+        if action == "setup":
+            return permissions.can(self.app.actor, "desk.setup")
         return True
 
     def load(self) -> None:
@@ -177,8 +181,16 @@ class DeskScreen(LiveScreen, AtendeScreen):
     def action_scripts(self) -> None:
         self.app.push_screen(ScriptListScreen())
 
+    def action_setup(self) -> None:
+        from screens.desk.setup import DeskSetupScreen
+
+        self.app.push_screen(DeskSetupScreen())
+
     def palette_commands(self):
         yield PaletteCommand(_("New ticket"), _("Reserve a protocol and open the wizard"), self.action_new_ticket)
         yield PaletteCommand(_("Resume a draft"), _("Tickets you did not finish"), self.action_resume)
         if permissions.can(self.app.actor, "scripts.edit"):
             yield PaletteCommand(_("Scripts"), _("Edit the guided scripts"), self.action_scripts)
+        if permissions.can(self.app.actor, "desk.setup"):
+            yield PaletteCommand(_("Desk setup"), _("Destinations, ticket types, technicians, service-order types"),
+                                 self.action_setup)

@@ -257,7 +257,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
             del self.selected[ticket_id]
         else:
             self.selected[ticket_id] = protocol_number
-        table.update_cell(key, self._columns[0], self._protocol_cell(ticket_id, protocol_number))
+        table.update_cell(key, self._columns[0], self._protocol_cell(ticket_id, protocol_number), update_width=True)
         self._set_status(self._summary(None))
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)

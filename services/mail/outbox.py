@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -154,8 +153,9 @@ MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 """One attached file (the largest event material); counted while copying."""
 
 
-def _copy_attachments(files: Sequence[str | os.PathLike], key: str) -> list[dict]:
-    """Copy each file beside the mail (services.core.files: regular files only,
+def _copy_attachments(files: Sequence, key: str) -> list[dict]:
+    """Copy each file (a path, or a (path, name) pair: the name the recipient
+    sees) beside the mail (services.core.files: regular files only,
     at most MAX_ATTACHMENT_BYTES, nothing left when a copy fails); a file
     already there with the same content is reused (a retried queue)."""
     from services.core import files as intake
@@ -166,15 +166,18 @@ def _copy_attachments(files: Sequence[str | os.PathLike], key: str) -> list[dict
     stored = []
     copied: list[Path] = []
     try:
-        for source in files:
+        for item in files:
+            source, name = item if isinstance(item, tuple) else (item, "")
             picked = intake.check(source, "attachments", MAX_ATTACHMENT_BYTES)
-            dest = folder / picked.name
+            name = intake.safe_name(name) if name else picked.name
+            dest = folder / name
             if not (dest.exists() and _same_file(picked.path, dest)):
-                dest = intake.copy_into(source, folder, field="attachments", limit=MAX_ATTACHMENT_BYTES).path
+                dest = intake.copy_into(source, folder, field="attachments", limit=MAX_ATTACHMENT_BYTES,
+                                        name=name).path
                 copied.append(dest)
             blobs.keep(dest)  # a store whose hosts share no folder keeps the bytes, in the caller's transaction
             # a server's workers on other hosts find it under their own files folder: its place, not this path
-            stored.append({"path": blobs.place(dest), "name": picked.name})
+            stored.append({"path": blobs.place(dest), "name": name})
     except BaseException:
         for p in copied:
             p.unlink(missing_ok=True)
@@ -195,7 +198,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def queue(*, to: str | Iterable[str], subject: str, text: str, html: str = "",
-          cc: str | Iterable[str] | None = None, attachments: Sequence[str | os.PathLike] = (),
+          cc: str | Iterable[str] | None = None, attachments: Sequence = (),
           read_receipt: bool = False, about: tuple[str, object] = ("", ""), kind: str = "generic",
           key: str | None = None, created_by: str = "system",
           send_after: dt.datetime | None = None) -> int:

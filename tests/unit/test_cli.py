@@ -133,3 +133,23 @@ def test_tui_without_a_terminal_says_so(tmp_path):
 def test_portuguese_errors(tmp_path):
     r = atende("--lang", "pt_BR", "--db", "/nonexistent-folder/x.db", "users", "list")
     one_line_error(r, "não existe")
+
+
+def test_desk_setup_commands(tmp_path):
+    """A fresh store gets its destinations, types, technicians and service-order types from the CLI."""
+    db = str(tmp_path / "a.db")
+    assert atende("--db", db, "desk", "add", "queue", "--name", "Suporte [bold]").returncode == 0
+    r = atende("--db", db, "desk", "add", "type", "--name", "Sem conexão", "--queue", "suporte [BOLD]",
+               "--responsible", "role:agent", "--allows-link")
+    assert r.returncode == 0, r.stderr
+    assert "Suporte [bold]" in r.stdout
+    assert atende("--db", db, "desk", "add", "os_type", "--name", "Reparo", "--minutes", "90").returncode == 0
+    one_line_error(atende("--db", db, "desk", "add", "os_type", "--name", "X", "--minutes", "0"), "greater than zero")
+    one_line_error(atende("--db", db, "desk", "add", "queue", "--name", "Y", "--phone", "1"), "--phone")
+    one_line_error(atende("--db", db, "desk", "add", "queue", "--name", "SUPORTE [bold]"), "already")
+    types = json.loads(atende("--db", db, "desk", "list", "type", "--json").stdout)
+    assert [(t["name"], t["active"]) for t in types] == [("Sem conexão", True)]
+    r = atende("--db", db, "desk", "disable", "type", str(types[0]["id"]))
+    assert r.returncode == 0 and "inactive" in r.stdout
+    atende("--db", db, "users", "add", "ana", "--role", "agent")
+    one_line_error(atende("--db", db, "desk", "list", "queue", env={"ATENDE_USER": "ana"}), "may not")

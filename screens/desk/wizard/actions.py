@@ -117,7 +117,6 @@ class ServiceOrderForm(ActionForm):
     def __init__(self, draft: wizard_draft.Draft) -> None:
         super().__init__(draft)
         self.title_text = _(ServiceOrderForm.title_text)
-        self.tech_names: dict[int, str] = {}
         self.os_defaults: dict[int, int] = {}
 
     def fields(self) -> ComposeResult:
@@ -150,7 +149,6 @@ class ServiceOrderForm(ActionForm):
         self.call_service("os-choices", read, on_answer=lambda got: self._choices(*got))
 
     def _choices(self, techs, types) -> None:
-        self.tech_names = {t.id: t.name for t in techs}
         self.os_defaults = {t.id: int(t.extra or 60) for t in types}
         self.query_one("#technician", Select).set_options([(t.name, t.id) for t in techs])
         self.query_one("#os_type", Select).set_options([(t.name, t.id) for t in types])
@@ -185,7 +183,7 @@ class ServiceOrderForm(ActionForm):
         for o in self.draft.service_orders:
             if o.technician_id == tech and o.date == day.isoformat():
                 end = wizard_orders.fmt_minutes(wizard_orders.minutes_of(o.start) + o.duration_minutes)
-                table.add_row(Text(o.start), Text(end), Text(_("this ticket")), Text(""))
+                table.add_row(Text(o.start), Text(end), Text(_("this ticket")), Text(o.os_type_name))
         if not table.row_count:
             table.add_row(Text(_("free all day")), Text(""), Text(""), Text(""))
 

@@ -24,6 +24,8 @@ class FirstContactStep(Step):
 
     options: wizard_options.FirstContactOptions | None = None
     candidates: tuple = ()
+    links_shown = False  # the parent choice holds the candidates (until then the draft's link is kept)
+    notified: tuple = ()  # the candidates the agent was told of (told once, not at every type change)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
@@ -74,8 +76,11 @@ class FirstContactStep(Step):
             return None if v is Select.NULL else v
 
         resp = value("responsible") or ""
-        parent = value("parent")
-        parent_protocol = next((c.protocol for c in self.candidates if c.id == parent), "") if parent else ""
+        if self.links_shown:
+            parent = value("parent")
+            parent_protocol = next((c.protocol for c in self.candidates if c.id == parent), "") if parent else ""
+        else:  # a resumed draft whose candidates are still coming: its link stays
+            parent, parent_protocol = d.parent_id, d.parent_protocol
         return wizard_draft.update(
             d, queue_id=value("queue"), type_id=value("type"),
             responsible_id=int(resp.split(":")[1]) if resp.startswith("user:") else None,
@@ -108,13 +113,26 @@ class FirstContactStep(Step):
         self.load(self.wiz.draft)
         self.fetch_links()
 
+    @on(Select.Changed, "#queue")
+    def _queue_changed(self, event: Select.Changed) -> None:
+        """The types offered follow the destination: its own and those of no queue."""
+        if self.options is None:
+            return
+        queue = None if event.value is Select.NULL else event.value
+        types = [t for t in self.options.types if queue is None or t.queue_id in (None, queue)]
+        select = self.query_one("#type", Select)
+        current = select.value
+        select.set_options([(t.name, t.id) for t in types])
+        if any(t.id == current for t in types):
+            select.value = current
+
     @on(Select.Changed, "#type")
     def _type_changed(self, event: Select.Changed) -> None:
         if self.options is None or event.value is Select.NULL:
             return
         chosen = next((t for t in self.options.types if t.id == event.value), None)
-        if chosen is None:
-            return
+        if chosen is None or chosen.id == self.wiz.draft.type_id:
+            return  # the draft's own type shown again (a resumed draft): its responsible and queue stay
         # The type proposes its responsible (user first, else role) and its queue.
         resp = self.query_one("#responsible", Select)
         if chosen.responsible_id:
@@ -138,6 +156,7 @@ class FirstContactStep(Step):
 
     def _show_links(self, found) -> None:
         self.candidates = tuple(found)
+        self.links_shown = True
         field = self.query_one("#parent-field", Field)
         select = self.query_one("#parent", Select)
         field.display = bool(found)
@@ -145,7 +164,8 @@ class FirstContactStep(Step):
             protocol=c.protocol, customer=c.customer or "-", network=c.network), c.id) for c in found])
         if found and self.wiz.draft.parent_id in {c.id for c in found}:
             select.value = self.wiz.draft.parent_id
-        if found:
+        if found and self.notified != self.candidates:
+            self.notified = self.candidates
             self.notify(_("There is an open ticket on this network: {protocol}. You may link this one to it.").format(
                 protocol=found[0].protocol), markup=False)
 
@@ -176,18 +196,17 @@ class FirstContactStep(Step):
             table.add_row(text_cell(_("Attachment")), text_cell(f"{a.name} ({a.size:,} B) {a.notes}"),
                           key=f"attachments:{i}")
         for i, o in enumerate(d.service_orders):
+            kind = f" · {o.os_type_name}" if o.os_type_name else ""
             table.add_row(text_cell(_("Service order")), text_cell(
-                f"{o.date} {o.start} +{o.duration_minutes} min · {self._tech_name(o.technician_id)}"),
+                f"{o.date} {o.start} +{o.duration_minutes} min · {o.technician_name or o.technician_id}{kind}"),
                 key=f"service_orders:{i}")
         for i, t in enumerate(d.tasks):
-            table.add_row(text_cell(_("Task")), text_cell(f"{t.description[:50]} {t.due}"), key=f"tasks:{i}")
+            who = f" · {t.assignee_name}" if t.assignee_name else ""
+            table.add_row(text_cell(_("Task")), text_cell(f"{t.description[:50]} {t.due}{who}"), key=f"tasks:{i}")
         for i, e in enumerate(d.emails):
             table.add_row(text_cell(_("E-mail")), text_cell(f"{', '.join(e.recipients)}: {e.subject}"),
                           key=f"emails:{i}")
         table.display = bool(table.row_count)
-
-    def _tech_name(self, tech_id: int) -> str:
-        return self.wiz.tech_names.get(tech_id, str(tech_id))
 
     def on_key(self, event) -> None:
         table = self.query_one("#actions", DataTable)

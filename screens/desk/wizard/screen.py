@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Header, Input, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Header, Input, RadioSet, Select, Static, TextArea
 
 from screens.desk.wizard.actions import AttachmentForm, EmailForm, ServiceOrderForm, TaskForm
 from screens.desk.wizard.first_contact import FirstContactStep
@@ -55,16 +55,18 @@ class WizardScreen(AtendeScreen):
     HELP = N_("Open a ticket while the customer is on the line. The protocol is reserved at once: read it "
               "to the customer. Ctrl+N and Ctrl+B move between steps; everything is saved as you go, and "
               "Esc lets you keep the draft for later or abandon it (the protocol stays on record).")
+    # In footer order: at 80 columns the first contact's F2-F6 and Finish come
+    # first (they show only there); Next, Back and Leave are on every step.
     BINDINGS = [
-        Binding("ctrl+n", "next", N_("Next"), id="wizard-next", priority=True),
-        Binding("ctrl+b", "back", N_("Back"), id="wizard-back", priority=True),
-        Binding("ctrl+s", "finish", N_("Finish"), id="wizard-finish", priority=True),
-        Binding("escape", "leave", N_("Leave"), id="wizard-leave"),
-        Binding("f2", "attachment", N_("Attachment"), id="wizard-attachment", priority=True),
+        Binding("f2", "attachment", N_("Attach"), id="wizard-attachment", priority=True),
         Binding("f3", "service_order", N_("Service order"), id="wizard-order", priority=True),
         Binding("f4", "task", N_("Task"), id="wizard-task", priority=True),
         Binding("f5", "resolved", N_("Resolved"), id="wizard-resolved", priority=True),
         Binding("f6", "email", N_("E-mail"), id="wizard-email", priority=True),
+        Binding("ctrl+s", "finish", N_("Finish"), id="wizard-finish", priority=True),
+        Binding("ctrl+n", "next", N_("Next"), id="wizard-next", priority=True),
+        Binding("ctrl+b", "back", N_("Back"), id="wizard-back", priority=True),
+        Binding("escape", "leave", N_("Leave ticket"), id="wizard-leave"),
         Binding("ctrl+g", "promo_register", N_("Register in event"), id="wizard-promo-register", priority=True),
     ]
 
@@ -72,7 +74,6 @@ class WizardScreen(AtendeScreen):
         super().__init__()
         self.draft = draft
         self.customer_details: contacts_svc.CustomerDetails | None = None
-        self.tech_names: dict[int, str] = {}
         self._save_lock = threading.Lock()
         self._save_timer = None
         self._leaving = False
@@ -84,13 +85,27 @@ class WizardScreen(AtendeScreen):
             for cls in STEP_CLASSES:
                 yield cls()
         yield EventPromo(limit=3, hide_when_empty=True, id="wizard-promo")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = _("New ticket · protocol {protocol}").format(protocol=self.draft.protocol)
         for step in self.query(Step):
             step.load(self.draft)
         self.show_step(self.draft.step if self.draft.step in wizard_draft.steps(self.draft) else "kind")
+        if self.draft.focus:  # resumed: back in the field being typed in, once the step's own focus is done
+            self.set_timer(0.2, lambda: self.restore_focus(self.draft.focus))
+
+    def restore_focus(self, widget_id: str) -> None:
+        """Focus the field `widget_id` of the current step, the cursor at the end of what it holds."""
+        found = self.current_panel().query(f"#{widget_id}")
+        if not found:
+            return
+        widget = found.first()
+        widget.focus()
+        if isinstance(widget, Input):
+            widget.cursor_position = len(widget.value)
+        elif isinstance(widget, TextArea):
+            widget.move_cursor(widget.document.end)
 
     # -- steps
 
@@ -201,7 +216,11 @@ class WizardScreen(AtendeScreen):
         if self._leaving:
             return
         try:
-            self.draft = self.current_panel().collect(self.draft)
+            panel = self.current_panel()
+            self.draft = panel.collect(self.draft)
+            focused = self.focused
+            focus = focused.id if focused is not None and focused.id and panel in focused.ancestors else ""
+            self.draft = dataclasses.replace(self.draft, focus=focus or "")
         except Exception:  # a panel not mounted yet: save what we have
             pass
         self._save(self.draft)
@@ -253,9 +272,6 @@ class WizardScreen(AtendeScreen):
         def done(d: wizard_draft.Draft | None) -> None:
             if d is not None:
                 self.draft = dataclasses.replace(d, step=self.draft.step)
-                tech = getattr(form, "tech_names", None)
-                if tech:
-                    self.tech_names.update(tech)
                 self.query_one(FirstContactStep).show_actions(self.draft)
                 self.save_now()
 
@@ -333,6 +349,31 @@ class WizardScreen(AtendeScreen):
             _("Leave ticket {protocol}? Keep the draft to resume it later, or abandon it "
               "(the protocol stays on record as abandoned).").format(protocol=self.draft.protocol),
             [("stay", _("Stay")), ("abandon", _("Abandon")), ("keep", _("Keep draft"))], default="keep"), chosen)
+
+    def confirm_quit(self) -> None:
+        """Ctrl+Q during a call: asked first; yes saves the draft (offered again
+        at the next start) and quits once it is written."""
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            actor, draft = self.app.actor, self.collect()
+            self._leaving = True  # no other save starts; this one writes the newest draft
+
+            def save() -> None:
+                with self._save_lock:
+                    wizard_saving.save(actor, draft)
+
+            def failed(exc: AtendeError) -> None:  # said, and the wizard stays: nothing typed is lost
+                self._leaving = False
+                self.notify(_("Draft not saved: {reason}").format(reason=exc.message), severity="error",
+                            markup=False)
+
+            self.call_service("wizard-quit", save, write=True, quiet=True, on_answer=lambda _none: self.app.exit(),
+                              on_error=failed)
+
+        self.app.push_screen(ConfirmDialog(
+            _("Ticket {protocol} is open. Quit Atende? Its draft is kept and offered again when you start "
+              "Atende.").format(protocol=self.draft.protocol), yes=_("Quit"), no=_("Stay")), answered)
 
     def _abandon(self) -> None:
         """Abandon the ticket off the UI thread (it waits for the write lock,

@@ -17,7 +17,6 @@ class WizardHost(Protocol):
 
     draft: wizard_draft.Draft
     customer_details: contacts_svc.CustomerDetails | None
-    tech_names: dict[int, str]
 
     def update_promo(self) -> None: ...
 

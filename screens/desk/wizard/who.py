@@ -56,13 +56,18 @@ class KindStep(Step):
 # ----------------------------------------------------------------------------- lookup
 
 
+FIND_LABELS = {"customer": N_("Find the customer: type, then Enter on a result"),
+               "prospect": N_("Find the prospect: type, then Enter on a result"),
+               "access_point": N_("Find the access point: type, then Enter on a result")}
+
+
 class LookupStep(Step):
     step_id = "lookup"
     BINDINGS = [Binding("f2", "register", N_("New caller"), id="wizard-register")]
 
     def compose(self) -> ComposeResult:
         yield Label("", id="lookup-chosen", markup=False)
-        with Field(_("Find the customer: type, then Enter on a result"), CustomerLookup(id="wizard-lookup"),
+        with Field(_(FIND_LABELS["customer"]), CustomerLookup(id="wizard-lookup"),
                    name="lookup"):
             pass
 
@@ -71,6 +76,7 @@ class LookupStep(Step):
         if lookup.kind != d.kind:
             lookup.kind = d.kind
         chosen = d.access_point_name if d.kind == "access_point" else d.customer_name
+        self.query_one("Field > .field-label", Label).update(_(FIND_LABELS.get(d.kind, FIND_LABELS["customer"])))
         self.query_one("#lookup-chosen", Label).update(
             _("Chosen: {name}").format(name=chosen) if chosen else _("Nobody chosen yet"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from models import User, reading
 from services.core import clock, files, validation
 from services.core.errors import ValidationError
 from services.core.i18n import _
@@ -38,9 +39,15 @@ def make_task(assignee_id, description: str, due_text: str = "") -> TaskDraft:
         errors.update(exc.errors)
     if due and due < clock.today():
         errors["due"] = _("The due date is in the past")
+    name = None
+    if assignee_id:
+        with reading():
+            name = User.select(User.name).where((User.id == int(assignee_id)) & User.active).scalar()
+        if name is None:
+            errors["assignee"] = _("Choose who does it")
     if errors:
         raise ValidationError(errors)
-    return TaskDraft(int(assignee_id), description, due.isoformat() if due else "")
+    return TaskDraft(int(assignee_id), description, due.isoformat() if due else "", name)
 
 
 def split_addresses(text: str | tuple | list, field: str) -> tuple[str, ...]:

@@ -39,6 +39,8 @@ class ServiceOrderDraft:
     os_type_id: int | None = None
     status: str = "scheduled"
     description: str = ""
+    technician_name: str = ""  # as read when added: a resumed draft shows names, not ids
+    os_type_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class TaskDraft:
     assignee_id: int
     description: str
     due: str = ""  # ISO date or ""
+    assignee_name: str = ""  # as read when added, shown in the list of actions
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class Draft:
     resolved: bool = False
     solution: str = ""
     emails: tuple[EmailDraft, ...] = ()
+    focus: str = ""  # the field being typed in when last saved: a resumed draft puts the cursor back there
 
 
 _NESTED = {"attachments": AttachmentDraft, "service_orders": ServiceOrderDraft, "tasks": TaskDraft,

@@ -184,7 +184,8 @@ def _queue_emails(actor: Actor, d: Draft, email_files: dict[str, str]) -> list[i
         try:
             ids.append(outbox.queue(
                 to=list(e.recipients), cc=list(e.cc), subject=e.subject, text=e.body,
-                attachments=[str(root / email_files[p]) for p in e.attachments], read_receipt=e.read_receipt,
+                attachments=[(str(root / email_files[p]), Path(p).name) for p in e.attachments],
+                read_receipt=e.read_receipt,
                 about=("ticket", d.ticket_id), kind="ticket", key=key, created_by=actor.login))
         except ValidationError as exc:
             raise ValidationError({"emails": _("E-mail {n}: {reason}").format(n=i + 1, reason=exc.message)}) from None

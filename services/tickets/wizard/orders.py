@@ -165,8 +165,11 @@ def add_service_order(actor: Actor, d: Draft, order: ServiceOrderDraft, replace_
     """Add (or replace) a service order, refusing a slot taken in the technician's agenda."""
     with reading():
         taken = agenda_slots(order.technician_id, dt.date.fromisoformat(order.date))
-        if not Technician.select().where(Technician.id == order.technician_id).exists():
+        tech = Technician.get_or_none(Technician.id == order.technician_id)
+        if tech is None:
             raise ValidationError(_("Choose the technician"), "technician")
+        os_type = OsType.get_or_none(OsType.id == order.os_type_id) if order.os_type_id else None
+    order = replace(order, technician_name=tech.name, os_type_name=os_type.name if os_type else "")
     taken += draft_slots(d, order.technician_id, order.date, skip=replace_index)
     check_overlap(minutes_of(order.start), order.duration_minutes, taken)
     items = list(d.service_orders)

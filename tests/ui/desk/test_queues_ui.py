@@ -120,6 +120,22 @@ async def test_search_by_text_and_protocol_jump(make_app, queue_world):
         assert isinstance(app.screen, TicketDetailScreen) and app.screen.protocol_number == "P0042"
 
 
+async def test_a_selected_row_shows_the_whole_protocol(make_app, queue_world):
+    with write_tx():
+        Ticket.update(protocol="20261205000169").where(Ticket.protocol == "P0000").execute()
+    app = make_app("ana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(QueuesScreen(view="open"))
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#queues-table", DataTable)
+        table.move_cursor(row=table.get_row_index(next(k for k in table.rows if "20261205000169" in k.value)))
+        await pilot.press("space")
+        await settle(pilot)
+        assert "● 20261205000169" in table_protocols(screen)
+        assert table.ordered_columns[0].content_width >= len("● 20261205000169")
+
+
 async def test_bulk_actions_on_selected_tickets(make_app, queue_world):
     from services.tickets import thread as ticket_thread
 

@@ -425,6 +425,54 @@ async def test_first_contact_actions_and_finish(admin, desk_with_scripts, tmp_pa
         assert json.loads(mails[0].cc) == ["chefe@example.com"]
 
 
+async def test_at_80_columns_the_first_contact_footer_shows_f2_to_f6_and_finish(admin, desk_with_scripts):
+    from textual.widgets._footer import FooterKey
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_first_contact(pilot, app)
+        await pilot.pause(0.2)
+        shown = {k.key for k in app.screen.query(FooterKey) if k.region.width and k.region.right <= SIZE[0] - 14}
+        assert {"f2", "f3", "f4", "f5", "f6", "ctrl+s"} <= shown  # left of the "^p commands" corner
+
+
+async def test_the_lookup_names_the_kind_it_finds(admin, desk_with_scripts):
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(pilot, app)
+        await pilot.press("down", "enter", "ctrl+n")  # a prospect
+        await wait(pilot, app)
+        assert "Find the prospect" in str(wiz.query_one("#step-lookup .field-label").render())
+        await pilot.press("ctrl+b", "down", "enter", "ctrl+n")  # an access point
+        await wait(pilot, app)
+        assert "Find the access point" in str(wiz.query_one("#step-lookup .field-label").render())
+
+
+async def test_the_type_list_follows_the_destination_and_a_task_shows_its_assignee(admin, desk_with_scripts):
+    from models import Queue, TicketType, write_tx
+
+    with write_tx():
+        billing = Queue.create(name="Financeiro")
+        TicketType.create(name="Boleto", queue=billing, responsible_role="agent")
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_first_contact(pilot, app)
+        await wait(pilot, app)
+        types = wiz.query_one("#type", Select)
+        assert {str(label) for label, _v in types._options[1:]} == {"Sem conexão", "Wi-Fi", "Boleto"}
+        wiz.query_one("#queue", Select).value = billing.id
+        await wait(pilot, app)
+        assert [str(label) for label, _v in types._options[1:]] == ["Boleto"]
+        await pilot.press("f4")
+        await wait(pilot, app)
+        app.screen.query_one("#assignee", Select).value = admin.id
+        app.screen.query_one("#description", Input).value = "Ligar amanhã"
+        await pilot.press("ctrl+s")
+        await wait(pilot, app)
+        row = wiz.query_one("#actions", DataTable).get_row_at(0)
+        assert "Ligar amanhã" in str(row[1]) and admin.name in str(row[1])
+
+
 async def test_link_offer(admin, desk_with_scripts):
     parent = wizard_saving.start(admin)
     c = desk_with_scripts["customers"][0]
@@ -448,6 +496,46 @@ async def test_link_offer(admin, desk_with_scripts):
         await finish(pilot, app, wiz)
         child = Ticket.select().where(Ticket.parent == parent.ticket_id).get()
         assert child.customer_id == desk_with_scripts["customers"][1].id
+
+
+async def test_a_resumed_draft_keeps_its_link_names_choices_and_cursor(admin, desk_with_scripts):
+    """As after a kill -9: the draft is read back from the store and resumed."""
+    from services.tickets.wizard import orders as wizard_orders
+
+    w = desk_with_scripts
+    parent = wizard_saving.start(admin)
+    c0, c1 = w["customers"][0], w["customers"][1]
+    wizard_finishing.finish(admin, wizard_draft.update(
+        parent, customer_id=c0.id, contact_id=c0.contacts[0].id, plan_id=c0.plans[0].id, problem="queda",
+        queue_id=w["queue"].id, type_id=w["outage"].id, responsible_role="agent", step="first_contact"))
+    d = wizard_saving.start(admin)
+    d = wizard_draft.update(d, customer_id=c1.id, customer_name=c1.name, contact_id=c1.contacts[0].id,
+                            contact_name=c1.name, plan_id=c1.plans[0].id, problem="sem sinal", queue_id=w["queue"].id,
+                            type_id=w["outage"].id, responsible_id=admin.id, checks="reiniciei a ONU",
+                            parent_id=parent.ticket_id, parent_protocol=parent.protocol, step="first_contact",
+                            focus="checks")
+    d = wizard_orders.add_service_order(admin, d, wizard_orders.make_service_order(
+        w["tech"].id, "10/03/2026", "14:00", "60", w["os_type"].id))
+    wizard_saving.save(admin, d)
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await resume_at_startup(pilot, app)
+        for _ in range(3):
+            await wait(pilot, app)
+        await pilot.pause(0.3)
+        assert wiz.query_one("#parent", Select).value == parent.ticket_id
+        assert wiz.collect().parent_id == parent.ticket_id
+        assert wiz.query_one("#responsible", Select).value == f"user:{admin.id}"  # not the type's proposal
+        actions = wiz.query_one("#actions", DataTable)
+        assert "Técnico Tião · Reparo" in str(actions.get_row_at(0)[1])
+        notices = [n for n in app._notifications if "open ticket on this network" in n.message]
+        assert len(notices) == 1
+        checks = wiz.query_one("#checks", GuardedTextArea)
+        assert app.focused is checks and checks.cursor_location == checks.document.end
+        wiz.save_now()
+        await wait(pilot, app)
+    resumed = wizard_saving.pending_drafts(admin)[0]
+    assert (resumed.parent_id, resumed.focus) == (parent.ticket_id, "checks")
 
 
 async def test_a_second_ctrl_s_while_finishing_finishes_once(admin, desk_with_scripts, monkeypatch):
@@ -517,6 +605,42 @@ async def test_leave_keep_abandon_and_resume_at_start_up(admin, desk_with_script
         wiz = await resume_at_startup(pilot, app)
         assert wiz.draft.protocol == kept and wiz.draft.step == "customer"
         assert app.screen.draft.customer_name == "João Gonçalves"
+
+
+async def test_ctrl_q_during_a_call_asks_and_keeps_the_draft(admin, desk_with_scripts):
+    from tui.dialogs import ConfirmDialog
+
+    app = AtendeApp(actor=admin)
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await to_plan(pilot, app)
+        wiz.query_one("#problem", GuardedTextArea).load_text("cai toda noite")
+        await pilot.press("ctrl+q")
+        await wait(pilot, app)
+        assert isinstance(app.screen, ConfirmDialog) and app.is_running
+        assert wiz.draft.protocol in str(app.screen.query_one("#question").render())
+        await pilot.press("n")  # stay
+        await wait(pilot, app)
+        assert app.screen is wiz and app.is_running
+        await pilot.press("ctrl+q")
+        await wait(pilot, app)
+        await pilot.press("y")
+        for _ in range(20):
+            await wait(pilot, app)
+            if not app.is_running:
+                break
+        assert not app.is_running
+    kept = wizard_saving.pending_drafts(admin)
+    assert [d.problem for d in kept] == ["cai toda noite"]
+
+
+def test_leaving_the_ticket_and_quitting_have_their_own_labels_in_portuguese():
+    from services.core import i18n
+
+    i18n.set_language("pt_BR")
+    try:
+        assert i18n._("Leave ticket") != i18n._("Quit")
+    finally:
+        i18n.set_language("en")
 
 
 async def test_abandoning_leaves_the_screen_answering_and_closes_the_wizard_once_done(admin, desk_with_scripts,

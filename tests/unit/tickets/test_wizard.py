@@ -133,6 +133,8 @@ def test_finish_writes_everything_in_one_transaction(admin, desk_data, tmp_path,
     from services.mail.transport import attachment_file
 
     assert len(stored_mail) == 1 and attachment_file(stored_mail[0]["path"]).read_bytes() == f.read_bytes()
+    # the same file is also the ticket's attachment: the e-mail's copy still goes out under its own name
+    assert stored_mail[0]["name"] == "foto do roteador.jpg"
     assert mail_row.created_by == admin.login
     assert not TicketDraft.select().exists()
     assert [e.action for e in audit.history(admin, "ticket", t.id)] == ["finish", "reserve"]
