@@ -9,10 +9,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Select, Static, TextArea
 
 from services.contactus import catalogue, company_contacts
+from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import N_, _
 from tui.base import AtendeScreen
 from tui.dialogs import ThreadedSave
-from tui.forms import Field, PlainSelect
+from tui.forms import Field, PlainSelect, show_errors
 
 
 def read_choices(actor) -> tuple[str, list[catalogue.Item], list[catalogue.Item], list[catalogue.Item]]:
@@ -70,14 +71,38 @@ class NewContactScreen(ThreadedSave, AtendeScreen):
         self.call_service("contactus-form", read_choices, self.app.actor, on_answer=lambda answer: self._fill(*answer))
 
     def _fill(self, mode: str, classes, subs, forms) -> None:
+        """Show the choices of `mode`; what was chosen and still offered stays chosen."""
         self.mode = mode
         self.subs = subs
         self.query_one("#cu-mode", Static).update(catalogue.mode_label(mode))
-        self.query_one("#cu-classification", Select).set_options([(c.name, c.id) for c in classes])
+        select = self.query_one("#cu-classification", Select)
+        chosen = select.value
+        select.set_options([(c.name, c.id) for c in classes])
+        if any(c.id == chosen for c in classes):
+            select.value = chosen
         self.query_one("#cu-sub-field").display = mode == catalogue.CENTRAL
         self.query_one("#cu-form-field").display = mode == catalogue.CRM
         self.query_one("#cu-form-of-contact", Select).set_options([(f.name, f.id) for f in forms])
         self._fill_subs()
+        errors, self.pending_errors = self.pending_errors, None
+        if errors:  # the refused send, now under the field this mode shows
+            show_errors(self, errors)
+            self.notify(_("Contact us now asks for {what}: choose it and send again.").format(
+                what=_("the sub-classification") if mode == catalogue.CENTRAL else _("the form of contact")),
+                severity="warning", markup=False)
+
+    pending_errors: dict | None = None
+
+    def report(self, exc: AtendeError) -> None:
+        """A send refused because the mode changed while the form was open
+        (an admin switched Central/CRM): the form shows the new mode's field,
+        with the message under it, instead of an error under a hidden field."""
+        hidden = "form" if self.mode == catalogue.CENTRAL else "subclassification"
+        if isinstance(exc, ValidationError) and hidden in exc.errors:
+            self.pending_errors = exc.errors
+            self.load()
+            return
+        super().report(exc)
 
     def _fill_subs(self) -> None:
         chosen = self.query_one("#cu-classification", Select).value

@@ -38,7 +38,7 @@ def ticket_show(obj: Context, protocol: str, as_json: bool) -> None:
             (_("plan"), f"{view.plan} ({view.login})" if view.plan else ""), (_("destination"), view.queue),
             (_("type"), view.type), (_("responsible"), view.responsible), (_("parent"), view.parent),
             (_("children"), ", ".join(view.children)), (_("opened"), f"{view.created_at} {view.created_by}"),
-            (_("closed"), view.closed_at)]
+            (_("closed"), view.closed_at), *((label.lower(), value) for label, value in view.contact_us)]
     width = max(len(k) for k, _v in rows)
     for key, value in rows:
         if value:

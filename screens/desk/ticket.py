@@ -143,6 +143,8 @@ def render_ticket(v: records.TicketView) -> Text:
     row(_("Plan"), f"{v.plan} ({v.login})" if v.plan else "")
     row(_("Destination"), v.queue)
     row(_("Ticket type"), v.type)
+    for label, value in v.contact_us:
+        row(label, value)
     row(_("Responsible"), v.responsible)
     row(_("Parent ticket"), v.parent)
     row(_("Linked tickets"), ", ".join(v.children))

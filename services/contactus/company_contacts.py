@@ -368,8 +368,9 @@ def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "", *
                 submission: str = "") -> ThreadMessage:
     """Add a message to the company's contact, with a file (its path) or a
     file alone; the agents see it as a public message in the ticket's thread.
-    A contact waiting on the customer goes back to "in progress". A
-    `submission` key already used on this contact adds nothing again."""
+    A contact waiting on the customer goes back to "in progress"; a resolved
+    or finished one is reopened for the agents (with an internal note saying
+    why). A `submission` key already used on this contact adds nothing again."""
     _company(actor)  # who asks, before a file is looked at
     errors: dict[str, str] = {}
     picked = None
@@ -410,6 +411,13 @@ def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "", *
                 Ticket.update(status="in_progress", updated_at=now, updated_by=actor.login,
                               version=Ticket.version + 1).where(Ticket.id == t.id).execute()
                 changes["status"] = ["waiting_customer", "in_progress"]
+            elif t.status in ("resolved", "finished"):  # the company writes again: back in the agents' queue
+                Ticket.update(status="open", closed_at=None, updated_at=now, updated_by=actor.login,
+                              version=Ticket.version + 1).where(Ticket.id == t.id).execute()
+                TicketMessage.insert(ticket=t.id, kind="internal", author_login=actor.login, created_at=now,
+                                     body=_("Reopened: the company wrote again after the contact was {status}.")
+                                     .format(status=_(STATUSES[t.status]))).execute()
+                changes["status"] = [t.status, "open"]
             else:
                 Ticket.update(updated_at=now, updated_by=actor.login).where(Ticket.id == t.id).execute()
             audit.record(actor.login, "ticket", t.id, "message", changes)

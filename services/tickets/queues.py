@@ -465,7 +465,8 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
                 sql.add(f"({key}, t.id) {op} (?, ?)", after[0], after[1])
             order = f"{key} {direction}, t.id {direction}"
         query = (
-            f"SELECT t.id, t.protocol, COALESCE(c.name, ''), COALESCE(tt.name, ''), t.status, "
+            # no type (a Contact us ticket): its subject, the classification / sub-classification or form
+            f"SELECT t.id, t.protocol, COALESCE(c.name, ''), COALESCE(tt.name, t.subject, ''), t.status, "
             f"COALESCE(u.name, ''), COALESCE(q.name, ''), t.created_at, t.updated_at, {key} "
             f"{source} WHERE {' AND '.join(sql.where)} ORDER BY {order} LIMIT ?")
         rows = execute(query, [*sql.params, limit + 1]).fetchall()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from peewee import JOIN
 
 from models import AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketType, User, reading
+from models.contactus import ContactClassification, ContactForm, ContactRequest, ContactSubclassification
 from models.mail import Outbox
 from models.wizard import OsType, ServiceOrder, Technician, TicketAttachment, TicketEmail, TicketTask
 from services.core.errors import NotFound, ValidationError
@@ -101,6 +102,8 @@ class TicketView:
     service_orders: list
     tasks: list
     emails: list
+    contact_us: tuple = ()
+    """A Contact us ticket: (label, value) of its classification and sub-classification or form of contact."""
 
 
 def _iso(value) -> str:
@@ -144,13 +147,28 @@ def show(actor: Actor, protocol: str) -> TicketView:
                    for m in Outbox.select().where((Outbox.about_entity == "ticket") & (Outbox.about_id == str(t.id)))
                    .order_by(Outbox.id)]
         children = [c.protocol for c in Ticket.select(Ticket.protocol).where(Ticket.parent == t.id).order_by(Ticket.id)]
+        contact_us = _contact_us(t.id)
         return TicketView(
             t.id, t.protocol, t.status, t.kind, name_of(Customer, t.customer_id), t.customer_id,
             name_of(AccessPoint, t.access_point_id), name_of(Contact, t.contact_id),
             plan.name if plan else "", plan.login if plan else "", name_of(Queue, t.queue_id),
             name_of(TicketType, t.type_id), responsible, name_of(Ticket, t.parent_id, "protocol"), children,
             t.problem, t.checks, t.solution, t.script_report, name_of(User, t.created_by_id, "login"),
-            _iso(t.created_at), t.updated_by, _iso(t.updated_at), _iso(t.closed_at), files, orders, tasks, emails)
+            _iso(t.created_at), t.updated_by, _iso(t.updated_at), _iso(t.closed_at), files, orders, tasks, emails,
+            contact_us)
+
+
+def _contact_us(ticket_id: int) -> tuple[tuple[str, str], ...]:
+    """What the company chose when it wrote (Contact us), for the agents."""
+    req = ContactRequest.get_or_none(ContactRequest.ticket == ticket_id)
+    if req is None:
+        return ()
+    out = [(_("Classification"), ContactClassification.get_by_id(req.classification_id).name)]
+    if req.subclassification_id:
+        out.append((_("Sub-classification"), ContactSubclassification.get_by_id(req.subclassification_id).name))
+    if req.form_id:
+        out.append((_("Form of contact"), ContactForm.get_by_id(req.form_id).name))
+    return tuple(out)
 
 
 def list_tickets(actor: Actor, status: str | None = None, limit: int = 50,

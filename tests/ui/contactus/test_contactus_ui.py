@@ -227,6 +227,36 @@ async def test_crm_mode_form_asks_for_form_of_contact(make_app, cu, admin):
         assert "CRM" in str(form.query_one("#cu-mode", Static).render())
 
 
+async def test_a_mode_switched_while_the_form_is_open_shows_the_new_field_with_its_message(make_app, cu, admin):
+    app = make_app("rep")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#cu-classification", Select).value = cu["billing"].id
+        await settle(pilot)
+        form.query_one("#cu-sub", Select).value = form.query_one("#cu-sub", Select)._options[1][1]
+        form.query_one("#cu-name", Input).value = "Rita"
+        form.query_one("#cu-phone", Input).value = "11912345678"
+        form.query_one("#cu-email", Input).value = "rita@acme.com.br"
+        form.query_one("#cu-message", TextArea).text = "Boleto?"
+        settings.set_value(admin, "contactus.mode", "crm")  # an admin switches while Rita types
+        await pilot.press("ctrl+s")
+        await settle(pilot, 2)
+        assert app.screen is form and not Ticket.select().where(Ticket.status == "open").exists()
+        field = form.query_one("#cu-form-field")
+        assert field.display and not form.query_one("#cu-sub-field").display
+        assert field.has_class("-invalid")
+        assert form.query_one("#cu-classification", Select).value == cu["billing"].id  # kept
+        assert form.query_one("#cu-message", TextArea).text == "Boleto?"
+        form.query_one("#cu-form-of-contact", Select).value = form.query_one(
+            "#cu-form-of-contact", Select)._options[1][1]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactUsScreen)
+
+
 async def test_staff_home_has_no_contact_us_desk_but_leads_get_the_setup(make_app, cu):
     app = make_app("ana")
     async with app.run_test(size=(80, 24)) as pilot:

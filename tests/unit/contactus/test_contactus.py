@@ -230,6 +230,33 @@ def test_reply_to_a_contact_waiting_on_the_customer_puts_it_back_in_progress(cu)
     assert Ticket.get_by_id(row.ticket_id).status == "in_progress"
 
 
+@pytest.mark.parametrize("closed", ["resolved", "finished"])
+def test_a_message_on_a_finished_contact_reopens_it_for_the_agents(cu, closed):
+    row = company_contacts.open_contact(cu["rep"], new(cu))
+    state = ticket_thread.state(cu["agent"], row.ticket_id)
+    ticket_thread.change_status(cu["agent"], row.ticket_id, closed, expected_version=state.version)
+    assert [r.protocol for r in company_contacts.contacts(cu["rep"], "finished")] == [row.protocol]
+    company_contacts.add_message(cu["rep"], row.ticket_id, "Ainda não recebi o boleto")
+    t = Ticket.get_by_id(row.ticket_id)
+    assert (t.status, t.closed_at) == ("open", None)
+    assert [r.protocol for r in company_contacts.contacts(cu["rep"], "open")] == [row.protocol]
+    thread = ticket_thread.messages(cu["agent"], row.ticket_id)
+    assert [m.kind for m in thread][-2:] == ["public", "internal"] and "wrote again" in thread[-1].body
+
+
+def test_agents_see_what_the_company_chose_on_the_record_and_in_the_queue(cu):
+    from services.tickets import queues, records
+
+    row = company_contacts.open_contact(cu["rep"], new(cu))
+    view = records.show(cu["agent"], row.protocol)
+    assert view.contact_us == (("Classification", "Financeiro"), ("Sub-classification", "Segunda via de boleto"))
+    listed = next(r for r in queues.page(cu["agent"], "all").rows if r.protocol == row.protocol)
+    assert listed.type == "Financeiro / Segunda via de boleto"
+    settings.set_value(cu["admin"], "contactus.mode", "crm")
+    crm = company_contacts.open_contact(cu["rep"], new(cu, subclassification_id=None, form_id=cu["phone"].id))
+    assert records.show(cu["agent"], crm.protocol).contact_us[-1] == ("Form of contact", "Telefone")
+
+
 def test_reply_bad_input(cu):
     row = company_contacts.open_contact(cu["rep"], new(cu))
     for body in ("", "   ", "\x1b[0m", "x" * 1_000_000):
