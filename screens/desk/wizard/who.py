@@ -168,7 +168,9 @@ class CustomerStep(Step):
         info = Text()
         info.append(details.name + "\n", style="bold")
         info.append(f"{format_doc(details.doc)}  ·  {details.phone}  ·  {details.email}\n")
-        info.append(f"{details.address}  {details.city}/{details.state}\n")
+        place = "/".join(x for x in (details.city, details.state) if x)
+        if details.address or place:
+            info.append(f"{details.address}  {place}".strip() + "\n")
         info.append(_("Contract {contract} · {status}").format(contract=details.contract or "-", status=status))
         self.query_one("#customer-info", Static).update(info)
         table = self.query_one("#contacts", DataTable)
