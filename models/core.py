@@ -171,6 +171,8 @@ class TicketType(BaseModel):
     responsible_role = CharField(max_length=20, default="")
     allows_link = BooleanField(default=False)
     active = BooleanField(default=True)
+    survey = BooleanField(default=True)
+    """Its tickets' contacts are asked to rate the service once resolved."""
 
 
 TICKET_STATUSES = ("open", "in_progress", "waiting_customer", "resolved", "finished", "abandoned")

@@ -4,10 +4,10 @@ problem, checks, solution and the script report), kept in step by triggers.
 """
 from __future__ import annotations
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from .base import BaseModel
-from .core import Ticket, User
+from .core import Queue, Ticket, TicketType, User
 from .db import db, is_sqlite
 
 MESSAGE_KINDS = ("public", "internal")
@@ -30,7 +30,25 @@ class TicketMessage(BaseModel):
         indexes = ((("ticket", "id"), False),)
 
 
+class Survey(BaseModel):
+    """The satisfaction survey of a resolved ticket: one per ticket, answered
+    once on the web page its link opens (only the token's SHA-256 is kept).
+    Who resolved it, the queue and the type are kept as they were then."""
+
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, unique=True, on_delete="CASCADE", lazy_load=False)
+    token_hash = CharField(max_length=64, unique=True)
+    agent = ForeignKeyField(User, null=True, lazy_load=False, backref="+")
+    queue = ForeignKeyField(Queue, null=True, lazy_load=False, backref="+")
+    type = ForeignKeyField(TicketType, null=True, lazy_load=False, backref="+")
+    sent_at = DateTimeField()
+    answered_at = DateTimeField(null=True, index=True)
+    rating = IntegerField(null=True)
+    comment = TextField(default="")
+
+
 DESK_MODELS = [TicketMessage]
+SURVEY_MODELS = [Survey]
 
 TICKET_TEXT_COLUMNS = ("subject", "problem", "checks", "solution", "script_report")
 

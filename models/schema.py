@@ -274,3 +274,13 @@ def _event_status() -> None:
     add_column("event", "status", "VARCHAR(12) NOT NULL DEFAULT 'open'")
     db.execute_sql("UPDATE event SET status = 'confirmed' "
                    "WHERE stage IN ('registration', 'materials', 'feedback', 'held')")
+
+
+@migration("1040_survey")
+def _survey() -> None:
+    """Satisfaction surveys of resolved tickets, and the ticket types' switch for them."""
+    from .db import add_column
+    from .desk import SURVEY_MODELS
+
+    add_column("ticket_type", "survey", "BOOLEAN NOT NULL DEFAULT TRUE")
+    db.create_tables(SURVEY_MODELS, safe=True)

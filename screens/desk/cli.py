@@ -88,6 +88,8 @@ def _setup_options(command):
             click.option("--responsible", default=None, help="type: role:agent, role:supervisor... or user:LOGIN"),
             click.option("--allows-link/--no-allows-link", "allows_link", default=None,
                          help="type: may be linked to a parent ticket on the same network"),
+            click.option("--survey/--no-survey", default=None,
+                         help="type: the contact is asked to rate the service once resolved"),
             click.option("--phone", default=None, help="technician"),
             click.option("--user", default=None, help="technician: their Atende login ('' for none)"),
             click.option("--minutes", default=None, help="os_type: default duration"))):

@@ -16,9 +16,11 @@ from tui.forms import Field, PlainSelect
 from tui.table import Table
 
 LABELS = {"name": N_("Name *"), "queue": N_("Destination"), "responsible": N_("Responsible it proposes"),
-          "allows_link": N_("May be linked to a parent ticket on the same network"), "phone": N_("Phone"),
+          "allows_link": N_("May be linked to a parent ticket on the same network"),
+          "survey": N_("Ask the contact to rate the service once resolved"), "phone": N_("Phone"),
           "user": N_("Their Atende login (optional)"), "minutes": N_("Default duration (minutes) *")}
 CHOSEN = ("queue", "responsible", "user")
+FLAGS = ("allows_link", "survey")
 """Fields picked from a list (services.tickets.setup.choices)."""
 
 
@@ -38,9 +40,9 @@ class SetupForm(FormDialog[setup.SetupItem | None]):
             yield Label(_("Change the {what} {name}").format(what=what, name=item.name) if item
                         else _("Add a {what}").format(what=what), classes="dialog-title", markup=False)
             for field in setup.FIELDS[self.kind]:
-                value = item.value(field) if item else ("60" if field == "minutes" else "")
-                if field == "allows_link":
-                    yield Checkbox(_(LABELS[field]), value=bool(value), id="setup-allows_link")
+                value = item.value(field) if item else {"minutes": "60", "survey": "yes"}.get(field, "")
+                if field in FLAGS:
+                    yield Checkbox(_(LABELS[field]), value=bool(value), id=f"setup-{field}")
                 elif field in CHOSEN:
                     options = self.options.get(field, [])
                     known = any(v == value for _l, v in options)

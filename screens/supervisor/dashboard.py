@@ -27,7 +27,9 @@ PANELS = (
      (N_("Protocol"), N_("Age"), N_("Queue"), N_("Status"), N_("Responsible"), N_("Customer"))),
     ("events", N_("Events in the next 14 days"), (N_("Starts"), N_("Event"), N_("Seats"), N_("Waiting"), N_("Stage"))),
     ("mail", N_("Outbox and certificates"), (N_("What"), N_("How many"))),
+    ("survey", N_("Satisfaction, last 30 days (1 to 5)"), (N_("Who"), N_("Average"), N_("Answers"))),
 )
+RATING_GROUPS = {"agent": N_("Agent"), "queue": N_("Queue"), "type": N_("Type")}
 
 
 class SupervisorScreen(LiveScreen, AtendeScreen):
@@ -110,6 +112,8 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
                                    f"{e.filled}/{e.seats}" if e.seats else str(e.filled), str(e.waiting),
                                    stage_label(e.stage))) for e in board.events])
         self._fill_figures("mail", board.mail)
+        self._fill("survey", [(r, (f"{_(RATING_GROUPS[r.group])}: {r.name}", f"{r.average:.1f}", r.answers))
+                              for r in board.satisfaction])
         for table in self.query(DataTable):
             row = cursors.get(table.id, 0)
             if table.row_count:

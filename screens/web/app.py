@@ -90,12 +90,13 @@ def create_app(target: str, *, language: str = "", secret_key: bytes | None = No
         message = explain(exc) or internal_error(exc, f"web {request.method} {request.path}")
         return render_template("error.html", message=" ".join(str(message).split())), 500
 
-    from screens.web import access, certificates, company, events
+    from screens.web import access, certificates, company, events, survey
 
     app.register_blueprint(events.blueprint)
     app.register_blueprint(certificates.blueprint)
     app.register_blueprint(access.blueprint)
     app.register_blueprint(company.blueprint)
+    app.register_blueprint(survey.blueprint)
     return app
 
 

@@ -86,6 +86,20 @@ class UpcomingEvent:
 
 
 @dataclass(frozen=True)
+class Rating:
+    """The satisfaction surveys answered in the last SURVEY_DAYS days, for
+    one agent, queue or type: the average from 1 to 5 and how many answered."""
+
+    group: str  # agent | queue | type
+    name: str
+    average: float
+    answers: int
+
+
+SURVEY_DAYS = 30
+
+
+@dataclass(frozen=True)
 class Dashboard:
     at: dt.datetime
     open_total: int
@@ -102,6 +116,7 @@ class Dashboard:
     first_day: dt.date
     timings: tuple[tuple[str, float], ...] = ()
     """(part, milliseconds) of this reading, for the bench and the curious."""
+    satisfaction: tuple[Rating, ...] = ()
 
 
 def _q(name: str) -> str:
@@ -241,6 +256,20 @@ def mail_and_certificates(now: dt.datetime) -> tuple[Figure, ...]:
     )
 
 
+def satisfaction(now: dt.datetime, days: int = SURVEY_DAYS) -> tuple[Rating, ...]:
+    """Survey answers of the last `days` days per agent, queue and type, best first."""
+    out: list[Rating] = []
+    for group, table, key in (("agent", "user", "agent_id"), ("queue", "queue", "queue_id"),
+                              ("type", "ticket_type", "type_id")):
+        rows = execute(
+            f"SELECT COALESCE(x.name, ''), AVG(s.rating), COUNT(*) FROM survey s "
+            f"LEFT JOIN {_q(table)} x ON x.id = s.{key} WHERE s.answered_at >= ? "
+            f"GROUP BY s.{key}, x.name ORDER BY AVG(s.rating) DESC, COUNT(*) DESC",
+            (_stamp(now - dt.timedelta(days=days)),)).fetchall()
+        out += [Rating(group, name or "-", round(float(avg), 1), int(n)) for name, avg, n in rows]
+    return tuple(out)
+
+
 def per_day(now: dt.datetime, days: int = DAYS) -> tuple[dt.date, tuple[int, ...]]:
     first = now.date() - dt.timedelta(days=days - 1)
     rows = execute(
@@ -267,7 +296,8 @@ def read(actor: Actor) -> Dashboard:
              ("by_type", lambda: by_type(now)), ("by_age", lambda: by_age(now)),
              ("today_by_agent", lambda: today_by_agent(now)), ("calls", lambda: calls(now)),
              ("oldest", lambda: oldest(now)), ("events", lambda: upcoming_events(now)),
-             ("mail", lambda: mail_and_certificates(now)), ("per_day", lambda: per_day(now)))
+             ("mail", lambda: mail_and_certificates(now)), ("per_day", lambda: per_day(now)),
+             ("satisfaction", lambda: satisfaction(now)))
     with read_tx():  # one read snapshot: the figures agree with each other
         for name, part in parts:
             started = time.perf_counter()
@@ -278,4 +308,4 @@ def read(actor: Actor) -> Dashboard:
         at=now, open_total=results["open_total"], by_queue=results["by_queue"], by_type=results["by_type"],
         by_age=results["by_age"], today_by_agent=results["today_by_agent"], calls=results["calls"],
         oldest=results["oldest"], events=results["events"], mail=results["mail"], per_day=days,
-        first_day=first, timings=tuple(timings))
+        first_day=first, timings=tuple(timings), satisfaction=results["satisfaction"])

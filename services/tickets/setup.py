@@ -24,7 +24,7 @@ ONE = {"queue": N_("destination"), "type": N_("ticket type"), "technician": N_("
 MODELS = {"queue": Queue, "type": TicketType, "technician": Technician, "os_type": OsType}
 FIELDS = {
     "queue": ("name",),
-    "type": ("name", "queue", "responsible", "allows_link"),
+    "type": ("name", "queue", "responsible", "allows_link", "survey"),
     "technician": ("name", "phone", "user"),
     "os_type": ("name", "minutes"),
 }
@@ -62,8 +62,9 @@ def _item(kind: str, row) -> SetupItem:
         responsible = f"user:{user}" if user else (f"role:{row.responsible_role}" if row.responsible_role else "")
         shown = user or (_(permissions.ROLE_LABELS[row.responsible_role]) if row.responsible_role else "")
         values = (("name", row.name), ("queue", queue), ("responsible", responsible),
-                  ("allows_link", "yes" if row.allows_link else ""))
-        details = " · ".join(x for x in (queue, shown, _("links to a parent") if row.allows_link else "") if x)
+                  ("allows_link", "yes" if row.allows_link else ""), ("survey", "yes" if row.survey else ""))
+        details = " · ".join(x for x in (queue, shown, _("links to a parent") if row.allows_link else "",
+                                         _("survey") if row.survey else "") if x)
     elif kind == "technician":
         user = row.user.login if row.user_id else ""
         values = (("name", row.name), ("phone", row.phone), ("user", user))
@@ -162,7 +163,8 @@ def _columns(kind: str, values: dict[str, str]) -> dict:
 
         take("queue", queue)
         take("responsible", responsible)
-        take("allows_link", lambda v: {"allows_link": clean(str(v)).lower() in ("yes", "y", "true", "1", "sim")})
+        for flag in ("allows_link", "survey"):
+            take(flag, lambda v, flag=flag: {flag: clean(str(v)).lower() in ("yes", "y", "true", "1", "sim")})
     elif kind == "technician":
         take("phone", lambda v: {"phone": validation.phone(v, "phone", required=False)})
         take("user", lambda v: {"user": _user(v, "user")})

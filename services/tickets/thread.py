@@ -204,6 +204,10 @@ def change_status(actor: Actor, ticket_id: int, new_status: str, *, expected_ver
         if new_status in CLOSED and t.status in CLOSED:
             closed_at = t.closed_at
         touch(actor, t, expected_version, status=new_status, closed_at=closed_at)
+        if new_status in CLOSED and t.status not in CLOSED:
+            from services.tickets import surveys
+
+            surveys.offer(actor, t)
         if reopening:
             _add(actor, t, "internal", _("Reopened: {reason}").format(reason=note))
         changes = {"status": [t.status, new_status]}

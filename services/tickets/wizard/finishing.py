@@ -161,6 +161,10 @@ def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) ->
         TicketTask.insert(ticket=d.ticket_id, assignee=t.assignee_id, due=t.due or None, description=t.description,
                           done=False, created_by=actor.login, created_at=now).execute()
     mail_ids = _queue_emails(actor, d, email_files)
+    if d.resolved:  # resolved in this contact: its caller is asked how it went
+        from services.tickets import surveys
+
+        surveys.offer(actor, Ticket.get_by_id(d.ticket_id))
     TicketDraft.delete().where(TicketDraft.protocol == d.protocol).execute()
     audit.record(actor.login, "ticket", d.ticket_id, "finish", {
         "protocol": d.protocol, "status": ["draft", status], "kind": d.kind, "customer": customer_id,
