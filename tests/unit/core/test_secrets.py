@@ -5,27 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from keyring.backend import KeyringBackend
 
 from services.core import secrets
 from services.core.errors import ValidationError
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.items = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.items.pop((service, username), None)
+from tests.routeros import MemoryKeyring
 
 
 @pytest.fixture
