@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import socket
 import threading
+from contextlib import contextmanager
 
+import keyring
 from keyring.backend import KeyringBackend
 
 
@@ -32,6 +34,18 @@ class MemoryKeyring(KeyringBackend):
 
     def delete_password(self, service, username):
         self.items.pop((service, username), None)
+
+
+@contextmanager
+def memory_keyring():
+    """A MemoryKeyring as the system keyring while the block runs."""
+    previous = keyring.get_keyring()
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        yield memory
+    finally:
+        keyring.set_keyring(previous)
 
 
 def _encode_length(n: int) -> bytes:

@@ -8,7 +8,7 @@ import pytest
 
 from services.core import secrets
 from services.core.errors import ValidationError
-from tests.routeros import MemoryKeyring
+from tests.routeros import memory_keyring
 
 
 @pytest.fixture
@@ -43,20 +43,13 @@ def test_no_secret_anywhere_is_none(no_keyring):
 
 
 def test_a_working_keyring_is_used(monkeypatch):
-    import keyring
-
     monkeypatch.delenv("ATENDE_NO_KEYRING", raising=False)
     monkeypatch.delenv("ATENDE_SMTP_PASSWORD", raising=False)
-    ring = MemoryKeyring()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(ring)
-    try:
+    with memory_keyring() as ring:
         assert secrets.set_secret("smtp", "in-ring").where == "keyring"
         assert ring.items[("atende", "smtp")] == "in-ring"
         assert secrets.smtp_password() == "in-ring"
         assert not secrets.secret_file("smtp").exists()
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_the_headless_fail_backend_falls_back_to_the_file(monkeypatch):

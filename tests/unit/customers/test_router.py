@@ -1,13 +1,12 @@
 """The access points' MikroTik routers: settings, the keyring, and sessions read
 from a RouterOS API server on 127.0.0.1 (tests/routeros.py) by the real client."""
-import keyring
 import pytest
 from click.testing import CliRunner
 
 from models import AccessPoint, AuditLog, Plan, write_tx
 from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.customers import router
-from tests.routeros import FakeRouter, MemoryKeyring
+from tests.routeros import FakeRouter, memory_keyring
 from tests.scenes import make_desk
 
 SESSION = {"/ppp/active": [{"name": "login0", "address": "100.64.0.9", "caller-id": "AA:BB", "uptime": "1h2m"},
@@ -19,11 +18,8 @@ SESSION = {"/ppp/active": [{"name": "login0", "address": "100.64.0.9", "caller-i
 @pytest.fixture
 def ring(monkeypatch):
     monkeypatch.delenv("ATENDE_NO_KEYRING", raising=False)
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
+    with memory_keyring() as memory:
+        yield memory
 
 
 @pytest.fixture
