@@ -136,7 +136,7 @@ class WizardScreen(AtendeScreen):
             cpf = validation.cpf(contact.doc, "cpf", required=False) or ""
         except ValidationError:
             cpf = ""
-        company = details.name if len(details.doc) == 14 else ""  # a CNPJ (stored bare, letters kept)
+        company = details.name if details.is_company else ""
         promo.set_contact(contact.name, contact.email, contact.phone, cpf, company)
 
     def action_promo_register(self) -> None:

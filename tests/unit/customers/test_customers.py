@@ -4,7 +4,7 @@ from models import AccessPoint, Customer, Plan, write_tx
 from services.core.errors import PermissionDenied, ValidationError
 from services.core.permissions import Actor
 from services.core.text import fold
-from services.customers import lookup
+from services.customers import contacts, lookup
 from services.customers.lookup import LookupQuery
 
 
@@ -115,3 +115,5 @@ def test_a_cnpj_with_letters_is_found_as_typed(admin):
                         doc_kind="cnpj")
     for text, condition in (("12.abc.345/01de-35", "equals"), ("12.ABC", "starts"), ("abc.345", "contains")):
         assert names(lookup.lookup(admin, LookupQuery(text, field="doc", condition=condition))) == ["Loja Alfa"]
+    hit = lookup.lookup(admin, LookupQuery("loja alfa"))[0]
+    assert contacts.details(admin, hit.id).is_company  # the wizard offers events to the contact as of this company
