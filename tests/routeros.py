@@ -99,11 +99,12 @@ def write_sentence(conn: socket.socket, words: list[bytes]) -> None:
 class FakeRouter:
     """Serves `tables` ({'/ppp/active': [{'name': ..., ...}], ...}) to the
     user `user` with `password`; `commands` records every command word asked
-    (never the password). Use it as a context manager; `port` is where it
-    listens."""
+    (never the password); `fatal_login` ends every login with a '!fatal'. Use
+    it as a context manager; `port` is where it listens."""
 
-    def __init__(self, user: str = "api", password: str = "s3cret", tables: dict | None = None):
-        self.user, self.password = user, password
+    def __init__(self, user: str = "api", password: str = "s3cret", tables: dict | None = None,
+                 fatal_login: bool = False):
+        self.user, self.password, self.fatal_login = user, password, fatal_login
         self.tables = tables or {}
         self.commands: list[str] = []
         self.logins: list[str] = []
@@ -158,6 +159,9 @@ class FakeRouter:
                     write_sentence(conn, [b"!trap", f"=message={message}".encode(), *tag])
                     write_sentence(conn, [b"!done", *tag])
 
+                if command == "/login" and self.fatal_login:
+                    write_sentence(conn, [b"!fatal", b"=message=session terminated", *tag])
+                    return
                 if command == "/login":
                     self.logins.append(attrs.get("name", ""))
                     logged_in = (attrs.get("name"), attrs.get("password")) == (self.user, self.password)

@@ -168,14 +168,14 @@ def _human_bytes(value) -> str:
     return str(value)
 
 
-def _reason(exc: Exception, password: str) -> str:
-    """One line saying why; the library's own messages quote the command sent, which for
-    the login holds the password, so the router's answer is preferred and the password hidden."""
+def _reason(exc: Exception) -> str:
+    """One line saying why: the router's own answer when there is one. The library's
+    messages go on to quote the command sent, which for the login holds the password:
+    that part is never shown."""
     said = getattr(exc, "original_message", None)
     if isinstance(said, bytes):
         said = said.decode("utf-8", "replace")
-    text = clean(str(said or exc)) or type(exc).__name__
-    return text.replace(password, "***") if password else text
+    return clean(str(said or exc)).split(" executing command", 1)[0] or type(exc).__name__
 
 
 def _ask(ap: AccessPoint, timeout: float, read: Callable) -> RouterData:
@@ -183,8 +183,8 @@ def _ask(ap: AccessPoint, timeout: float, read: Callable) -> RouterData:
     import routeros_api
     from routeros_api.exceptions import RouterOsApiCommunicationError
 
-    host, password = ap.router_host, _password(ap.router_host)
-    pool = routeros_api.RouterOsApiPool(host, username=ap.router_user or "admin", password=password,
+    host = ap.router_host
+    pool = routeros_api.RouterOsApiPool(host, username=ap.router_user or "admin", password=_password(host),
                                         port=ap.router_port or PORTS[ap.router_ssl], plaintext_login=True,
                                         use_ssl=ap.router_ssl, ssl_verify=True)
     pool.set_timeout(timeout)
@@ -193,15 +193,15 @@ def _ask(ap: AccessPoint, timeout: float, read: Callable) -> RouterData:
             api = pool.get_api()
         except RouterOsApiCommunicationError as exc:
             return RouterData(False, _("The router {host} refused the login: {reason}").format(
-                host=host, reason=_reason(exc, password)))
+                host=host, reason=_reason(exc)))
         except Exception as exc:  # network errors, TLS, timeouts
             return RouterData(False, _("Could not reach the router {host}: {reason}").format(
-                host=host, reason=_reason(exc, password)))
+                host=host, reason=_reason(exc)))
         try:
             return read(api)
         except Exception as exc:
             return RouterData(False, _("The router {host} answered with an error: {reason}").format(
-                host=host, reason=_reason(exc, password)))
+                host=host, reason=_reason(exc)))
     finally:
         pool.disconnect()
 

@@ -110,6 +110,10 @@ def test_check_connection(admin, desk, ring):
         router.set_router(admin, ap, tls=True, port=server.port)  # TLS to a plain server: the handshake fails
         tls = router.check_connection(admin, ap, timeout=2)
         assert not tls.ok and tls.message.startswith("Could not reach the router 127.0.0.1: ")
+    with FakeRouter(fatal_login=True) as server:  # the library's message quotes the login sent: never shown
+        router.set_router(admin, ap, tls=False, port=server.port)
+        fatal = router.check_connection(admin, ap)
+        assert not fatal.ok and "s3cret" not in fatal.message and "password" not in fatal.message
     router.set_router(admin, ap, tls=False)  # the server is gone: refused
     gone = router.check_connection(admin, ap, timeout=2)
     assert not gone.ok and gone.message.startswith("Could not reach the router 127.0.0.1: ")
