@@ -282,6 +282,8 @@ def routers_password(obj: Context, access_point: str, password_stdin: bool) -> N
 
     actor = obj.open()
     info = router.get_router(actor, access_point)  # the permission and the access point, before anything is asked
+    if not info.host:
+        fail(_("Set the router's host first: the password is kept under it"))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

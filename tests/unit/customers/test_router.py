@@ -137,6 +137,8 @@ def test_the_routers_commands(admin, desk, ring, store):
         assert out.exit_code == 0 and "logged in as api" in out.output
         out = run("list")
         assert "POP Sé" in out.output and f"127.0.0.1:{server.port}" in out.output
+    out = run("password", "POP Liberdade")  # no host yet: refused before anything is asked
+    assert out.exit_code == 1 and "host first" in out.output and "Password" not in out.output
     out = run("set", "POP Sé", "--port", "0")
     assert out.exit_code == 1 and out.output.count("\n") == 1 and "greater than zero" in out.output
     out = run("test", "POP Nowhere")
