@@ -20,7 +20,7 @@ try:
     from textual.binding import Binding
     from textual.screen import Screen
 
-    from screens.admin.cli import audit, settings, users, who
+    from screens.admin.cli import audit, routers, settings, users, who
     from screens.cli_base import AtendeGroup, Context, fail
     from screens.desk.cli import contactus_group, desk_group, export_group, import_group, ticket
     from screens.events.cli import certificates, event
@@ -489,7 +489,7 @@ def secrets_where(name: str) -> None:
 
 # Each area's command group lives beside that area's screens.
 for _command in (users, triage, import_group, bookings, rota, who, outbox, certificates, event, ticket, settings,
-                 contactus_group, desk_group, export_group, audit, web):
+                 contactus_group, desk_group, export_group, audit, web, routers):
     main.add_command(_command)
 
 

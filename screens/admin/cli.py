@@ -230,3 +230,85 @@ def who(obj: Context, as_json: bool) -> None:
         editing = _("editing") if o.editing else ""
         click.echo(f"{o.login:<16} {_(o.screen) if o.screen else '':<20} {where:<24} {editing:<8} "
                    f"{o.host} {o.started_at:%H:%M}".rstrip())
+
+
+@click.group()
+def routers() -> None:
+    """The access points' MikroTik routers, asked for a login's session (admins)."""
+
+
+@routers.command("list")
+@click.pass_obj
+def routers_list(obj: Context) -> None:
+    """Each access point with its router: host:port, TLS, user, whether a password is kept."""
+    from services.customers import router
+
+    actor = obj.open()
+    for r in router.list_routers(actor):
+        where = f"{r.host}:{r.port}" if r.host else "-"
+        tls = _("TLS") if r.tls else _("plain")
+        password = _("password kept") if r.password_set else _("no password")
+        click.echo(f"{r.access_point_id:>5}  {r.access_point:<24} {where:<28} {tls:<6} {r.user or '-':<12} {password}")
+
+
+@routers.command("set")
+@click.argument("access_point")
+@click.option("--host", default=None, help="Host name or IP address ('' removes the router).")
+@click.option("--port", default=None, help="The API port (8728; 8729 with TLS).")
+@click.option("--tls/--no-tls", default=None, help="Talk to the router over TLS (api-ssl).")
+@click.option("--user", default=None, help="The router user Atende logs in as.")
+@click.pass_obj
+def routers_set(obj: Context, access_point: str, host: str | None, port: str | None, tls: bool | None,
+                user: str | None) -> None:
+    """Change the router of ACCESS_POINT (its id or name); the password: 'atende routers password'."""
+    from services.customers import router
+
+    actor = obj.open()
+    r = router.set_router(actor, access_point, host=host, port=port, tls=tls, user=user)
+    click.echo(_("{ap}: router {host}:{port}, TLS {tls}, user {user}.").format(
+        ap=r.access_point, host=r.host or "-", port=r.port, tls=_("on") if r.tls else _("off"), user=r.user or "-"))
+
+
+@routers.command("password")
+@click.argument("access_point")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.pass_obj
+def routers_password(obj: Context, access_point: str, password_stdin: bool) -> None:
+    """Keep the password of ACCESS_POINT's router in the system keyring (asked twice, never shown)."""
+    import getpass
+
+    from screens.cli_base import fail
+    from services.customers import router
+
+    actor = obj.open()
+    info = router.get_router(actor, access_point)  # the permission and the access point, before anything is asked
+    if not info.host:
+        fail(_("Set the router's host first: the password is kept under it"))
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        try:
+            password = getpass.getpass(_("Password of the router {host}: ").format(host=info.host or "-"))
+            again = getpass.getpass(_("The same password again: "))
+        except (EOFError, KeyboardInterrupt):
+            fail(_("No password given; nothing changed"))
+        if again != password:
+            fail(_("The two passwords differ; nothing changed"))
+    router.set_password(actor, access_point, password)
+    click.echo(_("The password of the router {host} is kept in the system keyring.").format(host=info.host))
+
+
+@routers.command("test")
+@click.argument("access_point")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 60), help="Seconds.")
+@click.pass_obj
+def routers_test(obj: Context, access_point: str, timeout: float) -> None:
+    """Connect and log in to ACCESS_POINT's router; exit status 1 when that fails."""
+    from screens.cli_base import fail
+    from services.customers import router
+
+    actor = obj.open()
+    result = router.check_connection(actor, access_point, timeout)
+    if not result.ok:
+        fail(result.message)
+    click.echo(result.message)

@@ -73,6 +73,7 @@ class PeopleScreen(LiveScreen, AtendeScreen):
         Binding("r", "change_role", N_("Role"), id="people-role"),
         Binding("delete", "remove", N_("Remove"), id="people-remove"),
         Binding("x", "export", N_("Export CSV"), id="people-export"),
+        Binding("o", "routers", N_("Routers"), id="people-routers"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -89,6 +90,8 @@ class PeopleScreen(LiveScreen, AtendeScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in ("add", "change_role", "remove"):
             return permissions.can(self.app.actor, "users.manage")
+        if action == "routers":
+            return permissions.can(self.app.actor, "routers.manage")
         return True
 
     def load(self) -> None:
@@ -144,6 +147,14 @@ class PeopleScreen(LiveScreen, AtendeScreen):
     def palette_commands(self):
         if permissions.can(self.app.actor, "users.manage"):
             yield PaletteCommand(_("Add a person"), _("Give someone access with a role"), self.action_add)
+        if permissions.can(self.app.actor, "routers.manage"):
+            yield PaletteCommand(_("Routers"), _("The access points' MikroTik routers: change, test"),
+                                 self.action_routers)
+
+    def action_routers(self) -> None:
+        from screens.admin.routers import RoutersScreen
+
+        self.app.push_screen(RoutersScreen())
 
     def action_export(self) -> None:
         from tui.export import export_csv

@@ -46,6 +46,8 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "customers.edit": (STAFF, N_("Add and edit customers and contacts")),
     "settings.edit": (frozenset({ADMIN}), N_("Change system parameters and custom fields")),
     "settings.read": (STAFF, N_("See the system parameters")),
+    "routers.manage": (frozenset({ADMIN}),
+                       N_("Configure and test the access points' MikroTik routers (passwords: the system keyring)")),
     "background.run": (STAFF, N_("Run the worker and the event reminders")),
     "area.desk": (STAFF, N_("Use the service desk")),
     "area.events": (frozenset({COORDINATOR, SUPERVISOR, ADMIN, AGENT}), N_("Use the events area")),

@@ -84,3 +84,9 @@ def fold(text: str) -> str:
 
 def digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
+
+
+def doc_chars(text: str) -> str:
+    """A CPF/CNPJ as stored: its ASCII letters and digits, letters upper-cased
+    (from July 2026 a CNPJ may hold letters: 12.ABC.345/01DE-35)."""
+    return "".join(c for c in text.upper() if c.isascii() and c.isalnum())

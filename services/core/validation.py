@@ -8,7 +8,7 @@ import datetime as dt
 
 from services.core.errors import ValidationError
 from services.core.i18n import _
-from services.core.text import clean, digits
+from services.core.text import clean, digits, doc_chars
 
 MAX_NAME = 200
 MAX_TEXT = 100_000
@@ -28,30 +28,31 @@ def cpf(value: str, field: str = "cpf", required: bool = True) -> str:
 
 
 def cnpj(value: str, field: str = "cnpj", required: bool = True) -> str:
+    """A CNPJ, numeric or alphanumeric (12 letters or digits, then 2 check digits), upper-cased."""
     from validate_docbr import CNPJ
 
-    number = digits(value or "")
+    number = doc_chars(value or "")
     if not number:
         if required:
             raise ValidationError(_("CNPJ is required"), field)
         return ""
-    if len(number) != 14 or not CNPJ().validate(number):
+    if len(number) != 14 or len(set(number)) == 1 or not CNPJ().validate(number):
         raise ValidationError(_("Invalid CNPJ: check the digits"), field)
     return number
 
 
 def cpf_or_cnpj(value: str, field: str = "doc", required: bool = True) -> tuple[str, str]:
-    """Return (digits, "cpf"|"cnpj")."""
-    number = digits(value or "")
+    """Return (the document as stored, "cpf"|"cnpj"); a CNPJ keeps its letters."""
+    number = doc_chars(value or "")
     if not number and not required:
         return "", ""
     if not clean(value or ""):
         raise ValidationError(_("CPF/CNPJ is required"), field)
     if len(number) == 14:
         return cnpj(number, field), "cnpj"
-    if len(number) == 11:
+    if len(number) == 11 and number.isdigit():
         return cpf(number, field), "cpf"
-    raise ValidationError(_("A CPF has 11 digits and a CNPJ 14"), field)
+    raise ValidationError(_("A CPF has 11 digits and a CNPJ 14 characters"), field)
 
 
 def email(value: str, field: str = "email", required: bool = True) -> str:

@@ -78,6 +78,11 @@ class CustomerDetails:
     contacts: tuple[ContactInfo, ...]
     plans: tuple[PlanInfo, ...]
 
+    @property
+    def is_company(self) -> bool:
+        """Whether the document is a CNPJ (stored bare; an alphanumeric one keeps its letters)."""
+        return len(self.doc) == 14
+
 
 def extra_fields(actor: Actor) -> list[ExtraFieldInfo]:
     require(actor, "customers.read")

@@ -16,7 +16,7 @@ from models.db import gin_only
 from services.core.errors import ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
-from services.core.text import clean, digits, fold
+from services.core.text import clean, digits, doc_chars, fold
 
 FIELDS = {
     "auto": N_("Any field"), "name": N_("Name"), "doc": N_("CPF/CNPJ"), "phone": N_("Phone"), "email": N_("E-mail"),
@@ -104,7 +104,9 @@ def effective(q: LookupQuery) -> LookupQuery:
 
 def _needle(q: LookupQuery) -> str:
     text = clean(q.text)[:200]
-    if q.field in ("doc", "phone"):
+    if q.field == "doc":
+        return doc_chars(text)  # a CNPJ may hold letters, stored upper-case
+    if q.field == "phone":
         return digits(text)
     if q.field == "contract":
         return text.upper()
@@ -338,7 +340,7 @@ def rebuild_search_index() -> None:
 
 
 def format_doc(doc: str) -> str:
-    """123.456.789-09 or 12.345.678/0001-90."""
+    """123.456.789-09, 12.345.678/0001-90 or, with letters, 12.ABC.345/01DE-35."""
     if len(doc) == 11:
         return f"{doc[:3]}.{doc[3:6]}.{doc[6:9]}-{doc[9:]}"
     if len(doc) == 14:

@@ -12,7 +12,7 @@ from services.core import clock
 from services.core.errors import NotFound, UnknownUser, ValidationError
 from services.core.i18n import _
 from services.core.permissions import ADMIN, REPRESENTATIVE, ROLES, Actor, require
-from services.core.text import clean, digits
+from services.core.text import clean, doc_chars
 from services.store import audit
 from services.store.quickopen import login_for, os_login  # noqa: F401 - os_login is part of this module's API
 
@@ -187,7 +187,7 @@ def resolve_company(text: str) -> int:
     text = clean(text)
     if not text:
         raise ValidationError(_("Give the company's customer id or CPF/CNPJ"), "company")
-    number = digits(text)
+    number = doc_chars(text)
     with reading():
         if text.isascii() and text.isdigit() and len(text) < 11:  # "²" is a digit int() refuses
             row = Customer.get_or_none(Customer.id == int(text))

@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, DataTable, Label, OptionList, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from screens.desk.wizard.step import Step, text_cell
@@ -18,7 +18,7 @@ from services.tickets import scripts as scripts_svc
 from services.tickets.wizard import draft as wizard_draft
 from tui.forms import Field, PlainSelect, show_errors
 from tui.guarded_text import GuardedTextArea
-from tui.keys import focus_now
+from tui.keys import EnterInput, focus_now
 from tui.table import Table
 
 # ----------------------------------------------------------------------------- plan and problem
@@ -37,6 +37,8 @@ class PlanStep(Step):
         with Field(_("Plan (Enter chooses)"), table, name="plan", id="plan-field"):
             pass
         yield Static("", id="plan-info", markup=False)
+        yield Field(_("PPPoE login to look up on the access point's router (Enter or Ctrl+R asks it)"),
+                    EnterInput(id="ap-login", max_length=120), name="login", id="ap-login-field")
         yield Static("", id="router-info", markup=False)
         with Field(_("Problem described by the customer"), GuardedTextArea(id="problem",
                                                                           max_length=wizard_draft.MAX_PROBLEM),
@@ -55,6 +57,10 @@ class PlanStep(Step):
         self.query_one("#use-script", Checkbox).value = d.use_script
         self.query_one("#script-choice", Select).disabled = not d.use_script
         self.query_one("#plan-field").display = d.kind == "customer"
+        self.query_one("#ap-login-field").display = d.kind == "access_point"
+        login = self.query_one("#ap-login", Input)
+        if d.kind == "access_point" and login.value != d.login:
+            login.value = d.login
         self._show_plan(d)
 
     def entered(self) -> None:
@@ -71,6 +77,8 @@ class PlanStep(Step):
         choice = self.query_one("#script-choice", Select).value
         script_id = choice if isinstance(choice, int) else None
         changes = dict(problem=self.query_one("#problem", GuardedTextArea).text, use_script=use)
+        if d.kind == "access_point":
+            changes["login"] = self.query_one("#ap-login", Input).value.strip()
         if use and script_id:
             changes["script_id"] = script_id
         return wizard_draft.update(d, **changes)
@@ -132,17 +140,27 @@ class PlanStep(Step):
     def _refused(self, event: GuardedTextArea.Refused) -> None:
         show_errors(self, {"problem": event.reason})
 
+    @on(Input.Submitted, "#ap-login")
+    def _login_typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_router_data()
+
     def action_router_data(self) -> None:
         d = self.wiz.draft
-        if not d.plan_id:
-            self.query_one("#router-info", Static).update(_("Choose a plan first."))
-            return
-        self.query_one("#router-info", Static).update(_("Asking the router..."))
-        self.ask_router(d.plan_id)
+        info = self.query_one("#router-info", Static)
+        if d.kind == "access_point" and d.access_point_id:
+            login = self.query_one("#ap-login", Input).value
+            info.update(_("Asking the router..."))
+            self.ask_router(router.access_point_session, d.access_point_id, login)
+        elif d.plan_id:
+            info.update(_("Asking the router..."))
+            self.ask_router(router.router_data, d.plan_id)
+        else:
+            info.update(_("Choose a plan first."))
 
-    def ask_router(self, plan_id: int) -> None:
-        """What the router says, shown under the plan (a refusal too)."""
-        self.call_service("wizard-router", router.router_data, self.app.actor, plan_id, 5.0,
+    def ask_router(self, fn, *args) -> None:
+        """What the router says (`fn`: router_data or access_point_session), shown under the plan (a refusal too)."""
+        self.call_service("wizard-router", fn, self.app.actor, *args,
                           on_answer=self._show_router, quiet=True,
                           on_error=lambda exc: self._show_router(router.RouterData(False, exc.message)))
 

@@ -151,7 +151,7 @@ class WizardScreen(AtendeScreen):
             cpf = validation.cpf(contact.doc, "cpf", required=False) or ""
         except ValidationError:
             cpf = ""
-        company = details.name if len("".join(ch for ch in details.doc if ch.isdigit())) == 14 else ""
+        company = details.name if details.is_company else ""
         promo.set_contact(contact.name, contact.email, contact.phone, cpf, company)
 
     def action_promo_register(self) -> None:

@@ -255,6 +255,39 @@ async def test_plan_problem_paste_and_router(admin, desk_with_scripts):
         assert wiz.draft.step == "first_contact" and wiz.draft.problem == "Sem internet [bold]"
 
 
+async def test_an_access_point_ticket_asks_the_router_for_a_typed_login(admin, desk_with_scripts, monkeypatch):
+    from services.customers import router
+    from tests.routeros import FakeRouter, memory_keyring
+
+    monkeypatch.delenv("ATENDE_NO_KEYRING", raising=False)
+    ap = desk_with_scripts["aps"][1]
+    sessions = {"/ppp/active": [{"name": "cliente9", "address": "100.64.0.10", "uptime": "5m"}], "/interface": []}
+    app = AtendeApp(actor=admin)
+    with memory_keyring(), FakeRouter(tables=sessions) as server:
+        router.set_router(admin, ap.id, host="127.0.0.1", port=server.port, user="api")
+        router.set_password(admin, ap.id, "s3cret")
+        async with app.run_test(size=SIZE) as pilot:
+            wiz = await open_wizard(pilot, app)
+            await pilot.press("down", "down", "enter", "ctrl+n", *"liberdade")
+            await wait(pilot, app)
+            await pilot.press("enter", "enter")
+            await wait(pilot, app)
+            assert wiz.draft.step == "plan" and not wiz.query_one("#plan-field").display
+            login = wiz.query_one("#ap-login", Input)
+            login.focus()
+            await pilot.press("enter")  # nothing typed: said at the field
+            await wait(pilot, app)
+            assert "Type the PPPoE login" in str(wiz.query_one("#router-info", Static).render())
+            await pilot.press(*"cliente9", "enter")
+            await wait(pilot, app)
+            info = str(wiz.query_one("#router-info", Static).render())
+            assert "Session found on 127.0.0.1." in info and "100.64.0.10" in info
+            wiz.query_one("#problem", GuardedTextArea).load_text("Sem sinal no POP")
+            await pilot.press("ctrl+n")
+            await wait(pilot, app)
+            assert wiz.draft.step == "first_contact" and wiz.draft.login == "cliente9"
+
+
 async def test_guided_script(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:

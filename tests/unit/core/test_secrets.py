@@ -5,27 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from keyring.backend import KeyringBackend
 
 from services.core import secrets
 from services.core.errors import ValidationError
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.items = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.items.pop((service, username), None)
+from tests.routeros import memory_keyring
 
 
 @pytest.fixture
@@ -60,20 +43,13 @@ def test_no_secret_anywhere_is_none(no_keyring):
 
 
 def test_a_working_keyring_is_used(monkeypatch):
-    import keyring
-
     monkeypatch.delenv("ATENDE_NO_KEYRING", raising=False)
     monkeypatch.delenv("ATENDE_SMTP_PASSWORD", raising=False)
-    ring = MemoryKeyring()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(ring)
-    try:
+    with memory_keyring() as ring:
         assert secrets.set_secret("smtp", "in-ring").where == "keyring"
         assert ring.items[("atende", "smtp")] == "in-ring"
         assert secrets.smtp_password() == "in-ring"
         assert not secrets.secret_file("smtp").exists()
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_the_headless_fail_backend_falls_back_to_the_file(monkeypatch):

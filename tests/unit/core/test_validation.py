@@ -19,6 +19,17 @@ def test_cpf_cnpj():
     assert v.cpf("", required=False) == ""
 
 
+def test_alphanumeric_cnpj_keeps_its_letters():
+    assert v.cnpj("12.abc.345/01de-35") == "12ABC34501DE35"
+    assert v.cpf_or_cnpj(" 12.ABC.345/01DE-35 ") == ("12ABC34501DE35", "cnpj")
+    for bad in ("12.ABC.345/01DE-36", "12.ABC.345/01DE-3X", "00.000.000/0000-00"):
+        with pytest.raises(ValidationError, match="CNPJ") as err:
+            v.cnpj(bad)
+        assert err.value.errors == {"cnpj": "Invalid CNPJ: check the digits"}
+    with pytest.raises(ValidationError, match="11 digits"):
+        v.cpf_or_cnpj("529.982.247-2A")  # letters never make a CPF
+
+
 def test_email_and_phone():
     assert v.email(" Joao@Example.COM ") == "Joao@example.com"
     with pytest.raises(ValidationError, match="e-mail"):

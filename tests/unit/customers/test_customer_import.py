@@ -45,6 +45,13 @@ def test_import_with_triage_columns_and_rejected_rows(people, tmp_path):
     assert AuditLog.select().where(AuditLog.action == "import").count() == 1
 
 
+def test_a_cnpj_with_letters_is_imported_with_them(people, tmp_path):
+    rows = "Loja Alfa;12.abc.345/01de-35;;;;;active;no;\nLoja Beta;12.ABC.345/01DE-36;;;;;active;no;\n"
+    report = imports.import_customers(people["admin"], write(tmp_path, HEADER + rows))
+    assert report.added == 1 and [r.line for r in report.rejected] == [3]
+    assert Customer.get(Customer.name == "Loja Alfa").doc == "12ABC34501DE35"
+
+
 def test_known_document_updates_the_customer(people, tmp_path):
     imports.import_customers(people["admin"], write(tmp_path, HEADER + "Loja;52998224725;;;;;active;no;\n"))
     report = imports.import_customers(

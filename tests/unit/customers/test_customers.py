@@ -4,7 +4,7 @@ from models import AccessPoint, Customer, Plan, write_tx
 from services.core.errors import PermissionDenied, ValidationError
 from services.core.permissions import Actor
 from services.core.text import fold
-from services.customers import lookup
+from services.customers import contacts, lookup
 from services.customers.lookup import LookupQuery
 
 
@@ -114,6 +114,7 @@ def test_representatives_cannot_look_up(some):
 def test_format_doc():
     assert lookup.format_doc("52998224725") == "529.982.247-25"
     assert lookup.format_doc("11222333000181") == "11.222.333/0001-81"
+    assert lookup.format_doc("12ABC34501DE35") == "12.ABC.345/01DE-35"
 
 
 def test_a_common_word_gives_the_first_matches_by_name(admin):
@@ -133,3 +134,15 @@ def test_a_common_word_gives_the_first_matches_by_name(admin):
 
 def names_of(hits):
     return [h.name for h in hits]
+
+
+def test_a_cnpj_with_letters_is_found_as_typed(admin):
+    from models import write_tx
+
+    with write_tx():
+        Customer.create(kind="customer", name="Loja Alfa", name_norm="loja alfa", doc="12ABC34501DE35",
+                        doc_kind="cnpj")
+    for text, condition in (("12.abc.345/01de-35", "equals"), ("12.ABC", "starts"), ("abc.345", "contains")):
+        assert names(lookup.lookup(admin, LookupQuery(text, field="doc", condition=condition))) == ["Loja Alfa"]
+    hit = lookup.lookup(admin, LookupQuery("loja alfa"))[0]
+    assert contacts.details(admin, hit.id).is_company  # the wizard offers events to the contact as of this company

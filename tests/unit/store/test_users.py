@@ -124,6 +124,9 @@ def test_the_company_is_looked_up_only_for_who_may_add_people(people):
         users.add(people["admin"], "rep", "representative", company="999")
     info = users.add(people["admin"], "rep", "representative", company="11.222.333/0001-81")
     assert info.company_id == acme.id
+    with write_tx():
+        alfa = Customer.create(kind="customer", name="Alfa", name_norm="alfa", doc="12ABC34501DE35", doc_kind="cnpj")
+    assert users.company_for(people["admin"], "12.abc.345/01de-35") == alfa.id
 
 
 def test_background_commands_are_for_staff_or_a_service_account(people):

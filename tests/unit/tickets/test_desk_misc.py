@@ -4,10 +4,10 @@ import random
 import pytest
 from click.testing import CliRunner
 
-from models import AccessPoint, Plan, Ticket, write_tx
+from models import Ticket, write_tx
 from models.wizard import EmailTemplate, OsType, Script, Technician
 from services.core.errors import NotFound, ValidationError
-from services.customers import contacts, router
+from services.customers import contacts
 from services.demo import wizard as wizard_demo
 from services.tickets import records
 from services.tickets.wizard import draft, finishing, saving
@@ -55,35 +55,6 @@ def test_contacts_extra_fields_by_type(admin, desk_data):
     assert details.plans[0].network == "Rede Centro"
     contacts.delete_contact(admin, saved.id)
     assert len(contacts.details(admin, cust.id).contacts) == 1
-
-
-def test_router_data_without_and_with_a_router(admin, desk_data):
-    plan = desk_data["customers"][0].plans[0]
-    assert "No router is configured" in router.router_data(admin, plan.id).message
-    with write_tx():
-        AccessPoint.update(router_host="10.0.0.1", router_user="api").where(
-            AccessPoint.id == plan.access_point_id).execute()
-
-    class FakeApi:
-        def path(self, *parts):
-            if parts == ("ppp", "active"):
-                return [{"name": "login0", "address": "100.64.0.9", "caller-id": "AA:BB", "uptime": "1h2m"}]
-            return [{"name": "<pppoe-login0>", "tx-byte": 5 * 1024 ** 3, "rx-byte": 1024}]
-
-        def close(self):
-            pass
-
-    data = router.router_data(admin, plan.id, connect=lambda **kw: FakeApi())
-    assert data.ok and dict(data.lines)["Address"] == "100.64.0.9" and dict(data.lines)["Downloaded"] == "5.0 GB"
-
-    def refuse(**kw):
-        raise TimeoutError("timed out")
-
-    failed = router.router_data(admin, plan.id, connect=refuse)
-    assert not failed.ok and "Could not reach the router 10.0.0.1" in failed.message
-    with write_tx():
-        Plan.update(login_kind="ipoe").where(Plan.id == plan.id).execute()
-    assert "PPPoE logins only" in router.router_data(admin, plan.id).message
 
 
 def test_ticket_show_and_list(admin, desk_data):
