@@ -22,3 +22,29 @@ class Table(DataTable):
         if [column.get_render_width(self) for column in self.columns.values()] != before:
             self._update_count += 1  # what the cached cells are keyed under: draw them again
             self.refresh()
+
+
+class ItemsTable:
+    """A screen that lists `items` (each with an `id`, the row key) in its one
+    DataTable: the item under the cursor; A adds and E edits through
+    `open_form(item or None)`, which the screen defines."""
+
+    items: list
+
+    def selected_item(self):
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((i for i in self.items if str(i.id) == key), None)
+
+    def action_add(self) -> None:
+        self.open_form(None)
+
+    def action_edit(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            self.open_form(item)
+
+    def open_form(self, item) -> None:
+        raise NotImplementedError

@@ -16,7 +16,7 @@ from services.store import settings
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import FormDialog
 from tui.forms import Field, PlainSelect
-from tui.table import Table
+from tui.table import ItemsTable, Table
 
 TABS = {"classification": N_("Classifications"), "subclassification": N_("Sub-classifications"),
         "form": N_("Forms of contact")}
@@ -110,7 +110,7 @@ def switch_mode(actor) -> str:
     return new
 
 
-class ContactUsAdminScreen(AtendeScreen):
+class ContactUsAdminScreen(ItemsTable, AtendeScreen):
     HELP = N_("What company representatives choose from when they write to us. 1, 2 and 3 switch between "
               "classifications, sub-classifications and forms of contact; A adds, E changes the name (and a "
               "classification's desk queue), D deactivates or reactivates. M switches the mode between Central "
@@ -182,22 +182,8 @@ class ContactUsAdminScreen(AtendeScreen):
             _("{tab} ({n}) · mode: {mode}").format(
                 tab=_(TABS[self.tab]), n=len(items), mode="Central" if mode == catalogue.CENTRAL else "CRM"))
 
-    def _selected(self) -> catalogue.Item | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((i for i in self.items if str(i.id) == key), None)
 
-    def action_add(self) -> None:
-        self._form(None)
-
-    def action_edit(self) -> None:
-        item = self._selected()
-        if item is not None:
-            self._form(item)
-
-    def _form(self, item: catalogue.Item | None) -> None:
+    def open_form(self, item: catalogue.Item | None) -> None:
         tab = self.tab
         self.call_service("contactus-admin-form", read_form_choices, self.app.actor, tab,
                           on_answer=lambda answer: self._open_form(tab, item, *answer))
@@ -219,7 +205,7 @@ class ContactUsAdminScreen(AtendeScreen):
             self.load()
 
     def action_toggle(self) -> None:
-        item = self._selected()
+        item = self.selected_item()
         if item is not None:
             self._toggle(item)
 

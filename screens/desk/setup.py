@@ -13,7 +13,7 @@ from services.tickets import setup
 from tui.base import AtendeScreen, PaletteCommand
 from tui.dialogs import FormDialog
 from tui.forms import Field, PlainSelect
-from tui.table import Table
+from tui.table import ItemsTable, Table
 
 LABELS = {"name": N_("Name *"), "queue": N_("Destination"), "responsible": N_("Responsible it proposes"),
           "allows_link": N_("May be linked to a parent ticket on the same network"),
@@ -70,7 +70,7 @@ class SetupForm(FormDialog[setup.SetupItem | None]):
         return lambda: setup.save(actor, kind, item_id, values)
 
 
-class DeskSetupScreen(AtendeScreen):
+class DeskSetupScreen(ItemsTable, AtendeScreen):
     HELP = N_("What the new-ticket wizard offers. 1 to 4 switch between destinations, ticket types, technicians "
               "and service-order types; A adds, E (or Enter) changes, D takes one out of use or back (tickets "
               "keep it). The same from the shell: atende desk list|add|edit|disable.")
@@ -127,26 +127,12 @@ class DeskSetupScreen(AtendeScreen):
             _("{kind} ({n}) · 1-4 switch · A adds · E changes · D (de)activates").format(
                 kind=_(setup.KINDS[kind]), n=len(items)))
 
-    def _selected(self) -> setup.SetupItem | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((i for i in self.items if str(i.id) == key), None)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_edit()
 
-    def action_add(self) -> None:
-        self._form(None)
-
-    def action_edit(self) -> None:
-        item = self._selected()
-        if item is not None:
-            self._form(item)
-
-    def _form(self, item: setup.SetupItem | None) -> None:
+    def open_form(self, item: setup.SetupItem | None) -> None:
         kind = self.kind
         self.call_service("desk-setup-form", setup.choices, self.app.actor,
                           on_answer=lambda options: self.app.push_screen(SetupForm(kind, item, options), self._saved))
@@ -157,7 +143,7 @@ class DeskSetupScreen(AtendeScreen):
             self.load()
 
     def action_toggle(self) -> None:
-        item = self._selected()
+        item = self.selected_item()
         if item is None:
             return
         self.call_service("desk-setup-write", setup.set_active, self.app.actor, item.kind, item.id, not item.active,

@@ -46,6 +46,14 @@ async def open_wizard(pilot, app) -> WizardScreen:
     return app.screen
 
 
+async def to_lookup(pilot, app) -> WizardScreen:
+    """The wizard at its lookup step, for a customer."""
+    wiz = await open_wizard(pilot, app)
+    await pilot.press("ctrl+n")
+    await wait(pilot, app)
+    return wiz
+
+
 async def to_customer(pilot, app, name="joao"):
     wiz = await open_wizard(pilot, app)
     await pilot.press("ctrl+n")  # kind: customer
@@ -136,9 +144,7 @@ async def test_lookup_and_kind(admin, desk_with_scripts):
 async def test_the_lookup_reads_a_contract_and_down_goes_into_the_results(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        wiz = await open_wizard(pilot, app)
-        await pilot.press("ctrl+n")
-        await wait(pilot, app)
+        wiz = await to_lookup(pilot, app)
         await pilot.press(*"CT-000001")  # "Field" untouched: the contract is searched as a contract
         await wait(pilot, app)
         assert "1 found · by Contract" in str(wiz.query_one("#lookup-status", Static).render())
@@ -150,9 +156,7 @@ async def test_the_lookup_reads_a_contract_and_down_goes_into_the_results(admin,
 async def test_a_caller_nobody_found_is_registered_on_the_spot(admin, desk_with_scripts):
     app = AtendeApp(actor=admin)
     async with app.run_test(size=SIZE) as pilot:
-        wiz = await open_wizard(pilot, app)
-        await pilot.press("ctrl+n")
-        await wait(pilot, app)
+        wiz = await to_lookup(pilot, app)
         await pilot.press(*"Fulana [b]Nova")
         await wait(pilot, app)
         assert "Nothing found" in str(wiz.query_one("#lookup-status", Static).render())
