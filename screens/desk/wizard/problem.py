@@ -100,6 +100,8 @@ class PlanStep(Step):
                 table.move_cursor(row=i)
         if not plans:
             self.query_one("#plan-info", Static).update(_("This customer has no plans."))
+            if self.screen.focused is table:  # nothing to choose: what is typed goes to the problem
+                focus_now(self.query_one("#problem"))
 
     def fetch_scripts(self) -> None:
         """The scripts to choose from; a refusal leaves the choice empty."""

@@ -179,6 +179,9 @@ async def test_a_caller_nobody_found_is_registered_on_the_spot(admin, desk_with_
         await pilot.press("ctrl+n")  # the caller is already chosen as the contact
         await wait(pilot, app)
         assert wiz.draft.step == "plan"
+        await pilot.press(*"sem sinal")  # no plans to choose: what is typed is the problem
+        await wait(pilot, app)
+        assert wiz.query_one("#problem", GuardedTextArea).text == "sem sinal"
 
 
 async def test_contact_add_with_errors_at_the_fields(admin, desk_with_scripts):
