@@ -105,9 +105,9 @@ def search_topics(actor: Actor, text: str) -> list[TopicInfo]:
 
 
 def get_topic(actor: Actor, key: str) -> TopicInfo:
-    """The topic `key` (active or not), or NotFound suggesting close keys."""
+    """The topic `key` (active or not, case and accents ignored), or NotFound suggesting close keys."""
     require(actor, "scheduling.triage")
-    key = clean(key)
+    key = fold(clean(key))  # keys are lower-case without accents: BALANÇA finds balanca
     with reading():
         row = Topic.get_or_none(Topic.key == key)
         if row is None:

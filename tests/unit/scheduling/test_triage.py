@@ -137,3 +137,14 @@ def test_cli_triage_check_json(store, people, ids, monkeypatch):
                                        "--topic", "fidelidade"])
     assert result.exit_code == 0
     assert "gr_onboarding" in result.output and "1." in result.output
+
+
+@pytest.mark.parametrize("typed", ["BALANÇA", " Balanca ", "balança"])
+def test_cli_topic_ignores_case_and_accents(store, people, ids, monkeypatch, typed):
+    from app import main
+
+    monkeypatch.setattr("services.store.users.os_login", lambda: people["agent"].login)
+    result = CliRunner().invoke(main, ["--db", str(store), "triage", "check", "--customer", str(ids["active"]),
+                                       "--topic", typed, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["topic_key"] == "balanca"
