@@ -4,10 +4,12 @@ and, after the session, held or no-show.
 
 A booking goes to the analyst on the rota for the month it is made in (the
 seed's "analista responsável no mês vigente"). Sessions last 1h30 and start
-on a grid from the start of each of the analyst's working periods, so two
-sessions of one analyst never overlap when their starts differ; the unique
-index on (analyst, start) and `BEGIN IMMEDIATE` make sure that of two agents
-booking the same slot at the same moment exactly one wins.
+on a grid from the start of each of the analyst's working periods. The grid
+moves when the working hours change, so a session is refused when it overlaps
+any session of the analyst, checked inside the write transaction (`BEGIN
+IMMEDIATE`, or the advisory lock on PostgreSQL; the unique index on (analyst,
+start) besides): of two agents booking the same slot at the same moment
+exactly one wins. Sessions the new hours no longer cover stay in the calendar.
 """
 from __future__ import annotations
 
@@ -157,27 +159,27 @@ def day_grid(analyst: AnalystInfo, day: dt.date) -> list[tuple[dt.datetime, dt.d
     return out
 
 
-def _taken(analyst_id: int, since: dt.datetime, until: dt.datetime) -> dict[dt.datetime, tuple[int, str]]:
-    q = (Booking.select(Booking.id, Booking.start, Customer.name)
+def _taken(analyst_id: int, since: dt.datetime, until: dt.datetime) -> list[Slot]:
+    """The sessions of `analyst_id` that overlap [since, until), as booked slots."""
+    q = (Booking.select(Booking.id, Booking.start, Booking.end, Customer.name)
          .join(Customer, on=(Booking.customer == Customer.id))
-         .where((Booking.analyst == analyst_id) & (Booking.start >= since) & (Booking.start < until)))
-    return {r.start: (r.id, r.customer.name) for r in q}
+         .where((Booking.analyst == analyst_id) & (Booking.start < until) & (Booking.end > since)))
+    return [Slot(r.start, r.end, r.id, r.customer.name) for r in q]
 
 
 def calendar(actor: Actor, analyst: AnalystInfo, first_day: dt.date, days: int = 7) -> list[Slot]:
-    """Every session slot of `analyst` from `first_day` for `days` days, with
-    the booking in it, if any."""
+    """Every session of `analyst` from `first_day` for `days` days, soonest
+    first: the booked ones, also those the working hours no longer cover
+    (hours changed after they were booked), and the free slots of the
+    working hours that overlap none of them."""
     require(actor, "scheduling.triage")
     since = dt.datetime.combine(first_day, dt.time.min)
     until = since + dt.timedelta(days=days)
     with reading():
         taken = _taken(analyst.id, since, until)
-    slots = []
-    for i in range(days):
-        for start, end in day_grid(analyst, first_day + dt.timedelta(days=i)):
-            booking = taken.get(start)
-            slots.append(Slot(start, end, booking[0] if booking else None, booking[1] if booking else ""))
-    return slots
+    grid = [g for i in range(days) for g in day_grid(analyst, first_day + dt.timedelta(days=i))]
+    free = [Slot(start, end) for start, end in grid if not any(b.start < end and start < b.end for b in taken)]
+    return sorted([b for b in taken if b.start >= since] + free, key=lambda s: s.start)
 
 
 def free_slots(actor: Actor, analyst: AnalystInfo, after: dt.datetime | None = None, limit: int = 40,
@@ -362,7 +364,8 @@ def book(actor: Actor, req: BookingRequest) -> BookingResult:
                 if existing.status in ("finished", "abandoned"):
                     raise ValidationError(_("Ticket {protocol} is closed; leave it empty to open a new one").format(
                         protocol=protocol_in), "ticket_protocol")
-            if Booking.select().where((Booking.analyst == analyst.id) & (Booking.start == req.start)).exists():
+            if Booking.select().where((Booking.analyst == analyst.id) & (Booking.start < req.start + SESSION)
+                                      & (Booking.end > req.start)).exists():  # overlaps one of the analyst's
                 raise _SlotGone()
             if existing is not None:
                 ticket_id, protocol = existing.id, existing.protocol

@@ -130,6 +130,24 @@ def test_book_a_session(booking_desk):
     assert [s.customer_name for s in day if not s.free] == ["Padaria [bold]Pão Quente"]
 
 
+def test_changed_working_hours_never_overlap_a_session_and_keep_it_in_the_calendar(booking_desk):
+    ids, agent, sup = booking_desk["ids"], booking_desk["agent"], booking_desk["supervisor"]
+    bookings.book(agent, request(ids))  # Tuesday 09:00-10:30
+    igor = rota.save_analyst(sup, "igor", hours="09:30-12:30 13:30-18:00")  # the grid moves half an hour
+    day = bookings.calendar(agent, igor, TUESDAY_9.date(), 1)
+    assert [(s.start.strftime("%H:%M"), s.free) for s in day] == [
+        ("09:00", False), ("11:00", True), ("13:30", True), ("15:00", True), ("16:30", True)]
+    with pytest.raises(SlotTaken) as err:  # 09:30-11:00 would overlap the session at 09:00
+        bookings.book(agent, request(ids, start=dt.datetime(2026, 3, 10, 9, 30), contact_name="Outra Pessoa"))
+    assert err.value.alternatives[0].start == dt.datetime(2026, 3, 10, 11, 0)
+    assert counts() == (1, 1, 1)
+    igor = rota.save_analyst(sup, "igor", hours="13:30-18:00")  # mornings off: the session is still shown
+    day = bookings.calendar(agent, igor, TUESDAY_9.date(), 1)
+    assert [(s.start.strftime("%H:%M"), s.customer_name) for s in day if not s.free] == [
+        ("09:00", "Padaria [bold]Pão Quente")]
+    assert [s.start.strftime("%H:%M") for s in day if s.free] == ["13:30", "15:00", "16:30"]
+
+
 def test_second_booking_of_the_day_gets_the_next_protocol(booking_desk):
     ids = booking_desk["ids"]
     bookings.book(booking_desk["agent"], request(ids))
