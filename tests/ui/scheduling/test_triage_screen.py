@@ -315,3 +315,27 @@ async def test_f2_pressed_before_a_decision_that_does_not_book_says_so(triage_de
         await settle(pilot)
         assert app.screen is screen and screen.decision.route == "support"
         assert any("not booked" in str(n.message) for n in app._notifications)
+
+
+async def test_f2_straight_after_typing_a_topic_books_the_topic_typed(triage_desk, monkeypatch):
+    """F2 pressed before the list of the filter is back books the topic of the
+    filter, never the one highlighted under the previous filter."""
+    from services.scheduling import topics as topics_svc
+
+    app = AtendeApp(actor=triage_desk["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_triage(pilot)
+        await type_text(pilot, "financ")
+        await settle(pilot)
+        assert screen.decision.topic_key == "treinamento_financeiro" and screen.decision.can_book
+        searching = hold(monkeypatch, topics_svc, "search_topics", when=lambda _actor, text: text == "balan")
+        screen.query_one("#topic-search", Input).value = "balan"
+        await until(pilot, lambda: searching.calls)
+        await pilot.press("f2")  # the list still shows the financial training highlighted
+        await pilot.pause(0.05)
+        assert app.screen is screen
+        searching.release()
+        await settle(pilot)
+        booking = app.screen
+        assert type(booking).__name__ == "BookingScreen"
+        assert booking.topic.key == "balanca"
