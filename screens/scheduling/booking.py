@@ -13,7 +13,6 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from services.core import clock
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import N_, _
 from services.scheduling import bookings as bookings_svc
@@ -51,8 +50,8 @@ class BookedDialog(AtendeModal[None]):
 def read_slots(actor) -> tuple[rota_svc.AnalystInfo, list[bookings_svc.Slot]]:
     """The analyst of the month and their slots still ahead (off the UI thread)."""
     analyst = rota_svc.analyst_for_month(actor)
-    slots = bookings_svc.calendar(actor, analyst, clock.today(), bookings_svc.HORIZON_DAYS)
-    now = clock.now()
+    now = rota_svc.local_now()
+    slots = bookings_svc.calendar(actor, analyst, now.date(), bookings_svc.HORIZON_DAYS)
     return analyst, [s for s in slots if s.start > now]
 
 

@@ -16,7 +16,7 @@ from services.core import clock
 from services.core.errors import AtendeError
 from services.core.permissions import Actor
 from services.scheduling import bookings, rota
-from services.store import users
+from services.store import settings, users
 
 ANALYSTS = (
     ("igor", "Igor Nascimento", "igor.nascimento@atende.example", "09:00-12:00 13:30-18:00", "0,1,2,3,4"),
@@ -114,8 +114,9 @@ def _past_bookings(actor: Actor, rng: random.Random, eligible: list[int], topic_
     clock.set_clock(lambda: start)
     made = _book_some(actor, rng, eligible, topic_keys, count=6)
     made = [b for b in made if b.end < start + dt.timedelta(days=14)]
+    zone = settings.get_zone("scheduling.timezone")  # the sessions' times are on its wall clock
     for b in made:
-        clock.set_clock(lambda b=b: b.start + dt.timedelta(minutes=30))
+        clock.set_clock(lambda b=b: clock.local_of(b.start + dt.timedelta(minutes=30), zone))
         analyst_actor = users.identify(b.analyst_login)
         outcome = "no_show" if rng.random() < 0.25 else "held"
         note = "" if outcome == "no_show" else "Sessão realizada; cliente orientado."

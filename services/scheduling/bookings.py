@@ -20,17 +20,25 @@ from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
-from models import Customer, Setting, Ticket, User, reading, write_tx
+from models import Customer, Ticket, User, reading, write_tx
 from models.scheduling import Booking, ImplementationAnalyst, Topic
 from services.core import clock, paths, validation
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import LEADS, Actor, require
 from services.core.text import clean
-from services.scheduling.rota import AnalystInfo, analyst_for_month, get_analyst, load_analyst, month_range, parse_month
+from services.scheduling.rota import (
+    AnalystInfo,
+    analyst_for_month,
+    get_analyst,
+    load_analyst,
+    local_now,
+    month_range,
+    parse_month,
+)
 from services.scheduling.topics import TopicInfo, find_homologated, get_topic
 from services.scheduling.triage import triage
-from services.store import audit, database
+from services.store import audit, database, settings
 
 SESSION = dt.timedelta(minutes=90)
 TOLERANCE = dt.timedelta(minutes=15)
@@ -38,7 +46,6 @@ HORIZON_DAYS = 28
 MAX_AHEAD_DAYS = 365
 MIN_NEED_WORDS = 5
 MIN_NEED_CHARS = 20
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
 STATUS_LABELS = {"booked": N_("booked"), "held": N_("held"), "no_show": N_("no-show")}
 OUTCOMES = ("held", "no_show")
 
@@ -185,7 +192,7 @@ def calendar(actor: Actor, analyst: AnalystInfo, first_day: dt.date, days: int =
 def free_slots(actor: Actor, analyst: AnalystInfo, after: dt.datetime | None = None, limit: int = 40,
                days: int = HORIZON_DAYS) -> list[Slot]:
     """Free slots of `analyst` starting after `after` (and after now), soonest first."""
-    now = clock.now()
+    now = local_now()
     after = max(after or now, now)
     slots = calendar(actor, analyst, after.date(), days)
     return [s for s in slots if s.free and s.start > after][:limit]
@@ -280,7 +287,7 @@ def check_request(actor: Actor, req: BookingRequest, topic: TopicInfo, analyst: 
         errors["webinar_offered"] = _(
             "Offer the webinar first ({link}); book only if the customer still needs the session").format(
             link=topic.webinar_link or "-")
-    problem = _check_slot(analyst, req.start, clock.now())
+    problem = _check_slot(analyst, req.start, local_now())
     if problem:
         errors["slot"] = problem
     if errors:
@@ -430,22 +437,11 @@ def confirmation_text(b: BookingInfo) -> str:
              analyst=b.analyst_name, protocol=b.protocol, needs=b.needs)
 
 
-def _timezone():
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    with reading():
-        row = Setting.get_or_none(Setting.key == "scheduling.timezone")
-    try:
-        return ZoneInfo(row.value if row else DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def ics_text(b: BookingInfo) -> str:
     """An iCalendar invitation (METHOD:REQUEST) for the session."""
     from icalendar import Calendar, Event, vCalAddress, vText
 
-    tz = _timezone()
+    tz = settings.get_zone("scheduling.timezone")
     cal = Calendar()
     cal.add("prodid", "-//Atende//Scheduling//PT-BR")
     cal.add("version", "2.0")
@@ -453,8 +449,8 @@ def ics_text(b: BookingInfo) -> str:
     event = Event()
     event.add("uid", f"booking-{b.id}@atende")
     event.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
-    event.add("dtstart", b.start.replace(tzinfo=tz) if tz else b.start)
-    event.add("dtend", b.end.replace(tzinfo=tz) if tz else b.end)
+    event.add("dtstart", b.start.replace(tzinfo=tz))
+    event.add("dtend", b.end.replace(tzinfo=tz))
     event.add("summary", _("Implementation session: {topic}").format(topic=b.topic_label))
     event.add("description", confirmation_text(b))
     event.add("sequence", b.version - 1)
@@ -467,8 +463,7 @@ def ics_text(b: BookingInfo) -> str:
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     event.add("attendee", attendee, encode=0)
     cal.add_component(event)
-    if tz:
-        cal.add_missing_timezones()
+    cal.add_missing_timezones()
     return cal.to_ical().decode("utf-8")
 
 
@@ -571,7 +566,7 @@ def record_outcome(actor: Actor, booking_id: int, outcome: str, expected_version
         raise ValidationError(_("Unknown outcome '{outcome}': use held or no_show").format(outcome=outcome),
                               "outcome")
     note = validation.long_text(note, "note", max_len=2000)
-    now = clock.now()
+    now, local = clock.now(), local_now()  # the sessions' times are the scheduling time zone's
     with write_tx():
         row = Booking.get_or_none(Booking.id == booking_id)
         if row is None:
@@ -586,10 +581,10 @@ def record_outcome(actor: Actor, booking_id: int, outcome: str, expected_version
         if row.status != "booked":
             raise ValidationError(_("This session is already recorded as {status}").format(
                 status=_(STATUS_LABELS[row.status])), "outcome")
-        if now < row.start:
+        if local < row.start:
             raise ValidationError(_("The session has not started yet (it starts at {when})").format(
                 when=f"{row.start:%d/%m %H:%M}"), "outcome")
-        if outcome == "no_show" and now < row.start + TOLERANCE:
+        if outcome == "no_show" and local < row.start + TOLERANCE:
             raise ValidationError(_("No-show can be recorded only after the 15 minutes of tolerance, "
                                     "from {when}").format(when=f"{row.start + TOLERANCE:%H:%M}"), "outcome")
         n = (Booking.update(status=outcome, outcome_note=note, outcome_at=now, outcome_by=actor.login,

@@ -20,6 +20,7 @@ from services.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from services.scheduling import bookings, rota
 from services.scheduling.bookings import BookingRequest, SlotTaken
 from services.scheduling.rota import NoAnalyst
+from services.store import users
 from tests.scenes import MONDAY, freeze, make_analysts, make_customers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -146,6 +147,33 @@ def test_changed_working_hours_never_overlap_a_session_and_keep_it_in_the_calend
     assert [(s.start.strftime("%H:%M"), s.customer_name) for s in day if not s.free] == [
         ("09:00", "Padaria [bold]Pão Quente")]
     assert [s.start.strftime("%H:%M") for s in day if s.free] == ["13:30", "15:00", "16:30"]
+
+
+def test_one_time_zone_for_slots_past_tolerance_and_the_invitation(booking_desk, store, monkeypatch):
+    """The parameter scheduling.timezone, not the zone of the machine running
+    Atende, says what the sessions' times are."""
+    from app import main
+
+    monkeypatch.setattr("services.store.users.os_login", lambda: booking_desk["admin"].login)
+    out = CliRunner().invoke(main, ["--db", str(store), "settings", "set", "scheduling.timezone", "Mars/Olympus"])
+    assert out.exit_code == 1 and "Unknown time zone 'Mars/Olympus'" in out.output
+    out = CliRunner().invoke(main, ["--db", str(store), "settings", "set", "scheduling.timezone", "Asia/Tokyo"])
+    assert out.exit_code == 0 and "scheduling.timezone = Asia/Tokyo" in out.output
+    ids, agent, igor = booking_desk["ids"], booking_desk["agent"], booking_desk["analysts"]["igor"]
+    freeze(dt.datetime(2026, 3, 9, 10, 0), "Asia/Tokyo")  # Monday 10:00 in Tokyo (Sunday night in Brazil)
+    assert bookings.free_slots(agent, igor, limit=1)[0].start == dt.datetime(2026, 3, 9, 10, 30)
+    with pytest.raises(ValidationError) as err:
+        bookings.book(agent, request(ids, start=dt.datetime(2026, 3, 9, 9, 0)))
+    assert "in the past" in err.value.errors["slot"]
+    b = bookings.book(agent, request(ids)).booking  # Tuesday 09:00, Tokyo time
+    [email] = bookings.queued_emails(agent, b.id)
+    assert "DTSTART;TZID=Asia/Tokyo:20260310T090000" in email["ics"]
+    analyst = users.identify("igor")
+    freeze(dt.datetime(2026, 3, 10, 9, 14), "Asia/Tokyo")
+    with pytest.raises(ValidationError, match="only after the 15 minutes of tolerance, from 09:15"):
+        bookings.record_outcome(analyst, b.id, "no_show", b.version)
+    freeze(dt.datetime(2026, 3, 10, 9, 16), "Asia/Tokyo")
+    assert bookings.record_outcome(analyst, b.id, "no_show", b.version).status == "no_show"
 
 
 def test_second_booking_of_the_day_gets_the_next_protocol(booking_desk):
@@ -283,8 +311,6 @@ def test_taken_slot_offers_the_next_free_ones(booking_desk):
 
 
 def test_held_and_no_show_rules(booking_desk):
-    from services.store import users
-
     ids = booking_desk["ids"]
     a = bookings.book(booking_desk["agent"], request(ids)).booking
     b = bookings.book(booking_desk["agent"], request(ids, start=dt.datetime(2026, 3, 10, 10, 30))).booking
@@ -363,8 +389,6 @@ def test_concurrent_booking_of_one_slot_with_real_processes(booking_desk, store,
     clock.set_clock(None)  # the workers run on the real clock
     rota.set_rota(booking_desk["supervisor"], rota.month_key(clock.now()), "igor")
     slot = bookings.free_slots(booking_desk["agent"], booking_desk["analysts"]["igor"], limit=1)[0]
-    from services.store import users
-
     for i in range(4):
         users.add(booking_desk["admin"], f"racer{i}", "agent")
     req = {k: v for k, v in request(booking_desk["ids"]).__dict__.items() if k != "start"}
