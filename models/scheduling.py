@@ -32,6 +32,8 @@ class Topic(BaseModel):
     is_training = BooleanField(default=False)
     webinar_link = CharField(max_length=500, default="")
     involves_equipment = BooleanField(default=False)
+    equipment_kind = CharField(max_length=40, default="")
+    """The category of the homologated-equipment list a booked topic's equipment is in (balanca, etiqueta...)."""
     guidance = TextField(default="")
     preconditions = TextField(default="[]")  # JSON list of texts
     active = BooleanField(default=True)
@@ -164,7 +166,7 @@ def load_topic_catalogue(catalogue: dict | None = None) -> int:
             search_norm=topic_search_text(t["key"], t["label"], keywords),
             needs_booking=bool(t.get("needs_booking")), is_training=bool(t.get("is_training")),
             webinar_link=t.get("webinar_link", ""), involves_equipment=bool(t.get("involves_equipment")),
-            guidance=t.get("guidance", ""),
+            equipment_kind=t.get("equipment_kind", ""), guidance=t.get("guidance", ""),
             preconditions=json.dumps(list(t.get("preconditions", [])), ensure_ascii=False),
             position=position * 10,
         )

@@ -274,3 +274,17 @@ def _event_status() -> None:
     add_column("event", "status", "VARCHAR(12) NOT NULL DEFAULT 'open'")
     db.execute_sql("UPDATE event SET status = 'confirmed' "
                    "WHERE stage IN ('registration', 'materials', 'feedback', 'held')")
+
+
+@migration("1010_topic_equipment_kind")
+def _topic_equipment_kind() -> None:
+    """A booked topic's equipment is checked against its kind (a label printer
+    is not a scale): the shipped equipment topics get theirs."""
+    from .db import add_column
+    from .scheduling import Topic, shipped_catalogue
+
+    add_column("topic", "equipment_kind", "VARCHAR(40) NOT NULL DEFAULT ''")
+    for t in shipped_catalogue()["topics"]:
+        if t.get("equipment_kind"):
+            (Topic.update(equipment_kind=t["equipment_kind"])
+             .where((Topic.key == t["key"]) & (Topic.equipment_kind == "")).execute())

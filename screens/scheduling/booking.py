@@ -96,7 +96,7 @@ class BookingScreen(AtendeScreen):
                 yield Field(_("E-mail for the confirmation"), Input(self.customer.email, id="contact_email"),
                             name="contact_email")
                 if t.involves_equipment:
-                    equipment = topics_svc.homologated_equipment()
+                    equipment = [e for e in topics_svc.homologated_equipment() if e.category == t.equipment_kind]
                     makers = sorted({e.manufacturer for e in equipment})
                     models = sorted({e.model for e in equipment})
                     yield Field(_("Equipment manufacturer"),
@@ -204,12 +204,15 @@ class BookingScreen(AtendeScreen):
             status.set_class(False, "-bad")
             return
         entry = topics_svc.find_homologated(maker, model)
-        if entry:
+        wrong = entry is not None and entry.category != self.topic.equipment_kind
+        if wrong:
+            status.update(topics_svc.wrong_kind(entry, self.topic))
+        elif entry:
             status.update(_("Homologated: yes ({manufacturer} {model})").format(
                 manufacturer=entry.manufacturer, model=entry.model))
         else:
             status.update(_("Homologated: no. Support handles non-homologated equipment; no booking."))
-        status.set_class(entry is None, "-bad")
+        status.set_class(entry is None or wrong, "-bad")
         status.scroll_visible(animate=False)
 
     # ------------------------------------------------------------ saving

@@ -36,7 +36,7 @@ from services.scheduling.rota import (
     month_range,
     parse_month,
 )
-from services.scheduling.topics import TopicInfo, find_homologated, get_topic
+from services.scheduling.topics import TopicInfo, find_homologated, get_topic, wrong_kind
 from services.scheduling.triage import triage
 from services.store import audit, database, settings
 
@@ -275,6 +275,8 @@ def check_request(actor: Actor, req: BookingRequest, topic: TopicInfo, analyst: 
                     "{manufacturer} {model} is not homologated: support tries the installation "
                     "during the call; it is not booked with implementation").format(
                     manufacturer=manufacturer, model=model)
+            elif entry.category != topic.equipment_kind:
+                errors["equipment_model"] = wrong_kind(entry, topic)
             else:
                 manufacturer, model = entry.manufacturer, entry.model
     else:

@@ -141,6 +141,11 @@ async def test_missing_data_is_shown_by_the_fields_and_kept(triage_desk):
         booking.query_one("#equipment_model", Input).value = "Y1"
         await pilot.pause()
         assert "no" in str(booking.query_one("#homologated", Static).render()).lower()
+        booking.query_one("#equipment_manufacturer", Input).value = "Zebra"  # a homologated label printer
+        booking.query_one("#equipment_model", Input).value = "ZD220"
+        await pilot.pause()
+        status = booking.query_one("#homologated", Static)
+        assert "homologated as label printer" in str(status.render()) and status.has_class("-bad")
     assert Booking.select().count() == 0
 
 

@@ -223,6 +223,18 @@ def test_non_homologated_equipment_is_not_booked(booking_desk):
     assert counts() == (0, 0, 0)
 
 
+def test_homologated_equipment_of_another_kind_is_not_booked(booking_desk):
+    ids = booking_desk["ids"]
+    with pytest.raises(ValidationError) as err:  # a homologated label printer, for the scale topic
+        bookings.book(booking_desk["agent"], request(ids, equipment_manufacturer="zebra", equipment_model="zd 220"))
+    assert ("Zebra ZD220 is homologated as label printer, and Configuração de Balança is about scale"
+            in err.value.errors["equipment_model"])
+    assert counts() == (0, 0, 0)
+    b = bookings.book(booking_desk["agent"], request(ids, topic_key="etiqueta", equipment_manufacturer="zebra",
+                                                     equipment_model="zd 220")).booking
+    assert (b.equipment_model, b.equipment_homologated) == ("ZD220", True)
+
+
 def test_preconditions_must_be_ticked(booking_desk):
     ids = booking_desk["ids"]
     topic_pre = ["Solicitações enviadas antes de agendar (ex.: liberação iFood v2)",
