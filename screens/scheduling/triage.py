@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from services.core import permissions
 from services.core.i18n import N_, _
+from services.customers.lookup import ACCOUNT_STATUSES
 from services.scheduling import topics as topics_svc
 from services.scheduling import triage as triage_svc
 from tui.base import AtendeScreen, PaletteCommand
@@ -21,6 +22,7 @@ from tui.live import LiveScreen
 ROUTE_STYLES = {
     triage_svc.SUPPORT: "bold green",
     triage_svc.GR_BLOCKED: "bold red",
+    triage_svc.GR_NO_PLAN: "bold red",
     triage_svc.GR_ONBOARDING: "bold yellow",
     triage_svc.FRANCHISE: "bold magenta",
     triage_svc.IMPLEMENTATION: "bold cyan",
@@ -37,6 +39,9 @@ def customer_line(c: triage_svc.CustomerFacts) -> Text:
     flags = []
     if c.account_status == "blocked":
         flags.append((_("blocked account"), "bold red"))
+    elif c.account_status != "active":
+        flags.append((_("no active plan ({status})").format(
+            status=_(ACCOUNT_STATUSES.get(c.account_status, c.account_status))), "bold red"))
     if c.onboarding:
         flags.append((_("in onboarding"), "bold yellow"))
     if c.franchise_group:
