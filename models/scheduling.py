@@ -36,6 +36,9 @@ class Topic(BaseModel):
     """The category of the homologated-equipment list a booked topic's equipment is in (balanca, etiqueta...)."""
     guidance = TextField(default="")
     preconditions = TextField(default="[]")  # JSON list of texts
+    needs_attachment = BooleanField(default=False)
+    """Booked on the customer's ticket only once a file is attached to it (loyalty: the answer of the people
+    responsible)."""
     active = BooleanField(default=True)
     position = IntegerField(default=0)
     version = IntegerField(default=1)
@@ -168,7 +171,7 @@ def load_topic_catalogue(catalogue: dict | None = None) -> int:
             webinar_link=t.get("webinar_link", ""), involves_equipment=bool(t.get("involves_equipment")),
             equipment_kind=t.get("equipment_kind", ""), guidance=t.get("guidance", ""),
             preconditions=json.dumps(list(t.get("preconditions", [])), ensure_ascii=False),
-            position=position * 10,
+            needs_attachment=bool(t.get("needs_attachment")), position=position * 10,
         )
         added += 1
     return added

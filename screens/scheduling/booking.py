@@ -115,7 +115,8 @@ class BookingScreen(AtendeScreen):
                     yield Field(_("Webinar"), Checkbox(
                         _("Webinar offered; the customer still needs the session"), id="webinar_offered"),
                         name="webinar_offered")
-                yield Field(_("Existing ticket protocol (empty: open a new ticket)"), Input(id="ticket_protocol"),
+                yield Field(_("Protocol of the ticket with the answer attached") if t.needs_attachment
+                            else _("Existing ticket protocol (empty: open a new ticket)"), Input(id="ticket_protocol"),
                             name="ticket_protocol")
             with Vertical(id="slot-pane"):
                 yield Label(_("Analyst of the month"), classes="box-title")

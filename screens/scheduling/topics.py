@@ -47,6 +47,8 @@ class TopicForm(FormDialog[topics_svc.TopicInfo | None]):
                                     prompt=_("(none)"), id="equipment_kind"), name="equipment_kind")
             yield Field(_("Guidance for the agent"), TextArea(t.guidance if t else "", id="guidance",
                                                               tab_behavior="focus"), name="guidance")
+            yield Checkbox(_("Booked on the customer's ticket once a file is attached to it (e.g. the answer)"),
+                           t.needs_attachment if t else False, id="needs_attachment")
             yield Field(_("Preconditions, one a line"),
                         TextArea("\n".join(t.preconditions) if t else "", id="preconditions", tab_behavior="focus"),
                         name="preconditions")
@@ -68,6 +70,7 @@ class TopicForm(FormDialog[topics_svc.TopicInfo | None]):
             guidance=self.query_one("#guidance", TextArea).text,
             preconditions=tuple(self.query_one("#preconditions", TextArea).text.splitlines()),
             keywords=tuple(self.query_one("#keywords", Input).value.split(",")),
+            needs_attachment=self.query_one("#needs_attachment", Checkbox).value,
         )
 
     def submit(self):

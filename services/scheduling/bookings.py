@@ -285,6 +285,9 @@ def check_request(actor: Actor, req: BookingRequest, topic: TopicInfo, analyst: 
     missing = [p for p in topic.preconditions if p not in done]
     if missing:
         errors["preconditions"] = _("Do these first and tick them: {items}").format(items="; ".join(missing))
+    if topic.needs_attachment and not clean(req.ticket_protocol):
+        errors["ticket_protocol"] = _("{topic} is booked on the customer's ticket with the answer attached: "
+                                      "give its protocol").format(topic=topic.label)
     if topic.is_training and not req.webinar_offered:
         errors["webinar_offered"] = _(
             "Offer the webinar first ({link}); book only if the customer still needs the session").format(
@@ -295,15 +298,6 @@ def check_request(actor: Actor, req: BookingRequest, topic: TopicInfo, analyst: 
     if errors:
         raise ValidationError(errors)
     return _Checked(needs, contact_name, contact_phone, contact_email, manufacturer, model, homologated, done)
-
-
-def _user_id(actor: Actor) -> int:
-    if actor.id:
-        return actor.id
-    user = User.get_or_none(User.login == actor.login)
-    if user is None:
-        raise PermissionDenied(_("'{login}' is not a user of this database").format(login=actor.login))
-    return user.id
 
 
 def _create_ticket_for_booking(actor: Actor, *, customer_id: int, subject: str, problem: str,
@@ -373,6 +367,9 @@ def book(actor: Actor, req: BookingRequest) -> BookingResult:
                 if existing.status in ("finished", "abandoned"):
                     raise ValidationError(_("Ticket {protocol} is closed; leave it empty to open a new one").format(
                         protocol=protocol_in), "ticket_protocol")
+                if topic.needs_attachment and not existing.attachments.exists():
+                    raise ValidationError(_("Ticket {protocol} has no file attached: attach the answer to it "
+                                            "first").format(protocol=protocol_in), "ticket_protocol")
             if Booking.select().where((Booking.analyst == analyst.id) & (Booking.start < req.start + SESSION)
                                       & (Booking.end > req.start)).exists():  # overlaps one of the analyst's
                 raise _SlotGone()

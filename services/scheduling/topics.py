@@ -39,6 +39,7 @@ class TopicInfo:
     guidance: str
     preconditions: tuple[str, ...]
     keywords: tuple[str, ...]
+    needs_attachment: bool
     active: bool
     position: int
     version: int
@@ -69,6 +70,8 @@ class TopicDraft:
     keywords: tuple[str, ...] = ()
     equipment_kind: str = ""
     """One of the homologated list's categories (EQUIPMENT_KINDS); required for a booked equipment topic."""
+    needs_attachment: bool = False
+    """Booked on the customer's ticket once a file is attached to it (loyalty: the answer)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def _info(t: Topic) -> TopicInfo:
     return TopicInfo(
         t.id, t.key, t.label, t.needs_booking, t.is_training, t.webinar_link, t.involves_equipment,
         t.equipment_kind, t.guidance, tuple(json.loads(t.preconditions or "[]")), tuple(json.loads(t.keywords or "[]")),
-        t.active, t.position, t.version, t.updated_by,
+        t.needs_attachment, t.active, t.position, t.version, t.updated_by,
     )
 
 
@@ -168,7 +171,7 @@ def _validate(d: TopicDraft) -> TopicDraft:
         raise ValidationError(errors)
     keywords = tuple(k for k in (clean(x) for x in d.keywords) if k)
     return TopicDraft(key, label, d.needs_booking, d.is_training, link, d.involves_equipment,
-                      guidance, pre, keywords, kind)
+                      guidance, pre, keywords, kind, d.needs_attachment)
 
 
 def _fields(d: TopicDraft) -> dict:
@@ -177,7 +180,7 @@ def _fields(d: TopicDraft) -> dict:
         webinar_link=d.webinar_link, involves_equipment=d.involves_equipment, equipment_kind=d.equipment_kind,
         guidance=d.guidance,
         preconditions=json.dumps(list(d.preconditions), ensure_ascii=False),
-        keywords=json.dumps(list(d.keywords), ensure_ascii=False),
+        keywords=json.dumps(list(d.keywords), ensure_ascii=False), needs_attachment=d.needs_attachment,
         search_norm=topic_search_text(d.key, d.label, list(d.keywords)),
     )
 

@@ -69,6 +69,8 @@ def _booking_steps(topic: TopicInfo) -> list[str]:
         steps.append(_("Collect the equipment's manufacturer and model and check it is homologated."))
     for p in topic.preconditions:
         steps.append(_("Before booking: {precondition}").format(precondition=p))
+    if topic.needs_attachment:
+        steps.append(_("Before booking: attach the answer to the customer's ticket; the session is booked on it."))
     steps.append(_("Collect the name and phone of the person who will attend."))
     steps.append(_("Tell the customer the session lasts 1h30, with 15 minutes of tolerance for lateness."))
     steps.append(_("Book a free slot with the analyst of the month."))

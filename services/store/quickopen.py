@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from services.core.permissions import Actor
 
-SCHEMA_VERSION = "1010_topic_equipment_kind"
+SCHEMA_VERSION = "1011_topic_needs_attachment"
 """The newest migration (tests/unit/store/test_quickopen.py keeps it equal to models.migrations.code_version())."""
 
 

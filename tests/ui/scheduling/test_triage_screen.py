@@ -153,12 +153,12 @@ async def test_slot_taken_meanwhile_offers_the_next(triage_desk):
     app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_triage(pilot)
-        await type_text(pilot, "fidelidade")
+        await type_text(pilot, "tapp")
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         booking = app.screen
-        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#needs", TextArea).text = "Integrar o TAPP do zero e ensinar a equipe a usar os pedidos"
         booking.query_one("#contact_name", Input).value = "Marta Souza"
         for cb in booking.query(".precondition").results(Checkbox):
             cb.value = True
@@ -180,12 +180,12 @@ async def test_ctrl_s_again_while_the_booking_is_written_books_once(triage_desk,
     app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_triage(pilot)
-        await type_text(pilot, "fidelidade")
+        await type_text(pilot, "tapp")
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         booking = app.screen
-        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#needs", TextArea).text = "Integrar o TAPP do zero e ensinar a equipe a usar os pedidos"
         booking.query_one("#contact_name", Input).value = "Marta Souza"
         for cb in booking.query(".precondition").results(Checkbox):
             cb.value = True
@@ -213,10 +213,10 @@ async def test_month_without_analyst_says_so(triage_desk):
 
 async def test_analyst_records_held(triage_desk):
     start = dt.datetime(2026, 3, 9, 9, 0)
-    req = bookings.BookingRequest(triage_desk["ids"]["active"], "fidelidade", start,
-                                  "Configurar o programa de fidelidade com pontos e resgate", "Marta", "11 91234-5678",
+    req = bookings.BookingRequest(triage_desk["ids"]["active"], "tapp_do_zero", start,
+                                  "Integrar o TAPP do zero e ensinar a equipe a usar", "Marta", "11 91234-5678",
                                   preconditions_done=tuple(__import__("json").loads(
-                                      Topic.get(Topic.key == "fidelidade").preconditions)))
+                                      Topic.get(Topic.key == "tapp_do_zero").preconditions)))
     bookings.book(triage_desk["agent"], req)
     freeze(dt.datetime(2026, 3, 9, 9, 20))
     app = AtendeApp(actor=users.identify("igor"))

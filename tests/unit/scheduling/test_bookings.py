@@ -250,6 +250,29 @@ def test_preconditions_must_be_ticked(booking_desk):
     assert result.booking.equipment_manufacturer == ""
 
 
+def test_loyalty_is_booked_on_the_ticket_with_the_answer_attached(booking_desk, tmp_path):
+    from services.tickets import items
+
+    ids, agent = booking_desk["ids"], booking_desk["agent"]
+    base = dict(topic_key="fidelidade", equipment_manufacturer="", equipment_model="",
+                needs="Configurar o programa de fidelidade com pontos e resgate no caixa",
+                preconditions_done=("Dados de fidelidade solicitados e enviados aos responsáveis por e-mail",))
+    with pytest.raises(ValidationError) as err:  # ticking is not enough: the answer is on a ticket
+        bookings.book(agent, request(ids, **base))
+    assert "give its protocol" in err.value.errors["ticket_protocol"]
+    with write_tx():
+        ticket = Ticket.create(protocol="2026030900001", customer=ids["active"], status="open", created_by=agent.id,
+                               created_at=MONDAY, updated_at=MONDAY)
+    with pytest.raises(ValidationError, match="Ticket 2026030900001 has no file attached"):
+        bookings.book(agent, request(ids, **base, ticket_protocol="2026030900001"))
+    assert counts() == (0, 1, 0)
+    answer = tmp_path / "retorno-fidelidade.pdf"
+    answer.write_bytes(b"%PDF-1.4 retorno dos responsaveis")
+    items.add_attachment(agent, ticket.id, str(answer), expected_version=Ticket.get_by_id(ticket.id).version)
+    b = bookings.book(agent, request(ids, **base, ticket_protocol="2026030900001")).booking
+    assert b.ticket_id == ticket.id
+
+
 def test_training_is_booked_only_after_offering_the_webinar(booking_desk):
     ids = booking_desk["ids"]
     base = dict(topic_key="treinamento_financeiro", equipment_manufacturer="", equipment_model="",

@@ -1,4 +1,5 @@
 """Supervisors edit the topic catalogue and the teams' guidance."""
+import json
 from dataclasses import replace
 
 import pytest
@@ -78,8 +79,9 @@ def test_homologated_lookup_ignores_case_and_punctuation():
     assert topics.find_homologated("", "") is None
 
 
-def test_upgrade_gives_the_shipped_equipment_topics_their_kind(tmp_path):
-    """A database made before the topics had a kind of equipment gets the shipped ones' kinds."""
+def test_upgrade_gives_the_shipped_topics_their_kind_and_loyalty_its_attachment(tmp_path):
+    """A database made before the topics had a kind of equipment gets the shipped ones' kinds; its loyalty
+    topic's ticked "answer attached" becomes a real attachment."""
     import models
     from models import migrations
     from services.store.database import open_store
@@ -89,6 +91,10 @@ def test_upgrade_gives_the_shipped_equipment_topics_their_kind(tmp_path):
     try:
         migrations.upgrade(target="0991_event_status")
         models.db.execute_sql('ALTER TABLE "topic" DROP COLUMN "equipment_kind"')  # the table as it was
+        models.db.execute_sql('ALTER TABLE "topic" DROP COLUMN "needs_attachment"')
+        models.db.execute_sql("UPDATE topic SET preconditions = ? WHERE key = 'fidelidade'", (
+            '["Dados de fidelidade solicitados e enviados aos responsáveis por e-mail", '
+            '"Retorno dos responsáveis anexado no ticket"]',))
     finally:
         models.close_database()
     info = open_store(str(path))
@@ -97,5 +103,9 @@ def test_upgrade_gives_the_shipped_equipment_topics_their_kind(tmp_path):
         kinds = {t.key: t.equipment_kind for t in Topic.select().where(Topic.involves_equipment == True)}  # noqa: E712
         assert kinds == {"etiqueta": "etiqueta", "balanca": "balanca", "catraca": "catraca", "totem": "totem",
                          "sat": "", "impressora": "", "equipamento_nao_homologado": ""}
+        loyalty = Topic.get(Topic.key == "fidelidade")
+        assert loyalty.needs_attachment and json.loads(loyalty.preconditions) == [
+            "Dados de fidelidade solicitados e enviados aos responsáveis por e-mail"]
+        assert Topic.select().where(Topic.needs_attachment == True).count() == 1  # noqa: E712
     finally:
         models.close_database()
