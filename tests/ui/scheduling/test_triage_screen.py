@@ -344,3 +344,25 @@ async def test_f2_straight_after_typing_a_topic_books_the_topic_typed(triage_des
         booking = app.screen
         assert type(booking).__name__ == "BookingScreen"
         assert booking.topic.key == "balanca"
+
+
+async def test_loyalty_asks_for_the_ticket_with_the_answer_attached(triage_desk):
+    app = AtendeApp(actor=triage_desk["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_triage(pilot)
+        await type_text(pilot, "fidelidade")
+        await settle(pilot)
+        assert any("attach the answer" in step for step in app.screen.decision.next_steps)
+        await pilot.press("f2")
+        await settle(pilot)
+        booking = app.screen
+        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#contact_name", Input).value = "Marta Souza"
+        for cb in booking.query(".precondition").results(Checkbox):
+            cb.value = True  # ticking is not enough
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        protocol = field(booking, "ticket_protocol")
+        assert app.screen is booking and protocol.has_class("-invalid")
+        assert protocol.label == "Protocol of the ticket with the answer attached"
+    assert Booking.select().count() == 0
