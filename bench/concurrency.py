@@ -103,7 +103,7 @@ def setup(path: str, sessions: int) -> dict:
         plan = Plan.create(customer=customers[0], name="Fibra", login="bench")
         queue = Queue.create(name="Suporte bench")
         ttype = TicketType.create(name="Sem conexão bench", queue=queue, responsible_role="agent")
-        topic = Topic.get(Topic.key == "fidelidade")
+        topic = Topic.get(Topic.key == "tapp_do_zero")
     offline = next(t.id for t in event_types.list_types(admin) if t.format == "offline")
     event_ids = []
     for i in range(EVENTS):
@@ -248,8 +248,8 @@ class Session:
         slot = self.rng.choice(free)
         w = self.world
         result = bookings.book(self.actor, bookings.BookingRequest(
-            self.rng.choice(w["customers"][1:]), "fidelidade", slot.start,
-            "Configurar o programa de fidelidade com pontos, resgate e relatórios para a equipe",
+            self.rng.choice(w["customers"][1:]), "tapp_do_zero", slot.start,
+            "Integrar o TAPP do zero e ensinar a equipe a usar os pedidos e os relatórios",
             "Marta Souza", "11 91234-5678", "marta@example.com", preconditions_done=tuple(w["preconditions"])))
         self.done.append(("booking", result.booking.id, slot.start.isoformat()))
 

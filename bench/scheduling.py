@@ -56,7 +56,7 @@ def main() -> None:
     with write_tx():
         ids = [Customer.create(kind="customer", name=f"Cliente {i}", name_norm=fold(f"cliente {i}"), doc=f"{i:011d}",
                                email=f"c{i}@x.com.br").id for i in range(500)]
-        topic = Topic.get(Topic.key == "fidelidade")
+        topic = Topic.get(Topic.key == "tapp_do_zero")
         ticket = Ticket.create(protocol="BENCH", customer=ids[0], created_by=admin.id, created_at=NOW, updated_at=NOW)
         rows, day = [], NOW.date() - dt.timedelta(days=1)
         while len(rows) < args.bookings:
@@ -75,7 +75,7 @@ def main() -> None:
 
     def book_one():
         bookings.book(admin, bookings.BookingRequest(
-            ids[2], "fidelidade", next(it).start, "Configurar o programa de fidelidade com pontos e resgate",
+            ids[2], "tapp_do_zero", next(it).start, "Integrar o TAPP do zero e ensinar a equipe a usar os pedidos",
             "Marta Souza", "11 91234-5678", "marta@x.com.br", preconditions_done=tuple(pre)))
 
     t_book = timed(book_one, 40)

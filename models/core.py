@@ -84,7 +84,7 @@ class Customer(BaseModel):
     state = CharField(max_length=2, default="")
     address = CharField(max_length=255, default="")
     contract = CharField(max_length=32, default="", index=True)
-    account_status = CharField(max_length=12, default="active")  # active | blocked
+    account_status = CharField(max_length=12, default="active")  # active | blocked | suspended | inactive | cancelled
     onboarding = BooleanField(default=False)
     franchise_group = CharField(max_length=120, default="")
     created_at = DateTimeField(default=dt.datetime.now)

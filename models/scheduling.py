@@ -32,8 +32,13 @@ class Topic(BaseModel):
     is_training = BooleanField(default=False)
     webinar_link = CharField(max_length=500, default="")
     involves_equipment = BooleanField(default=False)
+    equipment_kind = CharField(max_length=40, default="")
+    """The category of the homologated-equipment list a booked topic's equipment is in (balanca, etiqueta...)."""
     guidance = TextField(default="")
     preconditions = TextField(default="[]")  # JSON list of texts
+    needs_attachment = BooleanField(default=False)
+    """Booked on the customer's ticket only once a file is attached to it (loyalty: the answer of the people
+    responsible)."""
     active = BooleanField(default=True)
     position = IntegerField(default=0)
     version = IntegerField(default=1)
@@ -164,9 +169,9 @@ def load_topic_catalogue(catalogue: dict | None = None) -> int:
             search_norm=topic_search_text(t["key"], t["label"], keywords),
             needs_booking=bool(t.get("needs_booking")), is_training=bool(t.get("is_training")),
             webinar_link=t.get("webinar_link", ""), involves_equipment=bool(t.get("involves_equipment")),
-            guidance=t.get("guidance", ""),
+            equipment_kind=t.get("equipment_kind", ""), guidance=t.get("guidance", ""),
             preconditions=json.dumps(list(t.get("preconditions", [])), ensure_ascii=False),
-            position=position * 10,
+            needs_attachment=bool(t.get("needs_attachment")), position=position * 10,
         )
         added += 1
     return added

@@ -276,6 +276,37 @@ def _event_status() -> None:
                    "WHERE stage IN ('registration', 'materials', 'feedback', 'held')")
 
 
+@migration("1010_topic_equipment_kind")
+def _topic_equipment_kind() -> None:
+    """A booked topic's equipment is checked against its kind (a label printer
+    is not a scale): the shipped equipment topics get theirs."""
+    from .db import add_column
+    from .scheduling import Topic, shipped_catalogue
+
+    add_column("topic", "equipment_kind", "VARCHAR(40) NOT NULL DEFAULT ''")
+    for t in shipped_catalogue()["topics"]:
+        if t.get("equipment_kind"):
+            (Topic.update(equipment_kind=t["equipment_kind"])
+             .where((Topic.key == t["key"]) & (Topic.equipment_kind == "")).execute())
+
+
+@migration("1011_topic_needs_attachment")
+def _topic_needs_attachment() -> None:
+    """Loyalty's "answer attached to the ticket" becomes a real attachment the
+    booking checks, no longer a precondition ticked."""
+    import json
+
+    from .db import add_column
+    from .scheduling import Topic
+
+    add_column("topic", "needs_attachment", "BOOLEAN NOT NULL DEFAULT FALSE")
+    ticked = "Retorno dos responsáveis anexado no ticket"
+    for t in Topic.select().where(Topic.key == "fidelidade"):
+        kept = [p for p in json.loads(t.preconditions or "[]") if p != ticked]
+        Topic.update(needs_attachment=True, preconditions=json.dumps(kept, ensure_ascii=False)).where(
+            Topic.id == t.id).execute()
+
+
 @migration("1040_survey")
 def _survey() -> None:
     """Satisfaction surveys of resolved tickets, and the ticket types' switch for them."""

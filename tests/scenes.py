@@ -163,5 +163,10 @@ def make_analysts(admin) -> dict[str, object]:
     }
 
 
-def freeze(at: dt.datetime) -> None:
-    clock.set_clock(lambda: at)
+def freeze(at: dt.datetime, zone: str = "America/Sao_Paulo") -> None:
+    """Freeze the clock at the instant the wall clock of `zone` (the scheduling
+    time zone's default) reads `at`, wherever the machine running the tests is."""
+    from zoneinfo import ZoneInfo
+
+    local = clock.local_of(at, ZoneInfo(zone))
+    clock.set_clock(lambda: local)

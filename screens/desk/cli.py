@@ -273,7 +273,7 @@ def import_customers(obj: Context, file: Path, encoding: str, dry_run: bool, as_
     """Add or update customers from FILE.csv (matched on CPF/CNPJ).
 
     Columns: name, doc, email, phone, city, state, address, contract,
-    account_status (active|blocked), onboarding (yes|no), franchise_group.
+    account_status (active|blocked|suspended|inactive|cancelled), onboarding (yes|no), franchise_group.
     """
     from services.customers import imports
 

@@ -13,7 +13,6 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from services.core import clock
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import N_, _
 from services.scheduling import bookings as bookings_svc
@@ -51,8 +50,8 @@ class BookedDialog(AtendeModal[None]):
 def read_slots(actor) -> tuple[rota_svc.AnalystInfo, list[bookings_svc.Slot]]:
     """The analyst of the month and their slots still ahead (off the UI thread)."""
     analyst = rota_svc.analyst_for_month(actor)
-    slots = bookings_svc.calendar(actor, analyst, clock.today(), bookings_svc.HORIZON_DAYS)
-    now = clock.now()
+    now = rota_svc.local_now()
+    slots = bookings_svc.calendar(actor, analyst, now.date(), bookings_svc.HORIZON_DAYS)
     return analyst, [s for s in slots if s.start > now]
 
 
@@ -97,7 +96,7 @@ class BookingScreen(AtendeScreen):
                 yield Field(_("E-mail for the confirmation"), Input(self.customer.email, id="contact_email"),
                             name="contact_email")
                 if t.involves_equipment:
-                    equipment = topics_svc.homologated_equipment()
+                    equipment = [e for e in topics_svc.homologated_equipment() if e.category == t.equipment_kind]
                     makers = sorted({e.manufacturer for e in equipment})
                     models = sorted({e.model for e in equipment})
                     yield Field(_("Equipment manufacturer"),
@@ -116,7 +115,8 @@ class BookingScreen(AtendeScreen):
                     yield Field(_("Webinar"), Checkbox(
                         _("Webinar offered; the customer still needs the session"), id="webinar_offered"),
                         name="webinar_offered")
-                yield Field(_("Existing ticket protocol (empty: open a new ticket)"), Input(id="ticket_protocol"),
+                yield Field(_("Protocol of the ticket with the answer attached") if t.needs_attachment
+                            else _("Existing ticket protocol (empty: open a new ticket)"), Input(id="ticket_protocol"),
                             name="ticket_protocol")
             with Vertical(id="slot-pane"):
                 yield Label(_("Analyst of the month"), classes="box-title")
@@ -205,12 +205,15 @@ class BookingScreen(AtendeScreen):
             status.set_class(False, "-bad")
             return
         entry = topics_svc.find_homologated(maker, model)
-        if entry:
+        wrong = entry is not None and entry.category != self.topic.equipment_kind
+        if wrong:
+            status.update(topics_svc.wrong_kind(entry, self.topic))
+        elif entry:
             status.update(_("Homologated: yes ({manufacturer} {model})").format(
                 manufacturer=entry.manufacturer, model=entry.model))
         else:
             status.update(_("Homologated: no. Support handles non-homologated equipment; no booking."))
-        status.set_class(entry is None, "-bad")
+        status.set_class(entry is None or wrong, "-bad")
         status.scroll_visible(animate=False)
 
     # ------------------------------------------------------------ saving

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from services.core import clock, permissions
+from services.core import permissions
 from services.core.i18n import N_, _
 from services.scheduling import bookings as bookings_svc
 from services.scheduling import rota as rota_svc
@@ -18,10 +18,12 @@ from tui.table import Table
 STATUS_STYLES = {"booked": "cyan", "held": "green", "no_show": "red"}
 
 
-def read_bookings(actor, month: str, mine: bool) -> list[bookings_svc.BookingInfo]:
-    """The month's bookings; with `mine`, only those where `actor` is the analyst."""
+def read_bookings(actor, month: str | None, mine: bool) -> tuple[str, list[bookings_svc.BookingInfo]]:
+    """The month (None: this month in the scheduling time zone) and its bookings;
+    with `mine`, only those where `actor` is the analyst."""
+    month = month or rota_svc.month_key(rota_svc.local_now())
     rows = bookings_svc.list_bookings(actor, month=month)
-    return [r for r in rows if r.analyst_login == actor.login] if mine else rows
+    return month, [r for r in rows if r.analyst_login == actor.login] if mine else rows
 
 
 class BookingsScreen(LiveScreen, AtendeScreen):
@@ -42,7 +44,7 @@ class BookingsScreen(LiveScreen, AtendeScreen):
 
     def __init__(self, month: str | None = None, mine: bool = False) -> None:
         super().__init__()
-        self.month = month or rota_svc.month_key(clock.now())
+        self.month = month  # None until the first answer says which month is this one
         self.mine = mine
         self.rows: list[bookings_svc.BookingInfo] = []
 
@@ -59,10 +61,11 @@ class BookingsScreen(LiveScreen, AtendeScreen):
         self.load()
 
     def load(self) -> None:
-        self.call_service("bookings", read_bookings, self.app.actor, self.month, self.mine, on_answer=self._show)
+        self.call_service("bookings", read_bookings, self.app.actor, self.month, self.mine,
+                          on_answer=lambda answer: self._show(*answer))
 
-    def _show(self, rows: list[bookings_svc.BookingInfo]) -> None:
-        self.rows = rows
+    def _show(self, month: str, rows: list[bookings_svc.BookingInfo]) -> None:
+        self.month, self.rows = month, rows
         self.query_one("#bookings-filter", Static).update(
             _("{month} · {n} sessions{mine}").format(
                 month=self.month, n=len(rows), mine=" · " + _("only mine") if self.mine else ""))
@@ -91,6 +94,8 @@ class BookingsScreen(LiveScreen, AtendeScreen):
         return True
 
     def action_month(self, step: int) -> None:
+        if self.month is None:
+            return  # not read yet
         self.month = rota_svc.add_months(self.month, step)
         self.load()
 

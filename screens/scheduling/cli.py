@@ -117,11 +117,10 @@ def rota() -> None:
 @click.pass_obj
 def rota_show(obj: Context, first: str | None, months: int, as_json: bool) -> None:
     """Who receives the bookings of each month."""
-    from services.core import clock
     from services.scheduling import rota as rota_mod
 
     actor = obj.open(create=False)
-    entries = rota_mod.get_rota(actor, first or rota_mod.month_key(clock.now()), months)
+    entries = rota_mod.get_rota(actor, first or rota_mod.month_key(rota_mod.local_now()), months)
     if as_json:
         click.echo(json.dumps([{"month": e.month, "analyst": e.analyst.login if e.analyst else None}
                                for e in entries], indent=2))

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from services.core import clock, permissions
+from services.core import permissions
 from services.core.i18n import N_, _
 from services.scheduling import rota as rota_svc
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
@@ -23,7 +23,7 @@ MONTHS_SHOWN = 13
 
 def read_rota(actor) -> tuple[list[rota_svc.RotaEntry], list[rota_svc.AnalystInfo]]:
     """The months shown (from last month on) and every analyst."""
-    first = rota_svc.add_months(rota_svc.month_key(clock.now()), -1)
+    first = rota_svc.add_months(rota_svc.month_key(rota_svc.local_now()), -1)
     return rota_svc.get_rota(actor, first, MONTHS_SHOWN), rota_svc.list_analysts(actor, include_inactive=True)
 
 
@@ -139,7 +139,7 @@ class RotaScreen(AtendeScreen):
 
     def _show(self, entries: list[rota_svc.RotaEntry], analysts: list[rota_svc.AnalystInfo]) -> None:
         self.entries, self.analysts = entries, analysts
-        this_month = rota_svc.month_key(clock.now())
+        this_month = rota_svc.add_months(entries[0].month, 1) if entries else ""  # read_rota's first is last month
         months = self.query_one("#months", DataTable)
         cursor = months.cursor_row
         months.clear()

@@ -16,7 +16,7 @@ from services.core.i18n import N_, _
 from services.scheduling import topics as topics_svc
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.dialogs import FormDialog
-from tui.forms import Field
+from tui.forms import Field, PlainSelect
 from tui.table import Table
 
 
@@ -41,8 +41,14 @@ class TopicForm(FormDialog[topics_svc.TopicInfo | None]):
             yield Field(_("Webinar link"), Input(t.webinar_link if t else "", id="webinar_link"), name="webinar_link")
             yield Checkbox(_("Involves equipment (manufacturer, model, homologated)"),
                            t.involves_equipment if t else False, id="involves_equipment")
+            yield Field(_("Kind of equipment (booked topics: the homologated ones of this kind)"),
+                        PlainSelect([(topics_svc.kind_label(k), k) for k in topics_svc.equipment_kinds()],
+                                    value=t.equipment_kind if t and t.equipment_kind else PlainSelect.NULL,
+                                    prompt=_("(none)"), id="equipment_kind"), name="equipment_kind")
             yield Field(_("Guidance for the agent"), TextArea(t.guidance if t else "", id="guidance",
                                                               tab_behavior="focus"), name="guidance")
+            yield Checkbox(_("Booked on the customer's ticket once a file is attached to it (e.g. the answer)"),
+                           t.needs_attachment if t else False, id="needs_attachment")
             yield Field(_("Preconditions, one a line"),
                         TextArea("\n".join(t.preconditions) if t else "", id="preconditions", tab_behavior="focus"),
                         name="preconditions")
@@ -60,9 +66,11 @@ class TopicForm(FormDialog[topics_svc.TopicInfo | None]):
             is_training=self.query_one("#is_training", Checkbox).value,
             webinar_link=self.query_one("#webinar_link", Input).value,
             involves_equipment=self.query_one("#involves_equipment", Checkbox).value,
+            equipment_kind=self.query_one("#equipment_kind", PlainSelect).selection or "",
             guidance=self.query_one("#guidance", TextArea).text,
             preconditions=tuple(self.query_one("#preconditions", TextArea).text.splitlines()),
             keywords=tuple(self.query_one("#keywords", Input).value.split(",")),
+            needs_attachment=self.query_one("#needs_attachment", Checkbox).value,
         )
 
     def submit(self):

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from services.core import permissions
 from services.core.i18n import N_, _
+from services.customers.lookup import ACCOUNT_STATUSES
 from services.scheduling import topics as topics_svc
 from services.scheduling import triage as triage_svc
 from tui.base import AtendeScreen, PaletteCommand
@@ -21,6 +22,7 @@ from tui.live import LiveScreen
 ROUTE_STYLES = {
     triage_svc.SUPPORT: "bold green",
     triage_svc.GR_BLOCKED: "bold red",
+    triage_svc.GR_NO_PLAN: "bold red",
     triage_svc.GR_ONBOARDING: "bold yellow",
     triage_svc.FRANCHISE: "bold magenta",
     triage_svc.IMPLEMENTATION: "bold cyan",
@@ -37,6 +39,9 @@ def customer_line(c: triage_svc.CustomerFacts) -> Text:
     flags = []
     if c.account_status == "blocked":
         flags.append((_("blocked account"), "bold red"))
+    elif c.account_status != "active":
+        flags.append((_("no active plan ({status})").format(
+            status=_(ACCOUNT_STATUSES.get(c.account_status, c.account_status))), "bold red"))
     if c.onboarding:
         flags.append((_("in onboarding"), "bold yellow"))
     if c.franchise_group:
@@ -90,6 +95,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self.topic_list: list[topics_svc.TopicInfo] = []
         self._deciding: str | None = None  # the highlighted topic whose decision is being worked out
         self._book_asked = False  # F2 pressed while it was: book once it comes
+        self._searching = False  # a topic typed: the list (and its highlight) is not the filter's yet
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -127,7 +133,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         actor = self.app.actor
         if action == "book":
-            if self.decision is None and self._deciding:
+            if self.decision is None and (self._deciding or self._searching):
                 return True  # pressed now, it books as soon as the decision is there
             return bool(self.decision and self.decision.can_book) or None
         if action == "rota":
@@ -180,6 +186,11 @@ class TriageScreen(LiveScreen, AtendeScreen):
     @on(Input.Changed, "#topic-search")
     def _topic_typed(self, event: Input.Changed) -> None:
         event.stop()
+        # Until the filter's list comes, the highlight and its decision are the previous
+        # filter's: F2 meanwhile books the filter's topic once it is there, never that one.
+        self._forget_decision()
+        self._searching = True
+        self.refresh_bindings()
         self.search_topics(event.value)
 
     @on(Input.Submitted, "#topic-search")
@@ -203,6 +214,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
 
     def _show_topics(self, found: list[topics_svc.TopicInfo]) -> None:
         self.topic_list = found
+        searched, self._searching = self._searching, False
         options = self.query_one("#topics", OptionList)
         before = options.highlighted_option.id if options.highlighted_option is not None else None
         options.clear_options()
@@ -210,7 +222,10 @@ class TriageScreen(LiveScreen, AtendeScreen):
             options.add_option(Option(Text(t.label), id=t.key))
         if found:
             keys = [t.key for t in found]
-            options.highlighted = keys.index(before) if before in keys else 0
+            index = keys.index(before) if before in keys else 0
+            if searched:
+                self._deciding = keys[index]  # F2 pressed while searching books it once decided
+            options.highlighted = index
         else:
             self._forget_decision()
             self.query_one("#decision", Static).update(_("No topic matches; try another word."))
@@ -265,7 +280,7 @@ class TriageScreen(LiveScreen, AtendeScreen):
             self.refresh_bindings()
 
     def worker_failed(self, group: str, message: str) -> None:
-        if group == "triage-decide":  # F2 waits for no decision that will never come
+        if group in ("triage-decide", "triage-topics"):  # F2 waits for no answer that will never come
             self._forget_decision()
             self.refresh_bindings()
         super().worker_failed(group, message)
@@ -274,11 +289,12 @@ class TriageScreen(LiveScreen, AtendeScreen):
         self.decision = None
         self._deciding = None
         self._book_asked = False
+        self._searching = False
 
     # ------------------------------------------------------------ actions
 
     def action_book(self) -> None:
-        if self.customer and self.decision is None and self._deciding:
+        if self.customer and self.decision is None and (self._deciding or self._searching):
             self._book_asked = True  # booked as soon as this topic's decision is there
             return
         if not (self.customer and self.decision and self.decision.can_book):

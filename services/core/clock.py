@@ -17,6 +17,16 @@ def today() -> dt.date:
     return now().date()
 
 
+def now_in(zone: dt.tzinfo) -> dt.datetime:
+    """The wall-clock time in `zone` now (naive, to the second), wherever this machine is."""
+    return now().astimezone(zone).replace(tzinfo=None)
+
+
+def local_of(wall: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """This machine's wall-clock time at the instant the one in `zone` reads `wall` (now_in's inverse)."""
+    return wall.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
+
+
 def set_clock(fn: Callable[[], dt.datetime] | None) -> None:
     """Replace the clock (None restores the real one)."""
     global _now

@@ -33,7 +33,10 @@ ALIASES = {
     "franquia": "franchise_group", "grupo_franquia": "franchise_group", "franchise": "franchise_group",
 }
 STATUS_WORDS = {"active": "active", "ativo": "active", "ativa": "active", "": "active",
-                "blocked": "blocked", "bloqueado": "blocked", "bloqueada": "blocked"}
+                "blocked": "blocked", "bloqueado": "blocked", "bloqueada": "blocked",
+                "suspended": "suspended", "suspenso": "suspended", "suspensa": "suspended",
+                "inactive": "inactive", "inativo": "inactive", "inativa": "inactive",
+                "cancelled": "cancelled", "canceled": "cancelled", "cancelado": "cancelled", "cancelada": "cancelled"}
 BOOL_WORDS = {"1": True, "yes": True, "y": True, "true": True, "sim": True, "s": True, "x": True,
               "0": False, "no": False, "n": False, "false": False, "nao": False, "": False}
 MAX_ROWS = 1_000_000
@@ -166,7 +169,8 @@ def _row_fields(values: dict[str, str], n_columns: int) -> dict:
     if "account_status" in values:
         status = STATUS_WORDS.get(fold(clean(values["account_status"])))
         if status is None:
-            errors["account_status"] = _("Account status is active or blocked, not '{value}'").format(
+            errors["account_status"] = _(
+                "Account status is active, blocked, suspended, inactive or cancelled, not '{value}'").format(
                 value=clean(values["account_status"]))
         out["account_status"] = status
     if "onboarding" in values:

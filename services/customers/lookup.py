@@ -24,6 +24,9 @@ FIELDS = {
 }
 CONDITIONS = {"contains": N_("contains"), "starts": N_("starts with"), "equals": N_("equals")}
 KINDS = {"customer": N_("Customer"), "prospect": N_("Prospect"), "access_point": N_("Access point")}
+ACCOUNT_STATUSES = {"active": N_("active"), "blocked": N_("blocked"), "suspended": N_("suspended"),
+                    "inactive": N_("inactive"), "cancelled": N_("cancelled")}
+"""A customer's account status (only an active account has an active plan), as people read it."""
 MAX_LIMIT = 500
 
 

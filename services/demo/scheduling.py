@@ -16,7 +16,7 @@ from services.core import clock
 from services.core.errors import AtendeError
 from services.core.permissions import Actor
 from services.scheduling import bookings, rota
-from services.store import users
+from services.store import settings, users
 
 ANALYSTS = (
     ("igor", "Igor Nascimento", "igor.nascimento@atende.example", "09:00-12:00 13:30-18:00", "0,1,2,3,4"),
@@ -64,7 +64,8 @@ def fill(actor: Actor, rng: random.Random) -> None:
         ).order_by(Customer.id).limit(200)]
         if Booking.select().exists() or not eligible:
             return
-        topic_keys = [k for k in NEEDS if Topic.select().where((Topic.key == k) & (Topic.active == True)).exists()]  # noqa: E712
+        topic_keys = [k for k in NEEDS if Topic.select().where(  # (none booked on a ticket with a file attached)
+            (Topic.key == k) & (Topic.active == True) & (Topic.needs_attachment == False)).exists()]  # noqa: E712
     with clock.kept():  # the demo books in the past by moving the clock back
         _past_bookings(actor, rng, eligible, topic_keys)
     _book_some(actor, rng, eligible, topic_keys, count=8)
@@ -114,8 +115,9 @@ def _past_bookings(actor: Actor, rng: random.Random, eligible: list[int], topic_
     clock.set_clock(lambda: start)
     made = _book_some(actor, rng, eligible, topic_keys, count=6)
     made = [b for b in made if b.end < start + dt.timedelta(days=14)]
+    zone = settings.get_zone("scheduling.timezone")  # the sessions' times are on its wall clock
     for b in made:
-        clock.set_clock(lambda b=b: b.start + dt.timedelta(minutes=30))
+        clock.set_clock(lambda b=b: clock.local_of(b.start + dt.timedelta(minutes=30), zone))
         analyst_actor = users.identify(b.analyst_login)
         outcome = "no_show" if rng.random() < 0.25 else "held"
         note = "" if outcome == "no_show" else "Sessão realizada; cliente orientado."

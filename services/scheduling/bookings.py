@@ -4,10 +4,12 @@ and, after the session, held or no-show.
 
 A booking goes to the analyst on the rota for the month it is made in (the
 seed's "analista responsável no mês vigente"). Sessions last 1h30 and start
-on a grid from the start of each of the analyst's working periods, so two
-sessions of one analyst never overlap when their starts differ; the unique
-index on (analyst, start) and `BEGIN IMMEDIATE` make sure that of two agents
-booking the same slot at the same moment exactly one wins.
+on a grid from the start of each of the analyst's working periods. The grid
+moves when the working hours change, so a session is refused when it overlaps
+any session of the analyst, checked inside the write transaction (`BEGIN
+IMMEDIATE`, or the advisory lock on PostgreSQL; the unique index on (analyst,
+start) besides): of two agents booking the same slot at the same moment
+exactly one wins. Sessions the new hours no longer cover stay in the calendar.
 """
 from __future__ import annotations
 
@@ -18,17 +20,25 @@ from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
-from models import Customer, Setting, Ticket, User, reading, write_tx
+from models import Customer, Ticket, User, reading, write_tx
 from models.scheduling import Booking, ImplementationAnalyst, Topic
 from services.core import clock, paths, validation
 from services.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import LEADS, Actor, require
 from services.core.text import clean
-from services.scheduling.rota import AnalystInfo, analyst_for_month, get_analyst, load_analyst, month_range, parse_month
-from services.scheduling.topics import TopicInfo, find_homologated, get_topic
+from services.scheduling.rota import (
+    AnalystInfo,
+    analyst_for_month,
+    get_analyst,
+    load_analyst,
+    local_now,
+    month_range,
+    parse_month,
+)
+from services.scheduling.topics import TopicInfo, find_homologated, get_topic, wrong_kind
 from services.scheduling.triage import triage
-from services.store import audit, database
+from services.store import audit, database, settings
 
 SESSION = dt.timedelta(minutes=90)
 TOLERANCE = dt.timedelta(minutes=15)
@@ -36,7 +46,6 @@ HORIZON_DAYS = 28
 MAX_AHEAD_DAYS = 365
 MIN_NEED_WORDS = 5
 MIN_NEED_CHARS = 20
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
 STATUS_LABELS = {"booked": N_("booked"), "held": N_("held"), "no_show": N_("no-show")}
 OUTCOMES = ("held", "no_show")
 
@@ -157,33 +166,33 @@ def day_grid(analyst: AnalystInfo, day: dt.date) -> list[tuple[dt.datetime, dt.d
     return out
 
 
-def _taken(analyst_id: int, since: dt.datetime, until: dt.datetime) -> dict[dt.datetime, tuple[int, str]]:
-    q = (Booking.select(Booking.id, Booking.start, Customer.name)
+def _taken(analyst_id: int, since: dt.datetime, until: dt.datetime) -> list[Slot]:
+    """The sessions of `analyst_id` that overlap [since, until), as booked slots."""
+    q = (Booking.select(Booking.id, Booking.start, Booking.end, Customer.name)
          .join(Customer, on=(Booking.customer == Customer.id))
-         .where((Booking.analyst == analyst_id) & (Booking.start >= since) & (Booking.start < until)))
-    return {r.start: (r.id, r.customer.name) for r in q}
+         .where((Booking.analyst == analyst_id) & (Booking.start < until) & (Booking.end > since)))
+    return [Slot(r.start, r.end, r.id, r.customer.name) for r in q]
 
 
 def calendar(actor: Actor, analyst: AnalystInfo, first_day: dt.date, days: int = 7) -> list[Slot]:
-    """Every session slot of `analyst` from `first_day` for `days` days, with
-    the booking in it, if any."""
+    """Every session of `analyst` from `first_day` for `days` days, soonest
+    first: the booked ones, also those the working hours no longer cover
+    (hours changed after they were booked), and the free slots of the
+    working hours that overlap none of them."""
     require(actor, "scheduling.triage")
     since = dt.datetime.combine(first_day, dt.time.min)
     until = since + dt.timedelta(days=days)
     with reading():
         taken = _taken(analyst.id, since, until)
-    slots = []
-    for i in range(days):
-        for start, end in day_grid(analyst, first_day + dt.timedelta(days=i)):
-            booking = taken.get(start)
-            slots.append(Slot(start, end, booking[0] if booking else None, booking[1] if booking else ""))
-    return slots
+    grid = [g for i in range(days) for g in day_grid(analyst, first_day + dt.timedelta(days=i))]
+    free = [Slot(start, end) for start, end in grid if not any(b.start < end and start < b.end for b in taken)]
+    return sorted([b for b in taken if b.start >= since] + free, key=lambda s: s.start)
 
 
 def free_slots(actor: Actor, analyst: AnalystInfo, after: dt.datetime | None = None, limit: int = 40,
                days: int = HORIZON_DAYS) -> list[Slot]:
     """Free slots of `analyst` starting after `after` (and after now), soonest first."""
-    now = clock.now()
+    now = local_now()
     after = max(after or now, now)
     slots = calendar(actor, analyst, after.date(), days)
     return [s for s in slots if s.free and s.start > after][:limit]
@@ -266,6 +275,8 @@ def check_request(actor: Actor, req: BookingRequest, topic: TopicInfo, analyst: 
                     "{manufacturer} {model} is not homologated: support tries the installation "
                     "during the call; it is not booked with implementation").format(
                     manufacturer=manufacturer, model=model)
+            elif entry.category != topic.equipment_kind:
+                errors["equipment_model"] = wrong_kind(entry, topic)
             else:
                 manufacturer, model = entry.manufacturer, entry.model
     else:
@@ -274,25 +285,19 @@ def check_request(actor: Actor, req: BookingRequest, topic: TopicInfo, analyst: 
     missing = [p for p in topic.preconditions if p not in done]
     if missing:
         errors["preconditions"] = _("Do these first and tick them: {items}").format(items="; ".join(missing))
+    if topic.needs_attachment and not clean(req.ticket_protocol):
+        errors["ticket_protocol"] = _("{topic} is booked on the customer's ticket with the answer attached: "
+                                      "give its protocol").format(topic=topic.label)
     if topic.is_training and not req.webinar_offered:
         errors["webinar_offered"] = _(
             "Offer the webinar first ({link}); book only if the customer still needs the session").format(
             link=topic.webinar_link or "-")
-    problem = _check_slot(analyst, req.start, clock.now())
+    problem = _check_slot(analyst, req.start, local_now())
     if problem:
         errors["slot"] = problem
     if errors:
         raise ValidationError(errors)
     return _Checked(needs, contact_name, contact_phone, contact_email, manufacturer, model, homologated, done)
-
-
-def _user_id(actor: Actor) -> int:
-    if actor.id:
-        return actor.id
-    user = User.get_or_none(User.login == actor.login)
-    if user is None:
-        raise PermissionDenied(_("'{login}' is not a user of this database").format(login=actor.login))
-    return user.id
 
 
 def _create_ticket_for_booking(actor: Actor, *, customer_id: int, subject: str, problem: str,
@@ -362,7 +367,11 @@ def book(actor: Actor, req: BookingRequest) -> BookingResult:
                 if existing.status in ("finished", "abandoned"):
                     raise ValidationError(_("Ticket {protocol} is closed; leave it empty to open a new one").format(
                         protocol=protocol_in), "ticket_protocol")
-            if Booking.select().where((Booking.analyst == analyst.id) & (Booking.start == req.start)).exists():
+                if topic.needs_attachment and not existing.attachments.exists():
+                    raise ValidationError(_("Ticket {protocol} has no file attached: attach the answer to it "
+                                            "first").format(protocol=protocol_in), "ticket_protocol")
+            if Booking.select().where((Booking.analyst == analyst.id) & (Booking.start < req.start + SESSION)
+                                      & (Booking.end > req.start)).exists():  # overlaps one of the analyst's
                 raise _SlotGone()
             if existing is not None:
                 ticket_id, protocol = existing.id, existing.protocol
@@ -427,22 +436,11 @@ def confirmation_text(b: BookingInfo) -> str:
              analyst=b.analyst_name, protocol=b.protocol, needs=b.needs)
 
 
-def _timezone():
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    with reading():
-        row = Setting.get_or_none(Setting.key == "scheduling.timezone")
-    try:
-        return ZoneInfo(row.value if row else DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def ics_text(b: BookingInfo) -> str:
     """An iCalendar invitation (METHOD:REQUEST) for the session."""
     from icalendar import Calendar, Event, vCalAddress, vText
 
-    tz = _timezone()
+    tz = settings.get_zone("scheduling.timezone")
     cal = Calendar()
     cal.add("prodid", "-//Atende//Scheduling//PT-BR")
     cal.add("version", "2.0")
@@ -450,8 +448,8 @@ def ics_text(b: BookingInfo) -> str:
     event = Event()
     event.add("uid", f"booking-{b.id}@atende")
     event.add("dtstamp", dt.datetime.now(dt.UTC).replace(microsecond=0))
-    event.add("dtstart", b.start.replace(tzinfo=tz) if tz else b.start)
-    event.add("dtend", b.end.replace(tzinfo=tz) if tz else b.end)
+    event.add("dtstart", b.start.replace(tzinfo=tz))
+    event.add("dtend", b.end.replace(tzinfo=tz))
     event.add("summary", _("Implementation session: {topic}").format(topic=b.topic_label))
     event.add("description", confirmation_text(b))
     event.add("sequence", b.version - 1)
@@ -464,8 +462,7 @@ def ics_text(b: BookingInfo) -> str:
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     event.add("attendee", attendee, encode=0)
     cal.add_component(event)
-    if tz:
-        cal.add_missing_timezones()
+    cal.add_missing_timezones()
     return cal.to_ical().decode("utf-8")
 
 
@@ -568,7 +565,7 @@ def record_outcome(actor: Actor, booking_id: int, outcome: str, expected_version
         raise ValidationError(_("Unknown outcome '{outcome}': use held or no_show").format(outcome=outcome),
                               "outcome")
     note = validation.long_text(note, "note", max_len=2000)
-    now = clock.now()
+    now, local = clock.now(), local_now()  # the sessions' times are the scheduling time zone's
     with write_tx():
         row = Booking.get_or_none(Booking.id == booking_id)
         if row is None:
@@ -583,10 +580,10 @@ def record_outcome(actor: Actor, booking_id: int, outcome: str, expected_version
         if row.status != "booked":
             raise ValidationError(_("This session is already recorded as {status}").format(
                 status=_(STATUS_LABELS[row.status])), "outcome")
-        if now < row.start:
+        if local < row.start:
             raise ValidationError(_("The session has not started yet (it starts at {when})").format(
                 when=f"{row.start:%d/%m %H:%M}"), "outcome")
-        if outcome == "no_show" and now < row.start + TOLERANCE:
+        if outcome == "no_show" and local < row.start + TOLERANCE:
             raise ValidationError(_("No-show can be recorded only after the 15 minutes of tolerance, "
                                     "from {when}").format(when=f"{row.start + TOLERANCE:%H:%M}"), "outcome")
         n = (Booking.update(status=outcome, outcome_note=note, outcome_at=now, outcome_by=actor.login,

@@ -18,7 +18,7 @@ from services.core.errors import AtendeError, Conflict, NotFound, ValidationErro
 from services.core.i18n import _
 from services.core.permissions import STAFF, Actor, require
 from services.core.text import clean
-from services.store import audit
+from services.store import audit, settings
 
 SESSION_MINUTES = 90
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -53,6 +53,13 @@ class RotaEntry:
     analyst: AnalystInfo | None
     version: int
     updated_by: str
+
+
+def local_now() -> dt.datetime:
+    """Now on the wall clock of the scheduling time zone (the parameter
+    scheduling.timezone), wherever this machine is: the slots, what is past,
+    the no-show tolerance and the month of the rota are read in it."""
+    return clock.now_in(settings.get_zone("scheduling.timezone"))
 
 
 def month_key(day: dt.date | dt.datetime) -> str:
@@ -262,7 +269,7 @@ def analyst_for_month(actor: Actor, month: str | None = None) -> AnalystInfo:
     """The analyst receiving the bookings made in `month` (default: this
     month, "o mês vigente"), or NoAnalyst telling a supervisor to fill it."""
     require(actor, "scheduling.triage")
-    month = parse_month(month) if month else month_key(clock.now())
+    month = parse_month(month) if month else month_key(local_now())
     with reading():
         r = RotaMonth.get_or_none(RotaMonth.month == month)
         analyst = load_analyst(r.analyst_id) if r else None

@@ -14,13 +14,16 @@ from models import reading, write_tx
 from models.scheduling import Topic, TriageTeam, topic_search_text
 from services.core import clock
 from services.core.errors import Conflict, NotFound, ValidationError
-from services.core.i18n import _
+from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.core.text import clean, fold
 from services.store import audit
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_]{1,59}$")
 MAX_PRECONDITIONS = 20
+EQUIPMENT_KINDS = {"etiqueta": N_("label printer"), "balanca": N_("scale"), "catraca": N_("turnstile"),
+                   "totem": N_("self-service kiosk")}
+"""The categories of the homologated-equipment list, as people read them."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,11 @@ class TopicInfo:
     is_training: bool
     webinar_link: str
     involves_equipment: bool
+    equipment_kind: str
     guidance: str
     preconditions: tuple[str, ...]
     keywords: tuple[str, ...]
+    needs_attachment: bool
     active: bool
     position: int
     version: int
@@ -63,6 +68,10 @@ class TopicDraft:
     guidance: str = ""
     preconditions: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    equipment_kind: str = ""
+    """One of the homologated list's categories (EQUIPMENT_KINDS); required for a booked equipment topic."""
+    needs_attachment: bool = False
+    """Booked on the customer's ticket once a file is attached to it (loyalty: the answer)."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,8 @@ class Equipment:
 def _info(t: Topic) -> TopicInfo:
     return TopicInfo(
         t.id, t.key, t.label, t.needs_booking, t.is_training, t.webinar_link, t.involves_equipment,
-        t.guidance, tuple(json.loads(t.preconditions or "[]")), tuple(json.loads(t.keywords or "[]")),
-        t.active, t.position, t.version, t.updated_by,
+        t.equipment_kind, t.guidance, tuple(json.loads(t.preconditions or "[]")), tuple(json.loads(t.keywords or "[]")),
+        t.needs_attachment, t.active, t.position, t.version, t.updated_by,
     )
 
 
@@ -105,9 +114,9 @@ def search_topics(actor: Actor, text: str) -> list[TopicInfo]:
 
 
 def get_topic(actor: Actor, key: str) -> TopicInfo:
-    """The topic `key` (active or not), or NotFound suggesting close keys."""
+    """The topic `key` (active or not, case and accents ignored), or NotFound suggesting close keys."""
     require(actor, "scheduling.triage")
-    key = clean(key)
+    key = fold(clean(key))  # keys are lower-case without accents: BALANÇA finds balanca
     with reading():
         row = Topic.get_or_none(Topic.key == key)
         if row is None:
@@ -154,19 +163,24 @@ def _validate(d: TopicDraft) -> TopicDraft:
     guidance = clean(d.guidance, multiline=True)
     if len(guidance) > 5000:
         errors["guidance"] = _("Too long: at most {n} characters").format(n=5000)
+    kind = clean(d.equipment_kind) if d.involves_equipment else ""
+    if kind not in equipment_kinds() and (kind or d.needs_booking and d.involves_equipment):
+        errors["equipment_kind"] = _("Choose the kind of equipment, one of: {kinds}").format(
+            kinds=", ".join(kind_label(k) for k in equipment_kinds()))
     if errors:
         raise ValidationError(errors)
     keywords = tuple(k for k in (clean(x) for x in d.keywords) if k)
     return TopicDraft(key, label, d.needs_booking, d.is_training, link, d.involves_equipment,
-                      guidance, pre, keywords)
+                      guidance, pre, keywords, kind, d.needs_attachment)
 
 
 def _fields(d: TopicDraft) -> dict:
     return dict(
         key=d.key, label=d.label, needs_booking=d.needs_booking, is_training=d.is_training,
-        webinar_link=d.webinar_link, involves_equipment=d.involves_equipment, guidance=d.guidance,
+        webinar_link=d.webinar_link, involves_equipment=d.involves_equipment, equipment_kind=d.equipment_kind,
+        guidance=d.guidance,
         preconditions=json.dumps(list(d.preconditions), ensure_ascii=False),
-        keywords=json.dumps(list(d.keywords), ensure_ascii=False),
+        keywords=json.dumps(list(d.keywords), ensure_ascii=False), needs_attachment=d.needs_attachment,
         search_norm=topic_search_text(d.key, d.label, list(d.keywords)),
     )
 
@@ -258,6 +272,24 @@ def homologated_equipment() -> tuple[Equipment, ...]:
     text = (resources.files("data") / "scheduling" / "homologated_equipment.json").read_text(encoding="utf-8")
     return tuple(Equipment(e.get("category", ""), e["manufacturer"], e["model"])
                  for e in json.loads(text)["equipment"])
+
+
+def equipment_kinds() -> tuple[str, ...]:
+    """The categories of the homologated-equipment list, in order."""
+    return tuple(dict.fromkeys(e.category for e in homologated_equipment()))
+
+
+def kind_label(kind: str) -> str:
+    """A category of the homologated list as people read it ("balanca" -> "scale")."""
+    return _(EQUIPMENT_KINDS[kind]) if kind in EQUIPMENT_KINDS else kind
+
+
+def wrong_kind(entry: Equipment, topic: TopicInfo) -> str:
+    """Why homologated equipment `entry` is not booked for `topic`: it is of another kind."""
+    return _("{manufacturer} {model} is homologated as {kind}, and {topic} is about {wanted}: "
+             "check the customer's equipment").format(
+        manufacturer=entry.manufacturer, model=entry.model, kind=kind_label(entry.category), topic=topic.label,
+        wanted=kind_label(topic.equipment_kind) or _("no kind of equipment yet (a supervisor sets it in Topics)"))
 
 
 def _squash(text: str) -> str:

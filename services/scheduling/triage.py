@@ -12,13 +12,15 @@ from models import Customer, reading
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
+from services.customers.lookup import ACCOUNT_STATUSES
 from services.scheduling.topics import TeamInfo, TopicInfo, get_topic, list_teams
 
-SUPPORT, GR_BLOCKED, GR_ONBOARDING, FRANCHISE, IMPLEMENTATION, WEBINAR_FIRST = (
-    "support", "gr_blocked", "gr_onboarding", "franchise", "implementation", "webinar_first")
+SUPPORT, GR_BLOCKED, GR_NO_PLAN, GR_ONBOARDING, FRANCHISE, IMPLEMENTATION, WEBINAR_FIRST = (
+    "support", "gr_blocked", "gr_no_plan", "gr_onboarding", "franchise", "implementation", "webinar_first")
 ROUTES = {
     SUPPORT: N_("Support handles it now"),
     GR_BLOCKED: N_("GR team: collect data (blocked account)"),
+    GR_NO_PLAN: N_("GR team: no active plan"),
     GR_ONBOARDING: N_("GR team: books with implementation (onboarding)"),
     FRANCHISE: N_("Franchise team"),
     IMPLEMENTATION: N_("Book with implementation"),
@@ -67,6 +69,8 @@ def _booking_steps(topic: TopicInfo) -> list[str]:
         steps.append(_("Collect the equipment's manufacturer and model and check it is homologated."))
     for p in topic.preconditions:
         steps.append(_("Before booking: {precondition}").format(precondition=p))
+    if topic.needs_attachment:
+        steps.append(_("Before booking: attach the answer to the customer's ticket; the session is booked on it."))
     steps.append(_("Collect the name and phone of the person who will attend."))
     steps.append(_("Tell the customer the session lasts 1h30, with 15 minutes of tolerance for lateness."))
     steps.append(_("Book a free slot with the analyst of the month."))
@@ -74,7 +78,11 @@ def _booking_steps(topic: TopicInfo) -> list[str]:
 
 
 def decide(customer: CustomerFacts, topic: TopicInfo, teams: dict[str, TeamInfo]) -> Decision:
-    """The route for `customer` asking for `topic` (the seed's rules, in its order)."""
+    """The route for `customer` asking for `topic` (the seed's rules, in its order):
+    a support topic is handled now, whoever asks; then the account: blocked goes
+    to GR to collect data, any other status but active (suspended, inactive,
+    cancelled: no active plan, "possui plano ativo") to GR too, without booking;
+    then onboarding, franchise, and only then a training's webinar or the booking."""
 
     def made(route: str, reason: str, steps: list[str], guidance: str = "", link: str = "") -> Decision:
         return Decision(route, _(ROUTES[route]), reason, tuple(steps), guidance, link, route in BOOKABLE,
@@ -91,6 +99,14 @@ def decide(customer: CustomerFacts, topic: TopicInfo, teams: dict[str, TeamInfo]
         return made(GR_BLOCKED, _("{customer}'s account is blocked.").format(customer=customer.name),
                     [_("Call the GR team to collect the data and check the details of the case."),
                      _("Do not book with implementation while the account is blocked.")],
+                    gr.guidance if gr else "")
+    if customer.account_status != "active":
+        status = _(ACCOUNT_STATUSES.get(customer.account_status, customer.account_status))
+        return made(GR_NO_PLAN, _("{customer} has no active plan (account {status}).").format(
+                        customer=customer.name, status=status),
+                    [_("Tell the customer a session with implementation needs an active plan."),
+                     _("Call the GR team to check the customer's plan and account."),
+                     _("Do not book with implementation until the plan is active again.")],
                     gr.guidance if gr else "")
     if customer.onboarding:
         return made(GR_ONBOARDING, _("{customer} is still in onboarding.").format(customer=customer.name),

@@ -28,6 +28,8 @@ class Parameter:
     """A web address (http or https, "" for none) rather than a number."""
     text: bool = False
     """One line of text (at most `maximum` characters, "" for none) rather than a number."""
+    zone: bool = False
+    """An IANA time zone (e.g. America/Sao_Paulo) rather than a number."""
 
 
 KNOWN = {
@@ -48,6 +50,9 @@ KNOWN = {
                   N_("The web pages' address as participants reach them (e.g. https://eventos.example.com): "
                      "e-mails then give each participant their own access page instead of the meeting link"),
                   url=True),
+        Parameter("scheduling.timezone", "America/Sao_Paulo", 0, 0,
+                  N_("The time zone of the implementation sessions (IANA name, e.g. America/Sao_Paulo): their "
+                     "slots, what is past, the no-show tolerance and the calendar invitations"), zone=True),
     )
 }
 
@@ -76,6 +81,27 @@ def check_url(value: str) -> str:
         raise ValidationError(_("Enter a web address such as https://eventos.example.com (no password, "
                                 "query or spaces)"), "value")
     return text.rstrip("/")
+
+
+def check_zone(value: str) -> str:
+    """`value` as an IANA time zone name, or ValidationError."""
+    from zoneinfo import available_timezones
+
+    name = str(value).strip()
+    if name not in available_timezones():
+        raise ValidationError(_("Unknown time zone '{zone}': use an IANA name such as America/Sao_Paulo").format(
+            zone=name), "value")
+    return name
+
+
+def get_zone(key: str):
+    """A time zone parameter's zone (a ZoneInfo), or its default's when unset or unknown."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(check_zone(get_text(key)))
+    except ValidationError:
+        return ZoneInfo(KNOWN[key].default)
 
 
 def get_text(key: str) -> str:
@@ -126,6 +152,8 @@ def _checked(parameter: Parameter, value: str) -> int | str:
     """`value` as `parameter` keeps it, or ValidationError for "value"."""
     if parameter.url:
         return check_url(value)
+    if parameter.zone:
+        return check_zone(value)
     if parameter.text:
         line = " ".join(clean(str(value)).split())
         if len(line) > parameter.maximum:
@@ -149,5 +177,5 @@ def _checked(parameter: Parameter, value: str) -> int | str:
 def describe(actor: Actor) -> list[tuple[str, int | str, str]]:
     """(key, current value, what it is for) of every parameter (staff only)."""
     require(actor, "settings.read")
-    return [(p.key, get_url(p.key) if p.url else get_text(p.key) if p.text else get_choice(p.key) if p.choices
-             else get_int(p.key), _(p.about)) for p in KNOWN.values()]
+    return [(p.key, get_url(p.key) if p.url else get_text(p.key) if p.text or p.zone
+             else get_choice(p.key) if p.choices else get_int(p.key), _(p.about)) for p in KNOWN.values()]

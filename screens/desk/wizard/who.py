@@ -15,7 +15,7 @@ from screens.desk.wizard.step import Step, text_cell
 from services.core.i18n import N_, _
 from services.customers import contacts as contacts_svc
 from services.customers import registration
-from services.customers.lookup import format_doc
+from services.customers.lookup import ACCOUNT_STATUSES, format_doc
 from services.tickets.wizard import draft as wizard_draft
 from tui.customer_lookup import CustomerLookup
 from tui.dialogs import ConfirmDialog
@@ -164,7 +164,7 @@ class CustomerStep(Step):
         self.fields = fields
         self.wiz.customer_details = details
         self.wiz.update_promo()
-        status = _("blocked") if details.account_status == "blocked" else _("active")
+        status = _(ACCOUNT_STATUSES.get(details.account_status, details.account_status))
         info = Text()
         info.append(details.name + "\n", style="bold")
         info.append(f"{format_doc(details.doc)}  ·  {details.phone}  ·  {details.email}\n")

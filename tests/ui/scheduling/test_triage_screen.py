@@ -141,6 +141,11 @@ async def test_missing_data_is_shown_by_the_fields_and_kept(triage_desk):
         booking.query_one("#equipment_model", Input).value = "Y1"
         await pilot.pause()
         assert "no" in str(booking.query_one("#homologated", Static).render()).lower()
+        booking.query_one("#equipment_manufacturer", Input).value = "Zebra"  # a homologated label printer
+        booking.query_one("#equipment_model", Input).value = "ZD220"
+        await pilot.pause()
+        status = booking.query_one("#homologated", Static)
+        assert "homologated as label printer" in str(status.render()) and status.has_class("-bad")
     assert Booking.select().count() == 0
 
 
@@ -148,12 +153,12 @@ async def test_slot_taken_meanwhile_offers_the_next(triage_desk):
     app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_triage(pilot)
-        await type_text(pilot, "fidelidade")
+        await type_text(pilot, "tapp")
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         booking = app.screen
-        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#needs", TextArea).text = "Integrar o TAPP do zero e ensinar a equipe a usar os pedidos"
         booking.query_one("#contact_name", Input).value = "Marta Souza"
         for cb in booking.query(".precondition").results(Checkbox):
             cb.value = True
@@ -175,12 +180,12 @@ async def test_ctrl_s_again_while_the_booking_is_written_books_once(triage_desk,
     app = AtendeApp(actor=triage_desk["agent"])
     async with app.run_test(size=(80, 24)) as pilot:
         await open_triage(pilot)
-        await type_text(pilot, "fidelidade")
+        await type_text(pilot, "tapp")
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         booking = app.screen
-        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#needs", TextArea).text = "Integrar o TAPP do zero e ensinar a equipe a usar os pedidos"
         booking.query_one("#contact_name", Input).value = "Marta Souza"
         for cb in booking.query(".precondition").results(Checkbox):
             cb.value = True
@@ -208,10 +213,10 @@ async def test_month_without_analyst_says_so(triage_desk):
 
 async def test_analyst_records_held(triage_desk):
     start = dt.datetime(2026, 3, 9, 9, 0)
-    req = bookings.BookingRequest(triage_desk["ids"]["active"], "fidelidade", start,
-                                  "Configurar o programa de fidelidade com pontos e resgate", "Marta", "11 91234-5678",
+    req = bookings.BookingRequest(triage_desk["ids"]["active"], "tapp_do_zero", start,
+                                  "Integrar o TAPP do zero e ensinar a equipe a usar", "Marta", "11 91234-5678",
                                   preconditions_done=tuple(__import__("json").loads(
-                                      Topic.get(Topic.key == "fidelidade").preconditions)))
+                                      Topic.get(Topic.key == "tapp_do_zero").preconditions)))
     bookings.book(triage_desk["agent"], req)
     freeze(dt.datetime(2026, 3, 9, 9, 20))
     app = AtendeApp(actor=users.identify("igor"))
@@ -315,3 +320,49 @@ async def test_f2_pressed_before_a_decision_that_does_not_book_says_so(triage_de
         await settle(pilot)
         assert app.screen is screen and screen.decision.route == "support"
         assert any("not booked" in str(n.message) for n in app._notifications)
+
+
+async def test_f2_straight_after_typing_a_topic_books_the_topic_typed(triage_desk, monkeypatch):
+    """F2 pressed before the list of the filter is back books the topic of the
+    filter, never the one highlighted under the previous filter."""
+    from services.scheduling import topics as topics_svc
+
+    app = AtendeApp(actor=triage_desk["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_triage(pilot)
+        await type_text(pilot, "financ")
+        await settle(pilot)
+        assert screen.decision.topic_key == "treinamento_financeiro" and screen.decision.can_book
+        searching = hold(monkeypatch, topics_svc, "search_topics", when=lambda _actor, text: text == "balan")
+        screen.query_one("#topic-search", Input).value = "balan"
+        await until(pilot, lambda: searching.calls)
+        await pilot.press("f2")  # the list still shows the financial training highlighted
+        await pilot.pause(0.05)
+        assert app.screen is screen
+        searching.release()
+        await settle(pilot)
+        booking = app.screen
+        assert type(booking).__name__ == "BookingScreen"
+        assert booking.topic.key == "balanca"
+
+
+async def test_loyalty_asks_for_the_ticket_with_the_answer_attached(triage_desk):
+    app = AtendeApp(actor=triage_desk["agent"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_triage(pilot)
+        await type_text(pilot, "fidelidade")
+        await settle(pilot)
+        assert any("attach the answer" in step for step in app.screen.decision.next_steps)
+        await pilot.press("f2")
+        await settle(pilot)
+        booking = app.screen
+        booking.query_one("#needs", TextArea).text = "Configurar o programa de fidelidade com pontos e resgate"
+        booking.query_one("#contact_name", Input).value = "Marta Souza"
+        for cb in booking.query(".precondition").results(Checkbox):
+            cb.value = True  # ticking is not enough
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        protocol = field(booking, "ticket_protocol")
+        assert app.screen is booking and protocol.has_class("-invalid")
+        assert protocol.label == "Protocol of the ticket with the answer attached"
+    assert Booking.select().count() == 0

@@ -26,7 +26,7 @@ def test_import_with_triage_columns_and_rejected_rows(people, tmp_path):
                  "CPF Errado;123.456.789-00;x@y.com.br;;;;active;no;\n"
                  "E-mail Errado;11144477735;not-an-email;;;;active;no;\n"
                  "Telefone Errado;45723174000110;;12;;;active;no;\n"
-                 "Status Errado;71428793860;;;;;suspenso;talvez;\n"
+                 "Status Errado;71428793860;;;;;encerrado;talvez;\n"
                  "Linha Curta;12345\n"
                  "Duplicado;52998224725;;;;;active;no;\n")
     report = imports.import_customers(people["supervisor"], path)

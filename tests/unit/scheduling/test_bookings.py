@@ -20,6 +20,7 @@ from services.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from services.scheduling import bookings, rota
 from services.scheduling.bookings import BookingRequest, SlotTaken
 from services.scheduling.rota import NoAnalyst
+from services.store import users
 from tests.scenes import MONDAY, freeze, make_analysts, make_customers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -130,6 +131,51 @@ def test_book_a_session(booking_desk):
     assert [s.customer_name for s in day if not s.free] == ["Padaria [bold]Pão Quente"]
 
 
+def test_changed_working_hours_never_overlap_a_session_and_keep_it_in_the_calendar(booking_desk):
+    ids, agent, sup = booking_desk["ids"], booking_desk["agent"], booking_desk["supervisor"]
+    bookings.book(agent, request(ids))  # Tuesday 09:00-10:30
+    igor = rota.save_analyst(sup, "igor", hours="09:30-12:30 13:30-18:00")  # the grid moves half an hour
+    day = bookings.calendar(agent, igor, TUESDAY_9.date(), 1)
+    assert [(s.start.strftime("%H:%M"), s.free) for s in day] == [
+        ("09:00", False), ("11:00", True), ("13:30", True), ("15:00", True), ("16:30", True)]
+    with pytest.raises(SlotTaken) as err:  # 09:30-11:00 would overlap the session at 09:00
+        bookings.book(agent, request(ids, start=dt.datetime(2026, 3, 10, 9, 30), contact_name="Outra Pessoa"))
+    assert err.value.alternatives[0].start == dt.datetime(2026, 3, 10, 11, 0)
+    assert counts() == (1, 1, 1)
+    igor = rota.save_analyst(sup, "igor", hours="13:30-18:00")  # mornings off: the session is still shown
+    day = bookings.calendar(agent, igor, TUESDAY_9.date(), 1)
+    assert [(s.start.strftime("%H:%M"), s.customer_name) for s in day if not s.free] == [
+        ("09:00", "Padaria [bold]Pão Quente")]
+    assert [s.start.strftime("%H:%M") for s in day if s.free] == ["13:30", "15:00", "16:30"]
+
+
+def test_one_time_zone_for_slots_past_tolerance_and_the_invitation(booking_desk, store, monkeypatch):
+    """The parameter scheduling.timezone, not the zone of the machine running
+    Atende, says what the sessions' times are."""
+    from app import main
+
+    monkeypatch.setattr("services.store.users.os_login", lambda: booking_desk["admin"].login)
+    out = CliRunner().invoke(main, ["--db", str(store), "settings", "set", "scheduling.timezone", "Mars/Olympus"])
+    assert out.exit_code == 1 and "Unknown time zone 'Mars/Olympus'" in out.output
+    out = CliRunner().invoke(main, ["--db", str(store), "settings", "set", "scheduling.timezone", "Asia/Tokyo"])
+    assert out.exit_code == 0 and "scheduling.timezone = Asia/Tokyo" in out.output
+    ids, agent, igor = booking_desk["ids"], booking_desk["agent"], booking_desk["analysts"]["igor"]
+    freeze(dt.datetime(2026, 3, 9, 10, 0), "Asia/Tokyo")  # Monday 10:00 in Tokyo (Sunday night in Brazil)
+    assert bookings.free_slots(agent, igor, limit=1)[0].start == dt.datetime(2026, 3, 9, 10, 30)
+    with pytest.raises(ValidationError) as err:
+        bookings.book(agent, request(ids, start=dt.datetime(2026, 3, 9, 9, 0)))
+    assert "in the past" in err.value.errors["slot"]
+    b = bookings.book(agent, request(ids)).booking  # Tuesday 09:00, Tokyo time
+    [email] = bookings.queued_emails(agent, b.id)
+    assert "DTSTART;TZID=Asia/Tokyo:20260310T090000" in email["ics"]
+    analyst = users.identify("igor")
+    freeze(dt.datetime(2026, 3, 10, 9, 14), "Asia/Tokyo")
+    with pytest.raises(ValidationError, match="only after the 15 minutes of tolerance, from 09:15"):
+        bookings.record_outcome(analyst, b.id, "no_show", b.version)
+    freeze(dt.datetime(2026, 3, 10, 9, 16), "Asia/Tokyo")
+    assert bookings.record_outcome(analyst, b.id, "no_show", b.version).status == "no_show"
+
+
 def test_second_booking_of_the_day_gets_the_next_protocol(booking_desk):
     ids = booking_desk["ids"]
     bookings.book(booking_desk["agent"], request(ids))
@@ -177,6 +223,18 @@ def test_non_homologated_equipment_is_not_booked(booking_desk):
     assert counts() == (0, 0, 0)
 
 
+def test_homologated_equipment_of_another_kind_is_not_booked(booking_desk):
+    ids = booking_desk["ids"]
+    with pytest.raises(ValidationError) as err:  # a homologated label printer, for the scale topic
+        bookings.book(booking_desk["agent"], request(ids, equipment_manufacturer="zebra", equipment_model="zd 220"))
+    assert ("Zebra ZD220 is homologated as label printer, and Configuração de Balança is about scale"
+            in err.value.errors["equipment_model"])
+    assert counts() == (0, 0, 0)
+    b = bookings.book(booking_desk["agent"], request(ids, topic_key="etiqueta", equipment_manufacturer="zebra",
+                                                     equipment_model="zd 220")).booking
+    assert (b.equipment_model, b.equipment_homologated) == ("ZD220", True)
+
+
 def test_preconditions_must_be_ticked(booking_desk):
     ids = booking_desk["ids"]
     topic_pre = ["Solicitações enviadas antes de agendar (ex.: liberação iFood v2)",
@@ -190,6 +248,29 @@ def test_preconditions_must_be_ticked(booking_desk):
     result = bookings.book(booking_desk["agent"], request(ids, **base, preconditions_done=tuple(topic_pre)))
     assert result.booking.preconditions_done == tuple(topic_pre)
     assert result.booking.equipment_manufacturer == ""
+
+
+def test_loyalty_is_booked_on_the_ticket_with_the_answer_attached(booking_desk, tmp_path):
+    from services.tickets import items
+
+    ids, agent = booking_desk["ids"], booking_desk["agent"]
+    base = dict(topic_key="fidelidade", equipment_manufacturer="", equipment_model="",
+                needs="Configurar o programa de fidelidade com pontos e resgate no caixa",
+                preconditions_done=("Dados de fidelidade solicitados e enviados aos responsáveis por e-mail",))
+    with pytest.raises(ValidationError) as err:  # ticking is not enough: the answer is on a ticket
+        bookings.book(agent, request(ids, **base))
+    assert "give its protocol" in err.value.errors["ticket_protocol"]
+    with write_tx():
+        ticket = Ticket.create(protocol="2026030900001", customer=ids["active"], status="open", created_by=agent.id,
+                               created_at=MONDAY, updated_at=MONDAY)
+    with pytest.raises(ValidationError, match="Ticket 2026030900001 has no file attached"):
+        bookings.book(agent, request(ids, **base, ticket_protocol="2026030900001"))
+    assert counts() == (0, 1, 0)
+    answer = tmp_path / "retorno-fidelidade.pdf"
+    answer.write_bytes(b"%PDF-1.4 retorno dos responsaveis")
+    items.add_attachment(agent, ticket.id, str(answer), expected_version=Ticket.get_by_id(ticket.id).version)
+    b = bookings.book(agent, request(ids, **base, ticket_protocol="2026030900001")).booking
+    assert b.ticket_id == ticket.id
 
 
 def test_training_is_booked_only_after_offering_the_webinar(booking_desk):
@@ -265,8 +346,6 @@ def test_taken_slot_offers_the_next_free_ones(booking_desk):
 
 
 def test_held_and_no_show_rules(booking_desk):
-    from services.store import users
-
     ids = booking_desk["ids"]
     a = bookings.book(booking_desk["agent"], request(ids)).booking
     b = bookings.book(booking_desk["agent"], request(ids, start=dt.datetime(2026, 3, 10, 10, 30))).booking
@@ -345,8 +424,6 @@ def test_concurrent_booking_of_one_slot_with_real_processes(booking_desk, store,
     clock.set_clock(None)  # the workers run on the real clock
     rota.set_rota(booking_desk["supervisor"], rota.month_key(clock.now()), "igor")
     slot = bookings.free_slots(booking_desk["agent"], booking_desk["analysts"]["igor"], limit=1)[0]
-    from services.store import users
-
     for i in range(4):
         users.add(booking_desk["admin"], f"racer{i}", "agent")
     req = {k: v for k, v in request(booking_desk["ids"]).__dict__.items() if k != "start"}

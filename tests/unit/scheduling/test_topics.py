@@ -1,4 +1,7 @@
 """Supervisors edit the topic catalogue and the teams' guidance."""
+import json
+from dataclasses import replace
+
 import pytest
 
 from models.scheduling import Topic
@@ -42,6 +45,20 @@ def test_validation(people):
     assert Topic.select().count() == 20
 
 
+def test_a_booked_equipment_topic_names_its_kind(people):
+    sup = people["supervisor"]
+    assert topics.get_topic(sup, "balanca").equipment_kind == "balanca"
+    draft = TopicDraft("gaveta", "Configuração de gaveta", needs_booking=True, involves_equipment=True)
+    with pytest.raises(ValidationError) as err:
+        topics.create_topic(sup, draft)
+    assert "label printer, scale, turnstile, self-service kiosk" in err.value.errors["equipment_kind"]
+    with pytest.raises(ValidationError, match="kind of equipment"):
+        topics.create_topic(sup, replace(draft, equipment_kind="impressora"))
+    assert topics.create_topic(sup, replace(draft, equipment_kind="totem")).equipment_kind == "totem"
+    support = topics.create_topic(sup, TopicDraft("pinpad", "Pinpad", involves_equipment=True, equipment_kind=""))
+    assert support.equipment_kind == ""  # handled by support: nothing is booked, no kind needed
+
+
 def test_agents_cannot_edit(people):
     with pytest.raises(PermissionDenied):
         topics.create_topic(people["agent"], TopicDraft("novo", "Novo"))
@@ -60,3 +77,35 @@ def test_homologated_lookup_ignores_case_and_punctuation():
     assert topics.find_homologated("control id", "idblock").manufacturer == "Control iD"
     assert topics.find_homologated("Toledo", "Prix 9") is None
     assert topics.find_homologated("", "") is None
+
+
+def test_upgrade_gives_the_shipped_topics_their_kind_and_loyalty_its_attachment(tmp_path):
+    """A database made before the topics had a kind of equipment gets the shipped ones' kinds; its loyalty
+    topic's ticked "answer attached" becomes a real attachment."""
+    import models
+    from models import migrations
+    from services.store.database import open_store
+
+    path = tmp_path / "old.db"
+    models.open_database(path)
+    try:
+        migrations.upgrade(target="0991_event_status")
+        models.db.execute_sql('ALTER TABLE "topic" DROP COLUMN "equipment_kind"')  # the table as it was
+        models.db.execute_sql('ALTER TABLE "topic" DROP COLUMN "needs_attachment"')
+        models.db.execute_sql("UPDATE topic SET preconditions = ? WHERE key = 'fidelidade'", (
+            '["Dados de fidelidade solicitados e enviados aos responsáveis por e-mail", '
+            '"Retorno dos responsáveis anexado no ticket"]',))
+    finally:
+        models.close_database()
+    info = open_store(str(path))
+    try:
+        assert "1010_topic_equipment_kind" in info.upgraded
+        kinds = {t.key: t.equipment_kind for t in Topic.select().where(Topic.involves_equipment == True)}  # noqa: E712
+        assert kinds == {"etiqueta": "etiqueta", "balanca": "balanca", "catraca": "catraca", "totem": "totem",
+                         "sat": "", "impressora": "", "equipamento_nao_homologado": ""}
+        loyalty = Topic.get(Topic.key == "fidelidade")
+        assert loyalty.needs_attachment and json.loads(loyalty.preconditions) == [
+            "Dados de fidelidade solicitados e enviados aos responsáveis por e-mail"]
+        assert Topic.select().where(Topic.needs_attachment == True).count() == 1  # noqa: E712
+    finally:
+        models.close_database()

@@ -85,6 +85,32 @@ def test_decide_is_pure(people, ids):
     assert triage.decide(replace(facts, account_status="blocked"), topic, {}).route == "gr_blocked"
 
 
+@pytest.mark.parametrize("status", ["suspended", "inactive", "cancelled"])
+def test_no_active_plan_goes_to_gr_after_blocked_and_before_onboarding(people, status):
+    facts = triage.CustomerFacts(1, "X", "customer", status, True, "F")  # onboarding and franchise too
+    d = triage.decide(facts, topics.get_topic(people["agent"], "balanca"), {})
+    assert (d.route, d.can_book) == ("gr_no_plan", False)
+    assert f"no active plan (account {status})" in d.reason and any("GR team" in s for s in d.next_steps)
+    assert triage.decide(facts, topics.get_topic(people["agent"], "sat"), {}).route == "support"
+
+
+def test_imported_account_statuses_route_the_triage(people, tmp_path):
+    from models import Customer
+    from services.customers import imports
+
+    csv = tmp_path / "clientes.csv"
+    csv.write_text("nome;cpf_cnpj;situacao\nLoja Suspensa;12345678062;Suspensa\nLoja Inativa;98765432029;INATIVO\n"
+                   "Loja Cancelada;24681357090;cancelado\nLoja Encerrada;52998224725;encerrado\n", encoding="utf-8")
+    report = imports.import_customers(people["admin"], csv)
+    assert report.added == 3
+    [rejected] = report.rejected
+    assert "active, blocked, suspended, inactive or cancelled, not 'encerrado'" in rejected.errors["account_status"]
+    for name, status in (("Loja Suspensa", "suspended"), ("Loja Inativa", "inactive"), ("Loja Cancelada", "cancelled")):
+        customer = Customer.get(Customer.name == name)
+        assert customer.account_status == status
+        assert triage.triage(people["agent"], customer.id, "treinamento_financeiro").route == "gr_no_plan"
+
+
 def test_unknown_topic_and_customer(people, ids):
     with pytest.raises(NotFound, match="No topic 'treinamento_financiero'. Did you mean: treinamento_financeiro"):
         triage.triage(people["agent"], ids["active"], "treinamento_financiero")
@@ -137,3 +163,14 @@ def test_cli_triage_check_json(store, people, ids, monkeypatch):
                                        "--topic", "fidelidade"])
     assert result.exit_code == 0
     assert "gr_onboarding" in result.output and "1." in result.output
+
+
+@pytest.mark.parametrize("typed", ["BALANÇA", " Balanca ", "balança"])
+def test_cli_topic_ignores_case_and_accents(store, people, ids, monkeypatch, typed):
+    from app import main
+
+    monkeypatch.setattr("services.store.users.os_login", lambda: people["agent"].login)
+    result = CliRunner().invoke(main, ["--db", str(store), "triage", "check", "--customer", str(ids["active"]),
+                                       "--topic", typed, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["topic_key"] == "balanca"
