@@ -1,0 +1,132 @@
+"""Service levels: targets per type (the queue's as fallback), deadlines in
+business time, the clock paused while waiting on the customer, the first response."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models import Ticket
+from services.core import clock
+from services.core.errors import ValidationError
+from services.store import settings
+from services.tickets import setup, sla
+from services.tickets import thread as ticket_thread
+from services.tickets.wizard import draft as wizard_draft
+from services.tickets.wizard import finishing, saving
+from tests.scenes import make_desk
+
+MONDAY = dt.datetime(2026, 3, 9, 10, 0)
+
+
+def at(when: dt.datetime) -> None:
+    clock.set_clock(lambda: when)
+
+
+@pytest.fixture
+def desk(admin):
+    at(MONDAY)
+    w = make_desk()
+    setup.save(admin, "queue", w["queue"].id, {"response_minutes": "120", "resolution_minutes": "1200"})
+    setup.save(admin, "type", w["outage"].id, {"resolution_minutes": "480"})
+    return w
+
+
+def open_ticket(actor, w, type_key="outage", resolved=False) -> Ticket:
+    c = w["customers"][0]
+    d = saving.start(actor)
+    finishing.finish(actor, wizard_draft.update(
+        d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
+        queue_id=w["queue"].id, type_id=w[type_key].id, responsible_role="agent", step="first_contact",
+        resolved=resolved, solution="reiniciou" if resolved else ""))
+    return Ticket.get_by_id(d.ticket_id)
+
+
+def status(actor, ticket_id: int, new: str, **kw) -> None:
+    ticket_thread.change_status(actor, ticket_id, new, expected_version=ticket_thread.state(actor, ticket_id).version,
+                                **kw)
+
+
+def test_the_calendar_settings_are_checked_and_kept_tidy(admin):
+    assert settings.set_value(admin, "sla.hours", " Mon-Fri 08:00-12:00 13:00-18:00 ") == \
+        "mon-fri 08:00-12:00 13:00-18:00"
+    assert settings.set_value(admin, "sla.holidays", "25/01 ,20/11/2026") == "25/01, 20/11/2026"
+    assert settings.set_value(admin, "sla.state", "sp") == "SP"
+    for key, bad in (("sla.hours", "08:00-18:00"), ("sla.holidays", "31/02"), ("sla.state", "XX")):
+        with pytest.raises(ValidationError) as err:
+            settings.set_value(admin, key, bad)
+        assert "value" in err.value.errors
+    cal = sla.calendar()
+    assert cal.windows[0] == ((480, 720), (780, 1080)) and cal.is_holiday(dt.date(2027, 1, 25))
+    assert cal.is_holiday(dt.date(2026, 7, 9))  # São Paulo's own
+
+
+def test_targets_are_the_types_else_the_queues(admin, desk):
+    assert sla.targets(desk["outage"].id, desk["queue"].id) == (120, 480)
+    assert sla.targets(desk["plain"].id, desk["queue"].id) == (120, 1200)
+    assert sla.targets(None, None) == (None, None)
+    item = setup.items(admin, "type")
+    outage = next(i for i in item if i.id == desk["outage"].id)
+    assert outage.value("resolution_minutes") == "480" and outage.value("response_minutes") == ""
+    assert "resolution 8 h 00" in outage.details
+    with pytest.raises(ValidationError) as err:
+        setup.save(admin, "queue", desk["queue"].id, {"response_minutes": "soon"})
+    assert set(err.value.errors) == {"response_minutes"}
+    setup.save(admin, "queue", desk["queue"].id, {"response_minutes": ""})  # empty: no target
+    assert sla.targets(desk["plain"].id, desk["queue"].id) == (None, 1200)
+
+
+def test_a_wizard_ticket_is_answered_at_once_and_due_in_business_time(admin, desk):
+    at(dt.datetime(2026, 3, 13, 15, 0))  # a Friday afternoon
+    t = open_ticket(admin, desk)
+    assert t.first_response_at == dt.datetime(2026, 3, 13, 15, 0)  # the call was the first response
+    # 8 business hours: 3 on Friday, 5 on Monday
+    assert t.resolution_due_at == dt.datetime(2026, 3, 16, 13, 0) == t.sla_due_at
+    assert t.response_due_at == dt.datetime(2026, 3, 13, 17, 0)
+    resolved = open_ticket(admin, desk, resolved=True)
+    assert resolved.sla_due_at is None and resolved.resolution_left == 480
+
+
+def test_waiting_on_the_customer_pauses_the_clock(admin, desk):
+    t = open_ticket(admin, desk)  # Monday 10:00, due 18:00
+    at(MONDAY.replace(hour=12))
+    status(admin, t.id, "waiting_customer")
+    t = Ticket.get_by_id(t.id)
+    assert (t.resolution_due_at, t.sla_due_at, t.resolution_left) == (None, None, 360)
+    at(dt.datetime(2026, 3, 11, 9, 0))  # two days later the customer answers
+    status(admin, t.id, "in_progress")
+    t = Ticket.get_by_id(t.id)
+    assert t.resolution_left is None and t.resolution_due_at == dt.datetime(2026, 3, 11, 15, 0) == t.sla_due_at
+    # closed with 2 hours to spare, reopened the next day: those 2 hours are left
+    at(dt.datetime(2026, 3, 11, 13, 0))
+    status(admin, t.id, "resolved")
+    t = Ticket.get_by_id(t.id)
+    assert t.sla_due_at is None and t.resolution_left == 120 and not t.resolution_breached
+    at(dt.datetime(2026, 3, 12, 9, 0))
+    status(admin, t.id, "open", reason="voltou")
+    assert Ticket.get_by_id(t.id).sla_due_at == dt.datetime(2026, 3, 12, 11, 0)
+
+
+def test_closing_late_marks_the_breach(admin, desk):
+    t = open_ticket(admin, desk)
+    at(dt.datetime(2026, 3, 10, 9, 0))  # due Monday 18:00
+    status(admin, t.id, "resolved")
+    t = Ticket.get_by_id(t.id)
+    assert t.resolution_breached and t.resolution_left == -60
+
+
+def test_the_first_public_reply_by_staff_is_the_first_response(admin, desk):
+    t = open_ticket(admin, desk, type_key="plain")
+    with clock.kept():
+        Ticket.update(first_response_at=None).where(Ticket.id == t.id).execute()
+        sla.start(t.id, MONDAY, responded=False)  # as a ticket from Contact us starts
+    t = Ticket.get_by_id(t.id)
+    assert t.response_due_at == MONDAY.replace(hour=12) == t.sla_due_at
+    at(MONDAY.replace(hour=11))
+    ticket_thread.add_message(admin, t.id, "olhando", internal=True)  # a note is no response
+    assert Ticket.get_by_id(t.id).first_response_at is None
+    at(MONDAY.replace(hour=13))
+    ticket_thread.add_message(admin, t.id, "Reiniciamos a ONU.", internal=False)
+    t = Ticket.get_by_id(t.id)
+    assert t.first_response_at == MONDAY.replace(hour=13) and t.response_breached
+    assert t.sla_due_at == t.resolution_due_at == dt.datetime(2026, 3, 11, 10, 0)  # 20 business hours
