@@ -194,14 +194,12 @@ LEVEL_COLUMNS = 10
 
 
 def minutes_text(minutes: int) -> str:
-    """Business minutes as the queue shows them: 45 min, 3 h 20, 2 d 4 h (a day being 24 hours)."""
+    """Business minutes as the queue shows them: 45 min, 3 h 20, 52 h 00 (business hours, never days)."""
     sign = "-" if minutes < 0 else ""
     m = abs(minutes)
     if m < 60:
         return sign + _("{n} min").format(n=m)
-    if m < 24 * 60:
-        return sign + _("{h} h {m:02d}").format(h=m // 60, m=m % 60)
-    return sign + _("{d} d {h} h").format(d=m // 1440, h=(m % 1440) // 60)
+    return sign + _("{h} h {m:02d}").format(h=m // 60, m=m % 60)
 
 
 def _stamp(value) -> dt.datetime | None:

@@ -12,11 +12,9 @@ from services.core.errors import ValidationError
 from services.store import settings
 from services.tickets import setup, sla
 from services.tickets import thread as ticket_thread
-from services.tickets.wizard import draft as wizard_draft
-from services.tickets.wizard import finishing, saving
-from tests.scenes import make_desk
+from tests.scenes import SLA_MONDAY, make_sla_desk, move, wizard_ticket
 
-MONDAY = dt.datetime(2026, 3, 9, 10, 0)
+MONDAY = SLA_MONDAY
 
 
 def at(when: dt.datetime) -> None:
@@ -25,26 +23,7 @@ def at(when: dt.datetime) -> None:
 
 @pytest.fixture
 def desk(admin):
-    at(MONDAY)
-    w = make_desk()
-    setup.save(admin, "queue", w["queue"].id, {"response_minutes": "120", "resolution_minutes": "1200"})
-    setup.save(admin, "type", w["outage"].id, {"resolution_minutes": "480"})
-    return w
-
-
-def open_ticket(actor, w, type_key="outage", resolved=False) -> Ticket:
-    c = w["customers"][0]
-    d = saving.start(actor)
-    finishing.finish(actor, wizard_draft.update(
-        d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
-        queue_id=w["queue"].id, type_id=w[type_key].id, responsible_role="agent", step="first_contact",
-        resolved=resolved, solution="reiniciou" if resolved else ""))
-    return Ticket.get_by_id(d.ticket_id)
-
-
-def status(actor, ticket_id: int, new: str, **kw) -> None:
-    ticket_thread.change_status(actor, ticket_id, new, expected_version=ticket_thread.state(actor, ticket_id).version,
-                                **kw)
+    return make_sla_desk(admin)
 
 
 def test_the_calendar_settings_are_checked_and_kept_tidy(admin):
@@ -78,45 +57,45 @@ def test_targets_are_the_types_else_the_queues(admin, desk):
 
 def test_a_wizard_ticket_is_answered_at_once_and_due_in_business_time(admin, desk):
     at(dt.datetime(2026, 3, 13, 15, 0))  # a Friday afternoon
-    t = open_ticket(admin, desk)
+    t = wizard_ticket(admin, desk)
     assert t.first_response_at == dt.datetime(2026, 3, 13, 15, 0)  # the call was the first response
     # 8 business hours: 3 on Friday, 5 on Monday
     assert t.resolution_due_at == dt.datetime(2026, 3, 16, 13, 0) == t.sla_due_at
     assert t.response_due_at == dt.datetime(2026, 3, 13, 17, 0)
-    resolved = open_ticket(admin, desk, resolved=True)
+    resolved = wizard_ticket(admin, desk, resolved=True)
     assert resolved.sla_due_at is None and resolved.resolution_left == 480
 
 
 def test_waiting_on_the_customer_pauses_the_clock(admin, desk):
-    t = open_ticket(admin, desk)  # Monday 10:00, due 18:00
+    t = wizard_ticket(admin, desk)  # Monday 10:00, due 18:00
     at(MONDAY.replace(hour=12))
-    status(admin, t.id, "waiting_customer")
+    move(admin, t.id, "waiting_customer")
     t = Ticket.get_by_id(t.id)
     assert (t.resolution_due_at, t.sla_due_at, t.resolution_left) == (None, None, 360)
     at(dt.datetime(2026, 3, 11, 9, 0))  # two days later the customer answers
-    status(admin, t.id, "in_progress")
+    move(admin, t.id, "in_progress")
     t = Ticket.get_by_id(t.id)
     assert t.resolution_left is None and t.resolution_due_at == dt.datetime(2026, 3, 11, 15, 0) == t.sla_due_at
     # closed with 2 hours to spare, reopened the next day: those 2 hours are left
     at(dt.datetime(2026, 3, 11, 13, 0))
-    status(admin, t.id, "resolved")
+    move(admin, t.id, "resolved")
     t = Ticket.get_by_id(t.id)
     assert t.sla_due_at is None and t.resolution_left == 120 and not t.resolution_breached
     at(dt.datetime(2026, 3, 12, 9, 0))
-    status(admin, t.id, "open", reason="voltou")
+    move(admin, t.id, "open", reason="voltou")
     assert Ticket.get_by_id(t.id).sla_due_at == dt.datetime(2026, 3, 12, 11, 0)
 
 
 def test_closing_late_marks_the_breach(admin, desk):
-    t = open_ticket(admin, desk)
+    t = wizard_ticket(admin, desk)
     at(dt.datetime(2026, 3, 10, 9, 0))  # due Monday 18:00
-    status(admin, t.id, "resolved")
+    move(admin, t.id, "resolved")
     t = Ticket.get_by_id(t.id)
     assert t.resolution_breached and t.resolution_left == -60
 
 
 def test_the_first_public_reply_by_staff_is_the_first_response(admin, desk):
-    t = open_ticket(admin, desk, type_key="plain")
+    t = wizard_ticket(admin, desk, type_key="plain")
     with clock.kept():
         Ticket.update(first_response_at=None).where(Ticket.id == t.id).execute()
         sla.start(t.id, MONDAY, responded=False)  # as a ticket from Contact us starts
@@ -130,3 +109,50 @@ def test_the_first_public_reply_by_staff_is_the_first_response(admin, desk):
     t = Ticket.get_by_id(t.id)
     assert t.first_response_at == MONDAY.replace(hour=13) and t.response_breached
     assert t.sla_due_at == t.resolution_due_at == dt.datetime(2026, 3, 11, 10, 0)  # 20 business hours
+
+
+def test_the_queue_shows_the_business_time_left_and_sorts_by_it(admin, desk):
+    from services.tickets import queues
+
+    late = wizard_ticket(admin, desk)  # Monday 10:00: resolution due 18:00 (the type's 8 hours)
+    at(MONDAY.replace(hour=11))
+    later = wizard_ticket(admin, desk, type_key="plain")  # the queue's 20 hours: Wednesday 11:00
+    paused = wizard_ticket(admin, desk, type_key="plain")
+    move(admin, paused.id, "waiting_customer")
+    done = wizard_ticket(admin, desk, resolved=True)
+    rows = {r.id: r for r in queues.page(admin, "all").rows}
+    assert (rows[late.id].level.state, rows[late.id].level.text, rows[late.id].level.left) == ("ok", "7 h 00", 420)
+    assert rows[later.id].level.text == "20 h 00" and rows[later.id].level.state == "ok"
+    assert (rows[paused.id].level.state, rows[paused.id].level.text) == ("paused", "paused, 20 h 00")
+    assert rows[done.id].level.state == "" and not rows[done.id].level.breached
+    at(MONDAY.replace(hour=17, minute=30))  # half an hour left of 8 hours: close
+    rows = {r.id: r for r in queues.page(admin, "all").rows}
+    assert (rows[late.id].level.state, rows[late.id].level.text) == ("warning", "30 min")
+    at(dt.datetime(2026, 3, 10, 9, 15))  # past it: an hour and a quarter of business time
+    page = queues.page(admin, "all", sort="due", descending=False, limit=2)
+    assert [r.id for r in page.rows] == [late.id, later.id]
+    assert (page.rows[0].level.state, page.rows[0].level.text, page.rows[0].level.breached) == \
+        ("breached", "-1 h 15", True)
+    rest = queues.page(admin, "all", sort="due", descending=False, after=page.next_cursor)
+    assert {r.id for r in rest.rows} == {paused.id, done.id}  # no running deadline: last
+
+
+def test_the_export_carries_the_deadlines_and_breaches(admin, desk):
+    import csv
+    import io
+    import json
+
+    from services.tickets import queues
+
+    t = wizard_ticket(admin, desk)
+    at(dt.datetime(2026, 3, 10, 9, 0))
+    move(admin, t.id, "resolved")  # an hour late
+    out = io.StringIO()
+    queues.export(admin, out, "csv")
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (rows[0]["response_due"], rows[0]["resolution_due"], rows[0]["breached"]) == \
+        ("2026-03-09 12:00:00", "2026-03-09 18:00:00", "yes")
+    out = io.StringIO()
+    queues.export(admin, out, "json")
+    item = json.loads(out.getvalue())[0]
+    assert (item["resolution_due"], item["breached"]) == ("2026-03-09 18:00:00", True)
