@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from models import Queue, Ticket, TicketType
 from services.core import business
 from services.core.errors import ValidationError
-from services.core.i18n import N_, _
+from services.core.i18n import _
 from services.store import settings
 
 WARN_SHARE = 0.2
@@ -33,8 +33,6 @@ MAX_TARGET = 60 * 24 * 90
 """A target is at most 90 days of business minutes."""
 CLOSED = ("resolved", "finished", "abandoned")
 PAUSED = "waiting_customer"
-STATES = {"ok": N_("on time"), "warning": N_("close to its deadline"), "breached": N_("breached"),
-          "paused": N_("paused")}
 
 
 def calendar() -> business.Calendar:
@@ -239,4 +237,5 @@ def level(row, status: str, now: dt.datetime, cal: business.Calendar | None) -> 
         state = "warning"
     else:
         state = "ok"
-    return Level(state, left, minutes_text(left), response_due, resolution_due, breached)
+    text = "-" + minutes_text(0) if state == "breached" and left == 0 else minutes_text(left)  # past it after hours
+    return Level(state, left, text, response_due, resolution_due, breached)

@@ -128,6 +128,9 @@ def test_the_queue_shows_the_business_time_left_and_sorts_by_it(admin, desk):
     at(MONDAY.replace(hour=17, minute=30))  # half an hour left of 8 hours: close
     rows = {r.id: r for r in queues.page(admin, "all").rows}
     assert (rows[late.id].level.state, rows[late.id].level.text) == ("warning", "30 min")
+    at(MONDAY.replace(hour=19))  # past it, after hours: no business time yet, still breached
+    rows = {r.id: r for r in queues.page(admin, "all").rows}
+    assert (rows[late.id].level.state, rows[late.id].level.text) == ("breached", "-0 min")
     at(dt.datetime(2026, 3, 10, 9, 15))  # past it: an hour and a quarter of business time
     page = queues.page(admin, "all", sort="due", descending=False, limit=2)
     assert [r.id for r in page.rows] == [late.id, later.id]
