@@ -159,6 +159,10 @@ class Queue(BaseModel):
     id = AutoField()
     name = CharField(max_length=120, unique=True)
     active = BooleanField(default=True)
+    response_minutes = IntegerField(null=True)
+    """Service level: business minutes to the first response (a type's own target comes first)."""
+    resolution_minutes = IntegerField(null=True)
+    """Service level: business minutes to the resolution."""
 
 
 class TicketType(BaseModel):
@@ -173,6 +177,10 @@ class TicketType(BaseModel):
     active = BooleanField(default=True)
     survey = BooleanField(default=True)
     """Its tickets' contacts are asked to rate the service once resolved."""
+    response_minutes = IntegerField(null=True)
+    """Service level: business minutes to the first response (none: its ticket's queue's)."""
+    resolution_minutes = IntegerField(null=True)
+    """Service level: business minutes to the resolution (none: its ticket's queue's)."""
 
 
 TICKET_STATUSES = ("open", "in_progress", "waiting_customer", "resolved", "finished", "abandoned")
@@ -204,6 +212,18 @@ class Ticket(BaseModel):
     updated_by = CharField(max_length=64, default="")
     closed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
+    # service levels (services.tickets.sla): a deadline runs while its "left" is empty; paused
+    # (waiting on the customer) or closed, "left" keeps the business minutes that remained
+    first_response_at = DateTimeField(null=True)
+    response_due_at = DateTimeField(null=True)
+    resolution_due_at = DateTimeField(null=True)
+    response_left = IntegerField(null=True)
+    resolution_left = IntegerField(null=True)
+    sla_due_at = DateTimeField(null=True)
+    """The nearest running deadline (the queue sorts by it; none when paused or closed)."""
+    response_breached = BooleanField(default=False)
+    resolution_breached = BooleanField(default=False)
+    """A deadline passed: set once, when the responsible and the supervisors were told."""
 
 
 CORE_MODELS = [

@@ -315,3 +315,23 @@ def _survey() -> None:
 
     add_column("ticket_type", "survey", "BOOLEAN NOT NULL DEFAULT TRUE")
     db.create_tables(SURVEY_MODELS, safe=True)
+
+
+@migration("1050_sla")
+def _sla() -> None:
+    """Service levels: targets on queues and ticket types, each ticket's
+    deadlines, first response and breaches, and the index the breach sweep reads."""
+    from .db import add_column, is_sqlite
+
+    stamp = "DATETIME" if is_sqlite() else "TIMESTAMP"
+    for table in ("queue", "ticket_type"):
+        add_column(table, "response_minutes", "INTEGER")
+        add_column(table, "resolution_minutes", "INTEGER")
+    for name in ("first_response_at", "response_due_at", "resolution_due_at", "sla_due_at"):
+        add_column("ticket", name, stamp)
+    for name in ("response_left", "resolution_left"):
+        add_column("ticket", name, "INTEGER")
+    for name in ("response_breached", "resolution_breached"):
+        add_column("ticket", name, "BOOLEAN NOT NULL DEFAULT FALSE")
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "ticket_sla_due" ON "ticket" ("sla_due_at") '
+                   'WHERE "sla_due_at" IS NOT NULL')

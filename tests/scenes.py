@@ -2,6 +2,8 @@
 small, known set of records and returns what a test needs to reach them.
 
 - make_desk: customers, plans, a queue and ticket types (the wizard and the desk);
+- make_sla_desk, wizard_ticket, move: service-level targets on them, a ticket
+  opened through the wizard, a status change;
 - make_dashboard: a database whose supervisor dashboard figures are known;
 - make_customers, make_analysts, freeze: the scheduling area (every triage case,
   two implementation analysts, a frozen clock).
@@ -49,6 +51,42 @@ def make_desk() -> dict:
         ost = OsType.create(name="Reparo", default_minutes=60)
     return dict(customers=customers, queue=q, outage=outage, plain=plain, tech=tech, os_type=ost,
                 aps=(ap1, ap2, ap3))
+
+
+# Service levels: the queue answers within 2 business hours and resolves within 20;
+# "Sem conexão" (outage) is resolved within 8.
+SLA_MONDAY = dt.datetime(2026, 3, 9, 10, 0)
+
+
+def make_sla_desk(admin) -> dict:
+    from services.tickets import setup
+
+    clock.set_clock(lambda: SLA_MONDAY)
+    w = make_desk()
+    setup.save(admin, "queue", w["queue"].id, {"response_minutes": "120", "resolution_minutes": "1200"})
+    setup.save(admin, "type", w["outage"].id, {"resolution_minutes": "480"})
+    return w
+
+
+def wizard_ticket(actor, w, type_key="outage", resolved=False, responsible_id=None) -> Ticket:
+    """A ticket opened through the wizard for the first customer, now."""
+    from services.tickets.wizard import draft, finishing, saving
+
+    c = w["customers"][0]
+    d = saving.start(actor)
+    finishing.finish(actor, draft.update(
+        d, customer_id=c.id, contact_id=c.contacts[0].id, plan_id=c.plans[0].id, problem="queda",
+        queue_id=w["queue"].id, type_id=w[type_key].id, responsible_role="" if responsible_id else "agent",
+        responsible_id=responsible_id, step="first_contact", resolved=resolved,
+        solution="reiniciou" if resolved else ""))
+    return Ticket.get_by_id(d.ticket_id)
+
+
+def move(actor, ticket_id: int, status: str, **kw) -> None:
+    """Change a ticket's status as its screen does (against its current version)."""
+    from services.tickets import thread
+
+    thread.change_status(actor, ticket_id, status, expected_version=thread.state(actor, ticket_id).version, **kw)
 
 
 # The supervisor's dashboard.

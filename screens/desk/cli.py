@@ -92,7 +92,11 @@ def _setup_options(command):
                          help="type: the contact is asked to rate the service once resolved"),
             click.option("--phone", default=None, help="technician"),
             click.option("--user", default=None, help="technician: their Atende login ('' for none)"),
-            click.option("--minutes", default=None, help="os_type: default duration"))):
+            click.option("--minutes", default=None, help="os_type: default duration"),
+            click.option("--response-minutes", "response_minutes", default=None,
+                         help="queue, type: first response within these business minutes ('' for none)"),
+            click.option("--resolution-minutes", "resolution_minutes", default=None,
+                         help="queue, type: resolution within these business minutes ('' for none)"))):
         command = option(command)
     return command
 

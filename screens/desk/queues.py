@@ -19,7 +19,9 @@ from tui.keys import focus_now
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
-COLUMNS = ("protocol", "customer", "type", "status", "responsible", "age", "updated")
+COLUMNS = ("protocol", "customer", "type", "status", "due", "responsible", "age", "updated")
+LEVEL_STYLES = {"breached": "bold red", "warning": "yellow", "paused": "dim"}
+"""The time-left cell: red past a deadline, yellow close to it (services.tickets.sla)."""
 
 
 class QueuesScreen(LiveScreen, AtendeScreen):
@@ -29,6 +31,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
               "/ types a filter such as status:open type:\"Sem conexão\" agent:ana, plus words to search "
               "the tickets' text, messages and script reports; a protocol number opens that ticket. "
               "O changes the sort column, D its direction, N loads the next page, Enter opens a ticket. "
+              "Time left counts business hours to the nearest service-level deadline: yellow when close, "
+              "red and negative once past it. "
               "Space selects tickets; B acts on the selected ones (status, reassign, internal note).")
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
@@ -162,7 +166,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         if r.damaged:
             self._damaged.add(r.id)
         table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
-                      Text(r.responsible), Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
+                      Text(r.level.text, style=LEVEL_STYLES.get(r.level.state, "")), Text(r.responsible),
+                      Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
 
     def _summary(self, total: int | None) -> str:
         arrow = "↓" if self.descending else "↑"
@@ -221,6 +226,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
     def action_sort(self) -> None:
         keys = list(COLUMNS)
         self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        if self.sort == "due":
+            self.descending = False  # the nearest deadline first
         self.reload()
 
     def action_direction(self) -> None:

@@ -18,7 +18,9 @@ from tui.table import ItemsTable, Table
 LABELS = {"name": N_("Name *"), "queue": N_("Destination"), "responsible": N_("Responsible it proposes"),
           "allows_link": N_("May be linked to a parent ticket on the same network"),
           "survey": N_("Ask the contact to rate the service once resolved"), "phone": N_("Phone"),
-          "user": N_("Their Atende login (optional)"), "minutes": N_("Default duration (minutes) *")}
+          "user": N_("Their Atende login (optional)"), "minutes": N_("Default duration (minutes) *"),
+          "response_minutes": N_("First response within (business minutes; empty: none)"),
+          "resolution_minutes": N_("Resolution within (business minutes; empty: none)")}
 CHOSEN = ("queue", "responsible", "user")
 FLAGS = ("allows_link", "survey")
 """Fields picked from a list (services.tickets.setup.choices)."""

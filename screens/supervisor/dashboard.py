@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 from services.core.i18n import N_, _, ngettext
 from services.events.stages import stage_label
 from services.supervisor import dashboard as dash
+from services.supervisor import service_levels
 from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen
 from tui.table import Table
@@ -25,6 +26,8 @@ PANELS = (
     ("calls", N_("Calls in progress"), (N_("Protocol"), N_("Agent"), N_("For"), N_("Step"), N_("Customer"))),
     ("oldest", N_("Oldest open tickets"),
      (N_("Protocol"), N_("Age"), N_("Queue"), N_("Status"), N_("Responsible"), N_("Customer"))),
+    ("sla", N_("Service levels: breached and about to breach"),
+     (N_("Protocol"), N_("Time left"), N_("Target"), N_("Responsible"), N_("Customer"))),
     ("events", N_("Events in the next 14 days"), (N_("Starts"), N_("Event"), N_("Seats"), N_("Waiting"), N_("Stage"))),
     ("mail", N_("Outbox and certificates"), (N_("What"), N_("How many"))),
     ("survey", N_("Satisfaction, last 30 days (1 to 5)"), (N_("Who"), N_("Average"), N_("Answers"))),
@@ -34,7 +37,8 @@ RATING_GROUPS = {"agent": N_("Agent"), "queue": N_("Queue"), "type": N_("Type")}
 
 class SupervisorScreen(LiveScreen, AtendeScreen):
     HELP = N_("The desk at a glance. Tab moves between panels, arrows choose a line, Enter opens the "
-              "list behind a number (a queue view, the outbox, the events board, a ticket). From a "
+              "list behind a number (a queue view, the outbox, the events board, a ticket). Service levels "
+              "lists the open tickets past a deadline (red) and those close to one (yellow), in business time. From a "
               "queue list, Space selects tickets and B reassigns them in bulk. A opens the audit log, "
               "X exports the panel as CSV, Ctrl+R reads everything again.")
     PRESENCE_NAME = N_("Supervisor")
@@ -108,6 +112,8 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
         self._fill("calls", [(c, (c.protocol, c.agent, c.duration, c.step, c.customer)) for c in board.calls])
         self._fill("oldest", [(t, (t.protocol, t.age, t.queue, t.status_label, t.responsible, t.customer))
                               for t in board.oldest])
+        self._fill("sla", [(r, (r.protocol, Text(r.left_text, style="bold red" if r.breached else "yellow"),
+                                r.target_label, r.responsible, r.customer)) for r in board.service_levels])
         self._fill("events", [(e, (f"{e.starts_at:%d/%m %H:%M}", e.description,
                                    f"{e.filled}/{e.seats}" if e.seats else str(e.filled), str(e.waiting),
                                    stage_label(e.stage))) for e in board.events])
@@ -141,8 +147,8 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
         table.clear()
         self.rows[panel] = [item for item, _cells in items]
         for _item, cells in items:
-            table.add_row(*(Text(str(c), justify="right") if isinstance(c, int) else Text(str(c))
-                            for c in cells))
+            table.add_row(*(c if isinstance(c, Text) else Text(str(c), justify="right") if isinstance(c, int)
+                            else Text(str(c)) for c in cells))
         if not items:
             table.add_row(*([Text(_("nothing"), style="dim")] + [Text("")] * (len(table.columns) - 1)))
 
@@ -170,7 +176,7 @@ class SupervisorScreen(LiveScreen, AtendeScreen):
         panel, item = current
         if isinstance(item, dash.Figure):
             self.open_figure(item)
-        elif isinstance(item, dash.OldTicket):
+        elif isinstance(item, (dash.OldTicket, service_levels.AtRisk)):
             from screens.desk.ticket import TicketDetailScreen
 
             self.app.push_screen(TicketDetailScreen(item.protocol))

@@ -37,7 +37,7 @@ from services.core.i18n import N_, _
 from services.core.permissions import REPRESENTATIVE, Actor, require
 from services.core.text import clean
 from services.store import audit, blobs, database
-from services.tickets import protocol
+from services.tickets import protocol, sla
 from services.tickets.protocol import OPEN_STATUSES, STATUSES
 
 VIEWS = {"all": N_("All contacts"), "open": N_("Open contacts"), "finished": N_("Finished")}
@@ -217,6 +217,7 @@ def open_contact(actor: Actor, c: NewContact, *, fmt: str | None = None, submiss
             Ticket.update(status="open", kind="customer", customer=company, queue=cls.queue_id,
                           subject=f"{cls.name} / {detail}"[:200], problem=problem, updated_at=now,
                           updated_by=actor.login, version=Ticket.version + 1).where(Ticket.id == r.ticket_id).execute()
+            sla.start(r.ticket_id, now, responded=False)
             ContactRequest.create(
                 ticket=r.ticket_id, company=company, mode=current_mode, classification=cls.id,
                 subclassification=ok["subclassification"].id if current_mode == CENTRAL else None,
@@ -409,11 +410,13 @@ def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "", *
                 changes["attachment"] = picked.name
             if t.status == "waiting_customer":
                 Ticket.update(status="in_progress", updated_at=now, updated_by=actor.login,
-                              version=Ticket.version + 1).where(Ticket.id == t.id).execute()
+                              version=Ticket.version + 1, **sla.on_status(t, "in_progress", now)).where(
+                    Ticket.id == t.id).execute()
                 changes["status"] = ["waiting_customer", "in_progress"]
             elif t.status in ("resolved", "finished"):  # the company writes again: back in the agents' queue
                 Ticket.update(status="open", closed_at=None, updated_at=now, updated_by=actor.login,
-                              version=Ticket.version + 1).where(Ticket.id == t.id).execute()
+                              version=Ticket.version + 1, **sla.on_status(t, "open", now)).where(
+                    Ticket.id == t.id).execute()
                 TicketMessage.insert(ticket=t.id, kind="internal", author_login=actor.login, created_at=now,
                                      body=_("Reopened: the company wrote again after the contact was {status}.")
                                      .format(status=_(STATUSES[t.status]))).execute()

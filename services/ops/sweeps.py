@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.events.sweeps import SWEEPS as EVENTS_SWEEPS
+from services.supervisor import service_levels
 
 SweepFn = Callable[[dt.datetime], "int | None"]
 
-SWEEPS: dict[str, SweepFn] = {**EVENTS_SWEEPS}
+SWEEPS: dict[str, SweepFn] = {**EVENTS_SWEEPS, "tickets.sla_breaches": service_levels.sweep}
 """Every sweep the worker runs, by name (run in name order)."""
 
 

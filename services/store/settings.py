@@ -5,9 +5,11 @@ typo never becomes a silent new parameter.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from models import Setting, reading, write_tx
+from services.core import business
 from services.core.errors import ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
@@ -30,6 +32,8 @@ class Parameter:
     """One line of text (at most `maximum` characters, "" for none) rather than a number."""
     zone: bool = False
     """An IANA time zone (e.g. America/Sao_Paulo) rather than a number."""
+    check: Callable[[str], str] | None = None
+    """For a text parameter with a form of its own: the value as kept, or ValidationError."""
 
 
 KNOWN = {
@@ -53,8 +57,27 @@ KNOWN = {
         Parameter("scheduling.timezone", "America/Sao_Paulo", 0, 0,
                   N_("The time zone of the implementation sessions (IANA name, e.g. America/Sao_Paulo): their "
                      "slots, what is past, the no-show tolerance and the calendar invitations"), zone=True),
+        Parameter("sla.hours", business.DEFAULT_HOURS, 0, 200,
+                  N_("Service levels: the working hours their clock runs in, e.g. "
+                     "'mon-fri 08:00-18:00; sat 08:00-12:00' (a lunch break: 08:00-12:00 13:00-18:00)"),
+                  text=True, check=business.normal_hours),
+        Parameter("sla.holidays", "", 0, 2000,
+                  N_("Service levels: local holidays besides the national ones, comma-separated: "
+                     "DD/MM every year, DD/MM/YYYY once"), text=True, check=business.normal_holidays),
+        Parameter("sla.state", "", 0, 2,
+                  N_("Service levels: the state (two letters, e.g. SP) whose holidays also count; "
+                     "empty: national holidays only"), text=True, check=lambda v: check_state(v)),
     )
 }
+
+
+def check_state(value: str) -> str:
+    """A Brazilian state's two letters as kept ("" for none), or ValidationError."""
+    state = clean(str(value)).upper()
+    if state and state not in business.states():
+        raise ValidationError(_("Unknown state '{state}': use one of {states}").format(
+            state=state, states=", ".join(sorted(business.states()))), "value")
+    return state
 
 
 def get_url(key: str) -> str:
@@ -158,7 +181,7 @@ def _checked(parameter: Parameter, value: str) -> int | str:
         line = " ".join(clean(str(value)).split())
         if len(line) > parameter.maximum:
             raise ValidationError(_("At most {n} characters").format(n=parameter.maximum), "value")
-        return line
+        return parameter.check(line) if parameter.check else line
     if parameter.choices:
         word = str(value).strip().lower()
         if word not in parameter.choices:

@@ -20,6 +20,7 @@ from models.db import execute
 from services.core import clock
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
+from services.supervisor import service_levels
 from services.tickets.protocol import OPEN_STATUSES, STATUSES
 from services.tickets.queues import age_text, parse_dt
 
@@ -117,6 +118,8 @@ class Dashboard:
     timings: tuple[tuple[str, float], ...] = ()
     """(part, milliseconds) of this reading, for the bench and the curious."""
     satisfaction: tuple[Rating, ...] = ()
+    service_levels: tuple[service_levels.AtRisk, ...] = ()
+    """Open tickets past a service-level deadline, then those about to be."""
 
 
 def _q(name: str) -> str:
@@ -297,7 +300,7 @@ def read(actor: Actor) -> Dashboard:
              ("today_by_agent", lambda: today_by_agent(now)), ("calls", lambda: calls(now)),
              ("oldest", lambda: oldest(now)), ("events", lambda: upcoming_events(now)),
              ("mail", lambda: mail_and_certificates(now)), ("per_day", lambda: per_day(now)),
-             ("satisfaction", lambda: satisfaction(now)))
+             ("satisfaction", lambda: satisfaction(now)), ("service_levels", lambda: service_levels.at_risk(now)))
     with read_tx():  # one read snapshot: the figures agree with each other
         for name, part in parts:
             started = time.perf_counter()
@@ -308,4 +311,5 @@ def read(actor: Actor) -> Dashboard:
         at=now, open_total=results["open_total"], by_queue=results["by_queue"], by_type=results["by_type"],
         by_age=results["by_age"], today_by_agent=results["today_by_agent"], calls=results["calls"],
         oldest=results["oldest"], events=results["events"], mail=results["mail"], per_day=days,
-        first_day=first, timings=tuple(timings), satisfaction=results["satisfaction"])
+        first_day=first, timings=tuple(timings), satisfaction=results["satisfaction"],
+        service_levels=results["service_levels"])

@@ -1,2 +1,2 @@
 """Tickets: protocol numbers, the new-ticket wizard, the ticket's thread and items, links between
-tickets, the queues, reading tickets (records) and the guided scripts."""
+tickets, the queues, reading tickets (records), the guided scripts and service levels (sla)."""

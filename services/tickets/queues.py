@@ -21,6 +21,7 @@ from services.core.errors import ValidationError
 from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.core.text import clean, fold
+from services.tickets import sla
 from services.tickets.protocol import OPEN_STATUSES, STATUSES
 
 FINISHED_STATUSES = ("resolved", "finished", "abandoned")
@@ -43,11 +44,12 @@ SORTS = {
     "responsible": "COALESCE(u.name, '')",
     "age": "t.created_at",
     "updated": "t.updated_at",
+    "due": "COALESCE(t.sla_due_at, '9999-12-31 23:59:59')",  # the nearest deadline; none: last
 }
 SORT_LABELS = {
     "protocol": N_("protocol"), "customer": N_("customer"), "type": N_("type"),
     "status": N_("status"), "responsible": N_("responsible"), "age": N_("age"),
-    "updated": N_("last update"),
+    "updated": N_("last update"), "due": N_("time left"),
 }
 
 FILTER_FIELDS = ("status", "type", "queue", "agent", "customer", "protocol", "text", "age", "opener", "created")
@@ -93,6 +95,8 @@ class QueueRow:
     updated: str
     damaged: tuple[str, ...] = ()
     """Fields whose stored value could not be read (the row is shown marked)."""
+    level: sla.Level = sla.NO_LEVEL
+    """The service level: business time left to the nearest deadline, breaches."""
 
 
 @dataclass(frozen=True)
@@ -467,12 +471,14 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
         query = (
             # no type (a Contact us ticket): its subject, the classification / sub-classification or form
             f"SELECT t.id, t.protocol, COALESCE(c.name, ''), COALESCE(tt.name, t.subject, ''), t.status, "
-            f"COALESCE(u.name, ''), COALESCE(q.name, ''), t.created_at, t.updated_at, {key} "
+            f"COALESCE(u.name, ''), COALESCE(q.name, ''), t.created_at, t.updated_at, {sla.LEVEL_SQL}, {key} "
             f"{source} WHERE {' AND '.join(sql.where)} ORDER BY {order} LIMIT ?")
         rows = execute(query, [*sql.params, limit + 1]).fetchall()
     now = clock.now()
     more = len(rows) > limit
     rows = rows[:limit]
+    levels = 9 + sla.LEVEL_COLUMNS
+    cal = sla.calendar() if any(r[14] is not None for r in rows) else None  # r[14]: t.sla_due_at
     out = []
     for r in rows:
         bad = rows_mod.Damage()  # a value another program broke: shown marked, never a crash
@@ -483,8 +489,9 @@ def page(actor: Actor, view: str = "all", filter_text: str | Filter = "", *,
             status=status, status_label=_(STATUSES[status]), responsible=str(r[5]), queue=str(r[6]),
             created_at=created, updated_at=updated,
             age="?" if "created_at" in bad.fields else age_text(created, now),
-            updated="?" if "updated_at" in bad.fields else age_text(updated, now), damaged=bad.result()))
-    cursor = (rows[-1][9], rows[-1][0]) if more and rows else None
+            updated="?" if "updated_at" in bad.fields else age_text(updated, now), damaged=bad.result(),
+            level=sla.level(r[9:levels], status, now, cal)))
+    cursor = (rows[-1][levels], rows[-1][0]) if more and rows else None
     return Page(tuple(out), cursor, view, sort, descending, jump)
 
 
@@ -512,7 +519,8 @@ def search(actor: Actor, text: str, *, view: str = "all", limit: int = PAGE_SIZE
     return page(actor, view, text, limit=limit)
 
 
-EXPORT_COLUMNS = ("protocol", "customer", "type", "status", "responsible", "queue", "created_at", "updated_at")
+EXPORT_COLUMNS = ("protocol", "customer", "type", "status", "responsible", "queue", "created_at", "updated_at",
+                  "response_due", "resolution_due", "breached")
 
 
 def iter_rows(actor: Actor, view: str = "all", filter_text: str = "", *, sort: str = "updated",
@@ -531,6 +539,10 @@ def iter_rows(actor: Actor, view: str = "all", filter_text: str = "", *, sort: s
 def _cell(value: str) -> str:
     # Spreadsheets run cells starting with these as formulas.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _due(value: dt.datetime | None) -> str | None:
+    return value.isoformat(sep=" ") if value else None
 
 
 def export(actor: Actor, out, fmt: str, view: str = "all", filter_text: str = "") -> int:
@@ -552,14 +564,17 @@ def export(actor: Actor, out, fmt: str, view: str = "all", filter_text: str = ""
         writer.writerow(EXPORT_COLUMNS)
         for r in rows:
             writer.writerow([_cell(r.protocol), _cell(r.customer), _cell(r.type), r.status, _cell(r.responsible),
-                             _cell(r.queue), r.created_at.isoformat(sep=" "), r.updated_at.isoformat(sep=" ")])
+                             _cell(r.queue), r.created_at.isoformat(sep=" "), r.updated_at.isoformat(sep=" "),
+                             *(_due(d) or "" for d in (r.level.response_due, r.level.resolution_due)),
+                             "yes" if r.level.breached else "no"])
             n += 1
         return n
     out.write("[")
     for r in rows:
         item = {"protocol": r.protocol, "customer": r.customer, "type": r.type, "status": r.status,
                 "responsible": r.responsible, "queue": r.queue, "created_at": r.created_at.isoformat(sep=" "),
-                "updated_at": r.updated_at.isoformat(sep=" ")}
+                "updated_at": r.updated_at.isoformat(sep=" "), "response_due": _due(r.level.response_due),
+                "resolution_due": _due(r.level.resolution_due), "breached": r.level.breached}
         out.write(("," if n else "") + "\n  " + json.dumps(item, ensure_ascii=False))
         n += 1
     out.write("\n]\n" if n else "]\n")

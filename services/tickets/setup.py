@@ -16,6 +16,7 @@ from services.core.i18n import N_, _
 from services.core.permissions import Actor, require
 from services.core.text import clean, fold
 from services.store import audit
+from services.tickets import sla
 
 KINDS = {"queue": N_("Destinations"), "type": N_("Ticket types"), "technician": N_("Technicians"),
          "os_type": N_("Service-order types")}
@@ -23,12 +24,14 @@ ONE = {"queue": N_("destination"), "type": N_("ticket type"), "technician": N_("
        "os_type": N_("service-order type")}
 MODELS = {"queue": Queue, "type": TicketType, "technician": Technician, "os_type": OsType}
 FIELDS = {
-    "queue": ("name",),
-    "type": ("name", "queue", "responsible", "allows_link", "survey"),
+    "queue": ("name", "response_minutes", "resolution_minutes"),
+    "type": ("name", "queue", "responsible", "allows_link", "survey", "response_minutes", "resolution_minutes"),
     "technician": ("name", "phone", "user"),
     "os_type": ("name", "minutes"),
 }
 """What each kind has, in the order a form shows it (and the CLI's options)."""
+TARGETS = ("response_minutes", "resolution_minutes")
+"""Service-level targets in business minutes (services.tickets.sla): a type's own, else its ticket's queue's."""
 RESPONSIBLE_ROLES = (permissions.AGENT, permissions.COORDINATOR, permissions.SUPERVISOR)
 MAX_NAME = 120
 
@@ -62,9 +65,10 @@ def _item(kind: str, row) -> SetupItem:
         responsible = f"user:{user}" if user else (f"role:{row.responsible_role}" if row.responsible_role else "")
         shown = user or (_(permissions.ROLE_LABELS[row.responsible_role]) if row.responsible_role else "")
         values = (("name", row.name), ("queue", queue), ("responsible", responsible),
-                  ("allows_link", "yes" if row.allows_link else ""), ("survey", "yes" if row.survey else ""))
+                  ("allows_link", "yes" if row.allows_link else ""), ("survey", "yes" if row.survey else ""),
+                  *_target_values(row))
         details = " · ".join(x for x in (queue, shown, _("links to a parent") if row.allows_link else "",
-                                         _("survey") if row.survey else "") if x)
+                                         _("survey") if row.survey else "", _targets_text(row)) if x)
     elif kind == "technician":
         user = row.user.login if row.user_id else ""
         values = (("name", row.name), ("phone", row.phone), ("user", user))
@@ -73,8 +77,22 @@ def _item(kind: str, row) -> SetupItem:
         values = (("name", row.name), ("minutes", str(row.default_minutes)))
         details = _("{n} min").format(n=row.default_minutes)
     else:
-        values, details = (("name", row.name),), ""
+        values, details = (("name", row.name), *_target_values(row)), _targets_text(row)
     return SetupItem(kind, row.id, row.name, bool(row.active), values, details)
+
+
+def _target_values(row) -> tuple[tuple[str, str], ...]:
+    return tuple((f, "" if getattr(row, f) is None else str(getattr(row, f))) for f in TARGETS)
+
+
+def _targets_text(row) -> str:
+    """The service-level targets in one line: "response 2 h 00 · resolution 1 d 0 h"."""
+    parts = []
+    if row.response_minutes is not None:
+        parts.append(_("response {time}").format(time=sla.minutes_text(row.response_minutes)))
+    if row.resolution_minutes is not None:
+        parts.append(_("resolution {time}").format(time=sla.minutes_text(row.resolution_minutes)))
+    return " · ".join(parts)
 
 
 def _select(kind: str):
@@ -141,6 +159,9 @@ def _columns(kind: str, values: dict[str, str]) -> dict:
             errors.update(exc.errors)
 
     take("name", lambda v: {"name": validation.name(v, "name", max_len=MAX_NAME)})
+    if kind in ("queue", "type"):
+        for target in TARGETS:
+            take(target, lambda v, target=target: {target: sla.check_target(v, target)})
     if kind == "type":
         def queue(v):
             if not clean(v):

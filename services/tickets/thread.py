@@ -20,6 +20,7 @@ from services.core.i18n import N_, _, ngettext
 from services.core.permissions import Actor, require
 from services.core.text import clean
 from services.store import audit
+from services.tickets import sla
 from services.tickets.protocol import STATUSES
 
 MAX_MESSAGE = 100_000
@@ -158,6 +159,8 @@ def add_message(actor: Actor, ticket_id: int, body: str, *, internal: bool) -> M
     with write_tx():
         t = ticket_row(ticket_id)
         msg_id = _add(actor, t, kind, text)
+        if kind == "public":
+            sla.responded(t.id, clock.now())
         Ticket.update(updated_at=clock.now(), updated_by=actor.login).where(Ticket.id == t.id).execute()
         audit.record(actor.login, "ticket", t.id, "message", {"kind": kind, "message_id": msg_id})
     return next(m for m in messages(actor, ticket_id) if m.id == msg_id)
@@ -203,7 +206,8 @@ def change_status(actor: Actor, ticket_id: int, new_status: str, *, expected_ver
         closed_at = clock.now() if new_status in CLOSED else None
         if new_status in CLOSED and t.status in CLOSED:
             closed_at = t.closed_at
-        touch(actor, t, expected_version, status=new_status, closed_at=closed_at)
+        touch(actor, t, expected_version, status=new_status, closed_at=closed_at,
+              **sla.on_status(t, new_status, clock.now()))
         if new_status in CLOSED and t.status not in CLOSED:
             from services.tickets import surveys
 

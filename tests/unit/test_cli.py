@@ -144,6 +144,9 @@ def test_desk_setup_commands(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Suporte [bold]" in r.stdout
     assert atende("--db", db, "desk", "add", "os_type", "--name", "Reparo", "--minutes", "90").returncode == 0
+    r = atende("--db", db, "desk", "edit", "type", "1", "--response-minutes", "60", "--resolution-minutes", "480")
+    assert r.returncode == 0 and "response 1 h 00 · resolution 8 h 00" in r.stdout, r.stderr
+    one_line_error(atende("--db", db, "desk", "edit", "queue", "1", "--resolution-minutes", "soon"), "whole minutes")
     one_line_error(atende("--db", db, "desk", "add", "os_type", "--name", "X", "--minutes", "0"), "greater than zero")
     one_line_error(atende("--db", db, "desk", "add", "queue", "--name", "Y", "--phone", "1"), "--phone")
     one_line_error(atende("--db", db, "desk", "add", "queue", "--name", "SUPORTE [bold]"), "already")

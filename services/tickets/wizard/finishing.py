@@ -20,7 +20,7 @@ from services.core.text import clean
 from services.mail import outbox
 from services.store import audit, blobs, database
 from services.store.database import explain
-from services.tickets import links, protocol
+from services.tickets import links, protocol, sla
 from services.tickets.wizard.actions import MAX_ATTACHMENT
 from services.tickets.wizard.draft import AttachmentDraft, Draft, validate_all
 from services.tickets.wizard.orders import Slot, agenda_slots, check_overlap, minutes_of
@@ -135,6 +135,7 @@ def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) ->
             raise NotFound(_("No ticket with protocol {protocol}").format(protocol=d.protocol))
         raise Conflict(_("Ticket {protocol} is already {status} (by {login})").format(
             protocol=d.protocol, status=_(protocol.STATUSES.get(row[0], row[0])), login=row[1]))
+    sla.start(d.ticket_id, now, responded=True)  # the first contact, by phone, is the first response
     parent_protocol = ""
     if d.parent_id:
         parent = links.check_link(d.parent_id, d.plan_id, d.type_id, d.ticket_id)

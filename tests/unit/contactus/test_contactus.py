@@ -230,6 +230,26 @@ def test_reply_to_a_contact_waiting_on_the_customer_puts_it_back_in_progress(cu)
     assert Ticket.get_by_id(row.ticket_id).status == "in_progress"
 
 
+def test_a_contact_runs_its_queues_service_levels_and_the_companys_answer_resumes_them(cu):
+    from services.tickets import setup
+
+    setup.save(cu["admin"], "queue", cu["fin"], {"response_minutes": "60", "resolution_minutes": "600"})
+    row = company_contacts.open_contact(cu["rep"], new(cu))  # Monday 09:00
+    t = Ticket.get_by_id(row.ticket_id)
+    assert t.first_response_at is None and t.response_due_at == NOW.replace(hour=10) == t.sla_due_at
+    assert t.resolution_due_at == dt.datetime(2026, 3, 3, 9, 0)
+    clock.set_clock(lambda: NOW.replace(hour=9, minute=30))
+    ticket_thread.add_message(cu["agent"], row.ticket_id, "Qual o vencimento?", internal=False)
+    state = ticket_thread.state(cu["agent"], row.ticket_id)
+    ticket_thread.change_status(cu["agent"], row.ticket_id, "waiting_customer", expected_version=state.version)
+    t = Ticket.get_by_id(row.ticket_id)
+    assert t.first_response_at == NOW.replace(hour=9, minute=30) and not t.response_breached
+    assert (t.sla_due_at, t.resolution_left) == (None, 570)
+    clock.set_clock(lambda: NOW.replace(hour=14))
+    company_contacts.add_message(cu["rep"], row.ticket_id, "Dia 10")
+    assert Ticket.get_by_id(row.ticket_id).sla_due_at == dt.datetime(2026, 3, 3, 13, 30)
+
+
 @pytest.mark.parametrize("closed", ["resolved", "finished"])
 def test_a_message_on_a_finished_contact_reopens_it_for_the_agents(cu, closed):
     row = company_contacts.open_contact(cu["rep"], new(cu))
