@@ -274,3 +274,19 @@ def _event_status() -> None:
     add_column("event", "status", "VARCHAR(12) NOT NULL DEFAULT 'open'")
     db.execute_sql("UPDATE event SET status = 'confirmed' "
                    "WHERE stage IN ('registration', 'materials', 'feedback', 'held')")
+
+
+@migration("1030_mail_in")
+def _mail_in() -> None:
+    """E-mail taken in: each message's Message-ID (unique) and what became of it."""
+    from .desk import MAIL_IN_MODELS
+
+    db.create_tables(MAIL_IN_MODELS, safe=True)
+
+
+@migration("1031_outbox_headers")
+def _outbox_headers() -> None:
+    """An outgoing e-mail's threading headers (a reply to a customer's mail)."""
+    from .db import add_column
+
+    add_column("outbox", "headers", "TEXT NOT NULL DEFAULT '{}'")

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from services.core.permissions import Actor
 
-SCHEMA_VERSION = "0991_event_status"
+SCHEMA_VERSION = "1031_outbox_headers"
 """The newest migration (tests/unit/store/test_quickopen.py keeps it equal to models.migrations.code_version())."""
 
 

@@ -83,6 +83,18 @@ def _actor(u: User) -> Actor:
     return Actor(login=u.login, name=u.name, role=u.role, id=u.id, company_id=u.company_id)
 
 
+def system_actor(login: str) -> Actor:
+    """The actor of a system account (audit.SYSTEM_LOGINS), its row made on first
+    use, inside the caller's write transaction (joins it, or its own)."""
+    with write_tx():
+        user = User.get_or_none(User.login == login)
+        if user is None:
+            user = User.create(login=login, name=audit.SYSTEM_LOGINS[login], role="agent", active=False,
+                               created_at=clock.now())
+            audit.record(login, "user", user.id, "create", {"login": login, "system": True})
+    return Actor(login=login, name=user.name, role="agent", id=user.id)
+
+
 def identify(login: str, db_label: str = "") -> Actor:
     """The Actor for `login`, or UnknownUser saying how to be added.
 
@@ -125,7 +137,7 @@ def _bootstrap_admin(login: str) -> User | None:
     """On a database with no people yet, `login` becomes its admin."""
     with write_tx():
         user = User.get_or_none(User.login == login)
-        if user is None and not User.select().exists():
+        if user is None and not User.select().where(User.login.not_in(list(audit.SYSTEM_LOGINS))).exists():
             user = User.create(login=login, name=_display_name(login), role=ADMIN, created_at=clock.now())
             audit.record(login, "user", user.id, "create", {"login": login, "role": ADMIN, "first": True})
     return user
