@@ -70,6 +70,7 @@ class ImapServer:
         self.folder = Path(folder)
         self.user, self.password = user, password
         self.port = free_port()
+        self.mailbox = "INBOX"
         self.process: subprocess.Popen | None = None
 
     @property
@@ -110,6 +111,7 @@ ssl_cert = <{cert}
 ssl_key = <{key}
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
+lda_mailbox_autocreate = yes
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {f}/passwd
