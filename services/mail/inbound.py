@@ -140,13 +140,15 @@ def _automatic(msg: Message, sender: str, own: Iterable[str]) -> tuple[str, tupl
 
 
 def decode_text(data: bytes, charset: str = "") -> str:
-    """Bytes of a text part as str: the declared charset first (a Latin-1
-    label read as Windows-1252, its superset), then UTF-8, then Windows-1252;
-    Latin-1 last, which never fails."""
+    """Bytes of a text part as str: the declared charset first, then UTF-8,
+    then Windows-1252; Latin-1 last, which never fails. A Latin-1 or ASCII
+    label (often wrong) yields to UTF-8 when the bytes are valid UTF-8, and
+    is read as Windows-1252, its superset, otherwise."""
     declared = (charset or "").strip().strip('"').lower()
-    if declared in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8859-1", "windows-1252"):
-        declared = "cp1252"
-    for candidate in (declared, "utf-8", "cp1252"):
+    order = [declared, "utf-8", "cp1252"]
+    if declared in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8859-1", "windows-1252", "cp1252"):
+        order = ["utf-8", "cp1252"]
+    for candidate in order:
         if not candidate:
             continue
         try:
