@@ -85,6 +85,7 @@ class ImapServer:
         f = self.folder
         for sub in ("run", "state", "home"):
             (f / sub).mkdir(parents=True, exist_ok=True)
+            (f / sub).chmod(0o755)  # whatever the umask (Atende sets its own): dovecot's users reach them
         cert, key = _certificate(f)
         me = pwd.getpwuid(os.getuid()).pw_name
         group = grp.getgrgid(os.getgid()).gr_name
@@ -140,6 +141,8 @@ service stats {{
   }}
 }}
 """)
+        for name in ("passwd", "dovecot.conf", "cert.pem"):
+            (f / name).chmod(0o644)
 
     def start(self, timeout: float = 15.0) -> ImapServer:
         self._write_config()
@@ -163,8 +166,11 @@ service stats {{
             return ""
 
     def deliver(self, raw: bytes, mailbox: str = "INBOX") -> None:
-        subprocess.run([LDA, "-c", str(self.config_file), "-d", self.user, "-m", mailbox], input=raw,
-                       check=True, capture_output=True, timeout=30)
+        done = subprocess.run([LDA, "-c", str(self.config_file), "-d", self.user, "-m", mailbox], input=raw,
+                              capture_output=True, timeout=30)
+        if done.returncode:
+            raise RuntimeError(f"dovecot-lda: exit {done.returncode}: {done.stderr.decode(errors='replace')} "
+                               f"{self.log()[-600:]}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
