@@ -77,8 +77,10 @@ EX_DATAERR, EX_TEMPFAIL = 65, 75
 
 @click.command("mail-in")
 @click.option("--json", "as_json", is_flag=True, help="Say what became of the message as JSON.")
+@click.option("--setup", is_flag=True, help="Only add the system account mail-in tickets are recorded as "
+              "(PostgreSQL: once, as the database's owner) and exit.")
 @click.pass_obj
-def mail_in(obj: Context, as_json: bool) -> None:
+def mail_in(obj: Context, as_json: bool, setup: bool) -> None:
     """Take in one e-mail (RFC 5322) from standard input, as an MTA pipes it:
     a message on the ticket whose protocol its subject names, else a new ticket
     in mail_in.queue. Exit status 75 (try again later) when it cannot be stored
@@ -89,6 +91,13 @@ def mail_in(obj: Context, as_json: bool) -> None:
     from services.core.errors import AtendeError
     from services.tickets import mail_in as intake
 
+    if setup:
+        from services.store import users
+
+        obj.open_background()
+        users.system_actor(intake.LOGIN)
+        click.echo(_("The system account {login} is ready.").format(login=intake.LOGIN))
+        return
     raw = sys.stdin.buffer.read(intake.MAX_RAW + 1)
     if not raw.strip():
         fail(_("No e-mail on standard input"), EX_DATAERR)

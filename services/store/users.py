@@ -9,7 +9,7 @@ from peewee import JOIN
 
 from models import Customer, User, reading, write_tx
 from services.core import clock
-from services.core.errors import NotFound, UnknownUser, ValidationError
+from services.core.errors import ConfigError, NotFound, UnknownUser, ValidationError
 from services.core.i18n import _
 from services.core.permissions import ADMIN, REPRESENTATIVE, ROLES, Actor, require
 from services.core.text import clean, digits
@@ -86,12 +86,19 @@ def _actor(u: User) -> Actor:
 def system_actor(login: str) -> Actor:
     """The actor of a system account (audit.SYSTEM_LOGINS), its row made on first
     use, inside the caller's write transaction (joins it, or its own)."""
-    with write_tx():
-        user = User.get_or_none(User.login == login)
-        if user is None:
-            user = User.create(login=login, name=audit.SYSTEM_LOGINS[login], role="agent", active=False,
-                               created_at=clock.now())
-            audit.record(login, "user", user.id, "create", {"login": login, "system": True})
+    from peewee import ProgrammingError
+
+    try:
+        with write_tx():
+            user = User.get_or_none(User.login == login)
+            if user is None:
+                user = User.create(login=login, name=audit.SYSTEM_LOGINS[login], role="agent", active=False,
+                                   created_at=clock.now())
+                audit.record(login, "user", user.id, "create", {"login": login, "system": True})
+    except ProgrammingError:  # PostgreSQL: only the database's owner writes the people (models.roles)
+        raise ConfigError(_("The system account {login} does not exist yet and this database role may not "
+                            "add it: run 'atende mail-in --setup' once as the database's owner").format(
+            login=login)) from None
     return Actor(login=login, name=user.name, role="agent", id=user.id)
 
 

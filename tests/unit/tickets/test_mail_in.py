@@ -270,3 +270,35 @@ def test_the_system_account_never_becomes_the_first_admin(tmp_path):
         assert users.identify("somebody").role == "admin"
     finally:
         models.close_database()
+
+
+def test_a_staff_database_role_takes_mail_in_once_the_owner_set_up_the_account(config, backend, request):
+    """PostgreSQL: the worker runs as a staff role, which may not write the
+    people: it is told to run the setup; after it, the new table and the
+    rest are the staff's to write (the default grants)."""
+    if backend != "postgresql":
+        pytest.skip("the database roles are PostgreSQL's")
+    from services.store.database import open_store
+
+    pg_cluster, store_url = request.getfixturevalue("pg_cluster"), request.getfixturevalue("store")
+    with pg_cluster.admin() as conn:
+        conn.execute("DROP ROLE IF EXISTS mailin_agent")
+        conn.execute("CREATE ROLE mailin_agent LOGIN IN ROLE atende_staff")
+    as_staff = store_url.replace("postgresql://postgres@", "postgresql://mailin_agent@")
+    try:
+        models.close_database()
+        open_store(as_staff)
+        with pytest.raises(ConfigError, match="mail-in --setup"):
+            mail_in.receive(raw("alternative.eml"), config)
+        models.close_database()
+        open_store(store_url)
+        users.system_actor("mail-in")  # what 'atende mail-in --setup' does, as the owner
+        models.close_database()
+        open_store(as_staff)
+        assert mail_in.receive(raw("alternative.eml"), config).outcome == "ticket"
+        assert mail_in.receive(raw("alternative.eml"), config).outcome == "duplicate"
+    finally:
+        models.close_database()
+        open_store(store_url)
+        with pg_cluster.admin() as conn:
+            conn.execute(f"REVOKE ALL ON DATABASE \"{store_url.split('/')[3].split('?')[0]}\" FROM mailin_agent")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from models import Queue, Ticket, write_tx
+from models import Queue, Ticket, User, write_tx
 from models.desk import MailIn, TicketMessage
 from services.core import clock
 from services.core.config import Config, MailInSettings, MailSettings
@@ -76,6 +76,13 @@ def test_mail_in_run_at_once_by_many_processes_takes_a_message_once(store, confi
     assert all(code == 0 for code, _o, _e in results), [e for _c, _o, e in results]
     assert sorted(json.loads(out)["outcome"] for _c, out, _e in results) == ["duplicate"] * 3 + ["ticket"]
     assert Ticket.select().where(Ticket.status == "open").count() == 1 and MailIn.select().count() == 1
+
+
+def test_mail_in_setup_adds_the_system_account(store, config_file):
+    code, out, err = finish(run_mail_in(store, config_file, b"", "--setup"))
+    assert code == 0 and "mail-in" in out, err
+    user = User.get(User.login == "mail-in")
+    assert not user.active and user.role == "agent"
 
 
 @pytest.mark.parametrize("message,code", [(b"", 65), (b"   \n", 65)])
