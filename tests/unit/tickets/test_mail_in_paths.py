@@ -21,6 +21,7 @@ from services.mail import imap
 from services.ops import sweeps, worker
 from services.tickets import mail_in
 from tests import imap_server
+from tests.unit.tickets.test_mail_in import raw
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "data" / "mail_in"
@@ -127,10 +128,7 @@ def imap_config(dovecot, queue, monkeypatch) -> Config:
 
 
 def deliver(server, name: str, **swap: str) -> None:
-    data = (CORPUS / name).read_bytes()
-    for old, new in swap.items():
-        data = data.replace(old.encode(), new.encode())
-    server.deliver(data, server.mailbox)
+    server.deliver(raw(name, **swap), server.mailbox)
 
 
 def test_the_worker_fetches_the_mailbox_over_imaps(imap_config, dovecot):
