@@ -42,7 +42,7 @@ from models.wizard import TicketAttachment
 from services.core import clock
 from services.core import files as intake
 from services.core.config import Config, MailInSettings
-from services.core.errors import ConfigError, ValidationError
+from services.core.errors import AtendeError, ConfigError, ValidationError
 from services.core.i18n import _
 from services.core.permissions import Actor
 from services.core.text import clean, fold
@@ -269,9 +269,11 @@ def _new_ticket(actor: Actor, config: Config, mail: inbound.Inbound, via: str, n
 
 def fetch(config: Config, *, limit: int = 200, mailbox=None) -> FetchReport:
     """Take in the unread messages of the `[mail_in]` mailbox (at most `limit`),
-    marking each read once it is stored (a message whose intake fails stays
-    unread for the next round). `mailbox`: an open `services.mail.imap.Mailbox`
-    (tests); by default one is opened from the settings and the IMAP secret."""
+    marking each read once it is stored. A message whose intake fails (the
+    database busy, the files folder full, anything unexpected) stays unread
+    for the next round, the error logged and reported, and the others go on.
+    `mailbox`: an open `services.mail.imap.Mailbox` (tests); by default one is
+    opened from the settings and the IMAP secret."""
     from services.mail import imap
 
     report = FetchReport()
@@ -287,6 +289,12 @@ def fetch(config: Config, *, limit: int = 200, mailbox=None) -> FetchReport:
                 box.mark_seen(uid)
                 report.errors.append(exc.message)
                 log.warning("mail-in: message %s left in the mailbox: %s", uid.decode(), exc.message)
+                continue
+            except Exception as exc:  # left unread: taken in by a later round
+                from services.core.logs import internal_error
+
+                report.errors.append(exc.message if isinstance(exc, AtendeError) else internal_error(exc, "mail-in"))
+                log.warning("mail-in: message %s left unread: %s", uid.decode(), report.errors[-1])
                 continue
             box.mark_seen(uid)
             report.add(received)
