@@ -24,7 +24,7 @@ try:
     from screens.cli_base import AtendeGroup, Context, fail
     from screens.desk.cli import contactus_group, desk_group, export_group, import_group, ticket
     from screens.events.cli import certificates, event
-    from screens.mail.cli import outbox
+    from screens.mail.cli import mail_in, outbox
     from screens.scheduling.cli import bookings, rota, triage
     from screens.web.cli import web
     from services.core import config as config_mod
@@ -428,6 +428,7 @@ def worker(obj: Context, once: bool, threads: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # one line per glyph table otherwise
     worker_mod.log_to_stderr()  # what goes to the log file is said on stderr too (the journal)
+    worker_mod.enable_mail_in(obj.config)  # [mail_in] host: the mailbox is fetched every minute
     if once:
         report = worker_mod.run_once(obj.config.mail)
         mail = report.mail
@@ -453,7 +454,7 @@ def secrets() -> None:
 
 
 @secrets.command("set")
-@click.argument("name", type=click.Choice(["smtp"]))
+@click.argument("name", type=click.Choice(["smtp", "imap"]))
 @click.option("--file", "use_file", is_flag=True, help="Store in an owner-only file even if a keyring works.")
 @click.pass_obj
 def secrets_set(obj: Context, name: str, use_file: bool) -> None:
@@ -463,7 +464,7 @@ def secrets_set(obj: Context, name: str, use_file: bool) -> None:
     from services.core import secrets as secrets_mod
 
     if sys.stdin.isatty():
-        value = getpass.getpass(_("SMTP password: "))
+        value = getpass.getpass(_("SMTP password: ") if name == "smtp" else _("IMAP password: "))
         again = getpass.getpass(_("Again: "))
         if value != again:
             fail(_("the two passwords differ; nothing was stored"))
@@ -475,7 +476,7 @@ def secrets_set(obj: Context, name: str, use_file: bool) -> None:
 
 
 @secrets.command("where")
-@click.argument("name", type=click.Choice(["smtp"]))
+@click.argument("name", type=click.Choice(["smtp", "imap"]))
 def secrets_where(name: str) -> None:
     """Say where the NAME password would be read from (never the password)."""
     from services.core import secrets as secrets_mod
@@ -488,8 +489,8 @@ def secrets_where(name: str) -> None:
 
 
 # Each area's command group lives beside that area's screens.
-for _command in (users, triage, import_group, bookings, rota, who, outbox, certificates, event, ticket, settings,
-                 contactus_group, desk_group, export_group, audit, web, routers):
+for _command in (users, triage, import_group, bookings, rota, who, outbox, mail_in, certificates, event, ticket,
+                 settings, contactus_group, desk_group, export_group, audit, web, routers):
     main.add_command(_command)
 
 

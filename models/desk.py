@@ -50,6 +50,31 @@ class Survey(BaseModel):
 DESK_MODELS = [TicketMessage]
 SURVEY_MODELS = [Survey]
 
+
+class MailIn(BaseModel):
+    """An e-mail taken in (`atende mail-in`, the worker's mailbox): its
+    Message-ID, unique, so the same mail never counts twice however many runs
+    read it at once; what became of it (a new ticket, a message on one, or
+    ignored: an auto-reply, a bounce, a loop) and why."""
+
+    id = AutoField()
+    message_id = CharField(max_length=250, unique=True)
+    ticket = ForeignKeyField(Ticket, null=True, on_delete="CASCADE", lazy_load=False, backref="+")
+    ticket_message = ForeignKeyField(TicketMessage, null=True, on_delete="SET NULL", lazy_load=False, backref="+")
+    outcome = CharField(max_length=10)  # ticket | reply | ignored
+    reason = CharField(max_length=200, default="")
+    sender = CharField(max_length=254, default="")
+    subject = CharField(max_length=300, default="")
+    via = CharField(max_length=10, default="")  # stdin | imap
+    received_at = DateTimeField()
+
+    class Meta:
+        table_name = "mail_in"
+        indexes = ((("ticket", "id"), False),)
+
+
+MAIL_IN_MODELS = [MailIn]
+
 TICKET_TEXT_COLUMNS = ("subject", "problem", "checks", "solution", "script_report")
 
 _B_TREE = (

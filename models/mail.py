@@ -25,6 +25,8 @@ class Outbox(BaseModel):
     body_html = TextField(default="")
     attachments = TextField(default="[]")  # JSON list of {"path": ..., "name": ...} inside the store
     read_receipt = BooleanField(default=False)
+    headers = TextField(default="{}")
+    """JSON: the threading headers of a reply (In-Reply-To, References)."""
     about_entity = CharField(max_length=40, default="")
     about_id = CharField(max_length=64, default="")
     idempotency_key = CharField(max_length=200, unique=True)

@@ -307,6 +307,22 @@ def _topic_needs_attachment() -> None:
             Topic.id == t.id).execute()
 
 
+@migration("1030_mail_in")
+def _mail_in() -> None:
+    """E-mail taken in: each message's Message-ID (unique) and what became of it."""
+    from .desk import MAIL_IN_MODELS
+
+    db.create_tables(MAIL_IN_MODELS, safe=True)
+
+
+@migration("1031_outbox_headers")
+def _outbox_headers() -> None:
+    """An outgoing e-mail's threading headers (a reply to a customer's mail)."""
+    from .db import add_column
+
+    add_column("outbox", "headers", "TEXT NOT NULL DEFAULT '{}'")
+
+
 @migration("1040_survey")
 def _survey() -> None:
     """Satisfaction surveys of resolved tickets, and the ticket types' switch for them."""

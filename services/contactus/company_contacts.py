@@ -37,7 +37,7 @@ from services.core.i18n import N_, _
 from services.core.permissions import REPRESENTATIVE, Actor, require
 from services.core.text import clean
 from services.store import audit, blobs, database
-from services.tickets import protocol, sla
+from services.tickets import protocol, sla, thread
 from services.tickets.protocol import OPEN_STATUSES, STATUSES
 
 VIEWS = {"all": N_("All contacts"), "open": N_("Open contacts"), "finished": N_("Finished")}
@@ -408,21 +408,10 @@ def add_message(actor: Actor, ticket_id: int, body: str, attachment: str = "", *
             if picked is not None:
                 kept.append(_attach(actor, t.id, t.protocol, attachment, picked, _("Sent in the thread"), now))
                 changes["attachment"] = picked.name
-            if t.status == "waiting_customer":
-                Ticket.update(status="in_progress", updated_at=now, updated_by=actor.login,
-                              version=Ticket.version + 1, **sla.on_status(t, "in_progress", now)).where(
-                    Ticket.id == t.id).execute()
-                changes["status"] = ["waiting_customer", "in_progress"]
-            elif t.status in ("resolved", "finished"):  # the company writes again: back in the agents' queue
-                Ticket.update(status="open", closed_at=None, updated_at=now, updated_by=actor.login,
-                              version=Ticket.version + 1, **sla.on_status(t, "open", now)).where(
-                    Ticket.id == t.id).execute()
-                TicketMessage.insert(ticket=t.id, kind="internal", author_login=actor.login, created_at=now,
-                                     body=_("Reopened: the company wrote again after the contact was {status}.")
-                                     .format(status=_(STATUSES[t.status]))).execute()
-                changes["status"] = [t.status, "open"]
-            else:
-                Ticket.update(updated_at=now, updated_by=actor.login).where(Ticket.id == t.id).execute()
+            # the company writes again: a resolved or finished contact is back in the agents' queue
+            changes.update(thread.customer_wrote(t, actor.login, now, _(
+                "Reopened: the company wrote again after the contact was {status}.").format(
+                status=_(STATUSES.get(t.status, t.status)))))
             audit.record(actor.login, "ticket", t.id, "message", changes)
     except BaseException:
         for path in kept:

@@ -28,6 +28,19 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MailInSettings:
+    """The mailbox the worker fetches (IMAP; `services.tickets.mail_in`). No
+    host: nothing is fetched (`atende mail-in` still reads a message on stdin)."""
+    host: str = ""
+    port: int = 0
+    security: str = "ssl"  # ssl (IMAPS) | starttls | plain
+    user: str = ""
+    mailbox: str = "INBOX"
+    queue: str = ""  # the queue (destination) new tickets go to: its name or id
+    cafile: str = ""  # a CA bundle to trust besides the system's (a private server's certificate)
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path | None = None
     database: str = ""
@@ -35,13 +48,15 @@ class Config:
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     mail: MailSettings = field(default_factory=MailSettings)
+    mail_in: MailInSettings = field(default_factory=MailInSettings)
     protocol_format: str = "{date:%Y%m%d}{seq:06d}"
     group: str = ""  # on a shared server: the group that owns Atende's files
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-KNOWN_KEYS = {"database", "locale", "theme", "keymap", "mail", "protocol_format", "group"}
+KNOWN_KEYS = {"database", "locale", "theme", "keymap", "mail", "mail_in", "protocol_format", "group"}
 MAIL_KEYS = {"host", "port", "security", "user", "sender", "outbox_dir"}
+MAIL_IN_KEYS = {"host", "port", "security", "user", "mailbox", "queue", "cafile"}
 
 
 def candidate_files(explicit: str | None, environ: dict | None = None) -> list[tuple[Path, bool]]:
@@ -106,6 +121,7 @@ def from_dict(data: dict, path: Path | None = None) -> Config:
     )
     if mail.security not in ("ssl", "starttls", "plain"):
         raise ConfigError(_("config {path}: mail.security must be ssl, starttls or plain").format(path=path))
+    mail_in = _mail_in(path, data)
     keymap = _expect(path, "keymap", data.get("keymap", {}), dict)
     for key, value in keymap.items():
         _expect(path, f"keymap.{key}", value, str)
@@ -117,10 +133,30 @@ def from_dict(data: dict, path: Path | None = None) -> Config:
         theme=_expect(path, "theme", data.get("theme", Config.theme), str),
         keymap=dict(keymap),
         mail=mail,
+        mail_in=mail_in,
         protocol_format=fmt,
         group=_expect(path, "group", data.get("group", ""), str),
         extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
     )
+
+
+def _mail_in(path: Path | None, data: dict) -> MailInSettings:
+    raw = _expect(path, "mail_in", data.get("mail_in", {}), dict)
+    if "password" in raw:
+        raise ConfigError(_("config {path}: never put the IMAP password in the config; "
+                            "use 'atende secrets set imap'").format(path=path))
+    unknown = set(raw) - MAIL_IN_KEYS
+    if unknown:
+        raise ConfigError(_("config {path}: unknown setting mail_in.{key}").format(path=path, key=sorted(unknown)[0]))
+    queue = raw.get("queue", "")
+    if isinstance(queue, int) and not isinstance(queue, bool):
+        queue = str(queue)
+    settings = MailInSettings(**{key: _expect(path, f"mail_in.{key}", raw.get(key, default), type(default))
+                                 for key, default in vars(MailInSettings()).items() if key != "queue"},
+                              queue=_expect(path, "mail_in.queue", queue, str))
+    if settings.security not in ("ssl", "starttls", "plain"):
+        raise ConfigError(_("config {path}: mail_in.security must be ssl, starttls or plain").format(path=path))
+    return settings
 
 
 def database_path(cli_db: str | None, config: Config, environ: dict | None = None) -> str:

@@ -285,29 +285,43 @@ def copy_into(path_text: str | os.PathLike, folder: Path, *, field: str = "path"
     when it fails: the copy is made under a temporary name and given its name
     only when complete. Errors are ValidationErrors for `field`."""
     text = _path(path_text, field)[0]
-    folder = Path(folder)
     with open_regular(text, field) as (src, path, size):
         if size > limit:
             raise _too_large(text, field, limit, size)
-        wanted = safe_name(name if name is not None else path.name)
-        tmp: Path | None = None
-        try:
-            paths.private_dir(folder)
-            tmp, fd = _create_temp(folder)
-            total = 0
-            with os.fdopen(fd, "wb") as out:
-                for chunk in _chunks(src, text, field, limit):
-                    out.write(chunk)
-                    total += len(chunk)
-            paths.private_file(tmp)
-            dest = _link_free(tmp, folder, wanted)
-        except OSError as exc:  # the files folder cannot take it (full, read-only...): the details go to the log
-            from services.core.logs import logger
+        return _write_into(_chunks(src, text, field, limit), Path(folder),
+                           safe_name(name if name is not None else path.name), text, field)
 
-            logger().warning("copying %s into %s failed", text, folder, exc_info=(type(exc), exc, exc.__traceback__))
-            raise write_error(exc, text, field, folder) from None
-        finally:
-            _discard(tmp)
+
+def store_bytes(data: bytes, folder: Path, *, name: str, field: str = "path",
+                limit: int = 10 * 1024 * 1024) -> Copied:
+    """Keep `data` (a file that came in another way than a path: an e-mail's
+    attachment) in `folder` under the safe form of `name` or its first free
+    variant, with the same limit, modes and all-or-nothing write as `copy_into`."""
+    wanted = safe_name(name) or "file"
+    if len(data) > limit:
+        raise _too_large(wanted, field, limit, len(data))
+    return _write_into(iter((data,)), Path(folder), wanted, wanted, field)
+
+
+def _write_into(chunks: Iterator[bytes], folder: Path, wanted: str, text: str, field: str) -> Copied:
+    tmp: Path | None = None
+    try:
+        paths.private_dir(folder)
+        tmp, fd = _create_temp(folder)
+        total = 0
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                total += len(chunk)
+        paths.private_file(tmp)
+        dest = _link_free(tmp, folder, wanted)
+    except OSError as exc:  # the files folder cannot take it (full, read-only...): the details go to the log
+        from services.core.logs import logger
+
+        logger().warning("copying %s into %s failed", text, folder, exc_info=(type(exc), exc, exc.__traceback__))
+        raise write_error(exc, text, field, folder) from None
+    finally:
+        _discard(tmp)
     return Copied(dest, dest.name, total)
 
 

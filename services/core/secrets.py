@@ -1,10 +1,10 @@
-"""Secrets (the SMTP password): never in the config, the database or a log.
+"""Secrets (the SMTP and IMAP passwords): never in the config, the database or a log.
 
-Looked up in order: the ``ATENDE_SMTP_PASSWORD`` environment variable; the
+Looked up in order: the ``ATENDE_SMTP_PASSWORD`` (``ATENDE_IMAP_PASSWORD``) environment variable; the
 system keyring, when a working backend exists (on a headless server keyring
 usually has none and is skipped); a file readable only by its owner
-(``~/.config/atende/secrets/smtp``, or ``$ATENDE_SECRETS_DIR/smtp``), refused
-when its mode lets anyone else read it. `atende secrets set smtp` stores it.
+(``~/.config/atende/secrets/smtp``, or ``$ATENDE_SECRETS_DIR/smtp``; ``imap``), refused
+when its mode lets anyone else read it. `atende secrets set smtp` (`imap`) stores it.
 Nothing here ever prompts: the CLI reads the password and passes it in.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from services.core import paths
 from services.core.errors import AtendeError, ValidationError
 from services.core.i18n import _
 
-ENV = {"smtp": "ATENDE_SMTP_PASSWORD", "web": "ATENDE_WEB_SECRET"}
+ENV = {"smtp": "ATENDE_SMTP_PASSWORD", "imap": "ATENDE_IMAP_PASSWORD", "web": "ATENDE_WEB_SECRET"}
 KEYRING_SERVICE = "atende"
-NAMES = ("smtp", "web")
+NAMES = ("smtp", "imap", "web")
 
 
 class SecretError(AtendeError):
@@ -122,6 +122,11 @@ def get_secret(name: str, environ: dict | None = None) -> str | None:
 
 def smtp_password(environ: dict | None = None) -> str | None:
     return get_secret("smtp", environ)
+
+
+def imap_password(environ: dict | None = None) -> str | None:
+    """The password of the mailbox the worker fetches (`mail_in`)."""
+    return get_secret("imap", environ)
 
 
 def source(name: str, environ: dict | None = None) -> SecretSource:

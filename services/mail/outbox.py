@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ QUEUED, SENDING, SENT, FAILED = MAIL_STATES
 STATE_LABELS = {QUEUED: N_("queued"), SENDING: N_("sending"), SENT: N_("sent"), FAILED: N_("failed")}
 MAX_RECIPIENTS = 50
 MAX_SUBJECT = 300
+THREAD_HEADERS = ("In-Reply-To", "References")
+"""The extra headers a queued mail may carry: a reply's place in its thread."""
+MAX_REFERENCES = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class OutboxItem:
     about_entity: str
     about_id: str
     idempotency_key: str
+    headers: tuple[tuple[str, str], ...]
     state: str
     attempts: int
     last_error: str
@@ -84,7 +89,8 @@ def as_item(r: Outbox) -> OutboxItem:
         body_html=r.body_html,
         attachments=tuple(Attachment(a["path"], a["name"]) for a in json.loads(r.attachments or "[]")),
         read_receipt=bool(r.read_receipt), about_entity=r.about_entity, about_id=r.about_id,
-        idempotency_key=r.idempotency_key, state=r.state, attempts=r.attempts,
+        idempotency_key=r.idempotency_key, headers=tuple(json.loads(r.headers or "{}").items()),
+        state=r.state, attempts=r.attempts,
         last_error=r.last_error, next_attempt_at=r.next_attempt_at, sent_at=r.sent_at,
         created_at=r.created_at, created_by=r.created_by,
     )
@@ -197,20 +203,59 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def message_ids(values: Iterable[str]) -> list[str]:
+    """The Message-IDs ("<local@domain>") among `values`, each once, in order,
+    without folding, control characters or spaces: what a header may carry."""
+    out: list[str] = []
+    for value in values:
+        for found in re.findall(r"<[^<>\s]{1,240}>", value or ""):
+            if found not in out and found.isprintable():
+                out.append(found)
+    return out
+
+
+def thread_headers(in_reply_to: str = "", references: Iterable[str] = ()) -> dict[str, str]:
+    """In-Reply-To and References for a reply (the first and latest references
+    kept when there are many, as RFC 5322 suggests)."""
+    refs = message_ids(references)
+    if len(refs) > MAX_REFERENCES:
+        refs = refs[:1] + refs[-(MAX_REFERENCES - 1):]
+    parent = message_ids([in_reply_to])[:1]
+    headers = {}
+    if parent:
+        headers["In-Reply-To"] = parent[0]
+    if refs:
+        headers["References"] = " ".join(refs)
+    return headers
+
+
+def _headers(headers: dict[str, str] | None) -> dict[str, str]:
+    out = {}
+    for name, value in (headers or {}).items():
+        if name not in THREAD_HEADERS:
+            raise ValidationError(_("An e-mail may not set the header {name}").format(name=name), "headers")
+        ids = message_ids([value])
+        if ids:
+            out[name] = " ".join(ids)
+    return out
+
+
 def queue(*, to: str | Iterable[str], subject: str, text: str, html: str = "",
           cc: str | Iterable[str] | None = None, attachments: Sequence = (),
           read_receipt: bool = False, about: tuple[str, object] = ("", ""), kind: str = "generic",
           key: str | None = None, created_by: str = "system",
-          send_after: dt.datetime | None = None) -> int:
+          send_after: dt.datetime | None = None, headers: dict[str, str] | None = None) -> int:
     """Queue one e-mail; return its outbox id.
 
     Call it inside the transaction of the change that causes the mail: it does
     not commit by itself (a nested call becomes a savepoint of the caller's
     `write_tx`). With an idempotency `key` already in the outbox, nothing is
     added and the existing row's id is returned. Bad addresses or a missing
-    attachment raise ValidationError before anything is written.
+    attachment raise ValidationError before anything is written. `headers`:
+    only THREAD_HEADERS (see `thread_headers`), holding Message-IDs.
     """
     recipients = _addresses(to, "to", required=True)
+    extra = _headers(headers)
     copies = _addresses(cc, "cc", required=False)
     subject = clean(subject)
     if not subject:
@@ -235,7 +280,8 @@ def queue(*, to: str | Iterable[str], subject: str, text: str, html: str = "",
             body_html=html, attachments=json.dumps(stored, ensure_ascii=False),
             read_receipt=bool(read_receipt), about_entity=str(about[0] or "")[:40],
             about_id=str(about[1] if about[1] is not None else "")[:64], idempotency_key=key,
-            state=QUEUED, attempts=0, last_error="", next_attempt_at=send_after or now,
+            headers=json.dumps(extra, ensure_ascii=False), state=QUEUED, attempts=0, last_error="",
+            next_attempt_at=send_after or now,
             created_at=now, created_by=created_by[:64],
         ).execute()
 
@@ -346,7 +392,7 @@ def resend(actor: Actor, about_entity: str, about_id: object, kind: str | None =
                 kind=row.kind, recipients=row.recipients, cc=row.cc, subject=row.subject,
                 body_text=row.body_text, body_html=row.body_html, attachments=row.attachments,
                 read_receipt=row.read_receipt, about_entity=row.about_entity, about_id=row.about_id,
-                idempotency_key=f"resend:{row.id}:{uuid.uuid4().hex}", state=QUEUED, attempts=0,
+                headers=row.headers, idempotency_key=f"resend:{row.id}:{uuid.uuid4().hex}", state=QUEUED, attempts=0,
                 last_error="", next_attempt_at=now, created_at=now, created_by=actor.login,
             ).execute()
             new_ids.append(new_id)

@@ -77,6 +77,8 @@ def build_message(item: OutboxItem, sender: str) -> EmailMessage:
     msg["Date"] = format_datetime(clock.now().astimezone())
     msg["Message-ID"] = f"<{item.message_id_seed}@{message_domain(sender)}>"
     msg["X-Atende-Outbox"] = str(item.id)
+    for name, value in item.headers:  # only the threading headers (outbox.THREAD_HEADERS)
+        msg[name] = value
     if item.read_receipt:
         msg["Disposition-Notification-To"] = parseaddr(sender)[1] or sender
     msg.set_content(item.body_text or " ")

@@ -8,7 +8,9 @@ handlers there). Its jobs:
   connection per batch); enqueued by the pump as soon as mail is due, and
   every minute as a backstop;
 - ``minute`` (periodic, every minute): re-examine rows of dead workers, run the
-  registered sweeps (`services.ops.sweeps`), then send.
+  registered sweeps (`services.ops.sweeps`; with `[mail_in] host` set, the
+  ``mail.fetch`` sweep takes in the mailbox's unread mail: `enable_mail_in`),
+  then send.
 
 A small pump thread writes the heartbeat (Setting ``worker.heartbeat``) every
 few seconds and wakes the ``send`` job within a second of new mail, so the TUI
@@ -37,7 +39,7 @@ from models import Setting, reading, write_tx
 from models.db import db, is_postgresql, sqlite_path
 from models.schema import HUEY_TABLES
 from services.core import clock
-from services.core.config import MailSettings
+from services.core.config import Config, MailSettings
 from services.core.i18n import _
 from services.mail import outbox, sending
 from services.mail.sending import BatchReport
@@ -226,6 +228,37 @@ def _send_batch(transport, batch: list[outbox.OutboxItem], worker: str,
     finally:
         transport.close()
     return report
+
+
+# ---------------------------------------------------------------- mail in
+
+MAIL_IN_SWEEP = "mail.fetch"
+
+
+def fetch_mail_in(config: Config) -> int:
+    """Take in the `[mail_in]` mailbox's unread mail (services.tickets.mail_in.fetch);
+    a server that cannot be reached is logged and tried again the next minute."""
+    from services.mail.imap import ImapFailure
+    from services.tickets import mail_in
+
+    try:
+        report = mail_in.fetch(config)
+    except ImapFailure as exc:
+        log.warning("mail-in: %s", exc.message)
+        return 0
+    if report.fetched:
+        log.info("mail-in: %s", ", ".join(f"{k} {n}" for k, n in sorted(report.counts.items())))
+    return report.fetched
+
+
+def enable_mail_in(config: Config) -> bool:
+    """With `[mail_in] host` set, fetch the mailbox every minute (the sweep
+    MAIL_IN_SWEEP, run by one worker a minute); whether it was set."""
+    if not config.mail_in.host:
+        sweeps.unregister_sweep(MAIL_IN_SWEEP)
+        return False
+    sweeps.register_sweep(MAIL_IN_SWEEP, lambda now: fetch_mail_in(config))
+    return True
 
 
 # ---------------------------------------------------------------- one round

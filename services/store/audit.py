@@ -30,6 +30,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+SYSTEM_LOGINS = {"mail-in": "E-mail"}
+"""Accounts no person logs in as (inactive rows, so nobody is identified as
+them), recording what Atende itself does, e.g. the tickets opened by e-mail
+(services.store.users.system_actor)."""
+
+
 def record(login: str, entity: str, entity_id: Any, action: str, changes: dict | None = None) -> None:
     """Write one audit row. Call inside the transaction of the change."""
     assert db.in_transaction(), "audit rows belong inside the change's transaction"
@@ -45,8 +51,11 @@ def record(login: str, entity: str, entity_id: Any, action: str, changes: dict |
 def _check_still_a_user(login: str) -> None:
     """A person removed while logged in saves nothing more: every change writes
     its audit row in its own transaction, so refusing here rolls it back.
-    Logins that are not people (the worker, online forms) pass."""
+    Logins that are not people (the worker, online forms, SYSTEM_LOGINS) pass."""
     from models import User
+
+    if login in SYSTEM_LOGINS:
+        return
 
     active = User.select(User.active).where(User.login == login).scalar()
     if active is not None and not active:

@@ -57,7 +57,7 @@ def all_models() -> list[type[Model]]:
     """Every table of the store, parents before children."""
     from models.contactus import CONTACTUS_MODELS, WEB_ACCOUNT_MODELS
     from models.core import CORE_MODELS
-    from models.desk import DESK_MODELS, SURVEY_MODELS
+    from models.desk import DESK_MODELS, MAIL_IN_MODELS, SURVEY_MODELS
     from models.events import EVENT_MODELS
     from models.files import FILE_MODELS
     from models.live import LIVE_MODELS
@@ -65,8 +65,9 @@ def all_models() -> list[type[Model]]:
     from models.scheduling import SCHEDULING_MODELS
     from models.wizard import WIZARD_MODELS
 
-    return sort_models([*CORE_MODELS, *WIZARD_MODELS, *DESK_MODELS, *CONTACTUS_MODELS, *WEB_ACCOUNT_MODELS,
-                        *EVENT_MODELS, *MAIL_MODELS, *SCHEDULING_MODELS, *LIVE_MODELS, *FILE_MODELS, *SURVEY_MODELS])
+    return sort_models([*CORE_MODELS, *WIZARD_MODELS, *DESK_MODELS, *MAIL_IN_MODELS, *CONTACTUS_MODELS,
+                        *WEB_ACCOUNT_MODELS, *EVENT_MODELS, *MAIL_MODELS, *SCHEDULING_MODELS, *LIVE_MODELS,
+                        *FILE_MODELS, *SURVEY_MODELS])
 
 
 USED_IF_ANY = ("user", "ticket", "customer", "event")

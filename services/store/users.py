@@ -9,7 +9,7 @@ from peewee import JOIN
 
 from models import Customer, User, reading, write_tx
 from services.core import clock
-from services.core.errors import NotFound, UnknownUser, ValidationError
+from services.core.errors import ConfigError, NotFound, UnknownUser, ValidationError
 from services.core.i18n import _
 from services.core.permissions import ADMIN, REPRESENTATIVE, ROLES, Actor, require
 from services.core.text import clean, doc_chars
@@ -83,6 +83,25 @@ def _actor(u: User) -> Actor:
     return Actor(login=u.login, name=u.name, role=u.role, id=u.id, company_id=u.company_id)
 
 
+def system_actor(login: str) -> Actor:
+    """The actor of a system account (audit.SYSTEM_LOGINS), its row made on first
+    use, inside the caller's write transaction (joins it, or its own)."""
+    from peewee import ProgrammingError
+
+    try:
+        with write_tx():
+            user = User.get_or_none(User.login == login)
+            if user is None:
+                user = User.create(login=login, name=audit.SYSTEM_LOGINS[login], role="agent", active=False,
+                                   created_at=clock.now())
+                audit.record(login, "user", user.id, "create", {"login": login, "system": True})
+    except ProgrammingError:  # PostgreSQL: only the database's owner writes the people (models.roles)
+        raise ConfigError(_("The system account {login} does not exist yet and this database role may not "
+                            "add it: run 'atende mail-in --setup' once as the database's owner").format(
+            login=login)) from None
+    return Actor(login=login, name=user.name, role="agent", id=user.id)
+
+
 def identify(login: str, db_label: str = "") -> Actor:
     """The Actor for `login`, or UnknownUser saying how to be added.
 
@@ -125,7 +144,7 @@ def _bootstrap_admin(login: str) -> User | None:
     """On a database with no people yet, `login` becomes its admin."""
     with write_tx():
         user = User.get_or_none(User.login == login)
-        if user is None and not User.select().exists():
+        if user is None and not User.select().where(User.login.not_in(list(audit.SYSTEM_LOGINS))).exists():
             user = User.create(login=login, name=_display_name(login), role=ADMIN, created_at=clock.now())
             audit.record(login, "user", user.id, "create", {"login": login, "role": ADMIN, "first": True})
     return user

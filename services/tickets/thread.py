@@ -151,7 +151,10 @@ def _add(actor: Actor, t: Ticket, kind: str, body: str) -> int:
 def add_message(actor: Actor, ticket_id: int, body: str, *, internal: bool) -> MessageView:
     """Append a public reply or an internal note. It moves the ticket's
     'last update' but not its version: a note never makes someone else's
-    status change fail."""
+    status change fail. A public reply is e-mailed to the ticket's contact
+    (`services.tickets.mail_out`), queued in the same transaction."""
+    from services.tickets import mail_out
+
     require(actor, "tickets.work")
     kind = "internal" if internal else "public"
     assert kind in MESSAGE_KINDS
@@ -162,8 +165,33 @@ def add_message(actor: Actor, ticket_id: int, body: str, *, internal: bool) -> M
         if kind == "public":
             sla.responded(t.id, clock.now())
         Ticket.update(updated_at=clock.now(), updated_by=actor.login).where(Ticket.id == t.id).execute()
-        audit.record(actor.login, "ticket", t.id, "message", {"kind": kind, "message_id": msg_id})
+        changes: dict = {"kind": kind, "message_id": msg_id}
+        if not internal:
+            mail = mail_out.queue_reply(actor, t, msg_id, text)
+            if mail:
+                changes["outbox"] = mail
+        audit.record(actor.login, "ticket", t.id, "message", changes)
     return next(m for m in messages(actor, ticket_id) if m.id == msg_id)
+
+
+def customer_wrote(t: Ticket, login: str, now: dt.datetime, reopen_note: str) -> dict:
+    """Inside the caller's transaction, after a message from the customer
+    (Contact us, an e-mail): a ticket waiting on them goes back to "in
+    progress"; a resolved or finished one is open again for the agents, with
+    `reopen_note` as an internal note saying why; any other only moves its
+    'last update'. Returns the changes for the audit row."""
+    if t.status == "waiting_customer":  # the service-level clock runs again
+        Ticket.update(status="in_progress", updated_at=now, updated_by=login, version=Ticket.version + 1,
+                      **sla.on_status(t, "in_progress", now)).where(Ticket.id == t.id).execute()
+        return {"status": ["waiting_customer", "in_progress"]}
+    if t.status in CLOSED:
+        Ticket.update(status="open", closed_at=None, updated_at=now, updated_by=login, version=Ticket.version + 1,
+                      **sla.on_status(t, "open", now)).where(Ticket.id == t.id).execute()
+        TicketMessage.insert(ticket=t.id, kind="internal", author_login=login, created_at=now,
+                             body=reopen_note).execute()
+        return {"status": [t.status, "open"]}
+    Ticket.update(updated_at=now, updated_by=login).where(Ticket.id == t.id).execute()
+    return {}
 
 
 def allowed_statuses(status: str) -> tuple[str, ...]:

@@ -63,6 +63,10 @@ user = "desk"
     ("[mail]\npassword = \"hunter2\"\n", "never put the SMTP password"),
     ("[mail]\nhots = \"x\"\n", "unknown setting mail.hots"),
     ("[keymap]\nhelp = 3\n", "keymap.help"),
+    ("[mail_in]\npassword = \"hunter2\"\n", "never put the IMAP password"),
+    ("[mail_in]\nhots = \"x\"\n", "unknown setting mail_in.hots"),
+    ("[mail_in]\nport = \"993\"\n", "mail_in.port"),
+    ("[mail_in]\nsecurity = \"tls9\"\n", "mail_in.security must be ssl, starttls or plain"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match):
@@ -105,3 +109,11 @@ def test_a_database_url_with_a_password_is_refused_and_never_shown():
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert r.returncode != 0 and "s3cret" not in r.stdout + r.stderr
         assert len(r.stderr.splitlines()) == 1 and "pgpass" in r.stderr
+
+
+def test_mail_in_settings(tmp_path):
+    cfg = config.load(str(write(tmp_path, '[mail_in]\nhost = "imap.example.com"\nuser = "s@example.com"\n'
+                                          'queue = 3\n')))
+    assert cfg.mail_in == config.MailInSettings(host="imap.example.com", user="s@example.com", queue="3")
+    assert (cfg.mail_in.security, cfg.mail_in.mailbox, cfg.mail_in.port) == ("ssl", "INBOX", 0)
+    assert "mail_in" not in cfg.extra

@@ -87,3 +87,12 @@ def test_cli_reads_the_password_from_stdin(tmp_path, no_keyring):
     where = subprocess.run([sys.executable, "-c", "import app; app.main()", "secrets", "where", "smtp"],
                            capture_output=True, text=True, cwd=root)
     assert where.stdout.startswith("file:")
+
+
+def test_the_imap_password_has_its_own_sources(monkeypatch, no_keyring):
+    monkeypatch.delenv("ATENDE_IMAP_PASSWORD", raising=False)
+    assert secrets.imap_password() is None
+    secrets.set_secret("imap", "imap-pass")
+    assert secrets.imap_password() == "imap-pass" and secrets.smtp_password() is None
+    monkeypatch.setenv("ATENDE_IMAP_PASSWORD", "from-env")
+    assert secrets.imap_password() == "from-env" and secrets.source("imap").detail == "ATENDE_IMAP_PASSWORD"
