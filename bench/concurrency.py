@@ -28,12 +28,6 @@ Figures first, then as the LAST line one JSON object. Target: the four counts 0.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# bench/queue.py would shadow the standard library's queue (multiprocessing needs it)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import collections
 import datetime as dt
@@ -41,8 +35,10 @@ import json
 import multiprocessing as mp
 import random
 import shutil
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -15,12 +15,6 @@ Target: idle_poll_us <= 50, idle_cpu_percent <= 1, screen_max_ms <= 2000.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# bench/queue.py would shadow the standard library's `queue` (Textual needs it)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import asyncio
 import json

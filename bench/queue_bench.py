@@ -8,18 +8,14 @@ Last line: JSON with tickets, page_p95_ms, search_p95_ms. Target: both <= 20 ms.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# this file would shadow the standard library's `queue` (psycopg and multiprocessing need it)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
+import argparse
 import datetime as dt
 import json
 import random
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
