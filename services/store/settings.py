@@ -30,8 +30,6 @@ class Parameter:
     """A web address (http or https, "" for none) rather than a number."""
     text: bool = False
     """One line of text (at most `maximum` characters, "" for none) rather than a number."""
-    zone: bool = False
-    """An IANA time zone (e.g. America/Sao_Paulo) rather than a number."""
     check: Callable[[str], str] | None = None
     """For a text parameter with a form of its own: the value as kept, or ValidationError."""
 
@@ -54,9 +52,10 @@ KNOWN = {
                   N_("The web pages' address as participants reach them (e.g. https://eventos.example.com): "
                      "e-mails then give each participant their own access page instead of the meeting link"),
                   url=True),
-        Parameter("scheduling.timezone", "America/Sao_Paulo", 0, 0,
+        Parameter("scheduling.timezone", "America/Sao_Paulo", 0, 64,
                   N_("The time zone of the implementation sessions (IANA name, e.g. America/Sao_Paulo): their "
-                     "slots, what is past, the no-show tolerance and the calendar invitations"), zone=True),
+                     "slots, what is past, the no-show tolerance and the calendar invitations"),
+                  text=True, check=lambda v: check_zone(v)),
         Parameter("sla.hours", business.DEFAULT_HOURS, 0, 200,
                   N_("Service levels: the working hours their clock runs in, e.g. "
                      "'mon-fri 08:00-18:00; sat 08:00-12:00' (a lunch break: 08:00-12:00 13:00-18:00)"),
@@ -175,8 +174,6 @@ def _checked(parameter: Parameter, value: str) -> int | str:
     """`value` as `parameter` keeps it, or ValidationError for "value"."""
     if parameter.url:
         return check_url(value)
-    if parameter.zone:
-        return check_zone(value)
     if parameter.text:
         line = " ".join(clean(str(value)).split())
         if len(line) > parameter.maximum:
@@ -200,5 +197,5 @@ def _checked(parameter: Parameter, value: str) -> int | str:
 def describe(actor: Actor) -> list[tuple[str, int | str, str]]:
     """(key, current value, what it is for) of every parameter (staff only)."""
     require(actor, "settings.read")
-    return [(p.key, get_url(p.key) if p.url else get_text(p.key) if p.text or p.zone
+    return [(p.key, get_url(p.key) if p.url else get_text(p.key) if p.text
              else get_choice(p.key) if p.choices else get_int(p.key), _(p.about)) for p in KNOWN.values()]
