@@ -49,6 +49,21 @@ class Field(Vertical):
     def set_error(self, message: str | None) -> None:
         self.query_one(".field-error", Static).update(message or "")
         self.set_class(bool(message), "-invalid")
+        self._shown_for = self._values() if message else None
+
+    def _values(self) -> tuple:
+        """What the field's controls hold now."""
+        out = []
+        for w in self.query("Input, TextArea, Select, Checkbox, RadioSet, SelectionList"):
+            if isinstance(w, TextArea):
+                out.append(w.text)
+            elif isinstance(w, RadioSet):
+                out.append(w.pressed_index)
+            elif isinstance(w, SelectionList):
+                out.append(tuple(w.selected))
+            else:
+                out.append(w.value)
+        return tuple(out)
 
     @on(Input.Changed)
     @on(TextArea.Changed)
@@ -58,8 +73,10 @@ class Field(Vertical):
     @on(SelectionList.SelectedChanged)
     def _edited(self) -> None:
         """The person changed what the message was about: it no longer
-        describes the field, so it goes (the next save checks again)."""
-        if self.has_class("-invalid"):
+        describes the field, so it goes (the next save checks again). A change
+        already made when the message came (a key typed just before Ctrl+S,
+        its event read late) keeps it."""
+        if self.has_class("-invalid") and self._values() != getattr(self, "_shown_for", None):
             self.set_error(None)
 
 

@@ -121,6 +121,8 @@ class FirstContactStep(Step):
         queue = None if event.value is Select.NULL else event.value
         types = [t for t in self.options.types if queue is None or t.queue_id in (None, queue)]
         select = self.query_one("#type", Select)
+        if [v for _l, v in select._options if v is not Select.NULL] == [t.id for t in types]:
+            return  # the same list: rebuilt, it would drop a type being chosen (keys typed ahead)
         current = select.value
         select.set_options([(t.name, t.id) for t in types])
         if any(t.id == current for t in types):
