@@ -7,25 +7,18 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
+from screens.desk.contact_form import WideForm
 from services.core.i18n import N_, _
 from services.customers import lookup as customers
 from services.customers import registration
-from tui.dialogs import FormDialog
 from tui.forms import Field
 
-PREFILL = {"doc": "doc", "phone": "phone", "email": "email", "name": "name"}
+PREFILLED = ("name", "doc", "phone", "email")
 """The lookup's text goes to the field it was read as (a CPF typed goes to CPF/CNPJ)."""
 
 
-class CallerForm(FormDialog[registration.Registered | None]):
+class CallerForm(WideForm):
     DEFAULT_CSS = """
-    CallerForm { align: center middle; }
-    CallerForm > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $panel; padding: 0 1; }
-    CallerForm #form-title { text-style: bold; padding: 1 0 0 0; }
-    CallerForm Field { margin-bottom: 0; }
-    CallerForm .form-row { height: auto; }
-    CallerForm .form-row Field { width: 1fr; margin-right: 1; }
     CallerForm RadioSet { layout: horizontal; }
     """
     SAVE_LABEL = N_("Register (Ctrl+S)")
@@ -36,8 +29,8 @@ class CallerForm(FormDialog[registration.Registered | None]):
         self.typed = typed
 
     def compose(self) -> ComposeResult:
-        guessed = PREFILL.get(customers.guess_field(self.typed), "") if self.typed.strip() else ""
-        start = {key: (self.typed.strip() if key == guessed else "") for key in ("name", "doc", "phone", "email")}
+        guessed = customers.guess_field(self.typed) if self.typed.strip() else ""
+        start = {key: (self.typed.strip() if key == guessed else "") for key in PREFILLED}
         with VerticalScroll(can_focus=False):
             yield Label(_("Register the caller"), id="form-title")
             yield Field(_("Register as"), RadioSet(

@@ -11,15 +11,23 @@ from tui.dialogs import FormDialog
 from tui.forms import Field, PlainSelect
 
 
-class ContactForm(FormDialog[contacts_svc.ContactInfo | None]):
+class WideForm(FormDialog):
+    """A dialog of fields in a scroll, two to a row where they fit (the
+    contact form, registering a caller)."""
+
     DEFAULT_CSS = """
-    ContactForm { align: center middle; }
-    ContactForm > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 100%;
+    WideForm { align: center middle; }
+    WideForm > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $panel; padding: 0 1; }
-    ContactForm #form-title { text-style: bold; padding: 1 0 0 0; }
-    ContactForm Field { margin-bottom: 0; }
-    ContactForm .form-row { height: auto; }
-    ContactForm .form-row Field { width: 1fr; margin-right: 1; }
+    WideForm #form-title { text-style: bold; padding: 1 0 0 0; }
+    WideForm Field { margin-bottom: 0; }
+    WideForm .form-row { height: auto; }
+    WideForm .form-row Field { width: 1fr; margin-right: 1; }
+    """
+
+
+class ContactForm(WideForm):
+    DEFAULT_CSS = """
     ContactForm #extras { height: auto; }
     """
     SAVE_LABEL = N_("Save (Ctrl+S)")

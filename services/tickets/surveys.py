@@ -10,8 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from models import Contact, Ticket, TicketType, write_tx
-from models.db import reading
+from models import Contact, Ticket, TicketType, reading, write_tx
 from models.desk import Survey
 from services.core import clock, validation
 from services.core.errors import Conflict, NotFound, ValidationError

@@ -20,7 +20,7 @@ from services.core.i18n import N_, _, ngettext
 from services.core.permissions import Actor, require
 from services.core.text import clean
 from services.store import audit
-from services.tickets import sla
+from services.tickets import sla, surveys
 from services.tickets.protocol import STATUSES
 
 MAX_MESSAGE = 100_000
@@ -237,8 +237,6 @@ def change_status(actor: Actor, ticket_id: int, new_status: str, *, expected_ver
         touch(actor, t, expected_version, status=new_status, closed_at=closed_at,
               **sla.on_status(t, new_status, clock.now()))
         if new_status in CLOSED and t.status not in CLOSED:
-            from services.tickets import surveys
-
             surveys.offer(actor, t)
         if reopening:
             _add(actor, t, "internal", _("Reopened: {reason}").format(reason=note))

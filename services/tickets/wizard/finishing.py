@@ -20,7 +20,7 @@ from services.core.text import clean
 from services.mail import outbox
 from services.store import audit, blobs, database
 from services.store.database import explain
-from services.tickets import links, protocol, sla
+from services.tickets import links, protocol, sla, surveys
 from services.tickets.wizard.actions import MAX_ATTACHMENT
 from services.tickets.wizard.draft import AttachmentDraft, Draft, validate_all
 from services.tickets.wizard.orders import Slot, agenda_slots, check_overlap, minutes_of
@@ -163,8 +163,6 @@ def _write(actor: Actor, d: Draft, attachments, email_files, access_point_id) ->
                           done=False, created_by=actor.login, created_at=now).execute()
     mail_ids = _queue_emails(actor, d, email_files)
     if d.resolved:  # resolved in this contact: its caller is asked how it went
-        from services.tickets import surveys
-
         surveys.offer(actor, Ticket.get_by_id(d.ticket_id))
     TicketDraft.delete().where(TicketDraft.protocol == d.protocol).execute()
     audit.record(actor.login, "ticket", d.ticket_id, "finish", {

@@ -42,6 +42,14 @@ def cu(admin):
 
 
 
+async def new_contact(pilot, app) -> NewContactScreen:
+    """The representative's new-contact form, opened with N from their home."""
+    await pilot.press("n")
+    await settle(pilot)
+    assert isinstance(app.screen, NewContactScreen)
+    return app.screen
+
+
 def rows(screen, selector="#cu-table") -> list[list[str]]:
     table = screen.query_one(selector, DataTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
@@ -53,10 +61,7 @@ async def test_representative_lands_on_contact_us_and_sends_a_contact(make_app, 
         await settle(pilot)
         assert isinstance(app.screen, ContactUsScreen)
         assert "No contacts here yet" in str(app.screen.query_one("#cu-empty", Static).render())
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, NewContactScreen)
+        form = await new_contact(pilot, app)
         assert form.query_one("#cu-sub-field").display and not form.query_one("#cu-form-field").display
         # send empty: every field says what is wrong, nothing is created
         await pilot.press("ctrl+s")
@@ -106,10 +111,7 @@ async def test_new_contact_attachment_refuses_devices_pipes_folders_and_long_nam
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, NewContactScreen)
+        form = await new_contact(pilot, app)
         form.query_one("#cu-classification", Select).value = cu["billing"].id
         await settle(pilot)
         form.query_one("#cu-sub", Select).value = next(
@@ -138,10 +140,7 @@ async def test_names_with_markup_show_as_written_in_the_lists_to_choose_from(mak
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, NewContactScreen)
+        form = await new_contact(pilot, app)
         select = form.query_one("#cu-classification", Select)
         select.focus()
         await pilot.press("enter")  # the list opens: every label drawn
@@ -220,9 +219,7 @@ async def test_crm_mode_form_asks_for_form_of_contact(make_app, cu, admin):
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
+        form = await new_contact(pilot, app)
         assert not form.query_one("#cu-sub-field").display and form.query_one("#cu-form-field").display
         assert "CRM" in str(form.query_one("#cu-mode", Static).render())
 
@@ -231,9 +228,7 @@ async def test_a_mode_switched_while_the_form_is_open_shows_the_new_field_with_i
     app = make_app("rep")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
+        form = await new_contact(pilot, app)
         form.query_one("#cu-classification", Select).value = cu["billing"].id
         await settle(pilot)
         form.query_one("#cu-sub", Select).value = form.query_one("#cu-sub", Select)._options[1][1]
