@@ -195,3 +195,44 @@ def test_a_representative_signs_in_and_sends_a_contact_with_a_file(server, peopl
     assert "Mensagem enviada" in page.inner_text("main") and "Mais um detalhe." in page.inner_text("main")
     page.click("nav form.sign-out button")
     page.wait_for_url("**/empresa/entrar")
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_a_contact_rates_a_resolved_ticket_once(server, people, browser, width, tmp_path):
+    """The survey link of a resolved ticket: a rating is asked for, recorded
+    once; opening the link again says it was answered."""
+    from models.desk import Survey
+    from models.mail import Outbox
+    from services.core import clock
+    from services.store import settings
+    from services.tickets.wizard import draft as wizard_draft
+    from services.tickets.wizard import finishing, saving
+    from tests.scenes import make_desk
+
+    admin = people["admin"]
+    clock.set_clock(None)
+    settings.set_value(admin, "web.base_url", server)
+    w = make_desk()
+    c = w["customers"][0]
+    d = saving.start(admin)
+    finishing.finish(admin, wizard_draft.update(
+        d, customer_id=c.id, contact_id=c.contacts[0].id, problem="queda", queue_id=w["queue"].id,
+        type_id=w["outage"].id, responsible_role="agent", step="first_contact", resolved=True,
+        solution="reiniciou"))
+    link = re.search(r"https?://\S+/avaliacao/\S+", Outbox.get(Outbox.kind == "survey").body_text).group(0)
+    page = browser.new_page(viewport=dict(zip(("width", "height"), WIDTHS[width], strict=True)), locale="pt-BR")
+    page.goto(link)
+    assert d.protocol in page.inner_text("main") and Survey.get().answered_at is None
+    page.click("button[type=submit]")
+    page.screenshot(path=tmp_path / f"survey-errors-{width}.png", full_page=True)
+    assert "Escolha uma nota de 1 a 5" in page.inner_text("main")
+    page.check("input[name=rating][value='4']")
+    page.fill("#comment", "Rápido <script>alert(1)</script>")
+    page.click("button[type=submit]")
+    assert "Sua avaliação foi registrada" in page.inner_text("main")
+    page.goto(link)
+    page.screenshot(path=tmp_path / f"survey-again-{width}.png", full_page=True)
+    assert "já foi respondida" in page.inner_text("main")
+    row = Survey.get()
+    assert (row.rating, row.comment) == (4, "Rápido <script>alert(1)</script>")
