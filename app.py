@@ -22,7 +22,7 @@ try:
 
     from screens.admin.cli import audit, routers, settings, users, who
     from screens.cli_base import AtendeGroup, Context, fail
-    from screens.desk.cli import contactus_group, desk_group, export_group, import_group, ticket
+    from screens.desk.cli import call_group, contactus_group, desk_group, export_group, import_group, ticket
     from screens.events.cli import certificates, event
     from screens.mail.cli import mail_in, outbox
     from screens.scheduling.cli import bookings, rota, triage
@@ -38,8 +38,6 @@ finally:
         gc.enable()
 
 __version__ = "0.1.0"
-
-
 
 
 class AtendeApp(OrderedKeys, App):
@@ -147,9 +145,10 @@ class AtendeApp(OrderedKeys, App):
             self._background_waiting = True
             return
         if self.live is None and self._live_wanted:
+            from screens.desk.calls import ring_readers
             from tui.live import LiveSession
 
-            self.live = LiveSession(self)
+            self.live = LiveSession(self, readers=ring_readers(self))
         if self.live is not None and self.live.worker is None:
             self.live.start()
 
@@ -490,7 +489,7 @@ def secrets_where(name: str) -> None:
 
 # Each area's command group lives beside that area's screens.
 for _command in (users, triage, import_group, bookings, rota, who, outbox, mail_in, certificates, event, ticket,
-                 settings, contactus_group, desk_group, export_group, audit, web, routers):
+                 settings, contactus_group, desk_group, export_group, audit, web, routers, call_group):
     main.add_command(_command)
 
 

@@ -41,7 +41,7 @@ class Presence(BaseModel):
 
 
 LIVE_MODELS = [LiveChange, Presence]
-TOPICS = ("data", "presence", "beat")  # beat: heartbeats only, nobody reloads on it
+TOPICS = ("data", "presence", "beat", "ring")  # beat: heartbeats only, nobody reloads on it; ring: a call for someone
 
 
 def create_live_tables() -> None:

@@ -359,3 +359,16 @@ def _sla_sort_index() -> None:
     an index on the sort's own expression (no deadline: last)."""
     db.execute_sql('CREATE INDEX IF NOT EXISTS "ticket_due_order" ON "ticket" '
                    "((COALESCE(sla_due_at, '9999-12-31 23:59:59')), id)")
+
+
+@migration("1070_calls")
+def _calls() -> None:
+    """Calls rung by the PBX, the live topic that tells the agent's session,
+    and the index that finds a caller's contact by phone."""
+    from .calls import CALL_MODELS
+    from .live import LiveChange
+
+    db.create_tables(CALL_MODELS, safe=True)
+    if not LiveChange.select().where(LiveChange.topic == "ring").exists():
+        LiveChange.create(topic="ring", n=0)
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "contact_phone" ON "contact" ("phone")')

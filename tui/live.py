@@ -24,7 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from textual import on
 from textual.events import ScreenResume
@@ -95,12 +96,23 @@ def place_of(stack: list) -> presence.Place:
     return presence.Place(name, kind, entity_id, label or "", editing)
 
 
+@dataclass(frozen=True)
+class Reader:
+    """What the live thread reads when `topic` moves (and once when it
+    starts), off the UI thread; `deliver` gets the result on the UI thread."""
+
+    topic: str
+    read: Callable[[], object]
+    deliver: Callable[[object], None]
+
+
 class LiveSession:
     """The App's change watcher and presence heartbeat (one thread)."""
 
     def __init__(self, app, *, interval: float = POLL_SECONDS,
-                 heartbeat: float = presence.HEARTBEAT_SECONDS) -> None:
+                 heartbeat: float = presence.HEARTBEAT_SECONDS, readers: Iterable[Reader] = ()) -> None:
         self.app = app
+        self.readers = tuple(readers)
         self.interval = interval
         self.heartbeat = heartbeat
         self.session = presence.new_session_id()
@@ -143,6 +155,19 @@ class LiveSession:
                 except Exception:  # noqa: BLE001 - one screen's trouble never stops the others' refresh
                     log.exception("live reload of %s failed", type(screen).__name__)
 
+    def _read(self, reader: Reader) -> None:
+        try:
+            got = reader.read()
+        except Exception as exc:  # noqa: BLE001 - a busy or gone store: the next change reads again
+            log.warning("live read of %s failed: %s", reader.topic, exc)
+            return
+        try:
+            self.app.call_from_thread(reader.deliver, got)
+        except RuntimeError:  # the app is closing
+            pass
+        except Exception:  # noqa: BLE001 - keep watching
+            log.exception("live delivery of %s failed", reader.topic)
+
     def _loop(self) -> None:
         from models import db
 
@@ -154,6 +179,7 @@ class LiveSession:
         last_place: presence.Place | None = None
         last_beat = last_tick = time.monotonic()
         retry_at = 0.0
+        first = True
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
@@ -161,7 +187,11 @@ class LiveSession:
                 if now - last_tick >= PRESENCE_REFRESH_SECONDS:
                     topics.add("presence")
                     last_tick = now
-                topics &= {"data", "presence"}
+                for reader in self.readers:
+                    if first or reader.topic in topics:
+                        self._read(reader)
+                first = False
+                topics &= {"data", "presence", "ring"}
                 if topics:
                     try:
                         self.app.call_from_thread(self.dispatch, frozenset(topics))

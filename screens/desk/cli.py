@@ -293,3 +293,53 @@ def import_customers(obj: Context, file: Path, encoding: str, dry_run: bool, as_
         click.echo(summary + (" " + _("(dry run: nothing saved)") if dry_run else ""))
     if report.rejected:
         sys.exit(1)
+
+
+@click.group("call")
+def call_group() -> None:
+    """The phone: tell an agent who is calling (for the PBX), list calls."""
+
+
+@call_group.command("ring")
+@click.option("--number", required=True, help="The caller's number, in any format (caller ID).")
+@click.option("--to", "to_login", required=True, help="The Atende login of the agent the call rings.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def call_ring(obj: Context, number: str, to_login: str, as_json: bool) -> None:
+    """Show the call on the agent's running session (within a second): who is
+    calling, found by the number; Enter there opens a ticket for them. Run by
+    the PBX as its own account (like the worker) or by a staff member."""
+    from services.tickets import calls
+
+    actor = obj.open_background()
+    rung = calls.ring(actor, number, to_login)
+    if as_json:
+        c = rung.call
+        click.echo(json.dumps({"call_id": c.id, "to": c.to_login, "number": c.shown_number, "caller": c.headline(),
+                               "customer_id": c.customer_id, "contact_id": c.contact_id, "matches": c.matches,
+                               "sessions": rung.sessions}, ensure_ascii=False))
+        return
+    if rung.sessions:
+        click.echo(_("Told {login}: {call}").format(login=rung.call.to_login, call=rung.call.headline()))
+    else:
+        click.echo(_("{login} has no open session: the call waits in their list of calls ({call})").format(
+            login=rung.call.to_login, call=rung.call.headline()))
+
+
+@call_group.command("list")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def call_list(obj: Context, limit: int, as_json: bool) -> None:
+    """Your calls, newest first: answered (with the ticket), dismissed or missed."""
+    from services.tickets import calls
+
+    rows = calls.recent(obj.open(create=False), limit=limit)
+    if as_json:
+        click.echo(json.dumps([{"id": c.id, "at": c.created_at.isoformat(timespec="seconds"),
+                                "number": c.shown_number, "caller": c.headline(), "status": c.status,
+                                "ticket": c.ticket_protocol} for c in rows], ensure_ascii=False, indent=2))
+        return
+    for c in rows:
+        click.echo(f"{c.id:>6}  {c.created_at:%Y-%m-%d %H:%M}  {_(calls.STATUSES[c.status]):<10}  "
+                   f"{c.ticket_protocol or '-':<16}  {c.headline()}")

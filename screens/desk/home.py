@@ -16,7 +16,6 @@ from services.core import permissions
 from services.core.i18n import N_, _
 from services.tickets import protocol, records
 from services.tickets.wizard import draft as wizard_draft
-from services.tickets.wizard import finishing as wizard_finishing
 from services.tickets.wizard import saving as wizard_saving
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, keep_cursor
@@ -70,8 +69,8 @@ class DeskScreen(LiveScreen, AtendeScreen):
 
     PRESENCE_NAME = N_("Service desk")
     HELP = N_("Ctrl+N opens a new ticket and reserves its protocol at once. Unfinished tickets are offered "
-              "back (R). Q opens the queues. Enter opens a ticket. C (leads) sets up destinations, ticket types, "
-              "technicians and service-order types.")
+              "back (R). Q opens the queues. Enter opens a ticket. L lists the calls the phone rang for you. "
+              "C (leads) sets up destinations, ticket types, technicians and service-order types.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("ctrl+n", "new_ticket", N_("New ticket"), id="desk-new"),
@@ -80,6 +79,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
         Binding("s", "scripts", N_("Scripts"), id="desk-scripts"),
         Binding("q", "queues", N_("Queues"), id="desk-queues"),
         Binding("c", "setup", N_("Setup"), id="desk-setup"),
+        Binding("l", "calls", N_("Calls"), id="desk-calls"),
     ]
 
     def __init__(self, resume: wizard_draft.Draft | None = None, offer_drafts: bool = True) -> None:
@@ -147,14 +147,9 @@ class DeskScreen(LiveScreen, AtendeScreen):
                           on_answer=self.open_wizard, write=True)
 
     def open_wizard(self, draft: wizard_draft.Draft) -> None:
-        from screens.desk.wizard.screen import WizardScreen, finished_message
+        from screens.desk.calls import open_wizard
 
-        def closed(done: wizard_finishing.Finished | None) -> None:
-            self.load()
-            if done is not None:
-                self.notify(finished_message(done), title=_("Ticket opened"), timeout=15, markup=False)
-
-        self.app.push_screen(WizardScreen(draft), closed)
+        open_wizard(self.app, draft, after=self.load)
 
     def action_resume(self) -> None:
         self.check_drafts(offer=True, say_none=True)
@@ -181,6 +176,11 @@ class DeskScreen(LiveScreen, AtendeScreen):
     def action_scripts(self) -> None:
         self.app.push_screen(ScriptListScreen())
 
+    def action_calls(self) -> None:
+        from screens.desk.calls import CallsScreen
+
+        self.app.push_screen(CallsScreen())
+
     def action_setup(self) -> None:
         from screens.desk.setup import DeskSetupScreen
 
@@ -189,6 +189,8 @@ class DeskScreen(LiveScreen, AtendeScreen):
     def palette_commands(self):
         yield PaletteCommand(_("New ticket"), _("Reserve a protocol and open the wizard"), self.action_new_ticket)
         yield PaletteCommand(_("Resume a draft"), _("Tickets you did not finish"), self.action_resume)
+        yield PaletteCommand(_("Calls"), _("The calls the phone rang for you; call back with a ticket"),
+                             self.action_calls)
         if permissions.can(self.app.actor, "scripts.edit"):
             yield PaletteCommand(_("Scripts"), _("Edit the guided scripts"), self.action_scripts)
         if permissions.can(self.app.actor, "desk.setup"):

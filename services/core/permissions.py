@@ -80,6 +80,7 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "registrations.privacy": (frozenset({COORDINATOR, SUPERVISOR, ADMIN}),
                               N_("Export or erase a participant's personal data")),
     "tickets.create": (STAFF, N_("Open tickets (the new-ticket wizard)")),
+    "calls.ring": (STAFF, N_("Tell an agent's session who is calling them (the PBX's hook: atende call ring)")),
     "desk.setup": (LEADS, N_("Create and change destinations, ticket types, technicians and service-order types")),
     "tickets.read": (STAFF, N_("See tickets")),
     "tickets.work": (STAFF, N_("Reply to tickets, add notes, change their status and responsible")),

@@ -87,6 +87,36 @@ def phone(value: str, field: str = "phone", required: bool = True) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def phone_key(value: str) -> tuple[str, str] | None:
+    """A phone number in any format a person or a PBX writes it (+55 (11)
+    99469-5266, 5511994695266, 011 99469-5266, 0 21 11 99469-5266, tel:...)
+    as (E.164, the international form stored on contacts), or None when it is
+    no valid number (withheld, an extension, too short)."""
+    import phonenumbers
+
+    text = clean(value)[:60]
+    for prefix in ("tel:", "sip:"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):].split("@", 1)[0]
+    only = "".join(c for c in text if c.isdigit())
+    if not only:
+        return None
+    tries = [text]
+    if not text.lstrip().startswith("+"):
+        tries.append("+" + only)  # 5511994695266: the country code without its plus
+        if only.startswith("00") and len(only) > 12:
+            tries.append("+" + only[4:])  # 00 21 1 212...: abroad, through a carrier's code
+    for attempt in tries:
+        try:
+            parsed = phonenumbers.parse(attempt, "BR")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return (phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+                    phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+    return None
+
+
 def name(value: str, field: str = "name", required: bool = True, max_len: int = MAX_NAME) -> str:
     text = clean(value)
     if not text and required:

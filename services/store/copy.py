@@ -55,6 +55,7 @@ Progress = Callable[[str, int, int], None]
 
 def all_models() -> list[type[Model]]:
     """Every table of the store, parents before children."""
+    from models.calls import CALL_MODELS
     from models.contactus import CONTACTUS_MODELS, WEB_ACCOUNT_MODELS
     from models.core import CORE_MODELS
     from models.desk import DESK_MODELS, MAIL_IN_MODELS, SURVEY_MODELS
@@ -67,7 +68,7 @@ def all_models() -> list[type[Model]]:
 
     return sort_models([*CORE_MODELS, *WIZARD_MODELS, *DESK_MODELS, *MAIL_IN_MODELS, *CONTACTUS_MODELS,
                         *WEB_ACCOUNT_MODELS, *EVENT_MODELS, *MAIL_MODELS, *SCHEDULING_MODELS, *LIVE_MODELS,
-                        *FILE_MODELS, *SURVEY_MODELS])
+                        *FILE_MODELS, *SURVEY_MODELS, *CALL_MODELS])
 
 
 USED_IF_ANY = ("user", "ticket", "customer", "event")

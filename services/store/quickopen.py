@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from services.core.permissions import Actor
 
-SCHEMA_VERSION = "1051_sla_sort_index"
+SCHEMA_VERSION = "1070_calls"
 """The newest migration (tests/unit/store/test_quickopen.py keeps it equal to models.migrations.code_version())."""
 
 

@@ -79,6 +79,9 @@ class LookupStep(Step):
         self.query_one("Field > .field-label", Label).update(_(FIND_LABELS.get(d.kind, FIND_LABELS["customer"])))
         self.query_one("#lookup-chosen", Label).update(
             _("Chosen: {name}").format(name=chosen) if chosen else _("Nobody chosen yet"))
+        typed = self.query_one("#lookup-text", Input)
+        if d.lookup_text and not chosen and not typed.value:  # a call's number: its search runs at once
+            typed.value = d.lookup_text
 
     def entered(self) -> None:
         lookup = self.query_one(CustomerLookup)

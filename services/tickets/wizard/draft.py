@@ -100,6 +100,7 @@ class Draft:
     solution: str = ""
     emails: tuple[EmailDraft, ...] = ()
     focus: str = ""  # the field being typed in when last saved: a resumed draft puts the cursor back there
+    lookup_text: str = ""  # typed into the lookup for the agent (a call's number found on several customers)
 
 
 _NESTED = {"attachments": AttachmentDraft, "service_orders": ServiceOrderDraft, "tasks": TaskDraft,
