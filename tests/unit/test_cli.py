@@ -156,3 +156,19 @@ def test_desk_setup_commands(tmp_path):
     assert r.returncode == 0 and "inactive" in r.stdout
     atende("--db", db, "users", "add", "ana", "--role", "agent")
     one_line_error(atende("--db", db, "desk", "list", "queue", env={"ATENDE_USER": "ana"}), "may not")
+
+
+def test_call_ring_and_list(tmp_path):
+    """The PBX's hook: one line (or JSON) saying whom it told; a wrong agent is one line and exit 1."""
+    db = str(tmp_path / "a.db")
+    assert atende("--db", db, "users", "add", "ana", "--role", "agent").returncode == 0
+    r = atende("--db", db, "call", "ring", "--number", "011 99469-5266", "--to", "ana")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ("ana has no open session: the call waits in their list of calls "
+                                "(Call from +55 11 99469-5266: unknown number)")
+    got = json.loads(atende("--db", db, "call", "ring", "--number", "[bold]\x1b[31m", "--to", "ana", "--json").stdout)
+    assert (got["to"], got["matches"], got["sessions"], got["customer_id"]) == ("ana", 0, 0, None)
+    one_line_error(atende("--db", db, "call", "ring", "--number", "1", "--to", "ghost"), "'ghost'")
+    one_line_error(atende("--db", db, "call", "ring", "--to", "ana"), "--number")
+    listed = json.loads(atende("--db", db, "call", "list", "--json", env={"ATENDE_USER": "ana"}).stdout)
+    assert [c["status"] for c in listed] == ["ringing", "ringing"]
