@@ -31,7 +31,8 @@ class OutboxScreen(LiveScreen, AtendeScreen):
     FAILURE_STATUS = {"outbox": "#outbox-counts"}
 
     HELP = N_("Every e-mail Atende sends waits here until the worker sends it. Failed ones show "
-              "the server's answer; retry them once the cause is fixed.")
+              "the server's answer; retry them once the cause is fixed. I lists the e-mail taken in and what "
+              "became of each (ignored ones with the reason).")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("f", "cycle_filter", N_("Filter"), id="outbox-filter"),
@@ -40,6 +41,7 @@ class OutboxScreen(LiveScreen, AtendeScreen):
         Binding("t", "templates", N_("Templates"), id="outbox-templates"),
         Binding("ctrl+r", "reload", N_("Refresh"), id="outbox-refresh"),
         Binding("x", "export", N_("Export CSV"), id="outbox-export"),
+        Binding("i", "taken_in", N_("Mail in"), id="outbox-taken-in"),
     ]
     REFRESH_SECONDS = 2.0
 
@@ -74,6 +76,11 @@ class OutboxScreen(LiveScreen, AtendeScreen):
         if action in ("retry", "resend"):
             return permissions.can(self.app.actor, "mail.send")
         return True
+
+    def action_taken_in(self) -> None:
+        from screens.mail.inbox import MailInScreen
+
+        self.app.push_screen(MailInScreen())
 
     # ---------------------------------------------------------------- loading
 
@@ -208,6 +215,8 @@ class OutboxScreen(LiveScreen, AtendeScreen):
                              self.action_templates)
         yield PaletteCommand(_("Filter the outbox"), _("All, queued, sending, sent or failed"),
                              self.action_cycle_filter)
+        yield PaletteCommand(_("E-mail taken in"), _("What became of each e-mail received; why one was ignored"),
+                             self.action_taken_in)
         if permissions.can(self.app.actor, "mail.send"):
             yield PaletteCommand(_("Retry the e-mail"), _("Queue the selected failed e-mail again"),
                                  self.action_retry)
