@@ -113,3 +113,34 @@ async def test_the_ticket_screen_shows_its_deadlines_as_the_queue_does(make_app,
         await settle(pilot)
         assert "Service level" not in app.screen.query_one("#ticket-record").content.plain
         assert "Time left" not in app.screen.query_one("#ticket-header").content.plain
+
+
+async def test_a_breach_notice_shows_on_the_desk_and_i_reads_it(make_app, admin):
+    from screens.desk.home import DeskScreen
+    from services.events import notifications
+    from services.supervisor import service_levels
+    from tests.ui.pilot_tools import until
+    from tui.inbox import InboxLine, NotificationsDialog
+
+    late, _fine = world(admin)  # Tuesday 08:30: late's resolution was due Monday 18:00
+    sara = users.identify("sara")
+    app = make_app("sara")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(DeskScreen(offer_drafts=False))
+        await settle(pilot)
+        desk = app.screen
+        line = desk.query_one("#desk-inbox-line", InboxLine)
+        assert not line.display  # nothing unread yet
+        assert service_levels.sweep(clock.now()) == 1  # the worker's sweep: the supervisor is told
+        await until(pilot, lambda: line.display)  # the desk reloads on the change by itself
+        assert line.display and str(line.render()) == "1 unread notification: press i to read it"
+        await pilot.press("i")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, NotificationsDialog)
+        text = str(dialog.query_one("#notifications-text").render())
+        assert f"Ticket {late.protocol} missed its resolution target (due 09/03/2026 18:00)" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is desk and not line.display
+        assert notifications.unread_count(sara) == 0
