@@ -115,7 +115,8 @@ class IncomingCallDialog(AtendeModal[None]):
 
     def on_mount(self) -> None:
         self.armed_at = time.monotonic() + ARMED_AFTER  # from when it is on the screen
-        self.query_one("#call-open", Button).focus()
+        for button in self.query("#call-open"):  # none when a newer call (or another session) closed it at once
+            button.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -29,8 +29,9 @@ def ticket_show(obj: Context, protocol: str, as_json: bool) -> None:
     actor = obj.open(create=False)
     view = tickets.show(actor, protocol)
     if as_json:
-        click.echo(json.dumps(asdict(view), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(asdict(view), ensure_ascii=False, indent=2, default=json_default))
         return
+    from services.tickets import sla
     from services.tickets.protocol import STATUSES
 
     rows = [(_("protocol"), view.protocol), (_("status"), _(STATUSES.get(view.status, view.status))),
@@ -38,7 +39,9 @@ def ticket_show(obj: Context, protocol: str, as_json: bool) -> None:
             (_("plan"), f"{view.plan} ({view.login})" if view.plan else ""), (_("destination"), view.queue),
             (_("type"), view.type), (_("responsible"), view.responsible), (_("parent"), view.parent),
             (_("children"), ", ".join(view.children)), (_("opened"), f"{view.created_at} {view.created_by}"),
-            (_("closed"), view.closed_at), *((label.lower(), value) for label, value in view.contact_us)]
+            (_("closed"), view.closed_at), *((label.lower(), value) for label, value in view.contact_us),
+            *((label.lower(), "".join(text for text, _state in parts))
+              for label, parts in (sla.describe(view.deadlines) if view.deadlines else ()))]
     width = max(len(k) for k, _v in rows)
     for key, value in rows:
         if value:

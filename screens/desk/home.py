@@ -1,4 +1,5 @@
-"""The service desk: open a new ticket, resume a draft, see recent tickets."""
+"""The service desk: open a new ticket, resume a draft, see recent tickets,
+and the person's unread notifications (the service-level breach notices)."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -14,10 +15,12 @@ from screens.desk.scripts import ScriptListScreen
 from screens.desk.ticket import TicketDetailScreen
 from services.core import permissions
 from services.core.i18n import N_, _
+from services.events import notifications
 from services.tickets import protocol, records
 from services.tickets.wizard import draft as wizard_draft
 from services.tickets.wizard import saving as wizard_saving
 from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.inbox import InboxKey, InboxLine, inbox_binding
 from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
@@ -64,13 +67,20 @@ class ResumeDialog(AtendeModal[wizard_draft.Draft | None]):
         self.dismiss(None)
 
 
-class DeskScreen(LiveScreen, AtendeScreen):
+def read_desk(actor) -> tuple[list[records.TicketRow], int]:
+    """The recent tickets and the count of `actor`'s unread notifications."""
+    return records.list_tickets(actor, limit=200), notifications.unread_count(actor)
+
+
+class DeskScreen(InboxKey, LiveScreen, AtendeScreen):
     """The service desk's entry."""
 
     PRESENCE_NAME = N_("Service desk")
     HELP = N_("Ctrl+N opens a new ticket and reserves its protocol at once. Unfinished tickets are offered "
               "back (R). Q opens the queues. Enter opens a ticket. L lists the calls the phone rang for you. "
-              "C (leads) sets up destinations, ticket types, technicians and service-order types.")
+              "C (leads) sets up destinations, ticket types, technicians and service-order types. A line at the "
+              "top counts your unread notifications (such as a ticket past its service-level deadline); I reads "
+              "them.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("ctrl+n", "new_ticket", N_("New ticket"), id="desk-new"),
@@ -80,6 +90,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
         Binding("q", "queues", N_("Queues"), id="desk-queues"),
         Binding("c", "setup", N_("Setup"), id="desk-setup"),
         Binding("l", "calls", N_("Calls"), id="desk-calls"),
+        inbox_binding("desk-inbox"),
     ]
 
     def __init__(self, resume: wizard_draft.Draft | None = None, offer_drafts: bool = True) -> None:
@@ -90,6 +101,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield InboxLine(id="desk-inbox-line")
         yield Label(_("Recent tickets"), classes="box-title")
         table = Table(cursor_type="row", zebra_stripes=True, id="recent")
         table.add_columns(_("Protocol"), _("Status"), _("Customer"), _("Type"), _("Opened"))
@@ -113,9 +125,10 @@ class DeskScreen(LiveScreen, AtendeScreen):
 
     def load(self) -> None:
         actor = self.app.actor
-        self.call_service("desk-load", lambda: records.list_tickets(actor, limit=200), on_answer=self._show)
+        self.call_service("desk-load", read_desk, actor, on_answer=lambda answer: self._show(*answer))
 
-    def _show(self, rows: list[records.TicketRow]) -> None:
+    def _show(self, rows: list[records.TicketRow], unread: int = 0) -> None:
+        self.query_one("#desk-inbox-line", InboxLine).show(unread)
         first = not hasattr(self, "_shown_once")
         self._shown_once = True
         self.rows = rows
@@ -191,6 +204,7 @@ class DeskScreen(LiveScreen, AtendeScreen):
         yield PaletteCommand(_("Resume a draft"), _("Tickets you did not finish"), self.action_resume)
         yield PaletteCommand(_("Calls"), _("The calls the phone rang for you; call back with a ticket"),
                              self.action_calls)
+        yield PaletteCommand(_("Notifications"), _("Read your notifications"), self.action_inbox)
         if permissions.can(self.app.actor, "scripts.edit"):
             yield PaletteCommand(_("Scripts"), _("Edit the guided scripts"), self.action_scripts)
         if permissions.can(self.app.actor, "desk.setup"):

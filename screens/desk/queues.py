@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from screens.desk.levels import level_cell
 from screens.desk.ticket import ReassignDialog, ReplyDialog, TicketDetailScreen
 from services.core import permissions
 from services.core.i18n import N_, _
@@ -20,8 +21,6 @@ from tui.live import LiveScreen, keep_cursor
 from tui.table import Table
 
 COLUMNS = ("protocol", "customer", "type", "status", "due", "responsible", "age", "updated")
-LEVEL_STYLES = {"breached": "bold red", "warning": "yellow", "paused": "dim"}
-"""The time-left cell: red past a deadline, yellow close to it (services.tickets.sla)."""
 
 
 class QueuesScreen(LiveScreen, AtendeScreen):
@@ -166,7 +165,7 @@ class QueuesScreen(LiveScreen, AtendeScreen):
         if r.damaged:
             self._damaged.add(r.id)
         table.add_row(self._protocol_cell(r.id, r.protocol), Text(r.customer), Text(r.type), Text(r.status_label),
-                      Text(r.level.text, style=LEVEL_STYLES.get(r.level.state, "")), Text(r.responsible),
+                      level_cell(r.level), Text(r.responsible),
                       Text(r.age), Text(r.updated), key=f"{r.id}:{r.protocol}")
 
     def _summary(self, total: int | None) -> str:

@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.desk.levels import level_cell, render_deadlines
 from screens.desk.wizard.actions import AttachmentForm, ServiceOrderForm, TaskForm
 from services.core import clock, permissions
 from services.core.errors import AtendeError, Conflict, ValidationError
@@ -150,6 +151,7 @@ def render_ticket(v: records.TicketView) -> Text:
     row(_("Linked tickets"), ", ".join(v.children))
     row(_("Opened by"), f"{v.created_by} · {v.created_at}")
     row(_("Last change"), f"{v.updated_by} · {v.updated_at}")
+    t.append_text(render_deadlines(v.deadlines))
     for label, body in ((_("Problem"), v.problem), (_("Checks performed"), v.checks), (_("Solution"), v.solution),
                         (_("Script report"), v.script_report)):
         if body:
@@ -178,7 +180,7 @@ def render_ticket(v: records.TicketView) -> Text:
 
 
 def render_header(v: records.TicketView, now: dt.datetime) -> Text:
-    """One line that stays on screen: protocol, status, type, responsible, queue, age."""
+    """One line that stays on screen: protocol, status, type, responsible, queue, age, time left."""
     t = Text(no_wrap=False, overflow="ellipsis")
     t.append(f" {v.protocol} ", style="bold reverse")
     t.append(" " + _(STATUSES.get(v.status, v.status)), style="bold")
@@ -192,6 +194,10 @@ def render_header(v: records.TicketView, now: dt.datetime) -> Text:
             t.append(" · ", style="dim")
             t.append(f"{label}: ", style="dim")
             t.append(value)
+    if v.deadlines is not None and v.deadlines.level.text:
+        t.append(" · ", style="dim")
+        t.append(_("Time left") + ": ", style="dim")
+        t.append_text(level_cell(v.deadlines.level))
     return t
 
 
@@ -347,7 +353,10 @@ def read_ticket(actor, protocol_number: str) -> tuple:
 class TicketDetailScreen(LiveScreen, AtendeScreen):
     """A ticket being worked on."""
 
-    HELP = N_("The top line stays: protocol, status, type, responsible, queue, age. Arrows and PgUp/PgDn "
+    HELP = N_("The top line stays: protocol, status, type, responsible, queue, age and the time left to "
+              "the nearest service-level deadline (as the queue's column: yellow when close, red once past "
+              "it). The record's Service level lists the first response and resolution deadlines, what was "
+              "missed, and the clock paused while waiting on the customer. Arrows and PgUp/PgDn "
               "scroll; 1 jumps to the record, 2 to the thread, 3 to the history. R adds a public reply (the "
               "customer sees it), I an internal note (staff only). S changes the status, A reassigns the "
               "ticket. F attaches a file, O adds a service order, T a task, D marks a task done, L links a "

@@ -5,8 +5,8 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import HorizontalScroll, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.containers import HorizontalScroll, Vertical
+from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
 from screens.events.checkin import CheckinScreen
@@ -15,9 +15,10 @@ from screens.events.form import EventFormScreen
 from screens.events.moves import MovesEvents, change_refusal
 from screens.events.types import EventTypesScreen
 from services.core import permissions
-from services.core.i18n import N_, _, ngettext
+from services.core.i18n import N_, _
 from services.events import notifications, queries, stages
-from tui.base import AtendeModal, AtendeScreen, PaletteCommand
+from tui.base import AtendeScreen, PaletteCommand
+from tui.inbox import InboxKey, InboxLine, inbox_binding
 from tui.live import LiveScreen
 
 
@@ -65,16 +66,6 @@ def read_board(actor, mine: bool) -> tuple[list[queries.EventInfo], int]:
     return queries.list_events(actor, mine=mine), notifications.unread_count(actor)
 
 
-def read_inbox(actor) -> list[notifications.NotificationInfo]:
-    """The unread notifications (else the last ten); those shown, and only
-    those, are marked read (a notification that came meanwhile stays unread)."""
-    items = notifications.notifications(actor, unread_only=True)
-    if not items:
-        return notifications.notifications(actor, unread_only=False, limit=10)
-    notifications.mark_read(actor, [n.id for n in items])
-    return items
-
-
 REFRESH_SECONDS = 30.0
 
 
@@ -112,36 +103,7 @@ class StageColumn(Vertical):
         return Text.assemble((f"{_(stages.STAGE_SHORT[self.stage])} ({count})", "bold"))
 
 
-class NotificationsDialog(AtendeModal[None]):
-    """The person's unread notifications; opening them marks them read."""
-
-    BINDINGS = [Binding("escape,enter", "close", N_("Close"))]
-
-    def __init__(self, items: list[notifications.NotificationInfo]) -> None:
-        super().__init__()
-        self.items = items
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="notifications-box"):
-            yield Label(_("Notifications"), classes="box-title")
-            text = Text()
-            for n in self.items:
-                text.append(f"{n.created_at:%d/%m %H:%M}  ", style="dim")
-                text.append(n.text + "\n")
-            if not self.items:
-                text.append(_("Nothing new."))
-            with VerticalScroll(id="notifications-scroll", can_focus=True):
-                yield Static(text, id="notifications-text")
-            yield Static(_("Arrows scroll; Esc closes."), classes="muted")
-
-    def on_mount(self) -> None:
-        self.query_one("#notifications-scroll").focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
+class EventBoardScreen(InboxKey, MovesEvents, LiveScreen, AtendeScreen):
     HELP = N_("The events pipeline: a column per stage. Arrows choose an event, ] and [ move it to the "
               "next or previous stage, Enter opens its registrations. Cards show seats filled of seats, "
               "and +N on the waiting list.")
@@ -156,7 +118,7 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
         Binding("x", "cancel_event", N_("Cancel event"), id="events-cancel", show=False),
         Binding("o", "status", N_("Status"), id="events-status"),
         Binding("m", "toggle_mine", N_("Mine/all"), id="events-mine"),
-        Binding("i", "inbox", N_("Notifications"), id="events-inbox"),
+        inbox_binding("events-inbox"),
         Binding("t", "types", N_("Types"), id="events-types", show=False),
         Binding("right", "column(1)", N_("Next column"), show=False),
         Binding("left", "column(-1)", N_("Previous column"), show=False),
@@ -175,7 +137,7 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="board-inbox", markup=False)
+        yield InboxLine(id="board-inbox")
         with Board(id="board"):
             for stage in stages.STAGES:
                 yield StageColumn(stage)
@@ -183,7 +145,6 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
 
     def on_mount(self) -> None:
         self.sub_title = _("Events")
-        self.query_one("#board-inbox").display = False
         self._focus_column(0)
         self.load()  # and again when anyone commits (tui.live); moves check versions anyway
 
@@ -238,10 +199,7 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
                     cards.highlighted = min(highlighted, len(in_stage) - 1)
                 else:
                     cards.highlighted = 0
-        inbox = self.query_one("#board-inbox", Static)
-        inbox.display = unread > 0
-        inbox.update(ngettext("{n} unread notification: press i to read it",
-                              "{n} unread notifications: press i to read them", unread).format(n=unread))
+        self.query_one("#board-inbox", InboxLine).show(unread)
         mine = _("only mine") if self.mine else _("everyone's")
         self.sub_title = _("Events ({which})").format(which=mine)
 
@@ -363,14 +321,6 @@ class EventBoardScreen(MovesEvents, LiveScreen, AtendeScreen):
             self.load()
 
         self.run_move(e, to, done, edit=self._edit)
-
-    def action_inbox(self) -> None:
-        self._open_inbox()
-
-    def _open_inbox(self) -> None:
-        self.call_service("inbox", read_inbox, self.app.actor, write=True,
-                          on_answer=lambda items: self.app.push_screen(NotificationsDialog(items),
-                                                                       lambda _r: self.load()))
 
     def palette_commands(self):
         yield PaletteCommand(_("New event"), _("Create an event"), self.action_new)

@@ -1,6 +1,7 @@
 """In-app notifications: a line for one person about an event (a seat freed,
-a preparation task, an event closed by the worker), shown on the events board
-until read."""
+a preparation task, an event closed by the worker) or a ticket (a missed
+service-level deadline), counted on the events board and the service desk
+until read (tui.inbox)."""
 from __future__ import annotations
 
 import datetime as dt

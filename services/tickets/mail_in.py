@@ -8,6 +8,12 @@ message to it) and the worker fetching the `[mail_in]` IMAP mailbox
   replies carry) is added to that ticket's thread as a public message from
   the customer; a ticket waiting on them goes back to "in progress", a
   resolved or finished one is open again (`thread.customer_wrote`);
+- whose subject lost the protocol (or names no ticket) but that answers a
+  message of a ticket's thread is added to that ticket the same way: its
+  In-Reply-To, then its References from the latest back (at most
+  MAX_THREAD_IDS of them), are looked up among the mail we sent about a
+  ticket (our Message-ID names its outbox row: `outbox.message_id_seed`) and
+  the mail already taken in on one (`MailIn.message_id`), by their indexes;
 - otherwise opens a ticket in the configured queue (`mail_in.queue`), for
   the customer and contact the sender's address finds (an unknown sender
   becomes a prospect with that contact), its protocol reserved in the same
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +45,7 @@ from peewee import IntegrityError, fn
 
 from models import Contact, Customer, Queue, Ticket, reading, write_tx
 from models.desk import MailIn, TicketMessage
+from models.mail import Outbox
 from models.wizard import TicketAttachment
 from services.core import clock
 from services.core import files as intake
@@ -47,6 +55,7 @@ from services.core.i18n import _
 from services.core.permissions import Actor
 from services.core.text import clean, fold
 from services.mail import inbound
+from services.mail.outbox import message_id_seed
 from services.mail.transport import sender_address
 from services.store import audit, blobs, database, users
 from services.tickets import protocol, sla, thread
@@ -59,6 +68,12 @@ VIA = ("stdin", "imap")
 MAX_RAW = 50 * 1024 * 1024
 """A message larger than this is refused whole (the MTA bounces it; IMAP: left unread)."""
 MAX_FILES = 50
+MAX_THREAD_IDS = 20
+"""How many of a message's References (the latest) are looked up, besides its In-Reply-To."""
+OUR_MESSAGE_ID = re.compile(r"<(atende\.(\d{1,12})\.[0-9a-f]{16})@[^<>\s]+>")
+"""The Message-ID of a mail we sent (`services.mail.transport`): its outbox row's id and key's digest;
+the domain follows the configured sender, so it is not compared."""
+CLOSED_TO_MAIL = ("draft", "abandoned")
 
 log = logging.getLogger("atende.mail_in")
 
@@ -189,7 +204,7 @@ def receive(raw: bytes, config: Config, *, via: str = "stdin") -> Received:
                 log.info("mail-in: %s from %s ignored: %s", mail.message_id, mail.sender or "-", reason)
                 return Received("ignored", mail.message_id, reason=reason)
             actor = users.system_actor(LOGIN)
-            target = _ticket_named(mail)
+            target = _ticket_named(mail) or _ticket_threaded(mail)
             if target is not None:
                 received = _reply(actor, target, mail, via, now, kept)
             else:
@@ -229,7 +244,48 @@ def _ticket_named(mail: inbound.Inbound) -> Ticket | None:
     number = mail.protocol
     if not number:
         return None
-    return Ticket.get_or_none((Ticket.protocol == number) & Ticket.status.not_in(("draft", "abandoned")))
+    return Ticket.get_or_none((Ticket.protocol == number) & Ticket.status.not_in(CLOSED_TO_MAIL))
+
+
+def thread_ids(mail: inbound.Inbound) -> list[str]:
+    """The Message-IDs `mail` answers, the nearest first: its In-Reply-To, then
+    its References from the latest back (at most MAX_THREAD_IDS), each once."""
+    ids: list[str] = []
+    for value in (mail.in_reply_to, *reversed(mail.references[-MAX_THREAD_IDS:])):
+        if value and value not in ids:
+            ids.append(value)
+    return ids
+
+
+def _ticket_threaded(mail: inbound.Inbound) -> Ticket | None:
+    """The ticket of the nearest message `mail` answers (`thread_ids`) that is
+    one we sent about a ticket or one taken in on a ticket; None when none is.
+    Three indexed reads at most: mail_in by Message-ID, the outbox by id,
+    the tickets by id."""
+    ids = thread_ids(mail)
+    if not ids:
+        return None
+    tickets: dict[str, int] = dict(
+        MailIn.select(MailIn.message_id, MailIn.ticket)
+        .where(MailIn.message_id.in_(ids) & MailIn.ticket.is_null(False)).tuples())
+    ours: dict[int, tuple[str, str]] = {}  # outbox id -> (Message-ID, its local part)
+    for value in ids:
+        found = OUR_MESSAGE_ID.fullmatch(value)
+        if found and value not in tickets:
+            ours.setdefault(int(found.group(2)), (value, found.group(1)))
+    if ours:
+        rows = (Outbox.select(Outbox.id, Outbox.idempotency_key, Outbox.about_id)
+                .where(Outbox.id.in_(list(ours)) & (Outbox.about_entity == "ticket")).tuples())
+        for row_id, key, about_id in rows:
+            value, local = ours[row_id]
+            if message_id_seed(row_id, key) == local and about_id.isdigit() and len(about_id) <= 12:
+                tickets[value] = int(about_id)
+    wanted = [tickets[value] for value in ids if value in tickets]
+    if not wanted:
+        return None
+    open_ = {t.id: t for t in Ticket.select().where(Ticket.id.in_(sorted(set(wanted)))
+                                                     & Ticket.status.not_in(CLOSED_TO_MAIL))}
+    return next((open_[ticket_id] for ticket_id in wanted if ticket_id in open_), None)
 
 
 def _reply(actor: Actor, t: Ticket, mail: inbound.Inbound, via: str, now: dt.datetime,

@@ -6,6 +6,8 @@ carries the protocol, "[#PROTOCOL] subject", so the customer's answer comes
 back to the same ticket (`services.tickets.mail_in`), and the mail has the
 threading headers of the customer's own messages (In-Reply-To: the latest
 one, References: all of them), so their mail program shows one conversation.
+An answer whose subject lost the protocol still comes back by those headers:
+our Message-ID names the outbox row, which is about the ticket.
 """
 from __future__ import annotations
 

@@ -11,10 +11,12 @@ from models import AccessPoint, Contact, Customer, Plan, Queue, Ticket, TicketTy
 from models.contactus import ContactClassification, ContactForm, ContactRequest, ContactSubclassification
 from models.mail import Outbox
 from models.wizard import OsType, ServiceOrder, Technician, TicketAttachment, TicketEmail, TicketTask
+from services.core import clock
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import _
 from services.core.permissions import Actor, require
 from services.core.text import clean
+from services.tickets import sla
 from services.tickets.protocol import STATUSES
 from services.tickets.wizard.orders import fmt_minutes
 
@@ -104,6 +106,8 @@ class TicketView:
     emails: list
     contact_us: tuple = ()
     """A Contact us ticket: (label, value) of its classification and sub-classification or form of contact."""
+    deadlines: sla.Deadlines | None = None
+    """Its service level (first response, resolution, time left); None when it has no target."""
 
 
 def _iso(value) -> str:
@@ -155,7 +159,7 @@ def show(actor: Actor, protocol: str) -> TicketView:
             name_of(TicketType, t.type_id), responsible, name_of(Ticket, t.parent_id, "protocol"), children,
             t.problem, t.checks, t.solution, t.script_report, name_of(User, t.created_by_id, "login"),
             _iso(t.created_at), t.updated_by, _iso(t.updated_at), _iso(t.closed_at), files, orders, tasks, emails,
-            contact_us)
+            contact_us, sla.deadlines(t, clock.now()))
 
 
 def _contact_us(ticket_id: int) -> tuple[tuple[str, str], ...]:

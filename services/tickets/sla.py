@@ -239,3 +239,92 @@ def level(row, status: str, now: dt.datetime, cal: business.Calendar | None) -> 
         state = "ok"
     text = "-" + minutes_text(0) if state == "breached" and left == 0 else minutes_text(left)  # past it after hours
     return Level(state, left, text, response_due, resolution_due, breached)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One target of a ticket as its record shows it."""
+
+    due: dt.datetime | None
+    """When it is due; None while the clock is paused (waiting on the customer)."""
+    left: int | None
+    """Business minutes that remained when the clock paused or the ticket closed (negative: past it)."""
+    breached: bool
+    """Missed: now, or before (the sweep's mark, a late first response, closed past it)."""
+    done_at: dt.datetime | None = None
+    """The first response only: when staff first answered (None: not yet)."""
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """A ticket's service level for its record: each target it has, and the
+    time left to the nearest running deadline as the queue shows it."""
+
+    response: Deadline | None
+    resolution: Deadline | None
+    level: Level
+    """The queue's Time left (`level`): its `text` and `state`; state "paused" while waiting on the customer."""
+
+    @property
+    def paused(self) -> bool:
+        return self.level.state == "paused"
+
+
+def deadlines(t: Ticket, now: dt.datetime) -> Deadlines | None:
+    """The service level of ticket `t` (read inside the caller's transaction);
+    None when it has no target."""
+    first = _stamp(t.first_response_at)
+    response_due, resolution_due = _stamp(t.response_due_at), _stamp(t.resolution_due_at)
+    has_response = response_due is not None or t.response_left is not None
+    has_resolution = resolution_due is not None or t.resolution_left is not None
+    if not (has_response or has_resolution):
+        return None
+    running = t.status not in CLOSED and t.status != PAUSED
+    response_target, resolution_target = targets(t.type_id, t.queue_id)
+    cal = calendar() if running and t.sla_due_at is not None else None
+    lv = level((first, response_due, resolution_due, t.response_left, t.resolution_left, t.sla_due_at,
+                t.response_breached, t.resolution_breached, response_target, resolution_target), t.status, now, cal)
+    response = resolution = None
+    if has_response:
+        if first is not None:
+            late = response_due is not None and first > response_due
+        else:
+            late = (t.response_left is not None and t.response_left < 0) or (
+                running and response_due is not None and now > response_due)
+        response = Deadline(response_due, t.response_left, late or bool(t.response_breached), first)
+    if has_resolution:
+        late = bool(t.resolution_breached) or (t.resolution_left is not None and t.resolution_left < 0) or (
+            running and t.resolution_left is None and resolution_due is not None and now > resolution_due)
+        resolution = Deadline(resolution_due, t.resolution_left, late)
+    return Deadlines(response, resolution, lv)
+
+
+STAMP = "%d/%m/%Y %H:%M"
+
+
+def describe(d: Deadlines) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The lines of a ticket's service level, for its screen and `atende ticket
+    show`: (label, parts), each part (text, state), the state "" or a `Level`
+    state ("ok", "warning", "breached", "paused") that the screen colours as
+    the queue's Time left: each target's deadline, its first response, or what
+    was left when the clock paused, marked when missed; then the time left."""
+    lines = []
+    breached = (" · " + _("breached"), "breached")
+    for label, target in ((_("First response"), d.response), (_("Resolution"), d.resolution)):
+        if target is None:
+            continue
+        if target.done_at is not None:
+            part = (_("done at {at}").format(at=f"{target.done_at:{STAMP}}"), "")
+        elif target.due is not None:
+            part = (_("due at {at}").format(at=f"{target.due:{STAMP}}"), "")
+        else:
+            part = (_("paused, {left}").format(left=minutes_text(target.left or 0)), "paused")
+        lines.append((label, (part, breached) if target.breached else (part,)))
+    if d.level.text:
+        parts = [(d.level.text, d.level.state)]
+        if d.paused:
+            parts.append((" " + _("(waiting on the customer)"), "paused"))
+        elif d.level.state == "breached":
+            parts.append(breached)
+        lines.append((_("Time left"), tuple(parts)))
+    return tuple(lines)

@@ -768,7 +768,7 @@ async def test_what_is_not_allowed_is_refused_before_any_question(people, frozen
 
 async def test_the_notifications_scroll_at_80x24_and_only_those_shown_are_marked_read(people, frozen):
     from models import write_tx
-    from screens.events.board import NotificationsDialog
+    from tui.inbox import NotificationsDialog
 
     coord = people["coordinator"]
     e = make_event(coord)

@@ -159,3 +159,83 @@ def test_the_export_carries_the_deadlines_and_breaches(admin, desk):
     queues.export(admin, out, "json")
     item = json.loads(out.getvalue())[0]
     assert (item["resolution_due"], item["breached"]) == ("2026-03-09 18:00:00", True)
+
+
+def test_the_tickets_record_carries_its_deadlines(admin, desk):
+    from services.tickets import records
+
+    t = wizard_ticket(admin, desk)  # Monday 10:00: answered in the call, resolution due 18:00
+    d = records.show(admin, t.protocol).deadlines
+    assert d.response == sla.Deadline(dt.datetime(2026, 3, 9, 12, 0), None, False, MONDAY)
+    assert d.resolution == sla.Deadline(dt.datetime(2026, 3, 9, 18, 0), None, False)
+    assert (d.level.state, d.level.text, d.paused) == ("ok", "8 h 00", False)
+    at(MONDAY.replace(hour=12))
+    move(admin, t.id, "waiting_customer")  # paused: 6 hours were left
+    d = records.show(admin, t.protocol).deadlines
+    assert d.paused and d.level.text == "paused, 6 h 00"
+    assert d.resolution == sla.Deadline(None, 360, False)
+    at(dt.datetime(2026, 3, 11, 9, 0))
+    move(admin, t.id, "in_progress")  # due 15:00; at 16:00 it is past, not yet swept
+    at(dt.datetime(2026, 3, 11, 16, 0))
+    d = records.show(admin, t.protocol).deadlines
+    assert (d.level.state, d.level.text, d.resolution.breached) == ("breached", "-1 h 00", True)
+    assert not d.response.breached
+    move(admin, t.id, "resolved")  # closed late: no time left, the breach stays
+    d = records.show(admin, t.protocol).deadlines
+    assert d.level.state == "" and d.resolution == sla.Deadline(dt.datetime(2026, 3, 11, 15, 0), -60, True)
+
+
+def test_a_late_first_response_is_a_breach_and_a_ticket_without_targets_has_none(admin, desk):
+    from services.tickets import records
+
+    t = wizard_ticket(admin, desk, type_key="plain")
+    with clock.kept():
+        Ticket.update(first_response_at=None).where(Ticket.id == t.id).execute()
+        sla.start(t.id, MONDAY, responded=False)
+    at(MONDAY.replace(hour=13))  # due 12:00, nobody answered yet
+    d = records.show(admin, t.protocol).deadlines
+    assert d.response == sla.Deadline(MONDAY.replace(hour=12), None, True)
+    assert (d.level.state, d.level.text) == ("breached", "-1 h 00")
+    ticket_thread.add_message(admin, t.id, "Reiniciamos a ONU.", internal=False)
+    d = records.show(admin, t.protocol).deadlines
+    assert d.response.done_at == MONDAY.replace(hour=13) and d.response.breached
+    assert not d.resolution.breached and d.level.state == "ok"  # the resolution's 20 hours run on
+    for kind, item in (("queue", desk["queue"]), ("type", desk["outage"])):
+        setup.save(admin, kind, item.id, {"response_minutes": "", "resolution_minutes": ""})
+    bare = wizard_ticket(admin, desk)
+    assert records.show(admin, bare.protocol).deadlines is None
+
+
+def test_ticket_show_prints_the_deadlines(admin, desk, store):
+    import json
+
+    from click.testing import CliRunner
+
+    from app import main
+
+    t = wizard_ticket(admin, desk)
+    at(MONDAY.replace(hour=17, minute=30))
+    runner = CliRunner()
+    out = runner.invoke(main, ["--db", str(store), "ticket", "show", t.protocol])
+    assert out.exit_code == 0, out.output
+    lines = [" ".join(line.split()) for line in out.output.splitlines()]
+    assert "first response done at 09/03/2026 10:00" in lines
+    assert "resolution due at 09/03/2026 18:00" in lines and "time left 30 min" in lines
+    out = runner.invoke(main, ["--db", str(store), "ticket", "show", t.protocol, "--json"])
+    shown = json.loads(out.output)["deadlines"]
+    assert shown["resolution"] == {"due": "2026-03-09T18:00:00", "left": None, "breached": False, "done_at": None}
+    assert (shown["level"]["state"], shown["level"]["text"]) == ("warning", "30 min")
+    bare = bare_ticket(admin)
+    out = runner.invoke(main, ["--db", str(store), "ticket", "show", bare, "--json"])
+    assert json.loads(out.output)["deadlines"] is None
+    out = runner.invoke(main, ["--db", str(store), "ticket", "show", bare])
+    assert "time left" not in out.output and "resolution" not in out.output
+
+
+def bare_ticket(admin) -> str:
+    from models import User, write_tx
+
+    with write_tx():
+        t = Ticket.create(protocol="P-BARE", status="open", created_by=User.get(User.login == admin.login),
+                          created_at=MONDAY, updated_at=MONDAY)
+    return t.protocol
