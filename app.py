@@ -22,7 +22,7 @@ try:
 
     from screens.admin.cli import audit, routers, settings, users, who
     from screens.cli_base import AtendeGroup, Context, fail
-    from screens.desk.cli import call_group, contactus_group, desk_group, export_group, import_group, ticket
+    from screens.desk import cli as desk_cli
     from screens.events.cli import certificates, event
     from screens.mail.cli import mail_in, outbox
     from screens.scheduling.cli import bookings, rota, triage
@@ -488,8 +488,9 @@ def secrets_where(name: str) -> None:
 
 
 # Each area's command group lives beside that area's screens.
-for _command in (users, triage, import_group, bookings, rota, who, outbox, mail_in, certificates, event, ticket,
-                 settings, contactus_group, desk_group, export_group, audit, web, routers, call_group):
+for _command in (users, triage, desk_cli.import_group, bookings, rota, who, outbox, mail_in, certificates, event,
+                 desk_cli.ticket, settings, desk_cli.contactus_group, desk_cli.desk_group, desk_cli.export_group,
+                 audit, web, routers, desk_cli.call_group, desk_cli.canned_group):
     main.add_command(_command)
 
 

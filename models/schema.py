@@ -372,3 +372,11 @@ def _calls() -> None:
     if not LiveChange.select().where(LiveChange.topic == "ring").exists():
         LiveChange.create(topic="ring", n=0)
     db.execute_sql('CREATE INDEX IF NOT EXISTS "contact_phone" ON "contact" ("phone")')
+
+
+@migration("1080_canned_replies")
+def _canned_replies() -> None:
+    """Canned replies, global or per destination."""
+    from .canned import CANNED_MODELS
+
+    db.create_tables(CANNED_MODELS, safe=True)

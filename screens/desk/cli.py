@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from screens.cli_base import Context, json_default
+from screens.cli_base import ID, Context, fail, json_default
 from services.core.i18n import _
 
 
@@ -346,3 +346,101 @@ def call_list(obj: Context, limit: int, as_json: bool) -> None:
     for c in rows:
         click.echo(f"{c.id:>6}  {c.created_at:%Y-%m-%d %H:%M}  {_(calls.STATUSES[c.status]):<10}  "
                    f"{c.ticket_protocol or '-':<16}  {c.headline()}")
+
+
+@click.group("canned")
+def canned_group() -> None:
+    """Canned replies agents insert with F7 (leads keep them)."""
+
+
+def _canned_line(c) -> str:
+    where = c.queue_name or _("every destination")
+    state = _("in use") if c.active else _("out of use")
+    return f"{c.id:>5}  {c.title}  ({where}, {state})"
+
+
+def _canned_queue(actor, name: str | None) -> int | None:
+    """--queue NAME (or id) as the destination's id; "" for every destination."""
+    from services.core.errors import ValidationError
+    from services.tickets import canned
+
+    if not name:
+        return None
+    for label, queue_id in canned.destinations(actor):
+        if name.strip().casefold() in (label.casefold(), str(queue_id)):
+            return queue_id
+    raise ValidationError(_("No destination in use called {name}").format(name=name), "queue")
+
+
+def _canned_body(body: str | None, body_file) -> str | None:
+    if body_file is not None:
+        return body_file.read(200_000)
+    return body
+
+
+@canned_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def canned_list(obj: Context, as_json: bool) -> None:
+    """Every canned reply, those in use first (leads)."""
+    from dataclasses import asdict
+
+    from services.tickets import canned
+
+    rows = canned.replies(obj.open(create=False))
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(_canned_line(r))
+
+
+def _canned_options(fn):
+    fn = click.option("--body-file", type=click.File("r", encoding="utf-8"),
+                      help="Read the text from this file ('-': standard input).")(fn)
+    fn = click.option("--body", help="The text; placeholders {customer}, {protocol}, {agent}, {contact}.")(fn)
+    fn = click.option("--queue", help="The destination (name or id) it is for; '' for every destination.")(fn)
+    return click.option("--title")(fn)
+
+
+@canned_group.command("add")
+@_canned_options
+@click.pass_obj
+def canned_add(obj: Context, title: str | None, queue: str | None, body: str | None, body_file) -> None:
+    """Add a canned reply (--title and --body or --body-file)."""
+    from services.tickets import canned
+
+    actor = obj.open()
+    text = _canned_body(body, body_file)
+    click.echo(_canned_line(canned.save(actor, None, title=title or "", body=text or "",
+                                        queue_id=_canned_queue(actor, queue))))
+
+
+@canned_group.command("edit")
+@click.argument("reply_id", type=ID)
+@_canned_options
+@click.pass_obj
+def canned_edit(obj: Context, reply_id: int, title: str | None, queue: str | None, body: str | None,
+                body_file) -> None:
+    """Change the canned reply REPLY_ID: only the options given change."""
+    from services.tickets import canned
+
+    actor = obj.open(create=False)
+    now = next((r for r in canned.replies(actor) if r.id == reply_id), None)
+    if now is None:
+        fail(_("No canned reply {id}").format(id=reply_id))
+    text = _canned_body(body, body_file)
+    click.echo(_canned_line(canned.save(
+        actor, reply_id, title=now.title if title is None else title, body=now.body if text is None else text,
+        queue_id=now.queue_id if queue is None else _canned_queue(actor, queue))))
+
+
+@canned_group.command("disable")
+@click.argument("reply_id", type=ID)
+@click.option("--enable", is_flag=True, help="Put it back in use.")
+@click.pass_obj
+def canned_disable(obj: Context, reply_id: int, enable: bool) -> None:
+    """Take the canned reply REPLY_ID out of use (agents no longer see it), or back."""
+    from services.tickets import canned
+
+    click.echo(_canned_line(canned.set_active(obj.open(create=False), reply_id, enable)))

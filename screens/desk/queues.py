@@ -290,8 +290,8 @@ class QueuesScreen(LiveScreen, AtendeScreen):
             elif action == "reassign":
                 self.app.push_screen(ReassignDialog(), lambda login: login and self.run_bulk(ids, "reassign", login))
             elif action == "note":
-                self.app.push_screen(ReplyDialog(True), lambda body: body is not None and
-                                     self.run_bulk(ids, "note", body))
+                self.app.push_screen(ReplyDialog(True), lambda reply: reply is not None and
+                                     self.run_bulk(ids, "note", reply.body))
 
         choices = [("status", _("Change status")), ("reassign", _("Reassign")), ("note", _("Add an internal note"))]
         if len(ids) > 1 and not permissions.can(self.app.actor, "tickets.reassign_many"):

@@ -75,13 +75,15 @@ class SetupForm(FormDialog[setup.SetupItem | None]):
 class DeskSetupScreen(ItemsTable, AtendeScreen):
     HELP = N_("What the new-ticket wizard offers. 1 to 4 switch between destinations, ticket types, technicians "
               "and service-order types; A adds, E (or Enter) changes, D takes one out of use or back (tickets "
-              "keep it). The same from the shell: atende desk list|add|edit|disable.")
+              "keep it). 5 opens the canned replies agents insert with F7. The same from the shell: atende desk "
+              "list|add|edit|disable, atende canned.")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("1", "kind('queue')", N_("Destinations"), id="desk-setup-queues"),
         Binding("2", "kind('type')", N_("Types"), id="desk-setup-types"),
         Binding("3", "kind('technician')", N_("Technicians"), id="desk-setup-techs"),
         Binding("4", "kind('os_type')", N_("OS types"), id="desk-setup-os"),
+        Binding("5", "canned", N_("Canned replies"), id="desk-setup-canned"),
         Binding("a", "add", N_("Add"), id="desk-setup-add"),
         Binding("e", "edit", N_("Edit"), id="desk-setup-edit"),
         Binding("d", "toggle", N_("(De)activate"), id="desk-setup-toggle"),
@@ -103,6 +105,11 @@ class DeskSetupScreen(ItemsTable, AtendeScreen):
         self.title = _("Desk setup")
         self.query_one(DataTable).focus()
         self.load()
+
+    def action_canned(self) -> None:
+        from screens.desk.canned import CannedScreen
+
+        self.app.push_screen(CannedScreen())
 
     def action_kind(self, kind: str) -> None:
         self.kind = kind
@@ -159,3 +166,4 @@ class DeskSetupScreen(ItemsTable, AtendeScreen):
     def palette_commands(self):
         for key, label in setup.KINDS.items():
             yield PaletteCommand(_(label), _("Show and maintain them"), lambda k=key: self.action_kind(k))
+        yield PaletteCommand(_("Canned replies"), _("The texts agents insert with F7"), self.action_canned)

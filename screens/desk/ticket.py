@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.desk.levels import level_cell, render_deadlines
+from screens.desk.reply import Reply, ReplyDialog
 from screens.desk.wizard.actions import AttachmentForm, ServiceOrderForm, TaskForm
 from services.core import clock, permissions
 from services.core.errors import AtendeError, Conflict, ValidationError
@@ -29,19 +30,9 @@ from services.tickets.wizard import actions as wizard_actions
 from services.tickets.wizard import draft as wizard_draft
 from services.tickets.wizard import orders as wizard_orders
 from tui.base import AtendeModal, AtendeScreen
-from tui.dialogs import PickDialog, ThreadedSave, WriteDialog
+from tui.dialogs import PickDialog, ThreadedSave
 from tui.forms import Field, clear_errors, show_errors
 from tui.live import LiveScreen, PeersBar
-
-
-class ReplyDialog(WriteDialog):
-    """Write a public reply or an internal note (drawn in the warning colour)."""
-
-    def __init__(self, internal: bool, text: str = "", errors: dict[str, str] | None = None) -> None:
-        title = (_("Internal note (staff only, the customer never sees it)") if internal
-                 else _("Public reply (the customer sees it)"))
-        super().__init__(title, text, errors, warning=internal)
-        self.internal = internal
 
 
 class StatusDialog(ThreadedSave, AtendeModal[object]):
@@ -459,29 +450,31 @@ class TicketDetailScreen(LiveScreen, AtendeScreen):
         self._write(internal=True)
 
     def _write(self, internal: bool) -> None:
-        dialog = ReplyDialog(internal)
+        email_to = getattr(getattr(self, "view_data", None), "contact_email", "")
 
-        def done(body: str | None) -> None:
-            if body is None:
+        def dialog(text: str = "", errors: dict[str, str] | None = None, email: bool = True) -> ReplyDialog:
+            return ReplyDialog(internal, text, errors, ticket_id=self.ticket_id, email_to=email_to, email=email)
+
+        def done(reply: Reply | None) -> None:
+            if reply is None:
                 return
             actor, ticket_id = self.app.actor, self.ticket_id
 
             def refused(exc: AtendeError) -> None:
                 if isinstance(exc, ValidationError):
                     # Keep what was typed: open the dialog again with the text and the message.
-                    self.app.push_screen(ReplyDialog(internal, body, exc.errors), done)
+                    self.app.push_screen(dialog(reply.body, exc.errors, reply.email), done)
                 elif isinstance(exc, StoreUnavailable):
                     # The store cannot take it (read-only, disk full): say so and keep the text.
-                    self.app.push_screen(ReplyDialog(internal, body, {"body": exc.message}), done)
+                    self.app.push_screen(dialog(reply.body, {"body": exc.message}, reply.email), done)
                 else:
                     self._failed(exc)
 
-            self.call_service("ticket-message", lambda: ticket_thread.add_message(actor, ticket_id, body,
-                                                                                   internal=internal),
-                              on_answer=lambda _message: self._saved(_("Saved.")), quiet=True, on_error=refused,
-                              write=True)
+            self.call_service("ticket-message", lambda: ticket_thread.add_message(
+                actor, ticket_id, reply.body, internal=internal, email=reply.email),
+                on_answer=lambda _message: self._saved(_("Saved.")), quiet=True, on_error=refused, write=True)
 
-        self.app.push_screen(dialog, done)
+        self.app.push_screen(dialog(), done)
 
     def _saved(self, message: str) -> None:
         self.notify(message, markup=False)

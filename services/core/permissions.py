@@ -85,6 +85,7 @@ MATRIX: dict[str, tuple[frozenset[str], str]] = {
     "tickets.read": (STAFF, N_("See tickets")),
     "tickets.work": (STAFF, N_("Reply to tickets, add notes, change their status and responsible")),
     "scripts.edit": (LEADS, N_("Edit the guided scripts")),
+    "canned.manage": (LEADS, N_("Add, change and take out of use the canned replies agents insert")),
     "tickets.reassign_many": (LEADS, N_("Reassign many tickets at once (bulk)")),
     "presence.read": (LEADS, N_("See who is online and where")),
     "presence.peers": (STAFF, N_("See who else is on the same ticket or event")),

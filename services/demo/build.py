@@ -44,7 +44,7 @@ from services.core.errors import PermissionDenied, ValidationError
 from services.core.i18n import _
 from services.core.permissions import ADMIN, Actor, require
 from services.core.text import fold
-from services.demo import contactus, desk, events, mail, scheduling, wizard
+from services.demo import canned, contactus, desk, events, mail, scheduling, wizard
 from services.demo.customers import Generator, PeeweeWriter, Progress, Reference, SqliteWriter
 from services.demo.names import EXTRA_FIELDS, NETWORKS, QUEUES, STAFF, STAFF_DOMAIN, TICKET_TYPES
 from services.store import audit
@@ -272,7 +272,7 @@ def _finish(actor: Actor, state: dict, progress: Progress | None, started: float
 
 
 FEATURE_DEMOS = (("wizard", wizard), ("desk", desk), ("events", events), ("mail", mail),
-                 ("scheduling", scheduling), ("contactus", contactus))
+                 ("scheduling", scheduling), ("contactus", contactus), ("canned", canned))
 """Each feature's demo, in this order: a module with `fill(actor, rng)`, run after the core data."""
 
 

@@ -56,6 +56,7 @@ Progress = Callable[[str, int, int], None]
 def all_models() -> list[type[Model]]:
     """Every table of the store, parents before children."""
     from models.calls import CALL_MODELS
+    from models.canned import CANNED_MODELS
     from models.contactus import CONTACTUS_MODELS, WEB_ACCOUNT_MODELS
     from models.core import CORE_MODELS
     from models.desk import DESK_MODELS, MAIL_IN_MODELS, SURVEY_MODELS
@@ -68,7 +69,7 @@ def all_models() -> list[type[Model]]:
 
     return sort_models([*CORE_MODELS, *WIZARD_MODELS, *DESK_MODELS, *MAIL_IN_MODELS, *CONTACTUS_MODELS,
                         *WEB_ACCOUNT_MODELS, *EVENT_MODELS, *MAIL_MODELS, *SCHEDULING_MODELS, *LIVE_MODELS,
-                        *FILE_MODELS, *SURVEY_MODELS, *CALL_MODELS])
+                        *FILE_MODELS, *SURVEY_MODELS, *CALL_MODELS, *CANNED_MODELS])
 
 
 USED_IF_ANY = ("user", "ticket", "customer", "event")

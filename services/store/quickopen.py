@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from services.core.permissions import Actor
 
-SCHEMA_VERSION = "1070_calls"
+SCHEMA_VERSION = "1080_canned_replies"
 """The newest migration (tests/unit/store/test_quickopen.py keeps it equal to models.migrations.code_version())."""
 
 

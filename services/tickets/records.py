@@ -108,6 +108,8 @@ class TicketView:
     """A Contact us ticket: (label, value) of its classification and sub-classification or form of contact."""
     deadlines: sla.Deadlines | None = None
     """Its service level (first response, resolution, time left); None when it has no target."""
+    contact_email: str = ""
+    """Where a public reply is e-mailed ("": nowhere)."""
 
 
 def _iso(value) -> str:
@@ -159,7 +161,7 @@ def show(actor: Actor, protocol: str) -> TicketView:
             name_of(TicketType, t.type_id), responsible, name_of(Ticket, t.parent_id, "protocol"), children,
             t.problem, t.checks, t.solution, t.script_report, name_of(User, t.created_by_id, "login"),
             _iso(t.created_at), t.updated_by, _iso(t.updated_at), _iso(t.closed_at), files, orders, tasks, emails,
-            contact_us, sla.deadlines(t, clock.now()))
+            contact_us, sla.deadlines(t, clock.now()), name_of(Contact, t.contact_id, "email").strip())
 
 
 def _contact_us(ticket_id: int) -> tuple[tuple[str, str], ...]:

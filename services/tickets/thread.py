@@ -148,11 +148,12 @@ def _add(actor: Actor, t: Ticket, kind: str, body: str) -> int:
                                 author_login=actor.login, created_at=clock.now()).execute()
 
 
-def add_message(actor: Actor, ticket_id: int, body: str, *, internal: bool) -> MessageView:
+def add_message(actor: Actor, ticket_id: int, body: str, *, internal: bool, email: bool = True) -> MessageView:
     """Append a public reply or an internal note. It moves the ticket's
     'last update' but not its version: a note never makes someone else's
     status change fail. A public reply is e-mailed to the ticket's contact
-    (`services.tickets.mail_out`), queued in the same transaction."""
+    (`services.tickets.mail_out`), queued in the same transaction, unless
+    `email` is False (said on the phone: the agent records it only)."""
     from services.tickets import mail_out
 
     require(actor, "tickets.work")
@@ -166,7 +167,7 @@ def add_message(actor: Actor, ticket_id: int, body: str, *, internal: bool) -> M
             sla.responded(t.id, clock.now())
         Ticket.update(updated_at=clock.now(), updated_by=actor.login).where(Ticket.id == t.id).execute()
         changes: dict = {"kind": kind, "message_id": msg_id}
-        if not internal:
+        if not internal and email:
             mail = mail_out.queue_reply(actor, t, msg_id, text)
             if mail:
                 changes["outbox"] = mail

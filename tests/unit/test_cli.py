@@ -172,3 +172,22 @@ def test_call_ring_and_list(tmp_path):
     one_line_error(atende("--db", db, "call", "ring", "--to", "ana"), "--number")
     listed = json.loads(atende("--db", db, "call", "list", "--json", env={"ATENDE_USER": "ana"}).stdout)
     assert [c["status"] for c in listed] == ["ringing", "ringing"]
+
+
+def test_canned_commands(tmp_path):
+    """Leads keep canned replies from the shell; errors are one line; agents may not."""
+    db = str(tmp_path / "a.db")
+    assert atende("--db", db, "desk", "add", "queue", "--name", "Suporte").returncode == 0
+    r = atende("--db", db, "canned", "add", "--title", "Saudação [b]", "--queue", "suporte",
+               "--body-file", "-", input="Olá {contact}, protocolo {protocol}.\n")
+    assert r.returncode == 0 and "Saudação [b]  (Suporte, in use)" in r.stdout, r.stderr
+    one_line_error(atende("--db", db, "canned", "add", "--title", "X", "--body", "{custmer}"), "{custmer}")
+    one_line_error(atende("--db", db, "canned", "add", "--title", "X", "--body", "y", "--queue", "nada"), "nada")
+    one_line_error(atende("--db", db, "canned", "edit", "99", "--title", "Z"), "No canned reply 99")
+    assert "(every destination, in use)" in atende("--db", db, "canned", "edit", "1", "--queue", "").stdout
+    assert "out of use" in atende("--db", db, "canned", "disable", "1").stdout
+    listed = json.loads(atende("--db", db, "canned", "list", "--json").stdout)
+    assert [(c["title"], c["body"], c["active"]) for c in listed] == [
+        ("Saudação [b]", "Olá {contact}, protocolo {protocol}.", False)]
+    atende("--db", db, "users", "add", "ana", "--role", "agent")
+    one_line_error(atende("--db", db, "canned", "list", env={"ATENDE_USER": "ana"}), "may not")

@@ -64,6 +64,7 @@ class WizardScreen(AtendeScreen):
         Binding("f5", "resolved", N_("Resolved"), id="wizard-resolved", priority=True),
         Binding("f6", "email", N_("E-mail"), id="wizard-email", priority=True),
         Binding("ctrl+s", "finish", N_("Finish"), id="wizard-finish", priority=True),
+        Binding("f7", "canned", N_("Canned reply"), id="wizard-canned", priority=True),
         Binding("ctrl+n", "next", N_("Next"), id="wizard-next", priority=True),
         Binding("ctrl+b", "back", N_("Back"), id="wizard-back", priority=True),
         Binding("escape", "leave", N_("Leave ticket"), id="wizard-leave"),
@@ -196,7 +197,7 @@ class WizardScreen(AtendeScreen):
         if action == "promo_register":
             promo = self.query("#wizard-promo")
             return bool(promo) and promo.first(EventPromo).offering
-        if action in ("attachment", "service_order", "task", "resolved", "email"):
+        if action in ("attachment", "service_order", "task", "resolved", "email", "canned"):
             return self.draft.step == "first_contact"
         if action == "finish":
             return self.draft.step == "first_contact"
@@ -261,6 +262,17 @@ class WizardScreen(AtendeScreen):
 
     def action_email(self) -> None:
         self._action(EmailForm(self.collect(), self.customer_details))
+
+    def action_canned(self) -> None:
+        """F7: a canned reply into the checks or the solution (the one being typed in), at the cursor."""
+        from screens.desk.canned import insert_canned
+
+        panel = self.current_panel()
+        area = self.focused if isinstance(self.focused, TextArea) and self.focused in panel.query(TextArea) else None
+        area = area or panel.query_one("#checks", TextArea)
+        d = self.collect()
+        insert_canned(self, area, queue_id=d.queue_id, values={
+            "customer": d.customer_name or d.access_point_name, "contact": d.contact_name, "protocol": d.protocol})
 
     def action_resolved(self) -> None:
         box = self.query_one("#resolved", Checkbox)

@@ -221,6 +221,7 @@ def test_a_public_reply_is_mailed_with_the_protocol_and_threading_headers(config
     mail_in.receive(raw("reply_protocol.eml", PROTOCOLO=first.protocol), config)
     tt.add_message(people["agent"], first.ticket_id, "Trocamos o equipamento.", internal=False)
     tt.add_message(people["agent"], first.ticket_id, "nota interna", internal=True)
+    tt.add_message(people["agent"], first.ticket_id, "Dito por telefone.", internal=False, email=False)
     rows = list(Outbox.select())
     assert len(rows) == 1
     item = outbox.as_item(rows[0])
