@@ -64,7 +64,7 @@ PG_READY = (
     "unit.events", "unit.scheduling", "unit.demo", "unit.customers", "unit.tickets", "unit.contactus",
     "unit.supervisor", "unit.core.test_permission_matrix", "unit.mail", "unit.ops", "unit.store.test_shared_server",
     "unit.test_cli", "unit.test_cli_guards",
-    "ui.desk.test_wizard_ui", "ui.desk.test_queues_ui", "unit.web",
+    "ui.desk.test_wizard_ui", "ui.desk.test_queues_ui", "ui.desk.test_calls_ui", "unit.web",
 )
 """Test modules or packages (dotted, under tests.) whose store tests also run
 on PostgreSQL: each of their tests that uses `store` runs once per backend

@@ -39,16 +39,16 @@ def show_ringing(app, ringing: list[calls.CallInfo], shown: set[int]) -> None:
     """On the UI thread: pop up the newest call not in `shown` yet; close a
     shown one no longer ringing (answered or dismissed in another session)."""
     still = {c.id for c in ringing}
-    for screen in app.screen_stack:
-        if isinstance(screen, IncomingCallDialog) and screen.call.id not in still:
-            screen.dismiss(None)
+    for screen in list(app.screen_stack):
+        if isinstance(screen, IncomingCallDialog) and screen.call.id not in still and not screen.busy:
+            screen.close()  # answered or let go in another session (this one closes itself when it is done)
     new = [c for c in ringing if c.id not in shown]
     if not new:
         return
     shown.update(c.id for c in new)
-    for screen in app.screen_stack:
+    for screen in list(app.screen_stack):
         if isinstance(screen, IncomingCallDialog):
-            screen.dismiss(None)  # a newer call takes its place (the older one waits in the list)
+            screen.close()  # a newer call takes its place (the older one waits in the list)
     app.bell()
     app.push_screen(IncomingCallDialog(new[-1]))
 
@@ -76,7 +76,7 @@ def answer(screen, call: calls.CallInfo, done=None) -> None:
         open_wizard(app, draft)
 
     screen.call_service("call-answer", calls.answer, app.actor, call.id, app.config.protocol_format,
-                        on_answer=opened, write=True)
+                        on_answer=opened, on_error=lambda _exc: done() if done is not None else None, write=True)
 
 
 class IncomingCallDialog(AtendeModal[None]):
@@ -125,14 +125,25 @@ class IncomingCallDialog(AtendeModal[None]):
         else:
             self.action_let_go()
 
+    busy = False
+    """Answering or letting go from here: it closes itself once the write answered."""
+
+    def close(self) -> None:
+        """Take the dialog away, once (only from the top: `dismiss` pops whatever screen is on top)."""
+        if self.is_attached and self.app.screen is self:
+            self.dismiss(None)
+
     def action_open(self) -> None:
         if time.monotonic() < self.armed_at:
             return  # typed ahead for the screen below, not an answer
-        answer(self, self.call, done=lambda: self.dismiss(None) if self.is_attached else None)
+        self.busy = True
+        answer(self, self.call, done=self.close)
 
     def action_let_go(self) -> None:
-        self.call_service("call-dismiss", calls.dismiss, self.app.actor, self.call.id, write=True, quiet=True)
-        self.dismiss(None)
+        """Recorded as dismissed, then closed: a worker of a screen already gone would not run."""
+        self.busy = True
+        self.call_service("call-dismiss", calls.dismiss, self.app.actor, self.call.id, write=True,
+                          on_answer=lambda _none: self.close(), on_error=lambda _exc: self.close())
 
 
 class CallsScreen(LiveScreen, AtendeScreen):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email
 import hashlib
+import mimetypes
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -269,7 +270,42 @@ def _body_and_files(msg: Message) -> tuple[str, tuple[InboundFile, ...]]:
         text = html_to_text(html)
     else:
         text = plain or ""
-    return clean(text, multiline=True), tuple(files)
+    return _unwrap_tnef(clean(text, multiline=True), files)
+
+
+def _is_tnef(f: InboundFile) -> bool:
+    return f.content_type == "application/ms-tnef" or f.name.lower() == "winmail.dat"
+
+
+def _unwrap_tnef(text: str, files: list[InboundFile]) -> tuple[str, tuple[InboundFile, ...]]:
+    """Outlook's winmail.dat (TNEF) opened: its files become the message's
+    own, and its body the text when the mail had none (an RTF-only body is
+    kept as message.rtf). One that cannot be read stays as it came."""
+    out: list[InboundFile] = []
+    for f in files:
+        if not _is_tnef(f):
+            out.append(f)
+            continue
+        try:
+            from tnefparse import TNEF
+
+            tnef = TNEF(f.data, do_checksum=False)
+            inner = [InboundFile(clean(a.long_filename() or a.name or "") or f"attachment-{len(out) + i + 1}",
+                                 mimetypes.guess_type(a.long_filename() or "")[0] or "application/octet-stream",
+                                 bytes(a.data or b"")) for i, a in enumerate(tnef.attachments)]
+            body = tnef.body if isinstance(tnef.body, str) else (tnef.body or b"").decode("utf-8", "replace")
+            html = tnef.htmlbody if isinstance(tnef.htmlbody, str) else (tnef.htmlbody or b"").decode("utf-8",
+                                                                                                     "replace")
+            rtf = tnef.rtfbody
+        except Exception:  # noqa: BLE001 - a damaged or unknown TNEF is kept as the file it is
+            out.append(f)
+            continue
+        out.extend(inner)
+        if not text.strip():
+            text = clean(body, multiline=True) or (clean(html_to_text(html), multiline=True) if html else "")
+        if rtf and not text.strip():
+            out.append(InboundFile("message.rtf", "application/rtf", bytes(rtf)))
+    return text, tuple(out)
 
 
 # ---------------------------------------------------------------- the message

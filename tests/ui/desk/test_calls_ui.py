@@ -31,7 +31,7 @@ async def test_a_ring_pops_up_and_enter_opens_the_wizard_on_the_caller(make_app,
         app.push_screen(DeskScreen(offer_drafts=False))
         await pilot.pause()
         calls.ring(None, "011 99469-5266", "ana")  # the PBX, another connection
-        await until(pilot, lambda: isinstance(app.screen, IncomingCallDialog))
+        await until(pilot, lambda: isinstance(app.screen, IncomingCallDialog) and app.screen.query("#call-who"))
         dialog = app.screen
         assert f"Call from Maria Souza (customer {customer_id})" in str(dialog.query_one("#call-who", Static).render())
         dialog.armed_at = time.monotonic() + 60  # as if it had just popped up (a loaded machine is slow)

@@ -303,3 +303,26 @@ def test_a_staff_database_role_takes_mail_in_once_the_owner_set_up_the_account(c
         open_store(store_url)
         with pg_cluster.admin() as conn:
             conn.execute(f"REVOKE ALL ON DATABASE \"{store_url.split('/')[3].split('?')[0]}\" FROM mailin_agent")
+
+
+@pytest.mark.parametrize("tnef, text, names", [
+    ("winmail-umlaut.dat", "Segue em anexo.", ["TBZ PARIV GmbH.jpg", "image003.jpg", "UmlautAnhang-äüö.txt"]),
+    ("winmail-body.dat", "THE BILL OF RIGHTS", []),
+])
+def test_outlooks_winmail_dat_is_opened_into_its_files_and_body(config, tnef, text, names):
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "Carlos <carlos@empresa.example>", "suporte@atende.example", "Anexos"
+    m["Message-ID"] = f"<{tnef}@empresa.example>"
+    m.set_content(text if names else "")
+    m.add_attachment((CORPUS / tnef).read_bytes(), maintype="application", subtype="ms-tnef",
+                     filename="winmail.dat")
+    got = mail_in.receive(m.as_bytes(), config)
+    t = Ticket.get(Ticket.protocol == got.protocol)
+    assert t.problem.startswith(text)
+    files = list(TicketAttachment.select().where(TicketAttachment.ticket == t.id).order_by(TicketAttachment.id))
+    assert [f.name for f in files] == names
+    if names:
+        jpeg = (database.files_root() / files[0].path).read_bytes()
+        assert jpeg.startswith(b"\xff\xd8") and len(jpeg) == files[0].size == 44764
