@@ -12,13 +12,13 @@ from services.core.i18n import N_, _
 from services.tickets import mail_log
 from tui.base import AtendeScreen, PaletteCommand
 from tui.live import LiveScreen, keep_cursor
-from tui.table import Table
+from tui.table import ItemsTable, Table
 
 FILTERS = (None, "ignored", "ticket", "reply")
 STYLE = {"ticket": "green", "reply": "cyan", "ignored": "yellow"}
 
 
-class MailInScreen(LiveScreen, AtendeScreen):
+class MailInScreen(ItemsTable, LiveScreen, AtendeScreen):
     PRESENCE_NAME = N_("E-mail taken in")
     HELP = N_("Every e-mail Atende took in (atende mail-in, the worker's mailbox) and what became of it: a new "
               "ticket, a message added to a ticket, or ignored with the reason (an auto-reply, a bounce, a "
@@ -32,7 +32,7 @@ class MailInScreen(LiveScreen, AtendeScreen):
     def __init__(self, outcome: str | None = None) -> None:
         super().__init__()
         self.outcome = outcome
-        self.rows: list[mail_log.TakenIn] = []
+        self.items: list[mail_log.TakenIn] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -61,7 +61,7 @@ class MailInScreen(LiveScreen, AtendeScreen):
         self.action_reload()
 
     def _show(self, rows: list[mail_log.TakenIn]) -> None:
-        self.rows = rows
+        self.items = rows
 
         def fill(table: DataTable) -> None:
             for r in rows:
@@ -74,26 +74,19 @@ class MailInScreen(LiveScreen, AtendeScreen):
 
     @on(DataTable.RowHighlighted, "#mailin-table")
     def _detail(self, event: DataTable.RowHighlighted | None = None) -> None:
-        row = self._selected()
+        row = self.selected_item()
         text = ""
         if row is not None:
             text = _("{via}: {message_id}").format(via=row.via or "-", message_id=row.message_id)
             if row.reason:
                 text += "\n" + _("Why: {reason}").format(reason=row.reason)
-        elif not self.rows:
+        elif not self.items:
             text = _("No e-mail taken in yet.")
         self.query_one("#mailin-detail", Static).update(Text(text))
 
-    def _selected(self) -> mail_log.TakenIn | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((r for r in self.rows if str(r.id) == key), None)
-
     @on(DataTable.RowSelected, "#mailin-table")
     def _open(self, event: DataTable.RowSelected) -> None:
-        row = self._selected()
+        row = self.selected_item()
         if row is not None and row.protocol:
             from screens.desk.ticket import TicketDetailScreen
 
