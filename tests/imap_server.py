@@ -111,6 +111,7 @@ ssl = required
 ssl_cert = <{cert}
 ssl_key = <{key}
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 lda_mailbox_autocreate = yes
 passdb {{
