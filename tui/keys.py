@@ -121,7 +121,11 @@ class OrderedKeys:
     def _kept_for_new_screen(self, event: events.Key) -> bool:
         """Keys typed right after the key that opened a screen wait for its first
         field (TypeAhead) instead of reaching a screen with nothing focused."""
-        keep = getattr(self.screen, "keep_early_key", None)
+        try:
+            screen = self.screen
+        except Exception:  # no screen: the application is closing (held keys released late)
+            return False
+        keep = getattr(screen, "keep_early_key", None)
         return keep is not None and keep(event)
 
     def _in_flight(self) -> list[tuple[events.Key, float]]:
@@ -169,6 +173,8 @@ class OrderedKeys:
             self.set_timer(HOLD_STEP_S, self._release_held_keys)
             return
         keys, self._held_keys = self._held_keys, None
+        if not self.screen_stack:  # the application closed meanwhile: nobody to read them
+            return
         for key in keys:  # read again, in order; a later priority key may be held again
             await self.on_event(key)
 
