@@ -44,6 +44,10 @@ def insert_canned(screen, area: TextArea, *, ticket_id: int | None = None, queue
             screen.notify(_("Not inserted: the text would pass the field's {n:,} characters").format(n=room),
                           severity="warning", markup=False)
             return
+        row, column = area.cursor_location
+        before = area.document.get_line(row)[:column]
+        if before and not before[-1].isspace():
+            text = " " + text  # after a word: not glued to it
         area.insert(text)
 
     screen.app.push_screen(CannedPicker(ticket_id=ticket_id, queue_id=queue_id, values=values), chosen)

@@ -49,7 +49,7 @@ async def test_f7_in_the_wizards_first_contact_fills_in_the_draft(admin, desk_wi
         wiz = await to_first_contact(pilot, app, "Sem internet")
         await first_contact(pilot, app, wiz, desk_with_scripts)
         wiz.query_one("#solution", TextArea).focus()
-        await pilot.press(*"Feito: ")
+        await pilot.press(*"Feito:")  # the reply is not glued to the word before it
         await pilot.press("f7")
         await wait(pilot, app)
         await pilot.press("down", "enter")  # into the list, choose the highlighted one
