@@ -121,11 +121,7 @@ class OrderedKeys:
     def _kept_for_new_screen(self, event: events.Key) -> bool:
         """Keys typed right after the key that opened a screen wait for its first
         field (TypeAhead) instead of reaching a screen with nothing focused."""
-        try:
-            screen = self.screen
-        except Exception:  # no screen: the application is closing (held keys released late)
-            return False
-        keep = getattr(screen, "keep_early_key", None)
+        keep = getattr(self.screen, "keep_early_key", None)
         return keep is not None and keep(event)
 
     def _in_flight(self) -> list[tuple[events.Key, float]]:

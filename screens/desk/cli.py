@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from screens.cli_base import ID, Context, fail, json_default
+from screens.cli_base import ID, Context, json_default
 from services.core.i18n import _
 
 
@@ -426,9 +426,7 @@ def canned_edit(obj: Context, reply_id: int, title: str | None, queue: str | Non
     from services.tickets import canned
 
     actor = obj.open(create=False)
-    now = next((r for r in canned.replies(actor) if r.id == reply_id), None)
-    if now is None:
-        fail(_("No canned reply {id}").format(id=reply_id))
+    now = canned.get(actor, reply_id)
     text = _canned_body(body, body_file)
     click.echo(_canned_line(canned.save(
         actor, reply_id, title=now.title if title is None else title, body=now.body if text is None else text,

@@ -11,6 +11,7 @@ A call nobody answered or dismissed is a missed call in the agent's list.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -120,12 +121,12 @@ def _stamp(value) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
-def who_has(number: str) -> tuple[int | None, int | None, int]:
-    """(customer id, contact id, how many customers) the number belongs to:
+def who_has(key: tuple[str, str] | None) -> tuple[int | None, int | None, int]:
+    """(customer id, contact id, how many customers) the number `key`
+    (validation.phone_key: E.164, international form) belongs to:
     the customer and contact only when exactly one customer has it; the
     contact then the one with that number, else the customer's only or
     primary contact. Inside the caller's read."""
-    key = validation.phone_key(number)
     if key is None:
         return None, None, 0
     e164, international = key
@@ -164,8 +165,8 @@ def ring(actor: Actor | None, number: str, to_login: str) -> Rung:
                                   "to")
         if not can(Actor(user.login, user.name, user.role), "tickets.create"):
             raise ValidationError(_("{login} does not open tickets: ring an agent").format(login=login), "to")
-        customer_id, contact_id, matches = who_has(number)
         key = validation.phone_key(number)
+        customer_id, contact_id, matches = who_has(key)
         call_id = Call.insert(to_login=login, number=number, e164=key[0] if key else "", customer=customer_id,
                               contact=contact_id, matches=matches, by_login=actor.login if actor else "",
                               created_at=clock.now()).execute()
@@ -231,11 +232,11 @@ def answer(actor: Actor, call_id: int, fmt: str | None = None) -> Draft:
             customer = Customer.get_or_none(Customer.id == call.customer_id)
             contact = Contact.get_or_none(Contact.id == call.contact_id) if call.contact_id else None
             if customer is not None:
-                draft = Draft(protocol=draft.protocol, ticket_id=draft.ticket_id, owner=actor.login,
-                              created_at=draft.created_at, step="customer",
-                              kind=customer.kind if customer.kind in ("customer", "prospect") else "customer",
-                              customer_id=customer.id, customer_name=customer.name,
-                              contact_id=contact.id if contact else None, contact_name=contact.name if contact else "")
+                draft = dataclasses.replace(
+                    draft, step="customer", lookup_text="",
+                    kind=customer.kind if customer.kind in ("customer", "prospect") else "customer",
+                    customer_id=customer.id, customer_name=customer.name,
+                    contact_id=contact.id if contact else None, contact_name=contact.name if contact else "")
         Call.update(answered_at=clock.now(), ticket=reservation.ticket_id).where(Call.id == call.id).execute()
         saving.save(actor, draft)
     return draft
